@@ -1,0 +1,37 @@
+//! The migration file format of `embed_migrations!`, as a plain library.
+//!
+//! One parser, used by the `embed_migrations!` macro at build time and by the
+//! `migrate` command line at run time, so that both judge a directory the
+//! same way and say the same thing about it.
+//!
+//! ```
+//! # let root = tempfile::tempdir()?;
+//! # std::fs::create_dir(root.path().join("migrations"))?;
+//! std::fs::write(
+//!     root.path().join("migrations/001_create_users.sql"),
+//!     "-- +migrate Up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n\n-- +migrate Down\nDROP TABLE users;\n",
+//! )?;
+//! let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
+//! assert_eq!(set.migrations[0].name, "create_users");
+//! assert_eq!(set.migrations[0].down.as_ref().map(|d| d[0].line), Some(5));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod checksum;
+mod directory;
+mod name;
+mod problem;
+mod scan;
+mod sections;
+mod split;
+mod version;
+
+pub use checksum::Checksum;
+pub use directory::{Migration, MigrationSet, Options, load};
+pub use name::{FileName, is_migration_file, parse_file_name};
+pub use problem::{Problem, ProblemKind};
+pub use scan::{Entry, display_dir, is_environment_name, scan};
+pub use sections::{FileForm, ParsedFile, Section, parse};
+pub use split::{SplitError, Statement, split};
+pub use version::{Scheme, Version, is_timestamp, scheme_of};

@@ -1,0 +1,350 @@
+//! Everything that can be wrong with a migration directory, and how it is said.
+
+use std::fmt;
+
+use crate::{SplitError, Version};
+
+/// One problem of a migration directory: where it is and what it is.
+///
+/// `Display` writes the message the compile error and `migrate validate`
+/// show: `path:line: what is wrong; what to do`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file or directory, relative to the crate root (or the working
+    /// directory of the CLI), with `/` separators.
+    pub path: String,
+    /// The 1-based line in that file, where the problem has one.
+    pub line: Option<u32>,
+    /// What is wrong.
+    pub kind: ProblemKind,
+}
+
+impl Problem {
+    pub(crate) fn new(path: impl Into<String>, line: Option<u32>, kind: ProblemKind) -> Problem {
+        Problem {
+            path: path.into(),
+            line,
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path, self.kind),
+            None => write!(f, "{}: {}", self.path, self.kind),
+        }
+    }
+}
+
+impl std::error::Error for Problem {}
+
+/// What is wrong, with the values a person needs to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// The migration directory does not exist.
+    DirectoryMissing,
+    /// The migration directory, or a file in it, could not be read.
+    Unreadable {
+        /// The operating system's message.
+        message: String,
+    },
+    /// The directory holds no migration files.
+    EmptyDirectory,
+    /// A directory inside an environment folder.
+    NestedDirectory,
+    /// An environment folder whose name is not letters, digits, `_` and `-`.
+    InvalidEnvironmentName {
+        /// The folder's name.
+        name: String,
+    },
+    /// A `.sql` file whose name does not start with a version number.
+    MissingVersion,
+    /// A `.sql` file whose name has a version but no `_<name>` after it.
+    MissingName,
+    /// A `.sql` file whose version is not followed by `_`.
+    MissingSeparator,
+    /// A migration name with characters other than letters, digits and `_`.
+    InvalidName {
+        /// The name as written.
+        name: String,
+    },
+    /// A version too large for 64 bits.
+    VersionTooLarge {
+        /// The digits as written.
+        digits: String,
+    },
+    /// A file that is not UTF-8 text.
+    NotUtf8,
+    /// Several files with the same version.
+    DuplicateVersion {
+        /// The version.
+        version: Version,
+        /// Every file with that version, this one first.
+        files: Vec<String>,
+    },
+    /// Sequential and timestamp versions in one directory.
+    MixedSchemes {
+        /// The files with sequential versions.
+        sequential: Vec<String>,
+        /// The files with timestamp versions.
+        timestamp: Vec<String>,
+    },
+    /// A 14-digit version, in a directory of timestamps, that is not a real date.
+    InvalidTimestamp {
+        /// The digits as written.
+        digits: String,
+    },
+    /// A sequential set whose first version is not 1.
+    DoesNotStartAtOne {
+        /// The first version present.
+        first: Version,
+    },
+    /// Versions missing from a sequential set.
+    Gap {
+        /// The first missing version.
+        from: Version,
+        /// The last missing version.
+        to: Version,
+        /// The file before the gap.
+        after: String,
+    },
+    /// A `.down.sql` file without its `.up.sql`.
+    OrphanDown,
+    /// An `.up.sql` and a `.down.sql` of one version with different names.
+    PairNameMismatch {
+        /// The `.down.sql` file.
+        down: String,
+    },
+    /// A `.up.sql` without a `.down.sql` that was not declared irreversible.
+    MissingDownFile {
+        /// The `.down.sql` file that would make the pair.
+        expected: String,
+    },
+    /// A single-file migration without `-- +migrate Up`.
+    MissingUp,
+    /// A single-file migration without a Down section that was not declared irreversible.
+    MissingDown,
+    /// SQL before the first section annotation.
+    SqlBeforeUp,
+    /// A second `-- +migrate Up`.
+    SecondUp {
+        /// The line of the first one.
+        first: u32,
+    },
+    /// A second `-- +migrate Down`.
+    SecondDown {
+        /// The line of the first one.
+        first: u32,
+    },
+    /// `-- +migrate Down` before `-- +migrate Up`.
+    DownBeforeUp,
+    /// An Up section (or `.up.sql` file) without a statement.
+    EmptyUp,
+    /// A migration declared irreversible that still has Down SQL or a `.down.sql`.
+    IrreversibleWithDown,
+    /// An annotation this format does not know.
+    UnknownAnnotation {
+        /// The annotation as written, e.g. `-- +migrate Upp`.
+        text: String,
+        /// The known annotation it most resembles.
+        suggestion: Option<&'static str>,
+    },
+    /// `-- +migrate Up` or `Down` inside a `.up.sql` or `.down.sql` file.
+    SectionInPairFile,
+    /// `StatementBegin` without `StatementEnd`.
+    UnclosedStatementBegin,
+    /// `StatementEnd` without `StatementBegin`.
+    StatementEndWithoutBegin,
+    /// `StatementBegin` inside a `StatementBegin` block.
+    NestedStatementBegin {
+        /// The line of the open block.
+        open: u32,
+    },
+    /// `StatementBegin` before the first section.
+    StatementBeginOutsideSection,
+    /// A section annotation inside an open `StatementBegin` block.
+    AnnotationInsideBlock {
+        /// The line of the open block.
+        open: u32,
+    },
+    /// A quote, comment or dollar quote that is never closed.
+    Unterminated(SplitError),
+}
+
+/// Joins file names as `` `a`, `b` ``.
+fn list(files: &[String]) -> String {
+    files
+        .iter()
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ProblemKind::*;
+        match self {
+            DirectoryMissing => write!(
+                f,
+                "migration directory does not exist; create it or fix the path, which is relative to the crate root"
+            ),
+            Unreadable { message } => write!(f, "cannot be read: {message}"),
+            EmptyDirectory => write!(
+                f,
+                "no migrations found; add a file such as `001_init.sql` (`migrate new init` creates one)"
+            ),
+            NestedDirectory => write!(
+                f,
+                "directory inside an environment folder; environment folders hold migration files only"
+            ),
+            InvalidEnvironmentName { name } => write!(
+                f,
+                "environment folder `{name}` is not a valid environment name; use letters, digits, `_` and `-`"
+            ),
+            MissingVersion => write!(
+                f,
+                "file name does not start with a version; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
+            ),
+            MissingName => write!(
+                f,
+                "file name has no name after its version; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
+            ),
+            MissingSeparator => write!(
+                f,
+                "version is not followed by `_`; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
+            ),
+            InvalidName { name } => write!(
+                f,
+                "migration name `{name}` has characters other than letters, digits and `_`; rename the file{}",
+                if name.contains('-') || name.contains(' ') {
+                    ", e.g. with `_` in place of `-` and spaces"
+                } else {
+                    ""
+                }
+            ),
+            VersionTooLarge { digits } => {
+                write!(
+                    f,
+                    "version `{digits}` does not fit in 64 bits; use a smaller number"
+                )
+            }
+            NotUtf8 => write!(f, "file is not UTF-8 text; save it as UTF-8"),
+            DuplicateVersion { version, files } => write!(
+                f,
+                "version {version} is used by {} files: {}; give each migration its own version (`migrate fix` renumbers)",
+                files.len(),
+                list(files)
+            ),
+            MixedSchemes {
+                sequential,
+                timestamp,
+            } => write!(
+                f,
+                "sequential and timestamp versions are mixed: sequential {}, timestamp {}; use one scheme (`migrate fix` renumbers timestamps to sequential versions)",
+                list(sequential),
+                list(timestamp)
+            ),
+            InvalidTimestamp { digits } => write!(
+                f,
+                "version `{digits}` is not a real UTC date and time `YYYYMMDDHHMMSS`; fix the timestamp"
+            ),
+            DoesNotStartAtOne { first } => write!(
+                f,
+                "sequential versions start at {first}, not 1; renumber from 1, or pass `allow_gaps = true` for a squashed history"
+            ),
+            Gap { from, to, after } => {
+                if from == to {
+                    write!(f, "version {from} is missing after `{after}`")?;
+                } else {
+                    write!(f, "versions {from} to {to} are missing after `{after}`")?;
+                }
+                write!(
+                    f,
+                    "; renumber the files (`migrate fix`), or pass `allow_gaps = true` for a squashed history"
+                )
+            }
+            OrphanDown => write!(
+                f,
+                "`.down.sql` file without its `.up.sql`; add the `.up.sql` file or remove this one"
+            ),
+            PairNameMismatch { down } => write!(
+                f,
+                "the name differs from its down file `{down}`; give both files of a pair the same name"
+            ),
+            MissingDownFile { expected } => write!(
+                f,
+                "no down file `{expected}`; add it, or put `-- +migrate Irreversible` in this file to declare the migration irreversible"
+            ),
+            MissingUp => write!(
+                f,
+                "no `-- +migrate Up` section; start the migration with a `-- +migrate Up` line"
+            ),
+            MissingDown => write!(
+                f,
+                "no `-- +migrate Down` section; add one, or write `-- +migrate Down irreversible` to declare the migration irreversible"
+            ),
+            SqlBeforeUp => write!(
+                f,
+                "SQL before the first `-- +migrate Up`; only comments may come before it"
+            ),
+            SecondUp { first } => write!(
+                f,
+                "second `-- +migrate Up` (the first is on line {first}); a migration has one Up section"
+            ),
+            SecondDown { first } => write!(
+                f,
+                "second `-- +migrate Down` (the first is on line {first}); a migration has one Down section"
+            ),
+            DownBeforeUp => write!(
+                f,
+                "`-- +migrate Down` before `-- +migrate Up`; put the Up section first"
+            ),
+            EmptyUp => write!(
+                f,
+                "the Up section has no SQL statement; add the migration's SQL"
+            ),
+            IrreversibleWithDown => write!(
+                f,
+                "the migration is declared irreversible but has Down SQL; remove the Down SQL or the `irreversible` mark"
+            ),
+            UnknownAnnotation { text, suggestion } => {
+                write!(f, "unknown annotation `{text}`")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `-- +migrate {s}`?"),
+                    None => write!(
+                        f,
+                        "; known ones are `Up`, `Down`, `Down irreversible`, `Irreversible`, `StatementBegin`, `StatementEnd`, `NoTransaction` and `ForeignKeys off`"
+                    ),
+                }
+            }
+            SectionInPairFile => write!(
+                f,
+                "section annotation in a `.up.sql`/`.down.sql` file; the file itself is the section, remove the annotation"
+            ),
+            UnclosedStatementBegin => write!(
+                f,
+                "`-- +migrate StatementBegin` without `-- +migrate StatementEnd`; close the block"
+            ),
+            StatementEndWithoutBegin => write!(
+                f,
+                "`-- +migrate StatementEnd` without `-- +migrate StatementBegin`; open the block or remove this line"
+            ),
+            NestedStatementBegin { open } => write!(
+                f,
+                "`-- +migrate StatementBegin` inside the block opened on line {open}; close that block first"
+            ),
+            StatementBeginOutsideSection => write!(
+                f,
+                "`-- +migrate StatementBegin` before `-- +migrate Up`; blocks belong inside a section"
+            ),
+            AnnotationInsideBlock { open } => write!(
+                f,
+                "section annotation inside the block opened on line {open}; add `-- +migrate StatementEnd` before it"
+            ),
+            Unterminated(error) => write!(f, "{error}"),
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Listing a migration directory: its `.sql` files and its environment folders, sorted.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::{Problem, ProblemKind, is_migration_file};
+
+/// A `.sql` file found in the directory or one of its environment folders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The path as shown to people: the directory as the user wrote it, then
+    /// the environment folder, then the file name, joined with `/`.
+    pub path: String,
+    /// The path on this machine.
+    pub full_path: PathBuf,
+    /// The file name.
+    pub file_name: String,
+    /// The environment folder the file is in, `None` for the base set.
+    pub environment: Option<String>,
+}
+
+/// Lists the `.sql` files of `root/dir` and of its environment folders, sorted
+/// by environment (base set first) and file name. Hidden entries and files
+/// that do not end in `.sql` are ignored.
+///
+/// # Errors
+///
+/// Every problem met on the way: a missing or unreadable directory, a folder
+/// nested in an environment folder, an environment folder with a bad name.
+pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
+    let shown = display_dir(dir);
+    let full = root.join(dir);
+    if !full.is_dir() {
+        return Err(vec![Problem::new(
+            shown,
+            None,
+            ProblemKind::DirectoryMissing,
+        )]);
+    }
+    let mut entries = Vec::new();
+    let mut problems = Vec::new();
+    for (name, is_dir) in list(&full, &shown, &mut problems) {
+        if !is_dir {
+            if is_migration_file(&name) {
+                entries.push(Entry {
+                    path: format!("{shown}/{name}"),
+                    full_path: full.join(&name),
+                    file_name: name,
+                    environment: None,
+                });
+            }
+            continue;
+        }
+        let env_shown = format!("{shown}/{name}");
+        if !is_environment_name(&name) {
+            problems.push(Problem::new(
+                env_shown,
+                None,
+                ProblemKind::InvalidEnvironmentName { name },
+            ));
+            continue;
+        }
+        let env_full = full.join(&name);
+        for (file, is_dir) in list(&env_full, &env_shown, &mut problems) {
+            let path = format!("{env_shown}/{file}");
+            if is_dir {
+                problems.push(Problem::new(path, None, ProblemKind::NestedDirectory));
+            } else if is_migration_file(&file) {
+                entries.push(Entry {
+                    path,
+                    full_path: env_full.join(&file),
+                    file_name: file,
+                    environment: Some(name.clone()),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(entries)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The directory as people see it in messages: as written, with `/`
+/// separators and without a trailing `/`.
+pub fn display_dir(dir: &str) -> String {
+    let dir = dir.replace('\\', "/");
+    let trimmed = dir.trim_end_matches('/');
+    if trimmed.is_empty() {
+        ".".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// Whether a folder name can name an environment: letters, digits, `_`, `-`.
+pub fn is_environment_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The non-hidden entries of a directory, sorted by name, each with whether
+/// it is a directory (symbolic links followed).
+fn list(dir: &Path, shown: &str, problems: &mut Vec<Problem>) -> Vec<(String, bool)> {
+    let read = match fs::read_dir(dir) {
+        Ok(read) => read,
+        Err(error) => {
+            problems.push(Problem::new(
+                shown,
+                None,
+                ProblemKind::Unreadable {
+                    message: error.to_string(),
+                },
+            ));
+            return Vec::new();
+        }
+    };
+    let mut names = Vec::new();
+    for entry in read {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                problems.push(Problem::new(
+                    shown,
+                    None,
+                    ProblemKind::Unreadable {
+                        message: error.to_string(),
+                    },
+                ));
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        names.push((name, entry.path().is_dir()));
+    }
+    names.sort();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn lists_sorted_sql_files_and_environments() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("migrations");
+        fs::create_dir_all(dir.join("test")).expect("mkdir");
+        fs::create_dir_all(dir.join(".hidden")).expect("mkdir");
+        for name in [
+            "002_b.sql",
+            "001_a.sql",
+            "README.md",
+            ".003_c.sql",
+            "test/003_seed.sql",
+            ".hidden/9_x.sql",
+        ] {
+            fs::write(dir.join(name), "").expect("write");
+        }
+        let entries = scan(root.path(), "migrations/").expect("scans");
+        let paths: Vec<_> = entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.environment.as_deref()))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ("migrations/001_a.sql", None),
+                ("migrations/002_b.sql", None),
+                ("migrations/test/003_seed.sql", Some("test")),
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_directory() {
+        let root = tempfile::tempdir().expect("tempdir");
+        assert_eq!(
+            scan(root.path(), "nope"),
+            Err(vec![Problem::new(
+                "nope",
+                None,
+                ProblemKind::DirectoryMissing
+            )])
+        );
+    }
+
+    #[test]
+    fn nested_and_badly_named_folders() {
+        let root = tempfile::tempdir().expect("tempdir");
+        fs::create_dir_all(root.path().join("m/prod/deeper")).expect("mkdir");
+        fs::create_dir_all(root.path().join("m/bad name")).expect("mkdir");
+        let problems = scan(root.path(), "m").expect_err("problems");
+        assert_eq!(
+            problems,
+            [
+                Problem::new(
+                    "m/bad name",
+                    None,
+                    ProblemKind::InvalidEnvironmentName {
+                        name: "bad name".into()
+                    }
+                ),
+                Problem::new("m/prod/deeper", None, ProblemKind::NestedDirectory),
+            ]
+        );
+    }
+
+    #[test]
+    fn display_dir_normalises() {
+        assert_eq!(display_dir("migrations/"), "migrations");
+        assert_eq!(display_dir("a\\b"), "a/b");
+        assert_eq!(display_dir(""), ".");
+    }
+}

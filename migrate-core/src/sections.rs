@@ -1,0 +1,684 @@
+//! Annotations and sections: reads the `-- +migrate …` (or goose's
+//! `-- +goose …`) lines of a migration file into its Up and Down statements.
+
+use crate::{ProblemKind, Statement, split};
+
+/// Which kind of file is being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileForm {
+    /// `<version>_<name>.sql`: Up and Down sections marked by annotations.
+    Single,
+    /// `<version>_<name>.up.sql`: the whole file is the Up section.
+    Up,
+    /// `<version>_<name>.down.sql`: the whole file is the Down section.
+    Down,
+}
+
+/// One section of a file: its statements and its text for the checksum.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Section {
+    /// The line of the section's annotation (`None` in a pair file).
+    pub line: Option<u32>,
+    /// The statements, each with its line in the file.
+    pub statements: Vec<Statement>,
+    /// The section's text: its lines without the section annotation itself.
+    pub text: String,
+}
+
+/// What one file says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedFile {
+    /// The Up section, if the file has one.
+    pub up: Option<Section>,
+    /// The Down section, if the file has one.
+    pub down: Option<Section>,
+    /// `-- +migrate Irreversible` or `-- +migrate Down irreversible`.
+    pub irreversible: bool,
+    /// `-- +migrate NoTransaction` (goose: `-- +goose NO TRANSACTION`).
+    pub no_transaction: bool,
+    /// `-- +migrate ForeignKeys off`.
+    pub foreign_keys_off: bool,
+}
+
+/// An annotation line, recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Annotation {
+    Up,
+    Down,
+    DownIrreversible,
+    Irreversible,
+    StatementBegin,
+    StatementEnd,
+    NoTransaction,
+    ForeignKeysOff,
+}
+
+/// The annotations by their normalised spelling (lowercase, no spaces), goose's
+/// among them; what `did you mean` may suggest comes first.
+const ANNOTATIONS: &[(&str, Annotation, &str)] = &[
+    ("up", Annotation::Up, "Up"),
+    ("down", Annotation::Down, "Down"),
+    (
+        "downirreversible",
+        Annotation::DownIrreversible,
+        "Down irreversible",
+    ),
+    ("irreversible", Annotation::Irreversible, "Irreversible"),
+    (
+        "statementbegin",
+        Annotation::StatementBegin,
+        "StatementBegin",
+    ),
+    ("statementend", Annotation::StatementEnd, "StatementEnd"),
+    ("notransaction", Annotation::NoTransaction, "NoTransaction"),
+    (
+        "foreignkeysoff",
+        Annotation::ForeignKeysOff,
+        "ForeignKeys off",
+    ),
+];
+
+/// Reads a line as an annotation: `Ok(None)` when it is not one,
+/// `Err(text)` when it is one this format does not know.
+fn annotation(line: &str) -> Result<Option<Annotation>, (String, Option<&'static str>)> {
+    let Some(comment) = line.trim_start().strip_prefix("--") else {
+        return Ok(None);
+    };
+    let comment = comment.trim();
+    let Some(directive) = ["+migrate", "+goose"].iter().find_map(|prefix| {
+        let rest = comment.strip_prefix(prefix)?;
+        (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(rest)
+    }) else {
+        return Ok(None);
+    };
+    let key: String = directive
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    match ANNOTATIONS.iter().find(|(spelling, _, _)| *spelling == key) {
+        Some((_, annotation, _)) => Ok(Some(*annotation)),
+        None => {
+            let suggestion = ANNOTATIONS
+                .iter()
+                .map(|(spelling, _, shown)| (edit_distance(spelling, &key), *shown))
+                .filter(|(distance, _)| *distance <= 2)
+                .min_by_key(|(distance, _)| *distance)
+                .map(|(_, shown)| shown);
+            Err((comment.to_owned(), suggestion))
+        }
+    }
+}
+
+/// Levenshtein distance, for `did you mean`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(previous + 1).min(row[j] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// A piece of a section: plain SQL to split, or a `StatementBegin` block.
+#[derive(Debug)]
+enum Piece {
+    Sql { first_line: u32, text: String },
+    Block { first_line: u32, text: String },
+}
+
+/// A section being read.
+#[derive(Debug, Default)]
+struct Building {
+    line: Option<u32>,
+    pieces: Vec<Piece>,
+    text: String,
+}
+
+impl Building {
+    fn push_line(&mut self, line: u32, text: &str, in_block: bool) {
+        let last = self.pieces.last_mut();
+        match last {
+            Some(Piece::Sql { text: sql, .. }) if !in_block => {
+                sql.push('\n');
+                sql.push_str(text);
+            }
+            Some(Piece::Block { text: block, .. }) if in_block => {
+                block.push('\n');
+                block.push_str(text);
+            }
+            _ => self.pieces.push(if in_block {
+                Piece::Block {
+                    first_line: line,
+                    text: text.to_owned(),
+                }
+            } else {
+                Piece::Sql {
+                    first_line: line,
+                    text: text.to_owned(),
+                }
+            }),
+        }
+    }
+
+    fn finish(self, problems: &mut Vec<(Option<u32>, ProblemKind)>) -> Section {
+        let mut statements = Vec::new();
+        for piece in self.pieces {
+            match piece {
+                Piece::Sql { first_line, text } => match split(&text, first_line) {
+                    Ok(found) => statements.extend(found),
+                    Err(error) => {
+                        problems.push((Some(error.line()), ProblemKind::Unterminated(error)))
+                    }
+                },
+                Piece::Block { first_line, text } => {
+                    let leading = text.lines().take_while(|l| l.trim().is_empty()).count();
+                    let sql = text.trim();
+                    if !sql.is_empty() {
+                        statements.push(Statement {
+                            sql: sql.to_owned(),
+                            line: first_line + u32::try_from(leading).unwrap_or(0),
+                        });
+                    }
+                }
+            }
+        }
+        Section {
+            line: self.line,
+            statements,
+            text: self.text,
+        }
+    }
+}
+
+/// Where the reader is in a single file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    BeforeUp,
+    Up,
+    Down,
+}
+
+/// Reads a file's text. Problems come back with their line; the caller adds
+/// the path. Every problem of the file is reported, not just the first.
+pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Vec<(Option<u32>, ProblemKind)>) {
+    let mut problems = Vec::new();
+    let mut parsed = ParsedFile::default();
+    let mut place = match form {
+        FileForm::Single => Place::BeforeUp,
+        FileForm::Up => Place::Up,
+        FileForm::Down => Place::Down,
+    };
+    let mut before = Building::default();
+    let mut up = (form == FileForm::Up).then(Building::default);
+    let mut down = (form == FileForm::Down).then(Building::default);
+    let mut block: Option<u32> = None;
+    // A Down annotation was written, even if misplaced: no "missing Down" then.
+    let mut saw_down = false;
+
+    for (index, raw) in text.split('\n').enumerate() {
+        let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let content = raw.strip_suffix('\r').unwrap_or(raw);
+        let current = match place {
+            Place::BeforeUp => &mut before,
+            Place::Up => up.get_or_insert_with(Building::default),
+            Place::Down => down.get_or_insert_with(Building::default),
+        };
+        let found = match annotation(content) {
+            Ok(found) => found,
+            Err((text, suggestion)) => {
+                problems.push((
+                    Some(line),
+                    ProblemKind::UnknownAnnotation { text, suggestion },
+                ));
+                continue;
+            }
+        };
+        let Some(found) = found else {
+            current.push_line(line, content, block.is_some());
+            push_text(&mut current.text, content);
+            continue;
+        };
+        saw_down |= matches!(found, Annotation::Down | Annotation::DownIrreversible);
+        let is_section = matches!(
+            found,
+            Annotation::Up | Annotation::Down | Annotation::DownIrreversible
+        );
+        if is_section && form != FileForm::Single {
+            problems.push((Some(line), ProblemKind::SectionInPairFile));
+            continue;
+        }
+        if is_section && let Some(open) = block {
+            problems.push((Some(line), ProblemKind::AnnotationInsideBlock { open }));
+            continue;
+        }
+        if !is_section {
+            push_text(&mut current.text, content);
+        }
+        match found {
+            Annotation::Up => match (place, up.as_ref().and_then(|b| b.line)) {
+                (Place::BeforeUp, _) => {
+                    place = Place::Up;
+                    up = Some(Building {
+                        line: Some(line),
+                        ..Building::default()
+                    });
+                }
+                (_, first) => problems.push((
+                    Some(line),
+                    ProblemKind::SecondUp {
+                        first: first.unwrap_or(line),
+                    },
+                )),
+            },
+            Annotation::Down | Annotation::DownIrreversible => {
+                match place {
+                    Place::BeforeUp => problems.push((Some(line), ProblemKind::DownBeforeUp)),
+                    Place::Up => {
+                        place = Place::Down;
+                        down = Some(Building {
+                            line: Some(line),
+                            ..Building::default()
+                        });
+                    }
+                    Place::Down => problems.push((
+                        Some(line),
+                        ProblemKind::SecondDown {
+                            first: down.as_ref().and_then(|b| b.line).unwrap_or(line),
+                        },
+                    )),
+                }
+                if found == Annotation::DownIrreversible {
+                    parsed.irreversible = true;
+                }
+            }
+            Annotation::Irreversible => parsed.irreversible = true,
+            Annotation::NoTransaction => parsed.no_transaction = true,
+            Annotation::ForeignKeysOff => parsed.foreign_keys_off = true,
+            Annotation::StatementBegin => match (block, place) {
+                (Some(open), _) => {
+                    problems.push((Some(line), ProblemKind::NestedStatementBegin { open }))
+                }
+                (None, Place::BeforeUp) => {
+                    problems.push((Some(line), ProblemKind::StatementBeginOutsideSection));
+                }
+                (None, _) => block = Some(line),
+            },
+            Annotation::StatementEnd => match block.take() {
+                Some(_) => {}
+                None => problems.push((Some(line), ProblemKind::StatementEndWithoutBegin)),
+            },
+        }
+    }
+
+    if let Some(open) = block {
+        problems.push((Some(open), ProblemKind::UnclosedStatementBegin));
+    }
+    let before = before.finish(&mut problems);
+    if let Some(first) = before.statements.first() {
+        problems.push((Some(first.line), ProblemKind::SqlBeforeUp));
+    }
+    parsed.up = up.map(|b| b.finish(&mut problems));
+    parsed.down = down.map(|b| b.finish(&mut problems));
+    if form == FileForm::Single {
+        match &parsed.up {
+            None if !problems
+                .iter()
+                .any(|(_, k)| *k == ProblemKind::DownBeforeUp) =>
+            {
+                problems.push((None, ProblemKind::MissingUp));
+            }
+            _ => {}
+        }
+    }
+    if let Some(section) = &parsed.up
+        && section.statements.is_empty()
+    {
+        problems.push((section.line, ProblemKind::EmptyUp));
+    }
+    if form == FileForm::Single && parsed.up.is_some() {
+        match &parsed.down {
+            None if !parsed.irreversible && !saw_down => {
+                problems.push((None, ProblemKind::MissingDown));
+            }
+            Some(section) if parsed.irreversible && !section.statements.is_empty() => {
+                problems.push((
+                    section.statements.first().map(|s| s.line),
+                    ProblemKind::IrreversibleWithDown,
+                ));
+            }
+            _ => {}
+        }
+    }
+    problems.sort_by_key(|(line, _)| *line);
+    (parsed, problems)
+}
+
+fn push_text(text: &mut String, line: &str) {
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(line);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str, form: FileForm) -> Vec<(Option<u32>, ProblemKind)> {
+        parse(text, form).1
+    }
+
+    fn ok(text: &str) -> ParsedFile {
+        let (parsed, problems) = parse(text, FileForm::Single);
+        assert!(problems.is_empty(), "{problems:?}");
+        parsed
+    }
+
+    #[test]
+    fn reads_up_and_down() {
+        let parsed = ok(
+            "-- a comment\n-- +migrate Up\nCREATE TABLE a (x INT);\nCREATE INDEX i ON a (x);\n\n-- +migrate Down\nDROP TABLE a;\n",
+        );
+        let up = parsed.up.expect("up");
+        assert_eq!(up.line, Some(2));
+        assert_eq!(up.statements.len(), 2);
+        assert_eq!(up.statements[1].line, 4);
+        let down = parsed.down.expect("down");
+        assert_eq!(down.statements[0].line, 7);
+        assert_eq!(down.statements[0].sql, "DROP TABLE a;");
+        assert!(!parsed.irreversible);
+    }
+
+    #[test]
+    fn reads_goose_spelling() {
+        let parsed = ok(
+            "-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\nCREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2; END;\n-- +goose StatementEnd\n-- +goose Down\nDROP TRIGGER t;\n",
+        );
+        assert!(parsed.no_transaction);
+        let up = parsed.up.expect("up");
+        assert_eq!(up.statements.len(), 1);
+        assert_eq!(up.statements[0].line, 4);
+    }
+
+    #[test]
+    fn statement_blocks_are_one_statement() {
+        let parsed = ok(
+            "-- +migrate Up\n-- +migrate StatementBegin\n\nSELECT 1; SELECT 2;\n-- +migrate StatementEnd\nSELECT 3;\n-- +migrate Down\nSELECT 4;",
+        );
+        let up = parsed.up.expect("up");
+        let sqls: Vec<_> = up
+            .statements
+            .iter()
+            .map(|s| (s.sql.as_str(), s.line))
+            .collect();
+        assert_eq!(sqls, [("SELECT 1; SELECT 2;", 4), ("SELECT 3;", 6)]);
+    }
+
+    #[test]
+    fn annotations_are_case_and_space_insensitive() {
+        let parsed = ok(
+            "--+migrate up\nSELECT 1;\n--   +migrate   DOWN   IRREVERSIBLE\n-- +migrate foreignkeys OFF\n",
+        );
+        assert!(parsed.irreversible);
+        assert!(parsed.foreign_keys_off);
+    }
+
+    #[test]
+    fn irreversible_needs_no_down() {
+        let parsed = ok("-- +migrate Irreversible\n-- +migrate Up\nSELECT 1;");
+        assert!(parsed.irreversible);
+        assert!(parsed.down.is_none());
+    }
+
+    #[test]
+    fn empty_down_is_allowed() {
+        let parsed = ok("-- +goose Up\nSELECT 1;\n-- +goose Down\n");
+        assert!(parsed.down.expect("down").statements.is_empty());
+    }
+
+    #[test]
+    fn crlf_lines_parse() {
+        let parsed = ok("-- +migrate Up\r\nSELECT 1;\r\n-- +migrate Down\r\nSELECT 2;\r\n");
+        assert_eq!(parsed.down.expect("down").statements[0].sql, "SELECT 2;");
+    }
+
+    #[test]
+    fn section_text_excludes_section_annotations() {
+        let parsed = ok(
+            "-- head\n-- +migrate Up\nA;\n-- +migrate StatementBegin\nB;\n-- +migrate StatementEnd\n-- +migrate Down\nC;\n",
+        );
+        assert_eq!(
+            parsed.up.expect("up").text,
+            "A;\n-- +migrate StatementBegin\nB;\n-- +migrate StatementEnd"
+        );
+        assert_eq!(parsed.down.expect("down").text, "C;\n");
+    }
+
+    #[test]
+    fn sql_before_up() {
+        assert_eq!(
+            kinds(
+                "/* ok */\n-- ok\nSELECT 1;\n-- +migrate Up\nSELECT 2;\n-- +migrate Down\n",
+                FileForm::Single
+            ),
+            [(Some(3), ProblemKind::SqlBeforeUp)]
+        );
+    }
+
+    #[test]
+    fn missing_up() {
+        assert_eq!(
+            kinds("-- only a comment\n", FileForm::Single),
+            [(None, ProblemKind::MissingUp)]
+        );
+    }
+
+    #[test]
+    fn second_up() {
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\nA;\n-- +migrate Up\nB;\n-- +migrate Down\n",
+                FileForm::Single
+            ),
+            [(Some(3), ProblemKind::SecondUp { first: 1 })]
+        );
+    }
+
+    #[test]
+    fn up_after_down_is_a_second_up() {
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\nA;\n-- +migrate Down\nB;\n-- +migrate Up\n",
+                FileForm::Single
+            ),
+            [(Some(5), ProblemKind::SecondUp { first: 1 })]
+        );
+    }
+
+    #[test]
+    fn second_down() {
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\nA;\n-- +migrate Down\nB;\n-- +migrate Down\n",
+                FileForm::Single
+            ),
+            [(Some(5), ProblemKind::SecondDown { first: 3 })]
+        );
+    }
+
+    #[test]
+    fn down_before_up() {
+        assert_eq!(
+            kinds(
+                "-- +migrate Down\nDROP TABLE a;\n-- +migrate Up\nCREATE TABLE a (x INT);\n",
+                FileForm::Single
+            ),
+            [
+                (Some(1), ProblemKind::DownBeforeUp),
+                (Some(2), ProblemKind::SqlBeforeUp)
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_up() {
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\n-- nothing\n-- +migrate Down\nA;",
+                FileForm::Single
+            ),
+            [(Some(1), ProblemKind::EmptyUp)]
+        );
+        assert_eq!(kinds("  \n", FileForm::Up), [(None, ProblemKind::EmptyUp)]);
+    }
+
+    #[test]
+    fn missing_down_without_irreversible() {
+        assert_eq!(
+            kinds("-- +migrate Up\nA;\n", FileForm::Single),
+            [(None, ProblemKind::MissingDown)]
+        );
+    }
+
+    #[test]
+    fn irreversible_with_down_sql() {
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\nA;\n-- +migrate Down irreversible\nB;\n",
+                FileForm::Single
+            ),
+            [(Some(4), ProblemKind::IrreversibleWithDown)]
+        );
+    }
+
+    #[test]
+    fn unknown_annotation_with_suggestion() {
+        assert_eq!(
+            kinds("-- +migrate Upp\n", FileForm::Single),
+            [
+                (None, ProblemKind::MissingUp),
+                (
+                    Some(1),
+                    ProblemKind::UnknownAnnotation {
+                        text: "+migrate Upp".into(),
+                        suggestion: Some("Up")
+                    }
+                )
+            ]
+        );
+        let found = kinds(
+            "-- +goose ENVSUB ON\n-- +goose Up\nA;\n-- +goose Down\n",
+            FileForm::Single,
+        );
+        assert_eq!(
+            found,
+            [(
+                Some(1),
+                ProblemKind::UnknownAnnotation {
+                    text: "+goose ENVSUB ON".into(),
+                    suggestion: None
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn other_plus_comments_are_plain_comments() {
+        ok("-- +migrated by hand\n-- +migrate Up\nA;\n-- +migrate Down\n");
+    }
+
+    #[test]
+    fn unclosed_and_unopened_blocks() {
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\n-- +migrate StatementBegin\nA;\n",
+                FileForm::Up
+            )
+            .first(),
+            Some(&(Some(1), ProblemKind::SectionInPairFile))
+        );
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\n-- +migrate StatementBegin\nA;\n-- +migrate Down\nB;",
+                FileForm::Single
+            ),
+            [
+                (Some(2), ProblemKind::UnclosedStatementBegin),
+                (Some(4), ProblemKind::AnnotationInsideBlock { open: 2 }),
+            ]
+        );
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\nA;\n-- +migrate StatementEnd\n-- +migrate Down\n",
+                FileForm::Single
+            ),
+            [(Some(3), ProblemKind::StatementEndWithoutBegin)]
+        );
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\n-- +migrate StatementBegin\n-- +migrate StatementBegin\nA;\n-- +migrate StatementEnd\n-- +migrate Down\n",
+                FileForm::Single
+            ),
+            [(Some(3), ProblemKind::NestedStatementBegin { open: 2 })]
+        );
+        assert_eq!(
+            kinds(
+                "-- +migrate StatementBegin\n-- +migrate Up\nA;\n-- +migrate Down\n",
+                FileForm::Single
+            ),
+            [(Some(1), ProblemKind::StatementBeginOutsideSection)]
+        );
+    }
+
+    #[test]
+    fn unterminated_quote_in_a_section() {
+        assert_eq!(
+            kinds(
+                "-- +migrate Up\nSELECT 'a;\n-- +migrate Down\n",
+                FileForm::Single
+            ),
+            [
+                (Some(1), ProblemKind::EmptyUp),
+                (
+                    Some(2),
+                    ProblemKind::Unterminated(crate::SplitError::UnterminatedQuote {
+                        line: 2,
+                        quote: '\''
+                    })
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn pair_files_are_whole_sections() {
+        let (parsed, problems) = parse(
+            "-- +migrate NoTransaction\nCREATE INDEX CONCURRENTLY i ON a (x);\n",
+            FileForm::Up,
+        );
+        assert!(problems.is_empty());
+        assert!(parsed.no_transaction);
+        assert_eq!(parsed.up.expect("up").statements[0].line, 2);
+        let (parsed, problems) = parse("DROP INDEX i;", FileForm::Down);
+        assert!(problems.is_empty());
+        assert_eq!(parsed.down.expect("down").statements.len(), 1);
+        assert_eq!(
+            kinds("-- +migrate Down\nA;", FileForm::Down),
+            [(Some(1), ProblemKind::SectionInPairFile)]
+        );
+    }
+
+    #[test]
+    fn edit_distance_works() {
+        assert_eq!(edit_distance("up", "upp"), 1);
+        assert_eq!(edit_distance("down", "dwon"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}

@@ -1,0 +1,316 @@
+//! `load` on real directories: every rule of the format at directory level.
+
+use std::fs;
+use std::path::Path;
+
+use migrate_core::{Options, Problem, ProblemKind, Scheme, Version, load};
+
+const GOOD: &str = "-- +migrate Up\nSELECT 1;\n-- +migrate Down\nSELECT 2;\n";
+
+/// A temporary crate root with `migrations/` holding `files` (path, text).
+fn dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("tempdir");
+    fs::create_dir(root.path().join("migrations")).expect("mkdir");
+    for (path, text) in files {
+        let path = root.path().join("migrations").join(path);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    root
+}
+
+fn problems(root: &Path, options: &Options) -> Vec<Problem> {
+    load(root, "migrations", options).expect_err("problems")
+}
+
+fn only(root: &Path) -> Problem {
+    let mut found = problems(root, &Options::default());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found.remove(0)
+}
+
+#[test]
+fn a_good_directory_loads_in_version_order() {
+    let root = dir(&[
+        ("002_b.up.sql", "SELECT 'b';"),
+        ("002_b.down.sql", "SELECT 'not b';"),
+        ("001_a.sql", GOOD),
+        (
+            "003_c.sql",
+            "-- +migrate Up\nSELECT 3;\n-- +migrate Down irreversible\n",
+        ),
+        ("notes.txt", "ignored"),
+    ]);
+    let set = load(root.path(), "migrations", &Options::default()).expect("valid");
+    assert_eq!(set.scheme, Scheme::Sequential);
+    let summary: Vec<_> = set
+        .migrations
+        .iter()
+        .map(|m| {
+            (
+                m.version.0,
+                m.name.as_str(),
+                m.down_path.as_deref(),
+                m.files.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, "a", Some("migrations/001_a.sql"), 1),
+            (2, "b", Some("migrations/002_b.down.sql"), 2),
+            (3, "c", None, 1),
+        ]
+    );
+    assert_eq!(
+        set.migrations[1].down.as_ref().expect("down")[0].sql,
+        "SELECT 'not b';"
+    );
+    assert!(set.migrations[2].down.is_none());
+}
+
+#[test]
+fn single_file_and_pair_with_the_same_text_have_the_same_checksum() {
+    let single = dir(&[(
+        "1_a.sql",
+        "-- +migrate Up\nSELECT 1;\n-- +migrate Down\nSELECT 2;\n",
+    )]);
+    let pair = dir(&[
+        ("1_a.up.sql", "SELECT 1;\n"),
+        ("1_a.down.sql", "SELECT 2;\n"),
+    ]);
+    let crlf = dir(&[(
+        "1_a.sql",
+        "-- +migrate Up\r\nSELECT 1;  \r\n-- +migrate Down\r\nSELECT 2;\r\n",
+    )]);
+    let checksum = |root: &Path| {
+        load(root, "migrations", &Options::default())
+            .expect("valid")
+            .migrations[0]
+            .checksum
+    };
+    assert_eq!(checksum(single.path()), checksum(pair.path()));
+    assert_eq!(checksum(single.path()), checksum(crlf.path()));
+}
+
+#[test]
+fn padding_does_not_make_a_new_version() {
+    let root = dir(&[("1_a.sql", GOOD), ("2_x.sql", GOOD), ("002_y.sql", GOOD)]);
+    assert_eq!(
+        only(root.path()),
+        Problem {
+            path: "migrations/002_y.sql".into(),
+            line: None,
+            kind: ProblemKind::DuplicateVersion {
+                version: Version(2),
+                files: vec!["migrations/002_y.sql".into(), "migrations/2_x.sql".into()],
+            },
+        }
+    );
+}
+
+#[test]
+fn a_single_file_and_a_pair_for_one_version_are_a_duplicate() {
+    let root = dir(&[
+        ("1_a.sql", GOOD),
+        ("1_a.up.sql", "SELECT 1;"),
+        ("1_a.down.sql", "SELECT 1;"),
+    ]);
+    let problem = only(root.path());
+    assert!(
+        matches!(&problem.kind, ProblemKind::DuplicateVersion { files, .. } if files.len() == 3),
+        "{problem}"
+    );
+}
+
+#[test]
+fn mixed_schemes_name_every_file() {
+    let root = dir(&[("001_a.sql", GOOD), ("20240101120000_b.sql", GOOD)]);
+    assert_eq!(
+        only(root.path()).to_string(),
+        "migrations: sequential and timestamp versions are mixed: sequential `migrations/001_a.sql`, \
+         timestamp `migrations/20240101120000_b.sql`; use one scheme (`migrate fix` renumbers timestamps to sequential versions)"
+    );
+}
+
+#[test]
+fn timestamps_need_no_sequence_but_must_be_real_dates() {
+    let good = dir(&[
+        ("20240101120000_a.sql", GOOD),
+        ("20250606060606_b.sql", GOOD),
+    ]);
+    let set = load(good.path(), "migrations", &Options::default()).expect("valid");
+    assert_eq!(set.scheme, Scheme::Timestamp);
+    let bad = dir(&[
+        ("20240101120000_a.sql", GOOD),
+        ("20241301120000_b.sql", GOOD),
+    ]);
+    assert_eq!(
+        only(bad.path()).kind,
+        ProblemKind::InvalidTimestamp {
+            digits: "20241301120000".into()
+        }
+    );
+}
+
+#[test]
+fn gaps_and_a_late_start_are_errors_unless_allowed() {
+    let root = dir(&[("2_a.sql", GOOD), ("3_b.sql", GOOD), ("6_c.sql", GOOD)]);
+    let found = problems(root.path(), &Options::default());
+    assert_eq!(
+        found
+            .iter()
+            .map(|p| (p.path.as_str(), &p.kind))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "migrations/2_a.sql",
+                &ProblemKind::DoesNotStartAtOne { first: Version(2) }
+            ),
+            (
+                "migrations/6_c.sql",
+                &ProblemKind::Gap {
+                    from: Version(4),
+                    to: Version(5),
+                    after: "migrations/3_b.sql".into()
+                }
+            ),
+        ]
+    );
+    let allowed = load(root.path(), "migrations", &Options { allow_gaps: true }).expect("allowed");
+    assert_eq!(allowed.migrations.len(), 3);
+}
+
+#[test]
+fn orphan_down_and_mismatched_pairs() {
+    let orphan = dir(&[("1_a.sql", GOOD), ("2_b.down.sql", "SELECT 1;")]);
+    assert_eq!(only(orphan.path()).kind, ProblemKind::OrphanDown);
+    let mismatch = dir(&[("1_a.up.sql", "SELECT 1;"), ("1_b.down.sql", "SELECT 1;")]);
+    assert_eq!(
+        only(mismatch.path()).kind,
+        ProblemKind::PairNameMismatch {
+            down: "migrations/1_b.down.sql".into()
+        }
+    );
+}
+
+#[test]
+fn an_up_file_needs_its_down_file_or_irreversible() {
+    let missing = dir(&[("01_a.up.sql", "SELECT 1;")]);
+    assert_eq!(
+        only(missing.path()).to_string(),
+        "migrations/01_a.up.sql: no down file `migrations/01_a.down.sql`; add it, or put \
+         `-- +migrate Irreversible` in this file to declare the migration irreversible"
+    );
+    let declared = dir(&[("01_a.up.sql", "-- +migrate Irreversible\nSELECT 1;")]);
+    let set = load(declared.path(), "migrations", &Options::default()).expect("valid");
+    assert!(set.migrations[0].down.is_none());
+    let both = dir(&[
+        ("01_a.up.sql", "-- +migrate Irreversible\nSELECT 1;"),
+        ("01_a.down.sql", "SELECT 2;"),
+    ]);
+    assert_eq!(only(both.path()).kind, ProblemKind::IrreversibleWithDown);
+}
+
+#[test]
+fn environments_share_the_version_sequence() {
+    let root = dir(&[
+        ("1_a.sql", GOOD),
+        ("test/2_seed.sql", GOOD),
+        ("prod/3_tune.sql", GOOD),
+        ("4_b.sql", GOOD),
+    ]);
+    let set = load(root.path(), "migrations", &Options::default()).expect("valid");
+    assert_eq!(set.environments(), ["prod", "test"]);
+    let envs: Vec<_> = set
+        .migrations
+        .iter()
+        .map(|m| m.environment.as_deref())
+        .collect();
+    assert_eq!(envs, [None, Some("test"), Some("prod"), None]);
+    assert_eq!(set.migrations[1].up_path, "migrations/test/2_seed.sql");
+
+    let clash = dir(&[
+        ("1_a.sql", GOOD),
+        ("test/2_seed.sql", GOOD),
+        ("prod/2_seed.sql", GOOD),
+    ]);
+    assert!(matches!(
+        only(clash.path()).kind,
+        ProblemKind::DuplicateVersion { .. }
+    ));
+}
+
+#[test]
+fn empty_and_missing_directories() {
+    let empty = dir(&[("README.md", "no migrations here")]);
+    assert_eq!(
+        only(empty.path()).to_string(),
+        "migrations: no migrations found; add a file such as `001_init.sql` (`migrate new init` creates one)"
+    );
+    let root = tempfile::tempdir().expect("tempdir");
+    assert_eq!(only(root.path()).kind, ProblemKind::DirectoryMissing);
+}
+
+#[test]
+fn non_utf8_files_are_reported() {
+    let root = dir(&[("1_a.sql", GOOD)]);
+    fs::write(
+        root.path().join("migrations/2_b.sql"),
+        b"-- +migrate Up\n\xff\xfe;\n",
+    )
+    .expect("write");
+    assert_eq!(only(root.path()).kind, ProblemKind::NotUtf8);
+}
+
+#[test]
+fn a_utf8_bom_is_ignored() {
+    let root = dir(&[(
+        "1_a.sql",
+        "\u{feff}-- +migrate Up\nSELECT 1;\n-- +migrate Down\n",
+    )]);
+    load(root.path(), "migrations", &Options::default()).expect("valid");
+}
+
+#[test]
+fn every_problem_of_every_file_is_reported() {
+    let root = dir(&[
+        (
+            "1_a.sql",
+            "-- +migrate Up\nSELECT 'open;\n-- +migrate Down\n-- +migrate Dwon\n",
+        ),
+        ("2_b.sql", "-- +migrate Down\nSELECT 1;\n"),
+        ("3-c.sql", GOOD),
+        ("5_e.sql", GOOD),
+    ]);
+    let found: Vec<String> = problems(root.path(), &Options::default())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "migrations/1_a.sql:1: the Up section has no SQL statement; add the migration's SQL",
+            "migrations/1_a.sql:2: unterminated quote `'`; close it with a matching `'`",
+            "migrations/1_a.sql:4: unknown annotation `+migrate Dwon`; did you mean `-- +migrate Down`?",
+            "migrations/2_b.sql:1: `-- +migrate Down` before `-- +migrate Up`; put the Up section first",
+            "migrations/2_b.sql:2: SQL before the first `-- +migrate Up`; only comments may come before it",
+            "migrations/3-c.sql: version is not followed by `_`; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`",
+            "migrations/5_e.sql: versions 3 to 4 are missing after `migrations/2_b.sql`; renumber the files (`migrate fix`), or pass `allow_gaps = true` for a squashed history",
+        ]
+    );
+}
+
+#[test]
+fn results_do_not_depend_on_creation_order() {
+    let forward = dir(&[("1_a.sql", GOOD), ("2_b.sql", GOOD), ("3_c.sql", GOOD)]);
+    let backward = dir(&[("3_c.sql", GOOD), ("2_b.sql", GOOD), ("1_a.sql", GOOD)]);
+    let load = |root: &Path| load(root, "migrations", &Options::default()).expect("valid");
+    let mut a = load(forward.path());
+    let mut b = load(backward.path());
+    for m in a.migrations.iter_mut().chain(b.migrations.iter_mut()) {
+        m.files.clear();
+    }
+    assert_eq!(a, b);
+}

@@ -1,0 +1,109 @@
+//! Turns a validated directory into tokens, and problems into compile errors.
+
+use std::path::PathBuf;
+
+use migrate_core::{Migration, Statement};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::input::Input;
+
+/// The variable that, when set, replaces `CARGO_MANIFEST_DIR` as the root the
+/// directory is relative to. Test harnesses such as trybuild build crates
+/// inside `target/`, where `CARGO_MANIFEST_DIR` does not hold the fixtures.
+const ROOT_OVERRIDE: &str = "MIGRATE_MANIFEST_DIR";
+
+/// Reads, validates and embeds the directory.
+pub fn expand(input: Input) -> syn::Result<TokenStream> {
+    let root = std::env::var_os(ROOT_OVERRIDE)
+        .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
+        .map(PathBuf::from)
+        .ok_or_else(|| {
+            syn::Error::new(
+                input.dir.span(),
+                "`CARGO_MANIFEST_DIR` is not set; `embed_migrations!` must be built by cargo",
+            )
+        })?;
+    let set =
+        migrate_core::load(&root, &input.dir.value(), &input.options).map_err(|problems| {
+            problems
+                .iter()
+                .map(|problem| syn::Error::new(input.dir.span(), problem.to_string()))
+                .reduce(|mut all, next| {
+                    all.combine(next);
+                    all
+                })
+                .unwrap_or_else(|| syn::Error::new(input.dir.span(), "invalid migration directory"))
+        })?;
+    let tracked = set.migrations.iter().flat_map(|m| &m.files).map(|file| {
+        let file = file.to_string_lossy();
+        quote! { const _: &[u8] = ::core::include_bytes!(#file); }
+    });
+    let migrations = set.migrations.iter().map(migration);
+    Ok(quote! {
+        {
+            #(#tracked)*
+            ::migrate_runtime::__private::migrations(&[#(#migrations),*])
+        }
+    })
+}
+
+/// The compile errors, beside an empty set of the right type so that no
+/// follow-on type error hides them.
+pub fn placeholder(error: &syn::Error) -> TokenStream {
+    let errors = error.to_compile_error();
+    quote! {
+        {
+            #errors
+            ::migrate_runtime::__private::migrations(&[])
+        }
+    }
+}
+
+fn migration(m: &Migration) -> TokenStream {
+    let version = m.version.0;
+    let name = &m.name;
+    let environment = option(m.environment.as_deref());
+    let up_path = &m.up_path;
+    let down_path = option(m.down_path.as_deref());
+    let up = statements(&m.up);
+    let down = match &m.down {
+        Some(down) => {
+            let down = statements(down);
+            quote! { ::core::option::Option::Some(#down) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let no_transaction = m.no_transaction;
+    let foreign_keys_off = m.foreign_keys_off;
+    let checksum = m.checksum.0;
+    quote! {
+        ::migrate_runtime::__private::migration(::migrate_runtime::__private::MigrationParts {
+            version: #version,
+            name: #name,
+            environment: #environment,
+            up_path: #up_path,
+            down_path: #down_path,
+            up: #up,
+            down: #down,
+            no_transaction: #no_transaction,
+            foreign_keys_off: #foreign_keys_off,
+            checksum: [#(#checksum),*],
+        })
+    }
+}
+
+fn statements(statements: &[Statement]) -> TokenStream {
+    let items = statements.iter().map(|s| {
+        let (sql, line) = (&s.sql, s.line);
+        quote! { ::migrate_runtime::__private::statement(#sql, #line) }
+    });
+    quote! { &[#(#items),*] }
+}
+
+fn option(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(value) => quote! { ::core::option::Option::Some(#value) },
+        None => quote! { ::core::option::Option::None },
+    }
+}

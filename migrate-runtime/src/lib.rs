@@ -1,0 +1,50 @@
+//! Compile-time checked, embedded SQL migrations.
+//!
+//! `embed_migrations!("migrations")` reads the migration directory at build
+//! time: a bad file name, a duplicate version, a gap, a malformed section or
+//! an unterminated quote is a compile error naming the file and the line. A
+//! good directory becomes a `static` [`Migrations`] value: no file system
+//! access, no parsing and no allocation at start-up.
+//!
+//! ```
+//! static MIGRATIONS: migrate_runtime::Migrations =
+//!     migrate_runtime::embed_migrations!("../examples/migrations");
+//!
+//! for migration in &MIGRATIONS {
+//!     println!("{} ({} statements)", migration, migration.up().len());
+//! }
+//! ```
+//!
+//! Add a one-line `build.rs` so that a *new* file in the directory triggers a
+//! rebuild (edits to existing files already do): see [`build::track`].
+#![warn(missing_docs)]
+
+pub mod build;
+mod migration;
+
+pub use migrate_core::{Checksum, Version};
+pub use migration::{Migration, Migrations, Statement};
+/// The `rusqlite` this crate is built against, so that users and this crate
+/// share one version.
+pub use rusqlite;
+
+/// Embeds the migration directory `dir` (relative to the crate root;
+/// `"migrations"` when omitted), validated at build time.
+///
+/// ```
+/// static MIGRATIONS: migrate_runtime::Migrations =
+///     migrate_runtime::embed_migrations!("../examples/migrations", allow_gaps = false);
+/// assert!(!MIGRATIONS.is_empty());
+/// ```
+///
+/// Options, after the path:
+/// - `allow_gaps = true`: accept a sequential set that does not start at 1 or
+///   has gaps (a squashed history).
+///
+/// Every problem of the directory is a compile error on the literal, e.g.
+/// ``migrations/003_add_index.sql:7: `-- +migrate Down` before `-- +migrate Up`; put the Up section first``.
+pub use migrate_macros::embed_migrations;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
