@@ -23,6 +23,8 @@ pub struct Section {
     pub statements: Vec<Statement>,
     /// The section's text: its lines without the section annotation itself.
     pub text: String,
+    /// Whether every piece of the section split (false after an unterminated quote).
+    pub complete: bool,
 }
 
 /// What one file says.
@@ -78,9 +80,13 @@ const ANNOTATIONS: &[(&str, Annotation, &str)] = &[
     ),
 ];
 
+/// An annotation this format does not know: its text, and the known one it
+/// resembles with that one's spelling.
+type Unknown = (String, Option<(Annotation, &'static str)>);
+
 /// Reads a line as an annotation: `Ok(None)` when it is not one,
 /// `Err(text)` when it is one this format does not know.
-fn annotation(line: &str) -> Result<Option<Annotation>, (String, Option<&'static str>)> {
+fn annotation(line: &str) -> Result<Option<Annotation>, Unknown> {
     let Some(comment) = line.trim_start().strip_prefix("--") else {
         return Ok(None);
     };
@@ -101,10 +107,12 @@ fn annotation(line: &str) -> Result<Option<Annotation>, (String, Option<&'static
         None => {
             let suggestion = ANNOTATIONS
                 .iter()
-                .map(|(spelling, _, shown)| (edit_distance(spelling, &key), *shown))
+                .map(|(spelling, annotation, shown)| {
+                    (edit_distance(spelling, &key), (*annotation, *shown))
+                })
                 .filter(|(distance, _)| *distance <= 2)
                 .min_by_key(|(distance, _)| *distance)
-                .map(|(_, shown)| shown);
+                .map(|(_, suggestion)| suggestion);
             Err((comment.to_owned(), suggestion))
         }
     }
@@ -167,14 +175,18 @@ impl Building {
         }
     }
 
+    /// The section's statements; a piece that does not split is reported and
+    /// leaves the section incomplete.
     fn finish(self, problems: &mut Vec<(Option<u32>, ProblemKind)>) -> Section {
         let mut statements = Vec::new();
+        let mut complete = true;
         for piece in self.pieces {
             match piece {
                 Piece::Sql { first_line, text } => match split(&text, first_line) {
                     Ok(found) => statements.extend(found),
                     Err(error) => {
-                        problems.push((Some(error.line()), ProblemKind::Unterminated(error)))
+                        complete = false;
+                        problems.push((Some(error.line()), ProblemKind::Unterminated(error)));
                     }
                 },
                 Piece::Block { first_line, text } => {
@@ -193,6 +205,7 @@ impl Building {
             line: self.line,
             statements,
             text: self.text,
+            complete,
         }
     }
 }
@@ -232,10 +245,25 @@ pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Vec<(Option<u32>, Probl
         };
         let found = match annotation(content) {
             Ok(found) => found,
-            Err((text, suggestion)) => {
+            // A near miss (`Upp`) is reported, then read as what it resembles,
+            // so that it does not cause follow-on errors.
+            Err((text, Some((resembles, shown)))) => {
                 problems.push((
                     Some(line),
-                    ProblemKind::UnknownAnnotation { text, suggestion },
+                    ProblemKind::UnknownAnnotation {
+                        text,
+                        suggestion: Some(shown),
+                    },
+                ));
+                Some(resembles)
+            }
+            Err((text, None)) => {
+                problems.push((
+                    Some(line),
+                    ProblemKind::UnknownAnnotation {
+                        text,
+                        suggestion: None,
+                    },
                 ));
                 continue;
             }
@@ -339,6 +367,7 @@ pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Vec<(Option<u32>, Probl
     }
     if let Some(section) = &parsed.up
         && section.statements.is_empty()
+        && section.complete
     {
         problems.push((section.line, ProblemKind::EmptyUp));
     }
@@ -561,17 +590,14 @@ mod tests {
     #[test]
     fn unknown_annotation_with_suggestion() {
         assert_eq!(
-            kinds("-- +migrate Upp\n", FileForm::Single),
-            [
-                (None, ProblemKind::MissingUp),
-                (
-                    Some(1),
-                    ProblemKind::UnknownAnnotation {
-                        text: "+migrate Upp".into(),
-                        suggestion: Some("Up")
-                    }
-                )
-            ]
+            kinds("-- +migrate Upp\nA;\n-- +migrate Down\n", FileForm::Single),
+            [(
+                Some(1),
+                ProblemKind::UnknownAnnotation {
+                    text: "+migrate Upp".into(),
+                    suggestion: Some("Up")
+                }
+            )]
         );
         let found = kinds(
             "-- +goose ENVSUB ON\n-- +goose Up\nA;\n-- +goose Down\n",
@@ -644,16 +670,13 @@ mod tests {
                 "-- +migrate Up\nSELECT 'a;\n-- +migrate Down\n",
                 FileForm::Single
             ),
-            [
-                (Some(1), ProblemKind::EmptyUp),
-                (
-                    Some(2),
-                    ProblemKind::Unterminated(crate::SplitError::UnterminatedQuote {
-                        line: 2,
-                        quote: '\''
-                    })
-                ),
-            ]
+            [(
+                Some(2),
+                ProblemKind::Unterminated(crate::SplitError::UnterminatedQuote {
+                    line: 2,
+                    quote: '\''
+                })
+            ),]
         );
     }
 

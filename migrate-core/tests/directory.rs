@@ -291,9 +291,9 @@ fn every_problem_of_every_file_is_reported() {
     assert_eq!(
         found,
         [
-            "migrations/1_a.sql:1: the Up section has no SQL statement; add the migration's SQL",
             "migrations/1_a.sql:2: unterminated quote `'`; close it with a matching `'`",
             "migrations/1_a.sql:4: unknown annotation `+migrate Dwon`; did you mean `-- +migrate Down`?",
+            "migrations/1_a.sql:4: second `-- +migrate Down` (the first is on line 3); a migration has one Down section",
             "migrations/2_b.sql:1: `-- +migrate Down` before `-- +migrate Up`; put the Up section first",
             "migrations/2_b.sql:2: SQL before the first `-- +migrate Up`; only comments may come before it",
             "migrations/3-c.sql: version is not followed by `_`; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`",

@@ -10,6 +10,8 @@
 //!     migrate_runtime::build::track("migrations");
 //! }
 //! ```
+// The example is a whole build.rs, `fn main` included.
+#![allow(clippy::needless_doctest_main)]
 
 /// Tells cargo to rebuild the crate when anything in `dir` (relative to the
 /// crate root), its environment folders included, changes.

@@ -1,0 +1,166 @@
+//! Compile-pass cases: what `embed_migrations!` builds at compile time is
+//! exactly what `migrate-core` reads from the same directory at run time.
+
+use std::path::Path;
+
+use migrate_runtime::{embed_migrations, Migrations, Version};
+
+static SINGLE: Migrations = embed_migrations!("fixtures/pass-single");
+static PAIRS: Migrations = embed_migrations!("fixtures/pass-pairs");
+static GOOSE: Migrations = embed_migrations!("fixtures/pass-goose");
+static TIMESTAMPS: Migrations = embed_migrations!("fixtures/pass-timestamps");
+static ENVIRONMENTS: Migrations = embed_migrations!("fixtures/pass-environments");
+static CRLF: Migrations = embed_migrations!("fixtures/pass-crlf");
+static CRLF_TWIN: Migrations = embed_migrations!("fixtures/pass-crlf-twin");
+static GAPS: Migrations = embed_migrations!("fixtures/gap-in-sequence", allow_gaps = true,);
+
+/// Asserts that the embedded set equals what `migrate_core::load` reads now:
+/// versions, names, paths, environments, every statement with its line,
+/// checksums and flags.
+fn assert_same_as_core(embedded: &Migrations, dir: &str, allow_gaps: bool) {
+    let options = migrate_core::Options { allow_gaps };
+    let set =
+        migrate_core::load(Path::new(env!("CARGO_MANIFEST_DIR")), dir, &options).expect("valid");
+    assert_eq!(embedded.len(), set.migrations.len());
+    for (ours, core) in embedded.iter().zip(&set.migrations) {
+        assert_eq!(ours.version(), core.version);
+        assert_eq!(ours.name(), core.name);
+        assert_eq!(ours.environment(), core.environment.as_deref());
+        assert_eq!(ours.up_path(), core.up_path);
+        assert_eq!(ours.down_path(), core.down_path.as_deref());
+        assert_eq!(ours.checksum(), core.checksum);
+        assert_eq!(ours.no_transaction(), core.no_transaction);
+        assert_eq!(ours.foreign_keys_off(), core.foreign_keys_off);
+        let up: Vec<_> = ours.up().iter().map(|s| (s.sql(), s.line())).collect();
+        let core_up: Vec<_> = core.up.iter().map(|s| (s.sql.as_str(), s.line)).collect();
+        assert_eq!(up, core_up);
+        let down = ours
+            .down()
+            .map(|d| d.iter().map(|s| (s.sql(), s.line())).collect::<Vec<_>>());
+        let core_down = core.down.as_ref().map(|d| {
+            d.iter()
+                .map(|s| (s.sql.as_str(), s.line))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(down, core_down);
+    }
+}
+
+fn summary(migrations: &Migrations) -> Vec<(u64, &'static str, usize, Option<usize>)> {
+    migrations
+        .iter()
+        .map(|m| {
+            (
+                m.version().0,
+                m.name(),
+                m.up().len(),
+                m.down().map(<[_]>::len),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn single_files() {
+    assert_same_as_core(&SINGLE, "fixtures/pass-single", false);
+    assert_eq!(
+        summary(&SINGLE),
+        [
+            (1, "create_users", 2, Some(2)),
+            (2, "add_names", 2, Some(1)),
+            (3, "audit", 2, None),
+        ]
+    );
+    let first = SINGLE.get(Version(1)).expect("version 1");
+    let lines: Vec<u32> = first.up().iter().map(|s| s.line()).collect();
+    assert_eq!(lines, [3, 7]);
+    assert_eq!(first.down().expect("down")[1].line(), 11);
+    assert_eq!(first.down().expect("down")[1].sql(), "DROP TABLE users;");
+    assert!(SINGLE.get(Version(3)).expect("3").no_transaction());
+    let trigger = SINGLE.get(Version(3)).expect("3").up()[1];
+    assert!(trigger.sql().starts_with("CREATE TRIGGER") && trigger.sql().ends_with("END;"));
+    assert_eq!(trigger.line(), 4);
+}
+
+#[test]
+fn pairs() {
+    assert_same_as_core(&PAIRS, "fixtures/pass-pairs", false);
+    assert_eq!(
+        summary(&PAIRS),
+        [
+            (1, "create_items", 1, Some(1)),
+            (2, "index_items", 1, Some(1)),
+            (3, "rebuild_items", 4, None),
+        ]
+    );
+    let index = PAIRS.get(Version(2)).expect("2");
+    assert!(index.no_transaction());
+    assert_eq!(index.up()[0].line(), 2);
+    assert_eq!(
+        index.down_path(),
+        Some("fixtures/pass-pairs/2_index_items.down.sql")
+    );
+    assert!(PAIRS.get(Version(3)).expect("3").foreign_keys_off());
+}
+
+#[test]
+fn goose_spelling() {
+    assert_same_as_core(&GOOSE, "fixtures/pass-goose", false);
+    assert_eq!(
+        summary(&GOOSE),
+        [
+            (20240105093000, "create_accounts", 1, Some(1)),
+            (20240212171500, "add_balance", 2, Some(2)),
+            (20240301000000, "concurrent_index", 1, Some(1)),
+        ]
+    );
+    let function = GOOSE.get(Version(20240212171500)).expect("function").up()[1];
+    assert!(
+        function.sql().ends_with("LANGUAGE plpgsql;"),
+        "{}",
+        function.sql()
+    );
+    assert!(GOOSE
+        .get(Version(20240301000000))
+        .expect("index")
+        .no_transaction());
+}
+
+#[test]
+fn timestamps() {
+    assert_same_as_core(&TIMESTAMPS, "fixtures/pass-timestamps", false);
+    let versions: Vec<u64> = TIMESTAMPS.iter().map(|m| m.version().0).collect();
+    assert_eq!(versions, [20231231235959, 20240229120000]);
+}
+
+#[test]
+fn environments() {
+    assert_same_as_core(&ENVIRONMENTS, "fixtures/pass-environments", false);
+    assert_eq!(ENVIRONMENTS.environments(), ["production", "test"]);
+    let versions = |env| {
+        ENVIRONMENTS
+            .for_environment(env)
+            .map(|m| m.version().0)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(versions(None), [1, 4]);
+    assert_eq!(versions(Some("test")), [1, 2, 4]);
+    assert_eq!(versions(Some("production")), [1, 3, 4]);
+    assert_eq!(ENVIRONMENTS.latest(Some("test")), Some(Version(4)));
+}
+
+#[test]
+fn crlf_files_have_the_checksum_of_their_lf_twin() {
+    assert_same_as_core(&CRLF, "fixtures/pass-crlf", false);
+    let (crlf, lf) = (CRLF.all()[0], CRLF_TWIN.all()[0]);
+    assert_eq!(crlf.checksum(), lf.checksum());
+    assert_eq!(crlf.up()[0].sql(), "CREATE TABLE t (x INT);");
+    assert_eq!(crlf.up()[1].line(), 4);
+}
+
+#[test]
+fn allow_gaps_accepts_a_gap() {
+    assert_same_as_core(&GAPS, "fixtures/gap-in-sequence", true);
+    let versions: Vec<u64> = GAPS.iter().map(|m| m.version().0).collect();
+    assert_eq!(versions, [1, 2, 4]);
+}
