@@ -313,7 +313,10 @@ impl fmt::Display for ProblemKind {
             UnknownAnnotation { text, suggestion } => {
                 write!(f, "unknown annotation `{text}`")?;
                 match suggestion {
-                    Some(s) => write!(f, "; did you mean `-- +migrate {s}`?"),
+                    Some(s) => {
+                        let prefix = text.split_whitespace().next().unwrap_or("+migrate");
+                        write!(f, "; did you mean `-- {prefix} {s}`?")
+                    }
                     None => write!(
                         f,
                         "; known ones are `Up`, `Down`, `Down irreversible`, `Irreversible`, `StatementBegin`, `StatementEnd`, `NoTransaction` and `ForeignKeys off`"

@@ -616,6 +616,15 @@ mod tests {
     }
 
     #[test]
+    fn suggestions_keep_the_spelling_written() {
+        let problems = kinds("-- +goose Up\nA;\n-- +goose Dwn\n", FileForm::Single);
+        assert_eq!(
+            problems[0].1.to_string(),
+            "unknown annotation `+goose Dwn`; did you mean `-- +goose Down`?"
+        );
+    }
+
+    #[test]
     fn other_plus_comments_are_plain_comments() {
         ok("-- +migrated by hand\n-- +migrate Up\nA;\n-- +migrate Down\n");
     }
