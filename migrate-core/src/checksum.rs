@@ -78,6 +78,13 @@ impl fmt::Display for Checksum {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for Checksum {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Debug for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Checksum({self})")

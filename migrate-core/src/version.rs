@@ -6,6 +6,7 @@ use std::fmt;
 ///
 /// `2_x.sql` and `002_x.sql` have the same version; the padding is not part of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(transparent))]
 pub struct Version(pub u64);
 
 impl fmt::Display for Version {

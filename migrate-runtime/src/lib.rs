@@ -19,14 +19,29 @@
 //! rebuild (edits to existing files already do): see [`build::track`].
 #![warn(missing_docs)]
 
+mod backend;
+mod backup;
 pub mod build;
+mod error;
 mod migration;
+mod migrator;
+mod plan;
+mod report;
+mod sqlite;
+mod status;
 
+pub use backend::{AppliedMigration, Backend};
+pub use backup::backups_of;
+pub use error::{DriverError, Error, Result};
 pub use migrate_core::{Checksum, Version};
 pub use migration::{Migration, Migrations, Statement};
+pub use migrator::{DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_TABLE, Migrator};
+pub use plan::Direction;
+pub use report::{Report, Step};
 /// The `rusqlite` this crate is built against, so that users and this crate
 /// share one version.
 pub use rusqlite;
+pub use status::{State, Status, StatusEntry};
 
 /// Embeds the migration directory `dir` (relative to the crate root;
 /// `"migrations"` when omitted), validated at build time.

@@ -1,0 +1,163 @@
+//! What a run did (or, in a dry run, would do).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::{Direction, Migration, Version};
+
+/// One migration applied, reverted or recorded by a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Step {
+    /// The migration's version.
+    pub version: Version,
+    /// The migration's name.
+    pub name: &'static str,
+    /// The file whose SQL ran (the Down file for a revert).
+    pub path: &'static str,
+    /// Which way the database moved.
+    pub direction: Direction,
+    /// How long the SQL took (zero in a dry run and for a baseline).
+    pub duration: Duration,
+    /// Whether it ran inside a transaction (`false` for `NoTransaction` migrations).
+    pub transaction: bool,
+    /// The statements that ran (or would run), in order.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub statements: &'static [crate::Statement],
+}
+
+impl Step {
+    pub(crate) fn new(migration: &'static Migration, direction: Direction) -> Step {
+        let (path, statements) = match direction {
+            Direction::Up => (migration.up_path(), migration.up()),
+            Direction::Down => (
+                migration.down_path().unwrap_or(migration.up_path()),
+                migration.down().unwrap_or_default(),
+            ),
+            Direction::Baseline => (migration.up_path(), &[][..]),
+        };
+        Step {
+            version: migration.version(),
+            name: migration.name(),
+            path,
+            direction,
+            duration: Duration::ZERO,
+            transaction: !migration.no_transaction(),
+            statements,
+        }
+    }
+}
+
+/// The outcome of a run: where the database was, where it is, each step with
+/// its time, and the backup written before it. `Display` prints it for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Report {
+    /// The newest applied version before the run (`None`: nothing applied).
+    pub from: Option<Version>,
+    /// The newest applied version after the run.
+    pub to: Option<Version>,
+    /// What ran, in order; empty when nothing was to do.
+    pub steps: Vec<Step>,
+    /// The backup written before the first change, if any.
+    pub backup: Option<PathBuf>,
+    /// Whether this was a dry run: nothing was changed.
+    pub dry_run: bool,
+    /// The whole run's time, lock and backup included.
+    pub duration: Duration,
+}
+
+impl Report {
+    /// Whether the run changed nothing because nothing was to do.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// `Some(v)` as `v`, `None` as `0 (empty)`.
+pub(crate) struct VersionOrEmpty(pub Option<Version>);
+
+impl fmt::Display for VersionOrEmpty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(v) => write!(f, "{v}"),
+            None => f.write_str("0 (empty)"),
+        }
+    }
+}
+
+/// A duration in milliseconds with two decimals, for tables.
+pub(crate) struct Millis(pub Duration);
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = format!("{:.2} ms", self.0.as_secs_f64() * 1000.0);
+        f.pad(&text)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.steps.is_empty() {
+            return writeln!(
+                f,
+                "nothing to do: the database is at version {}",
+                VersionOrEmpty(self.from)
+            );
+        }
+        let verb = if self.dry_run {
+            "dry run: would move"
+        } else {
+            "moved"
+        };
+        write!(
+            f,
+            "{verb} the database from version {} to {}",
+            VersionOrEmpty(self.from),
+            VersionOrEmpty(self.to)
+        )?;
+        if !self.dry_run {
+            write!(f, " in {}", Millis(self.duration))?;
+        }
+        writeln!(f)?;
+        let name_width = self.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
+        let version_width = self
+            .steps
+            .iter()
+            .map(|s| s.version.to_string().len())
+            .max()
+            .unwrap_or(0);
+        for step in &self.steps {
+            let direction = match step.direction {
+                Direction::Up => "up",
+                Direction::Down => "down",
+                Direction::Baseline => "baseline",
+            };
+            write!(
+                f,
+                "  {direction:<8} {:>version_width$} {:<name_width$}",
+                step.version, step.name
+            )?;
+            if !self.dry_run && step.direction != Direction::Baseline {
+                write!(f, " {:>10}", Millis(step.duration))?;
+            }
+            if !step.transaction && step.direction != Direction::Baseline {
+                write!(f, "  (outside a transaction)")?;
+            }
+            writeln!(f)?;
+            if self.dry_run {
+                for statement in step.statements {
+                    writeln!(f, "      -- {}:{}", step.path, statement.line())?;
+                    for line in statement.sql().lines() {
+                        writeln!(f, "      {line}")?;
+                    }
+                }
+            }
+        }
+        if let Some(backup) = &self.backup {
+            writeln!(f, "backup: {}", backup.display())?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,254 @@
+//! The SQLite backend: [`Backend`] for [`rusqlite::Connection`].
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, ErrorCode, OpenFlags, params};
+
+use crate::backup::prune;
+use crate::{AppliedMigration, Backend, DriverError, Error, Result, Version};
+
+impl Backend for Connection {
+    fn read_history(&mut self, table: &str) -> Result<Vec<AppliedMigration>> {
+        let sql = format!(
+            "SELECT version, name, checksum, applied_at, execution_time_us FROM \"{table}\" ORDER BY version"
+        );
+        let mut statement = match self.prepare_cached(&sql) {
+            Ok(statement) => statement,
+            Err(error) if is_no_such_table(&error) => return Ok(Vec::new()),
+            Err(error) if is_busy(&error) => {
+                return Err(Error::Locked {
+                    waited: Duration::ZERO,
+                });
+            }
+            Err(error) => {
+                return Err(Error::InvalidHistory {
+                    table: table.to_owned(),
+                    message: error.to_string(),
+                });
+            }
+        };
+        let rows = statement
+            .query_map([], |row| {
+                Ok(AppliedMigration {
+                    version: Version(row.get::<_, i64>(0)?.cast_unsigned()),
+                    name: row.get(1)?,
+                    checksum: row.get(2)?,
+                    applied_at: row.get(3)?,
+                    execution_time: Duration::from_micros(
+                        row.get::<_, i64>(4)?.max(0).cast_unsigned(),
+                    ),
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        rows.map_err(|error| Error::InvalidHistory {
+            table: table.to_owned(),
+            message: error.to_string(),
+        })
+    }
+
+    fn lock(&mut self, table: &str, busy_timeout: Duration) -> Result<()> {
+        self.busy_timeout(busy_timeout)
+            .map_err(|e| Error::database("setting the busy timeout", e))?;
+        let started = Instant::now();
+        if let Err(error) = self.execute_batch("BEGIN IMMEDIATE") {
+            return Err(if is_busy(&error) {
+                Error::Locked {
+                    waited: started.elapsed(),
+                }
+            } else {
+                Error::database("starting the migration transaction", error)
+            });
+        }
+        let create = format!(
+            "CREATE TABLE IF NOT EXISTS \"{table}\" (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                applied_at TEXT NOT NULL,
+                execution_time_us INTEGER NOT NULL
+            )"
+        );
+        self.execute_batch(&create).map_err(|error| {
+            self.rollback();
+            Error::database("creating the history table", error)
+        })
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.execute_batch("COMMIT").map_err(|error| {
+            Backend::rollback(self);
+            if is_busy(&error) {
+                Error::Locked {
+                    waited: Duration::ZERO,
+                }
+            } else {
+                Error::database("committing the migrations", error)
+            }
+        })
+    }
+
+    fn rollback(&mut self) {
+        if !self.is_autocommit() {
+            // A failed ROLLBACK leaves the transaction to be rolled back when
+            // the connection closes; there is nothing better to do here.
+            let _ = self.execute_batch("ROLLBACK");
+        }
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.execute_batch(sql).map_err(Into::into)
+    }
+
+    fn insert_history(
+        &mut self,
+        table: &str,
+        version: Version,
+        name: &str,
+        checksum: &str,
+        execution_time: Duration,
+    ) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO \"{table}\" (version, name, checksum, applied_at, execution_time_us)
+             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?4)"
+        );
+        let micros = i64::try_from(execution_time.as_micros()).unwrap_or(i64::MAX);
+        self.prepare_cached(&sql)
+            .and_then(|mut s| s.execute(params![version.0.cast_signed(), name, checksum, micros]))
+            .map(drop)
+            .map_err(|e| Error::database("recording the migration in the history table", e))
+    }
+
+    fn delete_history(&mut self, table: &str, version: Version) -> Result<()> {
+        let sql = format!("DELETE FROM \"{table}\" WHERE version = ?1");
+        self.prepare_cached(&sql)
+            .and_then(|mut s| s.execute([version.0.cast_signed()]))
+            .map(drop)
+            .map_err(|e| Error::database("removing the migration from the history table", e))
+    }
+
+    fn foreign_keys(&mut self) -> Result<bool> {
+        self.query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0))
+            .map_err(|e| Error::database("reading PRAGMA foreign_keys", e))
+    }
+
+    fn set_foreign_keys(&mut self, on: bool) -> Result<()> {
+        self.execute_batch(if on {
+            "PRAGMA foreign_keys = ON"
+        } else {
+            "PRAGMA foreign_keys = OFF"
+        })
+        .map_err(|e| Error::database("setting PRAGMA foreign_keys", e))
+    }
+
+    fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
+        let mut statement = self
+            .prepare("PRAGMA foreign_key_check")
+            .map_err(|e| Error::database("running PRAGMA foreign_key_check", e))?;
+        let rows = statement
+            .query_map([], |row| {
+                let table: String = row.get(0)?;
+                let rowid: Option<i64> = row.get(1)?;
+                let parent: String = row.get(2)?;
+                Ok(match rowid {
+                    Some(rowid) => {
+                        format!("`{table}` row {rowid} references a missing row of `{parent}`")
+                    }
+                    None => format!("a row of `{table}` references a missing row of `{parent}`"),
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        rows.map_err(|e| Error::database("running PRAGMA foreign_key_check", e))
+    }
+
+    fn backup(
+        &mut self,
+        dir: Option<&Path>,
+        from: Option<Version>,
+        keep: usize,
+    ) -> Result<Option<PathBuf>> {
+        let Some(database) = self.path().filter(|p| !p.is_empty()).map(PathBuf::from) else {
+            return Ok(None);
+        };
+        let file_name = database
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "database".to_owned());
+        let dir = dir.map_or_else(
+            || database.parent().map(Path::to_path_buf).unwrap_or_default(),
+            Path::to_path_buf,
+        );
+        let now: String = self
+            .query_row("SELECT strftime('%Y%m%dT%H%M%f', 'now')", [], |row| {
+                row.get(0)
+            })
+            .map_err(|e| Error::database("reading the time for the backup name", e))?;
+        let stem = format!(
+            "{file_name}.backup-v{}-{}Z",
+            from.map_or(0, |v| v.0),
+            now.replace('.', "")
+        );
+        let mut path = dir.join(&stem);
+        let mut n = 1;
+        while path.exists() {
+            n += 1;
+            path = dir.join(format!("{stem}-{n}"));
+        }
+        let failed = |source: DriverError| Error::Backup {
+            path: path.clone(),
+            source,
+        };
+        fs::create_dir_all(&dir).map_err(|e| failed(e.into()))?;
+        copy_to(&database, &path).map_err(|e| {
+            let _ = fs::remove_file(&path);
+            failed(e.into())
+        })?;
+        prune(&database, &dir, keep, &path);
+        log::info!("backed up {} to {}", database.display(), path.display());
+        Ok(Some(path))
+    }
+}
+
+/// Copies the last committed state of the database at `source` into a new
+/// file with SQLite's online backup API.
+///
+/// The copy is read through a connection of its own: the migrating
+/// connection already holds the write lock, and SQLite refuses a backup from
+/// a connection inside a write transaction. Its uncommitted changes are
+/// invisible to the second connection, so the copy is the state before the run.
+fn copy_to(source: &Path, path: &Path) -> rusqlite::Result<()> {
+    let source = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    source.busy_timeout(Duration::from_secs(30))?;
+    let mut destination = Connection::open(path)?;
+    let backup = Backup::new(&source, &mut destination)?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            StepResult::Busy | StepResult::Locked if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            StepResult::Busy | StepResult::Locked => {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                    Some("the database stayed locked during the backup".to_owned()),
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_no_such_table(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(_, Some(message)) if message.starts_with("no such table"))
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}

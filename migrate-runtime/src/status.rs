@@ -1,0 +1,197 @@
+//! Where the database stands against the embedded migrations.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::report::{Millis, VersionOrEmpty};
+use crate::{AppliedMigration, Checksum, Migrations, Version};
+
+/// The state of one migration in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum State {
+    /// Recorded in the history table.
+    Applied,
+    /// Embedded, not applied yet.
+    Pending,
+    /// Recorded in the history table, but not embedded in this binary (a
+    /// newer release applied it).
+    Unknown,
+}
+
+/// One line of [`Status`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct StatusEntry {
+    /// The version.
+    pub version: Version,
+    /// The name (from the binary, or from the history for an unknown version).
+    pub name: String,
+    /// The environment folder it comes from, `None` for the base set.
+    pub environment: Option<&'static str>,
+    /// Applied, pending or unknown.
+    pub state: State,
+    /// When it was applied, UTC.
+    pub applied_at: Option<String>,
+    /// How long it took to apply.
+    pub execution_time: Option<Duration>,
+    /// Whether the embedded file differs from what was applied (edited after
+    /// it was applied).
+    pub drift: bool,
+    /// Whether it is pending but older than the newest applied version.
+    pub out_of_order: bool,
+}
+
+/// Every migration of the selected environment, and every version of the
+/// history, with its state. `Display` prints an aligned table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Status {
+    /// The newest applied version.
+    pub current: Option<Version>,
+    /// One entry per version, in version order.
+    pub entries: Vec<StatusEntry>,
+}
+
+impl Status {
+    pub(crate) fn new(
+        migrations: &Migrations,
+        history: &[AppliedMigration],
+        environment: Option<&str>,
+    ) -> Status {
+        let current = history.iter().map(|r| r.version).max();
+        let mut entries: BTreeMap<Version, StatusEntry> = BTreeMap::new();
+        for migration in migrations.for_environment(environment) {
+            entries.insert(
+                migration.version(),
+                StatusEntry {
+                    version: migration.version(),
+                    name: migration.name().to_owned(),
+                    environment: migration.environment(),
+                    state: State::Pending,
+                    applied_at: None,
+                    execution_time: None,
+                    drift: false,
+                    out_of_order: current.is_some_and(|c| migration.version() < c),
+                },
+            );
+        }
+        for row in history {
+            let embedded = migrations.get(row.version);
+            entries.insert(
+                row.version,
+                StatusEntry {
+                    version: row.version,
+                    name: embedded.map_or_else(|| row.name.clone(), |m| m.name().to_owned()),
+                    environment: embedded.and_then(|m| m.environment()),
+                    state: if embedded.is_some() {
+                        State::Applied
+                    } else {
+                        State::Unknown
+                    },
+                    applied_at: Some(row.applied_at.clone()),
+                    execution_time: Some(row.execution_time),
+                    drift: embedded
+                        .is_some_and(|m| Checksum::from_hex(&row.checksum) != Some(m.checksum())),
+                    out_of_order: false,
+                },
+            );
+        }
+        Status {
+            current,
+            entries: entries.into_values().collect(),
+        }
+    }
+
+    /// The entries still to apply.
+    pub fn pending(&self) -> impl Iterator<Item = &StatusEntry> {
+        self.entries.iter().filter(|e| e.state == State::Pending)
+    }
+
+    /// Whether any entry has drifted, or is unknown to this binary.
+    pub fn has_drift(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.drift || e.state == State::Unknown)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "database at version {}", VersionOrEmpty(self.current))?;
+        let rows: Vec<[String; 6]> = self
+            .entries
+            .iter()
+            .map(|e| {
+                let state = match e.state {
+                    State::Applied => "applied",
+                    State::Pending => "pending",
+                    State::Unknown => "unknown",
+                };
+                let mut notes = Vec::new();
+                if let Some(env) = e.environment {
+                    notes.push(format!("env {env}"));
+                }
+                if e.drift {
+                    notes.push("DRIFT: file edited after it was applied".to_owned());
+                }
+                if e.state == State::Unknown {
+                    notes.push("not in this binary".to_owned());
+                }
+                if e.out_of_order {
+                    notes.push("out of order".to_owned());
+                }
+                [
+                    e.version.to_string(),
+                    e.name.clone(),
+                    state.to_owned(),
+                    e.applied_at.clone().unwrap_or_else(|| "-".to_owned()),
+                    e.execution_time
+                        .map_or_else(|| "-".to_owned(), |d| Millis(d).to_string()),
+                    notes.join(", "),
+                ]
+            })
+            .collect();
+        let headers = [
+            "version",
+            "name",
+            "state",
+            "applied at (UTC)",
+            "took",
+            "notes",
+        ];
+        let mut widths = headers.map(str::len);
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.len());
+            }
+        }
+        let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 6]| {
+            let text = format!(
+                "{:>w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:>w4$}  {}",
+                cells[0],
+                cells[1],
+                cells[2],
+                cells[3],
+                cells[4],
+                cells[5],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2],
+                w3 = widths[3],
+                w4 = widths[4],
+            );
+            writeln!(f, "{}", text.trim_end())
+        };
+        line(f, headers)?;
+        for row in &rows {
+            line(f, [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])?;
+        }
+        Ok(())
+    }
+}
