@@ -1,1 +1,109 @@
-//! Helpers shared by the integration tests.
+//! The migration sets and helpers shared by the integration tests and the
+//! `migrate-child` process they start.
+
+use std::path::Path;
+
+use migrate_runtime::rusqlite::{self, Connection};
+use migrate_runtime::{Migrations, embed_migrations};
+
+/// Accounts, entries (with a cascading foreign key) and seed rows.
+pub static BASIC: Migrations = embed_migrations!("migrations/basic");
+/// `BASIC` plus a version 4: what a newer release embeds.
+pub static NEWER: Migrations = embed_migrations!("migrations/newer");
+/// `BASIC` with version 3 edited after the fact.
+pub static EDITED: Migrations = embed_migrations!("migrations/edited");
+/// Version 3 of 4 fails on its second statement, at line 4 of its file.
+pub static FAILING: Migrations = embed_migrations!("migrations/failing");
+/// Version 2 of 3 is irreversible.
+pub static IRREVERSIBLE: Migrations = embed_migrations!("migrations/irreversible");
+/// Versions 1 and 3.
+pub static GAPPED: Migrations = embed_migrations!("migrations/gapped", allow_gaps = true);
+/// `GAPPED` with version 2 filled in afterwards.
+pub static FILLED: Migrations = embed_migrations!("migrations/filled");
+/// A base set (1, 3) and a `test` environment (2).
+pub static ENVS: Migrations = embed_migrations!("migrations/envs");
+/// Version 2 runs `VACUUM`, outside a transaction.
+pub static NO_TX: Migrations = embed_migrations!("migrations/no_tx");
+/// A table rebuild of a parent with cascading children, foreign keys off.
+pub static REBUILD: Migrations = embed_migrations!("migrations/rebuild");
+/// The same rebuild without `ForeignKeys off`: the children are lost.
+pub static REBUILD_UNSAFE: Migrations = embed_migrations!("migrations/rebuild_unsafe");
+/// A rebuild that drops a parent row its children reference.
+pub static REBUILD_BAD: Migrations = embed_migrations!("migrations/rebuild_bad");
+/// 40 migrations of a table with 2,000 rows and an index each, and a
+/// `counter` table with one row per migration applied.
+pub static CRASH: Migrations = embed_migrations!("migrations/crash");
+
+/// The migration set called `name`, for the child process.
+pub fn set(name: &str) -> Option<&'static Migrations> {
+    Some(match name {
+        "basic" => &BASIC,
+        "crash" => &CRASH,
+        "newer" => &NEWER,
+        _ => return None,
+    })
+}
+
+/// Everything in the database as text: every schema object and every row of
+/// every table, in a fixed order, and `user_version`. Two databases with the
+/// same dump hold the same schema and data.
+pub fn dump(conn: &Connection) -> rusqlite::Result<String> {
+    let mut out = String::new();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    out.push_str(&format!("user_version {version}\n"));
+    let mut objects = conn
+        .prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name")?;
+    let objects: Vec<(String, String, String)> = objects
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (kind, name, sql) in &objects {
+        out.push_str(&format!("{kind} {name}: {sql}\n"));
+        if kind == "table" {
+            let mut rows = conn.prepare(&format!("SELECT * FROM \"{name}\" ORDER BY rowid"))?;
+            let columns = rows.column_count();
+            let rows: Vec<String> = rows
+                .query_map([], |r| {
+                    let mut cells = Vec::with_capacity(columns);
+                    for i in 0..columns {
+                        let value: rusqlite::types::Value = r.get(i)?;
+                        cells.push(format!("{value:?}"));
+                    }
+                    Ok(cells.join("|"))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            for row in rows {
+                out.push_str(&format!("  {row}\n"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// [`dump`] of the database file at `path`.
+pub fn dump_file(path: &Path) -> String {
+    let conn = Connection::open(path).expect("open");
+    dump(&conn).expect("dump")
+}
+
+/// The versions recorded in the history table, sorted.
+pub fn history(conn: &Connection) -> Vec<u64> {
+    let mut statement = conn
+        .prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .expect("history table");
+    statement
+        .query_map([], |r| r.get::<_, i64>(0))
+        .expect("query")
+        .map(|v| u64::try_from(v.expect("row")).expect("positive"))
+        .collect()
+}
+
+/// Whether a table exists.
+pub fn table_exists(conn: &Connection, table: &str) -> bool {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [table],
+        |r| r.get::<_, i64>(0),
+    )
+    .expect("query")
+        == 1
+}

@@ -1,0 +1,5 @@
+-- +migrate Up
+INSERT INTO accounts (owner) VALUES ('test-user');
+
+-- +migrate Down
+DELETE FROM accounts WHERE owner = 'test-user';

@@ -1,0 +1,5 @@
+-- +migrate Up
+ALTER TABLE accounts ADD COLUMN note TEXT;
+
+-- +migrate Down
+ALTER TABLE accounts DROP COLUMN note;

@@ -1,0 +1,5 @@
+-- +migrate Up
+INSERT INTO accounts (owner) VALUES ('ada');
+
+-- +migrate Down
+DELETE FROM accounts;

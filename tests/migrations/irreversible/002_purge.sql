@@ -1,0 +1,4 @@
+-- +migrate Up
+DELETE FROM accounts WHERE owner = 'nobody';
+
+-- +migrate Down irreversible

@@ -1,0 +1,35 @@
+//! A process that migrates a database file, for the crash and concurrency
+//! tests: `migrate-child <db> <set> <atomic|per-migration> [<go-file>]`.
+//! With a go-file it waits for that file to exist first, so that many
+//! children start at once. Prints the number of migrations it applied.
+
+use std::path::Path;
+use std::time::Duration;
+
+use migrate_runtime::rusqlite::Connection;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (db, set, mode) = (&args[1], &args[2], &args[3]);
+    if let Some(go) = args.get(4) {
+        while !Path::new(go).exists() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let migrations = migrate_tests::set(set).expect("known set");
+    let mut conn = Connection::open(db).expect("open");
+    let mut migrator = migrations
+        .migrator()
+        .backup(false)
+        .busy_timeout(Duration::from_secs(60));
+    if mode == "per-migration" {
+        migrator = migrator.per_migration();
+    }
+    match migrator.run(&mut conn) {
+        Ok(report) => println!("{}", report.steps.len()),
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::exit(1);
+        }
+    }
+}
