@@ -114,7 +114,7 @@ pub trait Backend {
     /// Writes a consistent copy of the database, before migrating from
     /// version `from`, into `dir` (default: beside the database), and deletes
     /// all but the newest `keep` backups. `None` when the database has no
-    /// file (in memory or temporary).
+    /// file (in memory or temporary) or its file is still empty.
     ///
     /// # Errors
     ///

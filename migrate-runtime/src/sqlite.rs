@@ -172,6 +172,10 @@ impl Backend for Connection {
         let Some(database) = self.path().filter(|p| !p.is_empty()).map(PathBuf::from) else {
             return Ok(None);
         };
+        if fs::metadata(&database).is_ok_and(|m| m.len() == 0) {
+            // A new, empty file: there is nothing to lose.
+            return Ok(None);
+        }
         let file_name = database
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

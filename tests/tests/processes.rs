@@ -1,0 +1,193 @@
+//! Real child processes: killed with SIGKILL at random points while they
+//! migrate, and many of them migrating one file at once.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use migrate_runtime::rusqlite::Connection;
+use migrate_tests::{BASIC, CRASH, history, table_exists};
+
+const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
+
+/// A small, seeded generator (xorshift64*): the trials are random but the
+/// same from run to run, so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound.max(1)
+    }
+}
+
+fn child(db: &Path, set: &str, mode: &str) -> Command {
+    let mut command = Command::new(CHILD);
+    command
+        .arg(db)
+        .arg(set)
+        .arg(mode)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// After a crash: the file is intact, every recorded migration's table is
+/// there with all its rows, no unrecorded migration left a trace, and a rerun
+/// completes.
+fn check_after_crash(db: &Path) -> usize {
+    let mut conn = Connection::open(db).expect("open");
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(integrity, "ok");
+    let applied = if table_exists(&conn, "schema_migrations") {
+        history(&conn)
+    } else {
+        Vec::new()
+    };
+    for k in 1..=40u64 {
+        let table = format!("t_{k}");
+        assert_eq!(
+            table_exists(&conn, &table),
+            applied.contains(&k),
+            "table {table} exists iff version {k} is recorded (recorded: {applied:?})"
+        );
+        if k > 1 && applied.contains(&k) {
+            let rows: i64 = conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .expect("count");
+            assert_eq!(rows, 2000, "{table} is complete");
+        }
+    }
+    if !applied.is_empty() {
+        let counted: Vec<u64> = conn
+            .prepare("SELECT migration FROM counter ORDER BY migration")
+            .expect("counter")
+            .query_map([], |r| r.get::<_, i64>(0))
+            .expect("rows")
+            .map(|v| u64::try_from(v.expect("row")).expect("positive"))
+            .collect();
+        assert_eq!(counted, applied, "each recorded migration ran exactly once");
+    }
+    let report = CRASH
+        .migrator()
+        .backup(false)
+        .run(&mut conn)
+        .expect("a rerun completes");
+    assert_eq!(history(&conn), (1..=40).collect::<Vec<u64>>());
+    assert_eq!(report.steps.len(), 40 - applied.len());
+    applied.len()
+}
+
+fn crash_trials(trials: u32, seed: u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // How long a whole run takes here, so that kills land all along it.
+    let full = dir.path().join("full.db");
+    let started = Instant::now();
+    let output = child(&full, "crash", "atomic")
+        .output()
+        .expect("child runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let span = u64::try_from(started.elapsed().as_micros()).expect("fits") * 11 / 10;
+
+    let mut rng = Rng(seed);
+    let mut partial = 0;
+    for trial in 0..trials {
+        let db = dir.path().join(format!("trial-{trial}.db"));
+        let mode = if trial % 2 == 0 {
+            "atomic"
+        } else {
+            "per-migration"
+        };
+        let mut process = child(&db, "crash", mode).spawn().expect("spawn");
+        std::thread::sleep(Duration::from_micros(rng.below(span)));
+        process.kill().expect("SIGKILL"); // std sends SIGKILL on Unix
+        let status = process.wait().expect("wait");
+        let applied = check_after_crash(&db);
+        if !status.success() && applied > 0 && applied < 40 {
+            partial += 1;
+        }
+        assert!(
+            mode == "per-migration" || applied == 0 || applied == 40,
+            "atomic mode applied {applied} of 40"
+        );
+        std::fs::remove_file(&db).expect("remove");
+    }
+    // The kills must have landed mid-run often enough for the test to mean something.
+    assert!(
+        partial > 0 || trials < 10,
+        "no kill landed between migrations in per-migration mode"
+    );
+}
+
+#[test]
+fn sigkill_at_random_points_never_corrupts_or_half_applies() {
+    crash_trials(50, 0x5EED_0001);
+}
+
+#[test]
+#[ignore = "long: 500 kills; run with `cargo test -- --ignored`"]
+fn sigkill_long_run() {
+    crash_trials(500, 0x5EED_0002);
+}
+
+#[test]
+fn eight_processes_migrating_at_once_apply_each_migration_once() {
+    for (set, expected) in [("crash", 40), ("basic", 3)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("shared.db");
+        let go = dir.path().join("go");
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                let mut command = child(&db, set, "atomic");
+                command.arg(&go);
+                command.spawn().expect("spawn")
+            })
+            .collect();
+        std::fs::write(&go, "").expect("start them all");
+        let mut applied_by_children = 0;
+        for process in children {
+            let output = process.wait_with_output().expect("wait");
+            assert!(
+                output.status.success(),
+                "a child failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            applied_by_children += String::from_utf8_lossy(&output.stdout)
+                .trim()
+                .parse::<usize>()
+                .expect("count");
+        }
+        assert_eq!(
+            applied_by_children, expected,
+            "{set}: each migration applied by exactly one process"
+        );
+        let conn = Connection::open(&db).expect("open");
+        assert_eq!(history(&conn).len(), expected);
+        if set == "crash" {
+            let counted: i64 = conn
+                .query_row("SELECT count(*) FROM counter", [], |r| r.get(0))
+                .expect("count");
+            assert_eq!(counted, 40);
+        } else {
+            let entries: i64 = conn
+                .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+                .expect("count");
+            assert_eq!(entries, 3, "the seed ran once");
+            assert!(
+                BASIC
+                    .migrator()
+                    .pending(&mut Connection::open(&db).expect("open"))
+                    .expect("reads")
+                    .is_empty()
+            );
+        }
+    }
+}
