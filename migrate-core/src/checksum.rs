@@ -45,13 +45,23 @@ impl Checksum {
         if bytes.len() != 64 {
             return None;
         }
-        let mut out = [0u8; 32];
-        for (i, pair) in bytes.chunks_exact(2).enumerate() {
-            let digit = |b: u8| char::from(b).to_digit(16);
-            let value = digit(pair[0])? * 16 + digit(pair[1])?;
-            out[i] = u8::try_from(value).ok()?;
+        // Runs for every history row at every start-up: kept branch-light.
+        const fn nibble(b: u8) -> u8 {
+            match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => 0xff,
+            }
         }
-        Some(Checksum(out))
+        let mut out = [0u8; 32];
+        let mut invalid = 0u8;
+        for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            let (high, low) = (nibble(pair[0]), nibble(pair[1]));
+            invalid |= (high | low) & 0xf0;
+            *byte = (high << 4) | (low & 0x0f);
+        }
+        (invalid == 0).then_some(Checksum(out))
     }
 }
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::{DriverError, Result, Version};
+use crate::{Checksum, DriverError, Result, Version};
 
 /// One row of the history table: a migration applied to the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,16 @@ pub struct AppliedMigration {
     pub execution_time: Duration,
 }
 
+/// What a run needs of one history row: the version and its checksum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppliedVersion {
+    /// The version.
+    pub version: Version,
+    /// The checksum recorded when it was applied; `None` when the recorded
+    /// text is not a checksum (which counts as drift).
+    pub checksum: Option<Checksum>,
+}
+
 /// What a database must do for the executor. Implemented for
 /// [`rusqlite::Connection`].
 ///
@@ -31,15 +41,24 @@ pub struct AppliedMigration {
 /// driver's error, which the executor wraps with the migration's file, line
 /// and statement.
 pub trait Backend {
-    /// Reads the history table, sorted by version; empty when the table does
-    /// not exist yet. One small read: this is all a start-up with nothing
-    /// pending costs.
+    /// Reads the whole history table, sorted by version; empty when the
+    /// table does not exist yet. For status displays.
     ///
     /// # Errors
     ///
     /// The table exists but cannot be read as a history table, or the
     /// database cannot be read.
     fn read_history(&mut self, table: &str) -> Result<Vec<AppliedMigration>>;
+
+    /// Reads the versions and checksums of the history table, sorted by
+    /// version; empty when the table does not exist yet. This is the one
+    /// small read a start-up with nothing pending costs, so it reads no
+    /// more than that and allocates nothing per row.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_history`](Backend::read_history).
+    fn read_applied(&mut self, table: &str) -> Result<Vec<AppliedVersion>>;
 
     /// Starts a transaction that holds the database's write lock, waiting up
     /// to `busy_timeout` for another writer, and creates the history table
@@ -119,7 +138,7 @@ pub trait Backend {
     /// # Errors
     ///
     /// [`Error::Backup`](crate::Error::Backup) when the copy failed.
-    fn backup(
+    fn create_backup(
         &mut self,
         dir: Option<&Path>,
         from: Option<Version>,

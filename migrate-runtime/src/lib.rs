@@ -30,7 +30,7 @@ mod report;
 mod sqlite;
 mod status;
 
-pub use backend::{AppliedMigration, Backend};
+pub use backend::{AppliedMigration, AppliedVersion, Backend};
 pub use backup::backups_of;
 pub use error::{DriverError, Error, Result};
 pub use migrate_core::{Checksum, Version};

@@ -184,6 +184,49 @@ impl Migrations {
     }
 }
 
+impl Migrations {
+    /// The migrations of a directory read at run time with
+    /// [`migrate_core::load`], for programs that cannot embed them at build
+    /// time (the `migrate` command line, benchmarks with generated sets).
+    ///
+    /// The set is leaked to give it the `'static` lifetime embedded sets
+    /// have: call this once per process, not in a loop.
+    pub fn from_set(set: migrate_core::MigrationSet) -> Migrations {
+        fn leak(text: String) -> &'static str {
+            Box::leak(text.into_boxed_str())
+        }
+        fn statements(list: Vec<migrate_core::Statement>) -> &'static [Statement] {
+            let list: Vec<Statement> = list
+                .into_iter()
+                .map(|s| Statement {
+                    sql: leak(s.sql),
+                    line: s.line,
+                })
+                .collect();
+            Box::leak(list.into_boxed_slice())
+        }
+        let migrations: Vec<Migration> = set
+            .migrations
+            .into_iter()
+            .map(|m| Migration {
+                version: m.version,
+                name: leak(m.name),
+                environment: m.environment.map(leak),
+                up_path: leak(m.up_path),
+                down_path: m.down_path.map(leak),
+                up: statements(m.up),
+                down: m.down.map(statements),
+                no_transaction: m.no_transaction,
+                foreign_keys_off: m.foreign_keys_off,
+                checksum: m.checksum,
+            })
+            .collect();
+        Migrations {
+            migrations: Box::leak(migrations.into_boxed_slice()),
+        }
+    }
+}
+
 impl IntoIterator for &Migrations {
     type Item = &'static Migration;
     type IntoIter = std::slice::Iter<'static, Migration>;

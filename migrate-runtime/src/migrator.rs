@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::plan::{Operation, Plan, Rules, plan};
 use crate::{
-    AppliedMigration, Backend, Direction, Error, Migration, Migrations, Report, Result, Status,
-    Step, Version,
+    AppliedVersion, Backend, Direction, Error, Migration, Migrations, Report, Result, Status, Step,
+    Version,
 };
 
 /// The default history table.
@@ -274,7 +274,8 @@ impl<'m> Migrator<'m> {
     ///
     /// The history table cannot be read.
     pub fn status(&self, db: &mut impl Backend) -> Result<Status> {
-        let history = self.read_history(db)?;
+        check_table_name(&self.table)?;
+        let history = db.read_history(&self.table)?;
         Ok(Status::new(
             self.migrations,
             &history,
@@ -288,7 +289,7 @@ impl<'m> Migrator<'m> {
     ///
     /// As the checks of [`run`](Migrator::run).
     pub fn pending(&self, db: &mut impl Backend) -> Result<Vec<&'m Migration>> {
-        let history = self.read_history(db)?;
+        let history = self.read_applied(db)?;
         let plan = plan(
             self.migrations,
             &history,
@@ -316,9 +317,9 @@ impl<'m> Migrator<'m> {
         }
     }
 
-    fn read_history(&self, db: &mut impl Backend) -> Result<Vec<AppliedMigration>> {
+    fn read_applied(&self, db: &mut impl Backend) -> Result<Vec<AppliedVersion>> {
         check_table_name(&self.table)?;
-        db.read_history(&self.table)
+        db.read_applied(&self.table)
     }
 
     /// Plans without the lock (the cheap path: nothing pending costs this one
@@ -326,7 +327,7 @@ impl<'m> Migrator<'m> {
     /// up, and applies.
     fn execute(&self, db: &mut impl Backend, operation: Operation) -> Result<Report> {
         let started = Instant::now();
-        let history = self.read_history(db)?;
+        let history = self.read_applied(db)?;
         let first = plan(self.migrations, &history, operation, self.rules())?;
         if first.steps.is_empty() || self.dry_run {
             return Ok(self.report(&first, Vec::new(), None, started));
@@ -354,7 +355,7 @@ impl<'m> Migrator<'m> {
     ) -> Result<Report> {
         db.lock(&self.table, self.busy_timeout)?;
         let locked = db
-            .read_history(&self.table)
+            .read_applied(&self.table)
             .and_then(|history| plan(self.migrations, &history, operation, self.rules()));
         let plan = match locked {
             Ok(plan) if plan.steps.is_empty() => {
@@ -368,7 +369,7 @@ impl<'m> Migrator<'m> {
             }
         };
         let backup = if self.backup && !matches!(operation, Operation::Baseline(_)) {
-            match db.backup(self.backup_dir.as_deref(), plan.from, self.keep_backups) {
+            match db.create_backup(self.backup_dir.as_deref(), plan.from, self.keep_backups) {
                 Ok(path) => path,
                 Err(error) => {
                     db.rollback();
@@ -411,7 +412,7 @@ impl<'m> Migrator<'m> {
                 if !in_transaction {
                     db.lock(&self.table, self.busy_timeout)?;
                     in_transaction = true;
-                    if !still_to_do(&db.read_history(&self.table)?, migration, direction) {
+                    if !still_to_do(&db.read_applied(&self.table)?, migration, direction) {
                         // Another migrator took over between two transactions.
                         db.rollback();
                         return Ok(());
@@ -537,7 +538,7 @@ fn commit(db: &mut impl Backend, fk_off: Option<&'static Migration>) -> Result<(
 }
 
 /// Whether `migration` still needs `direction` given the history just read.
-fn still_to_do(history: &[AppliedMigration], migration: &Migration, direction: Direction) -> bool {
+fn still_to_do(history: &[AppliedVersion], migration: &Migration, direction: Direction) -> bool {
     let applied = history.iter().any(|r| r.version == migration.version());
     match direction {
         Direction::Up | Direction::Baseline => !applied,

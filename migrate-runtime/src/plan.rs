@@ -1,9 +1,7 @@
 //! What a run will do, decided from the history and the embedded migrations
 //! alone: the drift checks and the list of steps. No database access here.
 
-use std::collections::BTreeMap;
-
-use crate::{AppliedMigration, Checksum, Error, Migration, Migrations, Result, Version};
+use crate::{AppliedVersion, Error, Migration, Migrations, Result, Version};
 
 /// Which way a step moves the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,43 +54,71 @@ pub(crate) struct Plan {
 
 /// Refuses a database that does not match the binary: a version the binary
 /// does not know, or an applied migration whose file changed.
-pub(crate) fn check_drift(migrations: &Migrations, history: &[AppliedMigration]) -> Result<()> {
-    if let Some(unknown) = history
-        .iter()
-        .rev()
-        .find(|row| migrations.get(row.version).is_none())
-    {
-        return Err(Error::UnknownVersion {
-            applied: unknown.version,
-            known: migrations.iter().last().map(Migration::version),
-        });
-    }
+///
+/// Both lists are sorted by version, so one merge pass checks them: this
+/// runs at every start-up.
+pub(crate) fn check_drift(migrations: &Migrations, history: &[AppliedVersion]) -> Result<()> {
+    let all = migrations.all();
+    let mut next = 0;
+    let mut unknown = None;
+    let mut edited = None;
     for row in history {
-        if let Some(migration) = migrations.get(row.version)
-            && Checksum::from_hex(&row.checksum) != Some(migration.checksum())
-        {
-            return Err(Error::ChecksumMismatch {
-                version: row.version,
-                path: migration.up_path(),
-                applied: row.checksum.clone(),
-                embedded: migration.checksum(),
-            });
+        while next < all.len() && all[next].version() < row.version {
+            next += 1;
+        }
+        match all.get(next) {
+            Some(migration) if migration.version() == row.version => {
+                if edited.is_none() && row.checksum != Some(migration.checksum()) {
+                    edited = Some((row, migration));
+                }
+            }
+            _ => unknown = Some(row.version),
         }
     }
+    if let Some(applied) = unknown {
+        return Err(Error::UnknownVersion {
+            applied,
+            known: all.last().map(Migration::version),
+        });
+    }
+    if let Some((row, migration)) = edited {
+        return Err(Error::ChecksumMismatch {
+            version: row.version,
+            path: migration.up_path(),
+            applied: row
+                .checksum
+                .map_or_else(|| "(not a checksum)".to_owned(), |c| c.to_string()),
+            embedded: migration.checksum(),
+        });
+    }
     Ok(())
+}
+
+/// The migrations of the environment not in the history, in version order
+/// (one merge pass over the two sorted lists).
+fn unapplied<'h>(
+    migrations: &Migrations,
+    history: &'h [AppliedVersion],
+    environment: Option<&'h str>,
+) -> impl Iterator<Item = &'static Migration> + 'h {
+    let mut next = 0;
+    migrations.for_environment(environment).filter(move |m| {
+        while next < history.len() && history[next].version < m.version() {
+            next += 1;
+        }
+        history.get(next).is_none_or(|r| r.version != m.version())
+    })
 }
 
 /// Checks the database and decides the steps of `operation`.
 pub(crate) fn plan(
     migrations: &Migrations,
-    history: &[AppliedMigration],
+    history: &[AppliedVersion],
     operation: Operation,
     rules: Rules<'_>,
 ) -> Result<Plan> {
     check_drift(migrations, history)?;
-    let applied: BTreeMap<Version, &AppliedMigration> =
-        history.iter().map(|r| (r.version, r)).collect();
-    let from = applied.keys().next_back().copied();
+    let from = history.last().map(|r| r.version);
     let known = |version: Version| -> Result<&'static Migration> {
         migrations
             .get(version)
@@ -103,10 +129,10 @@ pub(crate) fn plan(
             })
     };
     let applied_desc = || {
-        applied
-            .keys()
+        history
+            .iter()
             .rev()
-            .filter_map(|v| migrations.get(*v))
+            .filter_map(|r| migrations.get(r.version))
             .collect::<Vec<&'static Migration>>()
     };
     let steps: Vec<(&'static Migration, Direction)> = match operation {
@@ -119,11 +145,10 @@ pub(crate) fn plan(
                     return Err(Error::TargetBelowCurrent { current, target });
                 }
             }
-            let pending: Vec<&'static Migration> = migrations
-                .for_environment(rules.environment)
-                .filter(|m| !applied.contains_key(&m.version()))
-                .filter(|m| target.is_none_or(|t| m.version() <= t))
-                .collect();
+            let pending: Vec<&'static Migration> =
+                unapplied(migrations, history, rules.environment)
+                    .filter(|m| target.is_none_or(|t| m.version() <= t))
+                    .collect();
             if !rules.allow_out_of_order
                 && let (Some(latest), Some(old)) = (from, pending.first())
                 && old.version() < latest
@@ -161,14 +186,13 @@ pub(crate) fn plan(
             {
                 return Err(Error::BaselineBelowCurrent { current, target });
             }
-            migrations
-                .for_environment(rules.environment)
-                .filter(|m| m.version() <= target && !applied.contains_key(&m.version()))
+            unapplied(migrations, history, rules.environment)
+                .filter(|m| m.version() <= target)
                 .map(|m| (m, Direction::Baseline))
                 .collect()
         }
     };
-    let mut after: Vec<Version> = applied.keys().copied().collect();
+    let mut after: Vec<Version> = history.iter().map(|r| r.version).collect();
     for (migration, direction) in &steps {
         match direction {
             Direction::Up | Direction::Baseline => after.push(migration.version()),

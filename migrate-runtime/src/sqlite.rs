@@ -8,27 +8,15 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use crate::backup::prune;
-use crate::{AppliedMigration, Backend, DriverError, Error, Result, Version};
+use crate::{
+    AppliedMigration, AppliedVersion, Backend, Checksum, DriverError, Error, Result, Version,
+};
 
 impl Backend for Connection {
     fn read_history(&mut self, table: &str) -> Result<Vec<AppliedMigration>> {
-        let sql = format!(
-            "SELECT version, name, checksum, applied_at, execution_time_us FROM \"{table}\" ORDER BY version"
-        );
-        let mut statement = match self.prepare_cached(&sql) {
-            Ok(statement) => statement,
-            Err(error) if is_no_such_table(&error) => return Ok(Vec::new()),
-            Err(error) if is_busy(&error) => {
-                return Err(Error::Locked {
-                    waited: Duration::ZERO,
-                });
-            }
-            Err(error) => {
-                return Err(Error::InvalidHistory {
-                    table: table.to_owned(),
-                    message: error.to_string(),
-                });
-            }
+        let columns = "version, name, checksum, applied_at, execution_time_us";
+        let Some(mut statement) = prepare_history(self, table, columns)? else {
+            return Ok(Vec::new());
         };
         let rows = statement
             .query_map([], |row| {
@@ -47,6 +35,23 @@ impl Backend for Connection {
             table: table.to_owned(),
             message: error.to_string(),
         })
+    }
+
+    fn read_applied(&mut self, table: &str) -> Result<Vec<AppliedVersion>> {
+        let Some(mut statement) = prepare_history(self, table, "version, checksum")? else {
+            return Ok(Vec::new());
+        };
+        let mut applied = Vec::new();
+        let mut rows = statement.query([]).map_err(|e| invalid(table, &e))?;
+        while let Some(row) = rows.next().map_err(|e| invalid(table, &e))? {
+            let version = row.get::<_, i64>(0).map_err(|e| invalid(table, &e))?;
+            let checksum = row.get_ref(1).map_err(|e| invalid(table, &e))?;
+            applied.push(AppliedVersion {
+                version: Version(version.cast_unsigned()),
+                checksum: checksum.as_str().ok().and_then(Checksum::from_hex),
+            });
+        }
+        Ok(applied)
     }
 
     fn lock(&mut self, table: &str, busy_timeout: Duration) -> Result<()> {
@@ -163,7 +168,7 @@ impl Backend for Connection {
         rows.map_err(|e| Error::database("running PRAGMA foreign_key_check", e))
     }
 
-    fn backup(
+    fn create_backup(
         &mut self,
         dir: Option<&Path>,
         from: Option<Version>,
@@ -243,6 +248,31 @@ fn copy_to(source: &Path, path: &Path) -> rusqlite::Result<()> {
             }
             _ => {}
         }
+    }
+}
+
+/// Prepares `SELECT <columns>` of the history table in version order;
+/// `None` when the table does not exist.
+fn prepare_history<'c>(
+    connection: &'c Connection,
+    table: &str,
+    columns: &str,
+) -> Result<Option<rusqlite::CachedStatement<'c>>> {
+    let sql = format!("SELECT {columns} FROM \"{table}\" ORDER BY version");
+    match connection.prepare_cached(&sql) {
+        Ok(statement) => Ok(Some(statement)),
+        Err(error) if is_no_such_table(&error) => Ok(None),
+        Err(error) if is_busy(&error) => Err(Error::Locked {
+            waited: Duration::ZERO,
+        }),
+        Err(error) => Err(invalid(table, &error)),
+    }
+}
+
+fn invalid(table: &str, error: &rusqlite::Error) -> Error {
+    Error::InvalidHistory {
+        table: table.to_owned(),
+        message: error.to_string(),
     }
 }
 
