@@ -1,0 +1,191 @@
+//! Each command, run: validation with `migrate-core`, database operations
+//! with `migrate-runtime`.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use migrate_runtime::rusqlite::Connection;
+use migrate_runtime::{Direction, Migrations, Migrator, Version};
+
+use crate::{Command, DbArgs, DirArgs};
+
+/// Runs a command: `Err` holds the message for a person.
+pub fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::New {
+            name,
+            dir,
+            timestamp,
+            sequential: _,
+            pair,
+            irreversible,
+        } => {
+            for path in crate::create::create(&dir.dir, &name, timestamp, pair, irreversible)? {
+                println!("{}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fix { dir } => {
+            let renames = crate::fix::fix(&dir.dir)?;
+            if renames.is_empty() {
+                println!("nothing to renumber: no timestamp versions");
+            }
+            for (from, to) in renames {
+                println!("{} -> {}", from.display(), to.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { dir } => Ok(validate(&dir)),
+        Command::Status { db, json } => {
+            let (migrations, mut conn) = open(&db)?;
+            let status = migrator(&migrations, &db)
+                .status(&mut conn)
+                .map_err(|e| e.to_string())?;
+            if json {
+                let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
+                println!("{text}");
+            } else {
+                print!("{status}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Up {
+            db,
+            to,
+            dry_run,
+            per_migration,
+        } => {
+            let (migrations, mut conn) = open(&db)?;
+            let mut migrator = migrator(&migrations, &db);
+            if let Some(to) = to {
+                migrator = migrator.to(Version(to));
+            }
+            if dry_run {
+                migrator = migrator.dry_run();
+            }
+            if per_migration {
+                migrator = migrator.per_migration();
+            }
+            finish(migrator.run(&mut conn))
+        }
+        Command::Down { db, to, steps } => {
+            let (migrations, mut conn) = open(&db)?;
+            let migrator = migrator(&migrations, &db);
+            finish(match to {
+                Some(to) => migrator.down_to(&mut conn, Version(to)),
+                None => migrator.down_steps(&mut conn, steps.unwrap_or(1)),
+            })
+        }
+        Command::Redo { db } => {
+            let (migrations, mut conn) = open(&db)?;
+            finish(migrator(&migrations, &db).redo(&mut conn))
+        }
+        Command::Baseline { version, db } => {
+            let (migrations, mut conn) = open(&db)?;
+            finish(migrator(&migrations, &db).baseline(&mut conn, Version(version)))
+        }
+    }
+}
+
+/// Reads and validates the directory; every problem is printed as the
+/// compile error would say it.
+fn load(dir: &DirArgs) -> Result<migrate_core::MigrationSet, Vec<migrate_core::Problem>> {
+    let options = migrate_core::Options {
+        allow_gaps: dir.allow_gaps,
+    };
+    migrate_core::load(Path::new("."), &dir.dir.to_string_lossy(), &options)
+}
+
+fn validate(dir: &DirArgs) -> ExitCode {
+    match load(dir) {
+        Ok(set) => {
+            let environments = set.environments();
+            print!("ok: {} migrations in {}", set.migrations.len(), set.dir);
+            if !environments.is_empty() {
+                print!(" (environments: {})", environments.join(", "));
+            }
+            println!();
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for problem in &problems {
+                crate::report_error(&problem.to_string());
+            }
+            eprintln!("{} problem(s) in {}", problems.len(), dir.dir.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The directory, validated, and the database, open.
+fn open(db: &DbArgs) -> Result<(Migrations, Connection), String> {
+    let set = load(&db.dir).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        format!(
+            "the migration directory has {} problem(s):\n  {}",
+            lines.len(),
+            lines.join("\n  ")
+        )
+    })?;
+    let path = database_path(&db.db);
+    let conn =
+        Connection::open(path).map_err(|e| format!("cannot open the database {path}: {e}"))?;
+    Ok((Migrations::from_set(set), conn))
+}
+
+/// `sqlite://app.db`, `sqlite:app.db` and `app.db` all name `app.db`.
+fn database_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
+    let mut migrator = migrations
+        .migrator()
+        .table(db.table.clone())
+        .busy_timeout(Duration::from_millis(db.busy_timeout))
+        .backup(!db.no_backup)
+        .on_progress(|step| {
+            let verb = match step.direction {
+                Direction::Up => "applied",
+                Direction::Down => "reverted",
+                Direction::Baseline => "baselined",
+            };
+            eprintln!(
+                "{verb} {} {} ({:.2} ms)",
+                step.version,
+                step.name,
+                step.duration.as_secs_f64() * 1000.0
+            );
+        });
+    if let Some(env) = &db.env {
+        migrator = migrator.environment(env.clone());
+    }
+    if let Some(dir) = &db.backup_dir {
+        migrator = migrator.backup_dir(dir.clone());
+    }
+    if db.allow_out_of_order {
+        migrator = migrator.allow_out_of_order();
+    }
+    migrator
+}
+
+fn finish(result: migrate_runtime::Result<migrate_runtime::Report>) -> Result<ExitCode, String> {
+    let report = result.map_err(|e| e.to_string())?;
+    print!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_path;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(database_path("sqlite://app.db"), "app.db");
+        assert_eq!(database_path("sqlite:data/app.db"), "data/app.db");
+        assert_eq!(database_path("/tmp/app.db"), "/tmp/app.db");
+    }
+}

@@ -1,0 +1,184 @@
+//! `migrate`: the command line beside `embed_migrations!`. It reads a
+//! migration directory with exactly the rules and messages of the macro
+//! (both use `migrate-core`) and runs the runtime's operations on a SQLite
+//! file.
+#![warn(missing_docs)]
+
+mod commands;
+mod create;
+mod fix;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Create, renumber, validate, apply, revert and inspect SQL migrations.
+#[derive(Debug, Parser)]
+#[command(name = "migrate", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  migrate new create_users                 create migrations/001_create_users.sql
+  migrate validate                         check the directory as the macro does
+  migrate up --db app.db                   apply everything pending
+  migrate status --db app.db --json        the state of every migration, for scripts
+  migrate down --db app.db --steps 2       revert the two newest migrations
+  migrate fix                              renumber timestamp versions to sequential ones";
+
+/// Where the migrations are.
+#[derive(Debug, Args)]
+struct DirArgs {
+    /// The migration directory.
+    #[arg(long, default_value = "migrations", value_name = "DIR")]
+    dir: PathBuf,
+    /// Accept a sequential set that does not start at 1 or has gaps.
+    #[arg(long)]
+    allow_gaps: bool,
+}
+
+/// Where the database is and how to run against it.
+#[derive(Debug, Args)]
+struct DbArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// The SQLite database file (`app.db`, `sqlite:app.db` or `sqlite://app.db`).
+    #[arg(long, env = "DATABASE_URL", value_name = "FILE")]
+    db: String,
+    /// Also apply the migrations of `<dir>/<ENV>/`.
+    #[arg(long, value_name = "ENV")]
+    env: Option<String>,
+    /// The history table.
+    #[arg(long, default_value = migrate_runtime::DEFAULT_TABLE, value_name = "NAME")]
+    table: String,
+    /// How long to wait for another process's lock, in milliseconds.
+    #[arg(long, default_value_t = 30_000, value_name = "MS")]
+    busy_timeout: u64,
+    /// Do not back up the database before changing it.
+    #[arg(long)]
+    no_backup: bool,
+    /// Write backups into this directory instead of beside the database.
+    #[arg(long, value_name = "DIR")]
+    backup_dir: Option<PathBuf>,
+    /// Apply pending migrations older than the newest applied one.
+    #[arg(long)]
+    allow_out_of_order: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the next migration file with an Up/Down template.
+    #[command(after_help = "Example:\n  migrate new add_email_to_users --pair\n  \
+        creates migrations/004_add_email_to_users.up.sql and .down.sql")]
+    New {
+        /// The migration's name: letters, digits and `_`.
+        name: String,
+        #[command(flatten)]
+        dir: DirArgs,
+        /// Version the file with the current UTC time (YYYYMMDDHHMMSS).
+        #[arg(long, conflicts_with = "sequential")]
+        timestamp: bool,
+        /// Version the file with the next sequential number (the default for a
+        /// new directory; otherwise the directory's scheme is kept).
+        #[arg(long)]
+        sequential: bool,
+        /// Create a `.up.sql` and `.down.sql` pair instead of one file.
+        #[arg(long)]
+        pair: bool,
+        /// Declare the migration irreversible (no Down).
+        #[arg(long)]
+        irreversible: bool,
+    },
+    /// Rename timestamp versions to sequential ones after the highest
+    /// sequential version, keeping their order.
+    #[command(after_help = "Example:\n  migrate fix --dir db/migrations")]
+    Fix {
+        #[command(flatten)]
+        dir: DirArgs,
+    },
+    /// Check the directory with the macro's rules; exit code 1 on any problem.
+    #[command(
+        after_help = "Example (a pre-commit hook or CI step):\n  migrate validate --dir migrations"
+    )]
+    Validate {
+        #[command(flatten)]
+        dir: DirArgs,
+    },
+    /// Show every migration: applied or pending, when, drift.
+    #[command(after_help = "Example:\n  migrate status --db app.db --json")]
+    Status {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply pending migrations (all, or up to a version).
+    #[command(after_help = "Example:\n  migrate up --db app.db --to 12 --dry-run")]
+    Up {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Stop at this version.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<u64>,
+        /// Print the plan and its SQL; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Commit each migration on its own instead of all in one transaction.
+        #[arg(long)]
+        per_migration: bool,
+    },
+    /// Revert migrations (one by default).
+    #[command(after_help = "Example:\n  migrate down --db app.db --to 3")]
+    Down {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Revert every migration above this version (0: all).
+        #[arg(long, value_name = "VERSION", conflicts_with = "steps")]
+        to: Option<u64>,
+        /// Revert this many migrations.
+        #[arg(long, value_name = "N")]
+        steps: Option<usize>,
+    },
+    /// Revert the newest migration and apply it again.
+    #[command(after_help = "Example:\n  migrate redo --db app.db")]
+    Redo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Record migrations up to VERSION as applied without running them.
+    #[command(
+        after_help = "Example (a database that already has the schema of 1 to 7):\n  migrate baseline 7 --db app.db"
+    )]
+    Baseline {
+        /// The newest version the database already has.
+        version: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            report_error(&message);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints an error for a person, in red on a terminal.
+fn report_error(message: &str) {
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        eprintln!("\x1b[1;31merror\x1b[0m: {message}");
+    } else {
+        eprintln!("error: {message}");
+    }
+}

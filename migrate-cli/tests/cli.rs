@@ -1,0 +1,377 @@
+//! The `migrate` binary on real directories and database files.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use migrate_runtime::rusqlite::Connection;
+
+const GOOD: &str =
+    "-- +migrate Up\nCREATE TABLE a (x INTEGER);\n\n-- +migrate Down\nDROP TABLE a;\n";
+
+/// Runs `migrate` in `dir` with `args`, without `DATABASE_URL` unless given.
+fn migrate(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(path, text).expect("write");
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn new_creates_the_next_file_with_the_directory_padding() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let out = ok(migrate(root.path(), &["new", "create_users"]));
+    assert_eq!(out.trim(), "migrations/001_create_users.sql");
+    let text =
+        fs::read_to_string(root.path().join("migrations/001_create_users.sql")).expect("read");
+    assert_eq!(text, "-- +migrate Up\n\n\n-- +migrate Down\n\n");
+
+    write(root.path(), "migrations/0007_old.sql", GOOD);
+    let out = ok(migrate(root.path(), &["new", "add_email", "--pair"]));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "migrations/0008_add_email.up.sql",
+            "migrations/0008_add_email.down.sql"
+        ]
+    );
+    ok(migrate(root.path(), &["new", "purge", "--irreversible"]));
+    let text = fs::read_to_string(root.path().join("migrations/0009_purge.sql")).expect("read");
+    assert!(text.ends_with("-- +migrate Down irreversible\n"));
+}
+
+#[test]
+fn new_with_timestamps_and_bad_names() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let out = ok(migrate(root.path(), &["new", "first", "--timestamp"]));
+    let file = out
+        .trim()
+        .strip_prefix("migrations/")
+        .expect("path")
+        .to_owned();
+    let digits = &file[..14];
+    assert!(migrate_core::is_timestamp(digits), "{file}");
+    assert_eq!(&file[14..], "_first.sql");
+
+    let bad = migrate(root.path(), &["new", "add-users"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains(
+            "migration name `add-users` has characters other than letters, digits and `_`"
+        ),
+        "{}",
+        stderr(&bad)
+    );
+    assert_eq!(
+        files(&root.path().join("migrations")).len(),
+        1,
+        "nothing was written"
+    );
+}
+
+#[test]
+fn fix_renumbers_timestamps_after_the_sequence_keeping_pairs_together() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    write(root.path(), "migrations/002_b.sql", GOOD);
+    write(root.path(), "migrations/20240301000000_d.sql", GOOD);
+    write(
+        root.path(),
+        "migrations/20240101000000_c.up.sql",
+        "CREATE TABLE c (x INTEGER);",
+    );
+    write(
+        root.path(),
+        "migrations/20240101000000_c.down.sql",
+        "DROP TABLE c;",
+    );
+    let before = migrate(root.path(), &["validate"]);
+    assert_eq!(before.status.code(), Some(1), "mixed schemes");
+
+    let out = ok(migrate(root.path(), &["fix"]));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "migrations/20240101000000_c.down.sql -> migrations/003_c.down.sql",
+            "migrations/20240101000000_c.up.sql -> migrations/003_c.up.sql",
+            "migrations/20240301000000_d.sql -> migrations/004_d.sql",
+        ]
+    );
+    assert_eq!(
+        files(&root.path().join("migrations")),
+        [
+            "001_a.sql",
+            "002_b.sql",
+            "003_c.down.sql",
+            "003_c.up.sql",
+            "004_d.sql"
+        ]
+    );
+    ok(migrate(root.path(), &["validate"]));
+    assert_eq!(
+        ok(migrate(root.path(), &["fix"])).trim(),
+        "nothing to renumber: no timestamp versions"
+    );
+}
+
+#[test]
+fn fix_stops_before_any_rename_on_a_conflict() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    write(root.path(), "migrations/20240101000000_b.sql", GOOD);
+    // Two files share one timestamp: renumbering cannot pick an order for them.
+    write(root.path(), "migrations/20240101000000_c.sql", GOOD);
+    write(root.path(), "migrations/20240201000000_d.sql", GOOD);
+    let before = files(&root.path().join("migrations"));
+    let out = migrate(root.path(), &["fix"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: version 20240101000000 is used by 2 migrations (`b`, `c`); give one of them another version first; nothing was renamed\n"
+    );
+    assert_eq!(files(&root.path().join("migrations")), before);
+}
+
+#[test]
+fn validate_prints_the_compile_errors_and_fails() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    write(
+        root.path(),
+        "migrations/003_c.sql",
+        "-- +migrate Upp\nSELECT 1;\n-- +migrate Down\n",
+    );
+    let out = migrate(root.path(), &["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("error: migrations/003_c.sql:1: unknown annotation `+migrate Upp`; did you mean `-- +migrate Up`?"), "{err}");
+    assert!(
+        err.contains(
+            "error: migrations/003_c.sql: version 2 is missing after `migrations/001_a.sql`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("2 problem(s) in migrations"), "{err}");
+    let ok_out = migrate(root.path(), &["validate", "--allow-gaps"]);
+    assert_eq!(
+        ok_out.status.code(),
+        Some(1),
+        "the annotation is still wrong"
+    );
+    let missing = migrate(root.path(), &["validate", "--dir", "nope"]);
+    assert!(stderr(&missing).contains("nope: migration directory does not exist"));
+}
+
+#[test]
+fn round_trip_new_up_status_down_status() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let path = ok(migrate(root.path(), &["new", "create_a"]));
+    fs::write(root.path().join(path.trim()), GOOD).expect("fill the template");
+    write(
+        root.path(),
+        "migrations/002_fill.sql",
+        "-- +migrate Up\nINSERT INTO a VALUES (1);\n-- +migrate Down\nDELETE FROM a;\n",
+    );
+
+    let up = migrate(root.path(), &["up", "--db", "app.db"]);
+    let out = ok(up);
+    assert!(
+        out.starts_with("moved the database from version 0 (empty) to 2"),
+        "{out}"
+    );
+
+    let status = ok(migrate(root.path(), &["status", "--db", "sqlite:app.db"]));
+    let lines: Vec<&str> = status.lines().collect();
+    assert_eq!(lines[0], "database at version 2");
+    assert!(
+        lines[2].starts_with("      1  create_a  applied  "),
+        "{status}"
+    );
+    assert!(
+        lines[3].starts_with("      2  fill      applied  "),
+        "{status}"
+    );
+
+    let down = migrate(root.path(), &["down", "--db", "app.db"]);
+    assert!(stderr(&down).contains("reverted 2 fill"));
+    ok(down);
+    let json = ok(migrate(
+        root.path(),
+        &["status", "--db", "app.db", "--json"],
+    ));
+    let value: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(value["current"], 1);
+    assert_eq!(value["entries"][1]["state"], "pending");
+}
+
+#[test]
+fn up_to_dry_run_down_to_redo_baseline_and_database_url() {
+    let root = tempfile::tempdir().expect("tempdir");
+    for (k, table) in [(1, "a"), (2, "b"), (3, "c")] {
+        write(
+            root.path(),
+            &format!("migrations/00{k}_{table}.sql"),
+            &format!(
+                "-- +migrate Up\nCREATE TABLE {table} (x INTEGER);\n-- +migrate Down\nDROP TABLE {table};\n"
+            ),
+        );
+    }
+    let dry = ok(migrate(
+        root.path(),
+        &["up", "--db", "app.db", "--dry-run", "--to", "2"],
+    ));
+    assert!(
+        dry.starts_with("dry run: would move the database from version 0 (empty) to 2"),
+        "{dry}"
+    );
+    assert!(dry.contains("CREATE TABLE b (x INTEGER);"));
+    let conn = Connection::open(root.path().join("app.db")).expect("open");
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(tables, 0, "a dry run changes nothing");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .current_dir(root.path())
+        .args(["up", "--to", "2"])
+        .env("DATABASE_URL", "sqlite://app.db")
+        .output()
+        .expect("runs");
+    assert!(ok(out).contains("to 2"));
+    ok(migrate(root.path(), &["up", "--db", "app.db"]));
+    let out = ok(migrate(
+        root.path(),
+        &["down", "--db", "app.db", "--to", "1"],
+    ));
+    assert!(out.contains("from version 3 to 1"), "{out}");
+    ok(migrate(root.path(), &["up", "--db", "app.db"]));
+    let out = ok(migrate(root.path(), &["redo", "--db", "app.db"]));
+    assert!(
+        out.contains("down     3 c") && out.contains("up       3 c"),
+        "{out}"
+    );
+
+    let fresh = ok(migrate(root.path(), &["baseline", "2", "--db", "other.db"]));
+    assert!(
+        fresh.contains("baseline 1 a") || fresh.contains("baseline 1"),
+        "{fresh}"
+    );
+    let status = ok(migrate(root.path(), &["status", "--db", "other.db"]));
+    assert!(status.contains("      3  c     pending"), "{status}");
+}
+
+#[test]
+fn runtime_errors_are_printed_for_a_person_with_exit_code_1() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    ok(migrate(root.path(), &["up", "--db", "app.db"]));
+
+    // Edited after it was applied.
+    write(
+        root.path(),
+        "migrations/001_a.sql",
+        &GOOD.replace("x INTEGER", "y INTEGER"),
+    );
+    let out = migrate(root.path(), &["up", "--db", "app.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: migrations/001_a.sql was edited after it was applied"),
+        "{}",
+        stderr(&out)
+    );
+    write(root.path(), "migrations/001_a.sql", GOOD);
+
+    // An unknown version.
+    let out = migrate(root.path(), &["down", "--db", "app.db", "--to", "7"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no migration has version 7"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A bad directory stops before the database is touched.
+    write(root.path(), "migrations/002_b.down.sql", "DROP TABLE b;");
+    let out = migrate(root.path(), &["up", "--db", "app.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("`.down.sql` file without its `.up.sql`"),
+        "{}",
+        stderr(&out)
+    );
+    fs::remove_file(root.path().join("migrations/002_b.down.sql")).expect("remove");
+
+    // A locked database.
+    write(
+        root.path(),
+        "migrations/002_b.sql",
+        &GOOD.replace(" a", " b"),
+    );
+    let holder = Connection::open(root.path().join("app.db")).expect("open");
+    holder
+        .execute_batch("BEGIN IMMEDIATE; CREATE TABLE held (x INTEGER);")
+        .expect("lock");
+    let out = migrate(
+        root.path(),
+        &["up", "--db", "app.db", "--busy-timeout", "100"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the database is locked by another connection"),
+        "{}",
+        stderr(&out)
+    );
+    holder.execute_batch("ROLLBACK").expect("release");
+    ok(migrate(root.path(), &["up", "--db", "app.db"]));
+}
+
+#[test]
+fn help_has_an_example_per_command() {
+    let root = tempfile::tempdir().expect("tempdir");
+    for command in [
+        "new", "fix", "validate", "status", "up", "down", "redo", "baseline",
+    ] {
+        let help = ok(migrate(root.path(), &[command, "--help"]));
+        assert!(help.contains("Example"), "{command}: {help}");
+        assert!(
+            help.contains(&format!("migrate {command}")),
+            "{command}: {help}"
+        );
+    }
+}
