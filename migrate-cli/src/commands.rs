@@ -36,7 +36,11 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { dir } => Ok(validate(&dir)),
+        Command::Validate {
+            dir,
+            no_check,
+            dialect,
+        } => Ok(validate(&dir, !no_check && dialect == "sqlite")),
         Command::Status { db, json } => {
             let (migrations, mut conn) = open(&db)?;
             let status = migrator(&migrations, &db)
@@ -97,11 +101,26 @@ fn load(dir: &DirArgs) -> Result<migrate_core::MigrationSet, Vec<migrate_core::P
     migrate_core::load(Path::new("."), &dir.dir.to_string_lossy(), &options)
 }
 
-fn validate(dir: &DirArgs) -> ExitCode {
-    match load(dir) {
+fn validate(dir: &DirArgs, replay: bool) -> ExitCode {
+    let checked = load(dir).and_then(|set| {
+        let problems = if replay {
+            migrate_replay::replay(&set)
+        } else {
+            Vec::new()
+        };
+        if problems.is_empty() {
+            Ok(set)
+        } else {
+            Err(problems)
+        }
+    });
+    match checked {
         Ok(set) => {
             let environments = set.environments();
             print!("ok: {} migrations in {}", set.migrations.len(), set.dir);
+            if replay {
+                print!(", replayed on SQLite, every Down restores its schema");
+            }
             if !environments.is_empty() {
                 print!(" (environments: {})", environments.join(", "));
             }

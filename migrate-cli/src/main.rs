@@ -101,13 +101,21 @@ enum Command {
         #[command(flatten)]
         dir: DirArgs,
     },
-    /// Check the directory with the macro's rules; exit code 1 on any problem.
+    /// Check the directory as `embed_migrations!` does: the format, then a
+    /// replay of the SQL on SQLite proving each Down restores the schema.
+    /// Exit code 1 on any problem.
     #[command(
         after_help = "Example (a pre-commit hook or CI step):\n  migrate validate --dir migrations"
     )]
     Validate {
         #[command(flatten)]
         dir: DirArgs,
+        /// Check the format only; do not replay the SQL on SQLite.
+        #[arg(long)]
+        no_check: bool,
+        /// The SQL dialect; `postgres` skips the SQLite replay.
+        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
+        dialect: String,
     },
     /// Show every migration: applied or pending, when, drift.
     #[command(after_help = "Example:\n  migrate status --db app.db --json")]

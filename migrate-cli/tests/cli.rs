@@ -109,8 +109,8 @@ fn new_with_timestamps_and_bad_names() {
 fn fix_renumbers_timestamps_after_the_sequence_keeping_pairs_together() {
     let root = tempfile::tempdir().expect("tempdir");
     write(root.path(), "migrations/001_a.sql", GOOD);
-    write(root.path(), "migrations/002_b.sql", GOOD);
-    write(root.path(), "migrations/20240301000000_d.sql", GOOD);
+    write(root.path(), "migrations/002_b.sql", &GOOD.replace(" a", " b"));
+    write(root.path(), "migrations/20240301000000_d.sql", &GOOD.replace(" a", " d"));
     write(
         root.path(),
         "migrations/20240101000000_c.up.sql",
@@ -196,6 +196,39 @@ fn validate_prints_the_compile_errors_and_fails() {
     );
     let missing = migrate(root.path(), &["validate", "--dir", "nope"]);
     assert!(stderr(&missing).contains("nope: migration directory does not exist"));
+}
+
+#[test]
+fn validate_replays_the_sql_like_the_macro() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    write(
+        root.path(),
+        "migrations/002_index.sql",
+        "-- +migrate Up\nCREATE INDEX a_x ON a (x);\n\n-- +migrate Down\n",
+    );
+    let out = migrate(root.path(), &["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: migrations/002_index.sql: Down of 002_index leaves index `a_x` behind; \
+         make the Down section undo exactly what the Up section does, or declare the migration irreversible\n\
+         1 problem(s) in migrations\n"
+    );
+    assert!(
+        ok(migrate(root.path(), &["validate", "--no-check"]))
+            .starts_with("ok: 2 migrations in migrations\n")
+    );
+    ok(migrate(root.path(), &["validate", "--dialect", "postgres"]));
+    write(
+        root.path(),
+        "migrations/002_index.sql",
+        "-- +migrate Up\nCREATE INDEX a_x ON a (x);\n\n-- +migrate Down\nDROP INDEX a_x;\n",
+    );
+    assert_eq!(
+        ok(migrate(root.path(), &["validate"])),
+        "ok: 2 migrations in migrations, replayed on SQLite, every Down restores its schema\n"
+    );
 }
 
 #[test]

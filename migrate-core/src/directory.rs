@@ -46,6 +46,8 @@ pub struct Migration {
     pub foreign_keys_off: bool,
     /// The checksum of its Up and Down text.
     pub checksum: Checksum,
+    /// Why the build-time replay skips it (`-- +migrate NoCheck <reason>`).
+    pub no_check: Option<String>,
 }
 
 /// A validated migration directory: every migration of the base set and of
@@ -362,6 +364,7 @@ fn assemble(version: Version, group: Vec<File>, problems: &mut Vec<Problem>) -> 
         return None;
     }
     let checksum = Checksum::of(&up.text, down.as_ref().map(|d| d.text.as_str()));
+    let no_check = parsed.no_check.clone();
     Some(Migration {
         version,
         name: name.name,
@@ -374,5 +377,6 @@ fn assemble(version: Version, group: Vec<File>, problems: &mut Vec<Problem>) -> 
         no_transaction,
         foreign_keys_off,
         checksum,
+        no_check,
     })
 }

@@ -30,7 +30,7 @@ mod version;
 pub use checksum::Checksum;
 pub use directory::{Migration, MigrationSet, Options, load};
 pub use name::{FileName, is_migration_file, parse_file_name};
-pub use problem::{Problem, ProblemKind};
+pub use problem::{Problem, ProblemKind, ReplayedSection};
 pub use scan::{Entry, display_dir, is_environment_name, scan};
 pub use sections::{FileForm, ParsedFile, Section, parse};
 pub use split::{SplitError, Statement, split};

@@ -172,6 +172,33 @@ pub enum ProblemKind {
     },
     /// A quote, comment or dollar quote that is never closed.
     Unterminated(SplitError),
+    /// `-- +migrate NoCheck` without a reason after it.
+    NoCheckWithoutReason,
+    /// A statement failed when the migrations were replayed on SQLite.
+    StatementFailed {
+        /// Which section the statement is in.
+        section: ReplayedSection,
+        /// SQLite's message.
+        message: String,
+    },
+    /// A Down section does not restore the schema its Up section changed.
+    DownDoesNotRestore {
+        /// The migration, as `<version>_<name>`.
+        migration: String,
+        /// What differs, e.g. ``leaves index `a_n` behind``.
+        difference: String,
+    },
+}
+
+/// The part of a migration whose statement failed in the replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayedSection {
+    /// The Up section, applied the first time.
+    Up,
+    /// The Down section, applied right after the Up.
+    Down,
+    /// The Up section, applied again after the Down.
+    UpAgain,
 }
 
 /// Joins file names as `` `a`, `b` ``.
@@ -319,7 +346,7 @@ impl fmt::Display for ProblemKind {
                     }
                     None => write!(
                         f,
-                        "; known ones are `Up`, `Down`, `Down irreversible`, `Irreversible`, `StatementBegin`, `StatementEnd`, `NoTransaction` and `ForeignKeys off`"
+                        "; known ones are `Up`, `Down`, `Down irreversible`, `Irreversible`, `StatementBegin`, `StatementEnd`, `NoTransaction`, `ForeignKeys off` and `NoCheck <reason>`"
                     ),
                 }
             }
@@ -348,6 +375,26 @@ impl fmt::Display for ProblemKind {
                 "section annotation inside the block opened on line {open}; add `-- +migrate StatementEnd` before it"
             ),
             Unterminated(error) => write!(f, "{error}"),
+            NoCheckWithoutReason => write!(
+                f,
+                "`-- +migrate NoCheck` needs a reason after it, e.g. `-- +migrate NoCheck uses the spatialite extension`"
+            ),
+            StatementFailed { section, message } => write!(
+                f,
+                "{message}; found by replaying {} on SQLite at build time",
+                match section {
+                    ReplayedSection::Up => "the Up section",
+                    ReplayedSection::Down => "the Down section right after the Up",
+                    ReplayedSection::UpAgain => "the Up section again after the Down",
+                }
+            ),
+            DownDoesNotRestore {
+                migration,
+                difference,
+            } => write!(
+                f,
+                "Down of {migration} {difference}; make the Down section undo exactly what the Up section does, or declare the migration irreversible"
+            ),
         }
     }
 }

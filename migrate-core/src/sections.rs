@@ -40,6 +40,9 @@ pub struct ParsedFile {
     pub no_transaction: bool,
     /// `-- +migrate ForeignKeys off`.
     pub foreign_keys_off: bool,
+    /// `-- +migrate NoCheck <reason>`: the reason the build-time replay
+    /// skips this migration.
+    pub no_check: Option<String>,
 }
 
 /// An annotation line, recognised.
@@ -53,6 +56,7 @@ enum Annotation {
     StatementEnd,
     NoTransaction,
     ForeignKeysOff,
+    NoCheck,
 }
 
 /// The annotations by their normalised spelling (lowercase, no spaces), goose's
@@ -97,6 +101,13 @@ fn annotation(line: &str) -> Result<Option<Annotation>, Unknown> {
     }) else {
         return Ok(None);
     };
+    if directive
+        .split_whitespace()
+        .next()
+        .is_some_and(|word| word.eq_ignore_ascii_case("nocheck"))
+    {
+        return Ok(Some(Annotation::NoCheck));
+    }
     let key: String = directive
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -329,6 +340,10 @@ pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Vec<(Option<u32>, Probl
             Annotation::Irreversible => parsed.irreversible = true,
             Annotation::NoTransaction => parsed.no_transaction = true,
             Annotation::ForeignKeysOff => parsed.foreign_keys_off = true,
+            Annotation::NoCheck => match no_check_reason(content) {
+                "" => problems.push((Some(line), ProblemKind::NoCheckWithoutReason)),
+                reason => parsed.no_check = Some(reason.to_owned()),
+            },
             Annotation::StatementBegin => match (block, place) {
                 (Some(open), _) => {
                     problems.push((Some(line), ProblemKind::NestedStatementBegin { open }))
@@ -387,6 +402,15 @@ pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Vec<(Option<u32>, Probl
     }
     problems.sort_by_key(|(line, _)| *line);
     (parsed, problems)
+}
+
+/// The text after `NoCheck` on its annotation line.
+fn no_check_reason(line: &str) -> &str {
+    let lower = line.to_ascii_lowercase();
+    lower
+        .find("nocheck")
+        .and_then(|at| line.get(at + "nocheck".len()..))
+        .map_or("", str::trim)
 }
 
 fn push_text(text: &mut String, line: &str) {
@@ -621,6 +645,24 @@ mod tests {
         assert_eq!(
             problems[0].1.to_string(),
             "unknown annotation `+goose Dwn`; did you mean `-- +goose Down`?"
+        );
+    }
+
+    #[test]
+    fn no_check_needs_a_reason() {
+        let parsed = ok(
+            "-- +migrate NoCheck uses the spatialite extension\n-- +migrate Up\nA;\n-- +migrate Down\n",
+        );
+        assert_eq!(
+            parsed.no_check.as_deref(),
+            Some("uses the spatialite extension")
+        );
+        assert_eq!(
+            kinds(
+                "-- +migrate NoCheck\n-- +migrate Up\nA;\n-- +migrate Down\n",
+                FileForm::Single
+            ),
+            [(Some(1), ProblemKind::NoCheckWithoutReason)]
         );
     }
 

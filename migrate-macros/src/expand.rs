@@ -26,15 +26,14 @@ pub fn expand(input: Input) -> syn::Result<TokenStream> {
         })?;
     let set =
         migrate_core::load(&root, &input.dir.value(), &input.options).map_err(|problems| {
-            problems
-                .iter()
-                .map(|problem| syn::Error::new(input.dir.span(), problem.to_string()))
-                .reduce(|mut all, next| {
-                    all.combine(next);
-                    all
-                })
+            combine(&input, &problems)
                 .unwrap_or_else(|| syn::Error::new(input.dir.span(), "invalid migration directory"))
         })?;
+    if input.replay
+        && let Some(error) = combine(&input, &migrate_replay::replay(&set))
+    {
+        return Err(error);
+    }
     let tracked = set.migrations.iter().flat_map(|m| &m.files).map(|file| {
         let file = file.to_string_lossy();
         quote! { const _: &[u8] = ::core::include_bytes!(#file); }
@@ -46,6 +45,17 @@ pub fn expand(input: Input) -> syn::Result<TokenStream> {
             ::migrate_runtime::__private::migrations(&[#(#migrations),*])
         }
     })
+}
+
+/// One error per problem, all on the directory literal.
+fn combine(input: &Input, problems: &[migrate_core::Problem]) -> Option<syn::Error> {
+    problems
+        .iter()
+        .map(|problem| syn::Error::new(input.dir.span(), problem.to_string()))
+        .reduce(|mut all, next| {
+            all.combine(next);
+            all
+        })
 }
 
 /// The compile errors, beside an empty set of the right type so that no

@@ -7,7 +7,8 @@ use migrate_runtime::{embed_migrations, Migrations, Version};
 
 static SINGLE: Migrations = embed_migrations!("fixtures/pass-single");
 static PAIRS: Migrations = embed_migrations!("fixtures/pass-pairs");
-static GOOSE: Migrations = embed_migrations!("fixtures/pass-goose");
+// PostgreSQL-only SQL (`CREATE FUNCTION … plpgsql`, `CONCURRENTLY`): no SQLite replay.
+static GOOSE: Migrations = embed_migrations!("fixtures/pass-goose", dialect = "postgres");
 static TIMESTAMPS: Migrations = embed_migrations!("fixtures/pass-timestamps");
 static ENVIRONMENTS: Migrations = embed_migrations!("fixtures/pass-environments");
 static CRLF: Migrations = embed_migrations!("fixtures/pass-crlf");
@@ -163,4 +164,18 @@ fn allow_gaps_accepts_a_gap() {
     assert_same_as_core(&GAPS, "fixtures/gap-in-sequence", true);
     let versions: Vec<u64> = GAPS.iter().map(|m| m.version().0).collect();
     assert_eq!(versions, [1, 2, 4]);
+}
+
+/// Triggers, views, a reversible table rebuild with foreign keys off, seed
+/// data and a `NoCheck` file: replayed and proven reversible at build time.
+static REPLAYED: Migrations = embed_migrations!("fixtures/pass-replay");
+
+#[test]
+fn replayed_set_with_triggers_views_rebuild_and_seed_data() {
+    assert_same_as_core(&REPLAYED, "fixtures/pass-replay", false);
+    assert_eq!(REPLAYED.len(), 5);
+    assert!(REPLAYED
+        .get(Version(3))
+        .expect("rebuild")
+        .foreign_keys_off());
 }
