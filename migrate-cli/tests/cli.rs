@@ -109,8 +109,16 @@ fn new_with_timestamps_and_bad_names() {
 fn fix_renumbers_timestamps_after_the_sequence_keeping_pairs_together() {
     let root = tempfile::tempdir().expect("tempdir");
     write(root.path(), "migrations/001_a.sql", GOOD);
-    write(root.path(), "migrations/002_b.sql", &GOOD.replace(" a", " b"));
-    write(root.path(), "migrations/20240301000000_d.sql", &GOOD.replace(" a", " d"));
+    write(
+        root.path(),
+        "migrations/002_b.sql",
+        &GOOD.replace(" a", " b"),
+    );
+    write(
+        root.path(),
+        "migrations/20240301000000_d.sql",
+        &GOOD.replace(" a", " d"),
+    );
     write(
         root.path(),
         "migrations/20240101000000_c.up.sql",

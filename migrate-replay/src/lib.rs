@@ -94,11 +94,13 @@ fn replay_one<'a>(migrations: impl Iterator<Item = &'a Migration>) -> Vec<Proble
 /// Up, and for a reversible migration Down, compare, Up again. A failing
 /// statement is the `Err`; schema differences go to `problems`.
 ///
-/// The Down runs inside a savepoint: when it does not restore the schema,
-/// the savepoint is rolled back to the state after the Up, so the replay goes
-/// on from where a correct Down would have left it, without follow-on errors.
-/// (`NoTransaction` migrations, which may not run in a transaction, stop the
-/// replay instead.)
+/// The comparison is of two fingerprints (one string each, built by
+/// SQLite); only when they differ are the schemas read in full. Both Up and
+/// Down run inside savepoints, so the schema from before the Up can be read
+/// then by rolling back, and after a Down that does not restore it the
+/// replay goes on from the state after the Up, without follow-on errors.
+/// `NoTransaction` migrations, which may not run in a transaction, read the
+/// full schema before their Up instead, and stop the replay on a difference.
 fn replay_migration(
     conn: &Connection,
     migration: &Migration,
@@ -108,16 +110,42 @@ fn replay_migration(
         return run(conn, &migration.up, &migration.up_path, ReplayedSection::Up);
     };
     let down_path = migration.down_path.as_deref().unwrap_or(&migration.up_path);
-    let before = Schema::read(conn).map_err(|e| internal(migration, &e))?;
-    run(conn, &migration.up, &migration.up_path, ReplayedSection::Up)?;
-    let savepoint = !migration.no_transaction;
-    if savepoint {
-        conn.execute_batch("SAVEPOINT replay_down")
-            .map_err(|e| internal(migration, &e))?;
+    let sql = |text: &str| {
+        conn.execute_batch(text)
+            .map_err(|e| internal(migration, &e))
+    };
+    let savepoints = !migration.no_transaction;
+    let full_before = if savepoints {
+        None
+    } else {
+        Some(Schema::read(conn).map_err(|e| internal(migration, &e))?)
+    };
+    let before = schema::fingerprint(conn).map_err(|e| internal(migration, &e))?;
+    if savepoints {
+        sql("SAVEPOINT replay_up")?;
     }
+    run(conn, &migration.up, &migration.up_path, ReplayedSection::Up)?;
     run(conn, down, down_path, ReplayedSection::Down)?;
+    let after = schema::fingerprint(conn).map_err(|e| internal(migration, &e))?;
+    if before == after {
+        if savepoints {
+            sql("RELEASE replay_up")?;
+        }
+        return run(
+            conn,
+            &migration.up,
+            &migration.up_path,
+            ReplayedSection::UpAgain,
+        );
+    }
     let after = Schema::read(conn).map_err(|e| internal(migration, &e))?;
-    let differences = before.differences(&after);
+    let before = match full_before {
+        Some(before) => before,
+        None => {
+            sql("ROLLBACK TO replay_up")?;
+            Schema::read(conn).map_err(|e| internal(migration, &e))?
+        }
+    };
     let label = format!(
         "{}_{}",
         migration
@@ -128,6 +156,7 @@ fn replay_migration(
             .unwrap_or_default(),
         migration.name
     );
+    let differences = before.differences(&after);
     let restored = differences.is_empty();
     problems.extend(differences.into_iter().map(|difference| Problem {
         path: down_path.to_owned(),
@@ -137,16 +166,16 @@ fn replay_migration(
             difference,
         },
     }));
-    match (restored, savepoint) {
-        (true, true) => {
-            conn.execute_batch("RELEASE replay_down")
-                .map_err(|e| internal(migration, &e))?;
-            run(
-                conn,
-                &migration.up,
-                &migration.up_path,
-                ReplayedSection::UpAgain,
-            )
+    match (restored, savepoints) {
+        // Rolled back to before the Up: the Up runs again, as after a good Down.
+        (_, true) => {
+            sql("RELEASE replay_up")?;
+            let section = if restored {
+                ReplayedSection::UpAgain
+            } else {
+                ReplayedSection::Up
+            };
+            run(conn, &migration.up, &migration.up_path, section)
         }
         (true, false) => run(
             conn,
@@ -154,9 +183,6 @@ fn replay_migration(
             &migration.up_path,
             ReplayedSection::UpAgain,
         ),
-        (false, true) => conn
-            .execute_batch("ROLLBACK TO replay_down; RELEASE replay_down")
-            .map_err(|e| internal(migration, &e)),
         (false, false) => Err(problems.pop().unwrap_or_else(|| internal_text(migration))),
     }
 }

@@ -6,11 +6,28 @@ use std::collections::BTreeMap;
 use rusqlite::Connection;
 
 /// Every object of `sqlite_master` (tables, indexes, views, triggers) by
-/// type and name, with its SQL normalised, and `PRAGMA user_version`.
+/// type and name, with its SQL (compared normalised), and `PRAGMA user_version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schema {
     objects: BTreeMap<(String, String), String>,
     user_version: i64,
+}
+
+/// The whole schema as one string built inside SQLite: equal fingerprints
+/// mean equal schemas. Reading it costs one scan in C and one string, where
+/// a full [`Schema`] costs a map entry per object — the replay compares
+/// thousands of snapshots, so it compares fingerprints first.
+///
+/// Objects come in storage order; a Down that drops and makes an object
+/// again moves it, so unequal fingerprints do not mean unequal schemas: the
+/// full comparison decides then.
+pub fn fingerprint(conn: &Connection) -> rusqlite::Result<String> {
+    conn.prepare_cached(
+        "SELECT coalesce(group_concat(type || char(1) || name || char(1) || coalesce(sql, ''), char(2)), '')
+             || char(3) || (SELECT user_version FROM pragma_user_version)
+         FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+    )?
+    .query_row([], |row| row.get(0))
 }
 
 impl Schema {
@@ -22,8 +39,7 @@ impl Schema {
         let mut rows = statement.query([])?;
         let mut objects = BTreeMap::new();
         while let Some(row) = rows.next()? {
-            let sql = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
-            objects.insert((row.get(0)?, row.get(1)?), normalise(sql));
+            objects.insert((row.get(0)?, row.get(1)?), row.get(2)?);
         }
         let user_version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         Ok(Schema {
@@ -38,10 +54,16 @@ impl Schema {
         let mut out = Vec::new();
         for ((kind, name), sql) in &self.objects {
             match after.objects.get(&(kind.clone(), name.clone())) {
-                None => out.push(format!("drops {kind} `{name}`, which existed before its Up")),
-                Some(other) if other != sql => out.push(format!(
-                    "leaves {kind} `{name}` changed: `{sql}` before its Up, `{other}` after its Down"
+                None => out.push(format!(
+                    "drops {kind} `{name}`, which existed before its Up"
                 )),
+                Some(other) if other != sql && normalise(other) != normalise(sql) => {
+                    out.push(format!(
+                        "leaves {kind} `{name}` changed: `{}` before its Up, `{}` after its Down",
+                        normalise(sql),
+                        normalise(other)
+                    ))
+                }
                 Some(_) => {}
             }
         }
