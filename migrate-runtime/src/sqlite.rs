@@ -104,7 +104,13 @@ impl Backend for Connection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
-        self.execute_batch(sql).map_err(Into::into)
+        self.execute_batch(sql).map_err(|error| match error {
+            // SQLite's own message: the statement is reported beside it anyway.
+            rusqlite::Error::SqlInputError { error, msg, .. } => {
+                rusqlite::Error::SqliteFailure(error, Some(msg)).into()
+            }
+            other => other.into(),
+        })
     }
 
     fn insert_history(

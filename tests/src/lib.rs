@@ -18,6 +18,12 @@ pub static FAILING: Migrations = embed_migrations!(
     check = false,
     reason = "version 3 fails on purpose, for the runtime tests of a failing migration"
 );
+/// Version 2 has a syntax error, which only the run time sees here.
+pub static SYNTAX: Migrations = embed_migrations!(
+    "migrations/syntax",
+    check = false,
+    reason = "version 2 has a syntax error on purpose, for the runtime's error message"
+);
 /// Version 2 of 3 is irreversible.
 pub static IRREVERSIBLE: Migrations = embed_migrations!("migrations/irreversible");
 /// Versions 1 and 3.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, Version};
 use migrate_tests::{
-    BASIC, EDITED, FAILING, FILLED, GAPPED, IRREVERSIBLE, NEWER, dump_file, history,
+    BASIC, EDITED, FAILING, FILLED, GAPPED, IRREVERSIBLE, NEWER, SYNTAX, dump_file, history,
 };
 
 fn database() -> (tempfile::TempDir, PathBuf) {
@@ -189,6 +189,19 @@ fn a_failing_migration_leaves_the_file_byte_identical() {
         error.to_string(),
         "migrations/failing/003_broken.sql:4: table entries has no column named note\n  \
          in statement: INSERT INTO entries (account_id, amount, note) VALUES (1, 10, 'x');\n  \
+         the database was rolled back to where it was before this run's transaction"
+    );
+}
+
+#[test]
+fn a_syntax_error_is_reported_with_sqlites_message_only() {
+    let (_dir, path) = database();
+    Connection::open(&path).expect("create the file");
+    let error = assert_refused_unchanged(&path, |conn| SYNTAX.migrate(conn).expect_err("fails"));
+    assert_eq!(
+        error.to_string(),
+        "migrations/syntax/002_typo.sql:2: near \"INDXE\": syntax error\n  \
+         in statement: CREATE INDXE a_x ON a (x);\n  \
          the database was rolled back to where it was before this run's transaction"
     );
 }

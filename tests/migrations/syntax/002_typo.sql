@@ -1,0 +1,5 @@
+-- +migrate Up
+CREATE INDXE a_x ON a (x);
+
+-- +migrate Down
+DROP INDEX a_x;
