@@ -42,7 +42,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             dialect,
         } => Ok(validate(&dir, !no_check && dialect == "sqlite")),
         Command::Status { db, json } => {
-            let (migrations, mut conn) = open(&db)?;
+            let (migrations, mut conn) = open_existing(&db)?;
             let status = migrator(&migrations, &db)
                 .status(&mut conn)
                 .map_err(|e| e.to_string())?;
@@ -74,7 +74,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             finish(migrator.run(&mut conn))
         }
         Command::Down { db, to, steps } => {
-            let (migrations, mut conn) = open(&db)?;
+            let (migrations, mut conn) = open_existing(&db)?;
             let migrator = migrator(&migrations, &db);
             finish(match to {
                 Some(to) => migrator.down_to(&mut conn, Version(to)),
@@ -82,7 +82,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             })
         }
         Command::Redo { db } => {
-            let (migrations, mut conn) = open(&db)?;
+            let (migrations, mut conn) = open_existing(&db)?;
             finish(migrator(&migrations, &db).redo(&mut conn))
         }
         Command::Baseline { version, db } => {
@@ -151,6 +151,18 @@ fn open(db: &DbArgs) -> Result<(Migrations, Connection), String> {
     let conn =
         Connection::open(path).map_err(|e| format!("cannot open the database {path}: {e}"))?;
     Ok((Migrations::from_set(set), conn))
+}
+
+/// [`open`], for commands that make no sense on a new database: a missing
+/// file is an error, not a new empty database.
+fn open_existing(db: &DbArgs) -> Result<(Migrations, Connection), String> {
+    let path = database_path(&db.db);
+    if !Path::new(path).exists() {
+        return Err(format!(
+            "the database {path} does not exist; check the path (`migrate up` creates a new database)"
+        ));
+    }
+    open(db)
 }
 
 /// `sqlite://app.db`, `sqlite:app.db` and `app.db` all name `app.db`.

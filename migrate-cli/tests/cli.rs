@@ -358,6 +358,15 @@ fn runtime_errors_are_printed_for_a_person_with_exit_code_1() {
     );
     write(root.path(), "migrations/001_a.sql", GOOD);
 
+    // A database file that does not exist is not created by `status`.
+    let out = migrate(root.path(), &["status", "--db", "typo.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: the database typo.db does not exist; check the path (`migrate up` creates a new database)\n"
+    );
+    assert!(!root.path().join("typo.db").exists());
+
     // An unknown version.
     let out = migrate(root.path(), &["down", "--db", "app.db", "--to", "7"]);
     assert_eq!(out.status.code(), Some(1));

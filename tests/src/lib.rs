@@ -24,6 +24,12 @@ pub static SYNTAX: Migrations = embed_migrations!(
     check = false,
     reason = "version 2 has a syntax error on purpose, for the runtime's error message"
 );
+/// Version 2 runs outside a transaction and fails on its second statement.
+pub static NO_TX_FAILING: Migrations = embed_migrations!(
+    "migrations/no_tx_failing",
+    check = false,
+    reason = "version 2 fails on purpose, for the runtime test of a failure outside a transaction"
+);
 /// Version 2 of 3 is irreversible.
 pub static IRREVERSIBLE: Migrations = embed_migrations!("migrations/irreversible");
 /// Versions 1 and 3.

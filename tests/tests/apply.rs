@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Direction, State, Version};
-use migrate_tests::{BASIC, ENVS, FAILING, NO_TX, dump, history, table_exists};
+use migrate_tests::{BASIC, ENVS, FAILING, NO_TX, NO_TX_FAILING, dump, history, table_exists};
 
 fn database() -> (tempfile::TempDir, Connection) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -341,6 +341,31 @@ fn no_transaction_migrations_run_outside_and_say_so() {
         .expect("reverts 2 outside a transaction");
     assert!(!report.steps[0].transaction);
     assert_eq!(history(&conn), [1]);
+}
+
+#[test]
+fn a_failure_outside_a_transaction_says_what_stays_applied() {
+    let (_dir, mut conn) = database();
+    let error = NO_TX_FAILING.migrate(&mut conn).expect_err("fails");
+    assert!(matches!(
+        error,
+        migrate_runtime::Error::MigrationFailed {
+            version: Version(2),
+            line: 4,
+            rolled_back: false,
+            ..
+        }
+    ));
+    assert!(
+        error.to_string().ends_with(
+            "this migration runs outside a transaction: statements before this one stay applied"
+        ),
+        "{error}"
+    );
+    // Version 1 committed before the migration outside a transaction began;
+    // its first statement stays, and it is not recorded.
+    assert_eq!(history(&conn), [1]);
+    assert!(table_exists(&conn, "b"));
 }
 
 #[test]

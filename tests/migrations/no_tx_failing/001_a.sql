@@ -1,0 +1,5 @@
+-- +migrate Up
+CREATE TABLE a (x INTEGER);
+
+-- +migrate Down
+DROP TABLE a;
