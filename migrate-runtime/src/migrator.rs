@@ -402,8 +402,13 @@ impl<'m> Migrator<'m> {
             if outside {
                 if in_transaction {
                     commit(db, fk_off_since_commit.take())?;
+                    in_transaction = false;
                 }
-                in_transaction = false;
+                // Without a transaction there is no lock to hold: check
+                // that no other migrator has taken over since the last one.
+                if !still_to_do(&db.read_applied(&self.table)?, migration, direction) {
+                    return Ok(());
+                }
                 self.run_statements(db, &mut step, false)?;
                 db.lock(&self.table, self.busy_timeout)?;
                 self.record(db, migration, &step)?;
