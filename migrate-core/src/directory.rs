@@ -70,7 +70,6 @@ impl MigrationSet {
             .iter()
             .filter_map(|m| m.environment.as_deref())
             .collect();
-        names.dedup();
         names.sort_unstable();
         names.dedup();
         names
