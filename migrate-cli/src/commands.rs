@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use migrate_runtime::rusqlite::Connection;
-use migrate_runtime::{Direction, Migrations, Migrator, Version};
+use migrate_runtime::{Migrations, Migrator, Version};
 
 use crate::{Command, DbArgs, DirArgs};
 
@@ -178,19 +178,7 @@ fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
         .table(db.table.clone())
         .busy_timeout(Duration::from_millis(db.busy_timeout))
         .backup(!db.no_backup)
-        .on_progress(|step| {
-            let verb = match step.direction {
-                Direction::Up => "applied",
-                Direction::Down => "reverted",
-                Direction::Baseline => "baselined",
-            };
-            eprintln!(
-                "{verb} {} {} ({:.2} ms)",
-                step.version,
-                step.name,
-                step.duration.as_secs_f64() * 1000.0
-            );
-        });
+        .on_progress(|step| eprintln!("{step}"));
     if let Some(env) = &db.env {
         migrator = migrator.environment(env.clone());
     }

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use migrate_core::{FileName, Scheme, is_migration_file, is_timestamp, parse_file_name};
+use migrate_core::{FileName, Scheme, is_timestamp, parse_file_name};
 use migrate_runtime::rusqlite::Connection;
 
 /// The width of a sequential version in a new directory: `001`.
@@ -17,7 +17,10 @@ pub fn create(
     pair: bool,
     irreversible: bool,
 ) -> Result<Vec<PathBuf>, String> {
-    let existing = existing_names(dir)?;
+    let existing: Vec<FileName> = crate::files::named_files(dir)?
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
     let scheme = if timestamp
         || (!existing.is_empty() && existing.iter().all(|n| is_timestamp(&n.digits)))
     {
@@ -75,35 +78,6 @@ pub fn create(
         written.push(path);
     }
     Ok(written)
-}
-
-/// The parsed names of the migration files already in `dir` and its
-/// environment folders (files whose names do not parse are left out).
-fn existing_names(dir: &Path) -> Result<Vec<FileName>, String> {
-    if !dir.exists() {
-        return Ok(Vec::new());
-    }
-    let mut names = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    let top = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    for entry in top.flatten() {
-        if entry.path().is_dir() && !entry.file_name().to_string_lossy().starts_with('.') {
-            folders.push(entry.path());
-        }
-    }
-    for folder in folders {
-        let entries =
-            fs::read_dir(&folder).map_err(|e| format!("cannot read {}: {e}", folder.display()))?;
-        for entry in entries.flatten() {
-            let file = entry.file_name().to_string_lossy().into_owned();
-            if is_migration_file(&file)
-                && let Ok(name) = parse_file_name(&file)
-            {
-                names.push(name);
-            }
-        }
-    }
-    Ok(names)
 }
 
 /// The current UTC time as `YYYYMMDDHHMMSS`, read from SQLite's clock

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use migrate_core::{FileForm, Version, is_migration_file, is_timestamp, parse_file_name};
+use migrate_core::{FileForm, Version, is_timestamp};
 
 /// The width of a sequential version when the directory has none yet.
 const DEFAULT_WIDTH: usize = 3;
@@ -34,24 +34,10 @@ pub fn fix(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
 
 /// The renames, checked: no target exists or is the target of two files.
 pub fn plan(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
-    let entries =
-        migrate_core::scan(Path::new(""), &dir.to_string_lossy()).map_err(|problems| {
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        })?;
     let mut highest = 0;
     let mut width = 0;
     let mut timestamps: BTreeMap<Version, Vec<(PathBuf, String, FileForm)>> = BTreeMap::new();
-    for entry in entries {
-        if !is_migration_file(&entry.file_name) {
-            continue;
-        }
-        let Ok(name) = parse_file_name(&entry.file_name) else {
-            continue;
-        };
+    for (entry, name) in crate::files::named_files(dir)? {
         if is_timestamp(&name.digits) {
             timestamps.entry(name.version).or_default().push((
                 entry.full_path,

@@ -6,6 +6,7 @@
 
 mod commands;
 mod create;
+mod files;
 mod fix;
 
 use std::io::IsTerminal;

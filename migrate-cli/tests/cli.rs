@@ -177,6 +177,25 @@ fn fix_stops_before_any_rename_on_a_conflict() {
 }
 
 #[test]
+fn new_and_fix_refuse_a_directory_they_cannot_list() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    write(root.path(), "migrations/test/deeper/002_b.sql", GOOD);
+    for args in [&["new", "b"][..], &["fix"][..]] {
+        let out = migrate(root.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            stderr(&out),
+            "error: migrations/test/deeper: directory inside an environment folder; environment folders hold migration files only\n"
+        );
+    }
+    assert_eq!(
+        files(&root.path().join("migrations")),
+        ["001_a.sql", "test"]
+    );
+}
+
+#[test]
 fn validate_prints_the_compile_errors_and_fails() {
     let root = tempfile::tempdir().expect("tempdir");
     write(root.path(), "migrations/001_a.sql", GOOD);

@@ -20,7 +20,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn new(path: impl Into<String>, line: Option<u32>, kind: ProblemKind) -> Problem {
+    /// A problem at `path` (and `line`, where there is one).
+    pub fn new(path: impl Into<String>, line: Option<u32>, kind: ProblemKind) -> Problem {
         Problem {
             path: path.into(),
             line,

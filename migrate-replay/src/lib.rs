@@ -69,13 +69,10 @@ fn replay_one<'a>(migrations: impl Iterator<Item = &'a Migration>) -> Vec<Proble
     let conn = match Connection::open_in_memory() {
         Ok(conn) => conn,
         Err(error) => {
-            return vec![Problem {
-                path: "(replay)".to_owned(),
-                line: None,
-                kind: ProblemKind::Unreadable {
-                    message: format!("cannot open an in-memory SQLite: {error}"),
-                },
-            }];
+            return vec![unreadable(
+                "(replay)",
+                format!("cannot open an in-memory SQLite: {error}"),
+            )];
         }
     };
     let mut problems = Vec::new();
@@ -158,13 +155,12 @@ fn replay_migration(
     );
     let differences = before.differences(&after);
     let restored = differences.is_empty();
-    problems.extend(differences.into_iter().map(|difference| Problem {
-        path: down_path.to_owned(),
-        line: None,
-        kind: ProblemKind::DownDoesNotRestore {
+    problems.extend(differences.into_iter().map(|difference| {
+        let kind = ProblemKind::DownDoesNotRestore {
             migration: label.clone(),
             difference,
-        },
+        };
+        Problem::new(down_path, None, kind)
     }));
     match (restored, savepoints) {
         // Rolled back to before the Up: the Up runs again, as after a good Down.
@@ -183,7 +179,9 @@ fn replay_migration(
             &migration.up_path,
             ReplayedSection::UpAgain,
         ),
-        (false, false) => Err(problems.pop().unwrap_or_else(|| internal_text(migration))),
+        (false, false) => Err(problems.pop().unwrap_or_else(|| {
+            unreadable(&migration.up_path, "the replay could not go on".to_owned())
+        })),
     }
 }
 
@@ -195,15 +193,13 @@ fn run(
     section: ReplayedSection,
 ) -> Result<(), Problem> {
     for statement in statements {
-        conn.execute_batch(&statement.sql)
-            .map_err(|error| Problem {
-                path: path.to_owned(),
-                line: Some(statement.line),
-                kind: ProblemKind::StatementFailed {
-                    section,
-                    message: sqlite_message(&error),
-                },
-            })?;
+        conn.execute_batch(&statement.sql).map_err(|error| {
+            let kind = ProblemKind::StatementFailed {
+                section,
+                message: sqlite_message(&error),
+            };
+            Problem::new(path, Some(statement.line), kind)
+        })?;
     }
     Ok(())
 }
@@ -217,22 +213,14 @@ fn sqlite_message(error: &rusqlite::Error) -> String {
     }
 }
 
-fn internal_text(migration: &Migration) -> Problem {
-    Problem {
-        path: migration.up_path.clone(),
-        line: None,
-        kind: ProblemKind::Unreadable {
-            message: "the replay could not go on".to_owned(),
-        },
-    }
+/// The replay itself could not go on (not a problem of the SQL).
+fn unreadable(path: &str, message: String) -> Problem {
+    Problem::new(path, None, ProblemKind::Unreadable { message })
 }
 
 fn internal(migration: &Migration, error: &rusqlite::Error) -> Problem {
-    Problem {
-        path: migration.up_path.clone(),
-        line: None,
-        kind: ProblemKind::Unreadable {
-            message: format!("cannot read the replayed schema: {error}"),
-        },
-    }
+    unreadable(
+        &migration.up_path,
+        format!("cannot read the replayed schema: {error}"),
+    )
 }

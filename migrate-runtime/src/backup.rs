@@ -6,19 +6,45 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The backups of `database` in `dir` (default: beside it), oldest first.
-pub fn backups_of(database: &Path, dir: Option<&Path>) -> Vec<PathBuf> {
-    let Some(name) = database
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-    else {
-        return Vec::new();
-    };
-    let dir = dir.map_or_else(
+use crate::Version;
+
+/// Where the backups of `database` go: `dir`, or beside the database.
+pub(crate) fn directory(database: &Path, dir: Option<&Path>) -> PathBuf {
+    dir.map_or_else(
         || database.parent().map(Path::to_path_buf).unwrap_or_default(),
         Path::to_path_buf,
+    )
+}
+
+/// `<file name>.backup-v`, what every backup name of `database` starts with.
+fn prefix(database: &Path) -> String {
+    let name = database.file_name().map_or_else(
+        || "database".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
     );
-    let prefix = format!("{name}.backup-v");
+    format!("{name}.backup-v")
+}
+
+/// A new, unused path for a backup of `database` in `dir`, taken before
+/// migrating from version `from`, at `time` (UTC, `YYYYMMDDTHHMMSSmmm`).
+pub(crate) fn new_path(database: &Path, dir: &Path, from: Option<Version>, time: &str) -> PathBuf {
+    let stem = format!("{}{}-{time}Z", prefix(database), from.map_or(0, |v| v.0));
+    let mut path = dir.join(&stem);
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = dir.join(format!("{stem}-{n}"));
+    }
+    path
+}
+
+/// The backups of `database` in `dir` (default: beside it), oldest first.
+pub fn backups_of(database: &Path, dir: Option<&Path>) -> Vec<PathBuf> {
+    if database.file_name().is_none() {
+        return Vec::new();
+    }
+    let dir = directory(database, dir);
+    let prefix = prefix(database);
     let mut found: Vec<(String, PathBuf)> = fs::read_dir(&dir)
         .into_iter()
         .flatten()

@@ -433,22 +433,7 @@ impl<'m> Migrator<'m> {
                     in_transaction = false;
                 }
             }
-            log::info!(
-                "{} {} {} in {:.2} ms{}",
-                match direction {
-                    Direction::Up => "applied",
-                    Direction::Down => "reverted",
-                    Direction::Baseline => "baselined",
-                },
-                migration.version(),
-                migration.name(),
-                step.duration.as_secs_f64() * 1000.0,
-                if outside {
-                    " (outside a transaction)"
-                } else {
-                    ""
-                }
-            );
+            log::info!("{step}");
             if let Some(progress) = &self.progress {
                 progress(&step);
             }

@@ -19,6 +19,26 @@ pub enum Direction {
     Baseline,
 }
 
+impl Direction {
+    /// The word for a report's table: `up`, `down`, `baseline`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+            Direction::Baseline => "baseline",
+        }
+    }
+
+    /// What happened to a migration: `applied`, `reverted`, `baselined`.
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Direction::Up => "applied",
+            Direction::Down => "reverted",
+            Direction::Baseline => "baselined",
+        }
+    }
+}
+
 /// What the caller asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Operation {

@@ -49,6 +49,31 @@ impl Step {
     }
 }
 
+impl Step {
+    /// Whether the step ran SQL outside a transaction.
+    fn outside_transaction(&self) -> bool {
+        !self.transaction && self.direction != Direction::Baseline
+    }
+}
+
+/// One line for logs and progress output: `applied 3 seed in 0.12 ms`.
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} in {}",
+            self.direction.past_tense(),
+            self.version,
+            self.name,
+            Millis(self.duration)
+        )?;
+        if self.outside_transaction() {
+            f.write_str(" (outside a transaction)")?;
+        }
+        Ok(())
+    }
+}
+
 /// The outcome of a run: where the database was, where it is, each step with
 /// its time, and the backup written before it. `Display` prints it for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,11 +154,7 @@ impl fmt::Display for Report {
             .max()
             .unwrap_or(0);
         for step in &self.steps {
-            let direction = match step.direction {
-                Direction::Up => "up",
-                Direction::Down => "down",
-                Direction::Baseline => "baseline",
-            };
+            let direction = step.direction.label();
             write!(
                 f,
                 "  {direction:<8} {:>version_width$} {:<name_width$}",
@@ -142,7 +163,7 @@ impl fmt::Display for Report {
             if !self.dry_run && step.direction != Direction::Baseline {
                 write!(f, " {:>10}", Millis(step.duration))?;
             }
-            if !step.transaction && step.direction != Direction::Baseline {
+            if step.outside_transaction() {
                 write!(f, "  (outside a transaction)")?;
             }
             writeln!(f)?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
-use crate::backup::prune;
+use crate::backup::{self, prune};
 use crate::{
     AppliedMigration, AppliedVersion, Backend, Checksum, DriverError, Error, Result, Version,
 };
@@ -31,10 +31,7 @@ impl Backend for Connection {
                 })
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
-        rows.map_err(|error| Error::InvalidHistory {
-            table: table.to_owned(),
-            message: error.to_string(),
-        })
+        rows.map_err(|error| invalid(table, &error))
     }
 
     fn read_applied(&mut self, table: &str) -> Result<Vec<AppliedVersion>> {
@@ -77,7 +74,7 @@ impl Backend for Connection {
             )"
         );
         self.execute_batch(&create).map_err(|error| {
-            self.rollback();
+            Backend::rollback(self);
             Error::database("creating the history table", error)
         })
     }
@@ -187,30 +184,13 @@ impl Backend for Connection {
             // A new, empty file: there is nothing to lose.
             return Ok(None);
         }
-        let file_name = database
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "database".to_owned());
-        let dir = dir.map_or_else(
-            || database.parent().map(Path::to_path_buf).unwrap_or_default(),
-            Path::to_path_buf,
-        );
+        let dir = backup::directory(&database, dir);
         let now: String = self
             .query_row("SELECT strftime('%Y%m%dT%H%M%f', 'now')", [], |row| {
                 row.get(0)
             })
             .map_err(|e| Error::database("reading the time for the backup name", e))?;
-        let stem = format!(
-            "{file_name}.backup-v{}-{}Z",
-            from.map_or(0, |v| v.0),
-            now.replace('.', "")
-        );
-        let mut path = dir.join(&stem);
-        let mut n = 1;
-        while path.exists() {
-            n += 1;
-            path = dir.join(format!("{stem}-{n}"));
-        }
+        let path = backup::new_path(&database, &dir, from, &now.replace('.', ""));
         let failed = |source: DriverError| Error::Backup {
             path: path.clone(),
             source,
