@@ -1,6 +1,7 @@
 //! Each command, run: validation with `migrate-core`, database operations
 //! with `migrate-runtime`.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -45,7 +46,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             let (migrations, mut conn) = open_existing(&db)?;
             let status = migrator(&migrations, &db)
                 .status(&mut conn)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| describe(&e))?;
             if json {
                 let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
                 println!("{text}");
@@ -65,13 +66,12 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             if let Some(to) = to {
                 migrator = migrator.to(Version(to));
             }
-            if dry_run {
-                migrator = migrator.dry_run();
-            }
-            if per_migration {
-                migrator = migrator.per_migration();
-            }
-            finish(migrator.run(&mut conn))
+            finish(
+                migrator
+                    .dry_run(dry_run)
+                    .per_migration(per_migration)
+                    .run(&mut conn),
+            )
         }
         Command::Down { db, to, steps } => {
             let (migrations, mut conn) = open_existing(&db)?;
@@ -178,23 +178,42 @@ fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
         .table(db.table.clone())
         .busy_timeout(Duration::from_millis(db.busy_timeout))
         .backup(!db.no_backup)
-        .on_progress(|step| eprintln!("{step}"));
+        .on_progress(|step| write_line(&mut std::io::stderr(), &step.to_string()));
     if let Some(env) = &db.env {
         migrator = migrator.environment(env.clone());
     }
     if let Some(dir) = &db.backup_dir {
         migrator = migrator.backup_dir(dir.clone());
     }
-    if db.allow_out_of_order {
-        migrator = migrator.allow_out_of_order();
-    }
-    migrator
+    migrator.allow_out_of_order(db.allow_out_of_order)
 }
 
 fn finish(result: migrate_runtime::Result<migrate_runtime::Report>) -> Result<ExitCode, String> {
-    let report = result.map_err(|e| e.to_string())?;
-    print!("{report}");
+    let report = result.map_err(|e| describe(&e))?;
+    let mut stdout = std::io::stdout().lock();
+    // One write for the whole report.
+    let _ = stdout.write_all(report.to_string().as_bytes());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `line` and a newline in one write: progress lines stay whole
+/// when several processes share a terminal, and cost one system call each.
+fn write_line(out: &mut impl Write, line: &str) {
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    let _ = out.write_all(text.as_bytes());
+}
+
+/// A runtime error for a person: its one-line message, and the failing
+/// statement on the next line when there is one.
+fn describe(error: &migrate_runtime::Error) -> String {
+    match error {
+        migrate_runtime::Error::MigrationFailed { statement, .. } => {
+            format!("{error}\n  in statement: {statement}")
+        }
+        _ => error.to_string(),
+    }
 }
 
 #[cfg(test)]

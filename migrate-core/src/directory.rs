@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::sections::{ParsedFile, parse};
 use crate::{
-    Checksum, Entry, FileForm, FileName, Problem, ProblemKind, Scheme, Statement, Version,
+    Checksum, Entry, FileForm, FileName, Migration, Problem, ProblemKind, Scheme, Version,
     display_dir, is_timestamp, parse_file_name, scan,
 };
 
@@ -17,37 +17,6 @@ pub struct Options {
     /// Allow a sequential set that does not start at 1 or has gaps (a
     /// squashed history).
     pub allow_gaps: bool,
-}
-
-/// One validated migration, with everything computed that the runtime needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Migration {
-    /// The version.
-    pub version: Version,
-    /// The name after the version in the file name.
-    pub name: String,
-    /// The environment folder, `None` for the base set.
-    pub environment: Option<String>,
-    /// The file holding the Up section, as shown to people.
-    pub up_path: String,
-    /// The file holding the Down section (the same file for a single-file
-    /// migration), `None` when the migration is irreversible.
-    pub down_path: Option<String>,
-    /// Every file read for this migration, on this machine.
-    pub files: Vec<PathBuf>,
-    /// The Up statements, with their lines in `up_path`.
-    pub up: Vec<Statement>,
-    /// The Down statements, with their lines in `down_path`; `None` when the
-    /// migration is irreversible.
-    pub down: Option<Vec<Statement>>,
-    /// Runs outside a transaction.
-    pub no_transaction: bool,
-    /// Needs `PRAGMA foreign_keys = OFF` while it runs (SQLite table rebuilds).
-    pub foreign_keys_off: bool,
-    /// The checksum of its Up and Down text.
-    pub checksum: Checksum,
-    /// Why the build-time replay skips it (`-- +migrate NoCheck <reason>`).
-    pub no_check: Option<String>,
 }
 
 /// A validated migration directory: every migration of the base set and of
@@ -60,6 +29,9 @@ pub struct MigrationSet {
     pub scheme: Scheme,
     /// The migrations, sorted by version.
     pub migrations: Vec<Migration>,
+    /// Every file read for each migration, on this machine (the macro
+    /// includes them so that an edit rebuilds the crate).
+    pub files: BTreeMap<Version, Vec<PathBuf>>,
 }
 
 impl MigrationSet {
@@ -141,9 +113,11 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
     }
 
     let mut migrations = Vec::new();
+    let mut files = BTreeMap::new();
     for (version, group) in by_version {
-        if let Some(migration) = assemble(version, group, &mut problems) {
+        if let Some((migration, read)) = assemble(version, group, &mut problems) {
             migrations.push(migration);
+            files.insert(version, read);
         }
     }
 
@@ -152,6 +126,7 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
             dir: display_dir(dir),
             scheme: scheme.unwrap_or(Scheme::Sequential),
             migrations,
+            files,
         })
     } else {
         problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -273,7 +248,11 @@ fn read(entry: &Entry, form: FileForm, problems: &mut Vec<Problem>) -> (ParsedFi
 /// Turns the files of one version into a migration, or reports why they do
 /// not make one. Files with problems of their own make no migration, but the
 /// group is still checked.
-fn assemble(version: Version, group: Vec<File>, problems: &mut Vec<Problem>) -> Option<Migration> {
+fn assemble(
+    version: Version,
+    group: Vec<File>,
+    problems: &mut Vec<Problem>,
+) -> Option<(Migration, Vec<PathBuf>)> {
     let count = |form: FileForm| group.iter().filter(|f| f.name.form == form).count();
     let (singles, ups, downs) = (
         count(FileForm::Single),
@@ -364,18 +343,18 @@ fn assemble(version: Version, group: Vec<File>, problems: &mut Vec<Problem>) -> 
     }
     let checksum = Checksum::of(&up.text, down.as_ref().map(|d| d.text.as_str()));
     let no_check = parsed.no_check.clone();
-    Some(Migration {
+    let migration = Migration {
         version,
-        name: name.name,
-        environment: entry.environment,
-        up_path: entry.path,
-        down_path,
-        files,
-        up: up.statements,
-        down: down.map(|d| d.statements),
+        name: name.name.into(),
+        environment: entry.environment.map(Into::into),
+        up_path: entry.path.into(),
+        down_path: down_path.map(Into::into),
+        up: up.statements.into(),
+        down: down.map(|d| d.statements.into()),
         no_transaction,
         foreign_keys_off,
         checksum,
-        no_check,
-    })
+        no_check: no_check.map(Into::into),
+    };
+    Some((migration, files))
 }

@@ -20,6 +20,7 @@
 
 mod checksum;
 mod directory;
+mod migration;
 mod name;
 mod problem;
 mod scan;
@@ -28,10 +29,11 @@ mod split;
 mod version;
 
 pub use checksum::Checksum;
-pub use directory::{Migration, MigrationSet, Options, load};
+pub use directory::{MigrationSet, Options, load};
+pub use migration::{Migration, Statement};
 pub use name::{FileName, is_migration_file, parse_file_name};
 pub use problem::{Problem, ProblemKind, ReplayedSection};
 pub use scan::{Entry, display_dir, is_environment_name, scan};
 pub use sections::{FileForm, ParsedFile, Section, parse};
-pub use split::{SplitError, Statement, split};
+pub use split::{SplitError, split};
 pub use version::{Scheme, Version, is_timestamp, scheme_of};

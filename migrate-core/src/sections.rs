@@ -205,7 +205,7 @@ impl Building {
                     let sql = text.trim();
                     if !sql.is_empty() {
                         statements.push(Statement {
-                            sql: sql.to_owned(),
+                            sql: sql.to_owned().into(),
                             line: first_line + u32::try_from(leading).unwrap_or(0),
                         });
                     }
@@ -466,11 +466,7 @@ mod tests {
             "-- +migrate Up\n-- +migrate StatementBegin\n\nSELECT 1; SELECT 2;\n-- +migrate StatementEnd\nSELECT 3;\n-- +migrate Down\nSELECT 4;",
         );
         let up = parsed.up.expect("up");
-        let sqls: Vec<_> = up
-            .statements
-            .iter()
-            .map(|s| (s.sql.as_str(), s.line))
-            .collect();
+        let sqls: Vec<_> = up.statements.iter().map(|s| (s.sql(), s.line)).collect();
         assert_eq!(sqls, [("SELECT 1; SELECT 2;", 4), ("SELECT 3;", 6)]);
     }
 

@@ -9,15 +9,7 @@
 
 use std::fmt;
 
-/// One SQL statement of a section, as written in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Statement {
-    /// The statement's text from its first token to its `;` (inclusive, when
-    /// there is one); comments inside it are kept, comments before it are not.
-    pub sql: String,
-    /// The 1-based line of the statement's first token in its file.
-    pub line: u32,
-}
+use crate::Statement;
 
 /// A construct the splitter found open at the end of the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +178,7 @@ impl Lexer<'_> {
         if let Some(current) = self.current.take() {
             let sql = self.text[current.start..self.pos].trim_end();
             self.statements.push(Statement {
-                sql: sql.to_owned(),
+                sql: sql.to_owned().into(),
                 line: current.line,
             });
         }
@@ -333,7 +325,7 @@ mod tests {
         split(text, 1)
             .expect("splits")
             .into_iter()
-            .map(|s| s.sql)
+            .map(|s| s.sql.into_owned())
             .collect()
     }
 

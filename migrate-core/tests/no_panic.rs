@@ -46,7 +46,7 @@ fn check_split(text: &str) {
         for statement in statements {
             assert!(!statement.sql.is_empty());
             assert!(
-                text.contains(&statement.sql),
+                text.contains(statement.sql()),
                 "{:?} not in {text:?}",
                 statement.sql
             );

@@ -34,7 +34,7 @@ pub fn expand(input: Input) -> syn::Result<TokenStream> {
     {
         return Err(error);
     }
-    let tracked = set.migrations.iter().flat_map(|m| &m.files).map(|file| {
+    let tracked = set.files.values().flatten().map(|file| {
         let file = file.to_string_lossy();
         quote! { const _: &[u8] = ::core::include_bytes!(#file); }
     });
@@ -70,11 +70,13 @@ pub fn placeholder(error: &syn::Error) -> TokenStream {
     }
 }
 
+/// One migration as a constant of the one `Migration` type, its texts
+/// borrowed from the binary.
 fn migration(m: &Migration) -> TokenStream {
     let version = m.version.0;
-    let name = &m.name;
+    let name = text(&m.name);
     let environment = option(m.environment.as_deref());
-    let up_path = &m.up_path;
+    let up_path = text(&m.up_path);
     let down_path = option(m.down_path.as_deref());
     let up = statements(&m.up);
     let down = match &m.down {
@@ -87,9 +89,10 @@ fn migration(m: &Migration) -> TokenStream {
     let no_transaction = m.no_transaction;
     let foreign_keys_off = m.foreign_keys_off;
     let checksum = m.checksum.0;
+    let no_check = option(m.no_check.as_deref());
     quote! {
-        ::migrate_runtime::__private::migration(::migrate_runtime::__private::MigrationParts {
-            version: #version,
+        ::migrate_runtime::__private::Migration {
+            version: ::migrate_runtime::__private::Version(#version),
             name: #name,
             environment: #environment,
             up_path: #up_path,
@@ -98,22 +101,30 @@ fn migration(m: &Migration) -> TokenStream {
             down: #down,
             no_transaction: #no_transaction,
             foreign_keys_off: #foreign_keys_off,
-            checksum: [#(#checksum),*],
-        })
+            checksum: ::migrate_runtime::__private::Checksum([#(#checksum),*]),
+            no_check: #no_check,
+        }
     }
 }
 
 fn statements(statements: &[Statement]) -> TokenStream {
     let items = statements.iter().map(|s| {
-        let (sql, line) = (&s.sql, s.line);
-        quote! { ::migrate_runtime::__private::statement(#sql, #line) }
+        let (sql, line) = (text(&s.sql), s.line);
+        quote! { ::migrate_runtime::__private::Statement { sql: #sql, line: #line } }
     });
-    quote! { &[#(#items),*] }
+    quote! { ::migrate_runtime::__private::Cow::Borrowed(&[#(#items),*]) }
+}
+
+fn text(value: &str) -> TokenStream {
+    quote! { ::migrate_runtime::__private::Cow::Borrowed(#value) }
 }
 
 fn option(value: Option<&str>) -> TokenStream {
     match value {
-        Some(value) => quote! { ::core::option::Option::Some(#value) },
+        Some(value) => {
+            let value = text(value);
+            quote! { ::core::option::Option::Some(#value) }
+        }
         None => quote! { ::core::option::Option::None },
     }
 }

@@ -1,15 +1,17 @@
-//! The small set of database operations the executor needs. The executor
-//! (plans, drift checks, reports) is written against this trait only; SQLite
-//! implements it in `sqlite.rs`, and another database plugs in by
-//! implementing it too.
+//! What a database must do for the executor, and nothing more. The policy
+//! (plans, drift checks, actions, reports) is written once against this
+//! trait; SQLite implements it in `sqlite.rs`, and another database plugs in
+//! by implementing it too.
 
-use std::path::{Path, PathBuf};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Checksum, DriverError, Result, Version};
+use crate::{Checksum, DriverError, Migration, Result, TableName, Version};
 
 /// One row of the history table: a migration applied to the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AppliedMigration {
     /// The version.
     pub version: Version,
@@ -23,8 +25,28 @@ pub struct AppliedMigration {
     pub execution_time: Duration,
 }
 
+impl AppliedMigration {
+    /// A history row, as a [`Backend`] reads it.
+    pub fn new(
+        version: Version,
+        name: String,
+        checksum: String,
+        applied_at: String,
+        execution_time: Duration,
+    ) -> AppliedMigration {
+        AppliedMigration {
+            version,
+            name,
+            checksum,
+            applied_at,
+            execution_time,
+        }
+    }
+}
+
 /// What a run needs of one history row: the version and its checksum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AppliedVersion {
     /// The version.
     pub version: Version,
@@ -33,43 +55,65 @@ pub struct AppliedVersion {
     pub checksum: Option<Checksum>,
 }
 
+impl AppliedVersion {
+    /// A version and its recorded checksum, as a [`Backend`] reads them.
+    pub fn new(version: Version, checksum: Option<Checksum>) -> AppliedVersion {
+        AppliedVersion { version, checksum }
+    }
+}
+
+/// Where backups go and how many are kept, for backends that write them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BackupSettings {
+    /// The folder; `None` means beside the database.
+    pub dir: Option<PathBuf>,
+    /// How many backups of the database to keep, the one just written included.
+    pub keep: NonZeroUsize,
+}
+
 /// What a database must do for the executor. Implemented for
 /// [`rusqlite::Connection`].
+///
+/// The required methods are what every database has: a lock that is taken
+/// before and released after the whole run (across transactions, so that it
+/// covers `NoTransaction` migrations too), transactions, statements, and the
+/// history table. The provided methods are protocols only some databases
+/// need (SQLite's backup and `ForeignKeys off`); they do nothing by default.
 ///
 /// Every method but [`execute`](Backend::execute) returns this crate's
 /// [`Error`](crate::Error) with the context filled in; `execute` returns the
 /// driver's error, which the executor wraps with the migration's file, line
-/// and statement.
+/// and statement. Table names arrive as a [`TableName`], already validated.
 pub trait Backend {
-    /// Reads the whole history table, sorted by version; empty when the
-    /// table does not exist yet. For status displays.
-    ///
-    /// # Errors
-    ///
-    /// The table exists but cannot be read as a history table, or the
-    /// database cannot be read.
-    fn read_history(&mut self, table: &str) -> Result<Vec<AppliedMigration>>;
+    /// What [`lock`](Backend::lock) hands out and [`unlock`](Backend::unlock)
+    /// takes back: the lock itself and any setting of the connection to
+    /// restore afterwards.
+    type Lock;
 
-    /// Reads the versions and checksums of the history table, sorted by
-    /// version; empty when the table does not exist yet. This is the one
-    /// small read a start-up with nothing pending costs, so it reads no
-    /// more than that and allocates nothing per row.
-    ///
-    /// # Errors
-    ///
-    /// As [`read_history`](Backend::read_history).
-    fn read_applied(&mut self, table: &str) -> Result<Vec<AppliedVersion>>;
-
-    /// Starts a transaction that holds the database's write lock, waiting up
-    /// to `busy_timeout` for another writer, and creates the history table
-    /// inside it if it is missing.
+    /// Takes the migration lock for `table`'s database, waiting at most
+    /// `timeout` for another migrator to release it. It is held across
+    /// transactions until [`unlock`](Backend::unlock), and released by the
+    /// operating system or the server if the process dies.
     ///
     /// # Errors
     ///
     /// [`Error::Locked`](crate::Error::Locked) when the lock stayed taken.
-    fn lock(&mut self, table: &str, busy_timeout: Duration) -> Result<()>;
+    fn lock(&mut self, table: &TableName, timeout: Duration) -> Result<Self::Lock>;
 
-    /// Commits the transaction `lock` started.
+    /// Releases the lock and restores what it changed on the connection.
+    /// Never fails: a lock that cannot be released explicitly is released
+    /// when the connection or the process ends.
+    fn unlock(&mut self, lock: Self::Lock);
+
+    /// Starts a transaction that takes the database's write lock.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Locked`](crate::Error::Locked) when another writer kept it.
+    fn begin(&mut self) -> Result<()>;
+
+    /// Commits the transaction.
     ///
     /// # Errors
     ///
@@ -88,17 +132,42 @@ pub trait Backend {
     /// The driver's error, for the executor to wrap.
     fn execute(&mut self, sql: &str) -> Result<(), DriverError>;
 
-    /// Records a migration as applied, with the current UTC time.
+    /// Reads the whole history table, sorted by version; empty when the
+    /// table does not exist yet. For status displays.
+    ///
+    /// # Errors
+    ///
+    /// The table exists but cannot be read as a history table, or the
+    /// database cannot be read.
+    fn read_history(&mut self, table: &TableName) -> Result<Vec<AppliedMigration>>;
+
+    /// Reads the versions and checksums of the history table, sorted by
+    /// version; empty when the table does not exist yet. This is the one
+    /// small read a start-up with nothing pending costs, so it reads no
+    /// more than that.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_history`](Backend::read_history).
+    fn read_applied(&mut self, table: &TableName) -> Result<Vec<AppliedVersion>>;
+
+    /// Creates the history table if it is missing; called inside the run's
+    /// first transaction.
+    ///
+    /// # Errors
+    ///
+    /// The table could not be created.
+    fn create_history(&mut self, table: &TableName) -> Result<()>;
+
+    /// Records `migration` as applied, with the current UTC time.
     ///
     /// # Errors
     ///
     /// The row could not be written.
     fn insert_history(
         &mut self,
-        table: &str,
-        version: Version,
-        name: &str,
-        checksum: &str,
+        table: &TableName,
+        migration: &Migration,
         execution_time: Duration,
     ) -> Result<()>;
 
@@ -107,41 +176,43 @@ pub trait Backend {
     /// # Errors
     ///
     /// The row could not be removed.
-    fn delete_history(&mut self, table: &str, version: Version) -> Result<()>;
+    fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()>;
 
-    /// Whether foreign key enforcement is on for this connection.
-    ///
-    /// # Errors
-    ///
-    /// The setting could not be read.
-    fn foreign_keys(&mut self) -> Result<bool>;
-
-    /// Turns foreign key enforcement on or off; only called outside a transaction.
-    ///
-    /// # Errors
-    ///
-    /// The setting could not be changed.
-    fn set_foreign_keys(&mut self, on: bool) -> Result<()>;
-
-    /// The rows that violate a foreign key, one line each; empty when none.
-    ///
-    /// # Errors
-    ///
-    /// The check could not run.
-    fn foreign_key_violations(&mut self) -> Result<Vec<String>>;
-
-    /// Writes a consistent copy of the database, before migrating from
-    /// version `from`, into `dir` (default: beside the database), and deletes
-    /// all but the newest `keep` backups. `None` when the database has no
-    /// file (in memory or temporary) or its file is still empty.
+    /// Writes a consistent copy of the database before the first change of a
+    /// run that starts at version `from`; `None` when this database keeps no
+    /// backups (the default) or has nothing to lose.
     ///
     /// # Errors
     ///
     /// [`Error::Backup`](crate::Error::Backup) when the copy failed.
-    fn create_backup(
+    fn backup(
         &mut self,
-        dir: Option<&Path>,
+        settings: &BackupSettings,
         from: Option<Version>,
-        keep: usize,
-    ) -> Result<Option<PathBuf>>;
+    ) -> Result<Option<PathBuf>> {
+        let _ = (settings, from);
+        Ok(None)
+    }
+
+    /// Turns foreign key enforcement off for the rest of the run, outside
+    /// any transaction; `unlock` restores it. Does nothing by default.
+    ///
+    /// # Errors
+    ///
+    /// The setting could not be changed.
+    fn foreign_keys_off(&mut self, lock: &mut Self::Lock) -> Result<()> {
+        let _ = lock;
+        Ok(())
+    }
+
+    /// The rows that violate a foreign key, one line each, checked before a
+    /// commit after migrations that ran with foreign keys off; empty by
+    /// default.
+    ///
+    /// # Errors
+    ///
+    /// The check could not run.
+    fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }

@@ -16,6 +16,10 @@ pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Everything that can stop a migration run. Every refusal is raised before
 /// anything is changed; every failure leaves the database as it was before
 /// the transaction it happened in.
+///
+/// Each message is one line, with the driver's message in it once: the
+/// driver's own error is kept in a `driver` field, not repeated as
+/// [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -25,6 +29,7 @@ pub enum Error {
          run that release (or a newer one), or revert the database with it",
         match .known { Some(v) => format!("up to {v}"), None => "no migration".to_owned() }
     )]
+    #[non_exhaustive]
     UnknownVersion {
         /// The version applied in the database that no embedded migration has.
         applied: Version,
@@ -37,11 +42,12 @@ pub enum Error {
         "{path} was edited after it was applied (version {version}: checksum {applied} in the database, \
          {embedded} in this binary); restore the file, and put the change in a new migration"
     )]
+    #[non_exhaustive]
     ChecksumMismatch {
         /// The version.
         version: Version,
         /// The migration file.
-        path: &'static str,
+        path: String,
         /// The checksum recorded when it was applied.
         applied: String,
         /// The checksum of the file embedded now.
@@ -53,11 +59,12 @@ pub enum Error {
         "{path} (version {version}) is pending but the database is already at version {latest}; \
          give it a version after {latest} (`migrate fix` renumbers), or allow out-of-order migrations"
     )]
+    #[non_exhaustive]
     OutOfOrder {
         /// The pending migration's version.
         version: Version,
         /// Its file.
-        path: &'static str,
+        path: String,
         /// The newest applied version.
         latest: Version,
     },
@@ -67,16 +74,18 @@ pub enum Error {
         "{path} (version {version}) is irreversible, so the database cannot be reverted past it; \
          nothing was changed"
     )]
+    #[non_exhaustive]
     Irreversible {
         /// The irreversible migration's version.
         version: Version,
         /// Its file.
-        path: &'static str,
+        path: String,
     },
 
     /// A target version that no embedded migration has.
     #[error("no migration has version {version}{}; use one of the embedded versions (`status` lists them)",
         match .environment { Some(env) => format!(" in the base set or environment `{env}`"), None => String::new() })]
+    #[non_exhaustive]
     NoSuchVersion {
         /// The version asked for.
         version: Version,
@@ -89,6 +98,7 @@ pub enum Error {
         "the database is at version {current}, above the target {target}; \
          use a revert (`down_to`) to go down"
     )]
+    #[non_exhaustive]
     TargetBelowCurrent {
         /// The newest applied version.
         current: Version,
@@ -101,6 +111,7 @@ pub enum Error {
         "cannot baseline at version {target}: version {current} is already applied; \
          a baseline marks versions as applied, it does not revert"
     )]
+    #[non_exhaustive]
     BaselineBelowCurrent {
         /// The newest applied version.
         current: Version,
@@ -108,28 +119,37 @@ pub enum Error {
         target: Version,
     },
 
-    /// A statement of a migration failed; the transaction was rolled back.
+    /// A `to(…)` target was set for an operation it has no meaning for.
     #[error(
-        "{path}:{line}: {message}\n  in statement: {statement}\n  {}",
-        if *.rolled_back { "the database was rolled back to where it was before this run's transaction" }
-        else { "this migration runs outside a transaction: statements before this one stay applied" }
+        "`to(…)` has no meaning for `{operation}`; remove it, or revert to a version with `down_to(…)`"
     )]
+    TargetNotUsed {
+        /// The operation called.
+        operation: &'static str,
+    },
+
+    /// A statement of a migration failed.
+    #[error("{path}:{line}: {driver}; {}", outcome(*.rolled_back, .committed))]
+    #[non_exhaustive]
     MigrationFailed {
         /// The migration's version.
         version: Version,
         /// The file holding the statement.
-        path: &'static str,
+        path: String,
         /// The statement's 1-based line in that file.
         line: u32,
         /// The statement.
-        statement: &'static str,
-        /// The database's message.
-        message: String,
-        /// Whether the failure was rolled back entirely.
+        statement: String,
+        /// Whether the failing migration's own changes were rolled back
+        /// (`false` for a `NoTransaction` migration: the statements before
+        /// the failing one stay applied).
         rolled_back: bool,
+        /// The migrations this run committed before the failure (with
+        /// `per_migration()`, or before a `NoTransaction` migration); they
+        /// stay applied.
+        committed: Vec<Version>,
         /// The driver's error.
-        #[source]
-        source: DriverError,
+        driver: DriverError,
     },
 
     /// `PRAGMA foreign_key_check` found violations after migrations that ran
@@ -138,11 +158,12 @@ pub enum Error {
         "foreign key violations after {path} (version {version}), rolled back: {}",
         .violations.join("; ")
     )]
+    #[non_exhaustive]
     ForeignKeyViolations {
         /// The migration after which the check ran.
         version: Version,
         /// Its file.
-        path: &'static str,
+        path: String,
         /// One line per violating row: table, rowid, referenced table.
         violations: Vec<String>,
     },
@@ -152,6 +173,7 @@ pub enum Error {
         "the database is locked by another connection and stayed locked for {waited:?}; \
          wait for the other migrator or process to finish, or raise the busy timeout"
     )]
+    #[non_exhaustive]
     Locked {
         /// How long this run waited.
         waited: Duration,
@@ -166,6 +188,7 @@ pub enum Error {
         "table `{table}` does not look like a migration history table ({message}); \
          choose another table name with `table(…)`"
     )]
+    #[non_exhaustive]
     InvalidHistory {
         /// The table.
         table: String,
@@ -174,32 +197,53 @@ pub enum Error {
     },
 
     /// The backup before migrating failed; nothing was migrated.
-    #[error("backup to {} failed, nothing was migrated: {source}", .path.display())]
+    #[error("backup to {} failed, nothing was migrated: {driver}", .path.display())]
+    #[non_exhaustive]
     Backup {
         /// The backup file.
         path: PathBuf,
         /// The error.
-        #[source]
-        source: DriverError,
+        driver: DriverError,
     },
 
     /// Any other database error, with what was being done.
-    #[error("{action}: {source}")]
+    #[error("{action}: {driver}")]
+    #[non_exhaustive]
     Database {
         /// What the runtime was doing.
         action: &'static str,
         /// The driver's error.
-        #[source]
-        source: DriverError,
+        driver: DriverError,
     },
+}
+
+/// What a failure left behind, for [`Error::MigrationFailed`].
+fn outcome(rolled_back: bool, committed: &[Version]) -> String {
+    let own = if rolled_back {
+        if committed.is_empty() {
+            "the database was rolled back to where it was before this run's transaction"
+        } else {
+            "this migration's transaction was rolled back"
+        }
+    } else {
+        "this migration runs outside a transaction: statements before this one stay applied"
+    };
+    match committed {
+        [] => own.to_owned(),
+        [one] => format!("{own}; migration {one} was committed before it and stays applied"),
+        [first, .., last] => format!(
+            "{own}; migrations {first} to {last} ({} in all) were committed before it and stay applied",
+            committed.len()
+        ),
+    }
 }
 
 impl Error {
     /// A database error while doing `action`.
-    pub(crate) fn database(action: &'static str, source: impl Into<DriverError>) -> Error {
+    pub(crate) fn database(action: &'static str, driver: impl Into<DriverError>) -> Error {
         Error::Database {
             action,
-            source: source.into(),
+            driver: driver.into(),
         }
     }
 }

@@ -22,26 +22,31 @@
 mod backend;
 mod backup;
 pub mod build;
+mod driver;
 mod error;
 mod migration;
 mod migrator;
 mod plan;
 mod report;
+mod script;
 mod sqlite;
 mod status;
+mod table;
 
-pub use backend::{AppliedMigration, AppliedVersion, Backend};
+pub use backend::{AppliedMigration, AppliedVersion, Backend, BackupSettings};
 pub use backup::backups_of;
 pub use error::{DriverError, Error, Result};
-pub use migrate_core::{Checksum, Version};
-pub use migration::{Migration, Migrations, Statement};
+pub use migrate_core::{Checksum, Migration, Statement, Version};
+pub use migration::Migrations;
 pub use migrator::{DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_TABLE, Migrator};
 pub use plan::Direction;
 pub use report::{Report, Step};
 /// The `rusqlite` this crate is built against, so that users and this crate
 /// share one version.
 pub use rusqlite;
+pub use sqlite::SqliteLock;
 pub use status::{State, Status, StatusEntry};
+pub use table::TableName;
 
 /// Embeds the migration directory `dir` (relative to the crate root;
 /// `"migrations"` when omitted), validated at build time.

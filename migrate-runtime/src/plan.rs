@@ -1,7 +1,7 @@
 //! What a run will do, decided from the history and the embedded migrations
 //! alone: the drift checks and the list of steps. No database access here.
 
-use crate::{AppliedVersion, Error, Migration, Migrations, Result, Version};
+use crate::{AppliedVersion, Checksum, Error, Migration, Migrations, Result, Version};
 
 /// Which way a step moves the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,13 +63,13 @@ pub(crate) struct Rules<'a> {
 
 /// The steps of a run, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Plan {
+pub(crate) struct Plan<'m> {
     /// The newest applied version before the run.
     pub from: Option<Version>,
     /// The newest applied version after the run.
     pub to: Option<Version>,
     /// Each migration with the way it moves.
-    pub steps: Vec<(&'static Migration, Direction)>,
+    pub steps: Vec<(&'m Migration, Direction)>,
 }
 
 /// Refuses a database that does not match the binary: a version the binary
@@ -88,7 +88,7 @@ pub(crate) fn check_drift(migrations: &Migrations, history: &[AppliedVersion]) -
         }
         match all.get(next) {
             Some(migration) if migration.version() == row.version => {
-                if edited.is_none() && row.checksum != Some(migration.checksum()) {
+                if edited.is_none() && is_edited(migration, row.checksum) {
                     edited = Some((row, migration));
                 }
             }
@@ -104,7 +104,7 @@ pub(crate) fn check_drift(migrations: &Migrations, history: &[AppliedVersion]) -
     if let Some((row, migration)) = edited {
         return Err(Error::ChecksumMismatch {
             version: row.version,
-            path: migration.up_path(),
+            path: migration.up_path().to_owned(),
             applied: row
                 .checksum
                 .map_or_else(|| "(not a checksum)".to_owned(), |c| c.to_string()),
@@ -114,13 +114,27 @@ pub(crate) fn check_drift(migrations: &Migrations, history: &[AppliedVersion]) -
     Ok(())
 }
 
+/// Whether the embedded `migration` differs from what was recorded when it
+/// was applied (`None`: the recorded text is not a checksum).
+pub(crate) fn is_edited(migration: &Migration, recorded: Option<Checksum>) -> bool {
+    recorded != Some(migration.checksum())
+}
+
+/// Whether a pending `version` is older than the newest applied one.
+pub(crate) fn is_out_of_order(version: Version, latest: Option<Version>) -> bool {
+    latest.is_some_and(|latest| version < latest)
+}
+
 /// The migrations of the environment not in the history, in version order
 /// (one merge pass over the two sorted lists).
-fn unapplied<'h>(
-    migrations: &Migrations,
+fn unapplied<'m, 'h>(
+    migrations: &'m Migrations,
     history: &'h [AppliedVersion],
     environment: Option<&'h str>,
-) -> impl Iterator<Item = &'static Migration> + 'h {
+) -> impl Iterator<Item = &'m Migration> + 'h
+where
+    'm: 'h,
+{
     let mut next = 0;
     migrations.for_environment(environment).filter(move |m| {
         while next < history.len() && history[next].version < m.version() {
@@ -131,15 +145,15 @@ fn unapplied<'h>(
 }
 
 /// Checks the database and decides the steps of `operation`.
-pub(crate) fn plan(
-    migrations: &Migrations,
+pub(crate) fn plan<'m>(
+    migrations: &'m Migrations,
     history: &[AppliedVersion],
     operation: Operation,
     rules: Rules<'_>,
-) -> Result<Plan> {
+) -> Result<Plan<'m>> {
     check_drift(migrations, history)?;
     let from = history.last().map(|r| r.version);
-    let known = |version: Version| -> Result<&'static Migration> {
+    let known = |version: Version| -> Result<&'m Migration> {
         migrations
             .get(version)
             .filter(|m| m.applies_to(rules.environment))
@@ -153,9 +167,9 @@ pub(crate) fn plan(
             .iter()
             .rev()
             .filter_map(|r| migrations.get(r.version))
-            .collect::<Vec<&'static Migration>>()
+            .collect::<Vec<&'m Migration>>()
     };
-    let steps: Vec<(&'static Migration, Direction)> = match operation {
+    let steps: Vec<(&'m Migration, Direction)> = match operation {
         Operation::Up { target } => {
             if let Some(target) = target {
                 known(target)?;
@@ -165,17 +179,16 @@ pub(crate) fn plan(
                     return Err(Error::TargetBelowCurrent { current, target });
                 }
             }
-            let pending: Vec<&'static Migration> =
-                unapplied(migrations, history, rules.environment)
-                    .filter(|m| target.is_none_or(|t| m.version() <= t))
-                    .collect();
+            let pending: Vec<&'m Migration> = unapplied(migrations, history, rules.environment)
+                .filter(|m| target.is_none_or(|t| m.version() <= t))
+                .collect();
             if !rules.allow_out_of_order
                 && let (Some(latest), Some(old)) = (from, pending.first())
-                && old.version() < latest
+                && is_out_of_order(old.version(), from)
             {
                 return Err(Error::OutOfOrder {
                     version: old.version(),
-                    path: old.up_path(),
+                    path: old.up_path().to_owned(),
                     latest,
                 });
             }
@@ -227,15 +240,15 @@ pub(crate) fn plan(
 }
 
 /// Down steps for `migrations`, refused as a whole when one is irreversible.
-fn down(
-    migrations: impl Iterator<Item = &'static Migration>,
-) -> Result<Vec<(&'static Migration, Direction)>> {
+fn down<'m>(
+    migrations: impl Iterator<Item = &'m Migration>,
+) -> Result<Vec<(&'m Migration, Direction)>> {
     migrations
         .map(|m| match m.down() {
             Some(_) => Ok((m, Direction::Down)),
             None => Err(Error::Irreversible {
                 version: m.version(),
-                path: m.up_path(),
+                path: m.up_path().to_owned(),
             }),
         })
         .collect()

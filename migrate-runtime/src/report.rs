@@ -1,21 +1,23 @@
 //! What a run did (or, in a dry run, would do).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Direction, Migration, Version};
+use crate::{Direction, Migration, Statement, Version};
 
 /// One migration applied, reverted or recorded by a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Step {
     /// The migration's version.
     pub version: Version,
     /// The migration's name.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// The file whose SQL ran (the Down file for a revert).
-    pub path: &'static str,
+    pub path: Cow<'static, str>,
     /// Which way the database moved.
     pub direction: Direction,
     /// How long the SQL took (zero in a dry run and for a baseline).
@@ -24,27 +26,29 @@ pub struct Step {
     pub transaction: bool,
     /// The statements that ran (or would run), in order.
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub statements: &'static [crate::Statement],
+    pub statements: Cow<'static, [Statement]>,
 }
 
 impl Step {
-    pub(crate) fn new(migration: &'static Migration, direction: Direction) -> Step {
+    /// The step of `migration` moving `direction`, not run yet. Cheap for an
+    /// embedded migration: its texts are borrowed, not copied.
+    pub(crate) fn new(migration: &Migration, direction: Direction) -> Step {
         let (path, statements) = match direction {
-            Direction::Up => (migration.up_path(), migration.up()),
+            Direction::Up => (&migration.up_path, Some(&migration.up)),
             Direction::Down => (
-                migration.down_path().unwrap_or(migration.up_path()),
-                migration.down().unwrap_or_default(),
+                migration.down_path.as_ref().unwrap_or(&migration.up_path),
+                migration.down.as_ref(),
             ),
-            Direction::Baseline => (migration.up_path(), &[][..]),
+            Direction::Baseline => (&migration.up_path, None),
         };
         Step {
             version: migration.version(),
-            name: migration.name(),
-            path,
+            name: migration.name.clone(),
+            path: path.clone(),
             direction,
             duration: Duration::ZERO,
             transaction: !migration.no_transaction(),
-            statements,
+            statements: statements.cloned().unwrap_or(Cow::Borrowed(&[])),
         }
     }
 }
@@ -78,6 +82,7 @@ impl fmt::Display for Step {
 /// its time, and the backup written before it. `Display` prints it for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Report {
     /// The newest applied version before the run (`None`: nothing applied).
     pub from: Option<Version>,
@@ -168,7 +173,7 @@ impl fmt::Display for Report {
             }
             writeln!(f)?;
             if self.dry_run {
-                for statement in step.statements {
+                for statement in step.statements.iter() {
                     writeln!(f, "      -- {}:{}", step.path, statement.line())?;
                     for line in statement.sql().lines() {
                         writeln!(f, "      {line}")?;

@@ -9,73 +9,69 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use crate::backup::{self, prune};
 use crate::{
-    AppliedMigration, AppliedVersion, Backend, Checksum, DriverError, Error, Result, Version,
+    AppliedMigration, AppliedVersion, Backend, BackupSettings, Checksum, DriverError, Error,
+    Migration, Result, TableName, Version,
 };
 
+/// What [`Backend::lock`] holds on SQLite: an exclusive lock on the
+/// companion file `<database>-migrate-lock` (none for an in-memory
+/// database), and the connection's settings to restore.
+///
+/// SQLite's own write lock lasts one transaction only; this lock lasts the
+/// whole run, so it also covers `NoTransaction` migrations and the gaps
+/// between `per_migration(true)` commits. It is an OS file lock, so the
+/// kernel releases it when the process dies.
+#[derive(Debug)]
+pub struct SqliteLock {
+    file: Option<fs::File>,
+    busy_timeout_ms: i64,
+    foreign_keys_were_on: bool,
+}
+
 impl Backend for Connection {
-    fn read_history(&mut self, table: &str) -> Result<Vec<AppliedMigration>> {
-        let columns = "version, name, checksum, applied_at, execution_time_us";
-        let Some(mut statement) = prepare_history(self, table, columns)? else {
-            return Ok(Vec::new());
-        };
-        let rows = statement
-            .query_map([], |row| {
-                Ok(AppliedMigration {
-                    version: Version(row.get::<_, i64>(0)?.cast_unsigned()),
-                    name: row.get(1)?,
-                    checksum: row.get(2)?,
-                    applied_at: row.get(3)?,
-                    execution_time: Duration::from_micros(
-                        row.get::<_, i64>(4)?.max(0).cast_unsigned(),
-                    ),
-                })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
-        rows.map_err(|error| invalid(table, &error))
-    }
+    type Lock = SqliteLock;
 
-    fn read_applied(&mut self, table: &str) -> Result<Vec<AppliedVersion>> {
-        let Some(mut statement) = prepare_history(self, table, "version, checksum")? else {
-            return Ok(Vec::new());
+    fn lock(&mut self, _table: &TableName, timeout: Duration) -> Result<SqliteLock> {
+        let busy_timeout_ms: i64 = self
+            .query_row("PRAGMA busy_timeout", [], |row| row.get(0))
+            .map_err(|e| Error::database("reading the busy timeout", e))?;
+        let file = match self.path().filter(|p| !p.is_empty()) {
+            Some(database) => Some(lock_file(Path::new(database), timeout)?),
+            None => None,
         };
-        let mut applied = Vec::new();
-        let mut rows = statement.query([]).map_err(|e| invalid(table, &e))?;
-        while let Some(row) = rows.next().map_err(|e| invalid(table, &e))? {
-            let version = row.get::<_, i64>(0).map_err(|e| invalid(table, &e))?;
-            let checksum = row.get_ref(1).map_err(|e| invalid(table, &e))?;
-            applied.push(AppliedVersion {
-                version: Version(version.cast_unsigned()),
-                checksum: checksum.as_str().ok().and_then(Checksum::from_hex),
-            });
-        }
-        Ok(applied)
-    }
-
-    fn lock(&mut self, table: &str, busy_timeout: Duration) -> Result<()> {
-        self.busy_timeout(busy_timeout)
+        self.busy_timeout(timeout)
             .map_err(|e| Error::database("setting the busy timeout", e))?;
+        Ok(SqliteLock {
+            file,
+            busy_timeout_ms,
+            foreign_keys_were_on: false,
+        })
+    }
+
+    fn unlock(&mut self, lock: SqliteLock) {
+        if lock.foreign_keys_were_on
+            && let Err(error) = self.execute_batch("PRAGMA foreign_keys = ON")
+        {
+            log::error!("could not turn foreign keys back on: {error}");
+        }
+        let previous = Duration::from_millis(lock.busy_timeout_ms.max(0).cast_unsigned());
+        if let Err(error) = self.busy_timeout(previous) {
+            log::error!("could not restore the busy timeout: {error}");
+        }
+        // Dropping the file releases the lock.
+        drop(lock.file);
+    }
+
+    fn begin(&mut self) -> Result<()> {
         let started = Instant::now();
-        if let Err(error) = self.execute_batch("BEGIN IMMEDIATE") {
-            return Err(if is_busy(&error) {
+        self.execute_batch("BEGIN IMMEDIATE").map_err(|error| {
+            if is_busy(&error) {
                 Error::Locked {
                     waited: started.elapsed(),
                 }
             } else {
                 Error::database("starting the migration transaction", error)
-            });
-        }
-        let create = format!(
-            "CREATE TABLE IF NOT EXISTS \"{table}\" (
-                version INTEGER PRIMARY KEY,
-                name TEXT NOT NULL,
-                checksum TEXT NOT NULL,
-                applied_at TEXT NOT NULL,
-                execution_time_us INTEGER NOT NULL
-            )"
-        );
-        self.execute_batch(&create).map_err(|error| {
-            Backend::rollback(self);
-            Error::database("creating the history table", error)
+            }
         })
     }
 
@@ -103,6 +99,7 @@ impl Backend for Connection {
     fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
         self.execute_batch(sql).map_err(|error| match error {
             // SQLite's own message: the statement is reported beside it anyway.
+            #[cfg(feature = "bundled")]
             rusqlite::Error::SqlInputError { error, msg, .. } => {
                 rusqlite::Error::SqliteFailure(error, Some(msg)).into()
             }
@@ -110,45 +107,128 @@ impl Backend for Connection {
         })
     }
 
+    fn read_history(&mut self, table: &TableName) -> Result<Vec<AppliedMigration>> {
+        let columns = "version, name, checksum, applied_at, execution_time_us";
+        let Some(mut statement) = prepare_history(self, table, columns)? else {
+            return Ok(Vec::new());
+        };
+        let rows = statement
+            .query_map([], |row| {
+                Ok(AppliedMigration::new(
+                    Version(row.get::<_, i64>(0)?.cast_unsigned()),
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    Duration::from_micros(row.get::<_, i64>(4)?.max(0).cast_unsigned()),
+                ))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        rows.map_err(|error| invalid(table, &error))
+    }
+
+    fn read_applied(&mut self, table: &TableName) -> Result<Vec<AppliedVersion>> {
+        let Some(mut statement) = prepare_history(self, table, "version, checksum")? else {
+            return Ok(Vec::new());
+        };
+        let mut applied = Vec::new();
+        let mut rows = statement.query([]).map_err(|e| invalid(table, &e))?;
+        while let Some(row) = rows.next().map_err(|e| invalid(table, &e))? {
+            let version = row.get::<_, i64>(0).map_err(|e| invalid(table, &e))?;
+            let checksum = row.get_ref(1).map_err(|e| invalid(table, &e))?;
+            applied.push(AppliedVersion::new(
+                Version(version.cast_unsigned()),
+                checksum.as_str().ok().and_then(Checksum::from_hex),
+            ));
+        }
+        Ok(applied)
+    }
+
+    fn create_history(&mut self, table: &TableName) -> Result<()> {
+        let create = format!(
+            "CREATE TABLE IF NOT EXISTS {} (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                applied_at TEXT NOT NULL,
+                execution_time_us INTEGER NOT NULL
+            )",
+            table.quoted()
+        );
+        self.execute_batch(&create)
+            .map_err(|error| Error::database("creating the history table", error))
+    }
+
     fn insert_history(
         &mut self,
-        table: &str,
-        version: Version,
-        name: &str,
-        checksum: &str,
+        table: &TableName,
+        migration: &Migration,
         execution_time: Duration,
     ) -> Result<()> {
         let sql = format!(
-            "INSERT INTO \"{table}\" (version, name, checksum, applied_at, execution_time_us)
-             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?4)"
+            "INSERT INTO {} (version, name, checksum, applied_at, execution_time_us)
+             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?4)",
+            table.quoted()
         );
         let micros = i64::try_from(execution_time.as_micros()).unwrap_or(i64::MAX);
+        let version = migration.version().0.cast_signed();
+        let checksum = migration.checksum().to_string();
         self.prepare_cached(&sql)
-            .and_then(|mut s| s.execute(params![version.0.cast_signed(), name, checksum, micros]))
+            .and_then(|mut s| s.execute(params![version, migration.name(), checksum, micros]))
             .map(drop)
             .map_err(|e| Error::database("recording the migration in the history table", e))
     }
 
-    fn delete_history(&mut self, table: &str, version: Version) -> Result<()> {
-        let sql = format!("DELETE FROM \"{table}\" WHERE version = ?1");
+    fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
+        let sql = format!("DELETE FROM {} WHERE version = ?1", table.quoted());
         self.prepare_cached(&sql)
             .and_then(|mut s| s.execute([version.0.cast_signed()]))
             .map(drop)
             .map_err(|e| Error::database("removing the migration from the history table", e))
     }
 
-    fn foreign_keys(&mut self) -> Result<bool> {
-        self.query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0))
-            .map_err(|e| Error::database("reading PRAGMA foreign_keys", e))
+    fn backup(
+        &mut self,
+        settings: &BackupSettings,
+        from: Option<Version>,
+    ) -> Result<Option<PathBuf>> {
+        let Some(database) = self.path().filter(|p| !p.is_empty()).map(PathBuf::from) else {
+            return Ok(None);
+        };
+        if fs::metadata(&database).is_ok_and(|m| m.len() == 0) {
+            // A new, empty file: there is nothing to lose.
+            return Ok(None);
+        }
+        let dir = backup::directory(&database, settings.dir.as_deref());
+        let now: String = self
+            .query_row("SELECT strftime('%Y%m%dT%H%M%f', 'now')", [], |row| {
+                row.get(0)
+            })
+            .map_err(|e| Error::database("reading the time for the backup name", e))?;
+        let path = backup::new_path(&database, &dir, from, &now.replace('.', ""));
+        let failed = |driver: DriverError| Error::Backup {
+            path: path.clone(),
+            driver,
+        };
+        fs::create_dir_all(&dir).map_err(|e| failed(e.into()))?;
+        copy_to(&database, &path).map_err(|e| {
+            let _ = fs::remove_file(&path);
+            failed(e.into())
+        })?;
+        prune(&database, &dir, settings.keep.get(), &path);
+        log::info!("backed up {} to {}", database.display(), path.display());
+        Ok(Some(path))
     }
 
-    fn set_foreign_keys(&mut self, on: bool) -> Result<()> {
-        self.execute_batch(if on {
-            "PRAGMA foreign_keys = ON"
-        } else {
-            "PRAGMA foreign_keys = OFF"
-        })
-        .map_err(|e| Error::database("setting PRAGMA foreign_keys", e))
+    fn foreign_keys_off(&mut self, lock: &mut SqliteLock) -> Result<()> {
+        let on = self
+            .query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0))
+            .map_err(|e| Error::database("reading PRAGMA foreign_keys", e))?;
+        if on {
+            self.execute_batch("PRAGMA foreign_keys = OFF")
+                .map_err(|e| Error::database("setting PRAGMA foreign_keys", e))?;
+            lock.foreign_keys_were_on = true;
+        }
+        Ok(())
     }
 
     fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
@@ -170,39 +250,39 @@ impl Backend for Connection {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         rows.map_err(|e| Error::database("running PRAGMA foreign_key_check", e))
     }
+}
 
-    fn create_backup(
-        &mut self,
-        dir: Option<&Path>,
-        from: Option<Version>,
-        keep: usize,
-    ) -> Result<Option<PathBuf>> {
-        let Some(database) = self.path().filter(|p| !p.is_empty()).map(PathBuf::from) else {
-            return Ok(None);
-        };
-        if fs::metadata(&database).is_ok_and(|m| m.len() == 0) {
-            // A new, empty file: there is nothing to lose.
-            return Ok(None);
+/// Takes the exclusive lock on `<database>-migrate-lock`, waiting at most
+/// `timeout` for another migrator to release it.
+fn lock_file(database: &Path, timeout: Duration) -> Result<fs::File> {
+    let mut name = database.as_os_str().to_owned();
+    name.push("-migrate-lock");
+    let path = PathBuf::from(name);
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .or_else(|_| fs::File::open(&path))
+        .map_err(|e| Error::database("opening the migration lock file beside the database", e))?;
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) => {
+                let waited = started.elapsed();
+                if waited >= timeout {
+                    return Err(Error::Locked { waited });
+                }
+                std::thread::sleep(pause.min(timeout - waited));
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(fs::TryLockError::Error(error)) => {
+                return Err(Error::database("locking the migration lock file", error));
+            }
         }
-        let dir = backup::directory(&database, dir);
-        let now: String = self
-            .query_row("SELECT strftime('%Y%m%dT%H%M%f', 'now')", [], |row| {
-                row.get(0)
-            })
-            .map_err(|e| Error::database("reading the time for the backup name", e))?;
-        let path = backup::new_path(&database, &dir, from, &now.replace('.', ""));
-        let failed = |source: DriverError| Error::Backup {
-            path: path.clone(),
-            source,
-        };
-        fs::create_dir_all(&dir).map_err(|e| failed(e.into()))?;
-        copy_to(&database, &path).map_err(|e| {
-            let _ = fs::remove_file(&path);
-            failed(e.into())
-        })?;
-        prune(&database, &dir, keep, &path);
-        log::info!("backed up {} to {}", database.display(), path.display());
-        Ok(Some(path))
     }
 }
 
@@ -241,10 +321,10 @@ fn copy_to(source: &Path, path: &Path) -> rusqlite::Result<()> {
 /// `None` when the table does not exist.
 fn prepare_history<'c>(
     connection: &'c Connection,
-    table: &str,
+    table: &TableName,
     columns: &str,
 ) -> Result<Option<rusqlite::CachedStatement<'c>>> {
-    let sql = format!("SELECT {columns} FROM \"{table}\" ORDER BY version");
+    let sql = format!("SELECT {columns} FROM {} ORDER BY version", table.quoted());
     match connection.prepare_cached(&sql) {
         Ok(statement) => Ok(Some(statement)),
         Err(error) if is_no_such_table(&error) => Ok(None),
@@ -255,9 +335,9 @@ fn prepare_history<'c>(
     }
 }
 
-fn invalid(table: &str, error: &rusqlite::Error) -> Error {
+fn invalid(table: &TableName, error: &rusqlite::Error) -> Error {
     Error::InvalidHistory {
-        table: table.to_owned(),
+        table: table.to_string(),
         message: error.to_string(),
     }
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use crate::plan::{is_edited, is_out_of_order};
 use crate::report::{Millis, VersionOrEmpty};
 use crate::{AppliedMigration, Checksum, Migrations, Version};
 
@@ -27,13 +28,14 @@ pub enum State {
 /// One line of [`Status`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct StatusEntry {
     /// The version.
     pub version: Version,
     /// The name (from the binary, or from the history for an unknown version).
     pub name: String,
     /// The environment folder it comes from, `None` for the base set.
-    pub environment: Option<&'static str>,
+    pub environment: Option<String>,
     /// Applied, pending or unknown.
     pub state: State,
     /// When it was applied, UTC.
@@ -51,6 +53,7 @@ pub struct StatusEntry {
 /// history, with its state. `Display` prints an aligned table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Status {
     /// The newest applied version.
     pub current: Option<Version>,
@@ -72,12 +75,12 @@ impl Status {
                 StatusEntry {
                     version: migration.version(),
                     name: migration.name().to_owned(),
-                    environment: migration.environment(),
+                    environment: migration.environment().map(str::to_owned),
                     state: State::Pending,
                     applied_at: None,
                     execution_time: None,
                     drift: false,
-                    out_of_order: current.is_some_and(|c| migration.version() < c),
+                    out_of_order: is_out_of_order(migration.version(), current),
                 },
             );
         }
@@ -88,7 +91,7 @@ impl Status {
                 StatusEntry {
                     version: row.version,
                     name: embedded.map_or_else(|| row.name.clone(), |m| m.name().to_owned()),
-                    environment: embedded.and_then(|m| m.environment()),
+                    environment: embedded.and_then(|m| m.environment()).map(str::to_owned),
                     state: if embedded.is_some() {
                         State::Applied
                     } else {
@@ -97,7 +100,7 @@ impl Status {
                     applied_at: Some(row.applied_at.clone()),
                     execution_time: Some(row.execution_time),
                     drift: embedded
-                        .is_some_and(|m| Checksum::from_hex(&row.checksum) != Some(m.checksum())),
+                        .is_some_and(|m| is_edited(m, Checksum::from_hex(&row.checksum))),
                     out_of_order: false,
                 },
             );
@@ -134,7 +137,7 @@ impl fmt::Display for Status {
                     State::Unknown => "unknown",
                 };
                 let mut notes = Vec::new();
-                if let Some(env) = e.environment {
+                if let Some(env) = &e.environment {
                     notes.push(format!("env {env}"));
                 }
                 if e.drift {

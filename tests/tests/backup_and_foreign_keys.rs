@@ -131,7 +131,7 @@ fn a_table_rebuild_with_foreign_keys_off_keeps_cascading_children() {
     conn.execute_batch("PRAGMA foreign_keys = ON").expect("on");
     REBUILD
         .migrator()
-        .per_migration()
+        .per_migration(true)
         .run(&mut conn)
         .expect("rebuilds");
     assert_eq!(family(&conn), (2, 3));

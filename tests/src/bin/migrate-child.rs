@@ -23,7 +23,7 @@ fn main() {
         .backup(false)
         .busy_timeout(Duration::from_secs(60));
     if mode == "per-migration" {
-        migrator = migrator.per_migration();
+        migrator = migrator.per_migration(true);
     }
     match migrator.run(&mut conn) {
         Ok(report) => println!("{}", report.steps.len()),

@@ -1,0 +1,155 @@
+//! The one migration type: built by `load` at run time, written as a
+//! constant by `embed_migrations!` at build time, and run by the runtime.
+//!
+//! Its text fields are `Cow<'static, str>`: an embedded migration borrows
+//! the strings compiled into the binary, one read at run time owns them, and
+//! both are the same type.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::{Checksum, Version};
+
+/// One SQL statement of a section, as written in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The statement's text from its first token to its `;` (inclusive, when
+    /// there is one); comments inside it are kept, comments before it are not.
+    pub sql: Cow<'static, str>,
+    /// The 1-based line of the statement's first token in its file.
+    pub line: u32,
+}
+
+impl Statement {
+    /// The statement's SQL, as written in the file.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The 1-based line of the statement in its file.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+}
+
+/// One validated migration: its version, name, statements and checksum.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use migrate_core::{Checksum, Migration, Statement, Version};
+///
+/// const FIRST: Migration = Migration {
+///     version: Version(1),
+///     name: Cow::Borrowed("create_users"),
+///     environment: None,
+///     up_path: Cow::Borrowed("migrations/001_create_users.sql"),
+///     down_path: None,
+///     up: Cow::Borrowed(&[Statement { sql: Cow::Borrowed("CREATE TABLE users (id INTEGER);"), line: 2 }]),
+///     down: None,
+///     no_transaction: false,
+///     foreign_keys_off: false,
+///     checksum: Checksum([0; 32]),
+///     no_check: None,
+/// };
+/// assert_eq!(FIRST.to_string(), "1 create_users");
+/// assert!(!FIRST.is_reversible());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The version.
+    pub version: Version,
+    /// The name after the version in the file name.
+    pub name: Cow<'static, str>,
+    /// The environment folder, `None` for the base set.
+    pub environment: Option<Cow<'static, str>>,
+    /// The file holding the Up section, as shown to people, e.g.
+    /// `migrations/001_create_users.sql`.
+    pub up_path: Cow<'static, str>,
+    /// The file holding the Down section (the same file for a single-file
+    /// migration), `None` when the migration is irreversible.
+    pub down_path: Option<Cow<'static, str>>,
+    /// The Up statements, with their lines in `up_path`.
+    pub up: Cow<'static, [Statement]>,
+    /// The Down statements, with their lines in `down_path`; `None` when the
+    /// migration is irreversible.
+    pub down: Option<Cow<'static, [Statement]>>,
+    /// Runs outside a transaction.
+    pub no_transaction: bool,
+    /// Needs `PRAGMA foreign_keys = OFF` while it runs (SQLite table rebuilds).
+    pub foreign_keys_off: bool,
+    /// The checksum of its Up and Down text.
+    pub checksum: Checksum,
+    /// Why the build-time replay skips it (`-- +migrate NoCheck <reason>`).
+    pub no_check: Option<Cow<'static, str>>,
+}
+
+impl Migration {
+    /// The version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The name after the version in the file name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The environment folder the migration comes from; `None` for the base set.
+    pub fn environment(&self) -> Option<&str> {
+        self.environment.as_deref()
+    }
+
+    /// The file holding the Up section, relative to the crate, e.g.
+    /// `migrations/001_create_users.sql`.
+    pub fn up_path(&self) -> &str {
+        &self.up_path
+    }
+
+    /// The file holding the Down section (the same file for a single-file
+    /// migration); `None` for an irreversible migration.
+    pub fn down_path(&self) -> Option<&str> {
+        self.down_path.as_deref()
+    }
+
+    /// The Up statements, in order.
+    pub fn up(&self) -> &[Statement] {
+        &self.up
+    }
+
+    /// The Down statements, in order; `None` for an irreversible migration.
+    pub fn down(&self) -> Option<&[Statement]> {
+        self.down.as_deref()
+    }
+
+    /// Whether the migration can be reverted.
+    pub fn is_reversible(&self) -> bool {
+        self.down.is_some()
+    }
+
+    /// Whether the migration runs outside a transaction (`-- +migrate NoTransaction`).
+    pub fn no_transaction(&self) -> bool {
+        self.no_transaction
+    }
+
+    /// Whether the migration needs `PRAGMA foreign_keys = OFF` while it runs
+    /// (`-- +migrate ForeignKeys off`, for SQLite table rebuilds).
+    pub fn foreign_keys_off(&self) -> bool {
+        self.foreign_keys_off
+    }
+
+    /// The checksum of the Up and Down text, stored in the history table.
+    pub fn checksum(&self) -> Checksum {
+        self.checksum
+    }
+
+    /// Whether the migration belongs to the base set or to `environment`.
+    pub fn applies_to(&self, environment: Option<&str>) -> bool {
+        self.environment.is_none() || self.environment.as_deref() == environment
+    }
+}
+
+impl fmt::Display for Migration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.version, self.name)
+    }
+}

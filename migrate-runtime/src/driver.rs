@@ -1,0 +1,87 @@
+//! The blocking driver: performs a [`Script`]'s actions over a [`Backend`],
+//! in order, and decides nothing itself. An async driver is this file again
+//! with `.await` after each backend call.
+
+use std::time::Instant;
+
+use crate::plan::Operation;
+use crate::script::{Action, Progress, Script};
+use crate::{Backend, Migrator, Report, Result, TableName};
+
+/// Plans without the lock (nothing pending costs this one read), then takes
+/// the lock, plans again on what it reads then, and performs the actions.
+/// The lock is released on every path.
+pub(crate) fn execute<B: Backend>(
+    migrator: &Migrator<'_>,
+    db: &mut B,
+    operation: Operation,
+) -> Result<Report> {
+    let started = Instant::now();
+    let table = migrator.table_name()?;
+    let plan = migrator.plan(db.read_applied(&table)?, operation)?;
+    if let Some(report) = migrator.report_without_lock(&plan, started) {
+        return Ok(report);
+    }
+    let mut lock = db.lock(&table, migrator.busy_timeout)?;
+    let result = locked(migrator, db, &mut lock, &table, operation, started);
+    db.unlock(lock);
+    result
+}
+
+fn locked<B: Backend>(
+    migrator: &Migrator<'_>,
+    db: &mut B,
+    lock: &mut B::Lock,
+    table: &TableName,
+    operation: Operation,
+    started: Instant,
+) -> Result<Report> {
+    let plan = migrator.plan(db.read_applied(table)?, operation)?;
+    let script = migrator.script(plan);
+    let mut progress = script.start(started);
+    for (at, &action) in script.actions.iter().enumerate() {
+        let outcome = match action {
+            Action::Backup => db
+                .backup(&migrator.backup_settings(), script.plan.from)
+                .map(|path| progress.backup = path),
+            Action::ForeignKeysOff => db.foreign_keys_off(lock),
+            Action::Begin => db.begin(),
+            Action::CreateHistory => db.create_history(table),
+            Action::Run(step) => run(db, &script, &mut progress, at, step),
+            Action::Insert(step) => {
+                db.insert_history(table, script.migration(step), progress.duration(step))
+            }
+            Action::Delete(step) => db.delete_history(table, script.migration(step).version()),
+            Action::CheckForeignKeys(step) => db
+                .foreign_key_violations()
+                .and_then(|violations| script.check_foreign_keys(step, violations)),
+            Action::Commit => db.commit(),
+            Action::Done(step) => {
+                progress.done(&script, step, migrator.progress.as_deref());
+                Ok(())
+            }
+        };
+        if let Err(error) = outcome {
+            db.rollback();
+            return Err(error);
+        }
+    }
+    Ok(progress.report(&script))
+}
+
+/// Runs the statements of step `step` (action number `at`), timed.
+fn run<B: Backend>(
+    db: &mut B,
+    script: &Script<'_>,
+    progress: &mut Progress,
+    at: usize,
+    step: usize,
+) -> Result<()> {
+    let started = Instant::now();
+    for (index, statement) in script.statements(step).iter().enumerate() {
+        db.execute(statement.sql())
+            .map_err(|source| script.statement_failed(at, step, index, source))?;
+    }
+    progress.ran(step, started.elapsed());
+    Ok(())
+}

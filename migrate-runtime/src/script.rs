@@ -1,0 +1,496 @@
+//! A plan turned into the actions that carry it out. Every decision of a run
+//! — what is backed up, where transactions begin and end, when foreign keys
+//! are checked, which history row is written, when a step counts as done,
+//! what a failure says — is made here, as data, once for every driver. A
+//! driver (`driver.rs`) only performs the actions in order.
+
+use std::time::{Duration, Instant};
+
+use crate::plan::Plan;
+use crate::{Direction, DriverError, Error, Migration, Report, Result, Statement, Step, Version};
+
+/// One thing a driver does, in order. Steps are indexes into the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Back the database up before the first change.
+    Backup,
+    /// Turn foreign key enforcement off until the lock is released.
+    ForeignKeysOff,
+    /// Start a transaction.
+    Begin,
+    /// Create the history table if it is missing (in the first transaction).
+    CreateHistory,
+    /// Run the step's statements, in order.
+    Run(usize),
+    /// Record the step's migration as applied.
+    Insert(usize),
+    /// Remove the step's migration from the history.
+    Delete(usize),
+    /// Refuse to commit if foreign keys are violated after this step.
+    CheckForeignKeys(usize),
+    /// Commit the transaction.
+    Commit,
+    /// The step is committed: report it.
+    Done(usize),
+}
+
+/// The choices of the caller that shape the actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// Commit after each migration instead of once.
+    pub per_migration: bool,
+    /// Back up before the first change.
+    pub backup: bool,
+}
+
+/// A plan and the actions that carry it out.
+#[derive(Debug)]
+pub(crate) struct Script<'m> {
+    pub plan: Plan<'m>,
+    pub actions: Vec<Action>,
+}
+
+impl<'m> Script<'m> {
+    /// Decides the actions of `plan`.
+    pub fn new(plan: Plan<'m>, shape: Shape) -> Script<'m> {
+        let mut builder = Builder::default();
+        let runs_sql = |&(_, d): &(&Migration, Direction)| d != Direction::Baseline;
+        if shape.backup && plan.steps.iter().any(runs_sql) {
+            builder.actions.push(Action::Backup);
+        }
+        if plan
+            .steps
+            .iter()
+            .any(|s| runs_sql(s) && s.0.foreign_keys_off())
+        {
+            builder.actions.push(Action::ForeignKeysOff);
+        }
+        for (index, &(migration, direction)) in plan.steps.iter().enumerate() {
+            let record = match direction {
+                Direction::Up | Direction::Baseline => Action::Insert(index),
+                Direction::Down => Action::Delete(index),
+            };
+            if direction == Direction::Baseline {
+                builder.begin();
+                builder.actions.push(record);
+                builder.uncommitted.push(index);
+            } else if migration.no_transaction() {
+                builder.commit();
+                builder.actions.push(Action::Run(index));
+                builder.begin();
+                builder.actions.push(record);
+                builder.uncommitted.push(index);
+                builder.commit();
+                continue;
+            } else {
+                builder.begin();
+                builder.actions.extend([Action::Run(index), record]);
+                builder.uncommitted.push(index);
+                if migration.foreign_keys_off() {
+                    builder.foreign_keys_checked_after = Some(index);
+                }
+            }
+            if shape.per_migration {
+                builder.commit();
+            }
+        }
+        builder.commit();
+        Script {
+            plan,
+            actions: builder.actions,
+        }
+    }
+
+    /// The migration of step `step`.
+    pub fn migration(&self, step: usize) -> &'m Migration {
+        self.plan.steps[step].0
+    }
+
+    /// The statements step `step` runs.
+    pub fn statements(&self, step: usize) -> &'m [Statement] {
+        let (migration, direction) = self.plan.steps[step];
+        match direction {
+            Direction::Up => migration.up(),
+            Direction::Down => migration.down().unwrap_or_default(),
+            Direction::Baseline => &[],
+        }
+    }
+
+    /// The error for statement `statement` of step `step` failing with
+    /// `source`, while performing action number `at`.
+    pub fn statement_failed(
+        &self,
+        at: usize,
+        step: usize,
+        statement: usize,
+        source: DriverError,
+    ) -> Error {
+        let migration = self.migration(step);
+        let statement = &self.statements(step)[statement];
+        Error::MigrationFailed {
+            version: migration.version(),
+            path: step_path(migration, self.plan.steps[step].1).to_owned(),
+            line: statement.line(),
+            statement: statement.sql().to_owned(),
+            rolled_back: !migration.no_transaction(),
+            committed: self.committed_before(at),
+            driver: source,
+        }
+    }
+
+    /// The refusal to commit after step `step` when `violations` is not empty.
+    pub fn check_foreign_keys(&self, step: usize, violations: Vec<String>) -> Result<()> {
+        if violations.is_empty() {
+            return Ok(());
+        }
+        let migration = self.migration(step);
+        Err(Error::ForeignKeyViolations {
+            version: migration.version(),
+            path: migration.up_path().to_owned(),
+            violations,
+        })
+    }
+
+    /// The versions whose steps were committed before action number `at`.
+    fn committed_before(&self, at: usize) -> Vec<Version> {
+        self.actions[..at]
+            .iter()
+            .filter_map(|action| match action {
+                Action::Done(step) => Some(self.migration(*step).version()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What a run of this script has done so far.
+    pub fn start(&self, started: Instant) -> Progress {
+        Progress {
+            started,
+            durations: vec![Duration::ZERO; self.plan.steps.len()],
+            done: Vec::with_capacity(self.plan.steps.len()),
+            backup: None,
+        }
+    }
+}
+
+/// The file a step's SQL comes from.
+pub(crate) fn step_path(migration: &Migration, direction: Direction) -> &str {
+    match direction {
+        Direction::Down => migration.down_path().unwrap_or(migration.up_path()),
+        Direction::Up | Direction::Baseline => migration.up_path(),
+    }
+}
+
+/// Collects actions; tracks the open transaction.
+#[derive(Default)]
+struct Builder {
+    actions: Vec<Action>,
+    open: bool,
+    history_created: bool,
+    uncommitted: Vec<usize>,
+    foreign_keys_checked_after: Option<usize>,
+}
+
+impl Builder {
+    fn begin(&mut self) {
+        if self.open {
+            return;
+        }
+        self.actions.push(Action::Begin);
+        if !self.history_created {
+            self.actions.push(Action::CreateHistory);
+            self.history_created = true;
+        }
+        self.open = true;
+    }
+
+    fn commit(&mut self) {
+        if !self.open {
+            return;
+        }
+        if let Some(step) = self.foreign_keys_checked_after.take() {
+            self.actions.push(Action::CheckForeignKeys(step));
+        }
+        self.actions.push(Action::Commit);
+        self.actions
+            .extend(self.uncommitted.drain(..).map(Action::Done));
+        self.open = false;
+    }
+}
+
+/// The state of a run as a driver performs a script: each step's time, the
+/// committed steps, the backup.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    started: Instant,
+    durations: Vec<Duration>,
+    done: Vec<Step>,
+    /// The backup written before the first change.
+    pub backup: Option<std::path::PathBuf>,
+}
+
+impl Progress {
+    /// Step `step`'s statements took `duration`.
+    pub fn ran(&mut self, step: usize, duration: Duration) {
+        self.durations[step] = duration;
+    }
+
+    /// How long step `step` took, for its history row.
+    pub fn duration(&self, step: usize) -> Duration {
+        self.durations[step]
+    }
+
+    /// Step `step` is committed: log it and tell `on_progress`.
+    pub fn done(
+        &mut self,
+        script: &Script<'_>,
+        step: usize,
+        on_progress: Option<&(dyn Fn(&Step) + Send + Sync)>,
+    ) {
+        let (migration, direction) = script.plan.steps[step];
+        let mut done = Step::new(migration, direction);
+        done.duration = self.durations[step];
+        log::info!("{done}");
+        if let Some(on_progress) = on_progress {
+            on_progress(&done);
+        }
+        self.done.push(done);
+    }
+
+    /// The report of the finished run.
+    pub fn report(self, script: &Script<'_>) -> Report {
+        Report {
+            from: script.plan.from,
+            to: script.plan.to,
+            steps: self.done,
+            backup: self.backup,
+            dry_run: false,
+            duration: self.started.elapsed(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::{Action, Action::*, Script, Shape};
+    use crate::plan::Plan;
+    use crate::{Checksum, Direction, Migration, Statement, Version};
+
+    const STATEMENTS: &[Statement] = &[Statement {
+        sql: Cow::Borrowed("SELECT 1;"),
+        line: 2,
+    }];
+
+    fn migration(version: u64, no_transaction: bool, foreign_keys_off: bool) -> Migration {
+        Migration {
+            version: Version(version),
+            name: Cow::Borrowed("m"),
+            environment: None,
+            up_path: Cow::Owned(format!("migrations/{version}_m.sql")),
+            down_path: Some(Cow::Owned(format!("migrations/{version}_m.sql"))),
+            up: Cow::Borrowed(STATEMENTS),
+            down: Some(Cow::Borrowed(STATEMENTS)),
+            no_transaction,
+            foreign_keys_off,
+            checksum: Checksum([0; 32]),
+            no_check: None,
+        }
+    }
+
+    fn actions(
+        steps: &[(&Migration, Direction)],
+        per_migration: bool,
+        backup: bool,
+    ) -> Vec<Action> {
+        let plan = Plan {
+            from: None,
+            to: None,
+            steps: steps.to_vec(),
+        };
+        Script::new(
+            plan,
+            Shape {
+                per_migration,
+                backup,
+            },
+        )
+        .actions
+    }
+
+    #[test]
+    fn one_transaction_by_default_with_the_backup_first() {
+        let (a, b) = (migration(1, false, false), migration(2, false, false));
+        let up = [(&a, Direction::Up), (&b, Direction::Up)];
+        assert_eq!(
+            actions(&up, false, true),
+            [
+                Backup,
+                Begin,
+                CreateHistory,
+                Run(0),
+                Insert(0),
+                Run(1),
+                Insert(1),
+                Commit,
+                Done(0),
+                Done(1)
+            ]
+        );
+    }
+
+    #[test]
+    fn per_migration_commits_each_step() {
+        let (a, b) = (migration(1, false, false), migration(2, false, false));
+        let down = [(&b, Direction::Down), (&a, Direction::Down)];
+        assert_eq!(
+            actions(&down, true, false),
+            [
+                Begin,
+                CreateHistory,
+                Run(0),
+                Delete(0),
+                Commit,
+                Done(0),
+                Begin,
+                Run(1),
+                Delete(1),
+                Commit,
+                Done(1),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_no_transaction_step_runs_between_transactions_and_is_recorded_in_its_own() {
+        let (a, b, c) = (
+            migration(1, false, false),
+            migration(2, true, false),
+            migration(3, false, false),
+        );
+        let up = [
+            (&a, Direction::Up),
+            (&b, Direction::Up),
+            (&c, Direction::Up),
+        ];
+        assert_eq!(
+            actions(&up, false, false),
+            [
+                Begin,
+                CreateHistory,
+                Run(0),
+                Insert(0),
+                Commit,
+                Done(0),
+                Run(1),
+                Begin,
+                Insert(1),
+                Commit,
+                Done(1),
+                Begin,
+                Run(2),
+                Insert(2),
+                Commit,
+                Done(2),
+            ]
+        );
+        // First in the run: its statements run before the history table exists.
+        assert_eq!(
+            actions(&up[1..2], false, false),
+            [Run(0), Begin, CreateHistory, Insert(0), Commit, Done(0)]
+        );
+    }
+
+    #[test]
+    fn foreign_keys_go_off_first_and_are_checked_before_the_commit() {
+        let (a, b, c) = (
+            migration(1, false, false),
+            migration(2, false, true),
+            migration(3, false, false),
+        );
+        let up = [
+            (&a, Direction::Up),
+            (&b, Direction::Up),
+            (&c, Direction::Up),
+        ];
+        assert_eq!(
+            actions(&up, false, false),
+            [
+                ForeignKeysOff,
+                Begin,
+                CreateHistory,
+                Run(0),
+                Insert(0),
+                Run(1),
+                Insert(1),
+                Run(2),
+                Insert(2),
+                CheckForeignKeys(1),
+                Commit,
+                Done(0),
+                Done(1),
+                Done(2),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_baseline_records_without_running_backing_up_or_touching_foreign_keys() {
+        let (a, b) = (migration(1, true, true), migration(2, false, false));
+        let baseline = [(&a, Direction::Baseline), (&b, Direction::Baseline)];
+        assert_eq!(
+            actions(&baseline, false, true),
+            [
+                Begin,
+                CreateHistory,
+                Insert(0),
+                Insert(1),
+                Commit,
+                Done(0),
+                Done(1)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failure_names_what_was_committed_before_it() {
+        let (a, b) = (migration(1, false, false), migration(2, true, false));
+        let up = [(&a, Direction::Up), (&b, Direction::Up)];
+        let plan = Plan {
+            from: None,
+            to: Some(Version(2)),
+            steps: up.to_vec(),
+        };
+        let script = Script::new(
+            plan,
+            Shape {
+                per_migration: false,
+                backup: false,
+            },
+        );
+        let at = script
+            .actions
+            .iter()
+            .position(|a| *a == Run(1))
+            .expect("runs 2");
+        let error = script.statement_failed(at, 1, 0, "boom".into());
+        match error {
+            crate::Error::MigrationFailed {
+                committed,
+                rolled_back,
+                line,
+                ..
+            } => {
+                assert_eq!(committed, [Version(1)]);
+                assert!(!rolled_back, "a NoTransaction migration is not rolled back");
+                assert_eq!(line, 2);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let first = script.statement_failed(2, 0, 0, "boom".into());
+        assert!(
+            matches!(first, crate::Error::MigrationFailed { ref committed, rolled_back: true, .. } if committed.is_empty())
+        );
+    }
+}
