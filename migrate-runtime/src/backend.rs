@@ -72,6 +72,13 @@ pub struct BackupSettings {
     pub keep: NonZeroUsize,
 }
 
+impl BackupSettings {
+    /// Backups into `dir` (`None`: beside the database), keeping the newest `keep`.
+    pub fn new(dir: Option<PathBuf>, keep: NonZeroUsize) -> BackupSettings {
+        BackupSettings { dir, keep }
+    }
+}
+
 /// What a database must do for the executor. Implemented for
 /// [`rusqlite::Connection`].
 ///
@@ -185,7 +192,7 @@ pub trait Backend {
     /// # Errors
     ///
     /// [`Error::Backup`](crate::Error::Backup) when the copy failed.
-    fn backup(
+    fn write_backup(
         &mut self,
         settings: &BackupSettings,
         from: Option<Version>,

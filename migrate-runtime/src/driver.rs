@@ -42,7 +42,7 @@ fn locked<B: Backend>(
     for (at, &action) in script.actions.iter().enumerate() {
         let outcome = match action {
             Action::Backup => db
-                .backup(&migrator.backup_settings(), script.plan.from)
+                .write_backup(&migrator.backup_settings(), script.plan.from)
                 .map(|path| progress.backup = path),
             Action::ForeignKeysOff => db.foreign_keys_off(lock),
             Action::Begin => db.begin(),

@@ -186,7 +186,7 @@ impl Backend for Connection {
             .map_err(|e| Error::database("removing the migration from the history table", e))
     }
 
-    fn backup(
+    fn write_backup(
         &mut self,
         settings: &BackupSettings,
         from: Option<Version>,

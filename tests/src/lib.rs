@@ -50,12 +50,17 @@ pub static REBUILD_BAD: Migrations = embed_migrations!("migrations/rebuild_bad")
 /// `counter` table with one row per migration applied.
 pub static CRASH: Migrations = embed_migrations!("migrations/crash");
 
+/// 50 migrations, each adding one row to `counter` (which has no unique
+/// constraint); version 25 runs outside a transaction.
+pub static ONCE: Migrations = embed_migrations!("migrations/once");
+
 /// The migration set called `name`, for the child process.
 pub fn set(name: &str) -> Option<&'static Migrations> {
     Some(match name {
         "basic" => &BASIC,
         "crash" => &CRASH,
         "newer" => &NEWER,
+        "once" => &ONCE,
         _ => return None,
     })
 }

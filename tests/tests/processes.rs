@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use migrate_runtime::rusqlite::Connection;
-use migrate_tests::{BASIC, CRASH, history, table_exists};
+use migrate_tests::{BASIC, CRASH, ONCE, history, table_exists};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -190,4 +190,90 @@ fn eight_processes_migrating_at_once_apply_each_migration_once() {
             );
         }
     }
+}
+
+/// Starts `count` children on `db` at the same instant; each must succeed.
+/// Returns how many migrations they applied in all.
+fn all_at_once(db: &Path, set: &str, count: usize, go: &Path) -> usize {
+    let children: Vec<_> = (0..count)
+        .map(|_| {
+            let mut command = child(db, set, "atomic");
+            command.arg(go);
+            command.spawn().expect("spawn")
+        })
+        .collect();
+    std::fs::write(go, "").expect("start them all");
+    let mut applied = 0;
+    for process in children {
+        let output = process.wait_with_output().expect("wait");
+        assert!(
+            output.status.success(),
+            "a child failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        applied += String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse::<usize>()
+            .expect("count");
+    }
+    applied
+}
+
+/// `trials` rounds of `processes` children migrating a new file of the
+/// `once` set together, in `journal_mode`: every migration, the one outside
+/// a transaction included, runs exactly once.
+fn no_transaction_runs_once(processes: usize, trials: usize, journal_mode: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for trial in 0..trials {
+        let db = dir
+            .path()
+            .join(format!("{journal_mode}-{processes}-{trial}.db"));
+        let conn = Connection::open(&db).expect("open");
+        let mode: String = conn
+            .query_row(&format!("PRAGMA journal_mode = {journal_mode}"), [], |r| {
+                r.get(0)
+            })
+            .expect("journal mode");
+        assert_eq!(mode, journal_mode);
+        drop(conn);
+        let go = dir
+            .path()
+            .join(format!("go-{journal_mode}-{processes}-{trial}"));
+        let applied = all_at_once(&db, "once", processes, &go);
+        assert_eq!(applied, 50, "trial {trial}: the children applied 50 in all");
+        let conn = Connection::open(&db).expect("open");
+        let counted: Vec<(i64, i64)> = conn
+            .prepare(
+                "SELECT migration, count(*) FROM counter GROUP BY migration ORDER BY migration",
+            )
+            .expect("counter")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .map(|row| row.expect("row"))
+            .collect();
+        let once: Vec<(i64, i64)> = (1..=50).map(|k| (k, 1)).collect();
+        assert_eq!(
+            counted, once,
+            "trial {trial} ({journal_mode}, {processes} processes)"
+        );
+        assert_eq!(history(&conn), (1..=50).collect::<Vec<u64>>());
+        assert!(
+            ONCE.migrator()
+                .pending(&mut Connection::open(&db).expect("open"))
+                .expect("reads")
+                .is_empty()
+        );
+    }
+}
+
+#[test]
+fn a_no_transaction_migration_runs_once_under_16_processes() {
+    no_transaction_runs_once(16, 20, "wal");
+    no_transaction_runs_once(16, 20, "delete");
+}
+
+#[test]
+fn a_no_transaction_migration_runs_once_under_32_processes() {
+    no_transaction_runs_once(32, 20, "wal");
+    no_transaction_runs_once(32, 20, "delete");
 }

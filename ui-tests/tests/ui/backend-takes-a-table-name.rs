@@ -1,0 +1,9 @@
+// A backend builds SQL from a validated `TableName` only: a raw string does
+// not compile, so no crafted name can reach its SQL.
+use migrate_runtime::Backend;
+use migrate_runtime::rusqlite::Connection;
+
+fn main() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    let _ = conn.read_applied("x\"; DROP TABLE users; --");
+}
