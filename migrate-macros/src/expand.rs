@@ -29,6 +29,7 @@ pub fn expand(input: Input) -> syn::Result<TokenStream> {
             combine(&input, &problems)
                 .unwrap_or_else(|| syn::Error::new(input.dir.span(), "invalid migration directory"))
         })?;
+    #[cfg(feature = "replay")]
     if input.replay
         && let Some(error) = combine(&input, &migrate_replay::replay(&set))
     {

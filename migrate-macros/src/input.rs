@@ -1,6 +1,9 @@
 //! The macro's arguments: `embed_migrations!("dir", option = value, …)`.
+//!
+//! Every problem is collected, serde-style: a bad value is reported and the
+//! parser moves on to the next option, so one build shows every mistake.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitBool, LitStr, Token};
 
@@ -13,20 +16,47 @@ pub struct Input {
     pub dir: LitStr,
     /// The options.
     pub options: migrate_core::Options,
-    /// Whether to replay the migrations on SQLite after the format checks.
+    /// Whether to replay the migrations on SQLite after the format checks
+    /// (read only with the `replay` feature).
+    #[cfg_attr(not(feature = "replay"), allow(dead_code))]
     pub replay: bool,
 }
 
 /// The options the macro knows, for the message about an unknown one.
 const KNOWN: &str = "`allow_gaps`, `check`, `reason` and `dialect`";
 
+/// The errors found so far.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// The options as written, before they are checked against each other.
+#[derive(Default)]
+struct Written {
+    options: migrate_core::Options,
+    check: Option<(Ident, bool)>,
+    reason: Option<LitStr>,
+    postgres: bool,
+}
+
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut options = migrate_core::Options::default();
         if input.is_empty() {
             return Ok(Input {
                 dir: LitStr::new(DEFAULT_DIR, Span::call_site()),
-                options,
+                options: migrate_core::Options::default(),
                 replay: true,
             });
         }
@@ -36,80 +66,102 @@ impl Parse for Input {
                 "expected a string literal naming the migration directory, e.g. `embed_migrations!(\"migrations\")`",
             )
         })?;
-        let mut errors: Option<syn::Error> = None;
-        let mut push = |error: syn::Error| match &mut errors {
-            Some(errors) => errors.combine(error),
-            None => errors = Some(error),
-        };
-        let mut check: Option<(Ident, bool)> = None;
-        let mut reason: Option<LitStr> = None;
-        let mut postgres = false;
+        let mut errors = Errors::default();
+        let mut written = Written::default();
         while !input.is_empty() {
-            input.parse::<Token![,]>()?;
+            if let Err(error) = input.parse::<Token![,]>() {
+                errors.push(error);
+                skip_to_comma(input);
+                continue;
+            }
             if input.is_empty() {
                 break;
             }
-            let key: Ident = input.parse()?;
-            input.parse::<Token![=]>()?;
-            match key.to_string().as_str() {
-                "allow_gaps" => options.allow_gaps = input.parse::<LitBool>()?.value,
-                "check" => check = Some((key, input.parse::<LitBool>()?.value)),
-                "reason" => reason = Some(input.parse::<LitStr>()?),
-                "dialect" => {
-                    let dialect: LitStr = input.parse()?;
-                    match dialect.value().as_str() {
-                        "sqlite" => postgres = false,
-                        "postgres" | "postgresql" => postgres = true,
-                        other => push(syn::Error::new(
-                            dialect.span(),
-                            format!(
-                                "unknown dialect `{other}`; use `sqlite` (the default) or `postgres`"
-                            ),
-                        )),
-                    }
-                }
-                other => {
-                    // Skip the value so the remaining options are still checked.
-                    input.parse::<syn::Lit>()?;
-                    push(syn::Error::new(
-                        key.span(),
-                        format!("unknown option `{other}`; the known options are {KNOWN}"),
-                    ));
-                }
+            if let Err(error) = option(input, &mut written, &mut errors) {
+                errors.push(error);
+                skip_to_comma(input);
             }
         }
-        let replay = match (&check, &reason) {
-            (Some((key, false)), None) => {
-                push(syn::Error::new(
-                    key.span(),
-                    "`check = false` needs a reason: add `reason = \"…\"` saying why the SQL cannot be replayed on SQLite",
-                ));
-                false
+        let replay = replay(&written, &mut errors);
+        errors.finish()?;
+        Ok(Input {
+            dir,
+            options: written.options,
+            replay,
+        })
+    }
+}
+
+/// Reads one `key = value`.
+fn option(input: ParseStream<'_>, written: &mut Written, errors: &mut Errors) -> syn::Result<()> {
+    let key: Ident = input.parse()?;
+    input.parse::<Token![=]>()?;
+    match key.to_string().as_str() {
+        "allow_gaps" => written.options.allow_gaps = input.parse::<LitBool>()?.value,
+        "check" => written.check = Some((key, input.parse::<LitBool>()?.value)),
+        "reason" => written.reason = Some(input.parse::<LitStr>()?),
+        "dialect" => {
+            let dialect: LitStr = input.parse()?;
+            match dialect.value().as_str() {
+                "sqlite" => written.postgres = false,
+                "postgres" | "postgresql" => written.postgres = true,
+                other => errors.push(syn::Error::new(
+                    dialect.span(),
+                    format!("unknown dialect `{other}`; use `sqlite` (the default) or `postgres`"),
+                )),
             }
-            (Some((_, false)), Some(reason)) if reason.value().trim().is_empty() => {
-                push(syn::Error::new(
-                    reason.span(),
-                    "the reason is empty; say why the SQL cannot be replayed on SQLite",
-                ));
-                false
-            }
-            (Some((_, false)), Some(_)) => false,
-            (_, Some(reason)) => {
-                push(syn::Error::new(
-                    reason.span(),
-                    "`reason` explains `check = false`; remove it or add `check = false`",
-                ));
-                !postgres
-            }
-            _ => !postgres,
-        };
-        match errors {
-            Some(errors) => Err(errors),
-            None => Ok(Input {
-                dir,
-                options,
-                replay,
-            }),
+        }
+        other => {
+            // Skip the value so the remaining options are still checked.
+            skip_to_comma(input);
+            errors.push(syn::Error::new(
+                key.span(),
+                format!("unknown option `{other}`; the known options are {KNOWN}"),
+            ));
         }
     }
+    Ok(())
+}
+
+/// Whether to replay, from `check`, `reason` and `dialect` together.
+fn replay(written: &Written, errors: &mut Errors) -> bool {
+    match (&written.check, &written.reason) {
+        (Some((key, false)), None) => {
+            errors.push(syn::Error::new(
+                key.span(),
+                "`check = false` needs a reason: add `reason = \"…\"` saying why the SQL cannot be replayed on SQLite",
+            ));
+            false
+        }
+        (Some((_, false)), Some(reason)) if reason.value().trim().is_empty() => {
+            errors.push(syn::Error::new(
+                reason.span(),
+                "the reason is empty; say why the SQL cannot be replayed on SQLite",
+            ));
+            false
+        }
+        (Some((_, false)), Some(_)) => false,
+        (_, Some(reason)) => {
+            errors.push(syn::Error::new(
+                reason.span(),
+                "`reason` explains `check = false`; remove it or add `check = false`",
+            ));
+            !written.postgres
+        }
+        _ => !written.postgres,
+    }
+}
+
+/// Moves past everything up to the next top-level `,` (not consuming it).
+fn skip_to_comma(input: ParseStream<'_>) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            if matches!(&tree, TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    });
 }

@@ -240,6 +240,7 @@ fn outcome(rolled_back: bool, committed: &[Version]) -> String {
 
 impl Error {
     /// A database error while doing `action`.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) fn database(action: &'static str, driver: impl Into<DriverError>) -> Error {
         Error::Database {
             action,

@@ -16,12 +16,21 @@
 //! ```
 //!
 //! Add a one-line `build.rs` so that a *new* file in the directory triggers a
-//! rebuild (edits to existing files already do): see [`build::track`].
+//! rebuild (edits to existing files already do); it needs no dependency:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     println!("cargo::rerun-if-changed=migrations");
+//! }
+//! ```
 #![warn(missing_docs)]
+// The build.rs example is a whole file, `fn main` included.
+#![allow(clippy::needless_doctest_main)]
 
 mod backend;
+#[cfg(feature = "sqlite")]
 mod backup;
-pub mod build;
 mod driver;
 mod error;
 mod migration;
@@ -29,11 +38,13 @@ mod migrator;
 mod plan;
 mod report;
 mod script;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod status;
 mod table;
 
 pub use backend::{AppliedMigration, AppliedVersion, Backend, BackupSettings};
+#[cfg(feature = "sqlite")]
 pub use backup::backups_of;
 pub use error::{DriverError, Error, Result};
 pub use migrate_core::{Checksum, Migration, Statement, Version};
@@ -43,7 +54,9 @@ pub use plan::Direction;
 pub use report::{Report, Step};
 /// The `rusqlite` this crate is built against, so that users and this crate
 /// share one version.
+#[cfg(feature = "sqlite")]
 pub use rusqlite;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteLock;
 pub use status::{State, Status, StatusEntry};
 pub use table::TableName;
