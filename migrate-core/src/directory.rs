@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::Section;
 use crate::sections::{ParsedFile, parse};
 use crate::{
     Checksum, Entry, FileForm, FileName, Migration, Problem, ProblemKind, Scheme, Version,
@@ -253,6 +254,59 @@ fn assemble(
     group: Vec<File>,
     problems: &mut Vec<Problem>,
 ) -> Option<(Migration, Vec<PathBuf>)> {
+    if !is_one_migration(version, &group, problems) {
+        return None;
+    }
+    let clean = group.iter().all(|f| f.clean);
+    let mut group = group.into_iter();
+    let first = group.next()?;
+    let down_file = group.next();
+    let mut files = vec![first.entry.full_path.clone()];
+    let down = match (first.name.form, down_file) {
+        (FileForm::Single, _) => single_down(&first),
+        (_, None) if first.parsed.irreversible || !clean => Down::default(),
+        (_, None) => {
+            let entry = &first.entry;
+            let folder = &entry.path[..entry.path.len() - entry.file_name.len()];
+            let expected = format!("{folder}{}_{}.down.sql", first.name.digits, first.name.name);
+            problems.push(Problem::new(
+                &entry.path,
+                None,
+                ProblemKind::MissingDownFile { expected },
+            ));
+            return None;
+        }
+        (_, Some(down_file)) => {
+            let down = pair_down(&first, down_file, problems)?;
+            files.push(down.file.clone()?);
+            down
+        }
+    };
+    if !clean {
+        return None;
+    }
+    let (entry, name, parsed) = (first.entry, first.name, first.parsed);
+    let up = parsed.up.unwrap_or_default();
+    let checksum = Checksum::of(&up.text, down.section.as_ref().map(|d| d.text.as_str()));
+    let migration = Migration {
+        version,
+        name: name.name.into(),
+        environment: entry.environment.map(Into::into),
+        up_path: entry.path.into(),
+        down_path: down.path.map(Into::into),
+        up: up.statements.into(),
+        down: down.section.map(|d| d.statements.into()),
+        no_transaction: parsed.no_transaction || down.no_transaction,
+        foreign_keys_off: parsed.foreign_keys_off || down.foreign_keys_off,
+        checksum,
+        no_check: parsed.no_check.map(Into::into),
+    };
+    Some((migration, files))
+}
+
+/// Whether the files of one version make one migration: an Up (single file
+/// or `.up.sql`), at most one `.down.sql`, all in one folder.
+fn is_one_migration(version: Version, group: &[File], problems: &mut Vec<Problem>) -> bool {
     let count = |form: FileForm| group.iter().filter(|f| f.name.form == form).count();
     let (singles, ups, downs) = (
         count(FileForm::Single),
@@ -260,14 +314,14 @@ fn assemble(
         count(FileForm::Down),
     );
     if singles + ups == 0 {
-        for file in &group {
+        for file in group {
             problems.push(Problem::new(
                 &file.entry.path,
                 None,
                 ProblemKind::OrphanDown,
             ));
         }
-        return None;
+        return false;
     }
     let same_environment = group
         .iter()
@@ -282,79 +336,57 @@ fn assemble(
                 files: files.clone(),
             },
         ));
+        return false;
+    }
+    true
+}
+
+/// A migration's Down: its section, where it comes from, and the flags its
+/// file adds.
+#[derive(Default)]
+struct Down {
+    section: Option<Section>,
+    path: Option<String>,
+    file: Option<PathBuf>,
+    no_transaction: bool,
+    foreign_keys_off: bool,
+}
+
+/// The Down section of a single-file migration (none when irreversible).
+fn single_down(file: &File) -> Down {
+    let section = (!file.parsed.irreversible).then(|| file.parsed.down.clone().unwrap_or_default());
+    Down {
+        path: section.as_ref().map(|_| file.entry.path.clone()),
+        section,
+        ..Down::default()
+    }
+}
+
+/// The Down of an `.up.sql` from its `.down.sql`, or why the two do not pair.
+fn pair_down(up: &File, down: File, problems: &mut Vec<Problem>) -> Option<Down> {
+    if down.name.name != up.name.name {
+        problems.push(Problem::new(
+            &up.entry.path,
+            None,
+            ProblemKind::PairNameMismatch {
+                down: down.entry.path,
+            },
+        ));
         return None;
     }
-    let clean = group.iter().all(|f| f.clean);
-    let mut group = group.into_iter();
-    let first = group.next()?;
-    let down_file = group.next();
-    let (entry, name, parsed) = (first.entry, first.name, first.parsed);
-    let mut files = vec![entry.full_path.clone()];
-    let up = parsed.up.clone().unwrap_or_default();
-    let (down, down_path, no_transaction, foreign_keys_off) = match (name.form, down_file) {
-        (FileForm::Single, _) => {
-            let down = (!parsed.irreversible).then(|| parsed.down.clone().unwrap_or_default());
-            let path = down.as_ref().map(|_| entry.path.clone());
-            (down, path, parsed.no_transaction, parsed.foreign_keys_off)
-        }
-        (_, None) if parsed.irreversible || !clean => {
-            (None, None, parsed.no_transaction, parsed.foreign_keys_off)
-        }
-        (_, None) => {
-            let folder = &entry.path[..entry.path.len() - entry.file_name.len()];
-            let expected = format!("{folder}{}_{}.down.sql", name.digits, name.name);
-            problems.push(Problem::new(
-                &entry.path,
-                None,
-                ProblemKind::MissingDownFile { expected },
-            ));
-            return None;
-        }
-        (_, Some(down_file)) => {
-            if down_file.name.name != name.name {
-                problems.push(Problem::new(
-                    &entry.path,
-                    None,
-                    ProblemKind::PairNameMismatch {
-                        down: down_file.entry.path,
-                    },
-                ));
-                return None;
-            }
-            if parsed.irreversible || down_file.parsed.irreversible {
-                problems.push(Problem::new(
-                    &down_file.entry.path,
-                    None,
-                    ProblemKind::IrreversibleWithDown,
-                ));
-                return None;
-            }
-            files.push(down_file.entry.full_path);
-            (
-                Some(down_file.parsed.down.unwrap_or_default()),
-                Some(down_file.entry.path),
-                parsed.no_transaction || down_file.parsed.no_transaction,
-                parsed.foreign_keys_off || down_file.parsed.foreign_keys_off,
-            )
-        }
-    };
-    if !clean {
+    if up.parsed.irreversible || down.parsed.irreversible {
+        problems.push(Problem::new(
+            &down.entry.path,
+            None,
+            ProblemKind::IrreversibleWithDown,
+        ));
         return None;
     }
-    let checksum = Checksum::of(&up.text, down.as_ref().map(|d| d.text.as_str()));
-    let no_check = parsed.no_check.clone();
-    let migration = Migration {
-        version,
-        name: name.name.into(),
-        environment: entry.environment.map(Into::into),
-        up_path: entry.path.into(),
-        down_path: down_path.map(Into::into),
-        up: up.statements.into(),
-        down: down.map(|d| d.statements.into()),
-        no_transaction,
-        foreign_keys_off,
-        checksum,
-        no_check: no_check.map(Into::into),
-    };
-    Some((migration, files))
+    Some(Down {
+        section: Some(down.parsed.down.unwrap_or_default()),
+        path: Some(down.entry.path),
+        file: Some(down.entry.full_path),
+        no_transaction: down.parsed.no_transaction,
+        foreign_keys_off: down.parsed.foreign_keys_off,
+    })
 }

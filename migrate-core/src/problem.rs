@@ -41,45 +41,79 @@ impl fmt::Display for Problem {
 
 impl std::error::Error for Problem {}
 
-/// What is wrong, with the values a person needs to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What is wrong, with the values a person needs to fix it. Each variant's
+/// message (what is wrong; what to do) is written beside it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProblemKind {
     /// The migration directory does not exist.
+    #[error(
+        "migration directory does not exist; create it or fix the path, which is relative to the crate root"
+    )]
     DirectoryMissing,
     /// The migration directory, or a file in it, could not be read.
+    #[error("cannot be read: {message}")]
     Unreadable {
         /// The operating system's message.
         message: String,
     },
     /// The directory holds no migration files.
+    #[error(
+        "no migrations found; add a file such as `001_init.sql` (`migrate new init` creates one)"
+    )]
     EmptyDirectory,
     /// A directory inside an environment folder.
+    #[error(
+        "directory inside an environment folder; environment folders hold migration files only"
+    )]
     NestedDirectory,
     /// An environment folder whose name is not letters, digits, `_` and `-`.
+    #[error(
+        "environment folder `{name}` is not a valid environment name; use letters, digits, `_` and `-`"
+    )]
     InvalidEnvironmentName {
         /// The folder's name.
         name: String,
     },
     /// A `.sql` file whose name does not start with a version number.
+    #[error(
+        "file name does not start with a version; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
+    )]
     MissingVersion,
     /// A `.sql` file whose name has a version but no `_<name>` after it.
+    #[error(
+        "file name has no name after its version; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
+    )]
     MissingName,
     /// A `.sql` file whose version is not followed by `_`.
+    #[error(
+        "version is not followed by `_`; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
+    )]
     MissingSeparator,
     /// A migration name with characters other than letters, digits and `_`.
+    #[error(
+        "migration name `{name}` has characters other than letters, digits and `_`; rename the file{}",
+        rename_hint(name)
+    )]
     InvalidName {
         /// The name as written.
         name: String,
     },
     /// A version too large for 64 bits.
+    #[error("version `{digits}` does not fit in 64 bits; use a smaller number")]
     VersionTooLarge {
         /// The digits as written.
         digits: String,
     },
     /// A file that is not UTF-8 text.
+    #[error("file is not UTF-8 text; save it as UTF-8")]
     NotUtf8,
     /// Several files with the same version.
+    #[error(
+        "version {version} is used by {} files: {}; give each migration its own version (`migrate fix` renumbers)",
+        files.len(),
+        list(files)
+    )]
     DuplicateVersion {
         /// The version.
         version: Version,
@@ -87,6 +121,11 @@ pub enum ProblemKind {
         files: Vec<String>,
     },
     /// Sequential and timestamp versions in one directory.
+    #[error(
+        "sequential and timestamp versions are mixed: sequential {}, timestamp {}; use one scheme (`migrate fix` renumbers timestamps to sequential versions)",
+        list(sequential),
+        list(timestamp)
+    )]
     MixedSchemes {
         /// The files with sequential versions.
         sequential: Vec<String>,
@@ -94,16 +133,26 @@ pub enum ProblemKind {
         timestamp: Vec<String>,
     },
     /// A 14-digit version, in a directory of timestamps, that is not a real date.
+    #[error(
+        "version `{digits}` is not a real UTC date and time `YYYYMMDDHHMMSS`; fix the timestamp"
+    )]
     InvalidTimestamp {
         /// The digits as written.
         digits: String,
     },
     /// A sequential set whose first version is not 1.
+    #[error(
+        "sequential versions start at {first}, not 1; renumber from 1, or pass `allow_gaps = true` for a squashed history"
+    )]
     DoesNotStartAtOne {
         /// The first version present.
         first: Version,
     },
     /// Versions missing from a sequential set.
+    #[error(
+        "{} missing after `{after}`; renumber the files (`migrate fix`), or pass `allow_gaps = true` for a squashed history",
+        missing(*from, *to)
+    )]
     Gap {
         /// The first missing version.
         from: Version,
@@ -113,40 +162,64 @@ pub enum ProblemKind {
         after: String,
     },
     /// A `.down.sql` file without its `.up.sql`.
+    #[error("`.down.sql` file without its `.up.sql`; add the `.up.sql` file or remove this one")]
     OrphanDown,
     /// An `.up.sql` and a `.down.sql` of one version with different names.
+    #[error(
+        "the name differs from its down file `{down}`; give both files of a pair the same name"
+    )]
     PairNameMismatch {
         /// The `.down.sql` file.
         down: String,
     },
     /// A `.up.sql` without a `.down.sql` that was not declared irreversible.
+    #[error(
+        "no down file `{expected}`; add it, or put `-- +migrate Irreversible` in this file to declare the migration irreversible"
+    )]
     MissingDownFile {
         /// The `.down.sql` file that would make the pair.
         expected: String,
     },
     /// A single-file migration without `-- +migrate Up`.
+    #[error("no `-- +migrate Up` section; start the migration with a `-- +migrate Up` line")]
     MissingUp,
     /// A single-file migration without a Down section that was not declared irreversible.
+    #[error(
+        "no `-- +migrate Down` section; add one, or write `-- +migrate Down irreversible` to declare the migration irreversible"
+    )]
     MissingDown,
     /// SQL before the first section annotation.
+    #[error("SQL before the first `-- +migrate Up`; only comments may come before it")]
     SqlBeforeUp,
     /// A second `-- +migrate Up`.
+    #[error(
+        "second `-- +migrate Up` (the first is on line {first}); a migration has one Up section"
+    )]
     SecondUp {
         /// The line of the first one.
         first: u32,
     },
     /// A second `-- +migrate Down`.
+    #[error(
+        "second `-- +migrate Down` (the first is on line {first}); a migration has one Down section"
+    )]
     SecondDown {
         /// The line of the first one.
         first: u32,
     },
     /// `-- +migrate Down` before `-- +migrate Up`.
+    #[error("`-- +migrate Down` before `-- +migrate Up`; put the Up section first")]
     DownBeforeUp,
     /// An Up section (or `.up.sql` file) without a statement.
+    #[error("the Up section has no SQL statement; add the migration's SQL")]
     EmptyUp,
     /// A migration declared irreversible that still has Down SQL or a `.down.sql`.
+    #[error(
+        "the migration is declared irreversible but has Down SQL; remove the Down SQL or the `irreversible` mark"
+    )]
     IrreversibleWithDown,
     /// An annotation this format does not know.
+    #[error("unknown annotation `{text}`; {}", annotation_hint(text, *suggestion))]
     UnknownAnnotation {
         /// The annotation as written, e.g. `-- +migrate Upp`.
         text: String,
@@ -154,28 +227,47 @@ pub enum ProblemKind {
         suggestion: Option<&'static str>,
     },
     /// `-- +migrate Up` or `Down` inside a `.up.sql` or `.down.sql` file.
+    #[error(
+        "section annotation in a `.up.sql`/`.down.sql` file; the file itself is the section, remove the annotation"
+    )]
     SectionInPairFile,
     /// `StatementBegin` without `StatementEnd`.
+    #[error("`-- +migrate StatementBegin` without `-- +migrate StatementEnd`; close the block")]
     UnclosedStatementBegin,
     /// `StatementEnd` without `StatementBegin`.
+    #[error(
+        "`-- +migrate StatementEnd` without `-- +migrate StatementBegin`; open the block or remove this line"
+    )]
     StatementEndWithoutBegin,
     /// `StatementBegin` inside a `StatementBegin` block.
+    #[error(
+        "`-- +migrate StatementBegin` inside the block opened on line {open}; close that block first"
+    )]
     NestedStatementBegin {
         /// The line of the open block.
         open: u32,
     },
     /// `StatementBegin` before the first section.
+    #[error("`-- +migrate StatementBegin` before `-- +migrate Up`; blocks belong inside a section")]
     StatementBeginOutsideSection,
     /// A section annotation inside an open `StatementBegin` block.
+    #[error(
+        "section annotation inside the block opened on line {open}; add `-- +migrate StatementEnd` before it"
+    )]
     AnnotationInsideBlock {
         /// The line of the open block.
         open: u32,
     },
     /// A quote, comment or dollar quote that is never closed.
+    #[error("{0}")]
     Unterminated(SplitError),
     /// `-- +migrate NoCheck` without a reason after it.
+    #[error(
+        "`-- +migrate NoCheck` needs a reason after it, e.g. `-- +migrate NoCheck uses the spatialite extension`"
+    )]
     NoCheckWithoutReason,
     /// A statement failed when the migrations were replayed on SQLite.
+    #[error("{message}; found by replaying {} on SQLite at build time", section.described())]
     StatementFailed {
         /// Which section the statement is in.
         section: ReplayedSection,
@@ -183,12 +275,44 @@ pub enum ProblemKind {
         message: String,
     },
     /// A Down section does not restore the schema its Up section changed.
+    #[error(
+        "Down of {migration} {difference}; make the Down section undo exactly what the Up section does, or declare the migration irreversible"
+    )]
     DownDoesNotRestore {
         /// The migration, as `<version>_<name>`.
         migration: String,
         /// What differs, e.g. ``leaves index `a_n` behind``.
         difference: String,
     },
+}
+
+/// The rename advice for a name with `-` or spaces.
+fn rename_hint(name: &str) -> &'static str {
+    if name.contains('-') || name.contains(' ') {
+        ", e.g. with `_` in place of `-` and spaces"
+    } else {
+        ""
+    }
+}
+
+/// `version 3 is` or `versions 3 to 5 are`.
+fn missing(from: Version, to: Version) -> String {
+    if from == to {
+        format!("version {from} is")
+    } else {
+        format!("versions {from} to {to} are")
+    }
+}
+
+/// `did you mean …?`, or the list of the known annotations.
+fn annotation_hint(text: &str, suggestion: Option<&str>) -> String {
+    match suggestion {
+        Some(s) => {
+            let prefix = text.split_whitespace().next().unwrap_or("+migrate");
+            format!("did you mean `-- {prefix} {s}`?")
+        }
+        None => format!("known ones are {}", crate::sections::known_annotations()),
+    }
 }
 
 /// The part of a migration whose statement failed in the replay.
@@ -202,6 +326,17 @@ pub enum ReplayedSection {
     UpAgain,
 }
 
+impl ReplayedSection {
+    /// How the replay message names it.
+    fn described(self) -> &'static str {
+        match self {
+            ReplayedSection::Up => "the Up section",
+            ReplayedSection::Down => "the Down section right after the Up",
+            ReplayedSection::UpAgain => "the Up section again after the Down",
+        }
+    }
+}
+
 /// Joins file names as `` `a`, `b` ``.
 fn list(files: &[String]) -> String {
     files
@@ -209,193 +344,4 @@ fn list(files: &[String]) -> String {
         .map(|f| format!("`{f}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-impl fmt::Display for ProblemKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use ProblemKind::*;
-        match self {
-            DirectoryMissing => write!(
-                f,
-                "migration directory does not exist; create it or fix the path, which is relative to the crate root"
-            ),
-            Unreadable { message } => write!(f, "cannot be read: {message}"),
-            EmptyDirectory => write!(
-                f,
-                "no migrations found; add a file such as `001_init.sql` (`migrate new init` creates one)"
-            ),
-            NestedDirectory => write!(
-                f,
-                "directory inside an environment folder; environment folders hold migration files only"
-            ),
-            InvalidEnvironmentName { name } => write!(
-                f,
-                "environment folder `{name}` is not a valid environment name; use letters, digits, `_` and `-`"
-            ),
-            MissingVersion => write!(
-                f,
-                "file name does not start with a version; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
-            ),
-            MissingName => write!(
-                f,
-                "file name has no name after its version; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
-            ),
-            MissingSeparator => write!(
-                f,
-                "version is not followed by `_`; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
-            ),
-            InvalidName { name } => write!(
-                f,
-                "migration name `{name}` has characters other than letters, digits and `_`; rename the file{}",
-                if name.contains('-') || name.contains(' ') {
-                    ", e.g. with `_` in place of `-` and spaces"
-                } else {
-                    ""
-                }
-            ),
-            VersionTooLarge { digits } => {
-                write!(
-                    f,
-                    "version `{digits}` does not fit in 64 bits; use a smaller number"
-                )
-            }
-            NotUtf8 => write!(f, "file is not UTF-8 text; save it as UTF-8"),
-            DuplicateVersion { version, files } => write!(
-                f,
-                "version {version} is used by {} files: {}; give each migration its own version (`migrate fix` renumbers)",
-                files.len(),
-                list(files)
-            ),
-            MixedSchemes {
-                sequential,
-                timestamp,
-            } => write!(
-                f,
-                "sequential and timestamp versions are mixed: sequential {}, timestamp {}; use one scheme (`migrate fix` renumbers timestamps to sequential versions)",
-                list(sequential),
-                list(timestamp)
-            ),
-            InvalidTimestamp { digits } => write!(
-                f,
-                "version `{digits}` is not a real UTC date and time `YYYYMMDDHHMMSS`; fix the timestamp"
-            ),
-            DoesNotStartAtOne { first } => write!(
-                f,
-                "sequential versions start at {first}, not 1; renumber from 1, or pass `allow_gaps = true` for a squashed history"
-            ),
-            Gap { from, to, after } => {
-                if from == to {
-                    write!(f, "version {from} is missing after `{after}`")?;
-                } else {
-                    write!(f, "versions {from} to {to} are missing after `{after}`")?;
-                }
-                write!(
-                    f,
-                    "; renumber the files (`migrate fix`), or pass `allow_gaps = true` for a squashed history"
-                )
-            }
-            OrphanDown => write!(
-                f,
-                "`.down.sql` file without its `.up.sql`; add the `.up.sql` file or remove this one"
-            ),
-            PairNameMismatch { down } => write!(
-                f,
-                "the name differs from its down file `{down}`; give both files of a pair the same name"
-            ),
-            MissingDownFile { expected } => write!(
-                f,
-                "no down file `{expected}`; add it, or put `-- +migrate Irreversible` in this file to declare the migration irreversible"
-            ),
-            MissingUp => write!(
-                f,
-                "no `-- +migrate Up` section; start the migration with a `-- +migrate Up` line"
-            ),
-            MissingDown => write!(
-                f,
-                "no `-- +migrate Down` section; add one, or write `-- +migrate Down irreversible` to declare the migration irreversible"
-            ),
-            SqlBeforeUp => write!(
-                f,
-                "SQL before the first `-- +migrate Up`; only comments may come before it"
-            ),
-            SecondUp { first } => write!(
-                f,
-                "second `-- +migrate Up` (the first is on line {first}); a migration has one Up section"
-            ),
-            SecondDown { first } => write!(
-                f,
-                "second `-- +migrate Down` (the first is on line {first}); a migration has one Down section"
-            ),
-            DownBeforeUp => write!(
-                f,
-                "`-- +migrate Down` before `-- +migrate Up`; put the Up section first"
-            ),
-            EmptyUp => write!(
-                f,
-                "the Up section has no SQL statement; add the migration's SQL"
-            ),
-            IrreversibleWithDown => write!(
-                f,
-                "the migration is declared irreversible but has Down SQL; remove the Down SQL or the `irreversible` mark"
-            ),
-            UnknownAnnotation { text, suggestion } => {
-                write!(f, "unknown annotation `{text}`")?;
-                match suggestion {
-                    Some(s) => {
-                        let prefix = text.split_whitespace().next().unwrap_or("+migrate");
-                        write!(f, "; did you mean `-- {prefix} {s}`?")
-                    }
-                    None => write!(
-                        f,
-                        "; known ones are `Up`, `Down`, `Down irreversible`, `Irreversible`, `StatementBegin`, `StatementEnd`, `NoTransaction`, `ForeignKeys off` and `NoCheck <reason>`"
-                    ),
-                }
-            }
-            SectionInPairFile => write!(
-                f,
-                "section annotation in a `.up.sql`/`.down.sql` file; the file itself is the section, remove the annotation"
-            ),
-            UnclosedStatementBegin => write!(
-                f,
-                "`-- +migrate StatementBegin` without `-- +migrate StatementEnd`; close the block"
-            ),
-            StatementEndWithoutBegin => write!(
-                f,
-                "`-- +migrate StatementEnd` without `-- +migrate StatementBegin`; open the block or remove this line"
-            ),
-            NestedStatementBegin { open } => write!(
-                f,
-                "`-- +migrate StatementBegin` inside the block opened on line {open}; close that block first"
-            ),
-            StatementBeginOutsideSection => write!(
-                f,
-                "`-- +migrate StatementBegin` before `-- +migrate Up`; blocks belong inside a section"
-            ),
-            AnnotationInsideBlock { open } => write!(
-                f,
-                "section annotation inside the block opened on line {open}; add `-- +migrate StatementEnd` before it"
-            ),
-            Unterminated(error) => write!(f, "{error}"),
-            NoCheckWithoutReason => write!(
-                f,
-                "`-- +migrate NoCheck` needs a reason after it, e.g. `-- +migrate NoCheck uses the spatialite extension`"
-            ),
-            StatementFailed { section, message } => write!(
-                f,
-                "{message}; found by replaying {} on SQLite at build time",
-                match section {
-                    ReplayedSection::Up => "the Up section",
-                    ReplayedSection::Down => "the Down section right after the Up",
-                    ReplayedSection::UpAgain => "the Up section again after the Down",
-                }
-            ),
-            DownDoesNotRestore {
-                migration,
-                difference,
-            } => write!(
-                f,
-                "Down of {migration} {difference}; make the Down section undo exactly what the Up section does, or declare the migration irreversible"
-            ),
-        }
-    }
 }

@@ -84,6 +84,17 @@ const ANNOTATIONS: &[(&str, Annotation, &str)] = &[
     ),
 ];
 
+/// The known annotations as the message about an unknown one lists them.
+pub(crate) fn known_annotations() -> String {
+    let mut shown: Vec<String> = ANNOTATIONS
+        .iter()
+        .map(|(_, _, shown)| format!("`{shown}`"))
+        .collect();
+    shown.push("`NoCheck <reason>`".to_owned());
+    let last = shown.pop().unwrap_or_default();
+    format!("{} and {last}", shown.join(", "))
+}
+
 /// An annotation this format does not know: its text, and the known one it
 /// resembles with that one's spelling.
 type Unknown = (String, Option<(Annotation, &'static str)>);
@@ -161,6 +172,14 @@ struct Building {
 }
 
 impl Building {
+    /// A section whose annotation is on `line`.
+    fn starting(line: u32) -> Building {
+        Building {
+            line: Some(line),
+            ..Building::default()
+        }
+    }
+
     fn push_line(&mut self, line: u32, text: &str, in_block: bool) {
         let last = self.pieces.last_mut();
         match last {
@@ -188,7 +207,7 @@ impl Building {
 
     /// The section's statements; a piece that does not split is reported and
     /// leaves the section incomplete.
-    fn finish(self, problems: &mut Vec<(Option<u32>, ProblemKind)>) -> Section {
+    fn finish(self, problems: &mut Found) -> Section {
         let mut statements = Vec::new();
         let mut complete = true;
         for piece in self.pieces {
@@ -229,156 +248,197 @@ enum Place {
     Down,
 }
 
+/// Problems with their line; the caller adds the path.
+type Found = Vec<(Option<u32>, ProblemKind)>;
+
 /// Reads a file's text. Problems come back with their line; the caller adds
 /// the path. Every problem of the file is reported, not just the first.
-pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Vec<(Option<u32>, ProblemKind)>) {
-    let mut problems = Vec::new();
-    let mut parsed = ParsedFile::default();
-    let mut place = match form {
-        FileForm::Single => Place::BeforeUp,
-        FileForm::Up => Place::Up,
-        FileForm::Down => Place::Down,
-    };
-    let mut before = Building::default();
-    let mut up = (form == FileForm::Up).then(Building::default);
-    let mut down = (form == FileForm::Down).then(Building::default);
-    let mut block: Option<u32> = None;
-    // A Down annotation was written, even if misplaced: no "missing Down" then.
-    let mut saw_down = false;
-
+pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Found) {
+    let mut reader = Reader::new(form);
     for (index, raw) in text.split('\n').enumerate() {
         let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        let content = raw.strip_suffix('\r').unwrap_or(raw);
-        let current = match place {
-            Place::BeforeUp => &mut before,
-            Place::Up => up.get_or_insert_with(Building::default),
-            Place::Down => down.get_or_insert_with(Building::default),
-        };
+        reader.line(line, raw.strip_suffix('\r').unwrap_or(raw));
+    }
+    reader.finish()
+}
+
+/// The state of one file being read, line by line: one method per
+/// annotation, and the checks of the whole file at the end.
+struct Reader {
+    form: FileForm,
+    place: Place,
+    before: Building,
+    up: Option<Building>,
+    down: Option<Building>,
+    /// The line of the open `StatementBegin`.
+    block: Option<u32>,
+    /// A Down annotation was written, even if misplaced: no "missing Down" then.
+    saw_down: bool,
+    parsed: ParsedFile,
+    problems: Found,
+}
+
+impl Reader {
+    fn new(form: FileForm) -> Reader {
+        Reader {
+            form,
+            place: match form {
+                FileForm::Single => Place::BeforeUp,
+                FileForm::Up => Place::Up,
+                FileForm::Down => Place::Down,
+            },
+            before: Building::default(),
+            up: (form == FileForm::Up).then(Building::default),
+            down: (form == FileForm::Down).then(Building::default),
+            block: None,
+            saw_down: false,
+            parsed: ParsedFile::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn problem(&mut self, line: u32, kind: ProblemKind) {
+        self.problems.push((Some(line), kind));
+    }
+
+    /// The section the current line belongs to.
+    fn current(&mut self) -> &mut Building {
+        match self.place {
+            Place::BeforeUp => &mut self.before,
+            Place::Up => self.up.get_or_insert_with(Building::default),
+            Place::Down => self.down.get_or_insert_with(Building::default),
+        }
+    }
+
+    fn line(&mut self, line: u32, content: &str) {
         let found = match annotation(content) {
-            Ok(found) => found,
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                let in_block = self.block.is_some();
+                let current = self.current();
+                current.push_line(line, content, in_block);
+                push_text(&mut current.text, content);
+                return;
+            }
             // A near miss (`Upp`) is reported, then read as what it resembles,
             // so that it does not cause follow-on errors.
-            Err((text, Some((resembles, shown)))) => {
-                problems.push((
-                    Some(line),
+            Err((text, suggestion)) => {
+                let shown = suggestion.map(|(_, shown)| shown);
+                self.problem(
+                    line,
                     ProblemKind::UnknownAnnotation {
                         text,
-                        suggestion: Some(shown),
+                        suggestion: shown,
                     },
-                ));
-                Some(resembles)
-            }
-            Err((text, None)) => {
-                problems.push((
-                    Some(line),
-                    ProblemKind::UnknownAnnotation {
-                        text,
-                        suggestion: None,
-                    },
-                ));
-                continue;
+                );
+                match suggestion {
+                    Some((resembles, _)) => resembles,
+                    None => return,
+                }
             }
         };
-        let Some(found) = found else {
-            current.push_line(line, content, block.is_some());
-            push_text(&mut current.text, content);
-            continue;
-        };
-        saw_down |= matches!(found, Annotation::Down | Annotation::DownIrreversible);
+        self.annotation(line, content, found);
+    }
+
+    fn annotation(&mut self, line: u32, content: &str, found: Annotation) {
+        self.saw_down |= matches!(found, Annotation::Down | Annotation::DownIrreversible);
         let is_section = matches!(
             found,
             Annotation::Up | Annotation::Down | Annotation::DownIrreversible
         );
-        if is_section && form != FileForm::Single {
-            problems.push((Some(line), ProblemKind::SectionInPairFile));
-            continue;
+        if is_section && self.form != FileForm::Single {
+            return self.problem(line, ProblemKind::SectionInPairFile);
         }
-        if is_section && let Some(open) = block {
-            problems.push((Some(line), ProblemKind::AnnotationInsideBlock { open }));
-            continue;
+        if is_section && let Some(open) = self.block {
+            return self.problem(line, ProblemKind::AnnotationInsideBlock { open });
         }
         if !is_section {
-            push_text(&mut current.text, content);
+            push_text(&mut self.current().text, content);
         }
         match found {
-            Annotation::Up => match (place, up.as_ref().and_then(|b| b.line)) {
-                (Place::BeforeUp, _) => {
-                    place = Place::Up;
-                    up = Some(Building {
-                        line: Some(line),
-                        ..Building::default()
-                    });
-                }
-                (_, first) => problems.push((
-                    Some(line),
-                    ProblemKind::SecondUp {
-                        first: first.unwrap_or(line),
-                    },
-                )),
+            Annotation::Up => self.up_section(line),
+            Annotation::Down => self.down_section(line),
+            Annotation::DownIrreversible => {
+                self.down_section(line);
+                self.parsed.irreversible = true;
+            }
+            Annotation::Irreversible => self.parsed.irreversible = true,
+            Annotation::NoTransaction => self.parsed.no_transaction = true,
+            Annotation::ForeignKeysOff => self.parsed.foreign_keys_off = true,
+            Annotation::NoCheck => match no_check_reason(content) {
+                "" => self.problem(line, ProblemKind::NoCheckWithoutReason),
+                reason => self.parsed.no_check = Some(reason.to_owned()),
             },
-            Annotation::Down | Annotation::DownIrreversible => {
-                match place {
-                    Place::BeforeUp => problems.push((Some(line), ProblemKind::DownBeforeUp)),
-                    Place::Up => {
-                        place = Place::Down;
-                        down = Some(Building {
-                            line: Some(line),
-                            ..Building::default()
-                        });
-                    }
-                    Place::Down => problems.push((
-                        Some(line),
-                        ProblemKind::SecondDown {
-                            first: down.as_ref().and_then(|b| b.line).unwrap_or(line),
-                        },
-                    )),
-                }
-                if found == Annotation::DownIrreversible {
-                    parsed.irreversible = true;
+            Annotation::StatementBegin => self.statement_begin(line),
+            Annotation::StatementEnd => {
+                if self.block.take().is_none() {
+                    self.problem(line, ProblemKind::StatementEndWithoutBegin);
                 }
             }
-            Annotation::Irreversible => parsed.irreversible = true,
-            Annotation::NoTransaction => parsed.no_transaction = true,
-            Annotation::ForeignKeysOff => parsed.foreign_keys_off = true,
-            Annotation::NoCheck => match no_check_reason(content) {
-                "" => problems.push((Some(line), ProblemKind::NoCheckWithoutReason)),
-                reason => parsed.no_check = Some(reason.to_owned()),
-            },
-            Annotation::StatementBegin => match (block, place) {
-                (Some(open), _) => {
-                    problems.push((Some(line), ProblemKind::NestedStatementBegin { open }))
-                }
-                (None, Place::BeforeUp) => {
-                    problems.push((Some(line), ProblemKind::StatementBeginOutsideSection));
-                }
-                (None, _) => block = Some(line),
-            },
-            Annotation::StatementEnd => match block.take() {
-                Some(_) => {}
-                None => problems.push((Some(line), ProblemKind::StatementEndWithoutBegin)),
-            },
         }
     }
 
-    if let Some(open) = block {
-        problems.push((Some(open), ProblemKind::UnclosedStatementBegin));
-    }
-    let before = before.finish(&mut problems);
-    if let Some(first) = before.statements.first() {
-        problems.push((Some(first.line), ProblemKind::SqlBeforeUp));
-    }
-    parsed.up = up.map(|b| b.finish(&mut problems));
-    parsed.down = down.map(|b| b.finish(&mut problems));
-    if form == FileForm::Single {
-        match &parsed.up {
-            None if !problems
-                .iter()
-                .any(|(_, k)| *k == ProblemKind::DownBeforeUp) =>
-            {
-                problems.push((None, ProblemKind::MissingUp));
-            }
-            _ => {}
+    fn up_section(&mut self, line: u32) {
+        if self.place == Place::BeforeUp {
+            self.place = Place::Up;
+            self.up = Some(Building::starting(line));
+        } else {
+            let first = self.up.as_ref().and_then(|b| b.line).unwrap_or(line);
+            self.problem(line, ProblemKind::SecondUp { first });
         }
+    }
+
+    fn down_section(&mut self, line: u32) {
+        match self.place {
+            Place::BeforeUp => self.problem(line, ProblemKind::DownBeforeUp),
+            Place::Up => {
+                self.place = Place::Down;
+                self.down = Some(Building::starting(line));
+            }
+            Place::Down => {
+                let first = self.down.as_ref().and_then(|b| b.line).unwrap_or(line);
+                self.problem(line, ProblemKind::SecondDown { first });
+            }
+        }
+    }
+
+    fn statement_begin(&mut self, line: u32) {
+        match (self.block, self.place) {
+            (Some(open), _) => self.problem(line, ProblemKind::NestedStatementBegin { open }),
+            (None, Place::BeforeUp) => {
+                self.problem(line, ProblemKind::StatementBeginOutsideSection);
+            }
+            (None, _) => self.block = Some(line),
+        }
+    }
+
+    /// The sections, split, and the checks of the whole file.
+    fn finish(mut self) -> (ParsedFile, Found) {
+        if let Some(open) = self.block {
+            self.problem(open, ProblemKind::UnclosedStatementBegin);
+        }
+        let problems = &mut self.problems;
+        let before = self.before.finish(problems);
+        if let Some(first) = before.statements.first() {
+            problems.push((Some(first.line), ProblemKind::SqlBeforeUp));
+        }
+        let mut parsed = self.parsed;
+        parsed.up = self.up.map(|b| b.finish(problems));
+        parsed.down = self.down.map(|b| b.finish(problems));
+        check_sections(&parsed, self.form, self.saw_down, problems);
+        self.problems.sort_by_key(|(line, _)| *line);
+        (parsed, self.problems)
+    }
+}
+
+/// What a file must have once read: an Up with SQL, and in a single file a
+/// Down or a declaration that it is irreversible.
+fn check_sections(parsed: &ParsedFile, form: FileForm, saw_down: bool, problems: &mut Found) {
+    let down_before_up = problems
+        .iter()
+        .any(|(_, k)| *k == ProblemKind::DownBeforeUp);
+    if form == FileForm::Single && parsed.up.is_none() && !down_before_up {
+        problems.push((None, ProblemKind::MissingUp));
     }
     if let Some(section) = &parsed.up
         && section.statements.is_empty()
@@ -400,8 +460,6 @@ pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Vec<(Option<u32>, Probl
             _ => {}
         }
     }
-    problems.sort_by_key(|(line, _)| *line);
-    (parsed, problems)
 }
 
 /// The text after `NoCheck` on its annotation line.
