@@ -34,7 +34,7 @@ use std::collections::BTreeSet;
 use migrate_core::{Migration, MigrationSet, Problem, ProblemKind, ReplayedSection, Statement};
 use rusqlite::Connection;
 
-use crate::schema::Schema;
+use crate::schema::Tracker;
 
 /// Replays the base set, then the base set plus each environment, and
 /// returns every problem found (none when the set is sound). A set stops
@@ -66,8 +66,10 @@ pub fn replay(set: &MigrationSet) -> Vec<Problem> {
 
 /// Replays one sequence of migrations on a fresh in-memory database.
 fn replay_one<'a>(migrations: impl Iterator<Item = &'a Migration>) -> Vec<Problem> {
-    let conn = match Connection::open_in_memory() {
-        Ok(conn) => conn,
+    let opened = Connection::open_in_memory()
+        .and_then(|conn| Tracker::new(&conn).map(|tracker| (conn, tracker)));
+    let (conn, mut tracker) = match opened {
+        Ok(opened) => opened,
         Err(error) => {
             return vec![unreadable(
                 "(replay)",
@@ -80,7 +82,7 @@ fn replay_one<'a>(migrations: impl Iterator<Item = &'a Migration>) -> Vec<Proble
         if migration.no_check.is_some() {
             continue;
         }
-        if let Err(problem) = replay_migration(&conn, migration, &mut problems) {
+        if let Err(problem) = replay_migration(&conn, &mut tracker, migration, &mut problems) {
             problems.push(problem);
             break;
         }
@@ -91,58 +93,44 @@ fn replay_one<'a>(migrations: impl Iterator<Item = &'a Migration>) -> Vec<Proble
 /// Up, and for a reversible migration Down, compare, Up again. A failing
 /// statement is the `Err`; schema differences go to `problems`.
 ///
-/// The comparison is of two fingerprints (one string each, built by
-/// SQLite); only when they differ are the schemas read in full. Both Up and
-/// Down run inside savepoints, so the schema from before the Up can be read
-/// then by rolling back, and after a Down that does not restore it the
-/// replay goes on from the state after the Up, without follow-on errors.
-/// `NoTransaction` migrations, which may not run in a transaction, read the
-/// full schema before their Up instead, and stop the replay on a difference.
+/// The schema from before the Up is the tracker's; after the Down only the
+/// objects the two sections touched are read and compared (see
+/// [`Tracker`]). Both sections run inside a savepoint, so after a Down that
+/// does not restore the schema the state is rolled back and the replay goes
+/// on from the state after the Up, without follow-on errors. `NoTransaction`
+/// migrations, which may not run in a transaction, stop the replay on a
+/// difference instead.
 fn replay_migration(
     conn: &Connection,
+    tracker: &mut Tracker,
     migration: &Migration,
     problems: &mut Vec<Problem>,
 ) -> Result<(), Problem> {
+    let read = |result: rusqlite::Result<()>| result.map_err(|e| internal(migration, &e));
+    tracker.start();
     let Some(down) = &migration.down else {
-        return run(conn, &migration.up, &migration.up_path, ReplayedSection::Up);
+        run(conn, &migration.up, &migration.up_path, ReplayedSection::Up)?;
+        return read(tracker.refresh(conn));
     };
     let down_path = migration.down_path.as_deref().unwrap_or(&migration.up_path);
-    let sql = |text: &str| {
-        conn.execute_batch(text)
-            .map_err(|e| internal(migration, &e))
-    };
+    let sql = |text: &str| read(conn.execute_batch(text));
     let savepoints = !migration.no_transaction;
-    let full_before = if savepoints {
-        None
-    } else {
-        Some(Schema::read(conn).map_err(|e| internal(migration, &e))?)
-    };
-    let before = schema::fingerprint(conn).map_err(|e| internal(migration, &e))?;
     if savepoints {
         sql("SAVEPOINT replay_up")?;
     }
     run(conn, &migration.up, &migration.up_path, ReplayedSection::Up)?;
     run(conn, down, down_path, ReplayedSection::Down)?;
-    let after = schema::fingerprint(conn).map_err(|e| internal(migration, &e))?;
-    if before == after {
+    let before = tracker.before();
+    let after = tracker.now(conn).map_err(|e| internal(migration, &e))?;
+    let differences = before.differences(&after);
+    if differences.is_empty() {
         if savepoints {
             sql("RELEASE replay_up")?;
         }
-        return run(
-            conn,
-            &migration.up,
-            &migration.up_path,
-            ReplayedSection::UpAgain,
-        );
+        let again = ReplayedSection::UpAgain;
+        run(conn, &migration.up, &migration.up_path, again)?;
+        return read(tracker.refresh(conn));
     }
-    let after = Schema::read(conn).map_err(|e| internal(migration, &e))?;
-    let before = match full_before {
-        Some(before) => before,
-        None => {
-            sql("ROLLBACK TO replay_up")?;
-            Schema::read(conn).map_err(|e| internal(migration, &e))?
-        }
-    };
     let label = format!(
         "{}_{}",
         migration
@@ -153,8 +141,6 @@ fn replay_migration(
             .unwrap_or_default(),
         migration.name
     );
-    let differences = before.differences(&after);
-    let restored = differences.is_empty();
     problems.extend(differences.into_iter().map(|difference| {
         let kind = ProblemKind::DownDoesNotRestore {
             migration: label.clone(),
@@ -162,27 +148,16 @@ fn replay_migration(
         };
         Problem::new(down_path, None, kind)
     }));
-    match (restored, savepoints) {
-        // Rolled back to before the Up: the Up runs again, as after a good Down.
-        (_, true) => {
-            sql("RELEASE replay_up")?;
-            let section = if restored {
-                ReplayedSection::UpAgain
-            } else {
-                ReplayedSection::Up
-            };
-            run(conn, &migration.up, &migration.up_path, section)
-        }
-        (true, false) => run(
-            conn,
-            &migration.up,
-            &migration.up_path,
-            ReplayedSection::UpAgain,
-        ),
-        (false, false) => Err(problems.pop().unwrap_or_else(|| {
+    if !savepoints {
+        return Err(problems.pop().unwrap_or_else(|| {
             unreadable(&migration.up_path, "the replay could not go on".to_owned())
-        })),
+        }));
     }
+    // Back to before the Up: the Up runs again, as after a good Down.
+    sql("ROLLBACK TO replay_up")?;
+    sql("RELEASE replay_up")?;
+    run(conn, &migration.up, &migration.up_path, ReplayedSection::Up)?;
+    read(tracker.refresh(conn))
 }
 
 /// Runs statements in order; the first failure names its file and line.
