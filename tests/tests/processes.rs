@@ -144,27 +144,7 @@ fn eight_processes_migrating_at_once_apply_each_migration_once() {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("shared.db");
         let go = dir.path().join("go");
-        let children: Vec<_> = (0..8)
-            .map(|_| {
-                let mut command = child(&db, set, "atomic");
-                command.arg(&go);
-                command.spawn().expect("spawn")
-            })
-            .collect();
-        std::fs::write(&go, "").expect("start them all");
-        let mut applied_by_children = 0;
-        for process in children {
-            let output = process.wait_with_output().expect("wait");
-            assert!(
-                output.status.success(),
-                "a child failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            applied_by_children += String::from_utf8_lossy(&output.stdout)
-                .trim()
-                .parse::<usize>()
-                .expect("count");
-        }
+        let applied_by_children = all_at_once(&db, set, 8, &go);
         assert_eq!(
             applied_by_children, expected,
             "{set}: each migration applied by exactly one process"
