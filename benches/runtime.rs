@@ -53,7 +53,8 @@ fn ours(count: usize) -> Migrations {
         );
         fs::write(dir.join(format!("{k:04}_table_{k}.sql")), text).expect("write");
     }
-    let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
     Migrations::from_set(set)
 }
 
@@ -237,7 +238,7 @@ fn backup(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = big_database(dir.path());
     let size = fs::metadata(&path).expect("size").len();
-    eprintln!("backup_100mb: database of {:.1} MB", size as f64 / 1e6);
+    eprintln!("backup_100mb: database of {} MB", size / 1_000_000);
     let out = dir.path().join("out");
     fs::create_dir(&out).expect("mkdir");
     let settings = BackupSettings::new(Some(out.clone()), NonZeroUsize::MAX);

@@ -1,4 +1,4 @@
-//! The main job: migrates a real SQLite file with the migrations embedded
+//! The main job: migrates a real `SQLite` file with the migrations embedded
 //! from `examples/migrations`, prints the report and the status, reverts one
 //! step, and migrates again.
 //!
@@ -20,8 +20,7 @@ fn demo_dir() -> std::io::Result<PathBuf> {
     let target = exe
         .ancestors()
         .find(|p| p.file_name().is_some_and(|n| n == "target"))
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+        .map_or_else(std::env::temp_dir, PathBuf::from);
     let dir = target.join("demo");
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

@@ -28,14 +28,14 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn ok(output: Output) -> String {
+fn ok(output: &Output) -> String {
     assert!(
         output.status.success(),
         "failed: {}\n{}",
-        stdout(&output),
-        stderr(&output)
+        stdout(output),
+        stderr(output)
     );
-    stdout(&output)
+    stdout(output)
 }
 
 fn write(root: &Path, path: &str, text: &str) {
@@ -56,14 +56,14 @@ fn files(dir: &Path) -> Vec<String> {
 #[test]
 fn new_creates_the_next_file_with_the_directory_padding() {
     let root = tempfile::tempdir().expect("tempdir");
-    let out = ok(migrate(root.path(), &["new", "create_users"]));
+    let out = ok(&migrate(root.path(), &["new", "create_users"]));
     assert_eq!(out.trim(), "migrations/001_create_users.sql");
     let text =
         fs::read_to_string(root.path().join("migrations/001_create_users.sql")).expect("read");
     assert_eq!(text, "-- +migrate Up\n\n\n-- +migrate Down\n\n");
 
     write(root.path(), "migrations/0007_old.sql", GOOD);
-    let out = ok(migrate(root.path(), &["new", "add_email", "--pair"]));
+    let out = ok(&migrate(root.path(), &["new", "add_email", "--pair"]));
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
         [
@@ -71,7 +71,7 @@ fn new_creates_the_next_file_with_the_directory_padding() {
             "migrations/0008_add_email.down.sql"
         ]
     );
-    ok(migrate(root.path(), &["new", "purge", "--irreversible"]));
+    ok(&migrate(root.path(), &["new", "purge", "--irreversible"]));
     let text = fs::read_to_string(root.path().join("migrations/0009_purge.sql")).expect("read");
     assert!(text.ends_with("-- +migrate Down irreversible\n"));
 }
@@ -79,7 +79,7 @@ fn new_creates_the_next_file_with_the_directory_padding() {
 #[test]
 fn new_with_timestamps_and_bad_names() {
     let root = tempfile::tempdir().expect("tempdir");
-    let out = ok(migrate(root.path(), &["new", "first", "--timestamp"]));
+    let out = ok(&migrate(root.path(), &["new", "first", "--timestamp"]));
     let file = out
         .trim()
         .strip_prefix("migrations/")
@@ -132,7 +132,7 @@ fn fix_renumbers_timestamps_after_the_sequence_keeping_pairs_together() {
     let before = migrate(root.path(), &["validate"]);
     assert_eq!(before.status.code(), Some(1), "mixed schemes");
 
-    let out = ok(migrate(root.path(), &["fix"]));
+    let out = ok(&migrate(root.path(), &["fix"]));
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
         [
@@ -151,9 +151,9 @@ fn fix_renumbers_timestamps_after_the_sequence_keeping_pairs_together() {
             "004_d.sql"
         ]
     );
-    ok(migrate(root.path(), &["validate"]));
+    ok(&migrate(root.path(), &["validate"]));
     assert_eq!(
-        ok(migrate(root.path(), &["fix"])).trim(),
+        ok(&migrate(root.path(), &["fix"])).trim(),
         "nothing to renumber: no timestamp versions"
     );
 }
@@ -243,17 +243,20 @@ fn validate_replays_the_sql_like_the_macro() {
          1 problem(s) in migrations\n"
     );
     assert!(
-        ok(migrate(root.path(), &["validate", "--no-check"]))
+        ok(&migrate(root.path(), &["validate", "--no-check"]))
             .starts_with("ok: 2 migrations in migrations\n")
     );
-    ok(migrate(root.path(), &["validate", "--dialect", "postgres"]));
+    ok(&migrate(
+        root.path(),
+        &["validate", "--dialect", "postgres"],
+    ));
     write(
         root.path(),
         "migrations/002_index.sql",
         "-- +migrate Up\nCREATE INDEX a_x ON a (x);\n\n-- +migrate Down\nDROP INDEX a_x;\n",
     );
     assert_eq!(
-        ok(migrate(root.path(), &["validate"])),
+        ok(&migrate(root.path(), &["validate"])),
         "ok: 2 migrations in migrations, replayed on SQLite, every Down restores its schema\n"
     );
 }
@@ -261,7 +264,7 @@ fn validate_replays_the_sql_like_the_macro() {
 #[test]
 fn round_trip_new_up_status_down_status() {
     let root = tempfile::tempdir().expect("tempdir");
-    let path = ok(migrate(root.path(), &["new", "create_a"]));
+    let path = ok(&migrate(root.path(), &["new", "create_a"]));
     fs::write(root.path().join(path.trim()), GOOD).expect("fill the template");
     write(
         root.path(),
@@ -270,13 +273,13 @@ fn round_trip_new_up_status_down_status() {
     );
 
     let up = migrate(root.path(), &["up", "--db", "app.db"]);
-    let out = ok(up);
+    let out = ok(&up);
     assert!(
         out.starts_with("moved the database from version 0 (empty) to 2"),
         "{out}"
     );
 
-    let status = ok(migrate(root.path(), &["status", "--db", "sqlite:app.db"]));
+    let status = ok(&migrate(root.path(), &["status", "--db", "sqlite:app.db"]));
     let lines: Vec<&str> = status.lines().collect();
     assert_eq!(lines[0], "database at version 2");
     assert!(
@@ -290,8 +293,8 @@ fn round_trip_new_up_status_down_status() {
 
     let down = migrate(root.path(), &["down", "--db", "app.db"]);
     assert!(stderr(&down).contains("reverted 2 fill"));
-    ok(down);
-    let json = ok(migrate(
+    ok(&down);
+    let json = ok(&migrate(
         root.path(),
         &["status", "--db", "app.db", "--json"],
     ));
@@ -312,7 +315,7 @@ fn up_to_dry_run_down_to_redo_baseline_and_database_url() {
             ),
         );
     }
-    let dry = ok(migrate(
+    let dry = ok(&migrate(
         root.path(),
         &["up", "--db", "app.db", "--dry-run", "--to", "2"],
     ));
@@ -333,26 +336,29 @@ fn up_to_dry_run_down_to_redo_baseline_and_database_url() {
         .env("DATABASE_URL", "sqlite://app.db")
         .output()
         .expect("runs");
-    assert!(ok(out).contains("to 2"));
-    ok(migrate(root.path(), &["up", "--db", "app.db"]));
-    let out = ok(migrate(
+    assert!(ok(&out).contains("to 2"));
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    let out = ok(&migrate(
         root.path(),
         &["down", "--db", "app.db", "--to", "1"],
     ));
     assert!(out.contains("from version 3 to 1"), "{out}");
-    ok(migrate(root.path(), &["up", "--db", "app.db"]));
-    let out = ok(migrate(root.path(), &["redo", "--db", "app.db"]));
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    let out = ok(&migrate(root.path(), &["redo", "--db", "app.db"]));
     assert!(
         out.contains("down     3 c") && out.contains("up       3 c"),
         "{out}"
     );
 
-    let fresh = ok(migrate(root.path(), &["baseline", "2", "--db", "other.db"]));
+    let fresh = ok(&migrate(
+        root.path(),
+        &["baseline", "2", "--db", "other.db"],
+    ));
     assert!(
         fresh.contains("baseline 1 a") || fresh.contains("baseline 1"),
         "{fresh}"
     );
-    let status = ok(migrate(root.path(), &["status", "--db", "other.db"]));
+    let status = ok(&migrate(root.path(), &["status", "--db", "other.db"]));
     assert!(status.contains("      3  c     pending"), "{status}");
 }
 
@@ -360,7 +366,7 @@ fn up_to_dry_run_down_to_redo_baseline_and_database_url() {
 fn runtime_errors_are_printed_for_a_person_with_exit_code_1() {
     let root = tempfile::tempdir().expect("tempdir");
     write(root.path(), "migrations/001_a.sql", GOOD);
-    ok(migrate(root.path(), &["up", "--db", "app.db"]));
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
 
     // Edited after it was applied.
     write(
@@ -427,7 +433,7 @@ fn runtime_errors_are_printed_for_a_person_with_exit_code_1() {
         stderr(&out)
     );
     holder.execute_batch("ROLLBACK").expect("release");
-    ok(migrate(root.path(), &["up", "--db", "app.db"]));
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
 }
 
 #[test]
@@ -436,7 +442,7 @@ fn help_has_an_example_per_command() {
     for command in [
         "new", "fix", "validate", "status", "up", "down", "redo", "baseline",
     ] {
-        let help = ok(migrate(root.path(), &[command, "--help"]));
+        let help = ok(&migrate(root.path(), &[command, "--help"]));
         assert!(help.contains("Example"), "{command}: {help}");
         assert!(
             help.contains(&format!("migrate {command}")),

@@ -41,10 +41,6 @@ impl Checksum {
     /// Parses the 64-digit lowercase or uppercase hex form that
     /// [`Display`](fmt::Display) writes. `None` for anything else.
     pub fn from_hex(hex: &str) -> Option<Checksum> {
-        let bytes = hex.as_bytes();
-        if bytes.len() != 64 {
-            return None;
-        }
         // Runs for every history row at every start-up: kept branch-light.
         const fn nibble(b: u8) -> u8 {
             match b {
@@ -53,6 +49,10 @@ impl Checksum {
                 b'A'..=b'F' => b - b'A' + 10,
                 _ => 0xff,
             }
+        }
+        let bytes = hex.as_bytes();
+        if bytes.len() != 64 {
+            return None;
         }
         let mut out = [0u8; 32];
         let mut invalid = 0u8;

@@ -124,19 +124,18 @@ fn annotation(line: &str) -> Result<Option<Annotation>, Unknown> {
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
         .collect();
-    match ANNOTATIONS.iter().find(|(spelling, _, _)| *spelling == key) {
-        Some((_, annotation, _)) => Ok(Some(*annotation)),
-        None => {
-            let suggestion = ANNOTATIONS
-                .iter()
-                .map(|(spelling, annotation, shown)| {
-                    (edit_distance(spelling, &key), (*annotation, *shown))
-                })
-                .filter(|(distance, _)| *distance <= 2)
-                .min_by_key(|(distance, _)| *distance)
-                .map(|(_, suggestion)| suggestion);
-            Err((comment.to_owned(), suggestion))
-        }
+    if let Some((_, annotation, _)) = ANNOTATIONS.iter().find(|(spelling, _, _)| *spelling == key) {
+        Ok(Some(*annotation))
+    } else {
+        let suggestion = ANNOTATIONS
+            .iter()
+            .map(|(spelling, annotation, shown)| {
+                (edit_distance(spelling, &key), (*annotation, *shown))
+            })
+            .filter(|(distance, _)| *distance <= 2)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, suggestion)| suggestion);
+        Err((comment.to_owned(), suggestion))
     }
 }
 

@@ -14,7 +14,7 @@ use crate::input::Input;
 const ROOT_OVERRIDE: &str = "MIGRATE_MANIFEST_DIR";
 
 /// Reads, validates and embeds the directory.
-pub fn expand(input: Input) -> syn::Result<TokenStream> {
+pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     let root = std::env::var_os(ROOT_OVERRIDE)
         .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
         .map(PathBuf::from)
@@ -26,12 +26,12 @@ pub fn expand(input: Input) -> syn::Result<TokenStream> {
         })?;
     let set =
         migrate_core::load(&root, &input.dir.value(), &input.options).map_err(|problems| {
-            combine(&input, &problems)
+            combine(input, &problems)
                 .unwrap_or_else(|| syn::Error::new(input.dir.span(), "invalid migration directory"))
         })?;
     #[cfg(feature = "replay")]
     if input.replay
-        && let Some(error) = combine(&input, &migrate_replay::replay(&set))
+        && let Some(error) = combine(input, &migrate_replay::replay(&set))
     {
         return Err(error);
     }
@@ -80,12 +80,11 @@ fn migration(m: &Migration) -> TokenStream {
     let up_path = text(&m.up_path);
     let down_path = option(m.down_path.as_deref());
     let up = statements(&m.up);
-    let down = match &m.down {
-        Some(down) => {
-            let down = statements(down);
-            quote! { ::core::option::Option::Some(#down) }
-        }
-        None => quote! { ::core::option::Option::None },
+    let down = if let Some(down) = &m.down {
+        let down = statements(down);
+        quote! { ::core::option::Option::Some(#down) }
+    } else {
+        quote! { ::core::option::Option::None }
     };
     let no_transaction = m.no_transaction;
     let foreign_keys_off = m.foreign_keys_off;
@@ -121,11 +120,10 @@ fn text(value: &str) -> TokenStream {
 }
 
 fn option(value: Option<&str>) -> TokenStream {
-    match value {
-        Some(value) => {
-            let value = text(value);
-            quote! { ::core::option::Option::Some(#value) }
-        }
-        None => quote! { ::core::option::Option::None },
+    if let Some(value) = value {
+        let value = text(value);
+        quote! { ::core::option::Option::Some(#value) }
+    } else {
+        quote! { ::core::option::Option::None }
     }
 }

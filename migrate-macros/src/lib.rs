@@ -14,7 +14,7 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     syn::parse::<input::Input>(input)
-        .and_then(expand::expand)
+        .and_then(|input| expand::expand(&input))
         .unwrap_or_else(|error| expand::placeholder(&error))
         .into()
 }

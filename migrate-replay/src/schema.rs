@@ -209,7 +209,10 @@ impl Tracker {
 
 impl Touched {
     fn note(&mut self, action: AuthAction<'_>) {
-        use AuthAction::*;
+        use AuthAction::{
+            AlterTable, CreateIndex, CreateTable, CreateTrigger, CreateView, CreateVtable,
+            DropIndex, DropTable, DropTrigger, DropView, DropVtable, Pragma,
+        };
         let name = match action {
             CreateTable { table_name }
             | DropTable { table_name }
@@ -266,7 +269,7 @@ fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
 
 impl Schema {
     /// What `after` has that `self` had not, what it lacks, and what changed,
-    /// one sentence each (to follow "Down of 004_idx …").
+    /// one sentence each (to follow "Down of `004_idx` …").
     pub fn differences(&self, after: &Schema) -> Vec<String> {
         let mut out = Vec::new();
         for ((kind, name), sql) in &self.objects {
@@ -279,7 +282,7 @@ impl Schema {
                         "leaves {kind} `{name}` changed: `{}` before its Up, `{}` after its Down",
                         normalise(sql),
                         normalise(other)
-                    ))
+                    ));
                 }
                 Some(_) => {}
             }
@@ -300,7 +303,7 @@ impl Schema {
 }
 
 /// SQL with whitespace runs made single spaces, and none inside parentheses'
-/// edges or before commas, so that SQLite's rewrites of `ALTER TABLE … ADD`
+/// edges or before commas, so that `SQLite`'s rewrites of `ALTER TABLE … ADD`
 /// and `DROP COLUMN` compare equal to the original text; and plain
 /// identifiers unquoted, because `ALTER TABLE … RENAME TO t` stores `"t"`.
 fn normalise(sql: &str) -> String {

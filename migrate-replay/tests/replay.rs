@@ -12,8 +12,12 @@ fn replay(files: &[(&str, &str)]) -> Vec<String> {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).expect("write");
     }
-    let set = migrate_core::load(Path::new(root.path()), "migrations", &Default::default())
-        .expect("valid format");
+    let set = migrate_core::load(
+        Path::new(root.path()),
+        "migrations",
+        &migrate_core::Options::default(),
+    )
+    .expect("valid format");
     migrate_replay::replay(&set)
         .iter()
         .map(ToString::to_string)

@@ -311,7 +311,7 @@ impl<'m> Migrator<'m> {
     pub fn pending<B: Backend>(&self, db: &mut B) -> Result<Vec<&'m Migration>> {
         let history = db.read_applied(&self.table_name()?)?;
         let plan = self.plan(
-            history,
+            &history,
             Operation::Up {
                 target: self.target,
             },
@@ -349,14 +349,14 @@ impl<'m> Migrator<'m> {
     /// The plan of `operation` on a database whose history is `history`.
     pub(crate) fn plan(
         &self,
-        history: Vec<AppliedVersion>,
+        history: &[AppliedVersion],
         operation: Operation,
     ) -> Result<Plan<'m>> {
         let rules = Rules {
             environment: self.environment.as_deref(),
             allow_out_of_order: self.allow_out_of_order,
         };
-        plan(self.migrations, &history, operation, rules)
+        plan(self.migrations, history, operation, rules)
     }
 
     /// The actions that carry out `plan`.

@@ -1,6 +1,9 @@
 //! The migration sets and helpers shared by the integration tests and the
 //! `migrate-child` process they start.
+// Test helpers panic on purpose, with the reason, instead of returning errors.
+#![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use migrate_runtime::rusqlite::{self, Connection};
@@ -71,14 +74,14 @@ pub fn set(name: &str) -> Option<&'static Migrations> {
 pub fn dump(conn: &Connection) -> rusqlite::Result<String> {
     let mut out = String::new();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    out.push_str(&format!("user_version {version}\n"));
+    let _ = writeln!(out, "user_version {version}");
     let mut objects = conn
         .prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name")?;
     let objects: Vec<(String, String, String)> = objects
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (kind, name, sql) in &objects {
-        out.push_str(&format!("{kind} {name}: {sql}\n"));
+        let _ = writeln!(out, "{kind} {name}: {sql}");
         if kind == "table" {
             let mut rows = conn.prepare(&format!("SELECT * FROM \"{name}\" ORDER BY rowid"))?;
             let columns = rows.column_count();
@@ -93,7 +96,7 @@ pub fn dump(conn: &Connection) -> rusqlite::Result<String> {
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             for row in rows {
-                out.push_str(&format!("  {row}\n"));
+                let _ = writeln!(out, "  {row}");
             }
         }
     }

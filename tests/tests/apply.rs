@@ -1,4 +1,4 @@
-//! Every capability of the runtime against real SQLite files.
+//! Every capability of the runtime against real `SQLite` files.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -386,7 +386,7 @@ fn a_held_lock_times_out_with_a_typed_error() {
         .expect_err("locked");
     match &error {
         migrate_runtime::Error::Locked { waited, .. } => {
-            assert!(*waited >= Duration::from_millis(90), "{waited:?}")
+            assert!(*waited >= Duration::from_millis(90), "{waited:?}");
         }
         other => panic!("expected Locked, got {other}"),
     }
@@ -411,13 +411,13 @@ fn status_shows_applied_pending_and_drift() {
         .expect("migrates");
     let status = BASIC.status(&mut conn).expect("status");
     assert_eq!(status.current, Some(Version(2)));
-    let states: Vec<_> = status
+    let rows: Vec<_> = status
         .entries
         .iter()
         .map(|e| (e.version.0, e.state, e.drift))
         .collect();
     assert_eq!(
-        states,
+        rows,
         [
             (1, State::Applied, false),
             (2, State::Applied, false),

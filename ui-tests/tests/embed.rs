@@ -52,7 +52,11 @@ fn single_files() {
         ]
     );
     let first = SINGLE.get(Version(1)).expect("version 1");
-    let lines: Vec<u32> = first.up().iter().map(|s| s.line()).collect();
+    let lines: Vec<u32> = first
+        .up()
+        .iter()
+        .map(migrate_runtime::Statement::line)
+        .collect();
     assert_eq!(lines, [3, 7]);
     assert_eq!(first.down().expect("down")[1].line(), 11);
     assert_eq!(first.down().expect("down")[1].sql(), "DROP TABLE users;");
