@@ -6,9 +6,13 @@
 //! - `apply/N` (N = 10, 100, 1,000 generated migrations of three statements
 //!   each, on a new database file): ours (one transaction, history rows,
 //!   lock, drift checks; backup off, as a new empty file gets none anyway)
-//!   vs raw rusqlite running the same SQL in one transaction (`raw`), vs
-//!   refinery 0.9 grouped in one transaction (`refinery_grouped`, fair) and
-//!   with its default of one transaction per migration (`refinery_default`).
+//!   vs raw rusqlite running the same SQL in one transaction (`raw`), vs the
+//!   same plus a history table and its rows (`raw_with_history`: what any
+//!   tool must write), vs refinery 0.9 grouped in one transaction
+//!   (`refinery_grouped`, fair) and with its default of one transaction per
+//!   migration (`refinery_default`). `ours_lock_file_there` is ours on a
+//!   database whose lock file exists, as it does after a first run: a new
+//!   file costs a directory entry, which is slow on some file systems.
 //! - `startup_fresh/1000`: all applied, nothing pending, drift check
 //!   included, each iteration on a newly opened connection as a process
 //!   start has it: ours vs opening and reading every version and checksum
@@ -75,6 +79,33 @@ fn raw_apply(conn: &mut Connection, sql: &[String]) {
     tx.commit().expect("commit");
 }
 
+/// [`raw_apply`] plus what any migration tool must also write: a history
+/// table and one row per migration, in the same transaction.
+fn raw_apply_with_history(conn: &mut Connection, sql: &[String]) {
+    let tx = conn.transaction().expect("begin");
+    tx.execute_batch(
+        "CREATE TABLE history (version INTEGER PRIMARY KEY, name TEXT NOT NULL, \
+         checksum TEXT NOT NULL, applied_at TEXT NOT NULL, execution_time_us INTEGER NOT NULL)",
+    )
+    .expect("history");
+    for text in sql {
+        tx.execute_batch(text).expect("sql");
+    }
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO history VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?4)",
+            )
+            .expect("prepare");
+        for version in 1..=sql.len() {
+            insert
+                .execute((version, "table", "0".repeat(64), 10))
+                .expect("row");
+        }
+    }
+    tx.commit().expect("commit");
+}
+
 struct Scratch {
     _dir: tempfile::TempDir,
     path: PathBuf,
@@ -86,10 +117,27 @@ fn new_database() -> Scratch {
     Scratch { _dir: dir, path }
 }
 
+/// A new database whose migration lock file already exists, as it does
+/// beside every database after its first migration run.
+fn database_with_lock_file() -> Scratch {
+    let db = new_database();
+    fs::write(db.path.with_file_name("bench.db-migrate-lock"), "").expect("lock file");
+    db
+}
+
 /// Runs `body` on a new, empty database file per iteration.
-fn on_new_database(b: &mut criterion::Bencher<'_>, mut body: impl FnMut(&mut Connection)) {
+fn on_new_database(b: &mut criterion::Bencher<'_>, body: impl FnMut(&mut Connection)) {
+    on(b, new_database, body);
+}
+
+/// Runs `body` on a database made by `setup` per iteration.
+fn on(
+    b: &mut criterion::Bencher<'_>,
+    setup: fn() -> Scratch,
+    mut body: impl FnMut(&mut Connection),
+) {
     b.iter_batched(
-        new_database,
+        setup,
         |db| {
             let mut conn = Connection::open(&db.path).expect("open");
             body(&mut conn);
@@ -119,8 +167,21 @@ fn apply(c: &mut Criterion) {
                 assert_eq!(report.steps.len(), count);
             });
         });
+        group.bench_function(BenchmarkId::new("ours_lock_file_there", count), |b| {
+            on(b, database_with_lock_file, |conn| {
+                let report = migrations
+                    .migrator()
+                    .backup(false)
+                    .run(conn)
+                    .expect("migrates");
+                assert_eq!(report.steps.len(), count);
+            });
+        });
         group.bench_function(BenchmarkId::new("raw", count), |b| {
             on_new_database(b, |conn| raw_apply(conn, &sql));
+        });
+        group.bench_function(BenchmarkId::new("raw_with_history", count), |b| {
+            on_new_database(b, |conn| raw_apply_with_history(conn, &sql));
         });
         group.bench_function(BenchmarkId::new("refinery_grouped", count), |b| {
             on_new_database(b, |conn| {

@@ -1,4 +1,4 @@
-//! The main job: migrates a real `SQLite` file with the migrations embedded
+//! The main job: migrates a real SQLite file with the migrations embedded
 //! from `examples/migrations`, prints the report and the status, reverts one
 //! step, and migrates again.
 //!

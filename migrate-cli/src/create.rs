@@ -80,7 +80,7 @@ pub fn create(
     Ok(written)
 }
 
-/// The current UTC time as `YYYYMMDDHHMMSS`, read from `SQLite`'s clock
+/// The current UTC time as `YYYYMMDDHHMMSS`, read from SQLite's clock
 /// functions rather than a date library.
 fn utc_timestamp() -> Result<String, String> {
     Connection::open_in_memory()

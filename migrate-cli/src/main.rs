@@ -1,6 +1,6 @@
 //! `migrate`: the command line beside `embed_migrations!`. It reads a
 //! migration directory with exactly the rules and messages of the macro
-//! (both use `migrate-core`) and runs the runtime's operations on a `SQLite`
+//! (both use `migrate-core`) and runs the runtime's operations on a SQLite
 //! file.
 #![warn(missing_docs)]
 
@@ -48,7 +48,7 @@ struct DirArgs {
 struct DbArgs {
     #[command(flatten)]
     dir: DirArgs,
-    /// The `SQLite` database file (`app.db`, `sqlite:app.db` or `sqlite://app.db`).
+    /// The SQLite database file (`app.db`, `sqlite:app.db` or `sqlite://app.db`).
     #[arg(long, env = "DATABASE_URL", value_name = "FILE")]
     db: String,
     /// Also apply the migrations of `<dir>/<ENV>/`.
@@ -103,7 +103,7 @@ enum Command {
         dir: DirArgs,
     },
     /// Check the directory as `embed_migrations!` does: the format, then a
-    /// replay of the SQL on `SQLite` proving each Down restores the schema.
+    /// replay of the SQL on SQLite proving each Down restores the schema.
     /// Exit code 1 on any problem.
     #[command(
         after_help = "Example (a pre-commit hook or CI step):\n  migrate validate --dir migrations"
@@ -111,10 +111,10 @@ enum Command {
     Validate {
         #[command(flatten)]
         dir: DirArgs,
-        /// Check the format only; do not replay the SQL on `SQLite`.
+        /// Check the format only; do not replay the SQL on SQLite.
         #[arg(long)]
         no_check: bool,
-        /// The SQL dialect; `postgres` skips the `SQLite` replay.
+        /// The SQL dialect; `postgres` skips the SQLite replay.
         #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
         dialect: String,
     },

@@ -75,7 +75,7 @@ pub struct Migration {
     pub down: Option<Cow<'static, [Statement]>>,
     /// Runs outside a transaction.
     pub no_transaction: bool,
-    /// Needs `PRAGMA foreign_keys = OFF` while it runs (`SQLite` table rebuilds).
+    /// Needs `PRAGMA foreign_keys = OFF` while it runs (SQLite table rebuilds).
     pub foreign_keys_off: bool,
     /// The checksum of its Up and Down text.
     pub checksum: Checksum,
@@ -132,7 +132,7 @@ impl Migration {
     }
 
     /// Whether the migration needs `PRAGMA foreign_keys = OFF` while it runs
-    /// (`-- +migrate ForeignKeys off`, for `SQLite` table rebuilds).
+    /// (`-- +migrate ForeignKeys off`, for SQLite table rebuilds).
     pub fn foreign_keys_off(&self) -> bool {
         self.foreign_keys_off
     }

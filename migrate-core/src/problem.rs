@@ -266,12 +266,12 @@ pub enum ProblemKind {
         "`-- +migrate NoCheck` needs a reason after it, e.g. `-- +migrate NoCheck uses the spatialite extension`"
     )]
     NoCheckWithoutReason,
-    /// A statement failed when the migrations were replayed on `SQLite`.
+    /// A statement failed when the migrations were replayed on SQLite.
     #[error("{message}; found by replaying {} on SQLite at build time", section.described())]
     StatementFailed {
         /// Which section the statement is in.
         section: ReplayedSection,
-        /// `SQLite`'s message.
+        /// SQLite's message.
         message: String,
     },
     /// A Down section does not restore the schema its Up section changed.

@@ -1,9 +1,9 @@
 //! The statement splitter: a small SQL lexer that cuts a section into
-//! statements the way `SQLite` and `PostgreSQL` read them.
+//! statements the way SQLite and PostgreSQL read them.
 //!
 //! A `;` ends a statement unless it is inside a quoted string or identifier
 //! (`'…'`, `"…"`, `` `…` ``, `E'…'` with backslash escapes), a comment (`--`,
-//! `/* */`), a `PostgreSQL` dollar quote (`$$…$$`, `$tag$…$tag$`), or the
+//! `/* */`), a PostgreSQL dollar quote (`$$…$$`, `$tag$…$tag$`), or the
 //! `BEGIN … END` body of a `CREATE TRIGGER` (or a `BEGIN ATOMIC` body of a
 //! `CREATE FUNCTION`/`PROCEDURE`), where `CASE … END` nests.
 
@@ -208,7 +208,7 @@ impl Lexer<'_> {
     }
 
     /// Skips a quoted string or identifier; a doubled quote is an escaped
-    /// quote, and with `backslash` (`PostgreSQL` `E'…'`) so is `\'`.
+    /// quote, and with `backslash` (PostgreSQL `E'…'`) so is `\'`.
     fn skip_quoted(&mut self, quote: u8, backslash: bool) -> Result<(), SplitError> {
         let line = self.line;
         let mut i = self.pos + 1;

@@ -16,7 +16,7 @@ pub struct Input {
     pub dir: LitStr,
     /// The options.
     pub options: migrate_core::Options,
-    /// Whether to replay the migrations on `SQLite` after the format checks
+    /// Whether to replay the migrations on SQLite after the format checks
     /// (read only with the `replay` feature).
     #[cfg_attr(not(feature = "replay"), allow(dead_code))]
     pub replay: bool,

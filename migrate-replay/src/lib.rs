@@ -1,5 +1,5 @@
 //! The build-time proof: every migration of a set is applied to an
-//! in-memory `SQLite`, statement by statement, in version order; each
+//! in-memory SQLite, statement by statement, in version order; each
 //! reversible migration's Down is applied right after its Up and must give
 //! back exactly the schema from before the Up; then the Up runs again and the
 //! replay goes on.
@@ -179,7 +179,7 @@ fn run(
     Ok(())
 }
 
-/// `SQLite`'s own message, without rusqlite's wrapping.
+/// SQLite's own message, without rusqlite's wrapping.
 fn sqlite_message(error: &rusqlite::Error) -> String {
     match error {
         rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),

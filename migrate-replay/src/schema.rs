@@ -303,7 +303,7 @@ impl Schema {
 }
 
 /// SQL with whitespace runs made single spaces, and none inside parentheses'
-/// edges or before commas, so that `SQLite`'s rewrites of `ALTER TABLE … ADD`
+/// edges or before commas, so that SQLite's rewrites of `ALTER TABLE … ADD`
 /// and `DROP COLUMN` compare equal to the original text; and plain
 /// identifiers unquoted, because `ALTER TABLE … RENAME TO t` stores `"t"`.
 fn normalise(sql: &str) -> String {

@@ -1,6 +1,6 @@
 //! What a database must do for the executor, and nothing more. The policy
 //! (plans, drift checks, actions, reports) is written once against this
-//! trait; `SQLite` implements it in `sqlite.rs`, and another database plugs in
+//! trait; SQLite implements it in `sqlite.rs`, and another database plugs in
 //! by implementing it too.
 
 use std::num::NonZeroUsize;
@@ -86,7 +86,7 @@ impl BackupSettings {
 /// before and released after the whole run (across transactions, so that it
 /// covers `NoTransaction` migrations too), transactions, statements, and the
 /// history table. The provided methods are protocols only some databases
-/// need (`SQLite`'s backup and `ForeignKeys off`); they do nothing by default.
+/// need (SQLite's backup and `ForeignKeys off`); they do nothing by default.
 ///
 /// Every method but [`execute`](Backend::execute) returns this crate's
 /// [`Error`](crate::Error) with the context filled in; `execute` returns the

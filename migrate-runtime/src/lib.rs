@@ -73,12 +73,12 @@ pub use table::TableName;
 /// Options, after the path:
 /// - `allow_gaps = true`: accept a sequential set that does not start at 1 or
 ///   has gaps (a squashed history).
-/// - `check = false, reason = "…"`: skip the build-time replay on `SQLite` (the
+/// - `check = false, reason = "…"`: skip the build-time replay on SQLite (the
 ///   reason is required).
-/// - `dialect = "postgres"`: a PostgreSQL-only set; no `SQLite` replay.
+/// - `dialect = "postgres"`: a PostgreSQL-only set; no SQLite replay.
 ///
 /// After the format checks, every migration is replayed on an in-memory
-/// `SQLite` in version order, and each reversible migration's Down must give
+/// SQLite in version order, and each reversible migration's Down must give
 /// back the schema from before its Up; a failing statement or a Down that
 /// leaves or drops an object is a compile error too. A file marked
 /// `-- +migrate NoCheck <reason>` is skipped.

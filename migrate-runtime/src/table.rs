@@ -7,7 +7,7 @@ use crate::{Error, Result};
 
 /// A validated history table name: `name` or `schema.name`, each part
 /// letters, digits and `_`, not starting with a digit (at most 63 bytes,
-/// `PostgreSQL`'s limit).
+/// PostgreSQL's limit).
 ///
 /// The only way to get one is [`TableName::new`], so every SQL text a
 /// [`Backend`](crate::Backend) builds from it is safe to quote.

@@ -1,4 +1,4 @@
-//! Every capability of the runtime against real `SQLite` files.
+//! Every capability of the runtime against real SQLite files.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Backups before a change, and `SQLite` table rebuilds with foreign keys off.
+//! Backups before a change, and SQLite table rebuilds with foreign keys off.
 
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, Version, backups_of};
