@@ -147,7 +147,7 @@ fn open(db: &DbArgs) -> Result<(Migrations, Connection), String> {
             lines.join("\n  ")
         )
     })?;
-    let path = database_path(&db.db);
+    let path = database_path(&db.db)?;
     let conn =
         Connection::open(path).map_err(|e| format!("cannot open the database {path}: {e}"))?;
     Ok((Migrations::from_set(set), conn))
@@ -156,7 +156,7 @@ fn open(db: &DbArgs) -> Result<(Migrations, Connection), String> {
 /// [`open`], for commands that make no sense on a new database: a missing
 /// file is an error, not a new empty database.
 fn open_existing(db: &DbArgs) -> Result<(Migrations, Connection), String> {
-    let path = database_path(&db.db);
+    let path = database_path(&db.db)?;
     if !Path::new(path).exists() {
         return Err(format!(
             "the database {path} does not exist; check the path (`migrate up` creates a new database)"
@@ -165,11 +165,24 @@ fn open_existing(db: &DbArgs) -> Result<(Migrations, Connection), String> {
     open(db)
 }
 
-/// `sqlite://app.db`, `sqlite:app.db` and `app.db` all name `app.db`.
-fn database_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://")
+/// `sqlite://app.db`, `sqlite:app.db` and `app.db` all name `app.db`. An
+/// empty path or an in-memory database is refused: its migration would
+/// vanish when the command ends, and a deploy with an unset variable must
+/// fail loudly.
+fn database_path(url: &str) -> Result<&str, String> {
+    let path = url
+        .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url)
+        .unwrap_or(url);
+    let in_memory =
+        path == ":memory:" || path.starts_with("file::memory:") || path.contains("mode=memory");
+    if path.trim().is_empty() || in_memory {
+        return Err(format!(
+            "--db (or DATABASE_URL) names no database file (`{url}`): an in-memory or unnamed database \
+             would vanish when the command ends; pass the path of the database file"
+        ));
+    }
+    Ok(path)
 }
 
 fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
@@ -222,8 +235,19 @@ mod tests {
 
     #[test]
     fn database_urls() {
-        assert_eq!(database_path("sqlite://app.db"), "app.db");
-        assert_eq!(database_path("sqlite:data/app.db"), "data/app.db");
-        assert_eq!(database_path("/tmp/app.db"), "/tmp/app.db");
+        assert_eq!(database_path("sqlite://app.db"), Ok("app.db"));
+        assert_eq!(database_path("sqlite:data/app.db"), Ok("data/app.db"));
+        assert_eq!(database_path("/tmp/app.db"), Ok("/tmp/app.db"));
+        for none in [
+            "",
+            " ",
+            ":memory:",
+            "sqlite:",
+            "sqlite://",
+            "sqlite::memory:",
+            "file::memory:?cache=shared",
+        ] {
+            assert!(database_path(none).is_err(), "{none:?}");
+        }
     }
 }

@@ -450,3 +450,47 @@ fn help_has_an_example_per_command() {
         );
     }
 }
+
+#[test]
+fn an_empty_or_in_memory_database_url_fails_loudly() {
+    let root = tempfile::tempdir().expect("tempdir");
+    fs::create_dir(root.path().join("migrations")).expect("mkdir");
+    fs::write(root.path().join("migrations/001_a.sql"), GOOD).expect("write");
+    for url in ["", ":memory:", "sqlite:", "sqlite://", "sqlite::memory:"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_migrate"))
+            .current_dir(root.path())
+            .args(["up"])
+            .env("DATABASE_URL", url)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{url:?}: {}", stdout(&out));
+        assert_eq!(
+            stderr(&out).trim(),
+            format!(
+                "error: --db (or DATABASE_URL) names no database file (`{url}`): an in-memory or unnamed \
+                 database would vanish when the command ends; pass the path of the database file"
+            ),
+            "{url:?}"
+        );
+        assert!(
+            stdout(&out).is_empty(),
+            "{url:?}: nothing reported as moved"
+        );
+    }
+}
+
+#[test]
+fn a_dir_that_is_a_file_is_said_to_be_one() {
+    let root = tempfile::tempdir().expect("tempdir");
+    fs::write(root.path().join("schema.sql"), GOOD).expect("write");
+    let out = migrate(root.path(), &["validate", "--dir", "schema.sql"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(
+            "error: schema.sql: is a file, not a directory; point to the folder that holds the migration files"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -235,6 +235,11 @@ fn read(entry: &Entry, form: FileForm, problems: &mut Vec<Problem>) -> (ParsedFi
         problems.push(Problem::new(&entry.path, None, ProblemKind::NotUtf8));
         return (ParsedFile::default(), false);
     };
+    if let Some(at) = text.find('\0') {
+        let line = u32::try_from(text[..at].matches('\n').count() + 1).unwrap_or(u32::MAX);
+        problems.push(Problem::new(&entry.path, Some(line), ProblemKind::NulByte));
+        return (ParsedFile::default(), false);
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (parsed, found) = parse(text, form);
     let clean = found.is_empty();

@@ -51,6 +51,22 @@ pub enum ProblemKind {
         "migration directory does not exist; create it or fix the path, which is relative to the crate root"
     )]
     DirectoryMissing,
+    /// The migration directory's path names a file.
+    #[error("is a file, not a directory; point to the folder that holds the migration files")]
+    NotADirectory,
+    /// A symbolic link to something outside the migration directory.
+    #[error(
+        "links to `{target}`, outside the migration directory; copy the file into the directory, or link to one inside it"
+    )]
+    LinkOutside {
+        /// The link's target, as the link says it.
+        target: String,
+    },
+    /// A NUL byte in a migration file.
+    #[error(
+        "NUL byte in the file; SQLite stops reading a statement at a NUL and would silently skip the rest, so remove it"
+    )]
+    NulByte,
     /// The migration directory, or a file in it, could not be read.
     #[error("cannot be read: {message}")]
     Unreadable {

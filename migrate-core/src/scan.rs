@@ -31,15 +31,18 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
     let shown = display_dir(dir);
     let full = root.join(dir);
     if !full.is_dir() {
-        return Err(vec![Problem::new(
-            shown,
-            None,
-            ProblemKind::DirectoryMissing,
-        )]);
+        let kind = if full.exists() {
+            ProblemKind::NotADirectory
+        } else {
+            ProblemKind::DirectoryMissing
+        };
+        return Err(vec![Problem::new(shown, None, kind)]);
     }
+    // Links are followed when they stay inside the directory.
+    let inside = fs::canonicalize(&full).unwrap_or_else(|_| full.clone());
     let mut entries = Vec::new();
     let mut problems = Vec::new();
-    for (name, is_dir) in list(&full, &shown, &mut problems) {
+    for (name, is_dir) in list(&full, &shown, &inside, &mut problems) {
         if !is_dir {
             if is_migration_file(&name) {
                 entries.push(Entry {
@@ -61,7 +64,7 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
             continue;
         }
         let env_full = full.join(&name);
-        for (file, is_dir) in list(&env_full, &env_shown, &mut problems) {
+        for (file, is_dir) in list(&env_full, &env_shown, &inside, &mut problems) {
             let path = format!("{env_shown}/{file}");
             if is_dir {
                 problems.push(Problem::new(path, None, ProblemKind::NestedDirectory));
@@ -103,8 +106,14 @@ pub fn is_environment_name(name: &str) -> bool {
 }
 
 /// The non-hidden entries of a directory, sorted by name, each with whether
-/// it is a directory (symbolic links followed).
-fn list(dir: &Path, shown: &str, problems: &mut Vec<Problem>) -> Vec<(String, bool)> {
+/// it is a directory. Symbolic links are followed when they lead to
+/// something inside `inside`; one that leads out is a problem.
+fn list(
+    dir: &Path,
+    shown: &str,
+    inside: &Path,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, bool)> {
     let read = match fs::read_dir(dir) {
         Ok(read) => read,
         Err(error) => {
@@ -137,7 +146,23 @@ fn list(dir: &Path, shown: &str, problems: &mut Vec<Problem>) -> Vec<(String, bo
         if name.starts_with('.') {
             continue;
         }
-        names.push((name, entry.path().is_dir()));
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            let leads_inside = fs::canonicalize(&path).is_ok_and(|to| to.starts_with(inside));
+            if !leads_inside {
+                let target = fs::read_link(&path).map_or_else(
+                    |_| "?".to_owned(),
+                    |t| t.to_string_lossy().replace('\\', "/"),
+                );
+                problems.push(Problem::new(
+                    format!("{shown}/{name}"),
+                    None,
+                    ProblemKind::LinkOutside { target },
+                ));
+                continue;
+            }
+        }
+        names.push((name, path.is_dir()));
     }
     names.sort();
     names

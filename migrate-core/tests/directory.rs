@@ -314,3 +314,55 @@ fn results_do_not_depend_on_creation_order() {
         b.files.keys().collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_nul_byte_is_a_problem_at_its_line() {
+    let root = dir(&[(
+        "001_a.sql",
+        "-- +migrate Up\nSELECT 1;\nSELECT 2;\0SELECT 3;\n-- +migrate Down\nSELECT 4;\n",
+    )]);
+    assert_eq!(
+        only(root.path()).to_string(),
+        "migrations/001_a.sql:3: NUL byte in the file; SQLite stops reading a statement at a NUL \
+         and would silently skip the rest, so remove it"
+    );
+}
+
+#[test]
+fn a_file_given_as_the_directory_is_said_to_be_a_file() {
+    let root = dir(&[("001_a.sql", GOOD)]);
+    let problems =
+        load(root.path(), "migrations/001_a.sql", &Options::default()).expect_err("a file");
+    assert_eq!(
+        problems[0].to_string(),
+        "migrations/001_a.sql: is a file, not a directory; point to the folder that holds the migration files"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn links_inside_the_directory_are_followed_and_links_out_of_it_refused() {
+    let root = dir(&[("001_a.sql", GOOD)]);
+    let migrations = root.path().join("migrations");
+    fs::create_dir(migrations.join("shared")).expect("mkdir");
+    fs::write(migrations.join("shared/002_b.sql"), GOOD).expect("write");
+    std::os::unix::fs::symlink("shared/002_b.sql", migrations.join("002_b.sql")).expect("link");
+    // The environment folder `shared` holds 002 too: a link into it is a
+    // duplicate version, which shows that the link was followed.
+    let problems = load(root.path(), "migrations", &Options::default()).expect_err("duplicate");
+    assert!(
+        problems[0]
+            .to_string()
+            .starts_with("migrations/002_b.sql: version 2 is used by 2 files"),
+        "{problems:?}"
+    );
+    fs::remove_dir_all(migrations.join("shared")).expect("rm");
+    fs::remove_file(migrations.join("002_b.sql")).expect("rm");
+    fs::write(root.path().join("elsewhere.sql"), GOOD).expect("write");
+    std::os::unix::fs::symlink("../elsewhere.sql", migrations.join("002_b.sql")).expect("link");
+    assert_eq!(
+        only(root.path()).to_string(),
+        "migrations/002_b.sql: links to `../elsewhere.sql`, outside the migration directory; \
+         copy the file into the directory, or link to one inside it"
+    );
+}

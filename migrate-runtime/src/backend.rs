@@ -140,23 +140,24 @@ pub trait Backend {
     fn execute(&mut self, sql: &str) -> Result<(), DriverError>;
 
     /// Reads the whole history table, sorted by version; empty when the
-    /// table does not exist yet. For status displays.
+    /// table does not exist yet. For status displays. Waits at most `wait`
+    /// for another connection's lock.
     ///
     /// # Errors
     ///
     /// The table exists but cannot be read as a history table, or the
     /// database cannot be read.
-    fn read_history(&mut self, table: &TableName) -> Result<Vec<AppliedMigration>>;
+    fn read_history(&mut self, table: &TableName, wait: Duration) -> Result<Vec<AppliedMigration>>;
 
     /// Reads the versions and checksums of the history table, sorted by
     /// version; empty when the table does not exist yet. This is the one
     /// small read a start-up with nothing pending costs, so it reads no
-    /// more than that.
+    /// more than that. Waits at most `wait` for another connection's lock.
     ///
     /// # Errors
     ///
     /// As [`read_history`](Backend::read_history).
-    fn read_applied(&mut self, table: &TableName) -> Result<Vec<AppliedVersion>>;
+    fn read_applied(&mut self, table: &TableName, wait: Duration) -> Result<Vec<AppliedVersion>>;
 
     /// Creates the history table if it is missing; called inside the run's
     /// first transaction.

@@ -1,7 +1,8 @@
 //! Backup files: their names and how many are kept.
 //!
 //! A backup of `app.db`, written before migrating from version 3, is named
-//! `app.db.backup-v3-20261124T101502123Z` (UTC, to the millisecond).
+//! `app.db.backup-v3-20261124T101502123Z` (UTC, to the millisecond). It is
+//! written as `.app.db.backup-v3-….partial` and renamed when complete.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,15 @@ pub(crate) fn new_path(database: &Path, dir: &Path, from: Option<Version>, time:
         path = dir.join(format!("{stem}-{n}"));
     }
     path
+}
+
+/// Where a backup to `path` is written until it is complete: a hidden name
+/// in the same folder, which [`backups_of`] never counts.
+pub(crate) fn partial_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "backup".to_owned(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.partial"))
 }
 
 /// The backups of `database` in `dir` (default: beside it), oldest first.

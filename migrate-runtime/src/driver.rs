@@ -18,7 +18,7 @@ pub(crate) fn execute<B: Backend>(
 ) -> Result<Report> {
     let started = Instant::now();
     let table = migrator.table_name()?;
-    let plan = migrator.plan(&db.read_applied(&table)?, operation)?;
+    let plan = migrator.plan(&db.read_applied(&table, migrator.busy_timeout)?, operation)?;
     if let Some(report) = migrator.report_without_lock(&plan, started) {
         return Ok(report);
     }
@@ -36,7 +36,7 @@ fn locked<B: Backend>(
     operation: Operation,
     started: Instant,
 ) -> Result<Report> {
-    let plan = migrator.plan(&db.read_applied(table)?, operation)?;
+    let plan = migrator.plan(&db.read_applied(table, migrator.busy_timeout)?, operation)?;
     let script = migrator.script(plan);
     let mut progress = script.start(started);
     for (at, &action) in script.actions.iter().enumerate() {

@@ -179,6 +179,65 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// The history table records a version twice (a table without a primary key).
+    #[error(
+        "the history table records version {version} more than once; delete the duplicate row by hand"
+    )]
+    #[non_exhaustive]
+    DuplicateHistoryRow {
+        /// The version recorded twice.
+        version: Version,
+    },
+
+    /// A history row whose version no migration can have.
+    #[error(
+        "the history table `{table}` holds version {version}, which is not a migration version; fix or delete that row by hand"
+    )]
+    #[non_exhaustive]
+    BadHistoryRow {
+        /// The table.
+        table: String,
+        /// The version as stored.
+        version: i64,
+    },
+
+    /// The file is not an SQLite database.
+    #[error(
+        "the database file is not an SQLite database ({message}); check the path, and that the file is not encrypted; nothing was changed"
+    )]
+    #[non_exhaustive]
+    NotADatabase {
+        /// SQLite's message.
+        message: String,
+    },
+
+    /// The database file is damaged (truncated, overwritten).
+    #[error(
+        "the database file is damaged ({message}); nothing was changed; restore it from a backup (`<database>.backup-v…` beside it, unless backups were off)"
+    )]
+    #[non_exhaustive]
+    CorruptDatabase {
+        /// SQLite's message.
+        message: String,
+    },
+
+    /// The database file, or a file SQLite or the lock keeps beside it
+    /// (journal, lock file), cannot be opened or created.
+    #[error(
+        "cannot open or create the database file or a file beside it ({message}); check that its folder exists and is writable"
+    )]
+    #[non_exhaustive]
+    CannotOpen {
+        /// SQLite's or the operating system's message.
+        message: String,
+    },
+
+    /// The database is open read-only, so it cannot be migrated.
+    #[error(
+        "the database is read-only, so it cannot be migrated; nothing was changed and no backup was written; check the file's permissions, or open it read-write"
+    )]
+    ReadOnly,
+
     /// The history table name is not a plain identifier.
     #[error("history table name `{0}` must be letters, digits and `_`, not starting with a digit")]
     InvalidTableName(String),

@@ -172,9 +172,10 @@ impl<'m> Migrator<'m> {
         self
     }
 
-    /// How long to wait for another migrator's lock and another connection's
-    /// write lock (default 30 s). The connection's own setting is restored
-    /// after the run.
+    /// How long any wait may last: for another migrator's lock, for another
+    /// connection's write lock, and for the history to be readable (default
+    /// 30 s; SQLite's limit is about 24 days, and a longer wait is that
+    /// long). The connection's own busy timeout is restored after each use.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
         self
@@ -295,7 +296,7 @@ impl<'m> Migrator<'m> {
     ///
     /// The history table cannot be read.
     pub fn status<B: Backend>(&self, db: &mut B) -> Result<Status> {
-        let history = db.read_history(&self.table_name()?)?;
+        let history = db.read_history(&self.table_name()?, self.busy_timeout)?;
         Ok(Status::new(
             self.migrations,
             &history,
@@ -309,7 +310,7 @@ impl<'m> Migrator<'m> {
     ///
     /// As the checks of [`run`](Migrator::run).
     pub fn pending<B: Backend>(&self, db: &mut B) -> Result<Vec<&'m Migration>> {
-        let history = db.read_applied(&self.table_name()?)?;
+        let history = db.read_applied(&self.table_name()?, self.busy_timeout)?;
         let plan = self.plan(
             &history,
             Operation::Up {

@@ -82,6 +82,14 @@ pub(crate) fn check_drift(migrations: &Migrations, history: &[AppliedVersion]) -
     let mut next = 0;
     let mut unknown = None;
     let mut edited = None;
+    if let Some(pair) = history
+        .windows(2)
+        .find(|pair| pair[0].version == pair[1].version)
+    {
+        return Err(Error::DuplicateHistoryRow {
+            version: pair[0].version,
+        });
+    }
     for row in history {
         while next < all.len() && all[next].version() < row.version {
             next += 1;

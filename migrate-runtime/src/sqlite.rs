@@ -32,15 +32,15 @@ impl Backend for Connection {
     type Lock = SqliteLock;
 
     fn lock(&mut self, _table: &TableName, timeout: Duration) -> Result<SqliteLock> {
-        let busy_timeout_ms: i64 = self
-            .query_row("PRAGMA busy_timeout", [], |row| row.get(0))
-            .map_err(|e| Error::database("reading the busy timeout", e))?;
+        if self.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(Error::ReadOnly);
+        }
+        let busy_timeout_ms = busy_timeout_ms(self)?;
         let file = match self.path().filter(|p| !p.is_empty()) {
             Some(database) => Some(lock_file(Path::new(database), timeout)?),
             None => None,
         };
-        self.busy_timeout(timeout)
-            .map_err(|e| Error::database("setting the busy timeout", e))?;
+        set_busy_timeout(self, timeout)?;
         Ok(SqliteLock {
             file,
             busy_timeout_ms,
@@ -54,10 +54,7 @@ impl Backend for Connection {
         {
             log::error!("could not turn foreign keys back on: {error}");
         }
-        let previous = Duration::from_millis(lock.busy_timeout_ms.max(0).cast_unsigned());
-        if let Err(error) = self.busy_timeout(previous) {
-            log::error!("could not restore the busy timeout: {error}");
-        }
+        restore_busy_timeout(self, lock.busy_timeout_ms);
         // Dropping the file releases the lock.
         drop(lock.file);
     }
@@ -68,6 +65,10 @@ impl Backend for Connection {
             if is_busy(&error) {
                 Error::Locked {
                     waited: started.elapsed(),
+                }
+            } else if error.sqlite_error_code() == Some(ErrorCode::CannotOpen) {
+                Error::CannotOpen {
+                    message: error.to_string(),
                 }
             } else {
                 Error::database("starting the migration transaction", error)
@@ -97,6 +98,13 @@ impl Backend for Connection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        if let Some(at) = sql.find('\0') {
+            // SQLite stops reading at a NUL: the rest would silently not run.
+            return Err(format!(
+                "the statement has a NUL byte at offset {at}, where SQLite would stop reading it; nothing of it ran"
+            )
+            .into());
+        }
         self.execute_batch(sql).map_err(|error| match error {
             // SQLite's own message: the statement is reported beside it anyway.
             #[cfg(feature = "bundled")]
@@ -107,40 +115,48 @@ impl Backend for Connection {
         })
     }
 
-    fn read_history(&mut self, table: &TableName) -> Result<Vec<AppliedMigration>> {
-        let columns = "version, name, checksum, applied_at, execution_time_us";
-        let Some(mut statement) = prepare_history(self, table, columns)? else {
-            return Ok(Vec::new());
-        };
-        let rows = statement
-            .query_map([], |row| {
-                Ok(AppliedMigration::new(
-                    Version(row.get::<_, i64>(0)?.cast_unsigned()),
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    Duration::from_micros(row.get::<_, i64>(4)?.max(0).cast_unsigned()),
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
-        rows.map_err(|error| invalid(table, &error))
+    fn read_history(&mut self, table: &TableName, wait: Duration) -> Result<Vec<AppliedMigration>> {
+        waiting(self, wait, |conn, started| {
+            let columns = "version, name, checksum, applied_at, execution_time_us";
+            let Some(mut statement) = prepare_history(conn, table, columns, started)? else {
+                return Ok(Vec::new());
+            };
+            let mut history = Vec::new();
+            let fail = |e: rusqlite::Error| classify(table, &e, started);
+            let mut rows = statement.query([]).map_err(fail)?;
+            while let Some(row) = rows.next().map_err(fail)? {
+                history.push(AppliedMigration::new(
+                    version(table, row.get(0).map_err(fail)?)?,
+                    row.get(1).map_err(fail)?,
+                    row.get(2).map_err(fail)?,
+                    row.get(3).map_err(fail)?,
+                    Duration::from_micros(
+                        row.get::<_, i64>(4).map_err(fail)?.max(0).cast_unsigned(),
+                    ),
+                ));
+            }
+            Ok(history)
+        })
     }
 
-    fn read_applied(&mut self, table: &TableName) -> Result<Vec<AppliedVersion>> {
-        let Some(mut statement) = prepare_history(self, table, "version, checksum")? else {
-            return Ok(Vec::new());
-        };
-        let mut applied = Vec::new();
-        let mut rows = statement.query([]).map_err(|e| invalid(table, &e))?;
-        while let Some(row) = rows.next().map_err(|e| invalid(table, &e))? {
-            let version = row.get::<_, i64>(0).map_err(|e| invalid(table, &e))?;
-            let checksum = row.get_ref(1).map_err(|e| invalid(table, &e))?;
-            applied.push(AppliedVersion::new(
-                Version(version.cast_unsigned()),
-                checksum.as_str().ok().and_then(Checksum::from_hex),
-            ));
-        }
-        Ok(applied)
+    fn read_applied(&mut self, table: &TableName, wait: Duration) -> Result<Vec<AppliedVersion>> {
+        waiting(self, wait, |conn, started| {
+            let Some(mut statement) = prepare_history(conn, table, "version, checksum", started)?
+            else {
+                return Ok(Vec::new());
+            };
+            let mut applied = Vec::new();
+            let fail = |e: rusqlite::Error| classify(table, &e, started);
+            let mut rows = statement.query([]).map_err(fail)?;
+            while let Some(row) = rows.next().map_err(fail)? {
+                let checksum = row.get_ref(1).map_err(fail)?;
+                applied.push(AppliedVersion::new(
+                    version(table, row.get(0).map_err(fail)?)?,
+                    checksum.as_str().ok().and_then(Checksum::from_hex),
+                ));
+            }
+            Ok(applied)
+        })
     }
 
     fn create_history(&mut self, table: &TableName) -> Result<()> {
@@ -210,10 +226,16 @@ impl Backend for Connection {
             driver,
         };
         fs::create_dir_all(&dir).map_err(|e| failed(e.into()))?;
-        copy_to(&database, &path).map_err(|e| {
-            let _ = fs::remove_file(&path);
-            failed(e.into())
-        })?;
+        // Written under a hidden name and renamed when complete: a run killed
+        // during the copy leaves no file that looks like a backup.
+        let partial = backup::partial_path(&path);
+        copy_to(&database, &partial)
+            .map_err(DriverError::from)
+            .and_then(|()| fs::rename(&partial, &path).map_err(DriverError::from))
+            .map_err(|e| {
+                let _ = fs::remove_file(&partial);
+                failed(e)
+            })?;
         prune(&database, &dir, settings.keep.get(), &path);
         log::info!("backed up {} to {}", database.display(), path.display());
         Ok(Some(path))
@@ -265,7 +287,9 @@ fn lock_file(database: &Path, timeout: Duration) -> Result<fs::File> {
         .truncate(false)
         .open(&path)
         .or_else(|_| fs::File::open(&path))
-        .map_err(|e| Error::database("opening the migration lock file beside the database", e))?;
+        .map_err(|e| Error::CannotOpen {
+            message: format!("the migration lock file {}: {e}", path.display()),
+        })?;
     let started = Instant::now();
     let mut pause = Duration::from_millis(1);
     loop {
@@ -323,15 +347,79 @@ fn prepare_history<'c>(
     connection: &'c Connection,
     table: &TableName,
     columns: &str,
+    started: Instant,
 ) -> Result<Option<rusqlite::CachedStatement<'c>>> {
     let sql = format!("SELECT {columns} FROM {} ORDER BY version", table.quoted());
     match connection.prepare_cached(&sql) {
         Ok(statement) => Ok(Some(statement)),
         Err(error) if is_no_such_table(&error) => Ok(None),
-        Err(error) if is_busy(&error) => Err(Error::Locked {
-            waited: Duration::ZERO,
-        }),
-        Err(error) => Err(invalid(table, &error)),
+        Err(error) => Err(classify(table, &error, started)),
+    }
+}
+
+/// A history row's version, refused when no migration can have it.
+fn version(table: &TableName, stored: i64) -> Result<Version> {
+    if stored > 0 {
+        Ok(Version(stored.cast_unsigned()))
+    } else {
+        Err(Error::BadHistoryRow {
+            table: table.to_string(),
+            version: stored,
+        })
+    }
+}
+
+/// Runs `read` with the connection's busy timeout set to `wait`, and gives
+/// the connection's own back afterwards.
+fn waiting<T>(
+    conn: &Connection,
+    wait: Duration,
+    read: impl FnOnce(&Connection, Instant) -> Result<T>,
+) -> Result<T> {
+    let previous = busy_timeout_ms(conn)?;
+    set_busy_timeout(conn, wait)?;
+    let result = read(conn, Instant::now());
+    restore_busy_timeout(conn, previous);
+    result
+}
+
+/// The connection's busy timeout, in milliseconds.
+fn busy_timeout_ms(conn: &Connection) -> Result<i64> {
+    conn.prepare_cached("PRAGMA busy_timeout")
+        .and_then(|mut s| s.query_row([], |row| row.get(0)))
+        .map_err(|e| Error::database("reading the busy timeout", e))
+}
+
+/// Sets the busy timeout; SQLite takes at most `i32::MAX` milliseconds
+/// (about 24.8 days), and a longer wait is that long.
+fn set_busy_timeout(conn: &Connection, wait: Duration) -> Result<()> {
+    let most = Duration::from_millis(i32::MAX.unsigned_abs().into());
+    conn.busy_timeout(wait.min(most))
+        .map_err(|e| Error::database("setting the busy timeout", e))
+}
+
+fn restore_busy_timeout(conn: &Connection, ms: i64) {
+    if let Err(error) = set_busy_timeout(conn, Duration::from_millis(ms.max(0).cast_unsigned())) {
+        log::error!("could not restore the busy timeout: {error}");
+    }
+}
+
+/// What a failed read of the history means: a lock that stayed taken, a
+/// file that is no database, a damaged one, one that cannot be opened, or
+/// a table that is not a history table.
+fn classify(table: &TableName, error: &rusqlite::Error, started: Instant) -> Error {
+    let message = || match error {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        other => other.to_string(),
+    };
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Locked {
+            waited: started.elapsed(),
+        },
+        Some(ErrorCode::NotADatabase) => Error::NotADatabase { message: message() },
+        Some(ErrorCode::DatabaseCorrupt) => Error::CorruptDatabase { message: message() },
+        Some(ErrorCode::CannotOpen) => Error::CannotOpen { message: message() },
+        _ => invalid(table, error),
     }
 }
 

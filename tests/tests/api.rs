@@ -76,7 +76,12 @@ fn a_schema_qualified_table_name_works_on_an_attached_database() {
     assert!(!table_exists(&conn, "schema_migrations"));
     assert!(migrator.pending(&mut conn).expect("reads").is_empty());
     let table = TableName::new("meta.history").expect("valid");
-    assert_eq!(conn.read_applied(&table).expect("reads").len(), 3);
+    assert_eq!(
+        conn.read_applied(&table, Duration::from_secs(1))
+            .expect("reads")
+            .len(),
+        3
+    );
 }
 
 #[test]

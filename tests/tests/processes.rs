@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use migrate_runtime::backups_of;
 use migrate_runtime::rusqlite::Connection;
 use migrate_tests::{BASIC, CRASH, ONCE, history, table_exists};
 
@@ -256,4 +257,56 @@ fn a_no_transaction_migration_runs_once_under_16_processes() {
 fn a_no_transaction_migration_runs_once_under_32_processes() {
     no_transaction_runs_once(32, 20, "wal");
     no_transaction_runs_once(32, 20, "delete");
+}
+
+#[test]
+fn sigkill_during_a_backup_never_leaves_a_file_that_looks_like_a_backup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A database big enough that its backup takes a while.
+    let template = dir.path().join("template.db");
+    Connection::open(&template)
+        .expect("open")
+        .execute_batch(
+            "CREATE TABLE blobs (id INTEGER PRIMARY KEY, payload BLOB NOT NULL);
+             INSERT INTO blobs (payload)
+                 WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10000)
+                 SELECT randomblob(4000) FROM n;",
+        )
+        .expect("fill");
+    let db = dir.path().join("app.db");
+    std::fs::copy(&template, &db).expect("copy");
+    let started = Instant::now();
+    let output = child(&db, "basic", "backup").output().expect("child runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let span = u64::try_from(started.elapsed().as_micros()).expect("fits");
+    let mut rng = Rng(0x5EED_0003);
+    for trial in 0..12 {
+        let db = dir.path().join(format!("trial-{trial}.db"));
+        std::fs::copy(&template, &db).expect("copy");
+        let mut process = child(&db, "basic", "backup").spawn().expect("spawn");
+        std::thread::sleep(Duration::from_micros(rng.below(span)));
+        process.kill().expect("SIGKILL");
+        process.wait().expect("wait");
+        for backup in backups_of(&db, None) {
+            let conn = Connection::open(&backup).expect("open the backup");
+            let rows: i64 = conn
+                .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "trial {trial}: {} is not a whole backup: {e}",
+                        backup.display()
+                    )
+                });
+            assert_eq!(
+                rows,
+                10000,
+                "trial {trial}: {} is complete",
+                backup.display()
+            );
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! A process that migrates a database file, for the crash and concurrency
-//! tests: `migrate-child <db> <set> <atomic|per-migration> [<go-file>]`.
+//! tests: `migrate-child <db> <set> <atomic|per-migration|backup> [<go-file>]`
+//! (`backup`: one transaction, after a backup).
 //! With a go-file it waits for that file to exist first, so that many
 //! children start at once. Prints the number of migrations it applied.
 
@@ -20,7 +21,7 @@ fn main() {
     let mut conn = Connection::open(db).expect("open");
     let mut migrator = migrations
         .migrator()
-        .backup(false)
+        .backup(mode == "backup")
         .busy_timeout(Duration::from_secs(60));
     if mode == "per-migration" {
         migrator = migrator.per_migration(true);

@@ -5,5 +5,6 @@ use migrate_runtime::rusqlite::Connection;
 
 fn main() {
     let mut conn = Connection::open_in_memory().unwrap();
-    let _ = conn.read_applied("x\"; DROP TABLE users; --");
+    let wait = std::time::Duration::from_secs(1);
+    let _ = conn.read_applied("x\"; DROP TABLE users; --", wait);
 }
