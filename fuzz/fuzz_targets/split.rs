@@ -10,7 +10,7 @@ fuzz_target!(|text: &str| {
         Ok(statements) => {
             let mut previous = 1;
             for statement in &statements {
-                assert!(!statement.sql.is_empty(), "an empty statement");
+                assert!(!statement.sql.is_empty(), "an empty statement in {text:?}: {statements:?}");
                 assert!(text.contains(statement.sql()), "{:?} is not in the text", statement.sql);
                 assert!((1..=lines).contains(&statement.line), "line {} of {lines}", statement.line);
                 assert!(statement.line >= previous, "statements out of order");

@@ -176,7 +176,9 @@ impl Lexer<'_> {
 
     fn finish(&mut self) {
         if let Some(current) = self.current.take() {
-            let sql = self.text[current.start..self.pos].trim_end();
+            // ASCII whitespace only, as SQLite reads it: a statement of a
+            // no-break space is a statement (and an error), not nothing.
+            let sql = self.text[current.start..self.pos].trim_end_matches(|c: char| c.is_ascii_whitespace());
             self.statements.push(Statement {
                 sql: sql.to_owned().into(),
                 line: current.line,
@@ -322,6 +324,12 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statement_of_unicode_whitespace_is_kept_for_sqlite_to_judge() {
+        // Found by fuzzing: `\u{a0}` started a statement that trimming emptied.
+        assert_eq!(sqls("SELECT 1;\u{a0}"), ["SELECT 1;", "\u{a0}"]);
+    }
 
     fn sqls(text: &str) -> Vec<String> {
         split(text, 1)
