@@ -178,7 +178,8 @@ impl Lexer<'_> {
         if let Some(current) = self.current.take() {
             // ASCII whitespace only, as SQLite reads it: a statement of a
             // no-break space is a statement (and an error), not nothing.
-            let sql = self.text[current.start..self.pos].trim_end_matches(|c: char| c.is_ascii_whitespace());
+            let sql = self.text[current.start..self.pos]
+                .trim_end_matches(|c: char| c.is_ascii_whitespace());
             self.statements.push(Statement {
                 sql: sql.to_owned().into(),
                 line: current.line,
