@@ -90,10 +90,19 @@ impl Backend for Connection {
     }
 
     fn rollback(&mut self) {
-        if !self.is_autocommit() {
-            // A failed ROLLBACK leaves the transaction to be rolled back when
-            // the connection closes; there is nothing better to do here.
-            let _ = self.execute_batch("ROLLBACK");
+        if !self.is_autocommit()
+            && let Err(error) = self.execute_batch("ROLLBACK")
+        {
+            log::error!("ROLLBACK failed, the connection rolls back when it closes: {error}");
+        }
+        // After a write error (a full disk), SQLite may have rolled the
+        // transaction back in memory but left the old pages in a hot
+        // journal, for the next open to put back. A read puts them back now,
+        // so the database is whole when the error is returned.
+        if let Err(error) = self.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
+            log::error!(
+                "the rollback could not finish; SQLite finishes it on the next open: {error}"
+            );
         }
     }
 
