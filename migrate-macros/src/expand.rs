@@ -39,11 +39,27 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
         let file = file.to_string_lossy();
         quote! { const _: &[u8] = ::core::include_bytes!(#file); }
     });
-    let migrations = set.migrations.iter().map(migration);
+    // Constants per migration and per statement list: rustc checks many
+    // small items in linear time, where one expression the size of the set
+    // is far from it (8,000 migrations took 3.5 min and 24 GB that way).
+    let names: Vec<_> = (0..set.migrations.len())
+        .map(|i| quote::format_ident!("M{i}"))
+        .collect();
+    let items = set
+        .migrations
+        .iter()
+        .zip(&names)
+        .map(|(m, name)| migration(m, name));
     Ok(quote! {
         {
-            #(#tracked)*
-            ::migrate_runtime::__private::migrations(&[#(#migrations),*])
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            mod __embedded_migrations {
+                #(#tracked)*
+                #(#items)*
+                pub(super) const ALL: &[::migrate_runtime::__private::Migration] = &[#(#names),*];
+            }
+            ::migrate_runtime::__private::migrations(__embedded_migrations::ALL)
         }
     })
 }
@@ -71,52 +87,59 @@ pub fn placeholder(error: &syn::Error) -> TokenStream {
     }
 }
 
-/// One migration as a constant of the one `Migration` type, its texts
-/// borrowed from the binary.
-fn migration(m: &Migration) -> TokenStream {
+/// One migration as constants of the one `Migration` type, named `name`,
+/// its texts borrowed from the binary: the statement lists first, then the
+/// migration.
+fn migration(m: &Migration, name: &proc_macro2::Ident) -> TokenStream {
     let version = m.version.0;
-    let name = text(&m.name);
+    let label = text(&m.name);
     let environment = option(m.environment.as_deref());
     let up_path = text(&m.up_path);
     let down_path = option(m.down_path.as_deref());
-    let up = statements(&m.up);
-    let down = if let Some(down) = &m.down {
-        let down = statements(down);
-        quote! { ::core::option::Option::Some(#down) }
-    } else {
-        quote! { ::core::option::Option::None }
+    let up_name = quote::format_ident!("{name}_UP");
+    let down_name = quote::format_ident!("{name}_DOWN");
+    let up_list = statements(&up_name, &m.up);
+    let (down_list, down) = match &m.down {
+        Some(down) => (
+            statements(&down_name, down),
+            quote! { ::core::option::Option::Some(::migrate_runtime::__private::statements(#down_name)) },
+        ),
+        None => (quote! {}, quote! { ::core::option::Option::None }),
     };
     let no_transaction = m.no_transaction;
     let foreign_keys_off = m.foreign_keys_off;
     let checksum = m.checksum.0;
     let no_check = option(m.no_check.as_deref());
     quote! {
-        ::migrate_runtime::__private::Migration {
+        #up_list
+        #down_list
+        const #name: ::migrate_runtime::__private::Migration = ::migrate_runtime::__private::Migration {
             version: ::migrate_runtime::__private::Version(#version),
-            name: #name,
+            name: #label,
             environment: #environment,
             up_path: #up_path,
             down_path: #down_path,
-            up: #up,
+            up: ::migrate_runtime::__private::statements(#up_name),
             down: #down,
             no_transaction: #no_transaction,
             foreign_keys_off: #foreign_keys_off,
             checksum: ::migrate_runtime::__private::Checksum([#(#checksum),*]),
             no_check: #no_check,
-        }
+        };
     }
 }
 
-fn statements(statements: &[Statement]) -> TokenStream {
+/// `const <name>: &[Statement] = &[…];`
+fn statements(name: &proc_macro2::Ident, statements: &[Statement]) -> TokenStream {
     let items = statements.iter().map(|s| {
-        let (sql, line) = (text(&s.sql), s.line);
-        quote! { ::migrate_runtime::__private::Statement { sql: #sql, line: #line } }
+        let (sql, line) = (s.sql(), s.line);
+        quote! { ::migrate_runtime::__private::statement(#sql, #line) }
     });
-    quote! { ::migrate_runtime::__private::Cow::Borrowed(&[#(#items),*]) }
+    quote! { const #name: &[::migrate_runtime::__private::Statement] = &[#(#items),*]; }
 }
 
 fn text(value: &str) -> TokenStream {
-    quote! { ::migrate_runtime::__private::Cow::Borrowed(#value) }
+    quote! { ::migrate_runtime::__private::text(#value) }
 }
 
 fn option(value: Option<&str>) -> TokenStream {
