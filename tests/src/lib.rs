@@ -103,6 +103,24 @@ pub fn dump(conn: &Connection) -> rusqlite::Result<String> {
     Ok(out)
 }
 
+/// Runs `refused` on a connection to the file at `path`, and asserts that
+/// the file's bytes did not change. Returns what `refused` returned.
+pub fn file_unchanged<E: std::fmt::Display>(
+    path: &Path,
+    refused: impl FnOnce(&mut Connection) -> E,
+) -> E {
+    let bytes = std::fs::read(path).expect("read");
+    let mut conn = Connection::open(path).expect("open");
+    let error = refused(&mut conn);
+    drop(conn);
+    assert_eq!(
+        std::fs::read(path).expect("read"),
+        bytes,
+        "the file changed after: {error}"
+    );
+    error
+}
+
 /// [`dump`] of the database file at `path`.
 pub fn dump_file(path: &Path) -> String {
     let conn = Connection::open(path).expect("open");

@@ -7,26 +7,12 @@ use std::time::{Duration, Instant};
 
 use migrate_runtime::rusqlite::{Connection, OpenFlags};
 use migrate_runtime::{Error, Migration, Migrations, Statement, Version, backups_of};
-use migrate_tests::{BASIC, history};
+use migrate_tests::{BASIC, file_unchanged, history};
 
 fn database() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("app.db");
     (dir, path)
-}
-
-/// Runs `refused` on the file and asserts that its bytes did not change.
-fn unchanged(path: &Path, refused: impl FnOnce(&mut Connection) -> Error) -> Error {
-    let bytes = std::fs::read(path).expect("read");
-    let mut conn = Connection::open(path).expect("open");
-    let error = refused(&mut conn);
-    drop(conn);
-    assert_eq!(
-        std::fs::read(path).expect("read"),
-        bytes,
-        "the file changed after: {error}"
-    );
-    error
 }
 
 #[test]
@@ -136,7 +122,7 @@ fn a_wait_longer_than_five_seconds_is_honoured() {
 fn a_file_that_is_not_a_database_is_said_to_be_one() {
     let (_dir, path) = database();
     std::fs::write(&path, "name,email\nada,ada@example.com\n".repeat(20)).expect("write");
-    let error = unchanged(&path, |conn| BASIC.migrate(conn).expect_err("refused"));
+    let error = file_unchanged(&path, |conn| BASIC.migrate(conn).expect_err("refused"));
     assert!(matches!(error, Error::NotADatabase { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
@@ -161,7 +147,7 @@ fn a_truncated_database_is_said_to_be_damaged() {
     }
     let bytes = std::fs::read(&path).expect("read");
     std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("truncate");
-    let error = unchanged(&path, |conn| BASIC.migrate(conn).expect_err("refused"));
+    let error = file_unchanged(&path, |conn| BASIC.migrate(conn).expect_err("refused"));
     assert!(
         matches!(
             error,
@@ -247,7 +233,7 @@ fn a_history_row_with_version_zero_or_below_is_named() {
     for version in [0, -1] {
         let (_dir, path) = database();
         hand_made_history(&path, &[(version, "odd")]);
-        let error = unchanged(&path, |conn| BASIC.migrate(conn).expect_err("refused"));
+        let error = file_unchanged(&path, |conn| BASIC.migrate(conn).expect_err("refused"));
         assert_eq!(
             error.to_string(),
             format!(
@@ -274,7 +260,7 @@ fn duplicate_history_rows_are_refused_by_every_operation() {
     }
     hand_made_history(&path, &[(1, "accounts"), (1, "accounts")]);
     for operation in ["run", "reset", "down"] {
-        let error = unchanged(&path, |conn| {
+        let error = file_unchanged(&path, |conn| {
             let migrator = BASIC.migrator();
             match operation {
                 "run" => migrator.run(conn),

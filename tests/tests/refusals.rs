@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, Version};
 use migrate_tests::{
-    BASIC, EDITED, FAILING, FILLED, GAPPED, IRREVERSIBLE, NEWER, SYNTAX, dump_file, history,
+    BASIC, EDITED, FAILING, FILLED, GAPPED, IRREVERSIBLE, NEWER, SYNTAX, dump_file, file_unchanged,
+    history,
 };
 
 fn database() -> (tempfile::TempDir, PathBuf) {
@@ -18,16 +19,8 @@ fn database() -> (tempfile::TempDir, PathBuf) {
 /// Runs `refused` and asserts it fails and that the database did not change.
 fn assert_refused_unchanged(path: &Path, refused: impl FnOnce(&mut Connection) -> Error) -> Error {
     let before = dump_file(path);
-    let bytes = std::fs::read(path).expect("read");
-    let mut conn = Connection::open(path).expect("open");
-    let error = refused(&mut conn);
-    drop(conn);
+    let error = file_unchanged(path, refused);
     assert_eq!(dump_file(path), before, "the dump changed after: {error}");
-    assert_eq!(
-        std::fs::read(path).expect("read"),
-        bytes,
-        "the file changed after: {error}"
-    );
     error
 }
 
