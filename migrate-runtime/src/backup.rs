@@ -5,6 +5,7 @@
 //! written as `.app.db.backup-v3-….partial` and renamed when complete.
 
 use std::fs;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use crate::Version;
@@ -72,9 +73,9 @@ pub fn backups_of(database: &Path, dir: Option<&Path>) -> Vec<PathBuf> {
 
 /// Deletes all but the newest `keep` backups of `database` in `dir`, never
 /// the one just written.
-pub(crate) fn prune(database: &Path, dir: &Path, keep: usize, just_written: &Path) {
+pub(crate) fn prune(database: &Path, dir: &Path, keep: NonZeroUsize, just_written: &Path) {
     let backups = backups_of(database, Some(dir));
-    let excess = backups.len().saturating_sub(keep.max(1));
+    let excess = backups.len().saturating_sub(keep.get());
     for path in backups.into_iter().take(excess) {
         if path != just_written
             && let Err(error) = fs::remove_file(&path)

@@ -9,7 +9,7 @@
 
 use crate::Migrations;
 pub use crate::{Checksum, Migration, Statement, Version};
-pub use std::borrow::Cow;
+use std::borrow::Cow;
 
 /// The set, already sorted by version.
 pub const fn migrations(migrations: &'static [Migration]) -> Migrations {

@@ -29,18 +29,27 @@ pub struct Step {
     pub statements: Cow<'static, [Statement]>,
 }
 
+/// The file whose SQL a step of `migration` moving `direction` runs, and
+/// that SQL (none for a baseline).
+pub(crate) fn section(
+    migration: &Migration,
+    direction: Direction,
+) -> (&Cow<'static, str>, Option<&Cow<'static, [Statement]>>) {
+    match direction {
+        Direction::Up => (&migration.up_path, Some(&migration.up)),
+        Direction::Down => (
+            migration.down_path.as_ref().unwrap_or(&migration.up_path),
+            migration.down.as_ref(),
+        ),
+        Direction::Baseline => (&migration.up_path, None),
+    }
+}
+
 impl Step {
     /// The step of `migration` moving `direction`, not run yet. Cheap for an
     /// embedded migration: its texts are borrowed, not copied.
     pub(crate) fn new(migration: &Migration, direction: Direction) -> Step {
-        let (path, statements) = match direction {
-            Direction::Up => (&migration.up_path, Some(&migration.up)),
-            Direction::Down => (
-                migration.down_path.as_ref().unwrap_or(&migration.up_path),
-                migration.down.as_ref(),
-            ),
-            Direction::Baseline => (&migration.up_path, None),
-        };
+        let (path, statements) = section(migration, direction);
         Step {
             version: migration.version(),
             name: migration.name.clone(),

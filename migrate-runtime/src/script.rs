@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::plan::Plan;
+use crate::report::section;
 use crate::{Direction, DriverError, Error, Migration, Report, Result, Statement, Step, Version};
 
 /// One thing a driver does, in order. Steps are indexes into the plan.
@@ -107,11 +108,7 @@ impl<'m> Script<'m> {
     /// The statements step `step` runs.
     pub fn statements(&self, step: usize) -> &'m [Statement] {
         let (migration, direction) = self.plan.steps[step];
-        match direction {
-            Direction::Up => migration.up(),
-            Direction::Down => migration.down().unwrap_or_default(),
-            Direction::Baseline => &[],
-        }
+        section(migration, direction).1.map_or(&[], |s| &s[..])
     }
 
     /// The error for statement `statement` of step `step` failing with
@@ -127,7 +124,7 @@ impl<'m> Script<'m> {
         let statement = &self.statements(step)[statement];
         Error::MigrationFailed {
             version: migration.version(),
-            path: step_path(migration, self.plan.steps[step].1).to_owned(),
+            path: section(migration, self.plan.steps[step].1).0.to_string(),
             line: statement.line(),
             statement: statement.sql().to_owned(),
             rolled_back: !migration.no_transaction(),
@@ -168,14 +165,6 @@ impl<'m> Script<'m> {
             done: Vec::with_capacity(self.plan.steps.len()),
             backup: None,
         }
-    }
-}
-
-/// The file a step's SQL comes from.
-pub(crate) fn step_path(migration: &Migration, direction: Direction) -> &str {
-    match direction {
-        Direction::Down => migration.down_path().unwrap_or(migration.up_path()),
-        Direction::Up | Direction::Baseline => migration.up_path(),
     }
 }
 

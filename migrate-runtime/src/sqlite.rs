@@ -62,30 +62,17 @@ impl Backend for Connection {
     fn begin(&mut self) -> Result<()> {
         let started = Instant::now();
         self.execute_batch("BEGIN IMMEDIATE").map_err(|error| {
-            if is_busy(&error) {
-                Error::Locked {
-                    waited: started.elapsed(),
-                }
-            } else if error.sqlite_error_code() == Some(ErrorCode::CannotOpen) {
-                Error::CannotOpen {
-                    message: error.to_string(),
-                }
-            } else {
-                Error::database("starting the migration transaction", error)
-            }
+            file_error(&error, started)
+                .unwrap_or_else(|| Error::database("starting the migration transaction", error))
         })
     }
 
     fn commit(&mut self) -> Result<()> {
+        let started = Instant::now();
         self.execute_batch("COMMIT").map_err(|error| {
             Backend::rollback(self);
-            if is_busy(&error) {
-                Error::Locked {
-                    waited: Duration::ZERO,
-                }
-            } else {
-                Error::database("committing the migrations", error)
-            }
+            file_error(&error, started)
+                .unwrap_or_else(|| Error::database("committing the migrations", error))
         })
     }
 
@@ -245,7 +232,7 @@ impl Backend for Connection {
                 let _ = fs::remove_file(&partial);
                 failed(e)
             })?;
-        prune(&database, &dir, settings.keep.get(), &path);
+        prune(&database, &dir, settings.keep, &path);
         log::info!("backed up {} to {}", database.display(), path.display());
         Ok(Some(path))
     }
@@ -417,19 +404,26 @@ fn restore_busy_timeout(conn: &Connection, ms: i64) {
 /// file that is no database, a damaged one, one that cannot be opened, or
 /// a table that is not a history table.
 fn classify(table: &TableName, error: &rusqlite::Error, started: Instant) -> Error {
+    file_error(error, started).unwrap_or_else(|| invalid(table, error))
+}
+
+/// The errors of the database file rather than of a statement: a lock that
+/// stayed taken (with the time waited since `started`), a file that is no
+/// database, a damaged one, one that cannot be opened or take files beside it.
+fn file_error(error: &rusqlite::Error, started: Instant) -> Option<Error> {
     let message = || match error {
         rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
         other => other.to_string(),
     };
-    match error.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Locked {
+    Some(match error.sqlite_error_code()? {
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Error::Locked {
             waited: started.elapsed(),
         },
-        Some(ErrorCode::NotADatabase) => Error::NotADatabase { message: message() },
-        Some(ErrorCode::DatabaseCorrupt) => Error::CorruptDatabase { message: message() },
-        Some(ErrorCode::CannotOpen) => Error::CannotOpen { message: message() },
-        _ => invalid(table, error),
-    }
+        ErrorCode::NotADatabase => Error::NotADatabase { message: message() },
+        ErrorCode::DatabaseCorrupt => Error::CorruptDatabase { message: message() },
+        ErrorCode::CannotOpen => Error::CannotOpen { message: message() },
+        _ => return None,
+    })
 }
 
 fn invalid(table: &TableName, error: &rusqlite::Error) -> Error {
@@ -441,11 +435,4 @@ fn invalid(table: &TableName, error: &rusqlite::Error) -> Error {
 
 fn is_no_such_table(error: &rusqlite::Error) -> bool {
     matches!(error, rusqlite::Error::SqliteFailure(_, Some(message)) if message.starts_with("no such table"))
-}
-
-fn is_busy(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-    )
 }

@@ -284,6 +284,7 @@ fn sigkill_during_a_backup_never_leaves_a_file_that_looks_like_a_backup() {
     );
     let span = u64::try_from(started.elapsed().as_micros()).expect("fits");
     let mut rng = Rng(0x5EED_0003);
+    let mut killed_mid_copy = 0;
     for trial in 0..12 {
         let db = dir.path().join(format!("trial-{trial}.db"));
         std::fs::copy(&template, &db).expect("copy");
@@ -291,6 +292,11 @@ fn sigkill_during_a_backup_never_leaves_a_file_that_looks_like_a_backup() {
         std::thread::sleep(Duration::from_micros(rng.below(span)));
         process.kill().expect("SIGKILL");
         process.wait().expect("wait");
+        let partial = std::fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().ends_with(".partial"));
+        killed_mid_copy += usize::from(partial);
         for backup in backups_of(&db, None) {
             let conn = Connection::open(&backup).expect("open the backup");
             let rows: i64 = conn
@@ -308,5 +314,15 @@ fn sigkill_during_a_backup_never_leaves_a_file_that_looks_like_a_backup() {
                 backup.display()
             );
         }
+        for entry in std::fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(Result::ok)
+        {
+            if entry.file_name().to_string_lossy().ends_with(".partial") {
+                std::fs::remove_file(entry.path()).expect("remove");
+            }
+        }
     }
+    // The kills must have landed during a copy for the test to mean something.
+    assert!(killed_mid_copy > 0, "no kill landed during a backup");
 }
