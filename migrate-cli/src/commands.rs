@@ -41,7 +41,8 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             dir,
             no_check,
             dialect,
-        } => Ok(validate(&dir, !no_check && dialect == "sqlite")),
+            sequential_only,
+        } => Ok(validate(&dir, !no_check && dialect == "sqlite", sequential_only)),
         Command::Status { db, json } => {
             let (migrations, mut conn) = open_existing(&db)?;
             let status = migrator(&migrations, &db)
@@ -101,13 +102,16 @@ fn load(dir: &DirArgs) -> Result<migrate_core::MigrationSet, Vec<migrate_core::P
     migrate_core::load(Path::new("."), &dir.dir.to_string_lossy(), &options)
 }
 
-fn validate(dir: &DirArgs, replay: bool) -> ExitCode {
+fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
     let checked = load(dir).and_then(|set| {
-        let problems = if replay {
-            migrate_replay::replay(&set)
+        let mut problems = if sequential_only {
+            migrate_core::leftover_timestamps(&set)
         } else {
             Vec::new()
         };
+        if replay {
+            problems.extend(migrate_replay::replay(&set));
+        }
         if problems.is_empty() {
             Ok(set)
         } else {

@@ -117,6 +117,10 @@ enum Command {
         /// The SQL dialect; `postgres` skips the SQLite replay.
         #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
         dialect: String,
+        /// Fail on timestamp versions: with goose's hybrid versioning, a
+        /// release runs `migrate fix` first, and CI checks it did.
+        #[arg(long)]
+        sequential_only: bool,
     },
     /// Show every migration: applied or pending, when, drift.
     #[command(after_help = "Example:\n  migrate status --db app.db --json")]

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::Section;
 use crate::sections::{ParsedFile, parse};
 use crate::{
-    Checksum, Entry, FileForm, FileName, Migration, Problem, ProblemKind, Scheme, Version,
-    display_dir, is_timestamp, parse_file_name, scan,
+    Checksum, Entry, FileForm, FileName, Migration, Naming, Problem, ProblemKind, Scheme, Version,
+    display_dir, is_timestamp, parse_file_name, parse_folder_name, scan,
 };
 
 /// What the caller allows beyond the default rules.
@@ -30,9 +30,9 @@ pub struct MigrationSet {
     pub scheme: Scheme,
     /// The migrations, sorted by version.
     pub migrations: Vec<Migration>,
-    /// Every file read for each migration, on this machine (the macro
-    /// includes them so that an edit rebuilds the crate).
-    pub files: BTreeMap<Version, Vec<PathBuf>>,
+    /// Every file read, on this machine (the macro includes them so that an
+    /// edit rebuilds the crate).
+    pub files: Vec<PathBuf>,
 }
 
 impl MigrationSet {
@@ -81,17 +81,18 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
             ProblemKind::EmptyDirectory,
         )]);
     }
+    let per_environment = entries.iter().any(|e| e.in_base_folder);
 
     // Names first: a file whose name does not parse takes no further part.
     let mut named: Vec<(Entry, FileName)> = Vec::new();
     for entry in entries {
-        match parse_file_name(&entry.file_name) {
+        match name_of(&entry) {
             Ok(name) => named.push((entry, name)),
             Err(kind) => problems.push(Problem::new(&entry.path, None, kind)),
         }
     }
-
-    let scheme = check_scheme(dir, &mut named, &mut problems);
+    check_timestamps(&mut named, &mut problems);
+    let scheme = scheme(&named);
 
     // Contents: every file is read and parsed, whatever else is wrong.
     let mut by_version: BTreeMap<Version, Vec<File>> = BTreeMap::new();
@@ -104,35 +105,71 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
             clean,
         });
     }
-    // The file with the Up section first, its `.down.sql` after it.
+    // By environment, base set first; the file with the Up section first,
+    // its `.down.sql` after it.
     for group in by_version.values_mut() {
-        group.sort_by_key(|file| file.name.form == FileForm::Down);
+        group.sort_by(|a, b| {
+            (&a.entry.environment, a.name.form == FileForm::Down)
+                .cmp(&(&b.entry.environment, b.name.form == FileForm::Down))
+        });
     }
 
-    if scheme == Some(Scheme::Sequential) && !options.allow_gaps {
-        check_sequence(&by_version, &mut problems);
+    if !options.allow_gaps {
+        check_sequence(&by_version, per_environment, &mut problems);
     }
 
+    let directory = Directory::of(&by_version);
     let mut migrations = Vec::new();
-    let mut files = BTreeMap::new();
+    let mut files = Vec::new();
     for (version, group) in by_version {
-        if let Some((migration, read)) = assemble(version, group, &mut problems) {
-            migrations.push(migration);
-            files.insert(version, read);
+        for group in by_environment(version, group, &mut problems) {
+            if let Some((migration, read)) = assemble(version, group, directory, &mut problems) {
+                migrations.push(migration);
+                files.extend(read);
+            }
         }
     }
 
     if problems.is_empty() {
         Ok(MigrationSet {
             dir: display_dir(dir),
-            scheme: scheme.unwrap_or(Scheme::Sequential),
+            scheme,
             migrations,
             files,
         })
     } else {
         problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        problems.dedup();
         Err(problems)
     }
+}
+
+/// The timestamp versions of a set, one problem each: with goose's hybrid
+/// versioning a release renumbers them first (`migrate fix`), and
+/// `migrate validate --sequential-only` checks that it did.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// # std::fs::create_dir(root.path().join("m"))?;
+/// # std::fs::write(root.path().join("m/001_a.sql"), "SELECT 1;")?;
+/// # std::fs::write(root.path().join("m/20240101120000_b.sql"), "SELECT 2;")?;
+/// let set = migrate_core::load(root.path(), "m", &Default::default()).expect("valid");
+/// let problems = migrate_core::leftover_timestamps(&set);
+/// assert_eq!(problems[0].path, "m/20240101120000_b.sql");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn leftover_timestamps(set: &MigrationSet) -> Vec<Problem> {
+    set.migrations
+        .iter()
+        .filter(|m| is_timestamp(&m.version.to_string()))
+        .map(|m| {
+            Problem::new(
+                m.up_path.as_ref(),
+                None,
+                ProblemKind::LeftoverTimestamp { version: m.version },
+            )
+        })
+        .collect()
 }
 
 /// One file of the directory, read.
@@ -144,75 +181,156 @@ struct File {
     clean: bool,
 }
 
-/// Decides the directory's scheme. Reports a mix of schemes, and 14-digit
-/// versions that are not real dates among timestamps (those are dropped).
-/// `None` when the scheme is mixed.
-fn check_scheme(
-    dir: &str,
-    named: &mut Vec<(Entry, FileName)>,
-    problems: &mut Vec<Problem>,
-) -> Option<Scheme> {
-    let any_timestamp = named.iter().any(|(_, n)| is_timestamp(&n.digits));
-    if any_timestamp {
-        named.retain(|(entry, name)| {
-            let bad = name.digits.len() == 14 && !is_timestamp(&name.digits);
-            if bad {
-                problems.push(Problem::new(
-                    &entry.path,
-                    None,
-                    ProblemKind::InvalidTimestamp {
-                        digits: name.digits.clone(),
-                    },
-                ));
-            }
-            !bad
-        });
-    }
-    let (timestamp, sequential): (Vec<_>, Vec<_>) = named
-        .iter()
-        .map(|(entry, name)| (entry.path.clone(), is_timestamp(&name.digits)))
-        .partition(|(_, is_ts)| *is_ts);
-    match (sequential.is_empty(), timestamp.is_empty()) {
-        (false, false) => {
-            problems.push(Problem::new(
-                display_dir(dir),
-                None,
-                ProblemKind::MixedSchemes {
-                    sequential: sequential.into_iter().map(|(p, _)| p).collect(),
-                    timestamp: timestamp.into_iter().map(|(p, _)| p).collect(),
-                },
-            ));
-            None
+/// What the whole directory says about its migrations, for the rules that
+/// depend on the other files: a missing Down is a mistake only where other
+/// migrations have one, and a file without sections only where the others
+/// are written with sections.
+#[derive(Debug, Clone, Copy)]
+struct Directory {
+    has_down: bool,
+    has_sections: bool,
+}
+
+impl Directory {
+    fn of(by_version: &BTreeMap<Version, Vec<File>>) -> Directory {
+        let files = || by_version.values().flatten();
+        Directory {
+            has_down: files().any(|f| {
+                f.name.form == FileForm::Down
+                    || (f.name.form == FileForm::Single
+                        && f.parsed.down.is_some()
+                        && !f.parsed.irreversible)
+            }),
+            has_sections: files().any(|f| f.name.form == FileForm::Single && !f.parsed.plain),
         }
-        (true, false) => Some(Scheme::Timestamp),
-        _ => Some(Scheme::Sequential),
     }
 }
 
-/// A sequential set starts at 1 and has no gaps.
-fn check_sequence(by_version: &BTreeMap<Version, Vec<File>>, problems: &mut Vec<Problem>) {
-    let mut previous: Option<(Version, &str)> = None;
-    for (version, group) in by_version {
-        let path = group[0].entry.path.as_str();
-        match previous {
-            None if version.0 != 1 => problems.push(Problem::new(
-                path,
-                None,
-                ProblemKind::DoesNotStartAtOne { first: *version },
-            )),
-            Some((before, after)) if version.0 > before.0 + 1 => problems.push(Problem::new(
-                path,
-                None,
-                ProblemKind::Gap {
-                    from: Version(before.0 + 1),
-                    to: Version(version.0 - 1),
-                    after: after.to_owned(),
-                },
-            )),
-            _ => {}
-        }
-        previous = Some((*version, path));
+/// The name of a file, or of its diesel migration folder.
+fn name_of(entry: &Entry) -> Result<FileName, ProblemKind> {
+    let Some(folder) = &entry.folder else {
+        return parse_file_name(&entry.file_name);
+    };
+    let form = if entry.file_name.eq_ignore_ascii_case("down.sql") {
+        FileForm::Down
+    } else {
+        FileForm::Up
+    };
+    parse_folder_name(&folder.name, form).unwrap_or(Err(ProblemKind::MissingVersion))
+}
+
+/// Reports 14-digit versions that are not real dates among timestamps
+/// (those are dropped). diesel's versions are not dates to check.
+fn check_timestamps(named: &mut Vec<(Entry, FileName)>, problems: &mut Vec<Problem>) {
+    if !named.iter().any(|(_, n)| is_timestamp(&n.digits)) {
+        return;
     }
+    named.retain(|(entry, name)| {
+        let bad = name.naming != Naming::Diesel
+            && name.digits.len() == 14
+            && !is_timestamp(&name.digits);
+        if bad {
+            problems.push(Problem::new(
+                &entry.path,
+                None,
+                ProblemKind::InvalidTimestamp {
+                    digits: name.digits.clone(),
+                },
+            ));
+        }
+        !bad
+    });
+}
+
+/// The directory's scheme: timestamps, sequential versions, or both (goose's
+/// hybrid versioning, where timestamps order after sequential versions).
+fn scheme(named: &[(Entry, FileName)]) -> Scheme {
+    let timestamps = named.iter().filter(|(_, n)| is_timestamp(&n.digits)).count();
+    match timestamps {
+        0 => Scheme::Sequential,
+        n if n == named.len() => Scheme::Timestamp,
+        _ => Scheme::Hybrid,
+    }
+}
+
+/// Sequential versions start at 1 and have no gaps; timestamps and diesel's
+/// versions are not checked. In gooseplus's layout each environment's set
+/// (`base/` plus the folder) is checked on its own; otherwise the versions
+/// of every folder together.
+fn check_sequence(
+    by_version: &BTreeMap<Version, Vec<File>>,
+    per_environment: bool,
+    problems: &mut Vec<Problem>,
+) {
+    let sequential = |file: &File| file.name.naming != Naming::Diesel && !is_timestamp(&file.name.digits);
+    let mut environments: Vec<Option<&str>> = vec![None];
+    if per_environment {
+        let mut names: Vec<&str> = by_version
+            .values()
+            .flatten()
+            .filter_map(|f| f.entry.environment.as_deref())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        environments.extend(names.into_iter().map(Some));
+    }
+    for environment in environments {
+        let mut previous: Option<(Version, &str)> = None;
+        for (version, group) in by_version {
+            let Some(file) = group.iter().find(|f| {
+                sequential(f)
+                    && (!per_environment
+                        || f.entry.environment.is_none()
+                        || f.entry.environment.as_deref() == environment)
+            }) else {
+                continue;
+            };
+            let path = file.entry.path.as_str();
+            match previous {
+                None if version.0 != 1 => problems.push(Problem::new(
+                    path,
+                    None,
+                    ProblemKind::DoesNotStartAtOne { first: *version },
+                )),
+                Some((before, after)) if version.0 > before.0 + 1 => problems.push(Problem::new(
+                    path,
+                    None,
+                    ProblemKind::Gap {
+                        from: Version(before.0 + 1),
+                        to: Version(version.0 - 1),
+                        after: after.to_owned(),
+                    },
+                )),
+                _ => {}
+            }
+            previous = Some((*version, path));
+        }
+    }
+}
+
+/// The files of one version, one group per environment. Environment folders
+/// never run together, so they may reuse a version; the base set may not
+/// share one with any of them.
+fn by_environment(version: Version, group: Vec<File>, problems: &mut Vec<Problem>) -> Vec<Vec<File>> {
+    let in_base = group.iter().any(|f| f.entry.environment.is_none());
+    let in_environment = group.iter().any(|f| f.entry.environment.is_some());
+    if in_base && in_environment {
+        let files: Vec<String> = group.iter().map(|f| f.entry.path.clone()).collect();
+        problems.push(Problem::new(
+            files[0].clone(),
+            None,
+            ProblemKind::DuplicateVersion { version, files },
+        ));
+        return Vec::new();
+    }
+    let mut groups: Vec<Vec<File>> = Vec::new();
+    for file in group {
+        match groups.last_mut() {
+            Some(last) if last[0].entry.environment == file.entry.environment => last.push(file),
+            _ => groups.push(vec![file]),
+        }
+    }
+    groups
 }
 
 /// Reads and parses one file; its problems go to `problems`. The flag says
@@ -251,12 +369,13 @@ fn read(entry: &Entry, form: FileForm, problems: &mut Vec<Problem>) -> (ParsedFi
     (parsed, clean)
 }
 
-/// Turns the files of one version into a migration, or reports why they do
-/// not make one. Files with problems of their own make no migration, but the
-/// group is still checked.
+/// Turns the files of one version (and environment) into a migration, or
+/// reports why they do not make one. Files with problems of their own make
+/// no migration, but the group is still checked.
 fn assemble(
     version: Version,
     group: Vec<File>,
+    directory: Directory,
     problems: &mut Vec<Problem>,
 ) -> Option<(Migration, Vec<PathBuf>)> {
     if !is_one_migration(version, &group, problems) {
@@ -267,20 +386,16 @@ fn assemble(
     let first = group.next()?;
     let down_file = group.next();
     let mut files = vec![first.entry.full_path.clone()];
+    if first.parsed.plain && directory.has_sections {
+        problems.push(Problem::new(&first.entry.path, None, ProblemKind::MissingUp));
+        return None;
+    }
     let down = match (first.name.form, down_file) {
-        (FileForm::Single, _) => single_down(&first),
-        (_, None) if first.parsed.irreversible || !clean => Down::default(),
-        (_, None) => {
-            let entry = &first.entry;
-            let folder = &entry.path[..entry.path.len() - entry.file_name.len()];
-            let expected = format!("{folder}{}_{}.down.sql", first.name.digits, first.name.name);
-            problems.push(Problem::new(
-                &entry.path,
-                None,
-                ProblemKind::MissingDownFile { expected },
-            ));
-            return None;
+        (FileForm::Single, _) if first.parsed.irreversible || first.parsed.down.is_some() => {
+            single_down(&first)
         }
+        (_, None) if first.parsed.irreversible || !clean => Down::default(),
+        (form, None) => no_down(&first, form, directory, problems)?,
         (_, Some(down_file)) => {
             let down = pair_down(&first, down_file, problems)?;
             files.push(down.file.clone()?);
@@ -292,7 +407,18 @@ fn assemble(
     }
     let (entry, name, parsed) = (first.entry, first.name, first.parsed);
     let up = parsed.up.unwrap_or_default();
+    let down_has_sql = down.section.as_ref().is_some_and(|d| !d.statements.is_empty());
+    if up.statements.is_empty() && up.complete && down_has_sql {
+        problems.push(Problem::new(&entry.path, up.line, ProblemKind::EmptyUp));
+        return None;
+    }
     let checksum = Checksum::of(&up.text, down.section.as_ref().map(|d| d.text.as_str()));
+    let own_transaction = controls_transaction(&up.statements)
+        || down
+            .section
+            .as_ref()
+            .is_some_and(|d| controls_transaction(&d.statements));
+    let folder_no_transaction = entry.folder.as_ref().is_some_and(|f| f.no_transaction);
     let migration = Migration {
         version,
         name: name.name.into(),
@@ -301,16 +427,78 @@ fn assemble(
         down_path: down.path.map(Into::into),
         up: up.statements.into(),
         down: down.section.map(|d| d.statements.into()),
-        no_transaction: parsed.no_transaction || down.no_transaction,
+        no_transaction: parsed.no_transaction
+            || down.no_transaction
+            || own_transaction
+            || folder_no_transaction,
         foreign_keys_off: parsed.foreign_keys_off || down.foreign_keys_off,
+        unordered: name.naming == Naming::RefineryUnversioned,
         checksum,
         no_check: parsed.no_check.map(Into::into),
     };
     Some((migration, files))
 }
 
+/// A migration that has no Down and does not say it is irreversible: a
+/// no-op (no SQL at all) is reversible with nothing to undo; where no other
+/// migration of the directory has a Down it is Up-only; where others have
+/// one, a Down was forgotten.
+fn no_down(
+    first: &File,
+    form: FileForm,
+    directory: Directory,
+    problems: &mut Vec<Problem>,
+) -> Option<Down> {
+    let up = first.parsed.up.as_ref();
+    if up.is_some_and(|up| up.statements.is_empty() && up.complete) {
+        return Some(Down {
+            section: Some(Section::default()),
+            path: Some(first.entry.path.clone()),
+            ..Down::default()
+        });
+    }
+    if !directory.has_down {
+        return Some(Down::default());
+    }
+    let entry = &first.entry;
+    let kind = if form == FileForm::Single {
+        ProblemKind::MissingDown
+    } else if entry.folder.is_some() {
+        let folder = &entry.path[..entry.path.len() - entry.file_name.len()];
+        ProblemKind::MissingDownFile {
+            expected: format!("{folder}down.sql"),
+        }
+    } else {
+        let folder = &entry.path[..entry.path.len() - entry.file_name.len()];
+        ProblemKind::MissingDownFile {
+            expected: format!("{folder}{}_{}.down.sql", first.name.digits, first.name.name),
+        }
+    };
+    problems.push(Problem::new(&entry.path, None, kind));
+    None
+}
+
+/// Whether statements control their own transaction (`BEGIN`, `COMMIT`,
+/// `END`, `ROLLBACK`, `START TRANSACTION`), as golang-migrate's files for
+/// SQLite often do: such a migration runs outside the runner's transaction.
+fn controls_transaction(statements: &[crate::Statement]) -> bool {
+    statements.iter().any(|statement| {
+        let mut words = statement
+            .sql
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty());
+        let first = words.next().unwrap_or_default();
+        let second = words.next().unwrap_or_default();
+        ["BEGIN", "COMMIT", "END"]
+            .iter()
+            .any(|k| first.eq_ignore_ascii_case(k))
+            || (first.eq_ignore_ascii_case("ROLLBACK") && !second.eq_ignore_ascii_case("TO"))
+            || (first.eq_ignore_ascii_case("START") && second.eq_ignore_ascii_case("TRANSACTION"))
+    })
+}
+
 /// Whether the files of one version make one migration: an Up (single file
-/// or `.up.sql`), at most one `.down.sql`, all in one folder.
+/// or `.up.sql`) and at most one `.down.sql`.
 fn is_one_migration(version: Version, group: &[File], problems: &mut Vec<Problem>) -> bool {
     let count = |form: FileForm| group.iter().filter(|f| f.name.form == form).count();
     let (singles, ups, downs) = (
@@ -328,10 +516,7 @@ fn is_one_migration(version: Version, group: &[File], problems: &mut Vec<Problem
         }
         return false;
     }
-    let same_environment = group
-        .iter()
-        .all(|f| f.entry.environment == group[0].entry.environment);
-    if singles + ups > 1 || downs > 1 || (singles == 1 && downs > 0) || !same_environment {
+    if singles + ups > 1 || downs > 1 || (singles == 1 && downs > 0) {
         let files: Vec<String> = group.iter().map(|f| f.entry.path.clone()).collect();
         problems.push(Problem::new(
             &files[0],
@@ -374,6 +559,7 @@ fn pair_down(up: &File, down: File, problems: &mut Vec<Problem>) -> Option<Down>
             &up.entry.path,
             None,
             ProblemKind::PairNameMismatch {
+                up_name: up.name.name.clone(),
                 down: down.entry.path,
             },
         ));

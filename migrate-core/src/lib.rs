@@ -29,11 +29,13 @@ mod split;
 mod version;
 
 pub use checksum::Checksum;
-pub use directory::{MigrationSet, Options, load};
+pub use directory::{MigrationSet, Options, leftover_timestamps, load};
 pub use migration::{Migration, Statement};
-pub use name::{FileName, is_migration_file, parse_file_name};
+pub use name::{
+    FileName, Naming, is_display_name, is_migration_file, parse_file_name, parse_folder_name,
+};
 pub use problem::{Problem, ProblemKind, ReplayedSection};
-pub use scan::{Entry, display_dir, is_environment_name, scan};
+pub use scan::{Entry, Folder, display_dir, is_environment_name, scan};
 pub use sections::{FileForm, ParsedFile, Section, parse};
 pub use split::{SplitError, split};
 pub use version::{Scheme, Version, is_timestamp, scheme_of};

@@ -48,6 +48,7 @@ impl Statement {
 ///     down: None,
 ///     no_transaction: false,
 ///     foreign_keys_off: false,
+///     unordered: false,
 ///     checksum: Checksum([0; 32]),
 ///     no_check: None,
 /// };
@@ -77,6 +78,8 @@ pub struct Migration {
     pub no_transaction: bool,
     /// Needs `PRAGMA foreign_keys = OFF` while it runs (SQLite table rebuilds).
     pub foreign_keys_off: bool,
+    /// May be applied after newer migrations (refinery's `U<version>__<name>.sql`).
+    pub unordered: bool,
     /// The checksum of its Up and Down text.
     pub checksum: Checksum,
     /// Why the build-time replay skips it (`-- +migrate NoCheck <reason>`).
@@ -135,6 +138,12 @@ impl Migration {
     /// (`-- +migrate ForeignKeys off`, for SQLite table rebuilds).
     pub fn foreign_keys_off(&self) -> bool {
         self.foreign_keys_off
+    }
+
+    /// Whether the migration may be applied after newer ones (refinery's
+    /// unversioned `U<version>__<name>.sql`).
+    pub fn unordered(&self) -> bool {
+        self.unordered
     }
 
     /// The checksum of the Up and Down text, stored in the history table.

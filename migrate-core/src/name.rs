@@ -1,11 +1,30 @@
-//! File names: `<version>_<name>.sql`, `<version>_<name>.up.sql`, `<version>_<name>.down.sql`.
+//! File names: `<version>_<name>.sql`, `<version>_<name>.up.sql`,
+//! `<version>_<name>.down.sql`, refinery's `V<version>__<name>.sql` and
+//! `U<version>__<name>.sql`, and diesel's `<version>_<name>/` folders.
 
 use crate::{FileForm, ProblemKind, Version};
+
+/// Whose naming a migration file follows, where it changes a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Naming {
+    /// `<version>_<name>.sql`, `.up.sql`, `.down.sql` (this format, goose,
+    /// golang-migrate, sqlx, dbmate).
+    #[default]
+    Plain,
+    /// refinery's `V<version>__<name>.sql`.
+    RefineryVersioned,
+    /// refinery's `U<version>__<name>.sql`: may be applied after newer ones.
+    RefineryUnversioned,
+    /// diesel's `<version>_<name>/up.sql` and `down.sql`: the version is an
+    /// ordered digit string (dashes dropped), not checked as a date.
+    Diesel,
+}
 
 /// What a migration file's name says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileName {
-    /// The version digits as written, padding included (`"003"`).
+    /// The version digits as written, padding included (`"003"`; diesel's
+    /// dashes dropped).
     pub digits: String,
     /// The version.
     pub version: Version,
@@ -13,6 +32,8 @@ pub struct FileName {
     pub name: String,
     /// Single file, or one half of a pair.
     pub form: FileForm,
+    /// Whose naming the file follows.
+    pub naming: Naming,
 }
 
 /// Whether a directory entry is a migration file at all: a `.sql` file
@@ -21,6 +42,13 @@ pub fn is_migration_file(file_name: &str) -> bool {
     !file_name.starts_with('.')
         && file_name.len() > 4
         && file_name.as_bytes()[file_name.len() - 4..].eq_ignore_ascii_case(b".sql")
+}
+
+/// Whether `name` can be a migration's name: display text, stored as a
+/// parameter and never spliced into SQL, so anything but a path separator
+/// or a control character.
+pub fn is_display_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c == '/' || c == '\\' || c.is_control())
 }
 
 /// Parses a `.sql` file name.
@@ -32,15 +60,19 @@ pub fn is_migration_file(file_name: &str) -> bool {
 /// # Examples
 ///
 /// ```
-/// use migrate_core::{parse_file_name, FileForm, Version};
+/// use migrate_core::{parse_file_name, FileForm, Naming, Version};
 /// let name = parse_file_name("002_add_email.up.sql")?;
 /// assert_eq!((name.version, name.name.as_str(), name.form), (Version(2), "add_email", FileForm::Up));
+/// assert_eq!(parse_file_name("V3__seed.sql")?.naming, Naming::RefineryVersioned);
 /// # Ok::<(), migrate_core::ProblemKind>(())
 /// ```
 pub fn parse_file_name(file_name: &str) -> Result<FileName, ProblemKind> {
     let stem = file_name
         .get(..file_name.len().saturating_sub(4))
         .unwrap_or_default();
+    if let Some(name) = refinery(stem) {
+        return name;
+    }
     let (stem, form) = if let Some(stem) = stem.strip_suffix(".up") {
         (stem, FileForm::Up)
     } else if let Some(stem) = stem.strip_suffix(".down") {
@@ -50,7 +82,7 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, ProblemKind> {
     };
     let digits_len = stem.bytes().take_while(u8::is_ascii_digit).count();
     if digits_len == 0 {
-        return Err(ProblemKind::MissingVersion);
+        return Err(unknown_layout(file_name, stem));
     }
     let (digits, rest) = stem.split_at(digits_len);
     let name = match rest.strip_prefix('_') {
@@ -59,7 +91,44 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, ProblemKind> {
         None if rest.is_empty() => return Err(ProblemKind::MissingName),
         None => return Err(ProblemKind::MissingSeparator),
     };
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    named(digits, name, form, Naming::Plain)
+}
+
+/// Parses a diesel migration folder's name, `<version>_<name>`, whose
+/// version may hold dashes (`2018-01-14-171611_create_users`); `None` when
+/// the folder is not named so.
+pub fn parse_folder_name(folder: &str, form: FileForm) -> Option<Result<FileName, ProblemKind>> {
+    let (version, name) = folder.split_once('_')?;
+    let starts_with_digit = version.bytes().next().is_some_and(|b| b.is_ascii_digit());
+    if !starts_with_digit || !version.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return None;
+    }
+    let digits: String = version.chars().filter(char::is_ascii_digit).collect();
+    Some(named(&digits, name, form, Naming::Diesel))
+}
+
+/// `V<digits>__<name>` or `U<digits>__<name>`, refinery's forms.
+fn refinery(stem: &str) -> Option<Result<FileName, ProblemKind>> {
+    let naming = match stem.as_bytes().first()? {
+        b'V' => Naming::RefineryVersioned,
+        b'U' => Naming::RefineryUnversioned,
+        _ => return None,
+    };
+    let rest = &stem[1..];
+    let digits_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits_len == 0 {
+        return None;
+    }
+    let (digits, name) = rest.split_at(digits_len);
+    let name = name.strip_prefix("__")?;
+    Some(named(digits, name, FileForm::Single, naming))
+}
+
+fn named(digits: &str, name: &str, form: FileForm, naming: Naming) -> Result<FileName, ProblemKind> {
+    if name.is_empty() {
+        return Err(ProblemKind::MissingName);
+    }
+    if !is_display_name(name) {
         return Err(ProblemKind::InvalidName {
             name: name.to_owned(),
         });
@@ -74,7 +143,28 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, ProblemKind> {
         version: Version(version),
         name: name.to_owned(),
         form,
+        naming,
     })
+}
+
+/// What a name without a leading version seems to be, said for a person.
+fn unknown_layout(file_name: &str, stem: &str) -> ProblemKind {
+    let lower = file_name.to_ascii_lowercase();
+    let what = if lower == "up.sql" || lower == "down.sql" {
+        "this is diesel's `up.sql`/`down.sql` outside a migration folder; put it in a \
+         `<version>_<name>/` folder such as `2024-01-31-120000_create_users/`"
+    } else if stem.starts_with("R__") {
+        "this is a repeatable migration (refinery's or Flyway's `R__`), which this format \
+         does not run; make it a versioned migration `<version>_<name>.sql`"
+    } else if (stem.starts_with('V') || stem.starts_with('U')) && stem.contains("__") {
+        "this looks like a refinery or Flyway migration, but its version is not digits; \
+         name it `V<digits>__<name>.sql`"
+    } else {
+        return ProblemKind::MissingVersion;
+    };
+    ProblemKind::UnknownLayout {
+        what: what.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -92,6 +182,44 @@ mod tests {
             parse_file_name("20240101120000_seed.down.sql").map(|n| (n.version, n.form)),
             Ok((Version(20240101120000), FileForm::Down))
         );
+    }
+
+    #[test]
+    fn names_are_display_text() {
+        for (file, name) in [
+            ("001_add-users.sql", "add-users"),
+            ("001_a.b.sql", "a.b"),
+            ("001_créer les tables.sql", "créer les tables"),
+            ("20240813211251_flags..up.sql", "flags."),
+        ] {
+            assert_eq!(parse_file_name(file).map(|n| n.name), Ok(name.to_owned()), "{file}");
+        }
+    }
+
+    #[test]
+    fn refinery_and_diesel_names() {
+        let versioned = parse_file_name("V12__add_users.sql").expect("valid");
+        assert_eq!(
+            (versioned.version, versioned.name.as_str(), versioned.naming),
+            (Version(12), "add_users", Naming::RefineryVersioned)
+        );
+        let unversioned = parse_file_name("U3__seed.sql").expect("valid");
+        assert_eq!(unversioned.naming, Naming::RefineryUnversioned);
+        assert_eq!(parse_file_name("V2_x.sql"), Err(ProblemKind::MissingVersion));
+        let folder = parse_folder_name("2018-01-14-171611_create_users", FileForm::Up)
+            .expect("a diesel folder")
+            .expect("valid");
+        assert_eq!(
+            (folder.digits.as_str(), folder.version, folder.naming),
+            ("20180114171611", Version(20180114171611), Naming::Diesel)
+        );
+        let initial = parse_folder_name("00000000000000_diesel_initial_setup", FileForm::Up);
+        assert_eq!(initial.map(|n| n.map(|n| n.version)), Some(Ok(Version(0))));
+        assert_eq!(parse_folder_name("production", FileForm::Up), None);
+        assert!(matches!(
+            parse_file_name("up.sql"),
+            Err(ProblemKind::UnknownLayout { .. })
+        ));
     }
 
     #[test]
@@ -117,14 +245,10 @@ mod tests {
             Err(ProblemKind::MissingSeparator)
         );
         assert_eq!(
-            parse_file_name("001_add-users.sql"),
+            parse_file_name("001_a\tb.sql"),
             Err(ProblemKind::InvalidName {
-                name: "add-users".into()
+                name: "a\tb".into()
             })
-        );
-        assert_eq!(
-            parse_file_name("001_a.b.sql"),
-            Err(ProblemKind::InvalidName { name: "a.b".into() })
         );
         assert_eq!(
             parse_file_name("99999999999999999999_a.sql"),

@@ -96,6 +96,17 @@ pub enum ProblemKind {
         "file name does not start with a version; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
     )]
     MissingVersion,
+    /// A file or folder that no known layout takes, with what it seems to be.
+    #[error("{what}")]
+    UnknownLayout {
+        /// What the name seems to be and what to do, said for a person.
+        what: String,
+    },
+    /// A folder named like a diesel migration without its `up.sql`.
+    #[error(
+        "folder named like a diesel migration (`<version>_<name>/`) has no `up.sql`; add `up.sql` (and `down.sql`), or rename the folder if it is an environment"
+    )]
+    MigrationFolderWithoutUp,
     /// A `.sql` file whose name has a version but no `_<name>` after it.
     #[error(
         "file name has no name after its version; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
@@ -106,10 +117,10 @@ pub enum ProblemKind {
         "version is not followed by `_`; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
     )]
     MissingSeparator,
-    /// A migration name with characters other than letters, digits and `_`.
+    /// A migration name with a path separator or a control character.
     #[error(
-        "migration name `{name}` has characters other than letters, digits and `_`; rename the file{}",
-        rename_hint(name)
+        "migration name `{}` has a control character or a path separator; rename the file",
+        name.escape_debug()
     )]
     InvalidName {
         /// The name as written.
@@ -136,17 +147,14 @@ pub enum ProblemKind {
         /// Every file with that version, this one first.
         files: Vec<String>,
     },
-    /// Sequential and timestamp versions in one directory.
+    /// A timestamp version left among sequential ones (goose's hybrid
+    /// versioning), reported by `migrate validate --sequential-only`.
     #[error(
-        "sequential and timestamp versions are mixed: sequential {}, timestamp {}; use one scheme (`migrate fix` renumbers timestamps to sequential versions)",
-        list(sequential),
-        list(timestamp)
+        "timestamp version {version}; run `migrate fix` before the release to renumber it to a sequential version"
     )]
-    MixedSchemes {
-        /// The files with sequential versions.
-        sequential: Vec<String>,
-        /// The files with timestamp versions.
-        timestamp: Vec<String>,
+    LeftoverTimestamp {
+        /// The timestamp version.
+        version: Version,
     },
     /// A 14-digit version, in a directory of timestamps, that is not a real date.
     #[error(
@@ -182,26 +190,34 @@ pub enum ProblemKind {
     OrphanDown,
     /// An `.up.sql` and a `.down.sql` of one version with different names.
     #[error(
-        "the name differs from its down file `{down}`; give both files of a pair the same name"
+        "the name differs from its down file `{down}`{}; give both files of a pair the same name",
+        if up_name.ends_with('.') { " (one dot too many before `up.sql`?)" } else { "" }
     )]
     PairNameMismatch {
+        /// The name in the `.up.sql` file's name.
+        up_name: String,
         /// The `.down.sql` file.
         down: String,
     },
-    /// A `.up.sql` without a `.down.sql` that was not declared irreversible.
+    /// A `.up.sql` without a `.down.sql` that was not declared irreversible,
+    /// in a directory where other migrations have a Down.
     #[error(
-        "no down file `{expected}`; add it, or put `-- +migrate Irreversible` in this file to declare the migration irreversible"
+        "no down file `{expected}`, while other migrations of this directory have one; add it, or put `-- +migrate Irreversible` in this file to declare the migration irreversible"
     )]
     MissingDownFile {
         /// The `.down.sql` file that would make the pair.
         expected: String,
     },
-    /// A single-file migration without `-- +migrate Up`.
-    #[error("no `-- +migrate Up` section; start the migration with a `-- +migrate Up` line")]
-    MissingUp,
-    /// A single-file migration without a Down section that was not declared irreversible.
+    /// A file without section annotations in a directory whose other
+    /// single-file migrations have them.
     #[error(
-        "no `-- +migrate Down` section; add one, or write `-- +migrate Down irreversible` to declare the migration irreversible"
+        "no `-- +migrate Up` line, while the other migrations of this directory are written with sections; start the migration with `-- +migrate Up` (goose: `-- +goose Up`, dbmate: `-- migrate:up`)"
+    )]
+    MissingUp,
+    /// A migration without a Down that was not declared irreversible, in a
+    /// directory where other migrations have a Down.
+    #[error(
+        "no `-- +migrate Down` section, while other migrations of this directory have one; add one, or write `-- +migrate Down irreversible` to declare the migration irreversible"
     )]
     MissingDown,
     /// SQL before the first section annotation.
@@ -226,8 +242,10 @@ pub enum ProblemKind {
     /// `-- +migrate Down` before `-- +migrate Up`.
     #[error("`-- +migrate Down` before `-- +migrate Up`; put the Up section first")]
     DownBeforeUp,
-    /// An Up section (or `.up.sql` file) without a statement.
-    #[error("the Up section has no SQL statement; add the migration's SQL")]
+    /// An Up section (or `.up.sql` file) without a statement whose Down has one.
+    #[error(
+        "the Up section has no SQL statement but the Down has; add the Up's SQL (a migration with neither is a valid no-op)"
+    )]
     EmptyUp,
     /// A migration declared irreversible that still has Down SQL or a `.down.sql`.
     #[error(
@@ -283,7 +301,7 @@ pub enum ProblemKind {
     )]
     NoCheckWithoutReason,
     /// A statement failed when the migrations were replayed on SQLite.
-    #[error("{message}; found by replaying {} on SQLite at build time", section.described())]
+    #[error("{message}; found by replaying {} on SQLite at build time{}", section.described(), failure_hint(message))]
     StatementFailed {
         /// Which section the statement is in.
         section: ReplayedSection,
@@ -302,10 +320,12 @@ pub enum ProblemKind {
     },
 }
 
-/// The rename advice for a name with `-` or spaces.
-fn rename_hint(name: &str) -> &'static str {
-    if name.contains('-') || name.contains(' ') {
-        ", e.g. with `_` in place of `-` and spaces"
+/// Advice for a replay failure whose fix is known.
+fn failure_hint(message: &str) -> &'static str {
+    if message.starts_with("no such function") || message.starts_with("no such module") {
+        "; if the application or an extension provides it at run time, write `-- +migrate NoCheck <reason>` in the migration"
+    } else if message.contains("within a transaction") {
+        "; the file controls its own transaction, so it runs outside the runner's (as `-- +migrate NoTransaction`)"
     } else {
         ""
     }

@@ -1,9 +1,12 @@
-//! Listing a migration directory: its `.sql` files and its environment folders, sorted.
+//! Listing a migration directory: its `.sql` files, its environment folders
+//! and diesel's migration folders, sorted. gooseplus's layout (a `base/`
+//! folder beside the environment folders, no files of its own) reads
+//! `base/` as the base set.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{Problem, ProblemKind, is_migration_file};
+use crate::{FileForm, Problem, ProblemKind, is_migration_file, parse_folder_name};
 
 /// A `.sql` file found in the directory or one of its environment folders.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +20,20 @@ pub struct Entry {
     pub file_name: String,
     /// The environment folder the file is in, `None` for the base set.
     pub environment: Option<String>,
+    /// The diesel migration folder (`<version>_<name>/`) the file is the
+    /// `up.sql` or `down.sql` of.
+    pub folder: Option<Folder>,
+    /// The file is in gooseplus's `base/` folder.
+    pub in_base_folder: bool,
+}
+
+/// A diesel migration folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folder {
+    /// The folder's name, `<version>_<name>`.
+    pub name: String,
+    /// Its `metadata.toml` says `run_in_transaction = false`.
+    pub no_transaction: bool,
 }
 
 /// Lists the `.sql` files of `root/dir` and of its environment folders, sorted
@@ -42,7 +59,12 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
     let inside = fs::canonicalize(&full).unwrap_or_else(|_| full.clone());
     let mut entries = Vec::new();
     let mut problems = Vec::new();
-    for (name, is_dir) in list(&full, &shown, &inside, &mut problems) {
+    let listed = list(&full, &shown, &inside, &mut problems);
+    let has_own = listed
+        .iter()
+        .any(|(name, is_dir)| is_migration_file(name) && !is_dir || *is_dir && is_folder_name(name));
+    let base_folder = !has_own && listed.iter().any(|(name, is_dir)| *is_dir && name == "base");
+    for (name, is_dir) in listed {
         if !is_dir {
             if is_migration_file(&name) {
                 entries.push(Entry {
@@ -50,11 +72,18 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
                     full_path: full.join(&name),
                     file_name: name,
                     environment: None,
+                    folder: None,
+                    in_base_folder: false,
                 });
             }
             continue;
         }
         let env_shown = format!("{shown}/{name}");
+        let env_full = full.join(&name);
+        if is_folder_name(&name) {
+            migration_folder(&env_full, &env_shown, &name, &inside, &mut entries, &mut problems);
+            continue;
+        }
         if !is_environment_name(&name) {
             problems.push(Problem::new(
                 env_shown,
@@ -63,7 +92,7 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
             ));
             continue;
         }
-        let env_full = full.join(&name);
+        let in_base_folder = base_folder && name == "base";
         for (file, is_dir) in list(&env_full, &env_shown, &inside, &mut problems) {
             let path = format!("{env_shown}/{file}");
             if is_dir {
@@ -73,7 +102,9 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
                     path,
                     full_path: env_full.join(&file),
                     file_name: file,
-                    environment: Some(name.clone()),
+                    environment: (!in_base_folder).then(|| name.clone()),
+                    folder: None,
+                    in_base_folder,
                 });
             }
         }
@@ -82,6 +113,59 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
         Ok(entries)
     } else {
         Err(problems)
+    }
+}
+
+/// Whether a folder is named like a diesel migration, `<version>_<name>`.
+fn is_folder_name(name: &str) -> bool {
+    parse_folder_name(name, FileForm::Up).is_some()
+}
+
+/// The `up.sql` and `down.sql` of a diesel migration folder, and its
+/// `metadata.toml`'s `run_in_transaction = false`.
+fn migration_folder(
+    full: &Path,
+    shown: &str,
+    name: &str,
+    inside: &Path,
+    entries: &mut Vec<Entry>,
+    problems: &mut Vec<Problem>,
+) {
+    let listed = list(full, shown, inside, problems);
+    let no_transaction = fs::read_to_string(full.join("metadata.toml")).is_ok_and(|text| {
+        text.lines().any(|line| {
+            let line: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+            line == "run_in_transaction=false"
+        })
+    });
+    let mut has_up = false;
+    for (file, is_dir) in listed {
+        let path = format!("{shown}/{file}");
+        let lower = file.to_ascii_lowercase();
+        if is_dir {
+            problems.push(Problem::new(path, None, ProblemKind::NestedDirectory));
+        } else if lower == "up.sql" || lower == "down.sql" {
+            has_up |= lower == "up.sql";
+            entries.push(Entry {
+                path,
+                full_path: full.join(&file),
+                file_name: file,
+                environment: None,
+                folder: Some(Folder {
+                    name: name.to_owned(),
+                    no_transaction,
+                }),
+                in_base_folder: false,
+            });
+        } else if is_migration_file(&file) {
+            let what = "a diesel migration folder holds `up.sql` and `down.sql` only; \
+                        move this file to a migration of its own"
+                .to_owned();
+            problems.push(Problem::new(path, None, ProblemKind::UnknownLayout { what }));
+        }
+    }
+    if !has_up {
+        problems.push(Problem::new(shown, None, ProblemKind::MigrationFolderWithoutUp));
     }
 }
 

@@ -1,5 +1,7 @@
-//! Annotations and sections: reads the `-- +migrate …` (or goose's
-//! `-- +goose …`) lines of a migration file into its Up and Down statements.
+//! Annotations and sections: reads the `-- +migrate …` lines (goose's
+//! `-- +goose …` and dbmate's `-- migrate:up` alike) of a migration file
+//! into its Up and Down statements. A file without section annotations is
+//! all Up.
 
 use crate::{ProblemKind, Statement, split};
 
@@ -43,6 +45,9 @@ pub struct ParsedFile {
     /// `-- +migrate NoCheck <reason>`: the reason the build-time replay
     /// skips this migration.
     pub no_check: Option<String>,
+    /// A single file without section annotations: the whole file is its Up
+    /// (sqlx's and refinery's plain files).
+    pub plain: bool,
 }
 
 /// An annotation line, recognised.
@@ -273,6 +278,8 @@ struct Reader {
     block: Option<u32>,
     /// A Down annotation was written, even if misplaced: no "missing Down" then.
     saw_down: bool,
+    /// An Up or Down annotation was written: the file is not plain.
+    saw_section: bool,
     parsed: ParsedFile,
     problems: Found,
 }
@@ -291,6 +298,7 @@ impl Reader {
             down: (form == FileForm::Down).then(Building::default),
             block: None,
             saw_down: false,
+            saw_section: false,
             parsed: ParsedFile::default(),
             problems: Vec::new(),
         }
@@ -310,6 +318,22 @@ impl Reader {
     }
 
     fn line(&mut self, line: u32, content: &str) {
+        if let Some(found) = peer_annotation(content) {
+            return match found {
+                Ok(found) => {
+                    for annotation in found {
+                        self.annotation(line, content, annotation);
+                    }
+                }
+                Err(text) => self.problem(
+                    line,
+                    ProblemKind::UnknownAnnotation {
+                        text,
+                        suggestion: None,
+                    },
+                ),
+            };
+        }
         let found = match annotation(content) {
             Ok(Some(found)) => found,
             Ok(None) => {
@@ -345,6 +369,7 @@ impl Reader {
             found,
             Annotation::Up | Annotation::Down | Annotation::DownIrreversible
         );
+        self.saw_section |= is_section;
         if is_section && self.form != FileForm::Single {
             return self.problem(line, ProblemKind::SectionInPairFile);
         }
@@ -418,47 +443,62 @@ impl Reader {
         }
         let problems = &mut self.problems;
         let before = self.before.finish(problems);
-        if let Some(first) = before.statements.first() {
+        let mut parsed = self.parsed;
+        if self.form == FileForm::Single && !self.saw_section {
+            parsed.plain = true;
+            parsed.up = Some(before);
+        } else if let Some(first) = before.statements.first() {
             problems.push((Some(first.line), ProblemKind::SqlBeforeUp));
         }
-        let mut parsed = self.parsed;
-        parsed.up = self.up.map(|b| b.finish(problems));
+        if parsed.up.is_none() {
+            parsed.up = self.up.map(|b| b.finish(problems));
+        }
         parsed.down = self.down.map(|b| b.finish(problems));
-        check_sections(&parsed, self.form, self.saw_down, problems);
+        check_sections(&parsed, problems);
         self.problems.sort_by_key(|(line, _)| *line);
         (parsed, self.problems)
     }
 }
 
-/// What a file must have once read: an Up with SQL, and in a single file a
-/// Down or a declaration that it is irreversible.
-fn check_sections(parsed: &ParsedFile, form: FileForm, saw_down: bool, problems: &mut Found) {
-    let down_before_up = problems
-        .iter()
-        .any(|(_, k)| *k == ProblemKind::DownBeforeUp);
-    if form == FileForm::Single && parsed.up.is_none() && !down_before_up {
-        problems.push((None, ProblemKind::MissingUp));
-    }
-    if let Some(section) = &parsed.up
-        && section.statements.is_empty()
-        && section.complete
+/// What a file must not say once read: that it is irreversible and still
+/// has Down SQL. Whether a missing Down is a mistake depends on the other
+/// files of the directory, so `load` decides that.
+fn check_sections(parsed: &ParsedFile, problems: &mut Found) {
+    if let Some(section) = &parsed.down
+        && parsed.irreversible
+        && let Some(first) = section.statements.first()
     {
-        problems.push((section.line, ProblemKind::EmptyUp));
+        problems.push((Some(first.line), ProblemKind::IrreversibleWithDown));
     }
-    if form == FileForm::Single && parsed.up.is_some() {
-        match &parsed.down {
-            None if !parsed.irreversible && !saw_down => {
-                problems.push((None, ProblemKind::MissingDown));
-            }
-            Some(section) if parsed.irreversible && !section.statements.is_empty() => {
-                problems.push((
-                    section.statements.first().map(|s| s.line),
-                    ProblemKind::IrreversibleWithDown,
-                ));
-            }
-            _ => {}
+}
+
+/// A peer's annotation line: dbmate's `-- migrate:up` / `-- migrate:down`
+/// (with `transaction:false`), or SuperChat's `-- @foreign_keys=off`.
+/// `None` when the line is not one; `Err(text)` for a `migrate:` line this
+/// reading does not know.
+fn peer_annotation(line: &str) -> Option<Result<Vec<Annotation>, String>> {
+    let comment = line.trim_start().strip_prefix("--")?.trim();
+    if comment.eq_ignore_ascii_case("@foreign_keys=off") {
+        return Some(Ok(vec![Annotation::ForeignKeysOff]));
+    }
+    let rest = comment.strip_prefix("migrate:")?;
+    let mut words = rest.split_whitespace();
+    let section = match words.next().map(str::to_ascii_lowercase).as_deref() {
+        Some("up") => Annotation::Up,
+        Some("down") => Annotation::Down,
+        _ => return Some(Err(comment.to_owned())),
+    };
+    // The options first, so that their line is not part of the section's text.
+    let mut found = Vec::new();
+    for option in words {
+        match option.to_ascii_lowercase().as_str() {
+            "transaction:false" => found.push(Annotation::NoTransaction),
+            "transaction:true" => {}
+            _ => return Some(Err(comment.to_owned())),
         }
     }
+    found.push(section);
+    Some(Ok(found))
 }
 
 /// The text after `NoCheck` on its annotation line.
@@ -579,11 +619,52 @@ mod tests {
     }
 
     #[test]
-    fn missing_up() {
-        assert_eq!(
-            kinds("-- only a comment\n", FileForm::Single),
-            [(None, ProblemKind::MissingUp)]
+    fn a_file_without_sections_is_all_up() {
+        let (parsed, problems) = parse("-- a comment\nCREATE TABLE a (x INT);\nSELECT 1;\n", FileForm::Single);
+        assert_eq!(problems, []);
+        assert!(parsed.plain);
+        let up = parsed.up.expect("the whole file is the Up");
+        assert_eq!(up.statements.iter().map(|s| s.line).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(parsed.down, None);
+        let (comments, problems) = parse("-- only a comment\n", FileForm::Single);
+        assert_eq!(problems, []);
+        assert!(comments.plain && comments.up.is_some_and(|up| up.statements.is_empty()));
+    }
+
+    #[test]
+    fn whether_a_missing_down_is_a_mistake_is_not_the_files_to_say() {
+        assert_eq!(kinds("-- +migrate Up\nA;\n", FileForm::Single), []);
+        assert_eq!(kinds("-- +goose Up\n", FileForm::Single), []);
+        assert_eq!(kinds("  \n", FileForm::Up), []);
+    }
+
+    #[test]
+    fn dbmate_sections() {
+        let (parsed, problems) = parse(
+            "-- migrate:up transaction:false\nCREATE TABLE a (x INT);\n-- migrate:down\nDROP TABLE a;\n",
+            FileForm::Single,
         );
+        assert_eq!(problems, []);
+        assert!(parsed.no_transaction && !parsed.plain);
+        assert_eq!(parsed.up.map(|s| (s.line, s.statements.len())), Some((Some(1), 1)));
+        assert_eq!(parsed.down.map(|s| s.statements[0].line), Some(4));
+        assert_eq!(
+            kinds("-- migrate:sideways\nA;\n", FileForm::Single),
+            [(
+                Some(1),
+                ProblemKind::UnknownAnnotation {
+                    text: "migrate:sideways".into(),
+                    suggestion: None
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn superchat_foreign_keys_header() {
+        let (parsed, problems) = parse("-- @foreign_keys=off\nCREATE TABLE a (x INT);\n", FileForm::Single);
+        assert_eq!(problems, []);
+        assert!(parsed.plain && parsed.foreign_keys_off);
     }
 
     #[test]
@@ -630,26 +711,6 @@ mod tests {
                 (Some(1), ProblemKind::DownBeforeUp),
                 (Some(2), ProblemKind::SqlBeforeUp)
             ]
-        );
-    }
-
-    #[test]
-    fn empty_up() {
-        assert_eq!(
-            kinds(
-                "-- +migrate Up\n-- nothing\n-- +migrate Down\nA;",
-                FileForm::Single
-            ),
-            [(Some(1), ProblemKind::EmptyUp)]
-        );
-        assert_eq!(kinds("  \n", FileForm::Up), [(None, ProblemKind::EmptyUp)]);
-    }
-
-    #[test]
-    fn missing_down_without_irreversible() {
-        assert_eq!(
-            kinds("-- +migrate Up\nA;\n", FileForm::Single),
-            [(None, ProblemKind::MissingDown)]
         );
     }
 

@@ -28,6 +28,9 @@ pub enum Scheme {
     Sequential,
     /// 14-digit UTC timestamps `YYYYMMDDHHMMSS` that are real dates.
     Timestamp,
+    /// Both, as goose's hybrid versioning has them between `migrate fix`
+    /// runs: timestamps order after the sequential versions.
+    Hybrid,
 }
 
 impl fmt::Display for Scheme {
@@ -35,6 +38,7 @@ impl fmt::Display for Scheme {
         f.write_str(match self {
             Scheme::Sequential => "sequential",
             Scheme::Timestamp => "timestamp",
+            Scheme::Hybrid => "hybrid",
         })
     }
 }

@@ -47,22 +47,23 @@ fn a_good_directory_loads_in_version_order() {
         .migrations
         .iter()
         .map(|m| {
-            (
-                m.version.0,
-                m.name(),
-                m.down_path.as_deref(),
-                set.files[&m.version].len(),
-            )
+            (m.version.0, m.name(), m.down_path.as_deref())
         })
         .collect();
     assert_eq!(
         summary,
         [
-            (1, "a", Some("migrations/001_a.sql"), 1),
-            (2, "b", Some("migrations/002_b.down.sql"), 2),
-            (3, "c", None, 1),
+            (1, "a", Some("migrations/001_a.sql")),
+            (2, "b", Some("migrations/002_b.down.sql")),
+            (3, "c", None),
         ]
     );
+    let read: Vec<_> = set
+        .files
+        .iter()
+        .filter_map(|f| f.file_name()?.to_str())
+        .collect();
+    assert_eq!(read, ["001_a.sql", "002_b.up.sql", "002_b.down.sql", "003_c.sql"]);
     assert_eq!(
         set.migrations[1].down.as_ref().expect("down")[0].sql,
         "SELECT 'not b';"
@@ -125,13 +126,16 @@ fn a_single_file_and_a_pair_for_one_version_are_a_duplicate() {
 }
 
 #[test]
-fn mixed_schemes_name_every_file() {
-    let root = dir(&[("001_a.sql", GOOD), ("20240101120000_b.sql", GOOD)]);
-    assert_eq!(
-        only(root.path()).to_string(),
-        "migrations: sequential and timestamp versions are mixed: sequential `migrations/001_a.sql`, \
-         timestamp `migrations/20240101120000_b.sql`; use one scheme (`migrate fix` renumbers timestamps to sequential versions)"
-    );
+fn timestamps_may_follow_sequential_versions() {
+    // goose's hybrid versioning: timestamps on branches, `fix` before release.
+    let root = dir(&[("001_a.sql", GOOD), ("002_b.sql", GOOD), ("20240101120000_c.sql", GOOD)]);
+    let set = load(root.path(), "migrations", &Options::default()).expect("valid");
+    assert_eq!(set.scheme, Scheme::Hybrid);
+    let versions: Vec<u64> = set.migrations.iter().map(|m| m.version.0).collect();
+    assert_eq!(versions, [1, 2, 20240101120000]);
+    // The sequential ones are still checked for gaps.
+    let gap = dir(&[("001_a.sql", GOOD), ("003_b.sql", GOOD), ("20240101120000_c.sql", GOOD)]);
+    assert!(matches!(only(gap.path()).kind, ProblemKind::Gap { .. }));
 }
 
 #[test]
@@ -190,6 +194,7 @@ fn orphan_down_and_mismatched_pairs() {
     assert_eq!(
         only(mismatch.path()).kind,
         ProblemKind::PairNameMismatch {
+            up_name: "a".into(),
             down: "migrations/1_b.down.sql".into()
         }
     );
@@ -197,11 +202,16 @@ fn orphan_down_and_mismatched_pairs() {
 
 #[test]
 fn an_up_file_needs_its_down_file_or_irreversible() {
-    let missing = dir(&[("01_a.up.sql", "SELECT 1;")]);
+    let missing = dir(&[
+        ("01_a.up.sql", "SELECT 1;"),
+        ("02_b.up.sql", "SELECT 2;"),
+        ("02_b.down.sql", "SELECT 3;"),
+    ]);
     assert_eq!(
         only(missing.path()).to_string(),
-        "migrations/01_a.up.sql: no down file `migrations/01_a.down.sql`; add it, or put \
-         `-- +migrate Irreversible` in this file to declare the migration irreversible"
+        "migrations/01_a.up.sql: no down file `migrations/01_a.down.sql`, while other migrations of \
+         this directory have one; add it, or put `-- +migrate Irreversible` in this file to declare \
+         the migration irreversible"
     );
     let declared = dir(&[("01_a.up.sql", "-- +migrate Irreversible\nSELECT 1;")]);
     let set = load(declared.path(), "migrations", &Options::default()).expect("valid");
@@ -231,11 +241,21 @@ fn environments_share_the_version_sequence() {
     assert_eq!(envs, [None, Some("test"), Some("prod"), None]);
     assert_eq!(set.migrations[1].up_path, "migrations/test/2_seed.sql");
 
-    let clash = dir(&[
+    // Environment folders never run together: they may reuse a version.
+    let reuse = dir(&[
         ("1_a.sql", GOOD),
         ("test/2_seed.sql", GOOD),
         ("prod/2_seed.sql", GOOD),
     ]);
+    let set = load(reuse.path(), "migrations", &Options::default()).expect("valid");
+    let found: Vec<_> = set
+        .migrations
+        .iter()
+        .map(|m| (m.version.0, m.environment.as_deref()))
+        .collect();
+    assert_eq!(found, [(1, None), (2, Some("prod")), (2, Some("test"))]);
+    // The base set may not share one with an environment.
+    let clash = dir(&[("1_a.sql", GOOD), ("2_b.sql", GOOD), ("prod/2_seed.sql", GOOD)]);
     assert!(matches!(
         only(clash.path()).kind,
         ProblemKind::DuplicateVersion { .. }
@@ -309,10 +329,13 @@ fn results_do_not_depend_on_creation_order() {
     let load = |root: &Path| load(root, "migrations", &Options::default()).expect("valid");
     let (a, b) = (load(forward.path()), load(backward.path()));
     assert_eq!(a.migrations, b.migrations);
-    assert_eq!(
-        a.files.keys().collect::<Vec<_>>(),
-        b.files.keys().collect::<Vec<_>>()
-    );
+    let names = |set: &migrate_core::MigrationSet| -> Vec<String> {
+        set.files
+            .iter()
+            .map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(names(&a), names(&b));
 }
 
 #[test]

@@ -58,8 +58,9 @@ fn check_split(text: &str) {
 fn check_parse(text: &str) {
     for form in [FileForm::Single, FileForm::Up, FileForm::Down] {
         let (parsed, problems) = parse(text, form);
+        // Without problems, a file has an Up (empty for a no-op).
         if problems.is_empty() && form != FileForm::Down {
-            assert!(parsed.up.is_some_and(|up| !up.statements.is_empty()));
+            assert!(parsed.up.is_some());
         }
     }
 }

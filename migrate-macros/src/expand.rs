@@ -35,7 +35,7 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     {
         return Err(error);
     }
-    let tracked = set.files.values().flatten().map(|file| {
+    let tracked = set.files.iter().map(|file| {
         let file = file.to_string_lossy();
         quote! { const _: &[u8] = ::core::include_bytes!(#file); }
     });
@@ -108,6 +108,7 @@ fn migration(m: &Migration, name: &proc_macro2::Ident) -> TokenStream {
     };
     let no_transaction = m.no_transaction;
     let foreign_keys_off = m.foreign_keys_off;
+    let unordered = m.unordered;
     let checksum = m.checksum.0;
     let no_check = option(m.no_check.as_deref());
     quote! {
@@ -123,6 +124,7 @@ fn migration(m: &Migration, name: &proc_macro2::Ident) -> TokenStream {
             down: #down,
             no_transaction: #no_transaction,
             foreign_keys_off: #foreign_keys_off,
+            unordered: #unordered,
             checksum: ::migrate_runtime::__private::Checksum([#(#checksum),*]),
             no_check: #no_check,
         };

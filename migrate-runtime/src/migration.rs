@@ -42,12 +42,23 @@ impl Migrations {
         self.migrations.is_empty()
     }
 
-    /// The migration with this version.
+    /// The migration with this version (of the base set, or the first
+    /// environment's that has it; see [`get_for`](Migrations::get_for)).
     pub fn get(&self, version: Version) -> Option<&Migration> {
-        self.migrations
-            .binary_search_by_key(&version, |m| m.version)
-            .ok()
-            .map(|i| &self.migrations[i])
+        self.get_for(version, None)
+    }
+
+    /// The migration with this version for `environment`: environment
+    /// folders that never run together may reuse a version, so the one of
+    /// the base set or of `environment` comes first, then any other.
+    pub fn get_for(&self, version: Version, environment: Option<&str>) -> Option<&Migration> {
+        let start = self.migrations.partition_point(|m| m.version < version);
+        let same = self.migrations[start..]
+            .iter()
+            .take_while(|m| m.version == version);
+        same.clone()
+            .find(|m| m.applies_to(environment))
+            .or_else(|| same.clone().next())
     }
 
     /// The migrations of the base set plus those of `environment`, in

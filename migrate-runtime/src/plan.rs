@@ -77,9 +77,12 @@ pub(crate) struct Plan<'m> {
 ///
 /// Both lists are sorted by version, so one merge pass checks them: this
 /// runs at every start-up.
-pub(crate) fn check_drift(migrations: &Migrations, history: &[AppliedVersion]) -> Result<()> {
+pub(crate) fn check_drift(
+    migrations: &Migrations,
+    history: &[AppliedVersion],
+    environment: Option<&str>,
+) -> Result<()> {
     let all = migrations.all();
-    let mut next = 0;
     let mut unknown = None;
     let mut edited = None;
     if let Some(pair) = history
@@ -91,16 +94,13 @@ pub(crate) fn check_drift(migrations: &Migrations, history: &[AppliedVersion]) -
         });
     }
     for row in history {
-        while next < all.len() && all[next].version() < row.version {
-            next += 1;
-        }
-        match all.get(next) {
-            Some(migration) if migration.version() == row.version => {
+        match migrations.get_for(row.version, environment) {
+            Some(migration) => {
                 if edited.is_none() && is_edited(migration, row.checksum) {
                     edited = Some((row, migration));
                 }
             }
-            _ => unknown = Some(row.version),
+            None => unknown = Some(row.version),
         }
     }
     if let Some(applied) = unknown {
@@ -159,11 +159,11 @@ pub(crate) fn plan<'m>(
     operation: Operation,
     rules: Rules<'_>,
 ) -> Result<Plan<'m>> {
-    check_drift(migrations, history)?;
+    check_drift(migrations, history, rules.environment)?;
     let from = history.last().map(|r| r.version);
     let known = |version: Version| -> Result<&'m Migration> {
         migrations
-            .get(version)
+            .get_for(version, rules.environment)
             .filter(|m| m.applies_to(rules.environment))
             .ok_or_else(|| Error::NoSuchVersion {
                 version,
@@ -174,7 +174,7 @@ pub(crate) fn plan<'m>(
         history
             .iter()
             .rev()
-            .filter_map(|r| migrations.get(r.version))
+            .filter_map(|r| migrations.get_for(r.version, rules.environment))
             .collect::<Vec<&'m Migration>>()
     };
     let steps: Vec<(&'m Migration, Direction)> = match operation {
@@ -190,9 +190,12 @@ pub(crate) fn plan<'m>(
             let pending: Vec<&'m Migration> = unapplied(migrations, history, rules.environment)
                 .filter(|m| target.is_none_or(|t| m.version() <= t))
                 .collect();
+            // refinery's unversioned migrations may come after newer ones.
             if !rules.allow_out_of_order
-                && let (Some(latest), Some(old)) = (from, pending.first())
-                && is_out_of_order(old.version(), from)
+                && let Some(latest) = from
+                && let Some(old) = pending
+                    .iter()
+                    .find(|m| !m.unordered() && is_out_of_order(m.version(), from))
             {
                 return Err(Error::OutOfOrder {
                     version: old.version(),

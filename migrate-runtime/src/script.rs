@@ -295,6 +295,7 @@ mod tests {
             down: Some(Cow::Borrowed(STATEMENTS)),
             no_transaction,
             foreign_keys_off,
+            unordered: false,
             checksum: Checksum([0; 32]),
             no_check: None,
         }

@@ -85,7 +85,7 @@ impl Status {
             );
         }
         for row in history {
-            let embedded = migrations.get(row.version);
+            let embedded = migrations.get_for(row.version, environment);
             entries.insert(
                 row.version,
                 StatusEntry {

@@ -42,10 +42,11 @@ fn a_statement_with_a_nul_byte_fails_instead_of_running_in_part() {
             down: None,
             no_transaction: false,
             foreign_keys_off: false,
+            unordered: false,
             checksum: migrate_core::Checksum([0; 32]),
             no_check: None,
         }],
-        files: std::collections::BTreeMap::default(),
+        files: Vec::new(),
     };
     let migrations = Migrations::from_set(set);
     let (_dir, path) = database();
