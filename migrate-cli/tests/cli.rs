@@ -275,7 +275,7 @@ fn round_trip_new_up_status_down_status() {
     let up = migrate(root.path(), &["up", "--db", "app.db"]);
     let out = ok(&up);
     assert!(
-        out.starts_with("moved the database from version 0 (empty) to 2"),
+        out.starts_with("moved the database from version none (empty) to 2"),
         "{out}"
     );
 
@@ -320,7 +320,7 @@ fn up_to_dry_run_down_to_redo_baseline_and_database_url() {
         &["up", "--db", "app.db", "--dry-run", "--to", "2"],
     ));
     assert!(
-        dry.starts_with("dry run: would move the database from version 0 (empty) to 2"),
+        dry.starts_with("dry run: would move the database from version none (empty) to 2"),
         "{dry}"
     );
     assert!(dry.contains("CREATE TABLE b (x INTEGER);"));

@@ -27,6 +27,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod normal;
 mod schema;
 
 use std::collections::BTreeSet;
@@ -37,9 +38,10 @@ use rusqlite::Connection;
 use crate::schema::Tracker;
 
 /// Replays the base set, then the base set plus each environment, and
-/// returns every problem found (none when the set is sound). A set stops
-/// replaying at its first failing statement: what follows would only fail
-/// for that reason.
+/// returns every problem found (none when the set is sound). After a
+/// failing statement or a Down that does not restore the schema the state
+/// is put back and the replay goes on, so one build shows every problem; a
+/// failure after a failed Up says that it may follow from it.
 ///
 /// Migrations marked `-- +migrate NoCheck <reason>` are skipped.
 pub fn replay(set: &MigrationSet) -> Vec<Problem> {
@@ -64,11 +66,14 @@ pub fn replay(set: &MigrationSet) -> Vec<Problem> {
     problems
 }
 
-/// Replays one sequence of migrations on a fresh in-memory database.
+/// Replays one sequence of migrations on a fresh in-memory database. A
+/// failing statement or a Down that does not restore the schema is
+/// reported, the state is put back, and the replay goes on, so that one
+/// build shows every problem.
 fn replay_one<'a>(migrations: impl Iterator<Item = &'a Migration>) -> Vec<Problem> {
     let opened = Connection::open_in_memory()
         .and_then(|conn| Tracker::new(&conn).map(|tracker| (conn, tracker)));
-    let (conn, mut tracker) = match opened {
+    let (mut conn, mut tracker) = match opened {
         Ok(opened) => opened,
         Err(error) => {
             return vec![unreadable(
@@ -77,61 +82,156 @@ fn replay_one<'a>(migrations: impl Iterator<Item = &'a Migration>) -> Vec<Proble
             )];
         }
     };
-    let mut problems = Vec::new();
+    let mut replay = Replay {
+        conn: &mut conn,
+        tracker: &mut tracker,
+        problems: Vec::new(),
+        failed_up: None,
+    };
     for migration in migrations {
         if migration.no_check.is_some() {
             continue;
         }
-        if let Err(problem) = replay_migration(&conn, &mut tracker, migration, &mut problems) {
-            problems.push(problem);
+        if let Err(error) = replay.migration(migration) {
+            replay.problems.push(internal(migration, &error));
             break;
         }
     }
-    problems
+    replay.problems
 }
 
-/// Up, and for a reversible migration Down, compare, Up again. A failing
-/// statement is the `Err`; schema differences go to `problems`.
-///
-/// The schema from before the Up is the tracker's; after the Down only the
-/// objects the two sections touched are read and compared (see
-/// [`Tracker`]). Both sections run inside a savepoint, so after a Down that
-/// does not restore the schema the state is rolled back and the replay goes
-/// on from the state after the Up, without follow-on errors. `NoTransaction`
-/// migrations, which may not run in a transaction, stop the replay on a
-/// difference instead.
-fn replay_migration(
-    conn: &Connection,
-    tracker: &mut Tracker,
-    migration: &Migration,
-    problems: &mut Vec<Problem>,
-) -> Result<(), Problem> {
-    let read = |result: rusqlite::Result<()>| result.map_err(|e| internal(migration, &e));
-    tracker.start();
-    let Some(down) = &migration.down else {
-        run(conn, &migration.up, &migration.up_path, ReplayedSection::Up)?;
-        return read(tracker.refresh(conn));
-    };
-    let down_path = migration.down_path.as_deref().unwrap_or(&migration.up_path);
-    let sql = |text: &str| read(conn.execute_batch(text));
-    let savepoints = !migration.no_transaction;
-    if savepoints {
-        sql("SAVEPOINT replay_up")?;
-    }
-    run(conn, &migration.up, &migration.up_path, ReplayedSection::Up)?;
-    run(conn, down, down_path, ReplayedSection::Down)?;
-    let before = tracker.before();
-    let after = tracker.now(conn).map_err(|e| internal(migration, &e))?;
-    let differences = before.differences(&after);
-    if differences.is_empty() {
-        if savepoints {
-            sql("RELEASE replay_up")?;
+/// One replay under way.
+struct Replay<'c, 't> {
+    conn: &'c mut Connection,
+    tracker: &'t mut Tracker,
+    problems: Vec<Problem>,
+    /// Where the first Up that failed failed: later failures may follow from it.
+    failed_up: Option<String>,
+}
+
+impl Replay<'_, '_> {
+    /// Up; for a reversible migration Down, compare, Up again. Problems go
+    /// to `problems` and the state is put back: to before the Up when the
+    /// Up fails, to after it when the Down fails or does not restore the
+    /// schema, or when the second Up fails. The `Err` is the replay itself
+    /// failing (SQLite refusing a savepoint or a copy).
+    ///
+    /// The schema from before the Up is the tracker's; after the Down only
+    /// the objects the two sections touched are read and compared (see
+    /// [`Tracker`]).
+    fn migration(&mut self, migration: &Migration) -> rusqlite::Result<()> {
+        self.tracker.start();
+        let copy = migration.no_transaction;
+        let before_up = Checkpoint::take(self.conn, "replay_before_up", copy)?;
+        if let Err(problem) = run(self.conn, &migration.up, &migration.up_path, ReplayedSection::Up) {
+            self.failed(problem, true);
+            before_up.restore(self.conn)?;
+            before_up.release(self.conn)?;
+            self.tracker.start();
+            return Ok(());
         }
-        let again = ReplayedSection::UpAgain;
-        run(conn, &migration.up, &migration.up_path, again)?;
-        return read(tracker.refresh(conn));
+        let Some(down) = &migration.down else {
+            before_up.release(self.conn)?;
+            return self.tracker.refresh(self.conn);
+        };
+        let after_up = Checkpoint::take(self.conn, "replay_after_up", copy)?;
+        let down_path = migration.down_path.as_deref().unwrap_or(&migration.up_path);
+        let restored = match run(self.conn, down, down_path, ReplayedSection::Down) {
+            Err(problem) => {
+                self.failed(problem, false);
+                false
+            }
+            Ok(()) => {
+                let differences = self.tracker.before().differences(&self.tracker.now(self.conn)?);
+                let label = label(migration);
+                self.problems.extend(differences.iter().map(|difference| {
+                    let kind = ProblemKind::DownDoesNotRestore {
+                        migration: label.clone(),
+                        difference: difference.clone(),
+                    };
+                    Problem::new(down_path, None, kind)
+                }));
+                differences.is_empty()
+            }
+        };
+        let again = restored
+            && run(self.conn, &migration.up, &migration.up_path, ReplayedSection::UpAgain)
+                .map_err(|problem| self.failed(problem, false))
+                .is_ok();
+        if !again {
+            // Back to the state after the first Up, which the next migration expects.
+            after_up.restore(self.conn)?;
+        }
+        after_up.release(self.conn)?;
+        before_up.release(self.conn)?;
+        self.tracker.refresh(self.conn)
     }
-    let label = format!(
+
+    /// Records a failed statement, with a word when an earlier Up failed.
+    fn failed(&mut self, mut problem: Problem, in_up: bool) {
+        if let (Some(at), ProblemKind::StatementFailed { message, .. }) =
+            (&self.failed_up, &mut problem.kind)
+        {
+            message.push_str(&format!(" (this may follow from the failure at `{at}`)"));
+        }
+        if in_up && self.failed_up.is_none() {
+            let line = problem.line.map(|l| format!(":{l}")).unwrap_or_default();
+            self.failed_up = Some(format!("{}{line}", problem.path));
+        }
+        self.problems.push(problem);
+    }
+}
+
+/// A state to go back to: a savepoint, or for a migration that runs outside
+/// a transaction (and may run its own), a copy of the database.
+enum Checkpoint {
+    Savepoint(&'static str),
+    Copy(Box<Connection>),
+}
+
+impl Checkpoint {
+    fn take(conn: &Connection, name: &'static str, copy: bool) -> rusqlite::Result<Checkpoint> {
+        if !copy {
+            conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+            return Ok(Checkpoint::Savepoint(name));
+        }
+        let mut saved = Connection::open_in_memory()?;
+        rusqlite::backup::Backup::new(conn, &mut saved)?.run_to_completion(
+            i32::MAX,
+            std::time::Duration::ZERO,
+            None,
+        )?;
+        Ok(Checkpoint::Copy(Box::new(saved)))
+    }
+
+    fn restore(&self, conn: &mut Connection) -> rusqlite::Result<()> {
+        match self {
+            Checkpoint::Savepoint(name) => conn.execute_batch(&format!("ROLLBACK TO {name}")),
+            Checkpoint::Copy(saved) => {
+                // A file that failed inside its own `BEGIN` left it open.
+                if !conn.is_autocommit() {
+                    conn.execute_batch("ROLLBACK")?;
+                }
+                rusqlite::backup::Backup::new(saved, conn)?.run_to_completion(
+                    i32::MAX,
+                    std::time::Duration::ZERO,
+                    None,
+                )
+            }
+        }
+    }
+
+    fn release(self, conn: &Connection) -> rusqlite::Result<()> {
+        match self {
+            Checkpoint::Savepoint(name) => conn.execute_batch(&format!("RELEASE {name}")),
+            Checkpoint::Copy(_) => Ok(()),
+        }
+    }
+}
+
+/// `<version>_<name>`, as the Down message names a migration.
+fn label(migration: &Migration) -> String {
+    format!(
         "{}_{}",
         migration
             .up_path
@@ -140,24 +240,7 @@ fn replay_migration(
             .and_then(|f| f.split('_').next())
             .unwrap_or_default(),
         migration.name
-    );
-    problems.extend(differences.into_iter().map(|difference| {
-        let kind = ProblemKind::DownDoesNotRestore {
-            migration: label.clone(),
-            difference,
-        };
-        Problem::new(down_path, None, kind)
-    }));
-    if !savepoints {
-        return Err(problems.pop().unwrap_or_else(|| {
-            unreadable(&migration.up_path, "the replay could not go on".to_owned())
-        }));
-    }
-    // Back to before the Up: the Up runs again, as after a good Down.
-    sql("ROLLBACK TO replay_up")?;
-    sql("RELEASE replay_up")?;
-    run(conn, &migration.up, &migration.up_path, ReplayedSection::Up)?;
-    read(tracker.refresh(conn))
+    )
 }
 
 /// Runs statements in order; the first failure names its file and line.

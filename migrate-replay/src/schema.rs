@@ -7,8 +7,11 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 
+use crate::normal::Normal;
+
 /// Every object of `sqlite_master` (tables, indexes, views, triggers) by
-/// type and name, with its SQL (compared normalised), and `PRAGMA user_version`.
+/// type and name, with its SQL (compared in its token-level normal form,
+/// see [`Normal`]), and `PRAGMA user_version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schema {
     objects: BTreeMap<(String, String), String>,
@@ -277,11 +280,20 @@ impl Schema {
                 None => out.push(format!(
                     "drops {kind} `{name}`, which existed before its Up"
                 )),
-                Some(other) if other != sql && normalise(other) != normalise(sql) => {
+                Some(other) if other != sql => {
+                    let (before, now) = (Normal::of(sql), Normal::of(other));
+                    if before == now {
+                        continue;
+                    }
+                    let what = if before.differs_in_column_order(&now) {
+                        "with its columns in another order"
+                    } else {
+                        "changed"
+                    };
                     out.push(format!(
-                        "leaves {kind} `{name}` changed: `{}` before its Up, `{}` after its Down",
-                        normalise(sql),
-                        normalise(other)
+                        "leaves {kind} `{name}` {what}: `{}` before its Up, `{}` after its Down",
+                        before.text(),
+                        now.text()
                     ));
                 }
                 Some(_) => {}
@@ -299,77 +311,5 @@ impl Schema {
             ));
         }
         out
-    }
-}
-
-/// SQL with whitespace runs made single spaces, and none inside parentheses'
-/// edges or before commas, so that SQLite's rewrites of `ALTER TABLE … ADD`
-/// and `DROP COLUMN` compare equal to the original text; and plain
-/// identifiers unquoted, because `ALTER TABLE … RENAME TO t` stores `"t"`.
-fn normalise(sql: &str) -> String {
-    let sql = unquote_identifiers(sql);
-    let mut out = String::with_capacity(sql.len());
-    let mut pending_space = false;
-    for c in sql.chars() {
-        if c.is_whitespace() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && !out.is_empty() && !out.ends_with('(') && c != ')' && c != ',' {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push(c);
-    }
-    out
-}
-
-/// `"users"` and `` `users` `` become `users`; quotes around anything that is
-/// not a plain identifier stay, and so does every `'…'` string.
-fn unquote_identifiers(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    while let Some(at) = rest.find(['"', '`', '\'']) {
-        let quote = rest[at..].chars().next().unwrap_or('"');
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let Some(end) = after.find(quote) else {
-            out.push_str(&rest[at..]);
-            return out;
-        };
-        let inner = &after[..end];
-        let plain = quote != '\''
-            && inner
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if plain {
-            out.push_str(inner);
-        } else {
-            out.push(quote);
-            out.push_str(inner);
-            out.push(quote);
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalise;
-
-    #[test]
-    fn normalise_ignores_layout() {
-        assert_eq!(
-            normalise("CREATE TABLE a (\n    x INT ,\n    y INT\n)"),
-            normalise("CREATE TABLE a (x INT, y INT)")
-        );
-        assert_ne!(
-            normalise("CREATE TABLE a (x INT)"),
-            normalise("CREATE TABLE a (y INT)")
-        );
     }
 }

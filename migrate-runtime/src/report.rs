@@ -114,14 +114,14 @@ impl Report {
     }
 }
 
-/// `Some(v)` as `v`, `None` as `0 (empty)`.
+/// `Some(v)` as `v`, `None` as `none (empty)`: version 0 is a real version (diesel, golang-migrate sets that start at 0).
 pub(crate) struct VersionOrEmpty(pub Option<Version>);
 
 impl fmt::Display for VersionOrEmpty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Some(v) => write!(f, "{v}"),
-            None => f.write_str("0 (empty)"),
+            None => f.write_str("none (empty)"),
         }
     }
 }

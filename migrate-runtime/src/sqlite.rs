@@ -355,7 +355,8 @@ fn prepare_history<'c>(
 
 /// A history row's version, refused when no migration can have it.
 fn version(table: &TableName, stored: i64) -> Result<Version> {
-    if stored > 0 {
+    // Version 0 is a real version: diesel's initial setup, sets numbered from 0.
+    if stored >= 0 {
         Ok(Version(stored.cast_unsigned()))
     } else {
         Err(Error::BadHistoryRow {

@@ -1,0 +1,330 @@
+//! A token-level normal form of an object's SQL, so that what SQLite keeps
+//! as the same object compares equal: whitespace, comments, keyword and
+//! identifier case, identifier quoting, and the order of a column's
+//! constraints are not differences. A type, a constraint, a default or the
+//! order of the columns still is one.
+
+/// One token: a string literal as written, anything else lowercased with
+/// identifier quotes removed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Token {
+    text: String,
+    /// A `'…'` literal, never a keyword or identifier.
+    literal: bool,
+}
+
+/// The SQL of a schema object, normalised: its tokens, and for a table its
+/// column definitions with their constraints sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normal {
+    /// Everything but a table's definitions (or the whole SQL of another object).
+    head: Vec<Token>,
+    /// A table's column definitions and table constraints, in order.
+    definitions: Vec<Vec<Token>>,
+    /// What follows a table's `)`: `STRICT`, `WITHOUT ROWID`.
+    tail: Vec<Token>,
+}
+
+impl Normal {
+    /// The normal form of `sql`.
+    pub fn of(sql: &str) -> Normal {
+        let tokens = tokens(sql);
+        let is_table = tokens.iter().take(4).any(|t| !t.literal && t.text == "table")
+            && tokens.first().is_some_and(|t| t.text == "create");
+        let open = tokens.iter().position(|t| !t.literal && t.text == "(");
+        let (Some(open), true) = (open, is_table) else {
+            return Normal {
+                head: tokens,
+                definitions: Vec::new(),
+                tail: Vec::new(),
+            };
+        };
+        // `CREATE TABLE t AS SELECT …` has no definitions.
+        if tokens[..open].iter().any(|t| !t.literal && t.text == "as") {
+            return Normal {
+                head: tokens,
+                definitions: Vec::new(),
+                tail: Vec::new(),
+            };
+        }
+        let close = matching(&tokens, open).unwrap_or(tokens.len());
+        let definitions = split_top_level(&tokens[open + 1..close.min(tokens.len())])
+            .into_iter()
+            .map(definition)
+            .collect();
+        Normal {
+            head: tokens[..open].to_vec(),
+            definitions,
+            tail: tokens.get(close + 1..).map(<[Token]>::to_vec).unwrap_or_default(),
+        }
+    }
+
+    /// Whether the two differ only in the order of a table's definitions.
+    pub fn differs_in_column_order(&self, other: &Normal) -> bool {
+        if self == other || self.head != other.head || self.tail != other.tail {
+            return false;
+        }
+        let mut a = self.definitions.clone();
+        let mut b = other.definitions.clone();
+        a.sort();
+        b.sort();
+        a == b
+    }
+
+    /// The normal form as text, for messages.
+    pub fn text(&self) -> String {
+        let mut out = join(&self.head);
+        if !self.definitions.is_empty() || !self.tail.is_empty() {
+            let parts: Vec<String> = self.definitions.iter().map(|d| join(d)).collect();
+            out.push_str(&format!(" ({})", parts.join(", ")));
+            if !self.tail.is_empty() {
+                out.push(' ');
+                out.push_str(&join(&self.tail));
+            }
+        }
+        out
+    }
+}
+
+fn join(tokens: &[Token]) -> String {
+    let mut out = String::new();
+    for token in tokens {
+        let tight = matches!(token.text.as_str(), ")" | "," | ".") || out.ends_with(['(', '.']);
+        if !out.is_empty() && !tight {
+            out.push(' ');
+        }
+        if token.literal {
+            out.push('\'');
+            out.push_str(&token.text.replace('\'', "''"));
+            out.push('\'');
+        } else {
+            out.push_str(&token.text);
+        }
+    }
+    out
+}
+
+/// SQLite's tokens, roughly: comments and whitespace dropped, quotes of
+/// identifiers removed, case folded outside string literals.
+fn tokens(sql: &str) -> Vec<Token> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let word = |text: String| Token {
+        text: text.to_lowercase(),
+        literal: false,
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
+            i += 2;
+            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                i += 1;
+            }
+            i += 2;
+        } else if matches!(c, '\'' | '"' | '`' | '[') {
+            let close = if c == '[' { ']' } else { c };
+            let mut text = String::new();
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == close {
+                    if close != ']' && chars.get(i + 1) == Some(&close) {
+                        text.push(close);
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                text.push(chars[i]);
+                i += 1;
+            }
+            i += 1;
+            if c == '\'' {
+                out.push(Token {
+                    text,
+                    literal: true,
+                });
+            } else {
+                out.push(word(text));
+            }
+        } else if c.is_alphanumeric() || c == '_' || c == '$' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$')) {
+                i += 1;
+            }
+            out.push(word(chars[start..i].iter().collect()));
+        } else {
+            out.push(word(c.to_string()));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The index of the `)` that closes the `(` at `open`.
+fn matching(tokens: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, token) in tokens.iter().enumerate().skip(open) {
+        if token.literal {
+            continue;
+        }
+        match token.text.as_str() {
+            "(" => depth += 1,
+            ")" => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Splits at the commas outside parentheses.
+fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, token) in tokens.iter().enumerate() {
+        if token.literal {
+            continue;
+        }
+        match token.text.as_str() {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            "," if depth == 0 => {
+                parts.push(&tokens[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&tokens[start..]);
+    parts
+}
+
+/// The words that start a column constraint.
+const CONSTRAINTS: &[&str] = &[
+    "constraint",
+    "primary",
+    "not",
+    "null",
+    "unique",
+    "check",
+    "default",
+    "collate",
+    "references",
+    "generated",
+    "as",
+];
+
+/// A column definition with its constraints sorted; a table constraint as it is.
+fn definition(tokens: &[Token]) -> Vec<Token> {
+    let is_table_constraint = tokens.first().is_some_and(|t| {
+        !t.literal && matches!(t.text.as_str(), "constraint" | "primary" | "unique" | "check" | "foreign")
+    });
+    if is_table_constraint || tokens.is_empty() {
+        return tokens.to_vec();
+    }
+    let mut chunks: Vec<Vec<Token>> = Vec::new();
+    let mut column: Vec<Token> = vec![tokens[0].clone()];
+    let mut depth = 0usize;
+    let mut previous = "";
+    // `CONSTRAINT <name>` and the constraint after it are one chunk.
+    let mut glued = 0u8;
+    for token in &tokens[1..] {
+        let text = if token.literal { "" } else { token.text.as_str() };
+        let starts = depth == 0
+            && !token.literal
+            && CONSTRAINTS.contains(&text)
+            && glued == 0
+            && !continues(previous, text);
+        glued = if text == "constraint" && depth == 0 {
+            2
+        } else {
+            glued.saturating_sub(1)
+        };
+        match text {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if starts {
+            chunks.push(vec![token.clone()]);
+        } else if let Some(chunk) = chunks.last_mut() {
+            chunk.push(token.clone());
+        } else {
+            column.push(token.clone());
+        }
+        if !token.literal {
+            previous = &token.text;
+        }
+    }
+    chunks.sort();
+    column.extend(chunks.into_iter().flatten());
+    column
+}
+
+/// Whether a constraint word continues the constraint before it: `NOT NULL`,
+/// `DEFAULT NULL`, `SET NULL`/`SET DEFAULT` of a foreign key, `NOT
+/// DEFERRABLE`, `GENERATED ALWAYS AS`, `ON CONFLICT`.
+fn continues(previous: &str, word: &str) -> bool {
+    matches!(
+        (previous, word),
+        ("not", "null")
+            | ("default", _)
+            | ("set", "null" | "default")
+            | ("always", "as")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Normal;
+
+    fn same(a: &str, b: &str) -> bool {
+        Normal::of(a) == Normal::of(b)
+    }
+
+    #[test]
+    fn layout_case_and_quoting_are_not_differences() {
+        assert!(same("CREATE INDEX i ON t(c)", "CREATE INDEX i ON t (c)"));
+        assert!(same("create table \"T\" (\n  a int, -- note\n  b text\n)", "CREATE TABLE t (A INT, b TEXT)"));
+        assert!(same("CREATE TABLE [t] (`a` INT)", "CREATE TABLE t (a INT)"));
+    }
+
+    #[test]
+    fn the_order_of_a_columns_constraints_is_not_a_difference() {
+        assert!(same(
+            "CREATE TABLE t (a INT CONSTRAINT pk PRIMARY KEY NOT NULL)",
+            "CREATE TABLE t (a INT NOT NULL CONSTRAINT pk PRIMARY KEY)"
+        ));
+        assert!(!same(
+            "CREATE TABLE t (a INT CONSTRAINT pk PRIMARY KEY, b INT NOT NULL)",
+            "CREATE TABLE t (a INT PRIMARY KEY, b INT CONSTRAINT pk NOT NULL)"
+        ));
+        assert!(same(
+            "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY, r INT REFERENCES u(id) ON DELETE SET NULL DEFAULT 0)",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY NOT NULL, r INT DEFAULT 0 REFERENCES u (id) ON DELETE SET NULL)"
+        ));
+    }
+
+    #[test]
+    fn real_differences_stay() {
+        assert!(!same("CREATE TABLE t (a INT)", "CREATE TABLE t (a TEXT)"));
+        assert!(!same("CREATE TABLE t (a INT NOT NULL)", "CREATE TABLE t (a INT)"));
+        assert!(!same("CREATE TABLE t (a INT DEFAULT 1)", "CREATE TABLE t (a INT DEFAULT 2)"));
+        assert!(!same("CREATE TABLE t (a TEXT DEFAULT 'x')", "CREATE TABLE t (a TEXT DEFAULT 'X')"));
+        assert!(!same("CREATE TABLE t (a INT) STRICT", "CREATE TABLE t (a INT)"));
+        let (a, b) = (Normal::of("CREATE TABLE t (a INT, b INT)"), Normal::of("CREATE TABLE t (b INT, a INT)"));
+        assert_ne!(a, b);
+        assert!(a.differs_in_column_order(&b));
+    }
+}
