@@ -158,9 +158,14 @@ fn migration_folder(
                 in_base_folder: false,
             });
         } else if is_migration_file(&file) {
-            let what = "a diesel migration folder holds `up.sql` and `down.sql` only; \
-                        move this file to a migration of its own"
-                .to_owned();
+            let what = if lower == "migration.sql" {
+                "this is Prisma's layout; a migration folder holds `up.sql` (and `down.sql`), \
+                 so rename `migration.sql` to `up.sql`"
+            } else {
+                "a diesel migration folder holds `up.sql` and `down.sql` only; \
+                 move this file to a migration of its own"
+            }
+            .to_owned();
             problems.push(Problem::new(path, None, ProblemKind::UnknownLayout { what }));
         }
     }

@@ -70,38 +70,11 @@ impl Normal {
         b.sort();
         a == b
     }
-
-    /// The normal form as text, for messages.
-    pub fn text(&self) -> String {
-        let mut out = join(&self.head);
-        if !self.definitions.is_empty() || !self.tail.is_empty() {
-            let parts: Vec<String> = self.definitions.iter().map(|d| join(d)).collect();
-            out.push_str(&format!(" ({})", parts.join(", ")));
-            if !self.tail.is_empty() {
-                out.push(' ');
-                out.push_str(&join(&self.tail));
-            }
-        }
-        out
-    }
 }
 
-fn join(tokens: &[Token]) -> String {
-    let mut out = String::new();
-    for token in tokens {
-        let tight = matches!(token.text.as_str(), ")" | "," | ".") || out.ends_with(['(', '.']);
-        if !out.is_empty() && !tight {
-            out.push(' ');
-        }
-        if token.literal {
-            out.push('\'');
-            out.push_str(&token.text.replace('\'', "''"));
-            out.push('\'');
-        } else {
-            out.push_str(&token.text);
-        }
-    }
-    out
+/// SQL as a message shows it: as written, whitespace runs made one space.
+pub fn collapsed(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// SQLite's tokens, roughly: comments and whitespace dropped, quotes of

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 
-use crate::normal::Normal;
+use crate::normal::{Normal, collapsed};
 
 /// Every object of `sqlite_master` (tables, indexes, views, triggers) by
 /// type and name, with its SQL (compared in its token-level normal form,
@@ -292,8 +292,8 @@ impl Schema {
                     };
                     out.push(format!(
                         "leaves {kind} `{name}` {what}: `{}` before its Up, `{}` after its Down",
-                        before.text(),
-                        now.text()
+                        collapsed(sql),
+                        collapsed(other)
                     ));
                 }
                 Some(_) => {}

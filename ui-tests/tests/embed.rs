@@ -14,6 +14,15 @@ static ENVIRONMENTS: Migrations = embed_migrations!("fixtures/pass-environments"
 static CRLF: Migrations = embed_migrations!("fixtures/pass-crlf");
 static CRLF_TWIN: Migrations = embed_migrations!("fixtures/pass-crlf-twin");
 static GAPS: Migrations = embed_migrations!("fixtures/gap-in-sequence", allow_gaps = true,);
+// Other tools' layouts and spellings, each replayed on SQLite.
+static HYBRID: Migrations = embed_migrations!("fixtures/pass-hybrid");
+static UP_ONLY: Migrations = embed_migrations!("fixtures/pass-up-only");
+static DBMATE: Migrations = embed_migrations!("fixtures/pass-dbmate");
+static DIESEL: Migrations = embed_migrations!("fixtures/pass-diesel");
+static REFINERY: Migrations = embed_migrations!("fixtures/pass-refinery");
+static GOOSEPLUS: Migrations = embed_migrations!("fixtures/pass-gooseplus");
+static NOOP: Migrations = embed_migrations!("fixtures/pass-noop");
+static OWN_TRANSACTION: Migrations = embed_migrations!("fixtures/pass-own-transaction");
 
 /// Asserts that the embedded set equals what `migrate_core::load` reads now:
 /// versions, names, paths, environments, every statement with its line,
@@ -161,4 +170,100 @@ fn replayed_set_with_triggers_views_rebuild_and_seed_data() {
         .get(Version(3))
         .expect("rebuild")
         .foreign_keys_off());
+}
+
+/// Versions, names and whether each is reversible and runs in a transaction.
+fn shape(migrations: &Migrations) -> Vec<(u64, &str, bool, bool)> {
+    migrations
+        .iter()
+        .map(|m| (m.version().0, m.name(), m.is_reversible(), !m.no_transaction()))
+        .collect()
+}
+
+#[test]
+fn goose_hybrid_versions() {
+    assert_same_as_core(&HYBRID, "fixtures/pass-hybrid", false);
+    let versions: Vec<u64> = HYBRID.iter().map(|m| m.version().0).collect();
+    assert_eq!(versions, [1, 2, 20240101120000]);
+}
+
+#[test]
+fn sqlx_plain_files_are_up_only() {
+    assert_same_as_core(&UP_ONLY, "fixtures/pass-up-only", false);
+    assert_eq!(
+        shape(&UP_ONLY),
+        [
+            (20210422143411, "create_history", false, true),
+            (20220505083406, "add-search-index", false, true),
+        ]
+    );
+}
+
+#[test]
+fn dbmate_sections() {
+    assert_same_as_core(&DBMATE, "fixtures/pass-dbmate", false);
+    assert_eq!(
+        shape(&DBMATE),
+        [
+            (20151129054053, "create_users", true, true),
+            (20200227231541, "index_users", true, false),
+        ]
+    );
+}
+
+#[test]
+fn diesel_folders() {
+    assert_same_as_core(&DIESEL, "fixtures/pass-diesel", false);
+    assert_eq!(
+        shape(&DIESEL),
+        [
+            (0, "diesel_initial_setup", true, true),
+            (20180114171611, "create_users", true, true),
+            (20180201090000, "index_users", true, false),
+        ]
+    );
+}
+
+#[test]
+fn refinery_files() {
+    assert_same_as_core(&REFINERY, "fixtures/pass-refinery", false);
+    assert_eq!(
+        shape(&REFINERY),
+        [(1, "initial", false, true), (2, "url", false, true), (3, "seed", false, true)]
+    );
+    let unordered: Vec<bool> = REFINERY.iter().map(|m| m.unordered()).collect();
+    assert_eq!(unordered, [false, false, true]);
+}
+
+#[test]
+fn gooseplus_environments_reuse_a_version() {
+    assert_same_as_core(&GOOSEPLUS, "fixtures/pass-gooseplus", false);
+    assert_eq!(GOOSEPLUS.environments(), ["production", "test"]);
+    for (environment, value) in [("production", "Two in production"), ("test", "Two in tests")] {
+        let last = GOOSEPLUS.for_environment(Some(environment)).last().expect("a migration");
+        assert_eq!(last.version(), Version(20231103204911));
+        assert!(last.up()[0].sql().contains(value), "{environment}");
+    }
+    assert_eq!(GOOSEPLUS.for_environment(None).count(), 2);
+}
+
+#[test]
+fn no_op_migrations() {
+    assert_same_as_core(&NOOP, "fixtures/pass-noop", false);
+    assert_eq!(
+        shape(&NOOP),
+        [(1, "owners", true, true), (2, "empty", true, true), (3, "placeholder", true, true)]
+    );
+}
+
+#[test]
+fn files_with_their_own_transaction_run_outside_the_runners() {
+    assert_same_as_core(&OWN_TRANSACTION, "fixtures/pass-own-transaction", false);
+    assert_eq!(
+        shape(&OWN_TRANSACTION),
+        [
+            (20240731203656, "init", true, true),
+            (20240813211251, "unique_email", true, false),
+        ]
+    );
 }
