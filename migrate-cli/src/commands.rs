@@ -42,7 +42,11 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             no_check,
             dialect,
             sequential_only,
-        } => Ok(validate(&dir, !no_check && dialect == "sqlite", sequential_only)),
+        } => Ok(validate(
+            &dir,
+            !no_check && dialect == "sqlite",
+            sequential_only,
+        )),
         Command::Status { db, json } => {
             let (migrations, mut conn) = open_existing(&db)?;
             let status = migrator(&migrations, &db)

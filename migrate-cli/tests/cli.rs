@@ -92,7 +92,8 @@ fn new_with_timestamps_and_bad_names() {
     let bad = migrate(root.path(), &["new", "add/users"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(
-        stderr(&bad).contains("migration name `add/users` has a control character or a path separator"),
+        stderr(&bad)
+            .contains("migration name `add/users` has a control character or a path separator"),
         "{}",
         stderr(&bad)
     );

@@ -226,9 +226,8 @@ fn check_timestamps(named: &mut Vec<(Entry, FileName)>, problems: &mut Vec<Probl
         return;
     }
     named.retain(|(entry, name)| {
-        let bad = name.naming != Naming::Diesel
-            && name.digits.len() == 14
-            && !is_timestamp(&name.digits);
+        let bad =
+            name.naming != Naming::Diesel && name.digits.len() == 14 && !is_timestamp(&name.digits);
         if bad {
             problems.push(Problem::new(
                 &entry.path,
@@ -245,7 +244,10 @@ fn check_timestamps(named: &mut Vec<(Entry, FileName)>, problems: &mut Vec<Probl
 /// The directory's scheme: timestamps, sequential versions, or both (goose's
 /// hybrid versioning, where timestamps order after sequential versions).
 fn scheme(named: &[(Entry, FileName)]) -> Scheme {
-    let timestamps = named.iter().filter(|(_, n)| is_timestamp(&n.digits)).count();
+    let timestamps = named
+        .iter()
+        .filter(|(_, n)| is_timestamp(&n.digits))
+        .count();
     match timestamps {
         0 => Scheme::Sequential,
         n if n == named.len() => Scheme::Timestamp,
@@ -253,8 +255,9 @@ fn scheme(named: &[(Entry, FileName)]) -> Scheme {
     }
 }
 
-/// Sequential versions start at 1 and have no gaps; timestamps and diesel's
-/// versions are not checked. In gooseplus's layout each environment's set
+/// Sequential versions start at 1 and have no gaps; timestamps, diesel's
+/// versions and refinery's (which are numbers, not a sequence) are not
+/// checked. In gooseplus's layout each environment's set
 /// (`base/` plus the folder) is checked on its own; otherwise the versions
 /// of every folder together.
 fn check_sequence(
@@ -262,7 +265,8 @@ fn check_sequence(
     per_environment: bool,
     problems: &mut Vec<Problem>,
 ) {
-    let sequential = |file: &File| file.name.naming != Naming::Diesel && !is_timestamp(&file.name.digits);
+    let sequential =
+        |file: &File| file.name.naming == Naming::Plain && !is_timestamp(&file.name.digits);
     let mut environments: Vec<Option<&str>> = vec![None];
     if per_environment {
         let mut names: Vec<&str> = by_version
@@ -311,7 +315,11 @@ fn check_sequence(
 /// The files of one version, one group per environment. Environment folders
 /// never run together, so they may reuse a version; the base set may not
 /// share one with any of them.
-fn by_environment(version: Version, group: Vec<File>, problems: &mut Vec<Problem>) -> Vec<Vec<File>> {
+fn by_environment(
+    version: Version,
+    group: Vec<File>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Vec<File>> {
     let in_base = group.iter().any(|f| f.entry.environment.is_none());
     let in_environment = group.iter().any(|f| f.entry.environment.is_some());
     if in_base && in_environment {
@@ -387,7 +395,11 @@ fn assemble(
     let down_file = group.next();
     let mut files = vec![first.entry.full_path.clone()];
     if first.parsed.plain && directory.has_sections {
-        problems.push(Problem::new(&first.entry.path, None, ProblemKind::MissingUp));
+        problems.push(Problem::new(
+            &first.entry.path,
+            None,
+            ProblemKind::MissingUp,
+        ));
         return None;
     }
     let down = match (first.name.form, down_file) {
@@ -407,7 +419,10 @@ fn assemble(
     }
     let (entry, name, parsed) = (first.entry, first.name, first.parsed);
     let up = parsed.up.unwrap_or_default();
-    let down_has_sql = down.section.as_ref().is_some_and(|d| !d.statements.is_empty());
+    let down_has_sql = down
+        .section
+        .as_ref()
+        .is_some_and(|d| !d.statements.is_empty());
     if up.statements.is_empty() && up.complete && down_has_sql {
         problems.push(Problem::new(&entry.path, up.line, ProblemKind::EmptyUp));
         return None;

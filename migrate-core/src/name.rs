@@ -48,7 +48,10 @@ pub fn is_migration_file(file_name: &str) -> bool {
 /// parameter and never spliced into SQL, so anything but a path separator
 /// or a control character.
 pub fn is_display_name(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(|c| c == '/' || c == '\\' || c.is_control())
+    !name.is_empty()
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
 }
 
 /// Parses a `.sql` file name.
@@ -124,7 +127,12 @@ fn refinery(stem: &str) -> Option<Result<FileName, ProblemKind>> {
     Some(named(digits, name, FileForm::Single, naming))
 }
 
-fn named(digits: &str, name: &str, form: FileForm, naming: Naming) -> Result<FileName, ProblemKind> {
+fn named(
+    digits: &str,
+    name: &str,
+    form: FileForm,
+    naming: Naming,
+) -> Result<FileName, ProblemKind> {
     if name.is_empty() {
         return Err(ProblemKind::MissingName);
     }
@@ -192,7 +200,11 @@ mod tests {
             ("001_créer les tables.sql", "créer les tables"),
             ("20240813211251_flags..up.sql", "flags."),
         ] {
-            assert_eq!(parse_file_name(file).map(|n| n.name), Ok(name.to_owned()), "{file}");
+            assert_eq!(
+                parse_file_name(file).map(|n| n.name),
+                Ok(name.to_owned()),
+                "{file}"
+            );
         }
     }
 
@@ -205,7 +217,10 @@ mod tests {
         );
         let unversioned = parse_file_name("U3__seed.sql").expect("valid");
         assert_eq!(unversioned.naming, Naming::RefineryUnversioned);
-        assert_eq!(parse_file_name("V2_x.sql"), Err(ProblemKind::MissingVersion));
+        assert_eq!(
+            parse_file_name("V2_x.sql"),
+            Err(ProblemKind::MissingVersion)
+        );
         let folder = parse_folder_name("2018-01-14-171611_create_users", FileForm::Up)
             .expect("a diesel folder")
             .expect("valid");

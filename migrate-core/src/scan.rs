@@ -60,10 +60,13 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
     let mut entries = Vec::new();
     let mut problems = Vec::new();
     let listed = list(&full, &shown, &inside, &mut problems);
-    let has_own = listed
-        .iter()
-        .any(|(name, is_dir)| is_migration_file(name) && !is_dir || *is_dir && is_folder_name(name));
-    let base_folder = !has_own && listed.iter().any(|(name, is_dir)| *is_dir && name == "base");
+    let has_own = listed.iter().any(|(name, is_dir)| {
+        is_migration_file(name) && !is_dir || *is_dir && is_folder_name(name)
+    });
+    let base_folder = !has_own
+        && listed
+            .iter()
+            .any(|(name, is_dir)| *is_dir && name == "base");
     for (name, is_dir) in listed {
         if !is_dir {
             if is_migration_file(&name) {
@@ -81,7 +84,14 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
         let env_shown = format!("{shown}/{name}");
         let env_full = full.join(&name);
         if is_folder_name(&name) {
-            migration_folder(&env_full, &env_shown, &name, &inside, &mut entries, &mut problems);
+            migration_folder(
+                &env_full,
+                &env_shown,
+                &name,
+                &inside,
+                &mut entries,
+                &mut problems,
+            );
             continue;
         }
         if !is_environment_name(&name) {
@@ -166,11 +176,19 @@ fn migration_folder(
                  move this file to a migration of its own"
             }
             .to_owned();
-            problems.push(Problem::new(path, None, ProblemKind::UnknownLayout { what }));
+            problems.push(Problem::new(
+                path,
+                None,
+                ProblemKind::UnknownLayout { what },
+            ));
         }
     }
     if !has_up {
-        problems.push(Problem::new(shown, None, ProblemKind::MigrationFolderWithoutUp));
+        problems.push(Problem::new(
+            shown,
+            None,
+            ProblemKind::MigrationFolderWithoutUp,
+        ));
     }
 }
 

@@ -620,11 +620,17 @@ mod tests {
 
     #[test]
     fn a_file_without_sections_is_all_up() {
-        let (parsed, problems) = parse("-- a comment\nCREATE TABLE a (x INT);\nSELECT 1;\n", FileForm::Single);
+        let (parsed, problems) = parse(
+            "-- a comment\nCREATE TABLE a (x INT);\nSELECT 1;\n",
+            FileForm::Single,
+        );
         assert_eq!(problems, []);
         assert!(parsed.plain);
         let up = parsed.up.expect("the whole file is the Up");
-        assert_eq!(up.statements.iter().map(|s| s.line).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(
+            up.statements.iter().map(|s| s.line).collect::<Vec<_>>(),
+            [2, 3]
+        );
         assert_eq!(parsed.down, None);
         let (comments, problems) = parse("-- only a comment\n", FileForm::Single);
         assert_eq!(problems, []);
@@ -646,7 +652,10 @@ mod tests {
         );
         assert_eq!(problems, []);
         assert!(parsed.no_transaction && !parsed.plain);
-        assert_eq!(parsed.up.map(|s| (s.line, s.statements.len())), Some((Some(1), 1)));
+        assert_eq!(
+            parsed.up.map(|s| (s.line, s.statements.len())),
+            Some((Some(1), 1))
+        );
         assert_eq!(parsed.down.map(|s| s.statements[0].line), Some(4));
         assert_eq!(
             kinds("-- migrate:sideways\nA;\n", FileForm::Single),
@@ -662,7 +671,10 @@ mod tests {
 
     #[test]
     fn superchat_foreign_keys_header() {
-        let (parsed, problems) = parse("-- @foreign_keys=off\nCREATE TABLE a (x INT);\n", FileForm::Single);
+        let (parsed, problems) = parse(
+            "-- @foreign_keys=off\nCREATE TABLE a (x INT);\n",
+            FileForm::Single,
+        );
         assert_eq!(problems, []);
         assert!(parsed.plain && parsed.foreign_keys_off);
     }

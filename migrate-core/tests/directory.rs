@@ -46,9 +46,7 @@ fn a_good_directory_loads_in_version_order() {
     let summary: Vec<_> = set
         .migrations
         .iter()
-        .map(|m| {
-            (m.version.0, m.name(), m.down_path.as_deref())
-        })
+        .map(|m| (m.version.0, m.name(), m.down_path.as_deref()))
         .collect();
     assert_eq!(
         summary,
@@ -63,7 +61,10 @@ fn a_good_directory_loads_in_version_order() {
         .iter()
         .filter_map(|f| f.file_name()?.to_str())
         .collect();
-    assert_eq!(read, ["001_a.sql", "002_b.up.sql", "002_b.down.sql", "003_c.sql"]);
+    assert_eq!(
+        read,
+        ["001_a.sql", "002_b.up.sql", "002_b.down.sql", "003_c.sql"]
+    );
     assert_eq!(
         set.migrations[1].down.as_ref().expect("down")[0].sql,
         "SELECT 'not b';"
@@ -128,13 +129,21 @@ fn a_single_file_and_a_pair_for_one_version_are_a_duplicate() {
 #[test]
 fn timestamps_may_follow_sequential_versions() {
     // goose's hybrid versioning: timestamps on branches, `fix` before release.
-    let root = dir(&[("001_a.sql", GOOD), ("002_b.sql", GOOD), ("20240101120000_c.sql", GOOD)]);
+    let root = dir(&[
+        ("001_a.sql", GOOD),
+        ("002_b.sql", GOOD),
+        ("20240101120000_c.sql", GOOD),
+    ]);
     let set = load(root.path(), "migrations", &Options::default()).expect("valid");
     assert_eq!(set.scheme, Scheme::Hybrid);
     let versions: Vec<u64> = set.migrations.iter().map(|m| m.version.0).collect();
     assert_eq!(versions, [1, 2, 20240101120000]);
     // The sequential ones are still checked for gaps.
-    let gap = dir(&[("001_a.sql", GOOD), ("003_b.sql", GOOD), ("20240101120000_c.sql", GOOD)]);
+    let gap = dir(&[
+        ("001_a.sql", GOOD),
+        ("003_b.sql", GOOD),
+        ("20240101120000_c.sql", GOOD),
+    ]);
     assert!(matches!(only(gap.path()).kind, ProblemKind::Gap { .. }));
 }
 
@@ -255,7 +264,11 @@ fn environments_share_the_version_sequence() {
         .collect();
     assert_eq!(found, [(1, None), (2, Some("prod")), (2, Some("test"))]);
     // The base set may not share one with an environment.
-    let clash = dir(&[("1_a.sql", GOOD), ("2_b.sql", GOOD), ("prod/2_seed.sql", GOOD)]);
+    let clash = dir(&[
+        ("1_a.sql", GOOD),
+        ("2_b.sql", GOOD),
+        ("prod/2_seed.sql", GOOD),
+    ]);
     assert!(matches!(
         only(clash.path()).kind,
         ProblemKind::DuplicateVersion { .. }
@@ -332,7 +345,11 @@ fn results_do_not_depend_on_creation_order() {
     let names = |set: &migrate_core::MigrationSet| -> Vec<String> {
         set.files
             .iter()
-            .map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+            .map(|f| {
+                f.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
             .collect()
     };
     assert_eq!(names(&a), names(&b));

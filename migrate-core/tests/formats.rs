@@ -32,8 +32,14 @@ fn problems(root: &tempfile::TempDir) -> Vec<Problem> {
 fn a_directory_of_plain_files_is_up_only() {
     // sqlx's default `<version>_<name>.sql`, SuperChat's plain files.
     let root = dir(&[
-        ("20240101000000_create_users.sql", "CREATE TABLE users (id INTEGER);\n"),
-        ("20240102000000_add-email.sql", "-- why\nALTER TABLE users ADD email TEXT;\n"),
+        (
+            "20240101000000_create_users.sql",
+            "CREATE TABLE users (id INTEGER);\n",
+        ),
+        (
+            "20240102000000_add-email.sql",
+            "-- why\nALTER TABLE users ADD email TEXT;\n",
+        ),
     ]);
     let set = migrations(&root);
     assert_eq!(set.len(), 2);
@@ -45,14 +51,20 @@ fn a_directory_of_plain_files_is_up_only() {
 #[test]
 fn up_files_without_downs_are_up_only_unless_another_has_a_down() {
     // A golang-migrate set with only `.up.sql` files.
-    let only_up = dir(&[("0001_a.up.sql", "SELECT 1;"), ("0002_b.up.sql", "SELECT 2;")]);
+    let only_up = dir(&[
+        ("0001_a.up.sql", "SELECT 1;"),
+        ("0002_b.up.sql", "SELECT 2;"),
+    ]);
     assert!(migrations(&only_up).iter().all(|m| !m.is_reversible()));
     // goose files with only `-- +goose Up`.
     let goose_up = dir(&[("00001_a.sql", "-- +goose Up\nSELECT 1;\n")]);
     assert!(!migrations(&goose_up)[0].is_reversible());
     // Where some have a Down, a forgotten one is the mistake to catch.
     let forgotten = dir(&[
-        ("1_a.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n"),
+        (
+            "1_a.sql",
+            "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n",
+        ),
         ("2_b.sql", "-- +goose Up\nSELECT 3;\n"),
     ]);
     let found = problems(&forgotten);
@@ -64,7 +76,10 @@ fn up_files_without_downs_are_up_only_unless_another_has_a_down() {
 #[test]
 fn a_plain_file_among_annotated_ones_is_one_error() {
     let root = dir(&[
-        ("1_a.sql", "-- +migrate Up\nSELECT 1;\n-- +migrate Down\nSELECT 2;\n"),
+        (
+            "1_a.sql",
+            "-- +migrate Up\nSELECT 1;\n-- +migrate Down\nSELECT 2;\n",
+        ),
         ("2_b.sql", "CREATE TABLE b (x INT);\n"),
     ]);
     let found = problems(&root);
@@ -75,17 +90,30 @@ fn a_plain_file_among_annotated_ones_is_one_error() {
 #[test]
 fn a_no_op_migration_needs_no_down() {
     let root = dir(&[
-        ("00001_a.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n"),
+        (
+            "00001_a.sql",
+            "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n",
+        ),
         ("00002_empty.sql", "-- +goose Up\n"),
-        ("00003_comments.sql", "-- +goose Up\n-- nothing to do here\n"),
+        (
+            "00003_comments.sql",
+            "-- +goose Up\n-- nothing to do here\n",
+        ),
     ]);
     let set = migrations(&root);
     for noop in &set[1..] {
         assert!(noop.up.is_empty());
-        assert_eq!(noop.down.as_deref(), Some(&[][..]), "{noop}: reversible, nothing to undo");
+        assert_eq!(
+            noop.down.as_deref(),
+            Some(&[][..]),
+            "{noop}: reversible, nothing to undo"
+        );
     }
     // An Up with nothing whose Down does something is still a mistake.
-    let lopsided = dir(&[("1_a.sql", "-- +migrate Up\n-- +migrate Down\nDROP TABLE a;\n")]);
+    let lopsided = dir(&[(
+        "1_a.sql",
+        "-- +migrate Up\n-- +migrate Down\nDROP TABLE a;\n",
+    )]);
     assert_eq!(problems(&lopsided)[0].kind, ProblemKind::EmptyUp);
 }
 
@@ -113,7 +141,10 @@ fn files_that_run_their_own_transaction_run_outside_the_runners() {
             "1_rebuild.up.sql",
             "PRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;\nPRAGMA foreign_keys=ON;\n",
         ),
-        ("1_rebuild.down.sql", "BEGIN TRANSACTION;\nDROP TABLE a;\nEND;\n"),
+        (
+            "1_rebuild.down.sql",
+            "BEGIN TRANSACTION;\nDROP TABLE a;\nEND;\n",
+        ),
         ("2_plain.up.sql", "CREATE TABLE b (x INT);"),
         ("2_plain.down.sql", "DROP TABLE b;"),
         (
@@ -142,42 +173,95 @@ fn dbmate_files() {
     let set = migrations(&root);
     assert_eq!(set[0].up[0].line, 2);
     assert_eq!(set[0].down.as_deref().map(|d| d[0].line), Some(5));
-    assert_eq!((set[0].no_transaction, set[1].no_transaction), (false, true));
+    assert_eq!(
+        (set[0].no_transaction, set[1].no_transaction),
+        (false, true)
+    );
 }
 
 #[test]
 fn diesel_folders() {
     let root = dir(&[
-        ("00000000000000_diesel_initial_setup/up.sql", "CREATE TABLE setup (x INT);"),
-        ("00000000000000_diesel_initial_setup/down.sql", "DROP TABLE setup;"),
-        ("2018-01-14-171611_create_users/up.sql", "CREATE TABLE users (id INT);"),
-        ("2018-01-14-171611_create_users/down.sql", "DROP TABLE users;"),
+        (
+            "00000000000000_diesel_initial_setup/up.sql",
+            "CREATE TABLE setup (x INT);",
+        ),
+        (
+            "00000000000000_diesel_initial_setup/down.sql",
+            "DROP TABLE setup;",
+        ),
+        (
+            "2018-01-14-171611_create_users/up.sql",
+            "CREATE TABLE users (id INT);",
+        ),
+        (
+            "2018-01-14-171611_create_users/down.sql",
+            "DROP TABLE users;",
+        ),
         ("2018-01-14-171611_create_users/metadata.toml", "# none\n"),
-        ("2019-13-45-999999_not_a_date/up.sql", "CREATE INDEX u ON users (id);"),
+        (
+            "2019-13-45-999999_not_a_date/up.sql",
+            "CREATE INDEX u ON users (id);",
+        ),
         ("2019-13-45-999999_not_a_date/down.sql", "DROP INDEX u;"),
-        ("2019-13-45-999999_not_a_date/metadata.toml", "run_in_transaction = false\n"),
+        (
+            "2019-13-45-999999_not_a_date/metadata.toml",
+            "run_in_transaction = false\n",
+        ),
     ]);
     let set = migrations(&root);
     let found: Vec<_> = set
         .iter()
-        .map(|m| (m.version.0, m.name.as_ref(), m.no_transaction, m.down_path.as_deref()))
+        .map(|m| {
+            (
+                m.version.0,
+                m.name.as_ref(),
+                m.no_transaction,
+                m.down_path.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         found,
         [
-            (0, "diesel_initial_setup", false, Some("migrations/00000000000000_diesel_initial_setup/down.sql")),
-            (20180114171611, "create_users", false, Some("migrations/2018-01-14-171611_create_users/down.sql")),
-            (20191345999999, "not_a_date", true, Some("migrations/2019-13-45-999999_not_a_date/down.sql")),
+            (
+                0,
+                "diesel_initial_setup",
+                false,
+                Some("migrations/00000000000000_diesel_initial_setup/down.sql")
+            ),
+            (
+                20180114171611,
+                "create_users",
+                false,
+                Some("migrations/2018-01-14-171611_create_users/down.sql")
+            ),
+            (
+                20191345999999,
+                "not_a_date",
+                true,
+                Some("migrations/2019-13-45-999999_not_a_date/down.sql")
+            ),
         ]
     );
-    assert_eq!(set[1].up_path, "migrations/2018-01-14-171611_create_users/up.sql");
+    assert_eq!(
+        set[1].up_path,
+        "migrations/2018-01-14-171611_create_users/up.sql"
+    );
     // A folder named so without its `up.sql` says what it lacks.
     let lacking = dir(&[("2020-01-01-000000_x/migration.sql", "SELECT 1;")]);
     let kinds: Vec<_> = problems(&lacking).into_iter().map(|p| p.kind).collect();
-    assert!(kinds.contains(&ProblemKind::MigrationFolderWithoutUp), "{kinds:?}");
+    assert!(
+        kinds.contains(&ProblemKind::MigrationFolderWithoutUp),
+        "{kinds:?}"
+    );
     // An `up.sql` outside a folder is told where it belongs.
     let loose = dir(&[("up.sql", "SELECT 1;")]);
-    assert!(problems(&loose)[0].to_string().contains("`<version>_<name>/` folder"));
+    assert!(
+        problems(&loose)[0]
+            .to_string()
+            .contains("`<version>_<name>/` folder")
+    );
 }
 
 #[test]
@@ -188,8 +272,14 @@ fn refinery_files() {
         ("U3__seed.sql", "INSERT INTO a VALUES (1);"),
     ]);
     let set = migrations(&root);
-    let found: Vec<_> = set.iter().map(|m| (m.version.0, m.name.as_ref(), m.unordered)).collect();
-    assert_eq!(found, [(1, "initial", false), (2, "more", false), (3, "seed", true)]);
+    let found: Vec<_> = set
+        .iter()
+        .map(|m| (m.version.0, m.name.as_ref(), m.unordered))
+        .collect();
+    assert_eq!(
+        found,
+        [(1, "initial", false), (2, "more", false), (3, "seed", true)]
+    );
     assert!(set.iter().all(|m| !m.is_reversible()));
 }
 
@@ -197,14 +287,30 @@ fn refinery_files() {
 fn gooseplus_base_and_environments() {
     let up = |sql: &str| format!("-- +goose Up\n{sql}\n-- +goose Down\nSELECT 0;\n");
     let root = dir(&[
-        ("base/20231102000000_create.sql", &up("CREATE TABLE t (x TEXT);")),
-        ("base/20231103000000_populate.sql", &up("INSERT INTO t VALUES ('one');")),
-        ("production/20231104000000_seed.sql", &up("INSERT INTO t VALUES ('prod');")),
-        ("test/20231104000000_seed.sql", &up("INSERT INTO t VALUES ('test');")),
+        (
+            "base/20231102000000_create.sql",
+            &up("CREATE TABLE t (x TEXT);"),
+        ),
+        (
+            "base/20231103000000_populate.sql",
+            &up("INSERT INTO t VALUES ('one');"),
+        ),
+        (
+            "production/20231104000000_seed.sql",
+            &up("INSERT INTO t VALUES ('prod');"),
+        ),
+        (
+            "test/20231104000000_seed.sql",
+            &up("INSERT INTO t VALUES ('test');"),
+        ),
     ]);
     let set = load(root.path(), "migrations", &Options::default()).expect("valid");
     assert_eq!(set.environments(), ["production", "test"]);
-    let base: Vec<_> = set.migrations.iter().filter(|m| m.environment.is_none()).collect();
+    let base: Vec<_> = set
+        .migrations
+        .iter()
+        .filter(|m| m.environment.is_none())
+        .collect();
     assert_eq!(base.len(), 2);
     assert_eq!(base[0].up_path, "migrations/base/20231102000000_create.sql");
 
@@ -217,11 +323,20 @@ fn gooseplus_base_and_environments() {
     let found = problems(&gap);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].path, "migrations/test/3_c.sql");
-    assert!(matches!(found[0].kind, ProblemKind::Gap { from: Version(2), .. }));
+    assert!(matches!(
+        found[0].kind,
+        ProblemKind::Gap {
+            from: Version(2),
+            ..
+        }
+    ));
 }
 
 #[test]
 fn names_are_display_text_stored_as_given() {
-    let root = dir(&[("1_créer la table.sql", "-- +migrate Up\nSELECT 1;\n-- +migrate Down\nSELECT 2;\n")]);
+    let root = dir(&[(
+        "1_créer la table.sql",
+        "-- +migrate Up\nSELECT 1;\n-- +migrate Down\nSELECT 2;\n",
+    )]);
     assert_eq!(migrations(&root)[0].name, "créer la table");
 }

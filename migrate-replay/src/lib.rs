@@ -123,7 +123,12 @@ impl Replay<'_, '_> {
         self.tracker.start();
         let copy = migration.no_transaction;
         let before_up = Checkpoint::take(self.conn, "replay_before_up", copy)?;
-        if let Err(problem) = run(self.conn, &migration.up, &migration.up_path, ReplayedSection::Up) {
+        if let Err(problem) = run(
+            self.conn,
+            &migration.up,
+            &migration.up_path,
+            ReplayedSection::Up,
+        ) {
             self.failed(problem, true);
             before_up.restore(self.conn)?;
             before_up.release(self.conn)?;
@@ -142,7 +147,10 @@ impl Replay<'_, '_> {
                 false
             }
             Ok(()) => {
-                let differences = self.tracker.before().differences(&self.tracker.now(self.conn)?);
+                let differences = self
+                    .tracker
+                    .before()
+                    .differences(&self.tracker.now(self.conn)?);
                 let label = label(migration);
                 self.problems.extend(differences.iter().map(|difference| {
                     let kind = ProblemKind::DownDoesNotRestore {
@@ -155,9 +163,14 @@ impl Replay<'_, '_> {
             }
         };
         let again = restored
-            && run(self.conn, &migration.up, &migration.up_path, ReplayedSection::UpAgain)
-                .map_err(|problem| self.failed(problem, false))
-                .is_ok();
+            && run(
+                self.conn,
+                &migration.up,
+                &migration.up_path,
+                ReplayedSection::UpAgain,
+            )
+            .map_err(|problem| self.failed(problem, false))
+            .is_ok();
         if !again {
             // Back to the state after the first Up, which the next migration expects.
             after_up.restore(self.conn)?;

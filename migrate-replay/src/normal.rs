@@ -29,7 +29,10 @@ impl Normal {
     /// The normal form of `sql`.
     pub fn of(sql: &str) -> Normal {
         let tokens = tokens(sql);
-        let is_table = tokens.iter().take(4).any(|t| !t.literal && t.text == "table")
+        let is_table = tokens
+            .iter()
+            .take(4)
+            .any(|t| !t.literal && t.text == "table")
             && tokens.first().is_some_and(|t| t.text == "create");
         let open = tokens.iter().position(|t| !t.literal && t.text == "(");
         let (Some(open), true) = (open, is_table) else {
@@ -55,7 +58,10 @@ impl Normal {
         Normal {
             head: tokens[..open].to_vec(),
             definitions,
-            tail: tokens.get(close + 1..).map(<[Token]>::to_vec).unwrap_or_default(),
+            tail: tokens
+                .get(close + 1..)
+                .map(<[Token]>::to_vec)
+                .unwrap_or_default(),
         }
     }
 
@@ -201,7 +207,11 @@ const CONSTRAINTS: &[&str] = &[
 /// A column definition with its constraints sorted; a table constraint as it is.
 fn definition(tokens: &[Token]) -> Vec<Token> {
     let is_table_constraint = tokens.first().is_some_and(|t| {
-        !t.literal && matches!(t.text.as_str(), "constraint" | "primary" | "unique" | "check" | "foreign")
+        !t.literal
+            && matches!(
+                t.text.as_str(),
+                "constraint" | "primary" | "unique" | "check" | "foreign"
+            )
     });
     if is_table_constraint || tokens.is_empty() {
         return tokens.to_vec();
@@ -213,7 +223,11 @@ fn definition(tokens: &[Token]) -> Vec<Token> {
     // `CONSTRAINT <name>` and the constraint after it are one chunk.
     let mut glued = 0u8;
     for token in &tokens[1..] {
-        let text = if token.literal { "" } else { token.text.as_str() };
+        let text = if token.literal {
+            ""
+        } else {
+            token.text.as_str()
+        };
         let starts = depth == 0
             && !token.literal
             && CONSTRAINTS.contains(&text)
@@ -251,10 +265,7 @@ fn definition(tokens: &[Token]) -> Vec<Token> {
 fn continues(previous: &str, word: &str) -> bool {
     matches!(
         (previous, word),
-        ("not", "null")
-            | ("default", _)
-            | ("set", "null" | "default")
-            | ("always", "as")
+        ("not", "null") | ("default", _) | ("set", "null" | "default") | ("always", "as")
     )
 }
 
@@ -269,7 +280,10 @@ mod tests {
     #[test]
     fn layout_case_and_quoting_are_not_differences() {
         assert!(same("CREATE INDEX i ON t(c)", "CREATE INDEX i ON t (c)"));
-        assert!(same("create table \"T\" (\n  a int, -- note\n  b text\n)", "CREATE TABLE t (A INT, b TEXT)"));
+        assert!(same(
+            "create table \"T\" (\n  a int, -- note\n  b text\n)",
+            "CREATE TABLE t (A INT, b TEXT)"
+        ));
         assert!(same("CREATE TABLE [t] (`a` INT)", "CREATE TABLE t (a INT)"));
     }
 
@@ -292,11 +306,26 @@ mod tests {
     #[test]
     fn real_differences_stay() {
         assert!(!same("CREATE TABLE t (a INT)", "CREATE TABLE t (a TEXT)"));
-        assert!(!same("CREATE TABLE t (a INT NOT NULL)", "CREATE TABLE t (a INT)"));
-        assert!(!same("CREATE TABLE t (a INT DEFAULT 1)", "CREATE TABLE t (a INT DEFAULT 2)"));
-        assert!(!same("CREATE TABLE t (a TEXT DEFAULT 'x')", "CREATE TABLE t (a TEXT DEFAULT 'X')"));
-        assert!(!same("CREATE TABLE t (a INT) STRICT", "CREATE TABLE t (a INT)"));
-        let (a, b) = (Normal::of("CREATE TABLE t (a INT, b INT)"), Normal::of("CREATE TABLE t (b INT, a INT)"));
+        assert!(!same(
+            "CREATE TABLE t (a INT NOT NULL)",
+            "CREATE TABLE t (a INT)"
+        ));
+        assert!(!same(
+            "CREATE TABLE t (a INT DEFAULT 1)",
+            "CREATE TABLE t (a INT DEFAULT 2)"
+        ));
+        assert!(!same(
+            "CREATE TABLE t (a TEXT DEFAULT 'x')",
+            "CREATE TABLE t (a TEXT DEFAULT 'X')"
+        ));
+        assert!(!same(
+            "CREATE TABLE t (a INT) STRICT",
+            "CREATE TABLE t (a INT)"
+        ));
+        let (a, b) = (
+            Normal::of("CREATE TABLE t (a INT, b INT)"),
+            Normal::of("CREATE TABLE t (b INT, a INT)"),
+        );
         assert_ne!(a, b);
         assert!(a.differs_in_column_order(&b));
     }

@@ -163,10 +163,21 @@ fn every_bad_down_is_reported_in_one_replay() {
         .expect("write");
     }
     let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
-    let problems: Vec<String> = migrate_replay::replay(&set).iter().map(ToString::to_string).collect();
+    let problems: Vec<String> = migrate_replay::replay(&set)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(problems.len(), 30, "{problems:#?}");
-    assert!(problems[0].starts_with("migrations/001_m.sql: Down of 001_m leaves table `keep1` behind"), "{}", problems[0]);
-    assert!(problems[4].starts_with("migrations/005_m.sql:6: no such table: nowhere"), "{}", problems[4]);
+    assert!(
+        problems[0].starts_with("migrations/001_m.sql: Down of 001_m leaves table `keep1` behind"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[4].starts_with("migrations/005_m.sql:6: no such table: nowhere"),
+        "{}",
+        problems[4]
+    );
 }
 
 #[test]
@@ -175,15 +186,27 @@ fn after_a_failed_up_the_replay_goes_on_and_says_what_may_follow() {
     let dir = root.path().join("migrations");
     std::fs::create_dir(&dir).expect("mkdir");
     let files = [
-        ("001_a.sql", "-- +migrate Up\nCREATE TABLE a (x INT);\nSELECT normalize('x');\n-- +migrate Down\nDROP TABLE a;\n"),
-        ("002_b.sql", "-- +migrate Up\nCREATE TABLE b (x INT);\n-- +migrate Down\nDROP TABLE b;\nDROP TABLE b;\n"),
-        ("003_c.sql", "-- +migrate Up\nCREATE INDEX a_x ON a (x);\n-- +migrate Down\nDROP INDEX a_x;\n"),
+        (
+            "001_a.sql",
+            "-- +migrate Up\nCREATE TABLE a (x INT);\nSELECT normalize('x');\n-- +migrate Down\nDROP TABLE a;\n",
+        ),
+        (
+            "002_b.sql",
+            "-- +migrate Up\nCREATE TABLE b (x INT);\n-- +migrate Down\nDROP TABLE b;\nDROP TABLE b;\n",
+        ),
+        (
+            "003_c.sql",
+            "-- +migrate Up\nCREATE INDEX a_x ON a (x);\n-- +migrate Down\nDROP INDEX a_x;\n",
+        ),
     ];
     for (name, text) in files {
         std::fs::write(dir.join(name), text).expect("write");
     }
     let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
-    let problems: Vec<String> = migrate_replay::replay(&set).iter().map(ToString::to_string).collect();
+    let problems: Vec<String> = migrate_replay::replay(&set)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(problems.len(), 3, "{problems:#?}");
     assert_eq!(
         problems[0],
@@ -191,7 +214,11 @@ fn after_a_failed_up_the_replay_goes_on_and_says_what_may_follow() {
          SQLite at build time; if the application or an extension provides it at run time, write \
          `-- +migrate NoCheck <reason>` in the migration"
     );
-    assert!(problems[1].starts_with("migrations/002_b.sql:5: no such table: b (this may follow"), "{}", problems[1]);
+    assert!(
+        problems[1].starts_with("migrations/002_b.sql:5: no such table: b (this may follow"),
+        "{}",
+        problems[1]
+    );
     assert!(problems[2].starts_with("migrations/003_c.sql:2: no such table: main.a (this may follow from the failure at `migrations/001_a.sql:3`)"), "{}", problems[2]);
 }
 
@@ -201,8 +228,14 @@ fn a_file_with_its_own_transaction_replays_outside_one_and_is_put_back() {
     let dir = root.path().join("migrations");
     std::fs::create_dir(&dir).expect("mkdir");
     let files = [
-        ("1_a.up.sql", "PRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;\nPRAGMA foreign_keys=ON;\n"),
-        ("1_a.down.sql", "BEGIN;\nDROP TABLE a;\nDROP TABLE nowhere;\nCOMMIT;\n"),
+        (
+            "1_a.up.sql",
+            "PRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;\nPRAGMA foreign_keys=ON;\n",
+        ),
+        (
+            "1_a.down.sql",
+            "BEGIN;\nDROP TABLE a;\nDROP TABLE nowhere;\nCOMMIT;\n",
+        ),
         ("2_b.up.sql", "CREATE INDEX a_x ON a (x);\n"),
         ("2_b.down.sql", "DROP INDEX a_x;\n"),
     ];
@@ -211,9 +244,16 @@ fn a_file_with_its_own_transaction_replays_outside_one_and_is_put_back() {
     }
     let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
     assert!(set.migrations[0].no_transaction);
-    let problems: Vec<String> = migrate_replay::replay(&set).iter().map(ToString::to_string).collect();
+    let problems: Vec<String> = migrate_replay::replay(&set)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     // The Down's failure inside its own BEGIN is reported; the copy taken
     // before it puts table `a` back, so version 2 replays cleanly.
     assert_eq!(problems.len(), 1, "{problems:#?}");
-    assert!(problems[0].starts_with("migrations/1_a.down.sql:3: no such table: nowhere"), "{}", problems[0]);
+    assert!(
+        problems[0].starts_with("migrations/1_a.down.sql:3: no such table: nowhere"),
+        "{}",
+        problems[0]
+    );
 }

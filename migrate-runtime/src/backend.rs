@@ -186,6 +186,14 @@ pub trait Backend {
     /// The row could not be removed.
     fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()>;
 
+    /// Changes a history row's version from `from` to `to`: the migration
+    /// applied under a timestamp that `migrate fix` renumbered.
+    ///
+    /// # Errors
+    ///
+    /// The row could not be changed.
+    fn renumber_history(&mut self, table: &TableName, from: Version, to: Version) -> Result<()>;
+
     /// Writes a consistent copy of the database before the first change of a
     /// run that starts at version `from`; `None` when this database keeps no
     /// backups (the default) or has nothing to lose.

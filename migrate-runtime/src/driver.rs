@@ -52,6 +52,10 @@ fn locked<B: Backend>(
                 db.insert_history(table, script.migration(step), progress.duration(step))
             }
             Action::Delete(step) => db.delete_history(table, script.migration(step).version()),
+            Action::Renumber(index) => {
+                let (from, to) = script.plan.renumbered[index];
+                db.renumber_history(table, from, to)
+            }
             Action::CheckForeignKeys(step) => db
                 .foreign_key_violations()
                 .and_then(|violations| script.check_foreign_keys(step, violations)),

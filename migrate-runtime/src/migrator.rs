@@ -380,12 +380,14 @@ impl<'m> Migrator<'m> {
 
     /// The report of a run that needs no lock: nothing to do, or a dry run.
     pub(crate) fn report_without_lock(&self, plan: &Plan<'m>, started: Instant) -> Option<Report> {
-        let dry_run = self.dry_run && !plan.steps.is_empty();
-        (dry_run || plan.steps.is_empty()).then(|| Report {
+        let nothing = plan.steps.is_empty() && plan.renumbered.is_empty();
+        let dry_run = self.dry_run && !nothing;
+        (dry_run || nothing).then(|| Report {
             from: plan.from,
             to: plan.to,
             steps: plan.steps.iter().map(|&(m, d)| Step::new(m, d)).collect(),
             backup: None,
+            renumbered: plan.renumbered.clone(),
             dry_run,
             duration: started.elapsed(),
         })

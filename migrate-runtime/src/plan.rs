@@ -70,6 +70,8 @@ pub(crate) struct Plan<'m> {
     pub to: Option<Version>,
     /// Each migration with the way it moves.
     pub steps: Vec<(&'m Migration, Direction)>,
+    /// History rows to give a new version first, `(timestamp, sequential)`.
+    pub renumbered: Vec<(Version, Version)>,
 }
 
 /// Refuses a database that does not match the binary: a version the binary
@@ -152,6 +154,37 @@ where
     })
 }
 
+/// The history rows `migrate fix` renumbered (goose's hybrid versioning):
+/// a timestamp version this set does not have, whose checksum (its Up and
+/// Down text, which `fix` does not touch) is that of exactly one unapplied
+/// sequential migration of the set. Each comes back as `(timestamp,
+/// sequential)`.
+pub(crate) fn renumbered(
+    migrations: &Migrations,
+    history: &[AppliedVersion],
+    environment: Option<&str>,
+) -> Vec<(Version, Version)> {
+    let applied = |version: Version| history.iter().any(|r| r.version == version);
+    let timestamp = |version: Version| migrate_core::is_timestamp(&version.to_string());
+    history
+        .iter()
+        .filter(|row| {
+            timestamp(row.version) && migrations.get_for(row.version, environment).is_none()
+        })
+        .filter_map(|row| {
+            let mut candidates = migrations.for_environment(environment).filter(|m| {
+                Some(m.checksum()) == row.checksum
+                    && !timestamp(m.version())
+                    && !applied(m.version())
+            });
+            match (candidates.next(), candidates.next()) {
+                (Some(only), None) => Some((row.version, only.version())),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Checks the database and decides the steps of `operation`.
 pub(crate) fn plan<'m>(
     migrations: &'m Migrations,
@@ -159,6 +192,21 @@ pub(crate) fn plan<'m>(
     operation: Operation,
     rules: Rules<'_>,
 ) -> Result<Plan<'m>> {
+    let renumbered = renumbered(migrations, history, rules.environment);
+    let rewritten: Vec<AppliedVersion>;
+    let history = if renumbered.is_empty() {
+        history
+    } else {
+        let mut rows = history.to_vec();
+        for row in &mut rows {
+            if let Some(&(_, to)) = renumbered.iter().find(|(from, _)| *from == row.version) {
+                row.version = to;
+            }
+        }
+        rows.sort_by_key(|r| r.version);
+        rewritten = rows;
+        &rewritten
+    };
     check_drift(migrations, history, rules.environment)?;
     let from = history.last().map(|r| r.version);
     let known = |version: Version| -> Result<&'m Migration> {
@@ -247,6 +295,7 @@ pub(crate) fn plan<'m>(
         from,
         to: after.into_iter().max(),
         steps,
+        renumbered,
     })
 }
 

@@ -101,6 +101,9 @@ pub struct Report {
     pub steps: Vec<Step>,
     /// The backup written before the first change, if any.
     pub backup: Option<PathBuf>,
+    /// History rows given a new version, `(timestamp, sequential)`: the
+    /// migrations `migrate fix` renumbered after this database applied them.
+    pub renumbered: Vec<(Version, Version)>,
     /// Whether this was a dry run: nothing was changed.
     pub dry_run: bool,
     /// The whole run's time, lock and backup included.
@@ -138,6 +141,17 @@ impl fmt::Display for Millis {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let would = if self.dry_run {
+            "would record"
+        } else {
+            "recorded"
+        };
+        for (from, to) in &self.renumbered {
+            writeln!(
+                f,
+                "{would} version {from} as {to}: `migrate fix` renumbered that migration"
+            )?;
+        }
         if self.steps.is_empty() {
             return writeln!(
                 f,

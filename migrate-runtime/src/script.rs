@@ -27,6 +27,9 @@ pub(crate) enum Action {
     Insert(usize),
     /// Remove the step's migration from the history.
     Delete(usize),
+    /// Give a history row its new version (`migrate fix` renumbered it);
+    /// an index into the plan's renumbered rows.
+    Renumber(usize),
     /// Refuse to commit if foreign keys are violated after this step.
     CheckForeignKeys(usize),
     /// Commit the transaction.
@@ -65,6 +68,11 @@ impl<'m> Script<'m> {
             .any(|s| runs_sql(s) && s.0.foreign_keys_off())
         {
             builder.actions.push(Action::ForeignKeysOff);
+        }
+        // Rows `migrate fix` renumbered change in the run's first transaction.
+        for index in 0..plan.renumbered.len() {
+            builder.begin();
+            builder.actions.push(Action::Renumber(index));
         }
         for (index, &(migration, direction)) in plan.steps.iter().enumerate() {
             let record = match direction {
@@ -265,6 +273,7 @@ impl Progress {
             to: script.plan.to,
             steps: self.done,
             backup: self.backup,
+            renumbered: script.plan.renumbered.clone(),
             dry_run: false,
             duration: self.started.elapsed(),
         }
@@ -310,6 +319,7 @@ mod tests {
             from: None,
             to: None,
             steps: steps.to_vec(),
+            renumbered: Vec::new(),
         };
         Script::new(
             plan,
@@ -456,6 +466,55 @@ mod tests {
     }
 
     #[test]
+    fn renumbered_rows_change_in_the_first_transaction() {
+        let (a, b) = (migration(1, false, false), migration(2, true, false));
+        let plan = |steps: Vec<(&'static Migration, Direction)>| Plan {
+            from: Some(Version(1)),
+            to: Some(Version(2)),
+            steps,
+            renumbered: vec![(Version(20240101120000), Version(1))],
+        };
+        let a: &'static Migration = Box::leak(Box::new(a));
+        let b: &'static Migration = Box::leak(Box::new(b));
+        let shape = Shape {
+            per_migration: false,
+            backup: false,
+        };
+        assert_eq!(
+            Script::new(plan(vec![(a, Direction::Up)]), shape).actions,
+            [
+                Begin,
+                CreateHistory,
+                Renumber(0),
+                Run(0),
+                Insert(0),
+                Commit,
+                Done(0)
+            ]
+        );
+        // Before a step outside a transaction, it has a transaction of its own.
+        assert_eq!(
+            Script::new(plan(vec![(b, Direction::Up)]), shape).actions,
+            [
+                Begin,
+                CreateHistory,
+                Renumber(0),
+                Commit,
+                Run(0),
+                Begin,
+                Insert(0),
+                Commit,
+                Done(0)
+            ]
+        );
+        // Alone, it is the whole run.
+        assert_eq!(
+            Script::new(plan(Vec::new()), shape).actions,
+            [Begin, CreateHistory, Renumber(0), Commit]
+        );
+    }
+
+    #[test]
     fn a_failure_names_what_was_committed_before_it() {
         let (a, b) = (migration(1, false, false), migration(2, true, false));
         let up = [(&a, Direction::Up), (&b, Direction::Up)];
@@ -463,6 +522,7 @@ mod tests {
             from: None,
             to: Some(Version(2)),
             steps: up.to_vec(),
+            renumbered: Vec::new(),
         };
         let script = Script::new(
             plan,

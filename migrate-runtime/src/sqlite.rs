@@ -198,6 +198,17 @@ impl Backend for Connection {
             .map_err(|e| Error::database("removing the migration from the history table", e))
     }
 
+    fn renumber_history(&mut self, table: &TableName, from: Version, to: Version) -> Result<()> {
+        let sql = format!(
+            "UPDATE {} SET version = ?2 WHERE version = ?1",
+            table.quoted()
+        );
+        self.prepare_cached(&sql)
+            .and_then(|mut s| s.execute([from.0.cast_signed(), to.0.cast_signed()]))
+            .map(drop)
+            .map_err(|e| Error::database("renumbering a row of the history table", e))
+    }
+
     fn write_backup(
         &mut self,
         settings: &BackupSettings,

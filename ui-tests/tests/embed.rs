@@ -176,7 +176,14 @@ fn replayed_set_with_triggers_views_rebuild_and_seed_data() {
 fn shape(migrations: &Migrations) -> Vec<(u64, &str, bool, bool)> {
     migrations
         .iter()
-        .map(|m| (m.version().0, m.name(), m.is_reversible(), !m.no_transaction()))
+        .map(|m| {
+            (
+                m.version().0,
+                m.name(),
+                m.is_reversible(),
+                !m.no_transaction(),
+            )
+        })
         .collect()
 }
 
@@ -229,7 +236,11 @@ fn refinery_files() {
     assert_same_as_core(&REFINERY, "fixtures/pass-refinery", false);
     assert_eq!(
         shape(&REFINERY),
-        [(1, "initial", false, true), (2, "url", false, true), (3, "seed", false, true)]
+        [
+            (1, "initial", false, true),
+            (2, "url", false, true),
+            (3, "seed", false, true)
+        ]
     );
     let unordered: Vec<bool> = REFINERY.iter().map(|m| m.unordered()).collect();
     assert_eq!(unordered, [false, false, true]);
@@ -239,8 +250,14 @@ fn refinery_files() {
 fn gooseplus_environments_reuse_a_version() {
     assert_same_as_core(&GOOSEPLUS, "fixtures/pass-gooseplus", false);
     assert_eq!(GOOSEPLUS.environments(), ["production", "test"]);
-    for (environment, value) in [("production", "Two in production"), ("test", "Two in tests")] {
-        let last = GOOSEPLUS.for_environment(Some(environment)).last().expect("a migration");
+    for (environment, value) in [
+        ("production", "Two in production"),
+        ("test", "Two in tests"),
+    ] {
+        let last = GOOSEPLUS
+            .for_environment(Some(environment))
+            .last()
+            .expect("a migration");
         assert_eq!(last.version(), Version(20231103204911));
         assert!(last.up()[0].sql().contains(value), "{environment}");
     }
@@ -252,7 +269,11 @@ fn no_op_migrations() {
     assert_same_as_core(&NOOP, "fixtures/pass-noop", false);
     assert_eq!(
         shape(&NOOP),
-        [(1, "owners", true, true), (2, "empty", true, true), (3, "placeholder", true, true)]
+        [
+            (1, "owners", true, true),
+            (2, "empty", true, true),
+            (3, "placeholder", true, true)
+        ]
     );
 }
 
