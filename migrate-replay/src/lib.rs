@@ -141,26 +141,24 @@ impl Replay<'_, '_> {
         };
         let after_up = Checkpoint::take(self.conn, "replay_after_up", copy)?;
         let down_path = migration.down_path.as_deref().unwrap_or(&migration.up_path);
-        let restored = match run(self.conn, down, down_path, ReplayedSection::Down) {
-            Err(problem) => {
-                self.failed(problem, false);
-                false
-            }
-            Ok(()) => {
-                let differences = self
-                    .tracker
-                    .before()
-                    .differences(&self.tracker.now(self.conn)?);
-                let label = label(migration);
-                self.problems.extend(differences.iter().map(|difference| {
-                    let kind = ProblemKind::DownDoesNotRestore {
-                        migration: label.clone(),
-                        difference: difference.clone(),
-                    };
-                    Problem::new(down_path, None, kind)
-                }));
-                differences.is_empty()
-            }
+        let restored = if let Err(problem) = run(self.conn, down, down_path, ReplayedSection::Down)
+        {
+            self.failed(problem, false);
+            false
+        } else {
+            let differences = self
+                .tracker
+                .before()
+                .differences(&self.tracker.now(self.conn)?);
+            let label = label(migration);
+            self.problems.extend(differences.iter().map(|difference| {
+                let kind = ProblemKind::DownDoesNotRestore {
+                    migration: label.clone(),
+                    difference: difference.clone(),
+                };
+                Problem::new(down_path, None, kind)
+            }));
+            differences.is_empty()
         };
         let again = restored
             && run(
@@ -185,7 +183,7 @@ impl Replay<'_, '_> {
         if let (Some(at), ProblemKind::StatementFailed { message, .. }) =
             (&self.failed_up, &mut problem.kind)
         {
-            message.push_str(&format!(" (this may follow from the failure at `{at}`)"));
+            *message = format!("{message} (this may follow from the failure at `{at}`)");
         }
         if in_up && self.failed_up.is_none() {
             let line = problem.line.map(|l| format!(":{l}")).unwrap_or_default();

@@ -162,7 +162,8 @@ fn every_bad_down_is_reported_in_one_replay() {
         )
         .expect("write");
     }
-    let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
     let problems: Vec<String> = migrate_replay::replay(&set)
         .iter()
         .map(ToString::to_string)
@@ -202,7 +203,8 @@ fn after_a_failed_up_the_replay_goes_on_and_says_what_may_follow() {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).expect("write");
     }
-    let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
     let problems: Vec<String> = migrate_replay::replay(&set)
         .iter()
         .map(ToString::to_string)
@@ -242,7 +244,8 @@ fn a_file_with_its_own_transaction_replays_outside_one_and_is_put_back() {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).expect("write");
     }
-    let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
     assert!(set.migrations[0].no_transaction);
     let problems: Vec<String> = migrate_replay::replay(&set)
         .iter()

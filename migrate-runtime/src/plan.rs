@@ -185,6 +185,24 @@ pub(crate) fn renumbered(
         .collect()
 }
 
+/// The history as it is once `renumbered` rows have their new versions.
+fn renumber<'h>(
+    history: &'h [AppliedVersion],
+    renumbered: &[(Version, Version)],
+) -> std::borrow::Cow<'h, [AppliedVersion]> {
+    if renumbered.is_empty() {
+        return std::borrow::Cow::Borrowed(history);
+    }
+    let mut rows = history.to_vec();
+    for row in &mut rows {
+        if let Some(&(_, to)) = renumbered.iter().find(|(from, _)| *from == row.version) {
+            row.version = to;
+        }
+    }
+    rows.sort_by_key(|r| r.version);
+    std::borrow::Cow::Owned(rows)
+}
+
 /// Checks the database and decides the steps of `operation`.
 pub(crate) fn plan<'m>(
     migrations: &'m Migrations,
@@ -193,20 +211,7 @@ pub(crate) fn plan<'m>(
     rules: Rules<'_>,
 ) -> Result<Plan<'m>> {
     let renumbered = renumbered(migrations, history, rules.environment);
-    let rewritten: Vec<AppliedVersion>;
-    let history = if renumbered.is_empty() {
-        history
-    } else {
-        let mut rows = history.to_vec();
-        for row in &mut rows {
-            if let Some(&(_, to)) = renumbered.iter().find(|(from, _)| *from == row.version) {
-                row.version = to;
-            }
-        }
-        rows.sort_by_key(|r| r.version);
-        rewritten = rows;
-        &rewritten
-    };
+    let history = &*renumber(history, &renumbered);
     check_drift(migrations, history, rules.environment)?;
     let from = history.last().map(|r| r.version);
     let known = |version: Version| -> Result<&'m Migration> {

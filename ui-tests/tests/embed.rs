@@ -242,7 +242,10 @@ fn refinery_files() {
             (3, "seed", false, true)
         ]
     );
-    let unordered: Vec<bool> = REFINERY.iter().map(|m| m.unordered()).collect();
+    let unordered: Vec<bool> = REFINERY
+        .iter()
+        .map(migrate_runtime::Migration::unordered)
+        .collect();
     assert_eq!(unordered, [false, false, true]);
 }
 
