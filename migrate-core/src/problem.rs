@@ -345,7 +345,15 @@ fn annotation_hint(text: &str, suggestion: Option<&str>) -> String {
     match suggestion {
         Some(s) => {
             let prefix = text.split_whitespace().next().unwrap_or("+migrate");
-            format!("did you mean `-- {prefix} {s}`?")
+            if prefix == "+migrate" || prefix == "+goose" {
+                format!("did you mean `-- {prefix} {s}`?")
+            } else {
+                // Another tool's spelling: say this format's.
+                format!(
+                    "this format reads `-- +migrate {s}` (or goose's `-- +goose {s}`, dbmate's `-- migrate:{}`)",
+                    s.to_ascii_lowercase()
+                )
+            }
         }
         None => format!("known ones are {}", crate::sections::known_annotations()),
     }

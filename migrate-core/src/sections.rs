@@ -115,7 +115,7 @@ fn annotation(line: &str) -> Result<Option<Annotation>, Unknown> {
         let rest = comment.strip_prefix(prefix)?;
         (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(rest)
     }) else {
-        return Ok(None);
+        return foreign_section(comment);
     };
     if directive
         .split_whitespace()
@@ -141,6 +141,33 @@ fn annotation(line: &str) -> Result<Option<Annotation>, Unknown> {
             .min_by_key(|(distance, _)| *distance)
             .map(|(_, suggestion)| suggestion);
         Err((comment.to_owned(), suggestion))
+    }
+}
+
+/// `-- +<tool> Up` / `Down` of a tool this format does not read (micrate,
+/// a misspelt `+goose`): an error, not a comment, for in a file without
+/// sections it would make the Down's SQL part of the Up.
+fn foreign_section(comment: &str) -> Result<Option<Annotation>, Unknown> {
+    let mut words = comment.split_whitespace();
+    let tool = words.next().and_then(|w| w.strip_prefix('+'));
+    let section = words.next().map(str::to_ascii_lowercase);
+    let looks_like = tool
+        .is_some_and(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric()))
+        && matches!(section.as_deref(), Some("up" | "down"));
+    if looks_like {
+        let annotation = if section.as_deref() == Some("up") {
+            Annotation::Up
+        } else {
+            Annotation::Down
+        };
+        let shown = if annotation == Annotation::Up {
+            "Up"
+        } else {
+            "Down"
+        };
+        Err((comment.to_owned(), Some((annotation, shown))))
+    } else {
+        Ok(None)
     }
 }
 
@@ -667,6 +694,25 @@ mod tests {
                 }
             )]
         );
+    }
+
+    #[test]
+    fn another_tools_sections_are_not_comments() {
+        // micrate's spelling: read as the section it means, and reported.
+        let (parsed, problems) = parse(
+            "-- +micrate Up\nCREATE TABLE a (x INT);\n-- +micrate Down\nDROP TABLE a;\n",
+            FileForm::Single,
+        );
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(matches!(
+            &problems[0].1,
+            ProblemKind::UnknownAnnotation {
+                suggestion: Some("Up"),
+                ..
+            }
+        ));
+        assert!(!parsed.plain);
+        assert_eq!(parsed.down.map(|d| d.statements.len()), Some(1));
     }
 
     #[test]

@@ -29,6 +29,7 @@
 
 mod normal;
 mod schema;
+mod table;
 
 use std::collections::BTreeSet;
 

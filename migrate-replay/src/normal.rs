@@ -13,6 +13,17 @@ struct Token {
     literal: bool,
 }
 
+/// A column definition (its name and type, then its constraints sorted) or
+/// a table constraint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Definition {
+    /// The column's name and type tokens; a table constraint's every token.
+    head: Vec<Token>,
+    /// A column's constraints, each from its keyword on, sorted.
+    constraints: Vec<Vec<Token>>,
+    table_constraint: bool,
+}
+
 /// The SQL of a schema object, normalised: its tokens, and for a table its
 /// column definitions with their constraints sorted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +31,7 @@ pub struct Normal {
     /// Everything but a table's definitions (or the whole SQL of another object).
     head: Vec<Token>,
     /// A table's column definitions and table constraints, in order.
-    definitions: Vec<Vec<Token>>,
+    definitions: Vec<Definition>,
     /// What follows a table's `)`: `STRICT`, `WITHOUT ROWID`.
     tail: Vec<Token>,
 }
@@ -63,6 +74,56 @@ impl Normal {
                 .map(<[Token]>::to_vec)
                 .unwrap_or_default(),
         }
+    }
+
+    /// What of a table only its text says, sorted: each column's
+    /// `COLLATE`, `CHECK` and generated expression, the table's `CHECK`
+    /// constraints, `AUTOINCREMENT`, and the options after its `)`.
+    pub fn textual(&self) -> Vec<String> {
+        let text = |tokens: &[Token]| -> String {
+            tokens
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let keyword = |tokens: &[Token]| -> String {
+            // `CONSTRAINT <name>` names what follows it.
+            let at = if tokens.first().is_some_and(|t| t.text == "constraint") {
+                2
+            } else {
+                0
+            };
+            tokens.get(at).map(|t| t.text.clone()).unwrap_or_default()
+        };
+        let mut out = Vec::new();
+        for definition in &self.definitions {
+            if definition.table_constraint {
+                if keyword(&definition.head) == "check" {
+                    out.push(text(&definition.head));
+                }
+                continue;
+            }
+            let name = definition
+                .head
+                .first()
+                .map(|t| t.text.as_str())
+                .unwrap_or_default();
+            for constraint in &definition.constraints {
+                let kind = keyword(constraint);
+                if matches!(kind.as_str(), "collate" | "check" | "generated" | "as") {
+                    out.push(format!("{name}: {}", text(constraint)));
+                }
+                if constraint.iter().any(|t| t.text == "autoincrement") {
+                    out.push(format!("{name}: autoincrement"));
+                }
+            }
+        }
+        if !self.tail.is_empty() {
+            out.push(text(&self.tail));
+        }
+        out.sort();
+        out
     }
 
     /// Whether the two differ only in the order of a table's definitions.
@@ -205,7 +266,7 @@ const CONSTRAINTS: &[&str] = &[
 ];
 
 /// A column definition with its constraints sorted; a table constraint as it is.
-fn definition(tokens: &[Token]) -> Vec<Token> {
+fn definition(tokens: &[Token]) -> Definition {
     let is_table_constraint = tokens.first().is_some_and(|t| {
         !t.literal
             && matches!(
@@ -214,7 +275,11 @@ fn definition(tokens: &[Token]) -> Vec<Token> {
             )
     });
     if is_table_constraint || tokens.is_empty() {
-        return tokens.to_vec();
+        return Definition {
+            head: tokens.to_vec(),
+            constraints: Vec::new(),
+            table_constraint: true,
+        };
     }
     let mut chunks: Vec<Vec<Token>> = Vec::new();
     let mut column: Vec<Token> = vec![tokens[0].clone()];
@@ -255,8 +320,11 @@ fn definition(tokens: &[Token]) -> Vec<Token> {
         }
     }
     chunks.sort();
-    column.extend(chunks.into_iter().flatten());
-    column
+    Definition {
+        head: column,
+        constraints: chunks,
+        table_constraint: false,
+    }
 }
 
 /// Whether a constraint word continues the constraint before it: `NOT NULL`,

@@ -285,6 +285,17 @@ impl Schema {
                     if before == now {
                         continue;
                     }
+                    // A table is compared as SQLite reads it, and said column by column.
+                    if kind == "table" && is_plain_table(sql) && is_plain_table(other) {
+                        match crate::table::compare(sql, other) {
+                            Ok(None) => continue,
+                            Ok(Some(what)) => {
+                                out.push(format!("leaves table `{name}` changed: {what}"));
+                                continue;
+                            }
+                            Err(_) => {}
+                        }
+                    }
                     let what = if before.differs_in_column_order(&now) {
                         "with its columns in another order"
                     } else {
@@ -312,4 +323,15 @@ impl Schema {
         }
         out
     }
+}
+
+/// `CREATE TABLE …`, not a virtual table (whose module makes tables of its own).
+fn is_plain_table(sql: &str) -> bool {
+    let mut words = sql.split_whitespace();
+    words
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("create"))
+        && words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("table"))
 }

@@ -1,0 +1,66 @@
+//! The build-time proof against SQLite itself, in one run: `replay/N`
+//! replays N generated migrations (three statements Up, two Down, each
+//! reversible) on an in-memory SQLite — Up, Down, schema comparison, Up
+//! again — against raw rusqlite applying the same Up statements once on an
+//! in-memory database (`raw_up_once`). The proof applies the set three
+//! times, so 3× is its floor; the goal is at most 4×.
+//!
+//! `cargo bench -p migrate-benches --features bench --bench replay`
+
+use std::fs;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use migrate_core::MigrationSet;
+use migrate_runtime::rusqlite::Connection;
+
+const SIZES: [usize; 2] = [1_000, 10_000];
+
+/// A directory of `count` generated reversible migrations, read as the
+/// macro reads it.
+fn set(count: usize) -> MigrationSet {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("migrations");
+    fs::create_dir(&dir).expect("mkdir");
+    for k in 1..=count {
+        let text = format!(
+            "-- +migrate Up\n\
+             CREATE TABLE t_{k} (id INTEGER PRIMARY KEY, label TEXT NOT NULL, n INTEGER);\n\
+             CREATE INDEX t_{k}_n ON t_{k} (n);\n\
+             INSERT INTO t_{k} (label, n) VALUES ('a', 1), ('b', 2), ('c', 3);\n\
+             -- +migrate Down\n\
+             DROP INDEX t_{k}_n;\n\
+             DROP TABLE t_{k};\n"
+        );
+        fs::write(dir.join(format!("{k:05}_m{k}.sql")), text).expect("write");
+    }
+    migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("a valid set")
+}
+
+/// Raw rusqlite: every Up statement once, on a new in-memory database.
+fn raw_up_once(set: &MigrationSet) {
+    let conn = Connection::open_in_memory().expect("open");
+    for migration in &set.migrations {
+        for statement in migration.up.iter() {
+            conn.execute_batch(statement.sql()).expect("statement");
+        }
+    }
+}
+
+fn replay(c: &mut Criterion) {
+    let mut group = c.benchmark_group("replay");
+    group.sample_size(10);
+    for count in SIZES {
+        let set = set(count);
+        group.bench_with_input(BenchmarkId::new("ours", count), &set, |b, set| {
+            b.iter(|| assert!(migrate_replay::replay(set).is_empty()));
+        });
+        group.bench_with_input(BenchmarkId::new("raw_up_once", count), &set, |b, set| {
+            b.iter(|| raw_up_once(set));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, replay);
+criterion_main!(benches);
