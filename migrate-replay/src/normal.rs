@@ -76,6 +76,20 @@ impl Normal {
         }
     }
 
+    /// The normal form of a column's default: also `TRUE`/`FALSE` as the
+    /// `1`/`0` SQLite stores for them.
+    pub fn of_value(sql: &str) -> Normal {
+        let mut normal = Normal::of(sql);
+        for token in normal.head.iter_mut().filter(|t| !t.literal) {
+            match token.text.as_str() {
+                "true" => token.text = "1".to_owned(),
+                "false" => token.text = "0".to_owned(),
+                _ => {}
+            }
+        }
+        normal
+    }
+
     /// What of a table only its text says, sorted: each column's
     /// `COLLATE`, `CHECK` and generated expression, the table's `CHECK`
     /// constraints, `AUTOINCREMENT`, and the options after its `)`.

@@ -137,7 +137,7 @@ fn describe(sql: &str) -> rusqlite::Result<Description> {
                 .collect::<Vec<_>>()
                 .join(" "),
             not_null: r.get::<_, i64>(3)? != 0,
-            default: default.as_deref().map(Normal::of),
+            default: default.as_deref().map(Normal::of_value),
             default_text: default,
             primary_key: r.get(5)?,
             hidden: r.get(6)?,
@@ -259,6 +259,12 @@ mod tests {
         )
         .expect("valid SQL");
         assert!(collation.is_some_and(|s| s.contains("collations")));
+        let same_default = compare(
+            "CREATE TABLE t (a BOOLEAN NOT NULL DEFAULT FALSE)",
+            "CREATE TABLE t (a BOOLEAN DEFAULT 0 NOT NULL)",
+        )
+        .expect("valid SQL");
+        assert_eq!(same_default, None);
         let cascade = compare(
             "CREATE TABLE t (u TEXT REFERENCES users ON DELETE CASCADE)",
             "CREATE TABLE t (u TEXT REFERENCES users)",
