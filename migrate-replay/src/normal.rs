@@ -81,11 +81,13 @@ impl Normal {
     pub fn of_value(sql: &str) -> Normal {
         let mut normal = Normal::of(sql);
         for token in normal.head.iter_mut().filter(|t| !t.literal) {
-            match token.text.as_str() {
-                "true" => token.text = "1".to_owned(),
-                "false" => token.text = "0".to_owned(),
-                _ => {}
-            }
+            let stored = match token.text.as_str() {
+                "true" => "1",
+                "false" => "0",
+                _ => continue,
+            };
+            token.text.clear();
+            token.text.push_str(stored);
         }
         normal
     }
