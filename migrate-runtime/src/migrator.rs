@@ -360,6 +360,15 @@ impl<'m> Migrator<'m> {
         plan(self.migrations, history, operation, rules)
     }
 
+    /// Refuses `plan`'s renumbered rows whose recorded name differs.
+    pub(crate) fn confirm_renumbered(
+        &self,
+        plan: &Plan<'m>,
+        history: &[crate::AppliedMigration],
+    ) -> Result<()> {
+        crate::plan::confirm_renumbered(self.migrations, plan, history, self.environment.as_deref())
+    }
+
     /// The actions that carry out `plan`.
     pub(crate) fn script(&self, plan: Plan<'m>) -> Script<'m> {
         Script::new(

@@ -1,7 +1,9 @@
 //! What a run will do, decided from the history and the embedded migrations
 //! alone: the drift checks and the list of steps. No database access here.
 
-use crate::{AppliedVersion, Checksum, Error, Migration, Migrations, Result, Version};
+use crate::{
+    AppliedMigration, AppliedVersion, Checksum, Error, Migration, Migrations, Result, Version,
+};
 
 /// Which way a step moves the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,6 +185,32 @@ pub(crate) fn renumbered(
             }
         })
         .collect()
+}
+
+/// Refuses a renumbering whose history row has another name than the
+/// migration it would become: `migrate fix` keeps names, so the same text
+/// under another name is another migration. Runs only when the plan
+/// renumbers (the names are not part of the start-up read).
+pub(crate) fn confirm_renumbered(
+    migrations: &Migrations,
+    plan: &Plan<'_>,
+    history: &[AppliedMigration],
+    environment: Option<&str>,
+) -> Result<()> {
+    for &(from, to) in &plan.renumbered {
+        let recorded = history
+            .iter()
+            .find(|r| r.version == from)
+            .map(|r| r.name.as_str());
+        let embedded = migrations.get_for(to, environment).map(Migration::name);
+        if recorded != embedded {
+            return Err(Error::UnknownVersion {
+                applied: from,
+                known: migrations.all().last().map(Migration::version),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The history as it is once `renumbered` rows have their new versions.

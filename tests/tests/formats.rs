@@ -85,7 +85,7 @@ fn after_fix_a_migration_applied_under_its_timestamp_is_recognised() {
 }
 
 #[test]
-fn a_renumbered_row_alone_is_rewritten_and_an_edited_one_is_not() {
+fn a_renumbered_row_alone_is_rewritten_and_an_edited_or_renamed_one_is_not() {
     let root = tempfile::tempdir().expect("tempdir");
     let db = root.path().join("app.db");
     write(
@@ -108,6 +108,14 @@ fn a_renumbered_row_alone_is_rewritten_and_an_edited_one_is_not() {
     let error = load(root.path()).migrate(&mut conn).expect_err("refused");
     assert!(matches!(error, Error::UnknownVersion { .. }), "{error:?}");
     assert_eq!(versions(&conn), [1, 20240301120000]);
+
+    // Renumbered with the same text under another name: another migration.
+    fs::remove_file(root.path().join("migrations/002_posts.sql")).expect("remove");
+    write(root.path(), &[("002_articles.sql", POSTS)]);
+    let error = load(root.path()).migrate(&mut conn).expect_err("refused");
+    assert!(matches!(error, Error::UnknownVersion { .. }), "{error:?}");
+    assert_eq!(versions(&conn), [1, 20240301120000]);
+    fs::remove_file(root.path().join("migrations/002_articles.sql")).expect("remove");
 
     // Renumbered as it was: the row alone is rewritten, in a transaction.
     write(root.path(), &[("002_posts.sql", POSTS)]);
