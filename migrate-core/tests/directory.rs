@@ -1,23 +1,14 @@
 //! `load` on real directories: every rule of the format at directory level.
 
+mod common;
+use common::dir;
+
 use std::fs;
 use std::path::Path;
 
 use migrate_core::{Options, Problem, ProblemKind, Scheme, Version, load};
 
 const GOOD: &str = "-- +migrate Up\nSELECT 1;\n-- +migrate Down\nSELECT 2;\n";
-
-/// A temporary crate root with `migrations/` holding `files` (path, text).
-fn dir(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let root = tempfile::tempdir().expect("tempdir");
-    fs::create_dir(root.path().join("migrations")).expect("mkdir");
-    for (path, text) in files {
-        let path = root.path().join("migrations").join(path);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
-    root
-}
 
 fn problems(root: &Path, options: &Options) -> Vec<Problem> {
     load(root, "migrations", options).expect_err("problems")

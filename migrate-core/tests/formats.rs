@@ -3,20 +3,10 @@
 //! their own transaction, dbmate, diesel, refinery and gooseplus. Every
 //! fixture here is written for the rule it shows.
 
-use std::fs;
+mod common;
+use common::dir;
 
 use migrate_core::{Migration, Options, Problem, ProblemKind, Version, load};
-
-fn dir(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let root = tempfile::tempdir().expect("tempdir");
-    fs::create_dir(root.path().join("migrations")).expect("mkdir");
-    for (path, text) in files {
-        let path = root.path().join("migrations").join(path);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
-    root
-}
 
 fn migrations(root: &tempfile::TempDir) -> Vec<Migration> {
     load(root.path(), "migrations", &Options::default())

@@ -144,30 +144,27 @@ fn an_object_made_again_under_a_reused_rowid_is_still_compared() {
 
 #[test]
 fn every_bad_down_is_reported_in_one_replay() {
-    let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("migrations");
-    std::fs::create_dir(&dir).expect("mkdir");
-    for version in 1..=30 {
-        // Each Down forgets table `keep<n>`; every fifth fails instead.
-        let down = if version % 5 == 0 {
-            format!("DROP TABLE t{version};\nDROP TABLE nowhere;\n")
-        } else {
-            format!("DROP TABLE t{version};\n")
-        };
-        std::fs::write(
-            dir.join(format!("{version:03}_m.sql")),
-            format!(
-                "-- +migrate Up\nCREATE TABLE t{version} (x INT);\nCREATE TABLE keep{version} (x INT);\n-- +migrate Down\n{down}"
-            ),
-        )
-        .expect("write");
-    }
-    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
-        .expect("valid");
-    let problems: Vec<String> = migrate_replay::replay(&set)
-        .iter()
-        .map(ToString::to_string)
+    let files: Vec<(String, String)> = (1..=30)
+        .map(|version| {
+            // Each Down forgets table `keep<n>`; every fifth fails instead.
+            let down = if version % 5 == 0 {
+                format!("DROP TABLE t{version};\nDROP TABLE nowhere;\n")
+            } else {
+                format!("DROP TABLE t{version};\n")
+            };
+            (
+                format!("{version:03}_m.sql"),
+                format!(
+                    "-- +migrate Up\nCREATE TABLE t{version} (x INT);\nCREATE TABLE keep{version} (x INT);\n-- +migrate Down\n{down}"
+                ),
+            )
+        })
         .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let problems = replay(&files);
     assert_eq!(problems.len(), 30, "{problems:#?}");
     assert!(
         problems[0].starts_with("migrations/001_m.sql: Down of 001_m leaves table `keep1` behind"),
@@ -183,10 +180,7 @@ fn every_bad_down_is_reported_in_one_replay() {
 
 #[test]
 fn after_a_failed_up_the_replay_goes_on_and_says_what_may_follow() {
-    let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("migrations");
-    std::fs::create_dir(&dir).expect("mkdir");
-    let files = [
+    let problems = replay(&[
         (
             "001_a.sql",
             "-- +migrate Up\nCREATE TABLE a (x INT);\nSELECT normalize('x');\n-- +migrate Down\nDROP TABLE a;\n",
@@ -199,16 +193,7 @@ fn after_a_failed_up_the_replay_goes_on_and_says_what_may_follow() {
             "003_c.sql",
             "-- +migrate Up\nCREATE INDEX a_x ON a (x);\n-- +migrate Down\nDROP INDEX a_x;\n",
         ),
-    ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).expect("write");
-    }
-    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
-        .expect("valid");
-    let problems: Vec<String> = migrate_replay::replay(&set)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    ]);
     assert_eq!(problems.len(), 3, "{problems:#?}");
     assert_eq!(
         problems[0],
@@ -221,15 +206,18 @@ fn after_a_failed_up_the_replay_goes_on_and_says_what_may_follow() {
         "{}",
         problems[1]
     );
-    assert!(problems[2].starts_with("migrations/003_c.sql:2: no such table: main.a (this may follow from the failure at `migrations/001_a.sql:3`)"), "{}", problems[2]);
+    assert!(
+        problems[2].starts_with(
+            "migrations/003_c.sql:2: no such table: main.a (this may follow from the failure at `migrations/001_a.sql:3`)"
+        ),
+        "{}",
+        problems[2]
+    );
 }
 
 #[test]
 fn a_file_with_its_own_transaction_replays_outside_one_and_is_put_back() {
-    let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("migrations");
-    std::fs::create_dir(&dir).expect("mkdir");
-    let files = [
+    let problems = replay(&[
         (
             "1_a.up.sql",
             "PRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;\nPRAGMA foreign_keys=ON;\n",
@@ -240,17 +228,7 @@ fn a_file_with_its_own_transaction_replays_outside_one_and_is_put_back() {
         ),
         ("2_b.up.sql", "CREATE INDEX a_x ON a (x);\n"),
         ("2_b.down.sql", "DROP INDEX a_x;\n"),
-    ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).expect("write");
-    }
-    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
-        .expect("valid");
-    assert!(set.migrations[0].no_transaction);
-    let problems: Vec<String> = migrate_replay::replay(&set)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    ]);
     // The Down's failure inside its own BEGIN is reported; the copy taken
     // before it puts table `a` back, so version 2 replays cleanly.
     assert_eq!(problems.len(), 1, "{problems:#?}");
