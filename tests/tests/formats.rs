@@ -41,11 +41,9 @@ const POSTS: &str =
 const TAGS: &str =
     "-- +goose Up\nCREATE TABLE tags (id INTEGER);\n-- +goose Down\nDROP TABLE tags;\n";
 
-#[test]
-fn after_fix_a_migration_applied_under_its_timestamp_is_recognised() {
+/// A database that applied `001` and, on a branch, a timestamp after it.
+fn applied_on_a_branch() -> (tempfile::TempDir, Connection) {
     let root = tempfile::tempdir().expect("tempdir");
-    let db = root.path().join("app.db");
-    // On a branch: a timestamp after the sequence, applied to this database.
     write(
         root.path(),
         &[
@@ -53,9 +51,15 @@ fn after_fix_a_migration_applied_under_its_timestamp_is_recognised() {
             ("20240301120000_posts.sql", POSTS),
         ],
     );
-    let mut conn = Connection::open(&db).expect("open");
+    let mut conn = Connection::open(root.path().join("app.db")).expect("open");
     load(root.path()).migrate(&mut conn).expect("first run");
     assert_eq!(versions(&conn), [1, 20240301120000]);
+    (root, conn)
+}
+
+#[test]
+fn after_fix_a_migration_applied_under_its_timestamp_is_recognised() {
+    let (root, mut conn) = applied_on_a_branch();
 
     // Before the release, `migrate fix` renames it to 002; a new 003 comes.
     fs::rename(
@@ -86,17 +90,7 @@ fn after_fix_a_migration_applied_under_its_timestamp_is_recognised() {
 
 #[test]
 fn a_renumbered_row_alone_is_rewritten_and_an_edited_or_renamed_one_is_not() {
-    let root = tempfile::tempdir().expect("tempdir");
-    let db = root.path().join("app.db");
-    write(
-        root.path(),
-        &[
-            ("001_users.sql", USERS),
-            ("20240301120000_posts.sql", POSTS),
-        ],
-    );
-    let mut conn = Connection::open(&db).expect("open");
-    load(root.path()).migrate(&mut conn).expect("first run");
+    let (root, mut conn) = applied_on_a_branch();
     fs::remove_file(root.path().join("migrations/20240301120000_posts.sql")).expect("remove");
 
     // Renumbered and edited: not the same migration, so the database is
