@@ -151,9 +151,10 @@ fn foreign_section(comment: &str) -> Result<Option<Annotation>, Unknown> {
     let mut words = comment.split_whitespace();
     let tool = words.next().and_then(|w| w.strip_prefix('+'));
     let section = words.next().map(str::to_ascii_lowercase);
-    let looks_like = tool
-        .is_some_and(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric()))
-        && matches!(section.as_deref(), Some("up" | "down"));
+    let looks_like = tool.is_some_and(|t| {
+        t.starts_with(|c: char| c.is_ascii_alphabetic())
+            && t.chars().all(|c| c.is_ascii_alphanumeric())
+    }) && matches!(section.as_deref(), Some("up" | "down"));
     if looks_like {
         let annotation = if section.as_deref() == Some("up") {
             Annotation::Up
@@ -508,7 +509,11 @@ fn peer_annotation(line: &str) -> Option<Result<Vec<Annotation>, String>> {
     if comment.eq_ignore_ascii_case("@foreign_keys=off") {
         return Some(Ok(vec![Annotation::ForeignKeysOff]));
     }
-    let rest = comment.strip_prefix("migrate:")?;
+    // dbmate's marker has its word right after the colon (`-- migrate: up
+    // to v3` is prose).
+    let rest = comment
+        .strip_prefix("migrate:")
+        .filter(|rest| rest.starts_with(|c: char| !c.is_whitespace()))?;
     let mut words = rest.split_whitespace();
     let section = match words.next().map(str::to_ascii_lowercase).as_deref() {
         Some("up") => Annotation::Up,
@@ -713,6 +718,16 @@ mod tests {
         ));
         assert!(!parsed.plain);
         assert_eq!(parsed.down.map(|d| d.statements.len()), Some(1));
+    }
+
+    #[test]
+    fn prose_that_resembles_an_annotation_is_a_comment() {
+        for comment in ["-- +1 up the counter", "-- migrate: up to v3 later"] {
+            let text = format!("{comment}\nCREATE TABLE a (x INT);\n");
+            let (parsed, problems) = parse(&text, FileForm::Single);
+            assert_eq!(problems, [], "{comment}");
+            assert!(parsed.plain, "{comment}");
+        }
     }
 
     #[test]
