@@ -125,7 +125,11 @@ fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
     match checked {
         Ok(set) => {
             let environments = set.environments();
-            print!("ok: {} migrations in {}", set.migrations.len(), set.dir);
+            print!(
+                "ok: {} in {}",
+                count(set.migrations.len(), "migration"),
+                set.dir
+            );
             if replay {
                 print!(", replayed on SQLite, every Down restores its schema");
             }
@@ -139,7 +143,11 @@ fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
             for problem in &problems {
                 crate::report_error(&problem.to_string());
             }
-            eprintln!("{} problem(s) in {}", problems.len(), dir.dir.display());
+            eprintln!(
+                "{} in {}",
+                count(problems.len(), "problem"),
+                dir.dir.display()
+            );
             ExitCode::FAILURE
         }
     }
@@ -150,8 +158,8 @@ fn open(db: &DbArgs) -> Result<(Migrations, Connection), String> {
     let set = load(&db.dir).map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         format!(
-            "the migration directory has {} problem(s):\n  {}",
-            lines.len(),
+            "the migration directory has {}:\n  {}",
+            count(lines.len(), "problem"),
             lines.join("\n  ")
         )
     })?;
@@ -257,5 +265,14 @@ mod tests {
         ] {
             assert!(database_path(none).is_err(), "{none:?}");
         }
+    }
+}
+
+/// `1 problem`, `2 problems`: a count with its noun.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }

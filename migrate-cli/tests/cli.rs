@@ -223,7 +223,7 @@ fn validate_prints_the_compile_errors_and_fails() {
         ),
         "{err}"
     );
-    assert!(err.contains("2 problem(s) in migrations"), "{err}");
+    assert!(err.contains("2 problems in migrations"), "{err}");
     let ok_out = migrate(root.path(), &["validate", "--allow-gaps"]);
     assert_eq!(
         ok_out.status.code(),
@@ -249,7 +249,7 @@ fn validate_replays_the_sql_like_the_macro() {
         stderr(&out),
         "error: migrations/002_index.sql: Down of 002_index leaves index `a_x` behind; \
          make the Down section undo exactly what the Up section does, or declare the migration irreversible\n\
-         1 problem(s) in migrations\n"
+         1 problem in migrations\n"
     );
     assert!(
         ok(&migrate(root.path(), &["validate", "--no-check"]))
@@ -267,6 +267,16 @@ fn validate_replays_the_sql_like_the_macro() {
     assert_eq!(
         ok(&migrate(root.path(), &["validate"])),
         "ok: 2 migrations in migrations, replayed on SQLite, every Down restores its schema\n"
+    );
+}
+
+#[test]
+fn counts_are_said_in_words() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    assert_eq!(
+        ok(&migrate(root.path(), &["validate", "--no-check"])),
+        "ok: 1 migration in migrations\n"
     );
 }
 
