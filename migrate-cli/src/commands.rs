@@ -245,6 +245,15 @@ fn describe(error: &migrate_runtime::Error) -> String {
     }
 }
 
+/// `1 problem`, `2 problems`: a count with its noun.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::database_path;
@@ -265,14 +274,5 @@ mod tests {
         ] {
             assert!(database_path(none).is_err(), "{none:?}");
         }
-    }
-}
-
-/// `1 problem`, `2 problems`: a count with its noun.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
