@@ -476,18 +476,15 @@ fn no_down(
         return Some(Down::default());
     }
     let entry = &first.entry;
-    let kind = if form == FileForm::Single {
-        ProblemKind::MissingDown
-    } else if entry.folder.is_some() {
-        let folder = &entry.path[..entry.path.len() - entry.file_name.len()];
-        ProblemKind::MissingDownFile {
+    let folder = &entry.path[..entry.path.len() - entry.file_name.len()];
+    let kind = match (form, &entry.folder) {
+        (FileForm::Single, _) => ProblemKind::MissingDown,
+        (_, Some(_)) => ProblemKind::MissingDownFile {
             expected: format!("{folder}down.sql"),
-        }
-    } else {
-        let folder = &entry.path[..entry.path.len() - entry.file_name.len()];
-        ProblemKind::MissingDownFile {
+        },
+        (_, None) => ProblemKind::MissingDownFile {
             expected: format!("{folder}{}_{}.down.sql", first.name.digits, first.name.name),
-        }
+        },
     };
     problems.push(Problem::new(&entry.path, None, kind));
     None

@@ -235,6 +235,15 @@ mod tests {
             parse_file_name("up.sql"),
             Err(ProblemKind::UnknownLayout { .. })
         ));
+        for (file, says) in [
+            ("R__views.sql", "a repeatable migration"),
+            ("V1.2__x.sql", "its version is not digits"),
+        ] {
+            match parse_file_name(file) {
+                Err(ProblemKind::UnknownLayout { what }) => assert!(what.contains(says), "{what}"),
+                other => panic!("{file}: {other:?}"),
+            }
+        }
     }
 
     #[test]

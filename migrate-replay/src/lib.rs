@@ -208,11 +208,7 @@ impl Checkpoint {
             return Ok(Checkpoint::Savepoint(name));
         }
         let mut saved = Connection::open_in_memory()?;
-        rusqlite::backup::Backup::new(conn, &mut saved)?.run_to_completion(
-            i32::MAX,
-            std::time::Duration::ZERO,
-            None,
-        )?;
+        copy_database(conn, &mut saved)?;
         Ok(Checkpoint::Copy(Box::new(saved)))
     }
 
@@ -224,11 +220,7 @@ impl Checkpoint {
                 if !conn.is_autocommit() {
                     conn.execute_batch("ROLLBACK")?;
                 }
-                rusqlite::backup::Backup::new(saved, conn)?.run_to_completion(
-                    i32::MAX,
-                    std::time::Duration::ZERO,
-                    None,
-                )
+                copy_database(saved, conn)
             }
         }
     }
@@ -239,6 +231,15 @@ impl Checkpoint {
             Checkpoint::Copy(_) => Ok(()),
         }
     }
+}
+
+/// Copies the whole in-memory database `from` over `to`, in one step.
+fn copy_database(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
+    rusqlite::backup::Backup::new(from, to)?.run_to_completion(
+        i32::MAX,
+        std::time::Duration::ZERO,
+        None,
+    )
 }
 
 /// `<version>_<name>`, as the Down message names a migration.

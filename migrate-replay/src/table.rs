@@ -18,8 +18,8 @@ struct Column {
     name: String,
     kind: String,
     not_null: bool,
-    default: Option<Normal>,
-    default_text: Option<String>,
+    /// The default as SQLite keeps it, e.g. `'x'` or `FALSE`.
+    default: Option<String>,
     primary_key: i64,
     hidden: i64,
 }
@@ -29,7 +29,8 @@ impl Column {
         self.name.eq_ignore_ascii_case(&other.name)
             && self.kind.eq_ignore_ascii_case(&other.kind)
             && self.not_null == other.not_null
-            && self.default == other.default
+            && self.default.as_deref().map(Normal::of_value)
+                == other.default.as_deref().map(Normal::of_value)
             && self.primary_key == other.primary_key
             && self.hidden == other.hidden
     }
@@ -43,7 +44,7 @@ impl Column {
         if self.not_null {
             out.push_str(" NOT NULL");
         }
-        if let Some(default) = &self.default_text {
+        if let Some(default) = &self.default {
             out.push_str(" DEFAULT ");
             out.push_str(default);
         }
@@ -128,7 +129,6 @@ fn describe(sql: &str) -> rusqlite::Result<Description> {
     )?;
     let quoted = format!("\"{}\"", table.replace('"', "\"\""));
     let columns = rows(&conn, &format!("PRAGMA table_xinfo({quoted})"), |r| {
-        let default: Option<String> = r.get(4)?;
         Ok(Column {
             name: r.get(1)?,
             kind: r
@@ -137,8 +137,7 @@ fn describe(sql: &str) -> rusqlite::Result<Description> {
                 .collect::<Vec<_>>()
                 .join(" "),
             not_null: r.get::<_, i64>(3)? != 0,
-            default: default.as_deref().map(Normal::of_value),
-            default_text: default,
+            default: r.get(4)?,
             primary_key: r.get(5)?,
             hidden: r.get(6)?,
         })

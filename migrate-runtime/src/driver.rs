@@ -18,7 +18,7 @@ pub(crate) fn execute<B: Backend>(
 ) -> Result<Report> {
     let started = Instant::now();
     let table = migrator.table_name()?;
-    let plan = read_plan(migrator, db, &table, operation)?;
+    let plan = migrator.plan(&db.read_applied(&table, migrator.busy_timeout)?, operation)?;
     if let Some(report) = migrator.report_without_lock(&plan, started) {
         return Ok(report);
     }
@@ -36,11 +36,14 @@ fn locked<B: Backend>(
     operation: Operation,
     started: Instant,
 ) -> Result<Report> {
-    let plan = read_plan(migrator, db, table, operation)?;
+    let plan = migrator.plan(&db.read_applied(table, migrator.busy_timeout)?, operation)?;
     let script = migrator.script(plan);
     let mut progress = script.start(started);
     for (at, &action) in script.actions.iter().enumerate() {
         let outcome = match action {
+            Action::ConfirmRenumbered => db
+                .read_history(table, migrator.busy_timeout)
+                .and_then(|history| migrator.confirm_renumbered(&script.plan, &history)),
             Action::Backup => db
                 .write_backup(&migrator.backup_settings(), script.plan.from)
                 .map(|path| progress.backup = path),
@@ -71,21 +74,6 @@ fn locked<B: Backend>(
         }
     }
     Ok(progress.report(&script))
-}
-
-/// Reads the history and plans; a plan that renumbers rows has their
-/// names checked too (one more read, only then).
-fn read_plan<'m, B: Backend>(
-    migrator: &Migrator<'m>,
-    db: &mut B,
-    table: &TableName,
-    operation: Operation,
-) -> Result<crate::plan::Plan<'m>> {
-    let plan = migrator.plan(&db.read_applied(table, migrator.busy_timeout)?, operation)?;
-    if !plan.renumbered.is_empty() {
-        migrator.confirm_renumbered(&plan, &db.read_history(table, migrator.busy_timeout)?)?;
-    }
-    Ok(plan)
 }
 
 /// Runs the statements of step `step` (action number `at`), timed.

@@ -170,8 +170,10 @@ pub(crate) fn renumbered(
     let timestamp = |version: Version| migrate_core::is_timestamp(&version.to_string());
     history
         .iter()
+        // The lookup first: at start-up every row is known, and the
+        // timestamp test writes the version out.
         .filter(|row| {
-            timestamp(row.version) && migrations.get_for(row.version, environment).is_none()
+            migrations.get_for(row.version, environment).is_none() && timestamp(row.version)
         })
         .filter_map(|row| {
             let mut candidates = migrations.for_environment(environment).filter(|m| {
@@ -189,8 +191,8 @@ pub(crate) fn renumbered(
 
 /// Refuses a renumbering whose history row has another name than the
 /// migration it would become: `migrate fix` keeps names, so the same text
-/// under another name is another migration. Runs only when the plan
-/// renumbers (the names are not part of the start-up read).
+/// under another name is another migration. The script's first action when
+/// the plan renumbers (the names are not part of the start-up read).
 pub(crate) fn confirm_renumbered(
     migrations: &Migrations,
     plan: &Plan<'_>,

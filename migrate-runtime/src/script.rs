@@ -13,6 +13,9 @@ use crate::{Direction, DriverError, Error, Migration, Report, Result, Statement,
 /// One thing a driver does, in order. Steps are indexes into the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
+    /// Refuse the plan's renumbered rows whose recorded name differs (the
+    /// names are read only then, not at every start-up).
+    ConfirmRenumbered,
     /// Back the database up before the first change.
     Backup,
     /// Turn foreign key enforcement off until the lock is released.
@@ -58,6 +61,9 @@ impl<'m> Script<'m> {
     /// Decides the actions of `plan`.
     pub fn new(plan: Plan<'m>, shape: Shape) -> Script<'m> {
         let mut builder = Builder::default();
+        if !plan.renumbered.is_empty() {
+            builder.actions.push(Action::ConfirmRenumbered);
+        }
         let runs_sql = |&(_, d): &(&Migration, Direction)| d != Direction::Baseline;
         if shape.backup && plan.steps.iter().any(runs_sql) {
             builder.actions.push(Action::Backup);
@@ -483,6 +489,7 @@ mod tests {
         assert_eq!(
             Script::new(plan(vec![(a, Direction::Up)]), shape).actions,
             [
+                ConfirmRenumbered,
                 Begin,
                 CreateHistory,
                 Renumber(0),
@@ -496,6 +503,7 @@ mod tests {
         assert_eq!(
             Script::new(plan(vec![(b, Direction::Up)]), shape).actions,
             [
+                ConfirmRenumbered,
                 Begin,
                 CreateHistory,
                 Renumber(0),
@@ -510,7 +518,7 @@ mod tests {
         // Alone, it is the whole run.
         assert_eq!(
             Script::new(plan(Vec::new()), shape).actions,
-            [Begin, CreateHistory, Renumber(0), Commit]
+            [ConfirmRenumbered, Begin, CreateHistory, Renumber(0), Commit]
         );
     }
 
