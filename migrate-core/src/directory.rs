@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha384};
+
 use crate::Section;
 use crate::sections::{ParsedFile, parse};
 use crate::{
@@ -97,12 +99,13 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
     // Contents: every file is read and parsed, whatever else is wrong.
     let mut by_version: BTreeMap<Version, Vec<File>> = BTreeMap::new();
     for (entry, name) in named {
-        let (parsed, clean) = read(&entry, name.form, &mut problems);
+        let (parsed, clean, source) = read(&entry, name.form, &mut problems);
         by_version.entry(name.version).or_default().push(File {
             entry,
             name,
             parsed,
             clean,
+            source,
         });
     }
     // By environment, base set first; the file with the Up section first,
@@ -179,6 +182,24 @@ struct File {
     parsed: ParsedFile,
     /// Whether the file was read and parsed without a problem.
     clean: bool,
+    /// The file as read, for the checksums other tools keep.
+    source: Source,
+}
+
+/// A file's text as read, and the SHA-384 of its bytes (sqlx's checksum).
+#[derive(Debug)]
+struct Source {
+    text: String,
+    sha384: [u8; 48],
+}
+
+impl Default for Source {
+    fn default() -> Source {
+        Source {
+            text: String::new(),
+            sha384: [0; 48],
+        }
+    }
 }
 
 /// What the whole directory says about its migrations, for the rules that
@@ -343,7 +364,11 @@ fn by_environment(
 
 /// Reads and parses one file; its problems go to `problems`. The flag says
 /// whether it had none.
-fn read(entry: &Entry, form: FileForm, problems: &mut Vec<Problem>) -> (ParsedFile, bool) {
+fn read(
+    entry: &Entry,
+    form: FileForm,
+    problems: &mut Vec<Problem>,
+) -> (ParsedFile, bool, Source) {
     let bytes = match fs::read(&entry.full_path) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -354,27 +379,27 @@ fn read(entry: &Entry, form: FileForm, problems: &mut Vec<Problem>) -> (ParsedFi
                     message: error.to_string(),
                 },
             ));
-            return (ParsedFile::default(), false);
+            return (ParsedFile::default(), false, Source::default());
         }
     };
+    let sha384 = Sha384::digest(&bytes).into();
     let Ok(text) = String::from_utf8(bytes) else {
         problems.push(Problem::new(&entry.path, None, ProblemKind::NotUtf8));
-        return (ParsedFile::default(), false);
+        return (ParsedFile::default(), false, Source::default());
     };
     if let Some(at) = text.find('\0') {
         let line = u32::try_from(text[..at].matches('\n').count() + 1).unwrap_or(u32::MAX);
         problems.push(Problem::new(&entry.path, Some(line), ProblemKind::NulByte));
-        return (ParsedFile::default(), false);
+        return (ParsedFile::default(), false, Source::default());
     }
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let (parsed, found) = parse(text, form);
+    let (parsed, found) = parse(text.strip_prefix('\u{feff}').unwrap_or(&text), form);
     let clean = found.is_empty();
     problems.extend(
         found
             .into_iter()
             .map(|(line, kind)| Problem::new(&entry.path, line, kind)),
     );
-    (parsed, clean)
+    (parsed, clean, Source { text, sha384 })
 }
 
 /// Turns the files of one version (and environment) into a migration, or
@@ -417,7 +442,7 @@ fn assemble(
     if !clean {
         return None;
     }
-    let (entry, name, parsed) = (first.entry, first.name, first.parsed);
+    let (entry, name, parsed, source) = (first.entry, first.name, first.parsed, first.source);
     let up = parsed.up.unwrap_or_default();
     let down_has_sql = down
         .section
@@ -449,6 +474,8 @@ fn assemble(
         foreign_keys_off: parsed.foreign_keys_off || down.foreign_keys_off,
         unordered: name.naming == Naming::RefineryUnversioned,
         checksum,
+        up_file_sha384: source.sha384,
+        up_file_text: Some(source.text.into()),
         no_check: parsed.no_check.map(Into::into),
     };
     Some((migration, files))

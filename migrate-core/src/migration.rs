@@ -50,6 +50,8 @@ impl Statement {
 ///     foreign_keys_off: false,
 ///     unordered: false,
 ///     checksum: Checksum([0; 32]),
+///     up_file_sha384: [0; 48],
+///     up_file_text: None,
 ///     no_check: None,
 /// };
 /// assert_eq!(FIRST.to_string(), "1 create_users");
@@ -82,6 +84,14 @@ pub struct Migration {
     pub unordered: bool,
     /// The checksum of its Up and Down text.
     pub checksum: Checksum,
+    /// The SHA-384 of the bytes of the file holding the Up section: the
+    /// checksum sqlx records, compared when a sqlx history is adopted.
+    pub up_file_sha384: [u8; 48],
+    /// The text of the file holding the Up section, as read: what refinery
+    /// computes its checksum from. Always there when the directory is read
+    /// at run time; `embed_migrations!` embeds it only with the runtime's
+    /// `refinery` feature, and writes `None` otherwise.
+    pub up_file_text: Option<Cow<'static, str>>,
     /// Why the build-time replay skips it (`-- +migrate NoCheck <reason>`).
     pub no_check: Option<Cow<'static, str>>,
 }
@@ -149,6 +159,16 @@ impl Migration {
     /// The checksum of the Up and Down text, stored in the history table.
     pub fn checksum(&self) -> Checksum {
         self.checksum
+    }
+
+    /// The SHA-384 of the bytes of the Up file (sqlx's checksum).
+    pub fn up_file_sha384(&self) -> &[u8; 48] {
+        &self.up_file_sha384
+    }
+
+    /// The Up file's text as read, when it was kept (see the field).
+    pub fn up_file_text(&self) -> Option<&str> {
+        self.up_file_text.as_deref()
     }
 
     /// Whether the migration belongs to the base set or to `environment`.

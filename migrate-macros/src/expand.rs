@@ -111,6 +111,13 @@ fn migration(m: &Migration, name: &proc_macro2::Ident) -> TokenStream {
     let unordered = m.unordered;
     let checksum = m.checksum.0;
     let no_check = option(m.no_check.as_deref());
+    let sha384 = m.up_file_sha384;
+    // The file's text is embedded only for refinery's checksums.
+    let up_file_text = if cfg!(feature = "source") {
+        option(m.up_file_text.as_deref())
+    } else {
+        option(None)
+    };
     quote! {
         #up_list
         #down_list
@@ -126,6 +133,8 @@ fn migration(m: &Migration, name: &proc_macro2::Ident) -> TokenStream {
             foreign_keys_off: #foreign_keys_off,
             unordered: #unordered,
             checksum: ::migrate_runtime::__private::Checksum([#(#checksum),*]),
+            up_file_sha384: [#(#sha384),*],
+            up_file_text: #up_file_text,
             no_check: #no_check,
         };
     }

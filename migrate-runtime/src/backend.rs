@@ -7,7 +7,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Checksum, DriverError, Migration, Result, TableName, Version};
+use crate::{Checksum, DriverError, Migration, Result, TableName, Value, Version};
 
 /// One row of the history table: a migration applied to the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,6 +193,28 @@ pub trait Backend {
     ///
     /// The row could not be changed.
     fn renumber_history(&mut self, table: &TableName, from: Version, to: Version) -> Result<()>;
+
+    /// The names of `table`'s columns, lowercase; `None` when the table does
+    /// not exist. For recognising another tool's history (adoption). Waits
+    /// at most `wait` for another connection's lock.
+    ///
+    /// # Errors
+    ///
+    /// The database cannot be read.
+    fn table_columns(&mut self, table: &TableName, wait: Duration) -> Result<Option<Vec<String>>>;
+
+    /// Every row of `columns` of `table` (names [`table_columns`](Backend::table_columns)
+    /// listed), in no particular order: another tool's history, for adoption.
+    ///
+    /// # Errors
+    ///
+    /// The table cannot be read.
+    fn read_rows(
+        &mut self,
+        table: &TableName,
+        columns: &[&str],
+        wait: Duration,
+    ) -> Result<Vec<Vec<Value>>>;
 
     /// Writes a consistent copy of the database before the first change of a
     /// run that starts at version `from`; `None` when this database keeps no

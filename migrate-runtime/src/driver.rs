@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::plan::Operation;
+use crate::plan::{Operation, Plan};
 use crate::script::{Action, Progress, Script};
 use crate::{Backend, Migrator, Report, Result, TableName};
 
@@ -18,7 +18,7 @@ pub(crate) fn execute<B: Backend>(
 ) -> Result<Report> {
     let started = Instant::now();
     let table = migrator.table_name()?;
-    let plan = migrator.plan(&db.read_applied(&table, migrator.busy_timeout)?, operation)?;
+    let plan = plan(migrator, db, &table, operation)?;
     if let Some(report) = migrator.report_without_lock(&plan, started) {
         return Ok(report);
     }
@@ -36,7 +36,7 @@ fn locked<B: Backend>(
     operation: Operation,
     started: Instant,
 ) -> Result<Report> {
-    let plan = migrator.plan(&db.read_applied(table, migrator.busy_timeout)?, operation)?;
+    let plan = plan(migrator, db, table, operation)?;
     let script = migrator.script(plan);
     let mut progress = script.start(started);
     for (at, &action) in script.actions.iter().enumerate() {
@@ -74,6 +74,28 @@ fn locked<B: Backend>(
         }
     }
     Ok(progress.report(&script))
+}
+
+/// Reads what `operation` is planned from (our history; another tool's
+/// for an adoption) and plans it.
+fn plan<'m, B: Backend>(
+    migrator: &Migrator<'m>,
+    db: &mut B,
+    table: &TableName,
+    operation: Operation,
+) -> Result<Plan<'m>> {
+    let wait = migrator.busy_timeout;
+    match operation {
+        Operation::Adopt(tool) => {
+            let ours = db.read_applied(table, wait);
+            let ours_is_foreign = matches!(ours, Err(crate::Error::InvalidHistory { .. }));
+            let foreign = crate::adopt::find(db, tool, table, ours_is_foreign, wait)?;
+            migrator.adoption(ours, foreign, tool, table)
+        }
+        // A baseline is the by-hand way past another tool's history.
+        Operation::Baseline(_) => migrator.plan(&db.read_applied(table, wait)?, operation),
+        _ => migrator.plan(&crate::adopt::read_applied(db, table, wait)?, operation),
+    }
 }
 
 /// Runs the statements of step `step` (action number `at`), timed.

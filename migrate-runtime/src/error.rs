@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Checksum, Version};
+use crate::{AdoptProblem, Checksum, Tool, Version};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -263,6 +263,58 @@ pub enum Error {
         path: PathBuf,
         /// The error.
         driver: DriverError,
+    },
+
+    /// Another tool migrated this database and this crate's history is
+    /// empty or missing: running would apply that tool's migrations again.
+    #[error(
+        "this database was migrated by {tool} (table `{table}`, {}); nothing was run; \
+         adopt its history first with `Migrator::adopt`{}",
+        match .reached { Some(v) => format!("version {v}"), None => "no version yet".to_owned() },
+        if *.shares_table { ", choosing another history table with `table(…)`: this one is taken" } else { "" }
+    )]
+    #[non_exhaustive]
+    ForeignHistory {
+        /// The tool.
+        tool: Tool,
+        /// Its history table.
+        table: String,
+        /// The newest version it applied.
+        reached: Option<Version>,
+        /// Whether its table has the name this run uses for its own history.
+        shares_table: bool,
+    },
+
+    /// Another tool's history cannot be adopted; nothing was changed.
+    #[error("cannot adopt {tool}'s history: {problem}; nothing was changed")]
+    #[non_exhaustive]
+    CannotAdopt {
+        /// The tool.
+        tool: Tool,
+        /// Why.
+        problem: AdoptProblem,
+    },
+
+    /// No other tool's history to adopt.
+    #[error(
+        "nothing to adopt: {}; nothing was changed",
+        match .tool { Some(tool) => format!("no migration applied by {tool} is recorded in this database (table `{}`)", tool.table()),
+                      None => "no history of goose, golang-migrate, sqlx, refinery, diesel or SuperChat is in this database".to_owned() }
+    )]
+    #[non_exhaustive]
+    NothingToAdopt {
+        /// The tool asked for, if one was.
+        tool: Option<Tool>,
+    },
+
+    /// refinery cannot take a migration (`Migrations::refinery_runner`).
+    #[error("{path}: refinery cannot run this migration: {message}")]
+    #[non_exhaustive]
+    Refinery {
+        /// The migration's file.
+        path: String,
+        /// refinery's message.
+        message: String,
     },
 
     /// Any other database error, with what was being done.

@@ -28,14 +28,18 @@
 // The build.rs example is a whole file, `fn main` included.
 #![allow(clippy::needless_doctest_main)]
 
+mod adopt;
 mod backend;
 #[cfg(feature = "sqlite")]
 mod backup;
 mod driver;
 mod error;
+mod foreign;
 mod migration;
 mod migrator;
 mod plan;
+#[cfg(feature = "refinery")]
+mod refinery;
 mod report;
 mod script;
 #[cfg(feature = "sqlite")]
@@ -43,15 +47,24 @@ mod sqlite;
 mod status;
 mod table;
 
+pub use adopt::AdoptProblem;
 pub use backend::{AppliedMigration, AppliedVersion, Backend, BackupSettings};
 #[cfg(feature = "sqlite")]
 pub use backup::backups_of;
 pub use error::{DriverError, Error, Result};
+pub use foreign::{
+    ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, Tool, UnknownTool, Value,
+};
 pub use migrate_core::{Checksum, Migration, Statement, Version};
 pub use migration::Migrations;
 pub use migrator::{DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_TABLE, Migrator};
 pub use plan::Direction;
 pub use report::{Report, Step};
+/// The `refinery-core` this crate is built against: turn on its driver
+/// features (`mysql`, `tiberius`, `tokio-postgres` …) for the database
+/// [`Migrations::refinery_runner`] runs against.
+#[cfg(feature = "refinery")]
+pub use refinery_core;
 /// The `rusqlite` this crate is built against, so that users and this crate
 /// share one version.
 #[cfg(feature = "sqlite")]

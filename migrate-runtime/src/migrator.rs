@@ -10,7 +10,7 @@ use crate::plan::{Operation, Plan, Rules, plan};
 use crate::script::{Script, Shape};
 use crate::{
     AppliedVersion, Backend, BackupSettings, Error, Migration, Migrations, Report, Result, Status,
-    Step, TableName, Version,
+    Step, TableName, Tool, Version,
 };
 
 /// The default history table.
@@ -290,18 +290,92 @@ impl<'m> Migrator<'m> {
         self.without_target("baseline", db, Operation::Baseline(version))
     }
 
+    /// Records the migrations another tool applied to this database as
+    /// applied, without running them, so that this crate takes over: the
+    /// history of goose, golang-migrate, sqlx, refinery, diesel or
+    /// SuperChat, whichever is found (see [`adopt_from`](Migrator::adopt_from)).
+    ///
+    /// Each history is read as its tool reads it, and checked against the
+    /// embedded migrations: every version it applied must be embedded, with
+    /// the same name where the tool records names, and the same file where
+    /// it keeps checksums (sqlx's SHA-384; refinery's, computed with
+    /// `refinery-core`, needs the `refinery` feature). The other tool's
+    /// table is left as it was; our rows are written in one transaction.
+    ///
+    /// ```
+    /// use migrate_runtime::rusqlite::Connection;
+    ///
+    /// static MIGRATIONS: migrate_runtime::Migrations =
+    ///     migrate_runtime::embed_migrations!("../examples/migrations");
+    ///
+    /// let mut conn = Connection::open_in_memory()?;
+    /// // What goose leaves behind after applying versions 1 and 2.
+    /// conn.execute_batch(
+    ///     "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ///          version_id INTEGER NOT NULL, is_applied INTEGER NOT NULL,
+    ///          tstamp TIMESTAMP DEFAULT (datetime('now')));
+    ///      INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (1, 1), (2, 1);",
+    /// )?;
+    /// assert!(MIGRATIONS.migrate(&mut conn).is_err(), "goose's migrations never run twice");
+    /// let report = MIGRATIONS.migrator().adopt(&mut conn)?;
+    /// assert_eq!(report.to, Some(migrate_runtime::Version(2)));
+    /// MIGRATIONS.migrate(&mut conn)?; // applies 3 onwards
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NothingToAdopt`], and [`Error::CannotAdopt`] with the
+    /// reason (a dirty or failed migration, a version or file that differs,
+    /// a history of our own already there); nothing is changed then.
+    pub fn adopt<B: Backend>(&self, db: &mut B) -> Result<Report> {
+        self.without_target("adopt", db, Operation::Adopt(None))
+    }
+
+    /// [`adopt`](Migrator::adopt) the history of `tool` only.
+    ///
+    /// # Errors
+    ///
+    /// As [`adopt`](Migrator::adopt).
+    pub fn adopt_from<B: Backend>(&self, db: &mut B, tool: Tool) -> Result<Report> {
+        self.without_target("adopt_from", db, Operation::Adopt(Some(tool)))
+    }
+
+    /// Makes the history say that exactly the migrations up to `version`
+    /// are applied, running no SQL: migrations up to it are recorded,
+    /// records above it are removed. For a database fixed by hand after a
+    /// failure (golang-migrate's `force`); `Version(0)` forgets everything.
+    ///
+    /// # Errors
+    ///
+    /// As [`baseline`](Migrator::baseline), without
+    /// [`Error::BaselineBelowCurrent`].
+    pub fn force<B: Backend>(&self, db: &mut B, version: Version) -> Result<Report> {
+        self.without_target("force", db, Operation::Force(version))
+    }
+
     /// Where the database stands: every migration with its state, time and drift.
     ///
     /// # Errors
     ///
     /// The history table cannot be read.
     pub fn status<B: Backend>(&self, db: &mut B) -> Result<Status> {
-        let history = db.read_history(&self.table_name()?, self.busy_timeout)?;
-        Ok(Status::new(
-            self.migrations,
-            &history,
-            self.environment.as_deref(),
-        ))
+        let table = self.table_name()?;
+        let (history, error) = match db.read_history(&table, self.busy_timeout) {
+            Ok(history) => (history, None),
+            Err(error @ Error::InvalidHistory { .. }) => (Vec::new(), Some(error)),
+            Err(error) => return Err(error),
+        };
+        let mut status = Status::new(self.migrations, &history, self.environment.as_deref());
+        if history.is_empty() {
+            let foreign =
+                crate::adopt::find(db, None, &table, error.is_some(), self.busy_timeout)?;
+            match (foreign, error) {
+                (None, Some(error)) => return Err(error),
+                (foreign, _) => status.foreign = foreign,
+            }
+        }
+        Ok(status)
     }
 
     /// The migrations a [`run`](Migrator::run) would apply, after the same checks.
@@ -310,7 +384,8 @@ impl<'m> Migrator<'m> {
     ///
     /// As the checks of [`run`](Migrator::run).
     pub fn pending<B: Backend>(&self, db: &mut B) -> Result<Vec<&'m Migration>> {
-        let history = db.read_applied(&self.table_name()?, self.busy_timeout)?;
+        let table = self.table_name()?;
+        let history = crate::adopt::read_applied(db, &table, self.busy_timeout)?;
         let plan = self.plan(
             &history,
             Operation::Up {
@@ -358,6 +433,24 @@ impl<'m> Migrator<'m> {
             allow_out_of_order: self.allow_out_of_order,
         };
         plan(self.migrations, history, operation, rules)
+    }
+
+    /// The plan of an adoption (see [`crate::adopt::adoption`]).
+    pub(crate) fn adoption(
+        &self,
+        ours: Result<Vec<AppliedVersion>>,
+        foreign: Option<crate::ForeignHistory>,
+        tool: Option<Tool>,
+        table: &TableName,
+    ) -> Result<Plan<'m>> {
+        crate::adopt::adoption(
+            self.migrations,
+            ours,
+            foreign,
+            tool,
+            table,
+            self.environment.as_deref(),
+        )
     }
 
     /// Refuses `plan`'s renumbered rows whose recorded name differs.

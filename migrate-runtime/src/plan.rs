@@ -17,8 +17,15 @@ pub enum Direction {
     Up,
     /// The Down section runs and the record is removed.
     Down,
-    /// The migration is recorded as applied without running (`baseline`).
+    /// The migration is recorded as applied without running (`baseline`,
+    /// `force`).
     Baseline,
+    /// The migration, applied by another tool, is recorded as applied
+    /// without running (`adopt`).
+    Adopt,
+    /// The record is removed without running the Down (`force` to a lower
+    /// version, for a database fixed by hand).
+    Forget,
 }
 
 impl Direction {
@@ -28,6 +35,8 @@ impl Direction {
             Direction::Up => "up",
             Direction::Down => "down",
             Direction::Baseline => "baseline",
+            Direction::Adopt => "adopt",
+            Direction::Forget => "forget",
         }
     }
 
@@ -37,7 +46,22 @@ impl Direction {
             Direction::Up => "applied",
             Direction::Down => "reverted",
             Direction::Baseline => "baselined",
+            Direction::Adopt => "adopted",
+            Direction::Forget => "forgotten",
         }
+    }
+
+    /// Whether the step runs SQL (`up`, `down`); the others only change the history.
+    pub fn runs_sql(self) -> bool {
+        matches!(self, Direction::Up | Direction::Down)
+    }
+
+    /// Whether the step ends with the migration recorded as applied.
+    pub fn records(self) -> bool {
+        matches!(
+            self,
+            Direction::Up | Direction::Baseline | Direction::Adopt
+        )
     }
 }
 
@@ -54,6 +78,11 @@ pub(crate) enum Operation {
     Redo,
     /// Record every migration up to `target` as applied, without running it.
     Baseline(Version),
+    /// Make the history say exactly the migrations up to `target` are
+    /// applied, running nothing.
+    Force(Version),
+    /// Record what another tool applied (that tool's, or any found).
+    Adopt(Option<crate::Tool>),
 }
 
 /// The choices that change a plan.
@@ -318,12 +347,28 @@ pub(crate) fn plan<'m>(
                 .map(|m| (m, Direction::Baseline))
                 .collect()
         }
+        Operation::Force(target) => {
+            if target.0 != 0 {
+                known(target)?;
+            }
+            let forget = applied_desc()
+                .into_iter()
+                .take_while(|m| m.version() > target)
+                .map(|m| (m, Direction::Forget));
+            let record = unapplied(migrations, history, rules.environment)
+                .filter(|m| m.version() <= target)
+                .map(|m| (m, Direction::Baseline));
+            forget.chain(record).collect()
+        }
+        // The driver plans an adoption from the other tool's history.
+        Operation::Adopt(_) => Vec::new(),
     };
     let mut after: Vec<Version> = history.iter().map(|r| r.version).collect();
     for (migration, direction) in &steps {
-        match direction {
-            Direction::Up | Direction::Baseline => after.push(migration.version()),
-            Direction::Down => after.retain(|v| *v != migration.version()),
+        if direction.records() {
+            after.push(migration.version());
+        } else {
+            after.retain(|v| *v != migration.version());
         }
     }
     Ok(Plan {

@@ -41,7 +41,7 @@ pub(crate) fn section(
             migration.down_path.as_ref().unwrap_or(&migration.up_path),
             migration.down.as_ref(),
         ),
-        Direction::Baseline => (&migration.up_path, None),
+        Direction::Baseline | Direction::Adopt | Direction::Forget => (&migration.up_path, None),
     }
 }
 
@@ -65,7 +65,7 @@ impl Step {
 impl Step {
     /// Whether the step ran SQL outside a transaction.
     fn outside_transaction(&self) -> bool {
-        !self.transaction && self.direction != Direction::Baseline
+        !self.transaction && self.direction.runs_sql()
     }
 }
 
@@ -188,7 +188,7 @@ impl fmt::Display for Report {
                 "  {direction:<8} {:>version_width$} {:<name_width$}",
                 step.version, step.name
             )?;
-            if !self.dry_run && step.direction != Direction::Baseline {
+            if !self.dry_run && step.direction.runs_sql() {
                 write!(f, " {:>10}", Millis(step.duration))?;
             }
             if step.outside_transaction() {

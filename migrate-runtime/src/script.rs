@@ -64,7 +64,7 @@ impl<'m> Script<'m> {
         if !plan.renumbered.is_empty() {
             builder.actions.push(Action::ConfirmRenumbered);
         }
-        let runs_sql = |&(_, d): &(&Migration, Direction)| d != Direction::Baseline;
+        let runs_sql = |&(_, d): &(&Migration, Direction)| d.runs_sql();
         if shape.backup && plan.steps.iter().any(runs_sql) {
             builder.actions.push(Action::Backup);
         }
@@ -81,11 +81,12 @@ impl<'m> Script<'m> {
             builder.actions.push(Action::Renumber(index));
         }
         for (index, &(migration, direction)) in plan.steps.iter().enumerate() {
-            let record = match direction {
-                Direction::Up | Direction::Baseline => Action::Insert(index),
-                Direction::Down => Action::Delete(index),
+            let record = if direction.records() {
+                Action::Insert(index)
+            } else {
+                Action::Delete(index)
             };
-            if direction == Direction::Baseline {
+            if !direction.runs_sql() {
                 builder.begin();
                 builder.stage(index, record);
             } else if migration.no_transaction() {
@@ -312,6 +313,8 @@ mod tests {
             foreign_keys_off,
             unordered: false,
             checksum: Checksum([0; 32]),
+            up_file_sha384: [0; 48],
+            up_file_text: None,
             no_check: None,
         }
     }

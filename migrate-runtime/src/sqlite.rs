@@ -10,7 +10,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 use crate::backup::{self, prune};
 use crate::{
     AppliedMigration, AppliedVersion, Backend, BackupSettings, Checksum, DriverError, Error,
-    Migration, Result, TableName, Version,
+    Migration, Result, TableName, Value, Version,
 };
 
 /// What [`Backend::lock`] holds on SQLite: an exclusive lock on the
@@ -209,6 +209,51 @@ impl Backend for Connection {
             .map_err(|e| Error::database("renumbering a row of the history table", e))
     }
 
+    fn table_columns(&mut self, table: &TableName, wait: Duration) -> Result<Option<Vec<String>>> {
+        waiting(self, wait, |conn, started| {
+            let sql = match table.schema() {
+                Some(schema) => format!("PRAGMA \"{schema}\".table_info(\"{}\")", table.name()),
+                None => format!("PRAGMA table_info(\"{}\")", table.name()),
+            };
+            let fail = |e: rusqlite::Error| {
+                file_error(&e, started)
+                    .unwrap_or_else(|| Error::database("reading another tool's history table", e))
+            };
+            let mut statement = conn.prepare(&sql).map_err(fail)?;
+            let columns = statement
+                .query_map([], |row| row.get::<_, String>(1))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+                .map_err(fail)?;
+            Ok((!columns.is_empty())
+                .then(|| columns.into_iter().map(|c| c.to_ascii_lowercase()).collect()))
+        })
+    }
+
+    fn read_rows(
+        &mut self,
+        table: &TableName,
+        columns: &[&str],
+        wait: Duration,
+    ) -> Result<Vec<Vec<Value>>> {
+        waiting(self, wait, |conn, started| {
+            let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+            let sql = format!("SELECT {} FROM {}", list.join(", "), table.quoted());
+            let fail = |e: rusqlite::Error| {
+                file_error(&e, started)
+                    .unwrap_or_else(|| Error::database("reading another tool's history table", e))
+            };
+            let mut statement = conn.prepare(&sql).map_err(fail)?;
+            let rows = statement
+                .query_map([], |row| {
+                    (0..columns.len())
+                        .map(|i| row.get_ref(i).map(value))
+                        .collect::<rusqlite::Result<Vec<Value>>>()
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+            rows.map_err(fail)
+        })
+    }
+
     fn write_backup(
         &mut self,
         settings: &BackupSettings,
@@ -278,6 +323,18 @@ impl Backend for Connection {
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         rows.map_err(|e| Error::database("running PRAGMA foreign_key_check", e))
+    }
+}
+
+/// A SQLite value as a [`Value`].
+fn value(value: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::plan::{is_edited, is_out_of_order};
 use crate::report::{Millis, VersionOrEmpty};
-use crate::{AppliedMigration, Checksum, Migrations, Version};
+use crate::{AppliedMigration, Checksum, ForeignHistory, Migrations, Version};
 
 /// The state of one migration in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,9 @@ pub struct Status {
     pub current: Option<Version>,
     /// One entry per version, in version order.
     pub entries: Vec<StatusEntry>,
+    /// Another tool's history, found when this crate's is empty or missing:
+    /// adopt it ([`Migrator::adopt`](crate::Migrator::adopt)) before migrating.
+    pub foreign: Option<ForeignHistory>,
 }
 
 impl Status {
@@ -108,6 +111,7 @@ impl Status {
         Status {
             current,
             entries: entries.into_values().collect(),
+            foreign: None,
         }
     }
 
@@ -127,6 +131,15 @@ impl Status {
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "database at version {}", VersionOrEmpty(self.current))?;
+        if let Some(foreign) = &self.foreign {
+            writeln!(
+                f,
+                "{}'s history is in table `{}`, at version {}: adopt it (`Migrator::adopt`) before migrating",
+                foreign.tool,
+                foreign.table,
+                VersionOrEmpty(foreign.reached())
+            )?;
+        }
         let rows: Vec<[String; 6]> = self
             .entries
             .iter()

@@ -51,6 +51,18 @@ impl TableName {
         })
     }
 
+    /// `name` in `schema` (`None`: unqualified), checked as [`new`](TableName::new) checks.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](TableName::new).
+    pub fn in_schema(schema: Option<&str>, name: &str) -> Result<TableName> {
+        match schema {
+            Some(schema) => TableName::new(&format!("{schema}.{name}")),
+            None => TableName::new(name),
+        }
+    }
+
     /// The schema, when the name was qualified.
     pub fn schema(&self) -> Option<&str> {
         self.schema.as_deref()

@@ -149,3 +149,45 @@ pub fn table_exists(conn: &Connection, table: &str) -> bool {
     .expect("query")
         == 1
 }
+
+/// Three migrations in SQL that SQLite and MariaDB both take, named as
+/// refinery names them: for `Migrations::refinery_runner`.
+pub static PORTABLE: Migrations = embed_migrations!("migrations/portable");
+
+/// The URL of a test server from `variable`, or `default`; `None` (after
+/// saying so once on standard error) when no server answers and the
+/// environment does not require one. `.ci/run` sets
+/// `MIGRATE_REQUIRE_SERVERS=1`: there a missing server fails the test.
+pub fn server_url(variable: &str, default: &str, reachable: impl FnOnce(&str) -> bool) -> Option<String> {
+    let url = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
+    if reachable(&url) {
+        return Some(url);
+    }
+    assert!(
+        std::env::var_os("MIGRATE_REQUIRE_SERVERS").is_none(),
+        "no server answers at {variable} ({}); MIGRATE_REQUIRE_SERVERS is set, so this is a failure",
+        redacted(&url)
+    );
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        eprintln!(
+            "skipped: no server answers at {variable} ({}); start one, or set {variable}",
+            redacted(&url)
+        );
+    });
+    None
+}
+
+/// `url` without its password.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

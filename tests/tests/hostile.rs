@@ -44,6 +44,8 @@ fn a_statement_with_a_nul_byte_fails_instead_of_running_in_part() {
             foreign_keys_off: false,
             unordered: false,
             checksum: migrate_core::Checksum([0; 32]),
+            up_file_sha384: [0; 48],
+            up_file_text: None,
             no_check: None,
         }],
         files: Vec::new(),

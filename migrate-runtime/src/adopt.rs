@@ -1,0 +1,320 @@
+//! Adoption: another tool's history checked against the embedded set and
+//! turned into a plan that records those migrations as ours, without
+//! running them. Also the refusal of a run on a database another tool
+//! migrated. The reads go through the [`Backend`]; the decisions are here.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::foreign::{ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, interpret};
+use crate::plan::Plan;
+use crate::{
+    AppliedVersion, Backend, Direction, Error, Migration, Migrations, Result, TableName, Tool,
+    Version,
+};
+
+/// Why another tool's history cannot be adopted; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AdoptProblem {
+    /// Our history table already records migrations.
+    HistoryExists {
+        /// Our history table.
+        table: String,
+    },
+    /// The tool's table is the table this run would write its history to.
+    SharedTable {
+        /// The table.
+        table: String,
+    },
+    /// golang-migrate left this version dirty.
+    Dirty(Version),
+    /// sqlx recorded this version as failed.
+    Failed(Version),
+    /// The tool applied a version the embedded set lacks.
+    UnknownVersion(Version),
+    /// The tool recorded another name for this version.
+    NameDiffers {
+        /// The version.
+        version: Version,
+        /// The name the tool recorded.
+        recorded: String,
+        /// The embedded migration's name.
+        embedded: String,
+    },
+    /// The tool's checksum differs from the embedded file's.
+    ChecksumDiffers {
+        /// The version.
+        version: Version,
+        /// The embedded file.
+        path: String,
+    },
+    /// refinery's checksums are computed with `refinery-core`, which this
+    /// build does not include, or the file's text was not embedded.
+    NeedsRefineryFeature,
+    /// The table has the tool's name and shape but rows it could not have written.
+    Unreadable {
+        /// The table.
+        table: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl fmt::Display for AdoptProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AdoptProblem::HistoryExists { table } => write!(
+                f,
+                "the history table `{table}` already records migrations; adopting starts a history, it does not merge one"
+            ),
+            AdoptProblem::SharedTable { table } => write!(
+                f,
+                "its history is in `{table}`, the table this run would write its own history to; \
+                 choose another history table with `table(…)` and keep using it"
+            ),
+            AdoptProblem::Dirty(version) => write!(
+                f,
+                "golang-migrate left version {version} dirty (its migration failed part-way); \
+                 finish or undo that migration by hand, clear the flag with golang-migrate's `force {version}` \
+                 (or `force` of the version before it), then adopt again"
+            ),
+            AdoptProblem::Failed(version) => write!(
+                f,
+                "sqlx recorded version {version} as failed (`success = false`); \
+                 fix the database by hand, delete that row of `_sqlx_migrations`, then adopt again"
+            ),
+            AdoptProblem::UnknownVersion(version) => write!(
+                f,
+                "it applied version {version}, which no embedded migration has; \
+                 add that migration's file, unchanged, to the directory"
+            ),
+            AdoptProblem::NameDiffers {
+                version,
+                recorded,
+                embedded,
+            } => write!(
+                f,
+                "it applied version {version} as `{recorded}`, the embedded migration is `{embedded}`; \
+                 give the file its old name back"
+            ),
+            AdoptProblem::ChecksumDiffers { version, path } => write!(
+                f,
+                "{path} is not the file it applied as version {version} (the checksums differ); \
+                 restore the file as it was applied, and put the change in a new migration"
+            ),
+            AdoptProblem::NeedsRefineryFeature => write!(
+                f,
+                "refinery's checksums are compared with refinery-core; turn on the `refinery` feature of migrate-runtime"
+            ),
+            AdoptProblem::Unreadable { table, message } => {
+                write!(f, "table `{table}` does not read as its history: {message}")
+            }
+        }
+    }
+}
+
+/// Finds another tool's history: `tool`'s, or the first of [`Tool::ALL`]
+/// whose table is there with that tool's shape. `ours` is our history
+/// table; a table of the same name counts only when `ours_is_foreign`
+/// (ours could not be read as ours).
+pub(crate) fn find<B: Backend>(
+    db: &mut B,
+    tool: Option<Tool>,
+    ours: &TableName,
+    ours_is_foreign: bool,
+    wait: Duration,
+) -> Result<Option<ForeignHistory>> {
+    let one = tool.map(|t| [t]);
+    let tools: &[Tool] = one.as_ref().map_or(&Tool::ALL[..], |t| &t[..]);
+    for &tool in tools {
+        let table = TableName::in_schema(ours.schema(), tool.table())?;
+        if table == *ours && !ours_is_foreign {
+            continue;
+        }
+        let Some(columns) = db.table_columns(&table, wait)? else {
+            continue;
+        };
+        if !tool.has_shape(&columns) {
+            continue;
+        }
+        let rows = db.read_rows(&table, tool.columns(), wait)?;
+        let state = interpret(tool, &rows).map_err(|unreadable| Error::CannotAdopt {
+            tool,
+            problem: AdoptProblem::Unreadable {
+                table: table.to_string(),
+                message: unreadable.0,
+            },
+        })?;
+        return Ok(Some(ForeignHistory {
+            tool,
+            table: table.to_string(),
+            state,
+        }));
+    }
+    Ok(None)
+}
+
+/// Reads our history for a run; when it is empty or not ours, refuses a
+/// database another tool migrated ([`Error::ForeignHistory`]), so that
+/// none of that tool's migrations runs again.
+pub(crate) fn read_applied<B: Backend>(
+    db: &mut B,
+    table: &TableName,
+    wait: Duration,
+) -> Result<Vec<AppliedVersion>> {
+    let (applied, ours_is_foreign, error) = match db.read_applied(table, wait) {
+        Ok(applied) if !applied.is_empty() => return Ok(applied),
+        Ok(applied) => (applied, false, None),
+        Err(error @ Error::InvalidHistory { .. }) => (Vec::new(), true, Some(error)),
+        Err(error) => return Err(error),
+    };
+    match find(db, None, table, ours_is_foreign, wait)? {
+        Some(foreign) if foreign.reached().is_some() || ours_is_foreign => {
+            Err(Error::ForeignHistory {
+                tool: foreign.tool,
+                reached: foreign.reached(),
+                shares_table: ours_is_foreign,
+                table: foreign.table,
+            })
+        }
+        _ => error.map_or(Ok(applied), Err),
+    }
+}
+
+/// The plan of an adoption of `tool`'s history (any tool's when `None`):
+/// `ours` is the read of our history table, `foreign` what was found.
+pub(crate) fn adoption<'m>(
+    migrations: &'m Migrations,
+    ours: Result<Vec<AppliedVersion>>,
+    foreign: Option<ForeignHistory>,
+    tool: Option<Tool>,
+    table: &TableName,
+    environment: Option<&str>,
+) -> Result<Plan<'m>> {
+    let Some(foreign) = foreign else {
+        return match ours {
+            // Not ours, and no other tool's either: say what is wrong with it.
+            Err(error @ Error::InvalidHistory { .. }) if tool.is_none() => Err(error),
+            _ => Err(Error::NothingToAdopt { tool }),
+        };
+    };
+    let refuse = |problem| Error::CannotAdopt {
+        tool: foreign.tool,
+        problem,
+    };
+    match ours {
+        Err(Error::InvalidHistory { .. }) => Err(refuse(AdoptProblem::SharedTable {
+            table: table.to_string(),
+        })),
+        Err(error) => Err(error),
+        Ok(rows) if !rows.is_empty() => Err(refuse(AdoptProblem::HistoryExists {
+            table: table.to_string(),
+        })),
+        Ok(_) => plan(migrations, &foreign, environment),
+    }
+}
+
+/// The plan that records `foreign`'s migrations as ours, after checking
+/// each against the embedded set.
+pub(crate) fn plan<'m>(
+    migrations: &'m Migrations,
+    foreign: &ForeignHistory,
+    environment: Option<&str>,
+) -> Result<Plan<'m>> {
+    let refuse = |problem| Error::CannotAdopt {
+        tool: foreign.tool,
+        problem,
+    };
+    let known = |version: Version| {
+        migrations
+            .get_for(version, environment)
+            .filter(|m| m.applies_to(environment))
+            .ok_or_else(|| refuse(AdoptProblem::UnknownVersion(version)))
+    };
+    let adopted: Vec<&'m Migration> = match &foreign.state {
+        ForeignState::Dirty(version) => return Err(refuse(AdoptProblem::Dirty(*version))),
+        ForeignState::Failed(version) => return Err(refuse(AdoptProblem::Failed(*version))),
+        ForeignState::UpTo(version) => {
+            known(*version)?;
+            migrations
+                .for_environment(environment)
+                .filter(|m| m.version() <= *version)
+                .collect()
+        }
+        ForeignState::Applied(rows) => {
+            let mut adopted = Vec::with_capacity(rows.len());
+            for row in rows {
+                let migration = known(row.version)?;
+                check_row(foreign.tool, row, migration).map_err(refuse)?;
+                adopted.push(migration);
+            }
+            adopted
+        }
+    };
+    if adopted.is_empty() {
+        return Err(Error::NothingToAdopt {
+            tool: Some(foreign.tool),
+        });
+    }
+    Ok(Plan {
+        from: None,
+        to: adopted.iter().map(|m| m.version()).max(),
+        steps: adopted.into_iter().map(|m| (m, Direction::Adopt)).collect(),
+        renumbered: Vec::new(),
+    })
+}
+
+/// Compares what the tool recorded of one migration with the embedded one.
+fn check_row(tool: Tool, row: &ForeignRow, migration: &Migration) -> Result<(), AdoptProblem> {
+    if let Some(recorded) = &row.name {
+        // sqlx's description is the name with spaces for underscores.
+        let same = match tool {
+            Tool::Sqlx => recorded.replace(' ', "_") == migration.name().replace(' ', "_"),
+            _ => recorded == migration.name(),
+        };
+        if !same {
+            return Err(AdoptProblem::NameDiffers {
+                version: row.version,
+                recorded: recorded.clone(),
+                embedded: migration.name().to_owned(),
+            });
+        }
+    }
+    let differs = || AdoptProblem::ChecksumDiffers {
+        version: row.version,
+        path: migration.up_path().to_owned(),
+    };
+    match &row.checksum {
+        Some(ForeignChecksum::Sha384(recorded)) => {
+            if recorded[..] != migration.up_file_sha384()[..] {
+                return Err(differs());
+            }
+        }
+        Some(ForeignChecksum::Refinery(recorded)) if tool == Tool::Refinery => {
+            if refinery_checksum(migration)?.to_string() != recorded.trim() {
+                return Err(differs());
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// refinery's checksum of `migration`, computed by `refinery-core` from
+/// the name and text [`Migrations::refinery_runner`] gives refinery, so
+/// that the two agree bit for bit.
+#[cfg(feature = "refinery")]
+pub(crate) fn refinery_checksum(migration: &Migration) -> Result<u64, AdoptProblem> {
+    if migration.up_file_text().is_none() {
+        return Err(AdoptProblem::NeedsRefineryFeature);
+    }
+    crate::refinery::to_refinery(migration)
+        .map(|m| m.checksum())
+        .map_err(|_| AdoptProblem::NeedsRefineryFeature)
+}
+
+#[cfg(not(feature = "refinery"))]
+pub(crate) fn refinery_checksum(_migration: &Migration) -> Result<u64, AdoptProblem> {
+    Err(AdoptProblem::NeedsRefineryFeature)
+}
