@@ -1,7 +1,6 @@
 //! Each command, run: validation with `migrate-core`, database operations
 //! with `migrate-runtime`.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,6 +8,7 @@ use std::time::Duration;
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Migrations, Migrator, Version};
 
+use crate::messages::{describe, print, println};
 use crate::{Command, DbArgs, DirArgs};
 
 /// Runs a command: `Err` holds the message for a person.
@@ -18,22 +18,27 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             name,
             dir,
             timestamp,
-            sequential: _,
+            sequential,
             pair,
             irreversible,
         } => {
-            for path in crate::create::create(&dir.dir, &name, timestamp, pair, irreversible)? {
-                println!("{}", path.display());
+            let scheme = match (timestamp, sequential) {
+                (true, _) => Some(migrate_core::Scheme::Timestamp),
+                (_, true) => Some(migrate_core::Scheme::Sequential),
+                _ => None,
+            };
+            for path in crate::create::create(&dir.dir, &name, scheme, pair, irreversible)? {
+                println(&path.display().to_string());
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Fix { dir } => {
             let renames = crate::fix::fix(&dir.dir)?;
             if renames.is_empty() {
-                println!("nothing to renumber: no timestamp versions");
+                println("nothing to renumber: no timestamp versions");
             }
             for (from, to) in renames {
-                println!("{} -> {}", from.display(), to.display());
+                println(&format!("{} -> {}", from.display(), to.display()));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -54,10 +59,18 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                 .map_err(|e| describe(&e))?;
             if json {
                 let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
-                println!("{text}");
+                println(&text);
             } else {
-                print!("{status}");
+                print(&describe_status(&status));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Version { db } => {
+            let (migrations, mut conn) = open_existing(&db)?;
+            let status = migrator(&migrations, &db)
+                .status(&mut conn)
+                .map_err(|e| describe(&e))?;
+            println(&status.current.map_or_else(|| "none".to_owned(), |v| v.to_string()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Up {
@@ -78,12 +91,38 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                     .run(&mut conn),
             )
         }
+        Command::UpTo { version, db } => {
+            let (migrations, mut conn) = open(&db)?;
+            finish(migrator(&migrations, &db).to(Version(version)).run(&mut conn))
+        }
         Command::Down { db, to, steps } => {
             let (migrations, mut conn) = open_existing(&db)?;
             let migrator = migrator(&migrations, &db);
             finish(match to {
                 Some(to) => migrator.down_to(&mut conn, Version(to)),
                 None => migrator.down_steps(&mut conn, steps.unwrap_or(1)),
+            })
+        }
+        Command::DownTo { version, db } => {
+            let (migrations, mut conn) = open_existing(&db)?;
+            finish(migrator(&migrations, &db).down_to(&mut conn, Version(version)))
+        }
+        Command::Reset { db } => {
+            let (migrations, mut conn) = open_existing(&db)?;
+            finish(migrator(&migrations, &db).reset(&mut conn))
+        }
+        Command::Goto { version, db } => {
+            let (migrations, mut conn) = open(&db)?;
+            let migrator = migrator(&migrations, &db);
+            let current = migrator
+                .status(&mut conn)
+                .map_err(|e| describe(&e))?
+                .current;
+            let target = Version(version);
+            finish(if current.is_some_and(|current| current > target) {
+                migrator.down_to(&mut conn, target)
+            } else {
+                migrator.to(target).run(&mut conn)
             })
         }
         Command::Redo { db } => {
@@ -93,6 +132,25 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
         Command::Baseline { version, db } => {
             let (migrations, mut conn) = open(&db)?;
             finish(migrator(&migrations, &db).baseline(&mut conn, Version(version)))
+        }
+        Command::Force { version, db, yes } => {
+            if !yes {
+                return Err(format!(
+                    "`migrate force {version}` rewrites the history without running any SQL: migrations up to \
+                     {version} are recorded as applied and those above it are forgotten; if the database really \
+                     is at version {version} (fixed by hand), run it again with --yes"
+                ));
+            }
+            let (migrations, mut conn) = open_existing(&db)?;
+            finish(migrator(&migrations, &db).force(&mut conn, Version(version)))
+        }
+        Command::Adopt { db, from } => {
+            let (migrations, mut conn) = open_existing(&db)?;
+            let migrator = migrator(&migrations, &db);
+            finish(match from {
+                Some(tool) => migrator.adopt_from(&mut conn, tool),
+                None => migrator.adopt(&mut conn),
+            })
         }
     }
 }
@@ -125,29 +183,25 @@ fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
     match checked {
         Ok(set) => {
             let environments = set.environments();
-            print!(
-                "ok: {} in {}",
-                count(set.migrations.len(), "migration"),
-                set.dir
-            );
+            let mut text = format!("ok: {} in {}", count(set.migrations.len(), "migration"), set.dir);
             if replay {
-                print!(", replayed on SQLite, every Down restores its schema");
+                text.push_str(", replayed on SQLite, every Down restores its schema");
             }
             if !environments.is_empty() {
-                print!(" (environments: {})", environments.join(", "));
+                text.push_str(&format!(" (environments: {})", environments.join(", ")));
             }
-            println!();
+            println(&text);
             ExitCode::SUCCESS
         }
         Err(problems) => {
             for problem in &problems {
                 crate::report_error(&problem.to_string());
             }
-            eprintln!(
+            crate::messages::progress(&format!(
                 "{} in {}",
                 count(problems.len(), "problem"),
                 dir.dir.display()
-            );
+            ));
             ExitCode::FAILURE
         }
     }
@@ -155,6 +209,20 @@ fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
 
 /// The directory, validated, and the database, open.
 fn open(db: &DbArgs) -> Result<(Migrations, Connection), String> {
+    let migrations = directory(db)?;
+    Ok((migrations, crate::database::open(&db.db)?))
+}
+
+/// [`open`], for commands that make no sense on a new database: a missing
+/// file is an error, not a new empty database.
+fn open_existing(db: &DbArgs) -> Result<(Migrations, Connection), String> {
+    crate::database::path(&db.db)?;
+    let migrations = directory(db)?;
+    Ok((migrations, crate::database::open_existing(&db.db)?))
+}
+
+/// The directory, validated; every problem is listed.
+fn directory(db: &DbArgs) -> Result<Migrations, String> {
     let set = load(&db.dir).map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         format!(
@@ -163,42 +231,14 @@ fn open(db: &DbArgs) -> Result<(Migrations, Connection), String> {
             lines.join("\n  ")
         )
     })?;
-    let path = database_path(&db.db)?;
-    let conn =
-        Connection::open(path).map_err(|e| format!("cannot open the database {path}: {e}"))?;
-    Ok((Migrations::from_set(set), conn))
+    Ok(Migrations::from_set(set))
 }
 
-/// [`open`], for commands that make no sense on a new database: a missing
-/// file is an error, not a new empty database.
-fn open_existing(db: &DbArgs) -> Result<(Migrations, Connection), String> {
-    let path = database_path(&db.db)?;
-    if !Path::new(path).exists() {
-        return Err(format!(
-            "the database {path} does not exist; check the path (`migrate up` creates a new database)"
-        ));
-    }
-    open(db)
-}
-
-/// `sqlite://app.db`, `sqlite:app.db` and `app.db` all name `app.db`. An
-/// empty path or an in-memory database is refused: its migration would
-/// vanish when the command ends, and a deploy with an unset variable must
-/// fail loudly.
-fn database_path(url: &str) -> Result<&str, String> {
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    let in_memory =
-        path == ":memory:" || path.starts_with("file::memory:") || path.contains("mode=memory");
-    if path.trim().is_empty() || in_memory {
-        return Err(format!(
-            "--db (or DATABASE_URL) names no database file (`{url}`): an in-memory or unnamed database \
-             would vanish when the command ends; pass the path of the database file"
-        ));
-    }
-    Ok(path)
+/// The status table, with the library's advice in the command line's words.
+fn describe_status(status: &migrate_runtime::Status) -> String {
+    status
+        .to_string()
+        .replace("(`Migrator::adopt`)", "(`migrate adopt`)")
 }
 
 fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
@@ -207,7 +247,7 @@ fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
         .table(db.table.clone())
         .busy_timeout(Duration::from_millis(db.busy_timeout))
         .backup(!db.no_backup)
-        .on_progress(|step| write_line(&mut std::io::stderr(), &step.to_string()));
+        .on_progress(|step| crate::messages::progress(&step.to_string()));
     if let Some(env) = &db.env {
         migrator = migrator.environment(env.clone());
     }
@@ -219,30 +259,9 @@ fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
 
 fn finish(result: migrate_runtime::Result<migrate_runtime::Report>) -> Result<ExitCode, String> {
     let report = result.map_err(|e| describe(&e))?;
-    let mut stdout = std::io::stdout().lock();
     // One write for the whole report.
-    let _ = stdout.write_all(report.to_string().as_bytes());
+    print(&report.to_string());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `line` and a newline in one write: progress lines stay whole
-/// when several processes share a terminal, and cost one system call each.
-fn write_line(out: &mut impl Write, line: &str) {
-    let mut text = String::with_capacity(line.len() + 1);
-    text.push_str(line);
-    text.push('\n');
-    let _ = out.write_all(text.as_bytes());
-}
-
-/// A runtime error for a person: its one-line message, and the failing
-/// statement on the next line when there is one.
-fn describe(error: &migrate_runtime::Error) -> String {
-    match error {
-        migrate_runtime::Error::MigrationFailed { statement, .. } => {
-            format!("{error}\n  in statement: {statement}")
-        }
-        _ => error.to_string(),
-    }
 }
 
 /// `1 problem`, `2 problems`: a count with its noun.
@@ -251,28 +270,5 @@ fn count(n: usize, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::database_path;
-
-    #[test]
-    fn database_urls() {
-        assert_eq!(database_path("sqlite://app.db"), Ok("app.db"));
-        assert_eq!(database_path("sqlite:data/app.db"), Ok("data/app.db"));
-        assert_eq!(database_path("/tmp/app.db"), Ok("/tmp/app.db"));
-        for none in [
-            "",
-            " ",
-            ":memory:",
-            "sqlite:",
-            "sqlite://",
-            "sqlite::memory:",
-            "file::memory:?cache=shared",
-        ] {
-            assert!(database_path(none).is_err(), "{none:?}");
-        }
     }
 }

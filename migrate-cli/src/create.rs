@@ -9,11 +9,12 @@ use migrate_runtime::rusqlite::Connection;
 /// The width of a sequential version in a new directory: `001`.
 const DEFAULT_WIDTH: usize = 3;
 
-/// Creates the next migration in `dir` and returns the files written.
+/// Creates the next migration in `dir` and returns the files written;
+/// `scheme` chooses how it is versioned (`None`: as the directory is).
 pub fn create(
     dir: &Path,
     name: &str,
-    timestamp: bool,
+    scheme: Option<Scheme>,
     pair: bool,
     irreversible: bool,
 ) -> Result<Vec<PathBuf>, String> {
@@ -21,13 +22,14 @@ pub fn create(
         .into_iter()
         .map(|(_, name)| name)
         .collect();
-    let scheme = if timestamp
-        || (!existing.is_empty() && existing.iter().all(|n| is_timestamp(&n.digits)))
-    {
-        Scheme::Timestamp
-    } else {
-        Scheme::Sequential
-    };
+    // Asked for, or the directory's own: timestamps where every file has one.
+    let scheme = scheme.unwrap_or(
+        if !existing.is_empty() && existing.iter().all(|n| is_timestamp(&n.digits)) {
+            Scheme::Timestamp
+        } else {
+            Scheme::Sequential
+        },
+    );
     let digits = match scheme {
         Scheme::Timestamp => utc_timestamp()?,
         Scheme::Sequential | Scheme::Hybrid => {

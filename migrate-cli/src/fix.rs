@@ -15,21 +15,53 @@ const DEFAULT_WIDTH: usize = 3;
 /// Renames and returns the `(from, to)` pairs, in order.
 pub fn fix(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
     let renames = plan(dir)?;
+    perform(&renames, |from, to| fs::rename(from, to))?;
+    Ok(renames)
+}
+
+/// Performs `renames` in order with `rename`; after a failure, renames the
+/// ones before it back, and says which of those could not be.
+fn perform(
+    renames: &[(PathBuf, PathBuf)],
+    mut rename: impl FnMut(&Path, &Path) -> std::io::Result<()>,
+) -> Result<(), String> {
     let mut done: Vec<&(PathBuf, PathBuf)> = Vec::new();
-    for rename in &renames {
-        if let Err(error) = fs::rename(&rename.0, &rename.1) {
-            for (from, to) in done.iter().rev() {
-                let _ = fs::rename(to, from);
-            }
+    for pair in renames {
+        if let Err(error) = rename(&pair.0, &pair.1) {
+            let not_undone: Vec<String> = done
+                .iter()
+                .rev()
+                .filter(|(from, to)| rename(to, from).is_err())
+                .map(|(from, to)| format!("{} (was {})", to.display(), from.display()))
+                .collect();
+            let undo = if done.is_empty() {
+                "nothing was renamed".to_owned()
+            } else if not_undone.is_empty() {
+                undone(done.len())
+            } else {
+                format!(
+                    "these renames before it could not be undone, rename them back by hand: {}",
+                    not_undone.join(", ")
+                )
+            };
             return Err(format!(
-                "cannot rename {} to {}: {error}; the renames before it were undone",
-                rename.0.display(),
-                rename.1.display()
+                "cannot rename {} to {}: {error}; {undo}",
+                pair.0.display(),
+                pair.1.display()
             ));
         }
-        done.push(rename);
+        done.push(pair);
     }
-    Ok(renames)
+    Ok(())
+}
+
+/// What an undo of `n` renames says.
+fn undone(n: usize) -> String {
+    if n == 1 {
+        "the rename before it was undone".to_owned()
+    } else {
+        format!("the {n} renames before it were undone")
+    }
 }
 
 /// The renames, checked: no target exists or is the target of two files.
@@ -96,4 +128,52 @@ pub fn plan(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
         }
     }
     Ok(renames)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::path::PathBuf;
+
+    use super::perform;
+
+    fn renames() -> Vec<(PathBuf, PathBuf)> {
+        ["a", "b", "c"]
+            .iter()
+            .map(|n| (PathBuf::from(format!("{n}1")), PathBuf::from(format!("{n}2"))))
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_undo_is_said_with_the_file_to_rename_back() {
+        let mut calls = 0;
+        let error = perform(&renames(), |from, _| {
+            calls += 1;
+            // The third rename fails, and so does the undo of the first.
+            if calls == 3 || from == PathBuf::from("a2") {
+                Err(io::Error::other("refused"))
+            } else {
+                Ok(())
+            }
+        })
+        .expect_err("fails");
+        assert_eq!(
+            error,
+            "cannot rename c1 to c2: refused; these renames before it could not be undone, \
+             rename them back by hand: a2 (was a1)"
+        );
+    }
+
+    #[test]
+    fn a_good_undo_is_said_as_one() {
+        let mut calls = 0;
+        let error = perform(&renames(), |_, _| {
+            calls += 1;
+            if calls == 2 { Err(io::Error::other("refused")) } else { Ok(()) }
+        })
+        .expect_err("fails");
+        assert_eq!(error, "cannot rename b1 to b2: refused; the rename before it was undone");
+        let error = perform(&renames(), |_, _| Err(io::Error::other("refused"))).expect_err("fails");
+        assert_eq!(error, "cannot rename a1 to a2: refused; nothing was renamed");
+    }
 }

@@ -6,8 +6,10 @@
 
 mod commands;
 mod create;
+mod database;
 mod files;
 mod fix;
+mod messages;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -30,7 +32,10 @@ Examples:
   migrate up --db app.db                   apply everything pending
   migrate status --db app.db --json        the state of every migration, for scripts
   migrate down --db app.db --steps 2       revert the two newest migrations
-  migrate fix                              renumber timestamp versions to sequential ones";
+  migrate adopt --db app.db                take over a database goose, sqlx, refinery … migrated
+  migrate fix                              renumber timestamp versions to sequential ones
+
+goose's and golang-migrate's verbs work too: create, up-to, down-to, goto, version, reset, force.";
 
 /// Where the migrations are.
 #[derive(Debug, Args)]
@@ -48,7 +53,8 @@ struct DirArgs {
 struct DbArgs {
     #[command(flatten)]
     dir: DirArgs,
-    /// The SQLite database file (`app.db`, `sqlite:app.db` or `sqlite://app.db`).
+    /// The SQLite database file (`app.db`, `sqlite:app.db`, `sqlite://app.db`,
+    /// `sqlite3://app.db`, `file:app.db`).
     #[arg(long, env = "DATABASE_URL", value_name = "FILE")]
     db: String,
     /// Also apply the migrations of `<dir>/<ENV>/`.
@@ -74,7 +80,7 @@ struct DbArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create the next migration file with an Up/Down template.
-    #[command(after_help = "Example:\n  migrate new add_email_to_users --pair\n  \
+    #[command(visible_alias = "create", after_help = "Example:\n  migrate new add_email_to_users --pair\n  \
         creates migrations/004_add_email_to_users.up.sql and .down.sql")]
     New {
         /// The migration's name: letters, digits and `_`.
@@ -164,6 +170,69 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Apply pending migrations up to and including VERSION (goose's `up-to`).
+    #[command(after_help = "Example:\n  migrate up-to 12 --db app.db")]
+    UpTo {
+        /// The version to stop at.
+        version: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revert every migration above VERSION (goose's `down-to`; 0: all).
+    #[command(after_help = "Example:\n  migrate down-to 3 --db app.db")]
+    DownTo {
+        /// The version to go down to.
+        version: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Apply or revert migrations until the database is at VERSION
+    /// (golang-migrate's `goto`).
+    #[command(after_help = "Example:\n  migrate goto 5 --db app.db")]
+    Goto {
+        /// The version to end at.
+        version: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print the database's version: the newest applied migration, or `none`.
+    #[command(after_help = "Example:\n  migrate version --db app.db")]
+    Version {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revert every applied migration (goose's `reset`).
+    #[command(after_help = "Example:\n  migrate reset --db app.db")]
+    Reset {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Set the recorded version to VERSION without running any SQL:
+    /// migrations up to it are recorded as applied, those above it are
+    /// forgotten. For a database fixed by hand (golang-migrate's `force`).
+    #[command(after_help = "Example (after fixing a failed migration 4 by hand):\n  \
+        migrate force 4 --db app.db --yes")]
+    Force {
+        /// The version the database is really at.
+        version: u64,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Confirm: the history is rewritten without running SQL.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Take over a database another tool migrated: its history (goose,
+    /// golang-migrate, sqlx, refinery, diesel, SuperChat) is checked against
+    /// the directory and recorded here, running no SQL. Its table stays.
+    #[command(after_help = "Example (golang-migrate's table has the default name):\n  \
+        migrate adopt --db app.db --from golang-migrate --table migrate_history")]
+    Adopt {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The tool whose history to adopt; by default the one found.
+        #[arg(long, value_name = "TOOL", value_parser = parse_tool)]
+        from: Option<migrate_runtime::Tool>,
+    },
     /// Record migrations up to VERSION as applied without running them.
     #[command(
         after_help = "Example (a database that already has the schema of 1 to 7):\n  migrate baseline 7 --db app.db"
@@ -174,6 +243,11 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+}
+
+/// `--from`: one of the tools whose history can be adopted.
+fn parse_tool(name: &str) -> Result<migrate_runtime::Tool, String> {
+    name.parse().map_err(|e: migrate_runtime::UnknownTool| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -190,8 +264,8 @@ fn main() -> ExitCode {
 /// Prints an error for a person, in red on a terminal.
 fn report_error(message: &str) {
     if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-        eprintln!("\x1b[1;31merror\x1b[0m: {message}");
+        messages::progress(&format!("\x1b[1;31merror\x1b[0m: {message}"));
     } else {
-        eprintln!("error: {message}");
+        messages::progress(&format!("error: {message}"));
     }
 }

@@ -20,7 +20,7 @@ pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Each message is one line, with the driver's message in it once: the
 /// driver's own error is kept in a `driver` field, not repeated as
 /// [`source`](std::error::Error::source).
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The database holds a version this binary does not embed.
@@ -57,7 +57,7 @@ pub enum Error {
     /// A pending migration is older than the newest applied one.
     #[error(
         "{path} (version {version}) is pending but the database is already at version {latest}; \
-         give it a version after {latest} (`migrate fix` renumbers), or allow out-of-order migrations"
+         give it a version after {latest} (`migrate fix` renumbers), or allow out-of-order migrations with `allow_out_of_order(true)`"
     )]
     #[non_exhaustive]
     OutOfOrder {
@@ -96,7 +96,7 @@ pub enum Error {
     /// An `up` target below the current version.
     #[error(
         "the database is at version {current}, above the target {target}; \
-         use a revert (`down_to`) to go down"
+         revert with `down_to(…)` to go down"
     )]
     #[non_exhaustive]
     TargetBelowCurrent {
@@ -171,7 +171,7 @@ pub enum Error {
     /// Another connection held the database lock longer than the busy timeout.
     #[error(
         "the database is locked by another connection and stayed locked for {waited:?}; \
-         wait for the other migrator or process to finish, or raise the busy timeout"
+         wait for the other migrator or process to finish, or raise the wait with `busy_timeout(…)`"
     )]
     #[non_exhaustive]
     Locked {
@@ -256,7 +256,11 @@ pub enum Error {
     },
 
     /// The backup before migrating failed; nothing was migrated.
-    #[error("backup to {} failed, nothing was migrated: {driver}", .path.display())]
+    #[error(
+        "backup to {} failed, nothing was migrated: {driver}; write backups into another folder with \
+         `backup_dir(…)`, or migrate without one with `backup(false)`",
+        .path.display()
+    )]
     #[non_exhaustive]
     Backup {
         /// The backup file.
@@ -326,6 +330,19 @@ pub enum Error {
         /// The driver's error.
         driver: DriverError,
     },
+}
+
+/// The sentence, as [`Display`](std::fmt::Display) writes it, and for a
+/// failed statement the statement on the next line: what `main` prints when
+/// it returns this error (`Error: …`), and what `{:?}` shows in logs.
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)?;
+        if let Error::MigrationFailed { statement, .. } = self {
+            write!(f, "\n  in statement: {statement}")?;
+        }
+        Ok(())
+    }
 }
 
 /// What a failure left behind, for [`Error::MigrationFailed`].

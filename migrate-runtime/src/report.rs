@@ -20,7 +20,12 @@ pub struct Step {
     pub path: Cow<'static, str>,
     /// Which way the database moved.
     pub direction: Direction,
-    /// How long the SQL took (zero in a dry run and for a baseline).
+    /// How long the SQL took (zero in a dry run and for a baseline);
+    /// `duration_ms` in JSON.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "duration_ms", serialize_with = "crate::report::millis")
+    )]
     pub duration: Duration,
     /// Whether it ran inside a transaction (`false` for `NoTransaction` migrations).
     pub transaction: bool,
@@ -74,12 +79,15 @@ impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {} {} in {}",
+            "{} {} {}",
             self.direction.past_tense(),
             self.version,
-            self.name,
-            Millis(self.duration)
+            self.name
         )?;
+        // Only SQL takes time worth saying; a record takes none.
+        if self.direction.runs_sql() {
+            write!(f, " in {}", Millis(self.duration))?;
+        }
         if self.outside_transaction() {
             f.write_str(" (outside a transaction)")?;
         }
@@ -106,7 +114,11 @@ pub struct Report {
     pub renumbered: Vec<(Version, Version)>,
     /// Whether this was a dry run: nothing was changed.
     pub dry_run: bool,
-    /// The whole run's time, lock and backup included.
+    /// The whole run's time, lock and backup included; `duration_ms` in JSON.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "duration_ms", serialize_with = "crate::report::millis")
+    )]
     pub duration: Duration,
 }
 
@@ -114,6 +126,53 @@ impl Report {
     /// Whether the run changed nothing because nothing was to do.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+}
+
+impl Report {
+    /// The first line: where the database went (or would go), and in how long.
+    fn headline(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let runs_sql = self.steps.iter().any(|s| s.direction.runs_sql());
+        let (from, to) = (VersionOrEmpty(self.from), VersionOrEmpty(self.to));
+        let would = if self.dry_run { "dry run: would " } else { "" };
+        if !runs_sql {
+            let says = if self.dry_run { "would say" } else { "now says" };
+            writeln!(
+                f,
+                "the history {says} version {to} (it said {from}); no SQL {}",
+                if self.dry_run { "would run" } else { "ran" }
+            )?;
+            return Ok(());
+        }
+        if self.from == self.to && self.steps.iter().any(|s| s.direction == Direction::Down) {
+            let verb = if self.dry_run { "would revert" } else { "reverted" };
+            write!(f, "{would}redo version {to}: {verb} and applied again")?;
+        } else {
+            let verb = if self.dry_run { "move" } else { "moved" };
+            write!(f, "{would}{verb} the database from version {from} to {to}")?;
+        }
+        if !self.dry_run {
+            write!(f, " in {}", Millis(self.duration))?;
+        }
+        writeln!(f)
+    }
+}
+
+/// A duration as milliseconds, for JSON (`"duration_ms": 1.25`).
+#[cfg(feature = "serde")]
+pub(crate) fn millis<S: serde::Serializer>(duration: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(duration.as_secs_f64() * 1000.0)
+}
+
+/// An optional duration as milliseconds, for JSON.
+#[cfg(feature = "serde")]
+pub(crate) fn millis_or_null<S: serde::Serializer>(
+    duration: &Option<Duration>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match duration {
+        Some(duration) => millis(duration, s),
+        None => s.serialize_none(),
     }
 }
 
@@ -159,21 +218,7 @@ impl fmt::Display for Report {
                 VersionOrEmpty(self.from)
             );
         }
-        let verb = if self.dry_run {
-            "dry run: would move"
-        } else {
-            "moved"
-        };
-        write!(
-            f,
-            "{verb} the database from version {} to {}",
-            VersionOrEmpty(self.from),
-            VersionOrEmpty(self.to)
-        )?;
-        if !self.dry_run {
-            write!(f, " in {}", Millis(self.duration))?;
-        }
-        writeln!(f)?;
+        self.headline(f)?;
         let name_width = self.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
         let version_width = self
             .steps

@@ -40,7 +40,14 @@ pub struct StatusEntry {
     pub state: State,
     /// When it was applied, UTC.
     pub applied_at: Option<String>,
-    /// How long it took to apply.
+    /// How long it took to apply; `execution_time_ms` in JSON.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "execution_time_ms",
+            serialize_with = "crate::report::millis_or_null"
+        )
+    )]
     pub execution_time: Option<Duration>,
     /// Whether the embedded file differs from what was applied (edited after
     /// it was applied).

@@ -81,7 +81,7 @@ fn an_older_pending_migration_is_refused_unless_allowed() {
     assert_eq!(
         error.to_string(),
         "migrations/filled/002_note.sql (version 2) is pending but the database is already at version 3; \
-         give it a version after 3 (`migrate fix` renumbers), or allow out-of-order migrations"
+         give it a version after 3 (`migrate fix` renumbers), or allow out-of-order migrations with `allow_out_of_order(true)`"
     );
     let mut conn = Connection::open(&path).expect("open");
     let report = FILLED
@@ -130,7 +130,7 @@ fn a_target_below_the_current_version_or_unknown_is_refused() {
     });
     assert_eq!(
         error.to_string(),
-        "the database is at version 3, above the target 2; use a revert (`down_to`) to go down"
+        "the database is at version 3, above the target 2; revert with `down_to(…)` to go down"
     );
     let error = assert_refused_unchanged(&path, |conn| {
         BASIC
