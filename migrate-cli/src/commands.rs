@@ -195,7 +195,7 @@ fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
         }
         Err(problems) => {
             for problem in &problems {
-                crate::report_error(&problem.to_string());
+                crate::report_error(&crate::messages::problem(problem));
             }
             crate::messages::progress(&format!(
                 "{} in {}",
@@ -224,7 +224,7 @@ fn open_existing(db: &DbArgs) -> Result<(Migrations, Connection), String> {
 /// The directory, validated; every problem is listed.
 fn directory(db: &DbArgs) -> Result<Migrations, String> {
     let set = load(&db.dir).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let lines: Vec<String> = problems.iter().map(crate::messages::problem).collect();
         format!(
             "the migration directory has {}:\n  {}",
             count(lines.len(), "problem"),

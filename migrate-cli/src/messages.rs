@@ -19,6 +19,14 @@ const ADVICE: &[(&str, &str)] = &[
     ("run that release (or a newer one), or revert the database with it", "use that release's migration directory (or a newer one)"),
 ];
 
+/// A problem of the migration directory, as the command line says it: the
+/// macro's options as flags.
+pub fn problem(problem: &migrate_core::Problem) -> String {
+    problem
+        .to_string()
+        .replace("pass `allow_gaps = true`", "pass `--allow-gaps`")
+}
+
 /// A runtime error for a person at a terminal: its one-line message with
 /// the advice in the command line's words, and the failing statement on
 /// the next line when there is one.

@@ -459,7 +459,8 @@ fn runtime_errors_are_printed_for_a_person_with_exit_code_1() {
 fn help_has_an_example_per_command() {
     let root = tempfile::tempdir().expect("tempdir");
     for command in [
-        "new", "fix", "validate", "status", "up", "down", "redo", "baseline",
+        "new", "fix", "validate", "status", "up", "down", "redo", "baseline", "adopt", "force",
+        "up-to", "down-to", "goto", "version", "reset",
     ] {
         let help = ok(&migrate(root.path(), &[command, "--help"]));
         assert!(help.contains("Example"), "{command}: {help}");

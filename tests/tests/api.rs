@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Backend, Error, TableName, Version};
-use migrate_tests::{BASIC, NO_TX, dump, history, table_exists};
+use migrate_tests::{BASIC, EDITED, FAILING, NO_TX, dump, history, table_exists};
 
 fn database() -> (tempfile::TempDir, Connection) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -203,4 +203,39 @@ fn keep_backups_zero_keeps_the_backup_just_written() {
         migrate_runtime::backups_of(&dir.path().join("app.db"), None),
         [backup]
     );
+}
+
+#[test]
+fn the_busy_timeout_is_given_back_on_every_path() {
+    let (_dir, mut conn) = database();
+    conn.busy_timeout(Duration::from_millis(4321)).expect("set");
+    let migrator = FAILING.migrator().busy_timeout(Duration::from_secs(3));
+    migrator.run(&mut conn).expect_err("version 3 fails");
+    migrator.status(&mut conn).expect("status");
+    migrator.pending(&mut conn).expect("pending");
+    migrator.adopt(&mut conn).expect_err("nothing to adopt");
+    migrator.down(&mut conn).expect("down");
+    let after: i64 = conn
+        .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+        .expect("read");
+    assert_eq!(after, 4321);
+}
+
+/// `fn main() -> Result<(), Box<dyn Error>>` prints `Error: ` and the
+/// error's `Debug`: that is the sentence. In an `anyhow` or `eyre` chain,
+/// SQLite's message appears once: it is in the sentence, not a `source()`.
+#[test]
+fn an_error_returned_from_main_prints_its_sentence() {
+    let (_dir, mut conn) = database();
+    let error = FAILING.migrate(&mut conn).expect_err("version 3 fails");
+    let Error::MigrationFailed { statement, .. } = &error else {
+        panic!("{error}");
+    };
+    assert_eq!(format!("{error:?}"), format!("{error}\n  in statement: {statement}"));
+    assert!(!error.to_string().contains('\n'), "Display is one line: {error}");
+    assert!(std::error::Error::source(&error).is_none());
+    BASIC.migrate(&mut conn).expect("migrates");
+    let refused = EDITED.migrate(&mut conn).expect_err("drift");
+    assert_eq!(format!("{refused:?}"), refused.to_string());
+    assert!(!format!("{refused:?}").contains("ChecksumMismatch {"), "{refused:?}");
 }

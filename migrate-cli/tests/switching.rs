@@ -1,0 +1,300 @@
+//! What a user switching from another tool meets first, on the real
+//! binary: adopting the other tool's database, its verbs, its URL forms,
+//! and messages that speak of flags.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use migrate_runtime::rusqlite::Connection;
+
+fn migrate(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}\n{}",
+        stdout(output),
+        stderr(output)
+    );
+    stdout(output)
+}
+
+/// Fails with exit code 1, and returns standard error.
+fn fails(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(1), "{}\n{}", stdout(output), stderr(output));
+    stderr(output)
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(path, text).expect("write");
+}
+
+fn table(n: u32) -> String {
+    format!("-- +migrate Up\nCREATE TABLE t{n} (x INTEGER);\n-- +migrate Down\nDROP TABLE t{n};\n")
+}
+
+/// A project with migrations 1 to `n`.
+fn project(n: u32) -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("tempdir");
+    for i in 1..=n {
+        write(root.path(), &format!("migrations/{i:03}_t{i}.sql"), &table(i));
+    }
+    root
+}
+
+fn recorded(root: &Path, table: &str) -> Vec<i64> {
+    let conn = Connection::open(root.join("app.db")).expect("open");
+    let mut statement = conn
+        .prepare(&format!("SELECT version FROM {table} ORDER BY version"))
+        .expect("prepare");
+    statement
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+#[test]
+fn a_goose_database_is_adopted_from_the_command_line() {
+    let root = project(3);
+    Connection::open(root.path().join("app.db"))
+        .expect("open")
+        .execute_batch(
+            "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                 version_id INTEGER NOT NULL, is_applied INTEGER NOT NULL,
+                 tstamp TIMESTAMP DEFAULT (datetime('now')));
+             INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (1, 1), (2, 1);
+             CREATE TABLE t1 (x INTEGER); CREATE TABLE t2 (x INTEGER);",
+        )
+        .expect("goose's state");
+    let before = fs::read(root.path().join("app.db")).expect("read");
+    let refused = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert_eq!(
+        refused.trim(),
+        "error: this database was migrated by goose (table `goose_db_version`, version 2); nothing was run; \
+         adopt its history first with `migrate adopt`"
+    );
+    assert_eq!(fs::read(root.path().join("app.db")).expect("read"), before);
+    let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
+    assert!(
+        status.contains("goose's history is in table `goose_db_version`, at version 2: adopt it (`migrate adopt`)"),
+        "{status}"
+    );
+    let adopted = ok(&migrate(root.path(), &["adopt", "--db", "app.db"]));
+    assert!(adopted.starts_with("the history now says version 2 (it said none (empty)); no SQL ran"), "{adopted}");
+    assert!(adopted.contains("adopt    1 t1"), "{adopted}");
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert_eq!(recorded(root.path(), "schema_migrations"), [1, 2, 3]);
+}
+
+#[test]
+fn a_golang_migrate_database_needs_another_table_and_says_which_flag() {
+    let root = project(2);
+    Connection::open(root.path().join("app.db"))
+        .expect("open")
+        .execute_batch(
+            "CREATE TABLE schema_migrations (version uint64,dirty bool);
+             CREATE UNIQUE INDEX version_unique ON schema_migrations (version);
+             INSERT INTO schema_migrations VALUES (1, 0);
+             CREATE TABLE t1 (x INTEGER);",
+        )
+        .expect("golang-migrate's state");
+    let refused = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert!(refused.contains("`migrate adopt`, choosing another history table with `--table NAME`"), "{refused}");
+    assert!(!refused.contains("(…)"), "no method names: {refused}");
+    let shared = fails(&migrate(root.path(), &["adopt", "--db", "app.db"]));
+    assert!(shared.contains("choose another history table with `--table NAME`"), "{shared}");
+    let args = ["--db", "app.db", "--table", "migrate_history"];
+    ok(&migrate(root.path(), &[&["adopt", "--from", "golang-migrate"][..], &args].concat()));
+    ok(&migrate(root.path(), &[&["up"][..], &args].concat()));
+    assert_eq!(recorded(root.path(), "migrate_history"), [1, 2]);
+    let unknown = migrate(root.path(), &["adopt", "--db", "app.db", "--from", "flyway"]);
+    assert!(stderr(&unknown).contains("unknown tool `flyway`; use one of goose"), "{}", stderr(&unknown));
+}
+
+#[test]
+fn gooses_and_golang_migrates_verbs() {
+    let root = project(4);
+    let created = ok(&migrate(root.path(), &["create", "t5"]));
+    assert_eq!(created.trim(), "migrations/005_t5.sql");
+    write(root.path(), "migrations/005_t5.sql", &table(5));
+    fn with<'a>(verb: &[&'a str]) -> Vec<&'a str> {
+        [verb, &["--db", "app.db"][..]].concat()
+    }
+
+    ok(&migrate(root.path(), &with(&["up-to", "2"])));
+    assert_eq!(ok(&migrate(root.path(), &with(&["version"]))).trim(), "2");
+    ok(&migrate(root.path(), &with(&["goto", "4"])));
+    assert_eq!(ok(&migrate(root.path(), &with(&["version"]))).trim(), "4");
+    ok(&migrate(root.path(), &with(&["goto", "3"])));
+    assert_eq!(ok(&migrate(root.path(), &with(&["version"]))).trim(), "3");
+    ok(&migrate(root.path(), &with(&["down-to", "1"])));
+    assert_eq!(recorded(root.path(), "schema_migrations"), [1]);
+    ok(&migrate(root.path(), &with(&["reset"])));
+    assert_eq!(ok(&migrate(root.path(), &with(&["version"]))).trim(), "none");
+
+    // `force` asks first, and then rewrites the history without SQL.
+    let before = fs::read(root.path().join("app.db")).expect("read");
+    let asked = fails(&migrate(root.path(), &with(&["force", "3"])));
+    assert!(asked.contains("run it again with --yes"), "{asked}");
+    assert_eq!(fs::read(root.path().join("app.db")).expect("read"), before, "nothing changed");
+    let forced = ok(&migrate(root.path(), &with(&["force", "3", "--yes"])));
+    assert!(forced.starts_with("the history now says version 3"), "{forced}");
+    assert!(!forced.contains(" ms"), "a record takes no time worth saying: {forced}");
+    assert_eq!(recorded(root.path(), "schema_migrations"), [1, 2, 3]);
+    ok(&migrate(root.path(), &with(&["force", "1", "--yes"])));
+    assert_eq!(recorded(root.path(), "schema_migrations"), [1]);
+}
+
+#[test]
+fn urls_of_other_tools_name_the_same_file() {
+    let root = project(1);
+    for url in ["sqlite3://app.db", "file:app.db", "sqlite://app.db?mode=rwc", "sqlite:app.db"] {
+        ok(&migrate(root.path(), &["up", "--db", url]));
+        assert_eq!(recorded(root.path(), "schema_migrations"), [1], "{url}");
+        let out = ok(&migrate(root.path(), &["status", "--db", url]));
+        assert!(out.starts_with("database at version 1"), "{url}: {out}");
+    }
+    let out = migrate(root.path(), &["up", "--db", "postgres://app:s3cret@db.example:5432/app"]);
+    let error = fails(&out);
+    assert!(error.contains("is a PostgreSQL URL"), "{error}");
+    assert!(!error.contains("s3cret"), "the password is never printed: {error}");
+    assert!(error.contains("postgres://app:***@db.example:5432/app"), "{error}");
+
+    write(root.path(), "notes.txt", "this is a text file, not a database\n");
+    let error = fails(&migrate(root.path(), &["up", "--db", "notes.txt"]));
+    assert!(error.contains("is not an SQLite database"), "{error}");
+    assert_eq!(
+        fs::read_to_string(root.path().join("notes.txt")).expect("read"),
+        "this is a text file, not a database\n"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    let root = project(3);
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    for args in [&["status", "--db", "app.db"][..], &["validate"][..], &["version", "--db", "app.db"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_migrate"))
+            .current_dir(root.path())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Nobody reads: the reader is gone before the command writes (`| head`).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn small_lies_are_gone() {
+    let root = project(2);
+    let db = ["--db", "app.db"];
+    ok(&migrate(root.path(), &[&["up"][..], &db].concat()));
+
+    // redo says what it did, not "from 2 to 2".
+    let redo = ok(&migrate(root.path(), &[&["redo"][..], &db].concat()));
+    assert!(redo.starts_with("redo version 2: reverted and applied again in"), "{redo}");
+
+    // A baseline ran no SQL, so it reports no time.
+    let fresh = project(2);
+    let out = migrate(fresh.path(), &["baseline", "2", "--db", "app.db"]);
+    assert!(!ok(&out).contains(" ms") && !stderr(&out).contains(" ms"), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("baselined 1 t1\n"), "{}", stderr(&out));
+
+    // JSON durations are numbers, with the unit in the key.
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&migrate(root.path(), &[&["status", "--json"][..], &db].concat())))
+            .expect("json");
+    let took = &status["entries"][0]["execution_time_ms"];
+    assert!(took.is_f64(), "{status}");
+    assert!(status["entries"][0].get("execution_time").is_none(), "{status}");
+
+    // `new --sequential` numbers sequentially even among timestamps.
+    let stamped = tempfile::tempdir().expect("tempdir");
+    write(stamped.path(), "migrations/20240101000000_a.sql", &table(1));
+    let out = ok(&migrate(stamped.path(), &["new", "b", "--sequential"]));
+    assert_eq!(out.trim(), "migrations/001_b.sql");
+
+    // A name with a dash is a name (dbmate writes them), not a file to rename.
+    let dashed = tempfile::tempdir().expect("tempdir");
+    assert_eq!(ok(&migrate(dashed.path(), &["new", "add-x"])).trim(), "migrations/001_add-x.sql");
+    write(dashed.path(), "migrations/001_add-x.sql", &table(1));
+    ok(&migrate(dashed.path(), &["validate"]));
+}
+
+#[test]
+fn a_failed_backup_says_how_to_go_on() {
+    let root = project(2);
+    ok(&migrate(root.path(), &["up-to", "1", "--db", "app.db"]));
+    write(root.path(), "not-a-folder", "a file where the backups would go");
+    let error = fails(&migrate(root.path(), &["up", "--db", "app.db", "--backup-dir", "not-a-folder"]));
+    assert!(error.contains("nothing was migrated"), "{error}");
+    assert!(error.contains("with `--backup-dir DIR`, or migrate without one with `--no-backup`"), "{error}");
+    ok(&migrate(root.path(), &["up", "--db", "app.db", "--no-backup"]));
+}
+
+#[test]
+fn progress_never_says_applied_for_what_was_rolled_back() {
+    let root = project(2);
+    write(
+        root.path(),
+        "migrations/003_bad.sql",
+        "-- +migrate Up\nINSERT INTO nowhere VALUES (1);\n-- +migrate Down\nSELECT 1;\n",
+    );
+    let out = migrate(root.path(), &["up", "--db", "app.db"]);
+    let error = fails(&out);
+    assert!(!error.contains("applied"), "one transaction, rolled back: {error}");
+    assert!(error.contains("migrations/003_bad.sql:2: no such table: nowhere"), "{error}");
+
+    let out = migrate(root.path(), &["up", "--db", "app.db", "--per-migration"]);
+    let error = fails(&out);
+    assert!(error.contains("applied 1 t1") && error.contains("applied 2 t2"), "{error}");
+    assert!(!error.contains("applied 3"), "{error}");
+}
+
+#[test]
+fn refusals_advise_flags() {
+    let root = project(3);
+    fs::rename(
+        root.path().join("migrations/002_t2.sql"),
+        root.path().join("002_t2.sql.aside"),
+    )
+    .expect("aside");
+    let gap = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert!(gap.contains("or pass `--allow-gaps` for a squashed history"), "{gap}");
+    ok(&migrate(root.path(), &["up", "--db", "app.db", "--allow-gaps"]));
+    fs::rename(
+        root.path().join("002_t2.sql.aside"),
+        root.path().join("migrations/002_t2.sql"),
+    )
+    .expect("back");
+    let error = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert!(error.contains("with `--allow-out-of-order`"), "{error}");
+    ok(&migrate(root.path(), &["up", "--db", "app.db", "--allow-out-of-order"]));
+    let error = fails(&migrate(root.path(), &["up", "--db", "app.db", "--to", "1"]));
+    assert!(error.contains("revert with `migrate down --to VERSION` to go down"), "{error}");
+}
