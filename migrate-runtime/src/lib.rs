@@ -1,5 +1,29 @@
 //! Compile-time checked, embedded SQL migrations.
 //!
+//! A complete program: put `.sql` files in `migrations/` beside
+//! `Cargo.toml`, then
+//!
+//! ```no_run
+//! use migrate_runtime::rusqlite::Connection;
+//!
+//! // Read, checked and replayed on SQLite when this crate compiles.
+//! static MIGRATIONS: migrate_runtime::Migrations =
+//!     migrate_runtime::embed_migrations!("migrations");
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let mut conn = Connection::open("app.db")?;
+//!     // Applies what is pending, in one transaction, after a backup of
+//!     // `app.db`; refuses an edited or unknown migration.
+//!     let report = MIGRATIONS.migrate(&mut conn)?;
+//!     println!("{report}");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! An error returned from `main` prints its sentence, e.g. `Error:
+//! migrations/001_create_users.sql was edited after it was applied …; restore
+//! the file, and put the change in a new migration`.
+//!
 //! `embed_migrations!("migrations")` reads the migration directory at build
 //! time: a bad file name, a duplicate version, a gap, a malformed section or
 //! an unterminated quote is a compile error naming the file and the line. A

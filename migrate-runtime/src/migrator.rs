@@ -311,7 +311,10 @@ impl<'m> Migrator<'m> {
     /// let mut conn = Connection::open_in_memory()?;
     /// // What goose leaves behind after applying versions 1 and 2.
     /// conn.execute_batch(
-    ///     "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ///     "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);
+    ///      CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,
+    ///          title TEXT NOT NULL, body TEXT NOT NULL DEFAULT '');
+    ///      CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT,
     ///          version_id INTEGER NOT NULL, is_applied INTEGER NOT NULL,
     ///          tstamp TIMESTAMP DEFAULT (datetime('now')));
     ///      INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (1, 1), (2, 1);",
