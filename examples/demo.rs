@@ -99,7 +99,8 @@ fn show_compile_errors(dir: &Path) -> Result<(), Box<dyn Error>> {
         "-- +migrate Up\nALTER TABLE users ADD COLUMN name TEXT;\n\n-- +migrate Down\nSELECT 1;\n",
     )?;
     println!("\nwith a typo in 005 and a Down in 006 that undoes nothing, the build fails with:");
-    let problems = match migrate_core::load(&root, "migrations", &migrate_core::Options::default()) {
+    let problems = match migrate_core::load(&root, "migrations", &migrate_core::Options::default())
+    {
         Ok(set) => migrate_replay::replay(&set),
         Err(problems) => problems,
     };

@@ -70,9 +70,20 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             let status = migrator(&migrations, &db)
                 .status(&mut conn)
                 .map_err(|e| describe(&e))?;
-            println(&status.current.map_or_else(|| "none".to_owned(), |v| v.to_string()));
+            println(
+                &status
+                    .current
+                    .map_or_else(|| "none".to_owned(), |v| v.to_string()),
+            );
             Ok(ExitCode::SUCCESS)
         }
+        operation => operate(operation),
+    }
+}
+
+/// The commands that change the database.
+fn operate(command: Command) -> Result<ExitCode, String> {
+    match command {
         Command::Up {
             db,
             to,
@@ -93,7 +104,11 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::UpTo { version, db } => {
             let (migrations, mut conn) = open(&db)?;
-            finish(migrator(&migrations, &db).to(Version(version)).run(&mut conn))
+            finish(
+                migrator(&migrations, &db)
+                    .to(Version(version))
+                    .run(&mut conn),
+            )
         }
         Command::Down { db, to, steps } => {
             let (migrations, mut conn) = open_existing(&db)?;
@@ -152,6 +167,13 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                 None => migrator.adopt(&mut conn),
             })
         }
+        Command::New { .. }
+        | Command::Fix { .. }
+        | Command::Validate { .. }
+        | Command::Status { .. }
+        | Command::Version { .. } => {
+            unreachable!("`run` performs the commands that change no database")
+        }
     }
 }
 
@@ -183,12 +205,18 @@ fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
     match checked {
         Ok(set) => {
             let environments = set.environments();
-            let mut text = format!("ok: {} in {}", count(set.migrations.len(), "migration"), set.dir);
+            let mut text = format!(
+                "ok: {} in {}",
+                count(set.migrations.len(), "migration"),
+                set.dir
+            );
             if replay {
                 text.push_str(", replayed on SQLite, every Down restores its schema");
             }
             if !environments.is_empty() {
-                text.push_str(&format!(" (environments: {})", environments.join(", ")));
+                text.push_str(" (environments: ");
+                text.push_str(&environments.join(", "));
+                text.push(')');
             }
             println(&text);
             ExitCode::SUCCESS

@@ -40,7 +40,8 @@ pub fn path(url: &str) -> Result<&str, String> {
         }
         _ => url,
     };
-    let in_memory = path == ":memory:" || path.starts_with(":memory:") || url.contains("mode=memory");
+    let in_memory =
+        path == ":memory:" || path.starts_with(":memory:") || url.contains("mode=memory");
     if path.trim().is_empty() || in_memory {
         return Err(format!(
             "--db (or DATABASE_URL) names no database file (`{}`): an in-memory or unnamed database \
@@ -128,9 +129,16 @@ mod tests {
     fn server_urls_are_refused_without_their_password() {
         let error = path("postgres://app:s3cret@db.example/app").expect_err("not yet");
         assert!(error.contains("PostgreSQL"), "{error}");
-        assert!(error.contains("postgres://app:***@db.example/app"), "{error}");
+        assert!(
+            error.contains("postgres://app:***@db.example/app"),
+            "{error}"
+        );
         assert!(!error.contains("s3cret"), "{error}");
-        assert!(!path("mysql://root:pw@h/db").expect_err("refused").contains("pw@"));
+        assert!(
+            !path("mysql://root:pw@h/db")
+                .expect_err("refused")
+                .contains("pw@")
+        );
         assert_eq!(redacted("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redacted("app.db"), "app.db");
     }

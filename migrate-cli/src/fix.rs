@@ -133,14 +133,19 @@ pub fn plan(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
 #[cfg(test)]
 mod tests {
     use std::io;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     use super::perform;
 
     fn renames() -> Vec<(PathBuf, PathBuf)> {
         ["a", "b", "c"]
             .iter()
-            .map(|n| (PathBuf::from(format!("{n}1")), PathBuf::from(format!("{n}2"))))
+            .map(|n| {
+                (
+                    PathBuf::from(format!("{n}1")),
+                    PathBuf::from(format!("{n}2")),
+                )
+            })
             .collect()
     }
 
@@ -150,7 +155,7 @@ mod tests {
         let error = perform(&renames(), |from, _| {
             calls += 1;
             // The third rename fails, and so does the undo of the first.
-            if calls == 3 || from == PathBuf::from("a2") {
+            if calls == 3 || from == Path::new("a2") {
                 Err(io::Error::other("refused"))
             } else {
                 Ok(())
@@ -169,11 +174,22 @@ mod tests {
         let mut calls = 0;
         let error = perform(&renames(), |_, _| {
             calls += 1;
-            if calls == 2 { Err(io::Error::other("refused")) } else { Ok(()) }
+            if calls == 2 {
+                Err(io::Error::other("refused"))
+            } else {
+                Ok(())
+            }
         })
         .expect_err("fails");
-        assert_eq!(error, "cannot rename b1 to b2: refused; the rename before it was undone");
-        let error = perform(&renames(), |_, _| Err(io::Error::other("refused"))).expect_err("fails");
-        assert_eq!(error, "cannot rename a1 to a2: refused; nothing was renamed");
+        assert_eq!(
+            error,
+            "cannot rename b1 to b2: refused; the rename before it was undone"
+        );
+        let error =
+            perform(&renames(), |_, _| Err(io::Error::other("refused"))).expect_err("fails");
+        assert_eq!(
+            error,
+            "cannot rename a1 to a2: refused; nothing was renamed"
+        );
     }
 }

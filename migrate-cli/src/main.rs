@@ -80,8 +80,11 @@ struct DbArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create the next migration file with an Up/Down template.
-    #[command(visible_alias = "create", after_help = "Example:\n  migrate new add_email_to_users --pair\n  \
-        creates migrations/004_add_email_to_users.up.sql and .down.sql")]
+    #[command(
+        visible_alias = "create",
+        after_help = "Example:\n  migrate new add_email_to_users --pair\n  \
+        creates migrations/004_add_email_to_users.up.sql and .down.sql"
+    )]
     New {
         /// The migration's name: letters, digits and `_`.
         name: String,
@@ -210,8 +213,10 @@ enum Command {
     /// Set the recorded version to VERSION without running any SQL:
     /// migrations up to it are recorded as applied, those above it are
     /// forgotten. For a database fixed by hand (golang-migrate's `force`).
-    #[command(after_help = "Example (after fixing a failed migration 4 by hand):\n  \
-        migrate force 4 --db app.db --yes")]
+    #[command(
+        after_help = "Example (after fixing a failed migration 4 by hand):\n  \
+        migrate force 4 --db app.db --yes"
+    )]
     Force {
         /// The version the database is really at.
         version: u64,
@@ -224,8 +229,10 @@ enum Command {
     /// Take over a database another tool migrated: its history (goose,
     /// golang-migrate, sqlx, refinery, diesel, SuperChat) is checked against
     /// the directory and recorded here, running no SQL. Its table stays.
-    #[command(after_help = "Example (golang-migrate's table has the default name):\n  \
-        migrate adopt --db app.db --from golang-migrate --table migrate_history")]
+    #[command(
+        after_help = "Example (golang-migrate's table has the default name):\n  \
+        migrate adopt --db app.db --from golang-migrate --table migrate_history"
+    )]
     Adopt {
         #[command(flatten)]
         db: DbArgs,
@@ -247,7 +254,8 @@ enum Command {
 
 /// `--from`: one of the tools whose history can be adopted.
 fn parse_tool(name: &str) -> Result<migrate_runtime::Tool, String> {
-    name.parse().map_err(|e: migrate_runtime::UnknownTool| e.to_string())
+    name.parse()
+        .map_err(|e: migrate_runtime::UnknownTool| e.to_string())
 }
 
 fn main() -> ExitCode {

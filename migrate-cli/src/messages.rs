@@ -9,14 +9,20 @@ const ADVICE: &[(&str, &str)] = &[
     ("`Migrator::adopt`", "`migrate adopt`"),
     ("with `table(…)`", "with `--table NAME`"),
     ("`down_to(…)`", "`migrate down --to VERSION`"),
-    ("with `allow_out_of_order(true)`", "with `--allow-out-of-order`"),
+    (
+        "with `allow_out_of_order(true)`",
+        "with `--allow-out-of-order`",
+    ),
     ("with `busy_timeout(…)`", "with `--busy-timeout MS`"),
     ("with `backup_dir(…)`", "with `--backup-dir DIR`"),
     ("with `backup(false)`", "with `--no-backup`"),
     ("(`status` lists them)", "(`migrate status` lists them)"),
     ("this binary knows", "the migration directory has"),
     ("in this binary", "in the migration directory"),
-    ("run that release (or a newer one), or revert the database with it", "use that release's migration directory (or a newer one)"),
+    (
+        "run that release (or a newer one), or revert the database with it",
+        "use that release's migration directory (or a newer one)",
+    ),
 ];
 
 /// A problem of the migration directory, as the command line says it: the

@@ -38,7 +38,13 @@ fn ok(output: &Output) -> String {
 
 /// Fails with exit code 1, and returns standard error.
 fn fails(output: &Output) -> String {
-    assert_eq!(output.status.code(), Some(1), "{}\n{}", stdout(output), stderr(output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}\n{}",
+        stdout(output),
+        stderr(output)
+    );
     stderr(output)
 }
 
@@ -56,7 +62,11 @@ fn table(n: u32) -> String {
 fn project(n: u32) -> tempfile::TempDir {
     let root = tempfile::tempdir().expect("tempdir");
     for i in 1..=n {
-        write(root.path(), &format!("migrations/{i:03}_t{i}.sql"), &table(i));
+        write(
+            root.path(),
+            &format!("migrations/{i:03}_t{i}.sql"),
+            &table(i),
+        );
     }
     root
 }
@@ -100,7 +110,10 @@ fn a_goose_database_is_adopted_from_the_command_line() {
         "{status}"
     );
     let adopted = ok(&migrate(root.path(), &["adopt", "--db", "app.db"]));
-    assert!(adopted.starts_with("the history now says version 2 (it said none (empty)); no SQL ran"), "{adopted}");
+    assert!(
+        adopted.starts_with("the history now says version 2 (it said none (empty)); no SQL ran"),
+        "{adopted}"
+    );
     assert!(adopted.contains("adopt    1 t1"), "{adopted}");
     ok(&migrate(root.path(), &["up", "--db", "app.db"]));
     assert_eq!(recorded(root.path(), "schema_migrations"), [1, 2, 3]);
@@ -119,27 +132,43 @@ fn a_golang_migrate_database_needs_another_table_and_says_which_flag() {
         )
         .expect("golang-migrate's state");
     let refused = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
-    assert!(refused.contains("`migrate adopt`, choosing another history table with `--table NAME`"), "{refused}");
+    assert!(
+        refused.contains("`migrate adopt`, choosing another history table with `--table NAME`"),
+        "{refused}"
+    );
     assert!(!refused.contains("(…)"), "no method names: {refused}");
     let shared = fails(&migrate(root.path(), &["adopt", "--db", "app.db"]));
-    assert!(shared.contains("choose another history table with `--table NAME`"), "{shared}");
+    assert!(
+        shared.contains("choose another history table with `--table NAME`"),
+        "{shared}"
+    );
     let args = ["--db", "app.db", "--table", "migrate_history"];
-    ok(&migrate(root.path(), &[&["adopt", "--from", "golang-migrate"][..], &args].concat()));
+    ok(&migrate(
+        root.path(),
+        &[&["adopt", "--from", "golang-migrate"][..], &args].concat(),
+    ));
     ok(&migrate(root.path(), &[&["up"][..], &args].concat()));
     assert_eq!(recorded(root.path(), "migrate_history"), [1, 2]);
-    let unknown = migrate(root.path(), &["adopt", "--db", "app.db", "--from", "flyway"]);
-    assert!(stderr(&unknown).contains("unknown tool `flyway`; use one of goose"), "{}", stderr(&unknown));
+    let unknown = migrate(
+        root.path(),
+        &["adopt", "--db", "app.db", "--from", "flyway"],
+    );
+    assert!(
+        stderr(&unknown).contains("unknown tool `flyway`; use one of goose"),
+        "{}",
+        stderr(&unknown)
+    );
 }
 
 #[test]
 fn gooses_and_golang_migrates_verbs() {
+    fn with<'a>(verb: &[&'a str]) -> Vec<&'a str> {
+        [verb, &["--db", "app.db"][..]].concat()
+    }
     let root = project(4);
     let created = ok(&migrate(root.path(), &["create", "t5"]));
     assert_eq!(created.trim(), "migrations/005_t5.sql");
     write(root.path(), "migrations/005_t5.sql", &table(5));
-    fn with<'a>(verb: &[&'a str]) -> Vec<&'a str> {
-        [verb, &["--db", "app.db"][..]].concat()
-    }
 
     ok(&migrate(root.path(), &with(&["up-to", "2"])));
     assert_eq!(ok(&migrate(root.path(), &with(&["version"]))).trim(), "2");
@@ -150,16 +179,29 @@ fn gooses_and_golang_migrates_verbs() {
     ok(&migrate(root.path(), &with(&["down-to", "1"])));
     assert_eq!(recorded(root.path(), "schema_migrations"), [1]);
     ok(&migrate(root.path(), &with(&["reset"])));
-    assert_eq!(ok(&migrate(root.path(), &with(&["version"]))).trim(), "none");
+    assert_eq!(
+        ok(&migrate(root.path(), &with(&["version"]))).trim(),
+        "none"
+    );
 
     // `force` asks first, and then rewrites the history without SQL.
     let before = fs::read(root.path().join("app.db")).expect("read");
     let asked = fails(&migrate(root.path(), &with(&["force", "3"])));
     assert!(asked.contains("run it again with --yes"), "{asked}");
-    assert_eq!(fs::read(root.path().join("app.db")).expect("read"), before, "nothing changed");
+    assert_eq!(
+        fs::read(root.path().join("app.db")).expect("read"),
+        before,
+        "nothing changed"
+    );
     let forced = ok(&migrate(root.path(), &with(&["force", "3", "--yes"])));
-    assert!(forced.starts_with("the history now says version 3"), "{forced}");
-    assert!(!forced.contains(" ms"), "a record takes no time worth saying: {forced}");
+    assert!(
+        forced.starts_with("the history now says version 3"),
+        "{forced}"
+    );
+    assert!(
+        !forced.contains(" ms"),
+        "a record takes no time worth saying: {forced}"
+    );
     assert_eq!(recorded(root.path(), "schema_migrations"), [1, 2, 3]);
     ok(&migrate(root.path(), &with(&["force", "1", "--yes"])));
     assert_eq!(recorded(root.path(), "schema_migrations"), [1]);
@@ -168,19 +210,37 @@ fn gooses_and_golang_migrates_verbs() {
 #[test]
 fn urls_of_other_tools_name_the_same_file() {
     let root = project(1);
-    for url in ["sqlite3://app.db", "file:app.db", "sqlite://app.db?mode=rwc", "sqlite:app.db"] {
+    for url in [
+        "sqlite3://app.db",
+        "file:app.db",
+        "sqlite://app.db?mode=rwc",
+        "sqlite:app.db",
+    ] {
         ok(&migrate(root.path(), &["up", "--db", url]));
         assert_eq!(recorded(root.path(), "schema_migrations"), [1], "{url}");
         let out = ok(&migrate(root.path(), &["status", "--db", url]));
         assert!(out.starts_with("database at version 1"), "{url}: {out}");
     }
-    let out = migrate(root.path(), &["up", "--db", "postgres://app:s3cret@db.example:5432/app"]);
+    let out = migrate(
+        root.path(),
+        &["up", "--db", "postgres://app:s3cret@db.example:5432/app"],
+    );
     let error = fails(&out);
     assert!(error.contains("is a PostgreSQL URL"), "{error}");
-    assert!(!error.contains("s3cret"), "the password is never printed: {error}");
-    assert!(error.contains("postgres://app:***@db.example:5432/app"), "{error}");
+    assert!(
+        !error.contains("s3cret"),
+        "the password is never printed: {error}"
+    );
+    assert!(
+        error.contains("postgres://app:***@db.example:5432/app"),
+        "{error}"
+    );
 
-    write(root.path(), "notes.txt", "this is a text file, not a database\n");
+    write(
+        root.path(),
+        "notes.txt",
+        "this is a text file, not a database\n",
+    );
     let error = fails(&migrate(root.path(), &["up", "--db", "notes.txt"]));
     assert!(error.contains("is not an SQLite database"), "{error}");
     assert_eq!(
@@ -193,7 +253,11 @@ fn urls_of_other_tools_name_the_same_file() {
 fn a_closed_pipe_ends_the_output_without_a_panic() {
     let root = project(3);
     ok(&migrate(root.path(), &["up", "--db", "app.db"]));
-    for args in [&["status", "--db", "app.db"][..], &["validate"][..], &["version", "--db", "app.db"][..]] {
+    for args in [
+        &["status", "--db", "app.db"][..],
+        &["validate"][..],
+        &["version", "--db", "app.db"][..],
+    ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_migrate"))
             .current_dir(root.path())
             .args(args)
@@ -205,7 +269,11 @@ fn a_closed_pipe_ends_the_output_without_a_panic() {
         drop(child.stdout.take());
         let out = child.wait_with_output().expect("wait");
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        assert!(!stderr(&out).contains("panicked"), "{args:?}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
     }
 }
 
@@ -217,21 +285,38 @@ fn small_lies_are_gone() {
 
     // redo says what it did, not "from 2 to 2".
     let redo = ok(&migrate(root.path(), &[&["redo"][..], &db].concat()));
-    assert!(redo.starts_with("redo version 2: reverted and applied again in"), "{redo}");
+    assert!(
+        redo.starts_with("redo version 2: reverted and applied again in"),
+        "{redo}"
+    );
 
     // A baseline ran no SQL, so it reports no time.
     let fresh = project(2);
     let out = migrate(fresh.path(), &["baseline", "2", "--db", "app.db"]);
-    assert!(!ok(&out).contains(" ms") && !stderr(&out).contains(" ms"), "{}{}", stdout(&out), stderr(&out));
-    assert!(stderr(&out).contains("baselined 1 t1\n"), "{}", stderr(&out));
+    assert!(
+        !ok(&out).contains(" ms") && !stderr(&out).contains(" ms"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("baselined 1 t1\n"),
+        "{}",
+        stderr(&out)
+    );
 
     // JSON durations are numbers, with the unit in the key.
-    let status: serde_json::Value =
-        serde_json::from_str(&ok(&migrate(root.path(), &[&["status", "--json"][..], &db].concat())))
-            .expect("json");
+    let status: serde_json::Value = serde_json::from_str(&ok(&migrate(
+        root.path(),
+        &[&["status", "--json"][..], &db].concat(),
+    )))
+    .expect("json");
     let took = &status["entries"][0]["execution_time_ms"];
     assert!(took.is_f64(), "{status}");
-    assert!(status["entries"][0].get("execution_time").is_none(), "{status}");
+    assert!(
+        status["entries"][0].get("execution_time").is_none(),
+        "{status}"
+    );
 
     // `new --sequential` numbers sequentially even among timestamps.
     let stamped = tempfile::tempdir().expect("tempdir");
@@ -241,7 +326,10 @@ fn small_lies_are_gone() {
 
     // A name with a dash is a name (dbmate writes them), not a file to rename.
     let dashed = tempfile::tempdir().expect("tempdir");
-    assert_eq!(ok(&migrate(dashed.path(), &["new", "add-x"])).trim(), "migrations/001_add-x.sql");
+    assert_eq!(
+        ok(&migrate(dashed.path(), &["new", "add-x"])).trim(),
+        "migrations/001_add-x.sql"
+    );
     write(dashed.path(), "migrations/001_add-x.sql", &table(1));
     ok(&migrate(dashed.path(), &["validate"]));
 }
@@ -250,11 +338,24 @@ fn small_lies_are_gone() {
 fn a_failed_backup_says_how_to_go_on() {
     let root = project(2);
     ok(&migrate(root.path(), &["up-to", "1", "--db", "app.db"]));
-    write(root.path(), "not-a-folder", "a file where the backups would go");
-    let error = fails(&migrate(root.path(), &["up", "--db", "app.db", "--backup-dir", "not-a-folder"]));
+    write(
+        root.path(),
+        "not-a-folder",
+        "a file where the backups would go",
+    );
+    let error = fails(&migrate(
+        root.path(),
+        &["up", "--db", "app.db", "--backup-dir", "not-a-folder"],
+    ));
     assert!(error.contains("nothing was migrated"), "{error}");
-    assert!(error.contains("with `--backup-dir DIR`, or migrate without one with `--no-backup`"), "{error}");
-    ok(&migrate(root.path(), &["up", "--db", "app.db", "--no-backup"]));
+    assert!(
+        error.contains("with `--backup-dir DIR`, or migrate without one with `--no-backup`"),
+        "{error}"
+    );
+    ok(&migrate(
+        root.path(),
+        &["up", "--db", "app.db", "--no-backup"],
+    ));
 }
 
 #[test]
@@ -267,12 +368,21 @@ fn progress_never_says_applied_for_what_was_rolled_back() {
     );
     let out = migrate(root.path(), &["up", "--db", "app.db"]);
     let error = fails(&out);
-    assert!(!error.contains("applied"), "one transaction, rolled back: {error}");
-    assert!(error.contains("migrations/003_bad.sql:2: no such table: nowhere"), "{error}");
+    assert!(
+        !error.contains("applied"),
+        "one transaction, rolled back: {error}"
+    );
+    assert!(
+        error.contains("migrations/003_bad.sql:2: no such table: nowhere"),
+        "{error}"
+    );
 
     let out = migrate(root.path(), &["up", "--db", "app.db", "--per-migration"]);
     let error = fails(&out);
-    assert!(error.contains("applied 1 t1") && error.contains("applied 2 t2"), "{error}");
+    assert!(
+        error.contains("applied 1 t1") && error.contains("applied 2 t2"),
+        "{error}"
+    );
     assert!(!error.contains("applied 3"), "{error}");
 }
 
@@ -285,8 +395,14 @@ fn refusals_advise_flags() {
     )
     .expect("aside");
     let gap = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
-    assert!(gap.contains("or pass `--allow-gaps` for a squashed history"), "{gap}");
-    ok(&migrate(root.path(), &["up", "--db", "app.db", "--allow-gaps"]));
+    assert!(
+        gap.contains("or pass `--allow-gaps` for a squashed history"),
+        "{gap}"
+    );
+    ok(&migrate(
+        root.path(),
+        &["up", "--db", "app.db", "--allow-gaps"],
+    ));
     fs::rename(
         root.path().join("002_t2.sql.aside"),
         root.path().join("migrations/002_t2.sql"),
@@ -294,7 +410,16 @@ fn refusals_advise_flags() {
     .expect("back");
     let error = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
     assert!(error.contains("with `--allow-out-of-order`"), "{error}");
-    ok(&migrate(root.path(), &["up", "--db", "app.db", "--allow-out-of-order"]));
-    let error = fails(&migrate(root.path(), &["up", "--db", "app.db", "--to", "1"]));
-    assert!(error.contains("revert with `migrate down --to VERSION` to go down"), "{error}");
+    ok(&migrate(
+        root.path(),
+        &["up", "--db", "app.db", "--allow-out-of-order"],
+    ));
+    let error = fails(&migrate(
+        root.path(),
+        &["up", "--db", "app.db", "--to", "1"],
+    ));
+    assert!(
+        error.contains("revert with `migrate down --to VERSION` to go down"),
+        "{error}"
+    );
 }

@@ -364,11 +364,7 @@ fn by_environment(
 
 /// Reads and parses one file; its problems go to `problems`. The flag says
 /// whether it had none.
-fn read(
-    entry: &Entry,
-    form: FileForm,
-    problems: &mut Vec<Problem>,
-) -> (ParsedFile, bool, Source) {
+fn read(entry: &Entry, form: FileForm, problems: &mut Vec<Problem>) -> (ParsedFile, bool, Source) {
     let bytes = match fs::read(&entry.full_path) {
         Ok(bytes) => bytes,
         Err(error) => {

@@ -285,20 +285,14 @@ fn check_row(tool: Tool, row: &ForeignRow, migration: &Migration) -> Result<(), 
         version: row.version,
         path: migration.up_path().to_owned(),
     };
-    match &row.checksum {
-        Some(ForeignChecksum::Sha384(recorded)) => {
-            if recorded[..] != migration.up_file_sha384()[..] {
-                return Err(differs());
-            }
-        }
+    let same = match &row.checksum {
+        Some(ForeignChecksum::Sha384(recorded)) => recorded[..] == migration.up_file_sha384()[..],
         Some(ForeignChecksum::Refinery(recorded)) if tool == Tool::Refinery => {
-            if refinery_checksum(migration)?.to_string() != recorded.trim() {
-                return Err(differs());
-            }
+            refinery_checksum(migration)?.to_string() == recorded.trim()
         }
-        _ => {}
-    }
-    Ok(())
+        _ => true,
+    };
+    if same { Ok(()) } else { Err(differs()) }
 }
 
 /// refinery's checksum of `migration`, computed by `refinery-core` from

@@ -99,9 +99,7 @@ impl fmt::Display for Tool {
 
 /// A tool name that is not one of [`Tool::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown tool `{0}`; use one of goose, golang-migrate, sqlx, refinery, diesel, superchat"
-)]
+#[error("unknown tool `{0}`; use one of goose, golang-migrate, sqlx, refinery, diesel, superchat")]
 pub struct UnknownTool(pub String);
 
 impl FromStr for Tool {
@@ -248,104 +246,21 @@ pub(crate) struct Unreadable(pub String);
 /// Reads `rows` (the values of [`Tool::columns`], in that order) as `tool`
 /// reads its own history.
 pub(crate) fn interpret(tool: Tool, rows: &[Vec<Value>]) -> Result<ForeignState, Unreadable> {
-    let version = |value: &Value| -> Result<Version, Unreadable> {
-        let number = match tool {
-            // diesel keeps the folder's prefix as text: `2024-01-01-120000` → 20240101120000.
-            Tool::Diesel => value.text().and_then(|t| {
-                let digits: String = t.chars().filter(char::is_ascii_digit).collect();
-                digits.parse::<i64>().ok()
-            }),
-            _ => value.integer(),
-        };
-        number
-            .and_then(|n| u64::try_from(n).ok())
-            .map(Version)
-            .ok_or_else(|| Unreadable(format!("a version that is not a number: {value:?}")))
-    };
     let state = match tool {
-        Tool::Goose => {
-            // The newest row of each version decides; `is_applied = false`
-            // means reverted. Version 0 is the row goose writes when it
-            // creates its table.
-            let mut newest: Vec<(i64, Version, bool)> = Vec::new();
-            for row in rows {
-                let id = row[0].integer().unwrap_or(0);
-                let v = version(&row[1])?;
-                let applied = row[2].truth().unwrap_or(false);
-                match newest.iter_mut().find(|(_, seen, _)| *seen == v) {
-                    Some(entry) if entry.0 < id => *entry = (id, v, applied),
-                    Some(_) => {}
-                    None => newest.push((id, v, applied)),
-                }
-            }
-            let applied = newest
-                .into_iter()
-                .filter(|&(_, v, applied)| applied && v.0 != 0)
-                .map(|(_, version, _)| ForeignRow {
-                    version,
-                    name: None,
-                    checksum: None,
-                });
-            ForeignState::Applied(applied.collect())
-        }
-        Tool::GolangMigrate => match rows {
-            [] => ForeignState::Applied(Vec::new()),
-            [row] => {
-                // golang-migrate's "no version" is -1 or no row.
-                if row[0].integer().is_some_and(|v| v < 0) {
-                    return Ok(ForeignState::Applied(Vec::new()));
-                }
-                let v = version(&row[0])?;
-                if row[1].truth().unwrap_or(true) {
-                    ForeignState::Dirty(v)
-                } else {
-                    ForeignState::UpTo(v)
-                }
-            }
-            _ => {
-                return Err(Unreadable(format!(
-                    "{} rows, where golang-migrate keeps one",
-                    rows.len()
-                )));
-            }
-        },
-        Tool::Sqlx => {
-            let mut applied = Vec::new();
-            for row in rows {
-                let v = version(&row[0])?;
-                if !row[2].truth().unwrap_or(false) {
-                    return Ok(ForeignState::Failed(v));
-                }
-                applied.push(ForeignRow {
-                    version: v,
-                    name: row[1].text(),
-                    checksum: row[3].bytes().map(ForeignChecksum::Sha384),
-                });
-            }
-            ForeignState::Applied(applied)
-        }
-        Tool::Refinery | Tool::SuperChat => {
-            let mut applied = Vec::new();
-            for row in rows {
-                applied.push(ForeignRow {
-                    version: version(&row[0])?,
-                    name: row[1].text(),
-                    checksum: row
-                        .get(2)
-                        .and_then(Value::text)
-                        .map(ForeignChecksum::Refinery),
-                });
-            }
-            ForeignState::Applied(applied)
-        }
-        Tool::Diesel => {
+        Tool::Goose => goose(rows)?,
+        Tool::GolangMigrate => golang_migrate(rows)?,
+        Tool::Sqlx => sqlx(rows)?,
+        Tool::Refinery | Tool::SuperChat | Tool::Diesel => {
             let applied: Result<Vec<ForeignRow>, Unreadable> = rows
                 .iter()
                 .map(|row| {
                     Ok(ForeignRow {
-                        version: version(&row[0])?,
-                        name: None,
-                        checksum: None,
+                        version: version(tool, &row[0])?,
+                        name: row.get(1).and_then(Value::text),
+                        checksum: row
+                            .get(2)
+                            .and_then(Value::text)
+                            .map(ForeignChecksum::Refinery),
                     })
                 })
                 .collect();
@@ -359,6 +274,85 @@ pub(crate) fn interpret(tool: Tool, rows: &[Vec<Value>]) -> Result<ForeignState,
         }
         other => other,
     })
+}
+
+/// A version as `tool` stores it.
+fn version(tool: Tool, value: &Value) -> Result<Version, Unreadable> {
+    let number = match tool {
+        // diesel keeps the folder's prefix as text: `2024-01-01-120000` → 20240101120000.
+        Tool::Diesel => value.text().and_then(|t| {
+            let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+            digits.parse::<i64>().ok()
+        }),
+        _ => value.integer(),
+    };
+    number
+        .and_then(|n| u64::try_from(n).ok())
+        .map(Version)
+        .ok_or_else(|| Unreadable(format!("a version that is not a number: {value:?}")))
+}
+
+/// goose: the newest row of each version decides; `is_applied = false`
+/// means reverted. Version 0 is the row goose writes when it creates its table.
+fn goose(rows: &[Vec<Value>]) -> Result<ForeignState, Unreadable> {
+    let mut newest: Vec<(i64, Version, bool)> = Vec::new();
+    for row in rows {
+        let id = row[0].integer().unwrap_or(0);
+        let v = version(Tool::Goose, &row[1])?;
+        let applied = row[2].truth().unwrap_or(false);
+        match newest.iter_mut().find(|(_, seen, _)| *seen == v) {
+            Some(entry) if entry.0 < id => *entry = (id, v, applied),
+            Some(_) => {}
+            None => newest.push((id, v, applied)),
+        }
+    }
+    let applied = newest
+        .into_iter()
+        .filter(|&(_, v, applied)| applied && v.0 != 0)
+        .map(|(_, version, _)| ForeignRow {
+            version,
+            name: None,
+            checksum: None,
+        });
+    Ok(ForeignState::Applied(applied.collect()))
+}
+
+/// golang-migrate: one row, the version reached and whether it is dirty.
+fn golang_migrate(rows: &[Vec<Value>]) -> Result<ForeignState, Unreadable> {
+    match rows {
+        [] => Ok(ForeignState::Applied(Vec::new())),
+        // golang-migrate's "no version" is -1.
+        [row] if row[0].integer().is_some_and(|v| v < 0) => Ok(ForeignState::Applied(Vec::new())),
+        [row] => {
+            let v = version(Tool::GolangMigrate, &row[0])?;
+            Ok(if row[1].truth().unwrap_or(true) {
+                ForeignState::Dirty(v)
+            } else {
+                ForeignState::UpTo(v)
+            })
+        }
+        _ => Err(Unreadable(format!(
+            "{} rows, where golang-migrate keeps one",
+            rows.len()
+        ))),
+    }
+}
+
+/// sqlx: a row per migration; `success = false` is a failed one.
+fn sqlx(rows: &[Vec<Value>]) -> Result<ForeignState, Unreadable> {
+    let mut applied = Vec::new();
+    for row in rows {
+        let v = version(Tool::Sqlx, &row[0])?;
+        if !row[2].truth().unwrap_or(false) {
+            return Ok(ForeignState::Failed(v));
+        }
+        applied.push(ForeignRow {
+            version: v,
+            name: row[1].text(),
+            checksum: row[3].bytes().map(ForeignChecksum::Sha384),
+        });
+    }
+    Ok(ForeignState::Applied(applied))
 }
 
 #[cfg(test)]
@@ -391,18 +385,40 @@ mod tests {
         assert_eq!(dirty, ForeignState::Dirty(Version(3)));
         let clean = interpret(Tool::GolangMigrate, &[vec![int(3), int(0)]]).unwrap();
         assert_eq!(clean, ForeignState::UpTo(Version(3)));
-        let text = interpret(Tool::GolangMigrate, &[vec![int(3), Value::Text("f".into())]]);
+        let text = interpret(
+            Tool::GolangMigrate,
+            &[vec![int(3), Value::Text("f".into())]],
+        );
         assert_eq!(text.unwrap(), ForeignState::UpTo(Version(3)));
-        assert!(interpret(Tool::GolangMigrate, &[vec![int(1), int(0)], vec![int(2), int(0)]]).is_err());
+        assert!(
+            interpret(
+                Tool::GolangMigrate,
+                &[vec![int(1), int(0)], vec![int(2), int(0)]]
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn sqlx_failed_row() {
         let rows = [
-            vec![int(1), Value::Text("a".into()), int(1), Value::Blob(vec![1])],
-            vec![int(2), Value::Text("b".into()), int(0), Value::Blob(vec![2])],
+            vec![
+                int(1),
+                Value::Text("a".into()),
+                int(1),
+                Value::Blob(vec![1]),
+            ],
+            vec![
+                int(2),
+                Value::Text("b".into()),
+                int(0),
+                Value::Blob(vec![2]),
+            ],
         ];
-        assert_eq!(interpret(Tool::Sqlx, &rows).unwrap(), ForeignState::Failed(Version(2)));
+        assert_eq!(
+            interpret(Tool::Sqlx, &rows).unwrap(),
+            ForeignState::Failed(Version(2))
+        );
     }
 
     #[test]

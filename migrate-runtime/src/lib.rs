@@ -83,12 +83,12 @@ pub use migrate_core::{Checksum, Migration, Statement, Version};
 pub use migration::Migrations;
 pub use migrator::{DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_TABLE, Migrator};
 pub use plan::Direction;
-pub use report::{Report, Step};
 /// The `refinery-core` this crate is built against: turn on its driver
 /// features (`mysql`, `tiberius`, `tokio-postgres` …) for the database
 /// [`Migrations::refinery_runner`] runs against.
 #[cfg(feature = "refinery")]
 pub use refinery_core;
+pub use report::{Report, Step};
 /// The `rusqlite` this crate is built against, so that users and this crate
 /// share one version.
 #[cfg(feature = "sqlite")]

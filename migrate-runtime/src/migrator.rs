@@ -371,8 +371,7 @@ impl<'m> Migrator<'m> {
         };
         let mut status = Status::new(self.migrations, &history, self.environment.as_deref());
         if history.is_empty() {
-            let foreign =
-                crate::adopt::find(db, None, &table, error.is_some(), self.busy_timeout)?;
+            let foreign = crate::adopt::find(db, None, &table, error.is_some(), self.busy_timeout)?;
             match (foreign, error) {
                 (None, Some(error)) => return Err(error),
                 (foreign, _) => status.foreign = foreign,

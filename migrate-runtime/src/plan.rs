@@ -58,10 +58,7 @@ impl Direction {
 
     /// Whether the step ends with the migration recorded as applied.
     pub fn records(self) -> bool {
-        matches!(
-            self,
-            Direction::Up | Direction::Baseline | Direction::Adopt
-        )
+        matches!(self, Direction::Up | Direction::Baseline | Direction::Adopt)
     }
 }
 
@@ -293,29 +290,8 @@ pub(crate) fn plan<'m>(
         Operation::Up { target } => {
             if let Some(target) = target {
                 known(target)?;
-                if let Some(current) = from
-                    && target < current
-                {
-                    return Err(Error::TargetBelowCurrent { current, target });
-                }
             }
-            let pending: Vec<&'m Migration> = unapplied(migrations, history, rules.environment)
-                .filter(|m| target.is_none_or(|t| m.version() <= t))
-                .collect();
-            // refinery's unversioned migrations may come after newer ones.
-            if !rules.allow_out_of_order
-                && let Some(latest) = from
-                && let Some(old) = pending
-                    .iter()
-                    .find(|m| !m.unordered() && is_out_of_order(m.version(), from))
-            {
-                return Err(Error::OutOfOrder {
-                    version: old.version(),
-                    path: old.up_path().to_owned(),
-                    latest,
-                });
-            }
-            pending.into_iter().map(|m| (m, Direction::Up)).collect()
+            up(migrations, history, rules, target, from)?
         }
         Operation::DownSteps(n) => down(applied_desc().into_iter().take(n))?,
         Operation::DownTo(target) => {
@@ -351,14 +327,11 @@ pub(crate) fn plan<'m>(
             if target.0 != 0 {
                 known(target)?;
             }
-            let forget = applied_desc()
-                .into_iter()
-                .take_while(|m| m.version() > target)
-                .map(|m| (m, Direction::Forget));
-            let record = unapplied(migrations, history, rules.environment)
-                .filter(|m| m.version() <= target)
-                .map(|m| (m, Direction::Baseline));
-            forget.chain(record).collect()
+            force(
+                applied_desc(),
+                unapplied(migrations, history, rules.environment),
+                target,
+            )
         }
         // The driver plans an adoption from the other tool's history.
         Operation::Adopt(_) => Vec::new(),
@@ -377,6 +350,57 @@ pub(crate) fn plan<'m>(
         steps,
         renumbered,
     })
+}
+
+/// The steps of an `up` to `target` (every pending one when `None`) from
+/// version `from`: refused below the current version, and with a pending
+/// migration older than the newest applied one unless that is allowed.
+fn up<'m>(
+    migrations: &'m Migrations,
+    history: &[AppliedVersion],
+    rules: Rules<'_>,
+    target: Option<Version>,
+    from: Option<Version>,
+) -> Result<Vec<(&'m Migration, Direction)>> {
+    if let (Some(target), Some(current)) = (target, from)
+        && target < current
+    {
+        return Err(Error::TargetBelowCurrent { current, target });
+    }
+    let pending: Vec<&'m Migration> = unapplied(migrations, history, rules.environment)
+        .filter(|m| target.is_none_or(|t| m.version() <= t))
+        .collect();
+    // refinery's unversioned migrations may come after newer ones.
+    if !rules.allow_out_of_order
+        && let Some(latest) = from
+        && let Some(old) = pending
+            .iter()
+            .find(|m| !m.unordered() && is_out_of_order(m.version(), from))
+    {
+        return Err(Error::OutOfOrder {
+            version: old.version(),
+            path: old.up_path().to_owned(),
+            latest,
+        });
+    }
+    Ok(pending.into_iter().map(|m| (m, Direction::Up)).collect())
+}
+
+/// The steps of a `force` to `target`: the applied migrations above it
+/// forgotten, the unapplied ones up to it recorded; no SQL.
+fn force<'m>(
+    applied_desc: Vec<&'m Migration>,
+    unapplied: impl Iterator<Item = &'m Migration>,
+    target: Version,
+) -> Vec<(&'m Migration, Direction)> {
+    let forget = applied_desc
+        .into_iter()
+        .take_while(|m| m.version() > target)
+        .map(|m| (m, Direction::Forget));
+    let record = unapplied
+        .filter(|m| m.version() <= target)
+        .map(|m| (m, Direction::Baseline));
+    forget.chain(record).collect()
 }
 
 /// Down steps for `migrations`, refused as a whole when one is irreversible.

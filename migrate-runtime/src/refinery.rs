@@ -61,7 +61,7 @@ pub(crate) fn to_refinery(migration: &Migration) -> Result<refinery_core::Migrat
             joined = migration
                 .up()
                 .iter()
-                .map(|s| s.sql())
+                .map(crate::Statement::sql)
                 .collect::<Vec<_>>()
                 .join("\n");
             &joined

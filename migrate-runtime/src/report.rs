@@ -136,7 +136,11 @@ impl Report {
         let (from, to) = (VersionOrEmpty(self.from), VersionOrEmpty(self.to));
         let would = if self.dry_run { "dry run: would " } else { "" };
         if !runs_sql {
-            let says = if self.dry_run { "would say" } else { "now says" };
+            let says = if self.dry_run {
+                "would say"
+            } else {
+                "now says"
+            };
             writeln!(
                 f,
                 "the history {says} version {to} (it said {from}); no SQL {}",
@@ -145,7 +149,11 @@ impl Report {
             return Ok(());
         }
         if self.from == self.to && self.steps.iter().any(|s| s.direction == Direction::Down) {
-            let verb = if self.dry_run { "would revert" } else { "reverted" };
+            let verb = if self.dry_run {
+                "would revert"
+            } else {
+                "reverted"
+            };
             write!(f, "{would}redo version {to}: {verb} and applied again")?;
         } else {
             let verb = if self.dry_run { "move" } else { "moved" };
@@ -166,6 +174,8 @@ pub(crate) fn millis<S: serde::Serializer>(duration: &Duration, s: S) -> Result<
 
 /// An optional duration as milliseconds, for JSON.
 #[cfg(feature = "serde")]
+// serde's `serialize_with` hands over a reference to the field.
+#[allow(clippy::ref_option)]
 pub(crate) fn millis_or_null<S: serde::Serializer>(
     duration: &Option<Duration>,
     s: S,

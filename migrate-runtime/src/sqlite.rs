@@ -224,8 +224,12 @@ impl Backend for Connection {
                 .query_map([], |row| row.get::<_, String>(1))
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
                 .map_err(fail)?;
-            Ok((!columns.is_empty())
-                .then(|| columns.into_iter().map(|c| c.to_ascii_lowercase()).collect()))
+            Ok((!columns.is_empty()).then(|| {
+                columns
+                    .into_iter()
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect()
+            }))
         })
     }
 

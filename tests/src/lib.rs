@@ -156,38 +156,27 @@ pub static PORTABLE: Migrations = embed_migrations!("migrations/portable");
 
 /// The URL of a test server from `variable`, or `default`; `None` (after
 /// saying so once on standard error) when no server answers and the
-/// environment does not require one. `.ci/run` sets
-/// `MIGRATE_REQUIRE_SERVERS=1`: there a missing server fails the test.
-pub fn server_url(variable: &str, default: &str, reachable: impl FnOnce(&str) -> bool) -> Option<String> {
+/// environment does not require one. `.ci/test` sets
+/// `MIGRATE_REQUIRE_SERVERS=1`: there a missing server fails the test. The
+/// URL is not printed: it may hold a password.
+pub fn server_url(
+    variable: &str,
+    default: &str,
+    reachable: impl FnOnce(&str) -> bool,
+) -> Option<String> {
+    static SAID: std::sync::Once = std::sync::Once::new();
     let url = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
     if reachable(&url) {
         return Some(url);
     }
     assert!(
         std::env::var_os("MIGRATE_REQUIRE_SERVERS").is_none(),
-        "no server answers at {variable} ({}); MIGRATE_REQUIRE_SERVERS is set, so this is a failure",
-        redacted(&url)
+        "no server answers at {variable} (or its default); MIGRATE_REQUIRE_SERVERS is set, so this is a failure"
     );
-    static SAID: std::sync::Once = std::sync::Once::new();
     SAID.call_once(|| {
         eprintln!(
-            "skipped: no server answers at {variable} ({}); start one, or set {variable}",
-            redacted(&url)
+            "skipped: no server answers at {variable} (or its default); start one (`.ci/servers` does), or set {variable}"
         );
     });
     None
-}
-
-/// `url` without its password.
-pub fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }

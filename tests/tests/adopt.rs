@@ -40,8 +40,12 @@ impl Project {
     }
 
     fn migrations(&self) -> Migrations {
-        let set = migrate_core::load(self.root.path(), "migrations", &Default::default())
-            .unwrap_or_else(|problems| panic!("{problems:?}"));
+        let set = migrate_core::load(
+            self.root.path(),
+            "migrations",
+            &migrate_core::Options::default(),
+        )
+        .unwrap_or_else(|problems| panic!("{problems:?}"));
         Migrations::from_set(set)
     }
 
@@ -144,7 +148,15 @@ fn a_goose_database_is_refused_then_adopted_then_migrated_further() {
     let project = goose_at_2();
     let error = project.refuses(|m, conn| m.migrate(conn).expect_err("goose's history"));
     assert!(
-        matches!(error, Error::ForeignHistory { tool: Tool::Goose, reached: Some(Version(2)), shares_table: false, .. }),
+        matches!(
+            error,
+            Error::ForeignHistory {
+                tool: Tool::Goose,
+                reached: Some(Version(2)),
+                shares_table: false,
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(
@@ -158,16 +170,30 @@ fn a_goose_database_is_refused_then_adopted_then_migrated_further() {
     let mut conn = project.open();
     let migrations = project.migrations();
     let status = migrations.status(&mut conn).expect("status");
-    let foreign = status.foreign.as_ref().expect("goose's history in the status");
-    assert_eq!((foreign.tool, foreign.reached()), (Tool::Goose, Some(Version(2))));
-    assert!(status.to_string().contains("goose's history is in table `goose_db_version`, at version 2"));
+    let foreign = status
+        .foreign
+        .as_ref()
+        .expect("goose's history in the status");
+    assert_eq!(
+        (foreign.tool, foreign.reached()),
+        (Tool::Goose, Some(Version(2)))
+    );
+    assert!(
+        status
+            .to_string()
+            .contains("goose's history is in table `goose_db_version`, at version 2")
+    );
 
     let goose_rows = dump(&conn, "goose_db_version");
     let report = migrations.migrator().adopt(&mut conn).expect("adopt");
     assert_eq!(report.to, Some(Version(2)));
     assert!(report.to_string().contains("adopt"), "{report}");
     assert_eq!(recorded(&conn, "schema_migrations"), [1, 2]);
-    assert_eq!(dump(&conn, "goose_db_version"), goose_rows, "goose's table is left as it was");
+    assert_eq!(
+        dump(&conn, "goose_db_version"),
+        goose_rows,
+        "goose's table is left as it was"
+    );
 
     let report = migrations.migrate(&mut conn).expect("migrate further");
     assert_eq!(report.steps.len(), 1, "only 3 runs: {report}");
@@ -175,7 +201,16 @@ fn a_goose_database_is_refused_then_adopted_then_migrated_further() {
     assert!(tables(&conn).contains(&"tags".to_owned()));
     // Adopting twice is refused: there is a history of our own now.
     let again = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("twice"));
-    assert!(matches!(again, Error::CannotAdopt { problem: AdoptProblem::HistoryExists { .. }, .. }), "{again:?}");
+    assert!(
+        matches!(
+            again,
+            Error::CannotAdopt {
+                problem: AdoptProblem::HistoryExists { .. },
+                ..
+            }
+        ),
+        "{again:?}"
+    );
 }
 
 #[test]
@@ -186,12 +221,16 @@ fn goose_with_only_its_own_row_is_a_new_database() {
         "{GOOSE_TABLE}; INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1);"
     ))
     .expect("goose's table");
-    project.migrations().migrate(&mut conn).expect("nothing applied by goose");
+    project
+        .migrations()
+        .migrate(&mut conn)
+        .expect("nothing applied by goose");
     assert_eq!(recorded(&conn, "schema_migrations"), [1]);
 }
 
 /// golang-migrate's sqlite3 driver's table: our default table's name, another shape.
-const GOLANG_MIGRATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool);
+const GOLANG_MIGRATE_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool);
     CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);";
 
 fn golang_migrate_at(version: i64, dirty: bool) -> Project {
@@ -223,13 +262,33 @@ fn a_golang_migrate_database_is_adopted_into_another_table() {
     let project = golang_migrate_at(2, false);
     let error = project.refuses(|m, conn| m.migrate(conn).expect_err("its history"));
     assert!(
-        matches!(error, Error::ForeignHistory { tool: Tool::GolangMigrate, reached: Some(Version(2)), shares_table: true, .. }),
+        matches!(
+            error,
+            Error::ForeignHistory {
+                tool: Tool::GolangMigrate,
+                reached: Some(Version(2)),
+                shares_table: true,
+                ..
+            }
+        ),
         "{error:?}"
     );
-    assert!(error.to_string().contains("choosing another history table with `table(…)`"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("choosing another history table with `table(…)`"),
+        "{error}"
+    );
     let shared = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("same table"));
     assert!(
-        matches!(shared, Error::CannotAdopt { tool: Tool::GolangMigrate, problem: AdoptProblem::SharedTable { .. }, .. }),
+        matches!(
+            shared,
+            Error::CannotAdopt {
+                tool: Tool::GolangMigrate,
+                problem: AdoptProblem::SharedTable { .. },
+                ..
+            }
+        ),
         "{shared:?}"
     );
 
@@ -254,14 +313,26 @@ fn a_dirty_golang_migrate_version_is_refused() {
             .expect_err("dirty")
     });
     assert!(
-        matches!(error, Error::CannotAdopt { problem: AdoptProblem::Dirty(Version(2)), .. }),
+        matches!(
+            error,
+            Error::CannotAdopt {
+                problem: AdoptProblem::Dirty(Version(2)),
+                ..
+            }
+        ),
         "{error:?}"
     );
-    assert!(error.to_string().contains("golang-migrate left version 2 dirty"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("golang-migrate left version 2 dirty"),
+        "{error}"
+    );
 }
 
 const SQLX_USERS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n";
-const SQLX_POSTS: &str = "-- posts belong to users\nCREATE TABLE posts (id INTEGER, user_id INTEGER);\n";
+const SQLX_POSTS: &str =
+    "-- posts belong to users\nCREATE TABLE posts (id INTEGER, user_id INTEGER);\n";
 
 /// Runs sqlx's own migrator on the project's directory and database.
 fn sqlx_migrate(project: &Project) {
@@ -272,8 +343,12 @@ fn sqlx_migrate(project: &Project) {
     runtime.block_on(async {
         use sqlx::Connection as _;
         let url = format!("sqlite://{}?mode=rwc", project.db().display());
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlx connects");
-        let migrator = sqlx::migrate::Migrator::new(project.dir()).await.expect("sqlx reads");
+        let mut conn = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("sqlx connects");
+        let migrator = sqlx::migrate::Migrator::new(project.dir())
+            .await
+            .expect("sqlx reads");
         migrator.run(&mut conn).await.expect("sqlx migrates");
         conn.close().await.expect("close");
     });
@@ -284,17 +359,38 @@ fn a_sqlx_database_is_adopted_with_its_checksums_compared() {
     let project = Project::new(&[("1_users.sql", SQLX_USERS), ("2_posts.sql", SQLX_POSTS)]);
     sqlx_migrate(&project);
     let error = project.refuses(|m, conn| m.migrate(conn).expect_err("sqlx's history"));
-    assert!(matches!(error, Error::ForeignHistory { tool: Tool::Sqlx, reached: Some(Version(2)), .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::ForeignHistory {
+                tool: Tool::Sqlx,
+                reached: Some(Version(2)),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 
     let mut conn = project.open();
-    let report = project.migrations().migrator().adopt(&mut conn).expect("adopt");
+    let report = project
+        .migrations()
+        .migrator()
+        .adopt(&mut conn)
+        .expect("adopt");
     assert_eq!(report.to, Some(Version(2)));
     drop(conn);
     project.add(&[("3_tags.sql", "CREATE TABLE tags (id INTEGER);\n")]);
     let mut conn = project.open();
-    project.migrations().migrate(&mut conn).expect("migrate further");
+    project
+        .migrations()
+        .migrate(&mut conn)
+        .expect("migrate further");
     assert_eq!(recorded(&conn, "schema_migrations"), [1, 2, 3]);
-    assert_eq!(recorded(&conn, "_sqlx_migrations"), [1, 2], "sqlx's table is left as it was");
+    assert_eq!(
+        recorded(&conn, "_sqlx_migrations"),
+        [1, 2],
+        "sqlx's table is left as it was"
+    );
 }
 
 #[test]
@@ -305,17 +401,44 @@ fn sqlx_refusals_an_edited_file_and_a_failed_row() {
     project.add(&[("2_posts.sql", &format!("{SQLX_POSTS}-- edited\n"))]);
     let edited = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("edited"));
     assert!(
-        matches!(edited, Error::CannotAdopt { tool: Tool::Sqlx, problem: AdoptProblem::ChecksumDiffers { version: Version(2), .. }, .. }),
+        matches!(
+            edited,
+            Error::CannotAdopt {
+                tool: Tool::Sqlx,
+                problem: AdoptProblem::ChecksumDiffers {
+                    version: Version(2),
+                    ..
+                },
+                ..
+            }
+        ),
         "{edited:?}"
     );
-    assert!(edited.to_string().contains("2_posts.sql is not the file it applied as version 2"), "{edited}");
+    assert!(
+        edited
+            .to_string()
+            .contains("2_posts.sql is not the file it applied as version 2"),
+        "{edited}"
+    );
     project.add(&[("2_posts.sql", SQLX_POSTS)]);
     project
         .open()
-        .execute("UPDATE _sqlx_migrations SET success = FALSE WHERE version = 2", [])
+        .execute(
+            "UPDATE _sqlx_migrations SET success = FALSE WHERE version = 2",
+            [],
+        )
         .expect("a failed row");
     let failed = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("failed"));
-    assert!(matches!(failed, Error::CannotAdopt { problem: AdoptProblem::Failed(Version(2)), .. }), "{failed:?}");
+    assert!(
+        matches!(
+            failed,
+            Error::CannotAdopt {
+                problem: AdoptProblem::Failed(Version(2)),
+                ..
+            }
+        ),
+        "{failed:?}"
+    );
 }
 
 const REFINERY_USERS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY);\n";
@@ -345,29 +468,65 @@ fn refinery_migrate(project: &Project) {
 
 #[test]
 fn a_refinery_database_is_adopted_with_refinerys_own_checksums() {
-    let project = Project::new(&[("V1__users.sql", REFINERY_USERS), ("V2__posts.sql", REFINERY_POSTS)]);
+    let project = Project::new(&[
+        ("V1__users.sql", REFINERY_USERS),
+        ("V2__posts.sql", REFINERY_POSTS),
+    ]);
     refinery_migrate(&project);
     let error = project.refuses(|m, conn| m.migrate(conn).expect_err("refinery's history"));
-    assert!(matches!(error, Error::ForeignHistory { tool: Tool::Refinery, reached: Some(Version(2)), .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::ForeignHistory {
+                tool: Tool::Refinery,
+                reached: Some(Version(2)),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 
     let mut conn = project.open();
-    project.migrations().migrator().adopt_from(&mut conn, Tool::Refinery).expect("adopt");
+    project
+        .migrations()
+        .migrator()
+        .adopt_from(&mut conn, Tool::Refinery)
+        .expect("adopt");
     drop(conn);
     project.add(&[("V3__tags.sql", "CREATE TABLE tags (id INTEGER);\n")]);
     let mut conn = project.open();
-    project.migrations().migrate(&mut conn).expect("migrate further");
+    project
+        .migrations()
+        .migrate(&mut conn)
+        .expect("migrate further");
     assert_eq!(recorded(&conn, "schema_migrations"), [1, 2, 3]);
     assert_eq!(recorded(&conn, "refinery_schema_history"), [1, 2]);
 }
 
 #[test]
 fn refinery_refusals_an_edited_file_and_a_renamed_one() {
-    let project = Project::new(&[("V1__users.sql", REFINERY_USERS), ("V2__posts.sql", REFINERY_POSTS)]);
+    let project = Project::new(&[
+        ("V1__users.sql", REFINERY_USERS),
+        ("V2__posts.sql", REFINERY_POSTS),
+    ]);
     refinery_migrate(&project);
-    project.add(&[("V2__posts.sql", "CREATE TABLE posts (id INTEGER, title TEXT);\n")]);
+    project.add(&[(
+        "V2__posts.sql",
+        "CREATE TABLE posts (id INTEGER, title TEXT);\n",
+    )]);
     let edited = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("edited"));
     assert!(
-        matches!(edited, Error::CannotAdopt { tool: Tool::Refinery, problem: AdoptProblem::ChecksumDiffers { version: Version(2), .. }, .. }),
+        matches!(
+            edited,
+            Error::CannotAdopt {
+                tool: Tool::Refinery,
+                problem: AdoptProblem::ChecksumDiffers {
+                    version: Version(2),
+                    ..
+                },
+                ..
+            }
+        ),
         "{edited:?}"
     );
     fs::remove_file(project.dir().join("V2__posts.sql")).expect("rm");
@@ -387,9 +546,15 @@ const DIESEL_TABLE: &str = "CREATE TABLE IF NOT EXISTS __diesel_schema_migration
 
 fn diesel_project() -> Project {
     Project::new(&[
-        ("2024-01-01-120000_users/up.sql", "CREATE TABLE users (id INTEGER);\n"),
+        (
+            "2024-01-01-120000_users/up.sql",
+            "CREATE TABLE users (id INTEGER);\n",
+        ),
         ("2024-01-01-120000_users/down.sql", "DROP TABLE users;\n"),
-        ("2024-02-01-120000_posts/up.sql", "CREATE TABLE posts (id INTEGER);\n"),
+        (
+            "2024-02-01-120000_posts/up.sql",
+            "CREATE TABLE posts (id INTEGER);\n",
+        ),
         ("2024-02-01-120000_posts/down.sql", "DROP TABLE posts;\n"),
     ])
 }
@@ -410,7 +575,10 @@ fn a_diesel_database_is_adopted() {
     let report = migrations.migrator().adopt(&mut conn).expect("adopt");
     assert_eq!(report.to, Some(Version(20240101120000)));
     migrations.migrate(&mut conn).expect("migrate further");
-    assert_eq!(recorded(&conn, "schema_migrations"), [20240101120000, 20240201120000]);
+    assert_eq!(
+        recorded(&conn, "schema_migrations"),
+        [20240101120000, 20240201120000]
+    );
 }
 
 #[test]
@@ -425,7 +593,14 @@ fn a_version_the_set_lacks_is_refused() {
         .expect("diesel's state");
     let error = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("unknown"));
     assert!(
-        matches!(error, Error::CannotAdopt { tool: Tool::Diesel, problem: AdoptProblem::UnknownVersion(Version(20231201000000)), .. }),
+        matches!(
+            error,
+            Error::CannotAdopt {
+                tool: Tool::Diesel,
+                problem: AdoptProblem::UnknownVersion(Version(20231201000000)),
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(
@@ -446,7 +621,10 @@ const SUPERCHAT_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 fn a_superchat_database_is_adopted_and_a_renamed_file_refused() {
     let project = Project::new(&[
         ("001_initial.sql", "CREATE TABLE channels (id INTEGER);\n"),
-        ("002_add_user_table.sql", "CREATE TABLE users (id INTEGER);\n"),
+        (
+            "002_add_user_table.sql",
+            "CREATE TABLE users (id INTEGER);\n",
+        ),
     ]);
     project
         .open()
@@ -457,14 +635,44 @@ fn a_superchat_database_is_adopted_and_a_renamed_file_refused() {
         ))
         .expect("SuperChat's state");
     let error = project.refuses(|m, conn| m.migrate(conn).expect_err("its history"));
-    assert!(matches!(error, Error::ForeignHistory { tool: Tool::SuperChat, shares_table: true, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::ForeignHistory {
+                tool: Tool::SuperChat,
+                shares_table: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 
-    fs::rename(project.dir().join("001_initial.sql"), project.dir().join("001_init.sql")).expect("mv");
+    fs::rename(
+        project.dir().join("001_initial.sql"),
+        project.dir().join("001_init.sql"),
+    )
+    .expect("mv");
     let renamed = project.refuses(|m, conn| {
-        m.migrator().table("migrate_history").adopt(conn).expect_err("renamed")
+        m.migrator()
+            .table("migrate_history")
+            .adopt(conn)
+            .expect_err("renamed")
     });
-    assert!(matches!(renamed, Error::CannotAdopt { problem: AdoptProblem::NameDiffers { .. }, .. }), "{renamed:?}");
-    fs::rename(project.dir().join("001_init.sql"), project.dir().join("001_initial.sql")).expect("mv");
+    assert!(
+        matches!(
+            renamed,
+            Error::CannotAdopt {
+                problem: AdoptProblem::NameDiffers { .. },
+                ..
+            }
+        ),
+        "{renamed:?}"
+    );
+    fs::rename(
+        project.dir().join("001_init.sql"),
+        project.dir().join("001_initial.sql"),
+    )
+    .expect("mv");
 
     let mut conn = project.open();
     let migrations = project.migrations();
@@ -477,11 +685,24 @@ fn a_superchat_database_is_adopted_and_a_renamed_file_refused() {
 #[test]
 fn nothing_to_adopt_says_so() {
     let project = Project::new(&[("001_users.sql", GOOSE_1)]);
-    project.open().execute_batch("CREATE TABLE users (id INTEGER)").expect("a database");
+    project
+        .open()
+        .execute_batch("CREATE TABLE users (id INTEGER)")
+        .expect("a database");
     let none = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("nothing"));
-    assert!(matches!(none, Error::NothingToAdopt { tool: None, .. }), "{none:?}");
-    let goose = project.refuses(|m, conn| m.migrator().adopt_from(conn, Tool::Goose).expect_err("nothing"));
-    assert!(goose.to_string().contains("no migration applied by goose"), "{goose}");
+    assert!(
+        matches!(none, Error::NothingToAdopt { tool: None, .. }),
+        "{none:?}"
+    );
+    let goose = project.refuses(|m, conn| {
+        m.migrator()
+            .adopt_from(conn, Tool::Goose)
+            .expect_err("nothing")
+    });
+    assert!(
+        goose.to_string().contains("no migration applied by goose"),
+        "{goose}"
+    );
 }
 
 #[test]
@@ -493,12 +714,22 @@ fn force_records_exactly_the_versions_up_to_its_target() {
     ]);
     let mut conn = project.open();
     let migrations = project.migrations();
-    migrations.migrator().to(Version(1)).run(&mut conn).expect("to 1");
-    let report = migrations.migrator().force(&mut conn, Version(3)).expect("force 3");
+    migrations
+        .migrator()
+        .to(Version(1))
+        .run(&mut conn)
+        .expect("to 1");
+    let report = migrations
+        .migrator()
+        .force(&mut conn, Version(3))
+        .expect("force 3");
     assert_eq!(report.to, Some(Version(3)));
     assert_eq!(recorded(&conn, "schema_migrations"), [1, 2, 3]);
     assert_eq!(tables(&conn), ["schema_migrations", "users"], "no SQL ran");
-    migrations.migrator().force(&mut conn, Version(1)).expect("force 1");
+    migrations
+        .migrator()
+        .force(&mut conn, Version(1))
+        .expect("force 1");
     assert_eq!(recorded(&conn, "schema_migrations"), [1]);
     assert_eq!(tables(&conn), ["schema_migrations", "users"], "no Down ran");
 }
@@ -511,12 +742,22 @@ fn the_refinery_runner_applies_an_embedded_set_that_is_then_adopted() {
     let root = tempfile::tempdir().expect("tempdir");
     let path: &Path = &root.path().join("app.db");
     let mut conn = Connection::open(path).expect("open");
-    let report = SET.refinery_runner().expect("runner").run(&mut conn).expect("refinery runs");
+    let report = SET
+        .refinery_runner()
+        .expect("runner")
+        .run(&mut conn)
+        .expect("refinery runs");
     assert_eq!(report.applied_migrations().len(), SET.len());
     let accounts: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'accounts'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'accounts'",
+            [],
+            |r| r.get(0),
+        )
         .expect("query");
     assert_eq!(accounts, 1);
-    SET.migrator().adopt(&mut conn).expect("refinery's checksums agree with ours");
+    SET.migrator()
+        .adopt(&mut conn)
+        .expect("refinery's checksums agree with ours");
     assert!(SET.migrate(&mut conn).expect("nothing pending").is_empty());
 }

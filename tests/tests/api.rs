@@ -231,11 +231,20 @@ fn an_error_returned_from_main_prints_its_sentence() {
     let Error::MigrationFailed { statement, .. } = &error else {
         panic!("{error}");
     };
-    assert_eq!(format!("{error:?}"), format!("{error}\n  in statement: {statement}"));
-    assert!(!error.to_string().contains('\n'), "Display is one line: {error}");
+    assert_eq!(
+        format!("{error:?}"),
+        format!("{error}\n  in statement: {statement}")
+    );
+    assert!(
+        !error.to_string().contains('\n'),
+        "Display is one line: {error}"
+    );
     assert!(std::error::Error::source(&error).is_none());
     BASIC.migrate(&mut conn).expect("migrates");
     let refused = EDITED.migrate(&mut conn).expect_err("drift");
     assert_eq!(format!("{refused:?}"), refused.to_string());
-    assert!(!format!("{refused:?}").contains("ChecksumMismatch {"), "{refused:?}");
+    assert!(
+        !format!("{refused:?}").contains("ChecksumMismatch {"),
+        "{refused:?}"
+    );
 }

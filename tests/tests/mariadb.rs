@@ -25,7 +25,8 @@ impl Scratch {
             .subsec_nanos();
         let name = format!("migrate_test_{}_{nanos}", std::process::id());
         let mut conn = mysql::Conn::new(server.clone()).expect("connect");
-        conn.query_drop(format!("CREATE DATABASE `{name}`")).expect("create the database");
+        conn.query_drop(format!("CREATE DATABASE `{name}`"))
+            .expect("create the database");
         Some(Scratch { server, name })
     }
 
@@ -45,10 +46,14 @@ impl Drop for Scratch {
 
 #[test]
 fn the_refinery_runner_migrates_mariadb() {
-    let Some(scratch) = Scratch::new() else { return };
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     let mut conn = scratch.connect();
     let runner = PORTABLE.refinery_runner().expect("runner");
-    let report = runner.run(&mut conn).expect("refinery's MySQL driver runs the set");
+    let report = runner
+        .run(&mut conn)
+        .expect("refinery's MySQL driver runs the set");
     assert_eq!(report.applied_migrations().len(), 3);
     let title: Option<String> = conn
         .query_first("SELECT p.title FROM posts p JOIN users u ON u.id = p.user_id")
@@ -60,8 +65,12 @@ fn the_refinery_runner_migrates_mariadb() {
     let mut expected = Vec::new();
     for name in ["V1__users", "V2__posts", "V3__seed"] {
         let text = std::fs::read_to_string(dir.join(format!("{name}.sql"))).expect("read");
-        let migration = migrate_runtime::refinery_core::Migration::unapplied(name, &text).expect("refinery");
-        expected.push((i64::from(migration.version()), migration.checksum().to_string()));
+        let migration =
+            migrate_runtime::refinery_core::Migration::unapplied(name, &text).expect("refinery");
+        expected.push((
+            i64::from(migration.version()),
+            migration.checksum().to_string(),
+        ));
     }
     let recorded: Vec<(i64, String)> = conn
         .query("SELECT version, checksum FROM refinery_schema_history ORDER BY version")
@@ -69,6 +78,10 @@ fn the_refinery_runner_migrates_mariadb() {
     assert_eq!(recorded, expected);
 
     // Run again: nothing pending.
-    let again = PORTABLE.refinery_runner().expect("runner").run(&mut conn).expect("again");
+    let again = PORTABLE
+        .refinery_runner()
+        .expect("runner")
+        .run(&mut conn)
+        .expect("again");
     assert!(again.applied_migrations().is_empty());
 }
