@@ -267,6 +267,7 @@ fn describe_status(status: &migrate_runtime::Status) -> String {
     status
         .to_string()
         .replace("(`Migrator::adopt`)", "(`migrate adopt`)")
+        .replace("not in this binary", "not in the migration directory")
 }
 
 fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {

@@ -31,6 +31,10 @@ pub fn problem(problem: &migrate_core::Problem) -> String {
     problem
         .to_string()
         .replace("pass `allow_gaps = true`", "pass `--allow-gaps`")
+        .replace(
+            "which is relative to the crate root",
+            "which is relative to the working directory (`--dir`)",
+        )
 }
 
 /// A runtime error for a person at a terminal: its one-line message with

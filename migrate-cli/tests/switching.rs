@@ -423,3 +423,18 @@ fn refusals_advise_flags() {
         "{error}"
     );
 }
+
+#[test]
+fn the_command_line_speaks_of_directories_not_binaries() {
+    let root = project(2);
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    fs::remove_file(root.path().join("migrations/002_t2.sql")).expect("rm");
+    let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
+    assert!(status.contains("not in the migration directory"), "{status}");
+    let error = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert!(error.contains("the migration directory has up to 1"), "{error}");
+    assert!(!error.contains("binary"), "{error}");
+    let missing = fails(&migrate(root.path(), &["up", "--db", "app.db", "--dir", "nowhere"]));
+    assert!(missing.contains("relative to the working directory (`--dir`)"), "{missing}");
+    assert!(!missing.contains("crate root"), "{missing}");
+}
