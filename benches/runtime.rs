@@ -8,7 +8,7 @@
 //!   lock, drift checks; backup off, as a new empty file gets none anyway)
 //!   vs raw rusqlite running the same SQL in one transaction (`raw`), vs the
 //!   same plus a history table and its rows (`raw_with_history`: what any
-//!   tool must write), vs refinery 0.9 grouped in one transaction
+//!   tool must write), vs refinery 0.10 grouped in one transaction
 //!   (`refinery_grouped`, fair) and with its default of one transaction per
 //!   migration (`refinery_default`). `ours_lock_file_there` is ours on a
 //!   database whose lock file exists, as it does after a first run: a new
@@ -19,6 +19,13 @@
 //!   (`raw`) vs refinery. `startup_warm/1000` reuses one connection and its
 //!   cached statement (labelled: what a long-running process re-checking
 //!   pays, not a start-up).
+//! - `apply/N/ours_via_refinery_runner`: our set through
+//!   `Migrations::refinery_runner` (refinery's runner, grouped): what the
+//!   MySQL/MariaDB path costs beside refinery's own `refinery_grouped`.
+//! - `adopt/1000`: adopting a goose history of 1,000 applied versions
+//!   (read as goose reads it, checked, our rows written in one
+//!   transaction) vs raw rusqlite reading the same table and inserting the
+//!   same 1,000 history rows in one transaction (`raw`).
 //! - `backup_100mb`: our backup vs a file copy followed by fsync (`copy_fsync`,
 //!   fair: both are on disk when they return) and a plain copy (`copy`).
 //!
@@ -189,6 +196,13 @@ fn apply(c: &mut Criterion) {
                 assert_eq!(report.applied_migrations().len(), count);
             });
         });
+        let through_refinery = migrations.refinery_runner().expect("runner");
+        group.bench_function(BenchmarkId::new("ours_via_refinery_runner", count), |b| {
+            on_new_database(b, |conn| {
+                let report = through_refinery.run(conn).expect("refinery migrates");
+                assert_eq!(report.applied_migrations().len(), count);
+            });
+        });
         group.bench_function(BenchmarkId::new("refinery_default", count), |b| {
             on_new_database(b, |conn| {
                 let report = default.run(conn).expect("refinery migrates");
@@ -338,5 +352,88 @@ fn backup(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, apply, startup, backup);
+/// A database goose migrated to version `count`: its table and rows.
+fn goose_database(count: usize) -> Scratch {
+    let db = new_database();
+    let conn = Connection::open(&db.path).expect("open");
+    conn.execute_batch(
+        "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT,
+             version_id INTEGER NOT NULL, is_applied INTEGER NOT NULL,
+             tstamp TIMESTAMP DEFAULT (datetime('now')));
+         INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1);",
+    )
+    .expect("goose's table");
+    let mut insert = conn
+        .prepare("INSERT INTO goose_db_version (version_id, is_applied) VALUES (?1, 1)")
+        .expect("prepare");
+    for version in 1..=count {
+        insert.execute([version]).expect("row");
+    }
+    db
+}
+
+/// What adoption must do at least: read the other table, write the rows.
+fn raw_adopt(conn: &mut Connection) {
+    let tx = conn.transaction().expect("begin");
+    let versions: Vec<i64> = {
+        let mut select = tx
+            .prepare("SELECT version_id FROM goose_db_version WHERE is_applied AND version_id > 0")
+            .expect("prepare");
+        select
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    tx.execute_batch(
+        "CREATE TABLE history (version INTEGER PRIMARY KEY, name TEXT NOT NULL, \
+         checksum TEXT NOT NULL, applied_at TEXT NOT NULL, execution_time_us INTEGER NOT NULL)",
+    )
+    .expect("history");
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO history VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 0)",
+            )
+            .expect("prepare");
+        for version in versions {
+            insert
+                .execute((version, "table", "0".repeat(64)))
+                .expect("row");
+        }
+    }
+    tx.commit().expect("commit");
+}
+
+fn adopt(c: &mut Criterion) {
+    let count = 1000;
+    let migrations = ours(count);
+    let mut group = c.benchmark_group("adopt");
+    group.sample_size(20);
+    group.bench_function(BenchmarkId::new("ours", count), |b| {
+        b.iter_batched(
+            || goose_database(count),
+            |db| {
+                let mut conn = Connection::open(&db.path).expect("open");
+                let report = migrations.migrator().adopt(&mut conn).expect("adopts");
+                assert_eq!(report.steps.len(), count);
+                db
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function(BenchmarkId::new("raw", count), |b| {
+        b.iter_batched(
+            || goose_database(count),
+            |db| {
+                raw_adopt(&mut Connection::open(&db.path).expect("open"));
+                db
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+}
+
+criterion_group!(benches, apply, startup, adopt, backup);
 criterion_main!(benches);
