@@ -6,35 +6,10 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod common;
+use common::{migrate, ok, stderr, stdout, write};
+
 use migrate_runtime::rusqlite::Connection;
-
-fn migrate(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migrate"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}\n{}",
-        stdout(output),
-        stderr(output)
-    );
-    stdout(output)
-}
 
 /// Fails with exit code 1, and returns standard error.
 fn fails(output: &Output) -> String {
@@ -46,12 +21,6 @@ fn fails(output: &Output) -> String {
         stderr(output)
     );
     stderr(output)
-}
-
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write");
 }
 
 fn table(n: u32) -> String {
@@ -430,11 +399,23 @@ fn the_command_line_speaks_of_directories_not_binaries() {
     ok(&migrate(root.path(), &["up", "--db", "app.db"]));
     fs::remove_file(root.path().join("migrations/002_t2.sql")).expect("rm");
     let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
-    assert!(status.contains("not in the migration directory"), "{status}");
+    assert!(
+        status.contains("not in the migration directory"),
+        "{status}"
+    );
     let error = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
-    assert!(error.contains("the migration directory has up to 1"), "{error}");
+    assert!(
+        error.contains("the migration directory has up to 1"),
+        "{error}"
+    );
     assert!(!error.contains("binary"), "{error}");
-    let missing = fails(&migrate(root.path(), &["up", "--db", "app.db", "--dir", "nowhere"]));
-    assert!(missing.contains("relative to the working directory (`--dir`)"), "{missing}");
+    let missing = fails(&migrate(
+        root.path(),
+        &["up", "--db", "app.db", "--dir", "nowhere"],
+    ));
+    assert!(
+        missing.contains("relative to the working directory (`--dir`)"),
+        "{missing}"
+    );
     assert!(!missing.contains("crate root"), "{missing}");
 }

@@ -154,6 +154,18 @@ pub fn table_exists(conn: &Connection, table: &str) -> bool {
 /// refinery names them: for `Migrations::refinery_runner`.
 pub static PORTABLE: Migrations = embed_migrations!("migrations/portable");
 
+/// The versions recorded in `table` (a history table of ours or another
+/// tool's), in order.
+pub fn versions_in(conn: &Connection, table: &str) -> Vec<i64> {
+    let sql = format!("SELECT version FROM {table} ORDER BY version");
+    let mut statement = conn.prepare(&sql).expect("a history table");
+    statement
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
 /// The URL of a test server from `variable`, or `default`; `None` (after
 /// saying so once on standard error) when no server answers and the
 /// environment does not require one. `.ci/test` sets

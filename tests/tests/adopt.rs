@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{AdoptProblem, Error, Migrations, Tool, Version};
+use migrate_tests::versions_in;
 
 /// A scratch directory with a `migrations` folder and a database file.
 struct Project {
@@ -57,6 +58,29 @@ impl Project {
         fs::read(self.db()).expect("read the database file")
     }
 
+    /// A run on the database is refused as `tool`'s history at version
+    /// `reached`, with nothing changed; the error.
+    fn run_refused(&self, tool: Tool, reached: u64) -> Error {
+        let error = self.refuses(|m, conn| m.migrate(conn).expect_err("another tool's history"));
+        assert!(
+            matches!(&error, Error::ForeignHistory { tool: t, reached: Some(r), .. } if *t == tool && r.0 == reached),
+            "{error:?}"
+        );
+        error
+    }
+
+    /// An adoption into `table` is refused, with nothing changed: the
+    /// tool, the problem and the message.
+    fn adoption_refused(&self, table: &str) -> (Tool, AdoptProblem, String) {
+        let error =
+            self.refuses(|m, conn| m.migrator().table(table).adopt(conn).expect_err("refused"));
+        let message = error.to_string();
+        match error {
+            Error::CannotAdopt { tool, problem, .. } => (tool, problem, message),
+            other => panic!("not a refused adoption: {other:?}"),
+        }
+    }
+
     /// Runs `refused` on the database, which must fail without changing a byte.
     fn refuses(&self, refused: impl FnOnce(&Migrations, &mut Connection) -> Error) -> Error {
         let before = self.bytes();
@@ -68,14 +92,14 @@ impl Project {
     }
 }
 
-fn recorded(conn: &Connection, table: &str) -> Vec<i64> {
-    let sql = format!("SELECT version FROM {table} ORDER BY version");
-    let mut statement = conn.prepare(&sql).expect("prepare");
-    statement
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
+/// The refusal of an adoption whose file `version` was edited.
+fn checksum_differs(project: &Project, version: u64) -> AdoptProblem {
+    let migrations = project.migrations();
+    let migration = migrations.get(Version(version)).expect("embedded");
+    AdoptProblem::ChecksumDiffers {
+        version: Version(version),
+        path: migration.up_path().to_owned(),
+    }
 }
 
 fn tables(conn: &Connection) -> Vec<String> {
@@ -146,19 +170,14 @@ fn goose_at_2() -> Project {
 #[test]
 fn a_goose_database_is_refused_then_adopted_then_migrated_further() {
     let project = goose_at_2();
-    let error = project.refuses(|m, conn| m.migrate(conn).expect_err("goose's history"));
-    assert!(
-        matches!(
-            error,
-            Error::ForeignHistory {
-                tool: Tool::Goose,
-                reached: Some(Version(2)),
-                shares_table: false,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    let error = project.run_refused(Tool::Goose, 2);
+    assert!(matches!(
+        error,
+        Error::ForeignHistory {
+            shares_table: false,
+            ..
+        }
+    ));
     assert_eq!(
         error.to_string(),
         "this database was migrated by goose (table `goose_db_version`, version 2); nothing was run; \
@@ -188,7 +207,7 @@ fn a_goose_database_is_refused_then_adopted_then_migrated_further() {
     let report = migrations.migrator().adopt(&mut conn).expect("adopt");
     assert_eq!(report.to, Some(Version(2)));
     assert!(report.to_string().contains("adopt"), "{report}");
-    assert_eq!(recorded(&conn, "schema_migrations"), [1, 2]);
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1, 2]);
     assert_eq!(
         dump(&conn, "goose_db_version"),
         goose_rows,
@@ -197,19 +216,15 @@ fn a_goose_database_is_refused_then_adopted_then_migrated_further() {
 
     let report = migrations.migrate(&mut conn).expect("migrate further");
     assert_eq!(report.steps.len(), 1, "only 3 runs: {report}");
-    assert_eq!(recorded(&conn, "schema_migrations"), [1, 2, 3]);
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1, 2, 3]);
     assert!(tables(&conn).contains(&"tags".to_owned()));
     // Adopting twice is refused: there is a history of our own now.
-    let again = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("twice"));
-    assert!(
-        matches!(
-            again,
-            Error::CannotAdopt {
-                problem: AdoptProblem::HistoryExists { .. },
-                ..
-            }
-        ),
-        "{again:?}"
+    let (_, problem, _) = project.adoption_refused("schema_migrations");
+    assert_eq!(
+        problem,
+        AdoptProblem::HistoryExists {
+            table: "schema_migrations".into()
+        }
     );
 }
 
@@ -225,7 +240,7 @@ fn goose_with_only_its_own_row_is_a_new_database() {
         .migrations()
         .migrate(&mut conn)
         .expect("nothing applied by goose");
-    assert_eq!(recorded(&conn, "schema_migrations"), [1]);
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1]);
 }
 
 /// golang-migrate's sqlite3 driver's table: our default table's name, another shape.
@@ -260,36 +275,27 @@ fn golang_migrate_at(version: i64, dirty: bool) -> Project {
 #[test]
 fn a_golang_migrate_database_is_adopted_into_another_table() {
     let project = golang_migrate_at(2, false);
-    let error = project.refuses(|m, conn| m.migrate(conn).expect_err("its history"));
-    assert!(
-        matches!(
-            error,
-            Error::ForeignHistory {
-                tool: Tool::GolangMigrate,
-                reached: Some(Version(2)),
-                shares_table: true,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    let error = project.run_refused(Tool::GolangMigrate, 2);
+    assert!(matches!(
+        error,
+        Error::ForeignHistory {
+            shares_table: true,
+            ..
+        }
+    ));
     assert!(
         error
             .to_string()
             .contains("choosing another history table with `table(…)`"),
         "{error}"
     );
-    let shared = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("same table"));
-    assert!(
-        matches!(
-            shared,
-            Error::CannotAdopt {
-                tool: Tool::GolangMigrate,
-                problem: AdoptProblem::SharedTable { .. },
-                ..
-            }
-        ),
-        "{shared:?}"
+    let (tool, problem, _) = project.adoption_refused("schema_migrations");
+    assert_eq!(tool, Tool::GolangMigrate);
+    assert_eq!(
+        problem,
+        AdoptProblem::SharedTable {
+            table: "schema_migrations".into()
+        }
     );
 
     let mut conn = project.open();
@@ -297,35 +303,19 @@ fn a_golang_migrate_database_is_adopted_into_another_table() {
     let migrator = migrations.migrator().table("migrate_history");
     let report = migrator.adopt(&mut conn).expect("adopt");
     assert_eq!(report.to, Some(Version(2)));
-    assert_eq!(recorded(&conn, "migrate_history"), [1, 2]);
+    assert_eq!(versions_in(&conn, "migrate_history"), [1, 2]);
     migrator.run(&mut conn).expect("migrate further");
-    assert_eq!(recorded(&conn, "migrate_history"), [1, 2, 3]);
+    assert_eq!(versions_in(&conn, "migrate_history"), [1, 2, 3]);
     assert_eq!(dump(&conn, "schema_migrations"), ["Integer(2)|Integer(0)"]);
 }
 
 #[test]
 fn a_dirty_golang_migrate_version_is_refused() {
     let project = golang_migrate_at(2, true);
-    let error = project.refuses(|m, conn| {
-        m.migrator()
-            .table("migrate_history")
-            .adopt(conn)
-            .expect_err("dirty")
-    });
+    let (_, problem, error) = project.adoption_refused("migrate_history");
+    assert_eq!(problem, AdoptProblem::Dirty(Version(2)));
     assert!(
-        matches!(
-            error,
-            Error::CannotAdopt {
-                problem: AdoptProblem::Dirty(Version(2)),
-                ..
-            }
-        ),
-        "{error:?}"
-    );
-    assert!(
-        error
-            .to_string()
-            .contains("golang-migrate left version 2 dirty"),
+        error.contains("golang-migrate left version 2 dirty"),
         "{error}"
     );
 }
@@ -358,18 +348,7 @@ fn sqlx_migrate(project: &Project) {
 fn a_sqlx_database_is_adopted_with_its_checksums_compared() {
     let project = Project::new(&[("1_users.sql", SQLX_USERS), ("2_posts.sql", SQLX_POSTS)]);
     sqlx_migrate(&project);
-    let error = project.refuses(|m, conn| m.migrate(conn).expect_err("sqlx's history"));
-    assert!(
-        matches!(
-            error,
-            Error::ForeignHistory {
-                tool: Tool::Sqlx,
-                reached: Some(Version(2)),
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    project.run_refused(Tool::Sqlx, 2);
 
     let mut conn = project.open();
     let report = project
@@ -385,9 +364,9 @@ fn a_sqlx_database_is_adopted_with_its_checksums_compared() {
         .migrations()
         .migrate(&mut conn)
         .expect("migrate further");
-    assert_eq!(recorded(&conn, "schema_migrations"), [1, 2, 3]);
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1, 2, 3]);
     assert_eq!(
-        recorded(&conn, "_sqlx_migrations"),
+        versions_in(&conn, "_sqlx_migrations"),
         [1, 2],
         "sqlx's table is left as it was"
     );
@@ -399,25 +378,11 @@ fn sqlx_refusals_an_edited_file_and_a_failed_row() {
     sqlx_migrate(&project);
     // Edited after sqlx applied it: only a comment, but sqlx's checksum is of the bytes.
     project.add(&[("2_posts.sql", &format!("{SQLX_POSTS}-- edited\n"))]);
-    let edited = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("edited"));
+    let (tool, problem, edited) = project.adoption_refused("schema_migrations");
+    assert_eq!(tool, Tool::Sqlx);
+    assert_eq!(problem, checksum_differs(&project, 2));
     assert!(
-        matches!(
-            edited,
-            Error::CannotAdopt {
-                tool: Tool::Sqlx,
-                problem: AdoptProblem::ChecksumDiffers {
-                    version: Version(2),
-                    ..
-                },
-                ..
-            }
-        ),
-        "{edited:?}"
-    );
-    assert!(
-        edited
-            .to_string()
-            .contains("2_posts.sql is not the file it applied as version 2"),
+        edited.contains("2_posts.sql is not the file it applied as version 2"),
         "{edited}"
     );
     project.add(&[("2_posts.sql", SQLX_POSTS)]);
@@ -428,17 +393,8 @@ fn sqlx_refusals_an_edited_file_and_a_failed_row() {
             [],
         )
         .expect("a failed row");
-    let failed = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("failed"));
-    assert!(
-        matches!(
-            failed,
-            Error::CannotAdopt {
-                problem: AdoptProblem::Failed(Version(2)),
-                ..
-            }
-        ),
-        "{failed:?}"
-    );
+    let (_, problem, _) = project.adoption_refused("schema_migrations");
+    assert_eq!(problem, AdoptProblem::Failed(Version(2)));
 }
 
 const REFINERY_USERS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY);\n";
@@ -473,18 +429,7 @@ fn a_refinery_database_is_adopted_with_refinerys_own_checksums() {
         ("V2__posts.sql", REFINERY_POSTS),
     ]);
     refinery_migrate(&project);
-    let error = project.refuses(|m, conn| m.migrate(conn).expect_err("refinery's history"));
-    assert!(
-        matches!(
-            error,
-            Error::ForeignHistory {
-                tool: Tool::Refinery,
-                reached: Some(Version(2)),
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    project.run_refused(Tool::Refinery, 2);
 
     let mut conn = project.open();
     project
@@ -499,8 +444,8 @@ fn a_refinery_database_is_adopted_with_refinerys_own_checksums() {
         .migrations()
         .migrate(&mut conn)
         .expect("migrate further");
-    assert_eq!(recorded(&conn, "schema_migrations"), [1, 2, 3]);
-    assert_eq!(recorded(&conn, "refinery_schema_history"), [1, 2]);
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1, 2, 3]);
+    assert_eq!(versions_in(&conn, "refinery_schema_history"), [1, 2]);
 }
 
 #[test]
@@ -514,21 +459,9 @@ fn refinery_refusals_an_edited_file_and_a_renamed_one() {
         "V2__posts.sql",
         "CREATE TABLE posts (id INTEGER, title TEXT);\n",
     )]);
-    let edited = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("edited"));
-    assert!(
-        matches!(
-            edited,
-            Error::CannotAdopt {
-                tool: Tool::Refinery,
-                problem: AdoptProblem::ChecksumDiffers {
-                    version: Version(2),
-                    ..
-                },
-                ..
-            }
-        ),
-        "{edited:?}"
-    );
+    let (tool, problem, _) = project.adoption_refused("schema_migrations");
+    assert_eq!(tool, Tool::Refinery);
+    assert_eq!(problem, checksum_differs(&project, 2));
     fs::remove_file(project.dir().join("V2__posts.sql")).expect("rm");
     project.add(&[("V2__articles.sql", REFINERY_POSTS)]);
     let renamed = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("renamed"));
@@ -576,7 +509,7 @@ fn a_diesel_database_is_adopted() {
     assert_eq!(report.to, Some(Version(20240101120000)));
     migrations.migrate(&mut conn).expect("migrate further");
     assert_eq!(
-        recorded(&conn, "schema_migrations"),
+        versions_in(&conn, "schema_migrations"),
         [20240101120000, 20240201120000]
     );
 }
@@ -591,20 +524,14 @@ fn a_version_the_set_lacks_is_refused() {
              INSERT INTO __diesel_schema_migrations (version) VALUES ('20240101120000'), ('20231201000000');"
         ))
         .expect("diesel's state");
-    let error = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("unknown"));
-    assert!(
-        matches!(
-            error,
-            Error::CannotAdopt {
-                tool: Tool::Diesel,
-                problem: AdoptProblem::UnknownVersion(Version(20231201000000)),
-                ..
-            }
-        ),
-        "{error:?}"
+    let (tool, problem, error) = project.adoption_refused("schema_migrations");
+    assert_eq!(tool, Tool::Diesel);
+    assert_eq!(
+        problem,
+        AdoptProblem::UnknownVersion(Version(20231201000000))
     );
     assert_eq!(
-        error.to_string(),
+        error,
         "cannot adopt diesel's history: it applied version 20231201000000, which no embedded migration has; \
          add that migration's file, unchanged, to the directory; nothing was changed"
     );
@@ -634,39 +561,24 @@ fn a_superchat_database_is_adopted_and_a_renamed_file_refused() {
              INSERT INTO schema_migrations VALUES (1, 'initial', 1700000000000);"
         ))
         .expect("SuperChat's state");
-    let error = project.refuses(|m, conn| m.migrate(conn).expect_err("its history"));
-    assert!(
-        matches!(
-            error,
-            Error::ForeignHistory {
-                tool: Tool::SuperChat,
-                shares_table: true,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    let error = project.run_refused(Tool::SuperChat, 1);
+    assert!(matches!(
+        error,
+        Error::ForeignHistory {
+            shares_table: true,
+            ..
+        }
+    ));
 
     fs::rename(
         project.dir().join("001_initial.sql"),
         project.dir().join("001_init.sql"),
     )
     .expect("mv");
-    let renamed = project.refuses(|m, conn| {
-        m.migrator()
-            .table("migrate_history")
-            .adopt(conn)
-            .expect_err("renamed")
-    });
+    let (_, problem, _) = project.adoption_refused("migrate_history");
     assert!(
-        matches!(
-            renamed,
-            Error::CannotAdopt {
-                problem: AdoptProblem::NameDiffers { .. },
-                ..
-            }
-        ),
-        "{renamed:?}"
+        matches!(&problem, AdoptProblem::NameDiffers { .. }),
+        "{problem:?}"
     );
     fs::rename(
         project.dir().join("001_init.sql"),
@@ -679,7 +591,7 @@ fn a_superchat_database_is_adopted_and_a_renamed_file_refused() {
     let migrator = migrations.migrator().table("migrate_history");
     migrator.adopt(&mut conn).expect("adopt");
     migrator.run(&mut conn).expect("migrate further");
-    assert_eq!(recorded(&conn, "migrate_history"), [1, 2]);
+    assert_eq!(versions_in(&conn, "migrate_history"), [1, 2]);
 }
 
 #[test]
@@ -724,13 +636,13 @@ fn force_records_exactly_the_versions_up_to_its_target() {
         .force(&mut conn, Version(3))
         .expect("force 3");
     assert_eq!(report.to, Some(Version(3)));
-    assert_eq!(recorded(&conn, "schema_migrations"), [1, 2, 3]);
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1, 2, 3]);
     assert_eq!(tables(&conn), ["schema_migrations", "users"], "no SQL ran");
     migrations
         .migrator()
         .force(&mut conn, Version(1))
         .expect("force 1");
-    assert_eq!(recorded(&conn, "schema_migrations"), [1]);
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1]);
     assert_eq!(tables(&conn), ["schema_migrations", "users"], "no Down ran");
 }
 

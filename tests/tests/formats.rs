@@ -24,14 +24,7 @@ fn load(dir: &Path) -> Migrations {
 }
 
 fn versions(conn: &Connection) -> Vec<i64> {
-    let mut statement = conn
-        .prepare("SELECT version FROM schema_migrations ORDER BY version")
-        .expect("prepare");
-    statement
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
+    migrate_tests::versions_in(conn, "schema_migrations")
 }
 
 const USERS: &str =
