@@ -41,7 +41,8 @@ impl Tool {
         Tool::SuperChat,
     ];
 
-    /// The tool's name as its users write it: `goose`, `golang-migrate` …
+    /// The tool's name as a command line takes it (`--from`): `goose`,
+    /// `golang-migrate`, `sqlx`, `refinery`, `diesel`, `superchat`.
     pub fn name(self) -> &'static str {
         match self {
             Tool::Goose => "goose",
@@ -91,9 +92,13 @@ impl Tool {
     }
 }
 
+/// The tool's name in a sentence: `goose`, `golang-migrate`, `SuperChat` …
 impl fmt::Display for Tool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        match self {
+            Tool::SuperChat => f.write_str("SuperChat"),
+            other => f.write_str(other.name()),
+        }
     }
 }
 

@@ -673,3 +673,22 @@ fn the_refinery_runner_applies_an_embedded_set_that_is_then_adopted() {
         .expect("refinery's checksums agree with ours");
     assert!(SET.migrate(&mut conn).expect("nothing pending").is_empty());
 }
+
+/// One real refusal per tool, as the closing note quotes them.
+#[test]
+fn each_tools_refusal_reads_as_a_sentence() {
+    let project = Project::new(&[("001_initial.sql", "CREATE TABLE channels (id INTEGER);\n")]);
+    project
+        .open()
+        .execute_batch(&format!(
+            "{SUPERCHAT_TABLE}; INSERT INTO schema_migrations VALUES (1, 'first', 1700000000000);"
+        ))
+        .expect("SuperChat's state");
+    let (tool, _, message) = project.adoption_refused("migrate_history");
+    assert_eq!(tool, Tool::SuperChat);
+    assert_eq!(
+        message,
+        "cannot adopt SuperChat's history: it applied version 1 as `first`, the embedded migration is \
+         `initial`; give the file its old name back; nothing was changed"
+    );
+}
