@@ -2,6 +2,7 @@
 //! in order, and decides nothing itself. An async driver is this file again
 //! with `.await` after each backend call.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
 use crate::plan::{Operation, Plan};
@@ -23,9 +24,14 @@ pub(crate) fn execute<B: Backend>(
         return Ok(report);
     }
     let mut lock = db.lock(&table, migrator.busy_timeout)?;
-    let result = locked(migrator, db, &mut lock, &table, operation, started);
+    // Released on every path: a panic (in a progress callback, say) is
+    // caught, the lock released and the connection's settings restored,
+    // and the panic resumed.
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        locked(migrator, db, &mut lock, &table, operation, started)
+    }));
     db.unlock(lock);
-    result
+    result.unwrap_or_else(|payload| panic::resume_unwind(payload))
 }
 
 fn locked<B: Backend>(

@@ -168,15 +168,20 @@ pub enum Error {
         violations: Vec<String>,
     },
 
-    /// Another connection held the database lock longer than the busy timeout.
+    /// Another connection held the database lock, or another migrator the
+    /// migration lock, longer than the wait allowed.
     #[error(
-        "the database is locked by another connection and stayed locked for {waited:?}; \
-         wait for the other migrator or process to finish, or raise the wait with `busy_timeout(…)`"
+        "the database is locked by another {} and stayed locked for {waited:?}{}; \
+         wait for the other migrator or process to finish, or raise the wait with `busy_timeout(…)`",
+        if .holder.is_some() { "migrator" } else { "connection" },
+        match .holder { Some(holder) => format!(" ({holder})"), None => String::new() }
     )]
     #[non_exhaustive]
     Locked {
         /// How long this run waited.
         waited: Duration,
+        /// Who holds the lock, where the database can tell (PostgreSQL).
+        holder: Option<LockHolder>,
     },
 
     /// The history table records a version twice (a table without a primary key).
@@ -342,6 +347,51 @@ impl std::fmt::Debug for Error {
             write!(f, "\n  in statement: {statement}")?;
         }
         Ok(())
+    }
+}
+
+/// The session that holds the migration lock, as the server reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LockHolder {
+    /// The server process of the holding session.
+    pub pid: i32,
+    /// Its `application_name` (empty when it set none).
+    pub application_name: String,
+    /// Its client address; `None` for a Unix socket.
+    pub client_addr: Option<String>,
+    /// When its session started, as the server writes it.
+    pub since: String,
+}
+
+impl LockHolder {
+    /// A holder, as a backend reads it from the server.
+    pub fn new(
+        pid: i32,
+        application_name: String,
+        client_addr: Option<String>,
+        since: String,
+    ) -> LockHolder {
+        LockHolder {
+            pid,
+            application_name,
+            client_addr,
+            since,
+        }
+    }
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "held by server process {}", self.pid)?;
+        if !self.application_name.is_empty() {
+            write!(f, ", application `{}`", self.application_name)?;
+        }
+        match &self.client_addr {
+            Some(addr) => write!(f, ", client {addr}")?,
+            None => f.write_str(", a local socket")?,
+        }
+        write!(f, ", connected since {}", self.since)
     }
 }
 

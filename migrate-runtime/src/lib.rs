@@ -62,6 +62,8 @@ mod foreign;
 mod migration;
 mod migrator;
 mod plan;
+#[cfg(feature = "postgres")]
+mod postgresql;
 #[cfg(feature = "refinery")]
 mod refinery;
 mod report;
@@ -71,11 +73,14 @@ mod sqlite;
 mod status;
 mod table;
 
+/// The `postgres` this crate is built against.
+#[cfg(feature = "postgres")]
+pub use ::postgres;
 pub use adopt::AdoptProblem;
 pub use backend::{AppliedMigration, AppliedVersion, Backend, BackupSettings};
 #[cfg(feature = "sqlite")]
 pub use backup::backups_of;
-pub use error::{DriverError, Error, Result};
+pub use error::{DriverError, Error, LockHolder, Result};
 pub use foreign::{
     ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, Tool, UnknownTool, Value,
 };
@@ -83,6 +88,8 @@ pub use migrate_core::{Checksum, Migration, Statement, Version};
 pub use migration::Migrations;
 pub use migrator::{DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_TABLE, Migrator};
 pub use plan::Direction;
+#[cfg(feature = "postgres")]
+pub use postgresql::{PostgresLock, ServerError};
 /// The `refinery-core` this crate is built against: turn on its driver
 /// features (`mysql`, `tiberius`, `tokio-postgres` …) for the database
 /// [`Migrations::refinery_runner`] runs against.

@@ -366,7 +366,10 @@ fn lock_file(database: &Path, timeout: Duration) -> Result<fs::File> {
             Err(fs::TryLockError::WouldBlock) => {
                 let waited = started.elapsed();
                 if waited >= timeout {
-                    return Err(Error::Locked { waited });
+                    return Err(Error::Locked {
+                        waited,
+                        holder: None,
+                    });
                 }
                 std::thread::sleep(pause.min(timeout.checked_sub(waited).unwrap()));
                 pause = (pause * 2).min(Duration::from_millis(50));
@@ -491,6 +494,7 @@ fn file_error(error: &rusqlite::Error, started: Instant) -> Option<Error> {
     Some(match error.sqlite_error_code()? {
         ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Error::Locked {
             waited: started.elapsed(),
+            holder: None,
         },
         ErrorCode::NotADatabase => Error::NotADatabase { message: message() },
         ErrorCode::DatabaseCorrupt => Error::CorruptDatabase { message: message() },

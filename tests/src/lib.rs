@@ -57,6 +57,20 @@ pub static CRASH: Migrations = embed_migrations!("migrations/crash");
 /// constraint); version 25 runs outside a transaction.
 pub static ONCE: Migrations = embed_migrations!("migrations/once");
 
+/// PostgreSQL: accounts, entries (a foreign key, a check) and a seed.
+pub static PG_BASIC: Migrations = embed_migrations!("migrations/pg_basic", dialect = "postgres");
+/// PostgreSQL: version 3 fails on its second statement, at line 3.
+pub static PG_FAILING: Migrations =
+    embed_migrations!("migrations/pg_failing", dialect = "postgres");
+/// PostgreSQL: 20 migrations, each adding a row to `counter`; version 10
+/// is a `NoTransaction` `CREATE INDEX CONCURRENTLY`.
+pub static PG_ONCE: Migrations = embed_migrations!("migrations/pg_once", dialect = "postgres");
+/// PostgreSQL: 20 migrations, each adding a row to `counter` and sleeping
+/// 5 ms, all in transactions: for the SIGKILL trials.
+pub static PG_ROWS: Migrations = embed_migrations!("migrations/pg_rows", dialect = "postgres");
+/// PostgreSQL: version 2 sleeps 30 s before its insert, to be killed.
+pub static PG_SLOW: Migrations = embed_migrations!("migrations/pg_slow", dialect = "postgres");
+
 /// The migration set called `name`, for the child process.
 pub fn set(name: &str) -> Option<&'static Migrations> {
     Some(match name {
@@ -64,6 +78,9 @@ pub fn set(name: &str) -> Option<&'static Migrations> {
         "crash" => &CRASH,
         "newer" => &NEWER,
         "once" => &ONCE,
+        "pg_once" => &PG_ONCE,
+        "pg_slow" => &PG_SLOW,
+        "pg_rows" => &PG_ROWS,
         _ => return None,
     })
 }
@@ -191,4 +208,113 @@ pub fn server_url(
         );
     });
     None
+}
+
+/// Scratch databases on the PostgreSQL server of `MIGRATE_TEST_POSTGRES_URL`
+/// (default `postgres://postgres@127.0.0.1:5432/postgres`): each test works
+/// in a fresh database it drops.
+pub mod pg {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use migrate_runtime::postgres::{Client, NoTls};
+
+    /// The server's URL.
+    fn server() -> Option<String> {
+        crate::server_url(
+            "MIGRATE_TEST_POSTGRES_URL",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+            |url| Client::connect(url, NoTls).is_ok(),
+        )
+    }
+
+    /// A database created for one test and dropped after it.
+    pub struct Scratch {
+        server: String,
+        /// The database's name.
+        pub name: String,
+    }
+
+    impl Scratch {
+        /// A new, empty database; `None` when no server answers (and none is required).
+        pub fn new() -> Option<Scratch> {
+            static NEXT: AtomicU32 = AtomicU32::new(0);
+            let server = server()?;
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("time")
+                .subsec_nanos();
+            let name = format!(
+                "migrate_test_{}_{}_{nanos}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            let mut admin = Client::connect(&server, NoTls).expect("connect");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+                .expect("create the scratch database");
+            Some(Scratch { server, name })
+        }
+
+        /// The scratch database's URL (the server's, with this database).
+        pub fn url(&self) -> String {
+            let (base, query) = match self.server.split_once('?') {
+                Some((base, query)) => (base, format!("?{query}")),
+                None => (self.server.as_str(), String::new()),
+            };
+            let authority = base.find("://").map_or(0, |i| i + 3);
+            let base = match base[authority..].find('/') {
+                Some(slash) => &base[..authority + slash],
+                None => base,
+            };
+            format!("{base}/{}{query}", self.name)
+        }
+
+        /// A new session on the scratch database.
+        pub fn client(&self) -> Client {
+            Client::connect(&self.url(), NoTls).expect("connect to the scratch database")
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            if let Ok(mut admin) = Client::connect(&self.server, NoTls) {
+                let _ = admin.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ));
+            }
+        }
+    }
+
+    /// The schema of the `public` schema from the catalogs, one line per
+    /// column, constraint and index, sorted: for comparing before and after.
+    pub fn schema(client: &mut Client) -> Vec<String> {
+        let rows = client
+            .query(
+                "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
+                        || is_nullable || ' ' || coalesce(column_default, '')
+                 FROM information_schema.columns WHERE table_schema = 'public'
+                 UNION ALL
+                 SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' '
+                        || pg_get_constraintdef(oid)
+                 FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+                 UNION ALL
+                 SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+                 ORDER BY 1",
+                &[],
+            )
+            .expect("catalogs");
+        rows.iter().map(|row| row.get(0)).collect()
+    }
+
+    /// The versions in the history table, in order.
+    pub fn history(client: &mut Client) -> Vec<i64> {
+        client
+            .query(
+                "SELECT version FROM schema_migrations ORDER BY version",
+                &[],
+            )
+            .map(|rows| rows.iter().map(|row| row.get(0)).collect())
+            .unwrap_or_default()
+    }
 }

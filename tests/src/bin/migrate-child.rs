@@ -3,6 +3,7 @@
 //! (`backup`: one transaction, after a backup).
 //! With a go-file it waits for that file to exist first, so that many
 //! children start at once. Prints the number of migrations it applied.
+//! A `postgres://` URL as `<db>` migrates that PostgreSQL database.
 
 use std::path::Path;
 use std::time::Duration;
@@ -18,7 +19,6 @@ fn main() {
         }
     }
     let migrations = migrate_tests::set(set).expect("known set");
-    let mut conn = Connection::open(db).expect("open");
     let mut migrator = migrations
         .migrator()
         .backup(mode == "backup")
@@ -26,7 +26,15 @@ fn main() {
     if mode == "per-migration" {
         migrator = migrator.per_migration(true);
     }
-    match migrator.run(&mut conn) {
+    let result = if db.starts_with("postgres") {
+        let mut client =
+            migrate_runtime::postgres::Client::connect(db, migrate_runtime::postgres::NoTls)
+                .expect("connect");
+        migrator.run(&mut client)
+    } else {
+        migrator.run(&mut Connection::open(db).expect("open"))
+    };
+    match result {
         Ok(report) => println!("{}", report.steps.len()),
         Err(error) => {
             eprintln!("{error}");

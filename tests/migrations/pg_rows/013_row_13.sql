@@ -1,0 +1,6 @@
+-- +migrate Up
+INSERT INTO counter VALUES (13);
+SELECT pg_sleep(0.005);
+
+-- +migrate Down
+DELETE FROM counter WHERE k = 13;

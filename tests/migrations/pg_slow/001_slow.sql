@@ -1,0 +1,5 @@
+-- +migrate Up
+CREATE TABLE slow (x INTEGER);
+
+-- +migrate Down
+DROP TABLE slow;

@@ -1,0 +1,380 @@
+//! The PostgreSQL backend on a real server (`MIGRATE_TEST_POSTGRES_URL`),
+//! each test in a fresh database it drops: the same run as on SQLite, the
+//! lock's promises, and real processes started together and killed.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use migrate_runtime::postgres::Client;
+use migrate_runtime::{Error, Version};
+use migrate_tests::pg::{Scratch, history, schema};
+use migrate_tests::{PG_BASIC, PG_FAILING, PG_ONCE, PG_SLOW};
+
+const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
+
+fn counter(client: &mut Client) -> Vec<i32> {
+    client
+        .query("SELECT k FROM counter ORDER BY k", &[])
+        .expect("counter")
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+#[test]
+fn apply_status_revert_and_apply_again() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    let report = PG_BASIC.migrate(&mut client).expect("migrates");
+    assert_eq!((report.from, report.to), (None, Some(Version(3))));
+    assert_eq!(history(&mut client), [1, 2, 3]);
+    let status = PG_BASIC.status(&mut client).expect("status");
+    assert_eq!(status.current, Some(Version(3)));
+    assert!(status.pending().next().is_none());
+
+    PG_BASIC.migrator().down(&mut client).expect("down");
+    assert_eq!(history(&mut client), [1, 2]);
+    let accounts: i64 = client
+        .query_one("SELECT count(*) FROM accounts", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(accounts, 0, "the seed's Down ran");
+    PG_BASIC.migrate(&mut client).expect("again");
+    assert!(PG_BASIC.migrate(&mut client).expect("nothing").is_empty());
+    assert_eq!(history(&mut client), [1, 2, 3]);
+}
+
+#[test]
+fn an_edited_migration_is_refused() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    PG_BASIC.migrate(&mut client).expect("migrates");
+    // PG_FAILING's version 3 is another file under the same version.
+    let error = PG_FAILING.migrate(&mut client).expect_err("drift");
+    assert!(
+        matches!(
+            error,
+            Error::ChecksumMismatch {
+                version: Version(3),
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_failing_migration_leaves_schema_and_data_as_they_were() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    PG_BASIC
+        .migrator()
+        .to(Version(2))
+        .run(&mut client)
+        .expect("to 2");
+    client
+        .batch_execute("INSERT INTO accounts (email) VALUES ('grace@example.com')")
+        .expect("data");
+    let before = (schema(&mut client), history(&mut client));
+    let error = PG_FAILING
+        .migrate(&mut client)
+        .expect_err("version 3 fails");
+    let Error::MigrationFailed {
+        version,
+        path,
+        line,
+        ..
+    } = &error
+    else {
+        panic!("{error}");
+    };
+    assert_eq!(
+        (*version, path.as_str(), *line),
+        (Version(3), "migrations/pg_failing/003_audit.sql", 3)
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("relation \"nowhere\" does not exist (SQLSTATE 42P01)"),
+        "{message}"
+    );
+    assert_eq!((schema(&mut client), history(&mut client)), before);
+    let emails: Vec<String> = client
+        .query("SELECT email FROM accounts", &[])
+        .expect("accounts")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(emails, ["grace@example.com"]);
+}
+
+#[test]
+fn create_index_concurrently_runs_outside_a_transaction() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    PG_ONCE.migrate(&mut client).expect("migrates");
+    assert_eq!(history(&mut client).len(), 20);
+    let valid: bool = client
+        .query_one(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'counter_k'::regclass",
+            &[],
+        )
+        .expect("the index")
+        .get(0);
+    assert!(valid);
+    assert_eq!(counter(&mut client).len(), 19);
+    PG_ONCE
+        .migrator()
+        .down_to(&mut client, Version(9))
+        .expect("down past it");
+    assert_eq!(history(&mut client).len(), 9);
+}
+
+#[test]
+fn two_schemas_of_one_database_do_not_wait_for_each_other() {
+    let Some(db) = Scratch::new() else { return };
+    let mut admin = db.client();
+    admin
+        .batch_execute("CREATE SCHEMA app_a; CREATE SCHEMA app_b")
+        .expect("schemas");
+    let mut holder = db.client();
+    let slow = spawn(&db, "pg_slow", "slow-holder");
+    wait_for_lock(&mut holder);
+    // The holder migrates `public`; a migrator of another schema's table is not kept waiting.
+    let mut other = db.client();
+    other
+        .batch_execute("SET search_path = app_a")
+        .expect("search path");
+    PG_BASIC
+        .migrator()
+        .table("app_a.schema_migrations")
+        .busy_timeout(Duration::from_millis(500))
+        .run(&mut other)
+        .expect("another schema's lock is free");
+    kill(slow);
+}
+
+/// Starts the child process migrating `set` on `db`, as application `name`.
+fn spawn(db: &Scratch, set: &str, name: &str) -> Child {
+    let url = format!("{}?application_name={name}", db.url());
+    Command::new(CHILD)
+        .args([url.as_str(), set, "atomic"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+fn kill(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Whether no session holds an advisory lock on this database, waiting a
+/// moment for the sessions of exited processes to end on the server.
+fn lock_is_free(client: &mut Client) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let held: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                &[],
+            )
+            .expect("pg_locks")
+            .get(0);
+        if held == 0 {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits until some session holds an advisory lock on the database.
+fn wait_for_lock(client: &mut Client) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let held: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                &[],
+            )
+            .expect("pg_locks")
+            .get(0);
+        if held > 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no migrator took the lock");
+}
+
+#[test]
+fn the_wait_is_bounded_names_the_holder_and_ends_when_the_holder_is_killed() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    let slow = spawn(&db, "pg_slow", "slow-holder");
+    wait_for_lock(&mut client);
+    let started = Instant::now();
+    let error = PG_SLOW
+        .migrator()
+        .busy_timeout(Duration::from_millis(300))
+        .run(&mut client)
+        .expect_err("the lock is held");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "bounded: {:?}",
+        started.elapsed()
+    );
+    let Error::Locked {
+        holder: Some(holder),
+        ..
+    } = &error
+    else {
+        panic!("{error}");
+    };
+    assert_eq!(holder.application_name, "slow-holder");
+    assert_eq!(holder.client_addr.as_deref(), Some("127.0.0.1"));
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("held by server process {}", holder.pid)),
+        "{message}"
+    );
+    assert!(message.contains("application `slow-holder`"), "{message}");
+
+    // SIGKILL in the middle of its 30-second statement: the server notices
+    // within a second, and the next migrator gets the lock.
+    kill(slow);
+    let killed = Instant::now();
+    PG_SLOW
+        .migrator()
+        .busy_timeout(Duration::from_secs(10))
+        .to(Version(1))
+        .run(&mut client)
+        .expect("the lock is free again");
+    assert!(
+        killed.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        killed.elapsed()
+    );
+    assert_eq!(history(&mut client), [1]);
+}
+
+#[test]
+fn the_lock_is_released_after_an_error_and_a_panic() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    PG_FAILING.migrate(&mut client).expect_err("fails");
+    let mut other = db.client();
+    let quick = PG_BASIC.migrator().busy_timeout(Duration::from_millis(200));
+    quick
+        .to(Version(1))
+        .run(&mut other)
+        .expect("free after an error");
+
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        PG_BASIC
+            .migrator()
+            .on_progress(|_| panic!("a progress callback panics"))
+            .run(&mut client)
+    }));
+    assert!(panicked.is_err());
+    PG_BASIC
+        .migrator()
+        .busy_timeout(Duration::from_millis(200))
+        .run(&mut other)
+        .expect("free after a panic, with the panicking session still open");
+}
+
+/// `processes` children migrate one database at once, `rounds` times.
+fn migrate_at_once(set: &str, rounds: usize, processes: usize, versions: usize, rows: usize) {
+    for round in 0..rounds {
+        let Some(db) = Scratch::new() else { return };
+        let go = tempfile::tempdir().expect("tempdir");
+        let go_file = go.path().join("go");
+        let children: Vec<Child> = (0..processes)
+            .map(|_| {
+                Command::new(CHILD)
+                    .args([db.url().as_str(), set, "atomic"])
+                    .arg(&go_file)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn")
+            })
+            .collect();
+        std::fs::write(&go_file, "").expect("go");
+        let mut applied = 0;
+        for child in children {
+            let out = child.wait_with_output().expect("wait");
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            applied += String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<usize>()
+                .expect("a count");
+        }
+        let mut client = db.client();
+        assert_eq!(
+            applied, versions,
+            "round {round}: each migration applied once"
+        );
+        assert_eq!(history(&mut client).len(), versions);
+        let mut rows_seen = counter(&mut client);
+        rows_seen.dedup();
+        assert_eq!(rows_seen.len(), rows, "round {round}: no row twice");
+        assert!(
+            lock_is_free(&mut client),
+            "round {round}: the lock is free afterwards"
+        );
+    }
+}
+
+#[test]
+fn sixteen_processes_at_once_apply_each_migration_once() {
+    migrate_at_once("pg_rows", 20, 16, 20, 20);
+}
+
+#[test]
+fn sixteen_processes_at_once_with_create_index_concurrently() {
+    migrate_at_once("pg_once", 5, 16, 20, 19);
+}
+
+/// A small, seeded generator (xorshift64*): the trials are random but the
+/// same from run to run.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+}
+
+#[test]
+fn a_holder_killed_at_random_points_leaves_nothing_half_applied() {
+    let mut seed = 0x5eed_u64;
+    for trial in 0..50 {
+        let Some(db) = Scratch::new() else { return };
+        let child = spawn(&db, "pg_rows", "doomed");
+        std::thread::sleep(Duration::from_millis(next(&mut seed) % 120));
+        kill(child);
+        let mut client = db.client();
+        migrate_tests::PG_ROWS
+            .migrator()
+            .busy_timeout(Duration::from_secs(10))
+            .run(&mut client)
+            .unwrap_or_else(|e| panic!("trial {trial}: the next migrator completes: {e}"));
+        let rows = counter(&mut client);
+        assert_eq!(
+            rows,
+            (1..=20).collect::<Vec<i32>>(),
+            "trial {trial}: every row once"
+        );
+        assert_eq!(history(&mut client).len(), 20, "trial {trial}");
+    }
+}
