@@ -5,8 +5,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use migrate_runtime::rusqlite::Connection;
-use migrate_runtime::{Migrations, Migrator, Version};
+use migrate_runtime::{Backend, Migrations, Migrator, Version};
+
+use crate::database::Database;
 
 use crate::messages::{describe, print, println};
 use crate::{Command, DbArgs, DirArgs};
@@ -52,10 +53,35 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             !no_check && dialect == "sqlite",
             sequential_only,
         )),
+        operation => on_database(operation),
+    }
+}
+
+/// The commands that read or change a database: the directory is read and
+/// checked first, then the database of `--db` opened (a SQLite file or a
+/// PostgreSQL server).
+fn on_database(command: Command) -> Result<ExitCode, String> {
+    let args = command
+        .database()
+        .cloned()
+        .ok_or("not a database command")?;
+    let migrations = directory(&args)?;
+    match crate::database::open(&args.db, command.needs_existing_database())? {
+        Database::Sqlite(mut conn) => operate(command, &migrations, &mut conn),
+        Database::Postgres(mut client) => operate(command, &migrations, &mut *client),
+    }
+}
+
+/// Runs a database command on `conn`.
+fn operate<B: Backend>(
+    command: Command,
+    migrations: &Migrations,
+    conn: &mut B,
+) -> Result<ExitCode, String> {
+    match command {
         Command::Status { db, json } => {
-            let (migrations, mut conn) = open_existing(&db)?;
-            let status = migrator(&migrations, &db)
-                .status(&mut conn)
+            let status = migrator(migrations, &db)
+                .status(conn)
                 .map_err(|e| describe(&e))?;
             if json {
                 let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
@@ -66,9 +92,8 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Version { db } => {
-            let (migrations, mut conn) = open_existing(&db)?;
-            let status = migrator(&migrations, &db)
-                .status(&mut conn)
+            let status = migrator(migrations, &db)
+                .status(conn)
                 .map_err(|e| describe(&e))?;
             println(
                 &status
@@ -77,21 +102,13 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        operation => operate(operation),
-    }
-}
-
-/// The commands that change the database.
-fn operate(command: Command) -> Result<ExitCode, String> {
-    match command {
         Command::Up {
             db,
             to,
             dry_run,
             per_migration,
         } => {
-            let (migrations, mut conn) = open(&db)?;
-            let mut migrator = migrator(&migrations, &db);
+            let mut migrator = migrator(migrations, &db);
             if let Some(to) = to {
                 migrator = migrator.to(Version(to));
             }
@@ -99,54 +116,36 @@ fn operate(command: Command) -> Result<ExitCode, String> {
                 migrator
                     .dry_run(dry_run)
                     .per_migration(per_migration)
-                    .run(&mut conn),
+                    .run(conn),
             )
         }
         Command::UpTo { version, db } => {
-            let (migrations, mut conn) = open(&db)?;
-            finish(
-                migrator(&migrations, &db)
-                    .to(Version(version))
-                    .run(&mut conn),
-            )
+            finish(migrator(migrations, &db).to(Version(version)).run(conn))
         }
         Command::Down { db, to, steps } => {
-            let (migrations, mut conn) = open_existing(&db)?;
-            let migrator = migrator(&migrations, &db);
+            let migrator = migrator(migrations, &db);
             finish(match to {
-                Some(to) => migrator.down_to(&mut conn, Version(to)),
-                None => migrator.down_steps(&mut conn, steps.unwrap_or(1)),
+                Some(to) => migrator.down_to(conn, Version(to)),
+                None => migrator.down_steps(conn, steps.unwrap_or(1)),
             })
         }
         Command::DownTo { version, db } => {
-            let (migrations, mut conn) = open_existing(&db)?;
-            finish(migrator(&migrations, &db).down_to(&mut conn, Version(version)))
+            finish(migrator(migrations, &db).down_to(conn, Version(version)))
         }
-        Command::Reset { db } => {
-            let (migrations, mut conn) = open_existing(&db)?;
-            finish(migrator(&migrations, &db).reset(&mut conn))
-        }
+        Command::Reset { db } => finish(migrator(migrations, &db).reset(conn)),
         Command::Goto { version, db } => {
-            let (migrations, mut conn) = open(&db)?;
-            let migrator = migrator(&migrations, &db);
-            let current = migrator
-                .status(&mut conn)
-                .map_err(|e| describe(&e))?
-                .current;
+            let migrator = migrator(migrations, &db);
+            let current = migrator.status(conn).map_err(|e| describe(&e))?.current;
             let target = Version(version);
             finish(if current.is_some_and(|current| current > target) {
-                migrator.down_to(&mut conn, target)
+                migrator.down_to(conn, target)
             } else {
-                migrator.to(target).run(&mut conn)
+                migrator.to(target).run(conn)
             })
         }
-        Command::Redo { db } => {
-            let (migrations, mut conn) = open_existing(&db)?;
-            finish(migrator(&migrations, &db).redo(&mut conn))
-        }
+        Command::Redo { db } => finish(migrator(migrations, &db).redo(conn)),
         Command::Baseline { version, db } => {
-            let (migrations, mut conn) = open(&db)?;
-            finish(migrator(&migrations, &db).baseline(&mut conn, Version(version)))
+            finish(migrator(migrations, &db).baseline(conn, Version(version)))
         }
         Command::Force { version, db, yes } => {
             if !yes {
@@ -156,23 +155,17 @@ fn operate(command: Command) -> Result<ExitCode, String> {
                      is at version {version} (fixed by hand), run it again with --yes"
                 ));
             }
-            let (migrations, mut conn) = open_existing(&db)?;
-            finish(migrator(&migrations, &db).force(&mut conn, Version(version)))
+            finish(migrator(migrations, &db).force(conn, Version(version)))
         }
         Command::Adopt { db, from } => {
-            let (migrations, mut conn) = open_existing(&db)?;
-            let migrator = migrator(&migrations, &db);
+            let migrator = migrator(migrations, &db);
             finish(match from {
-                Some(tool) => migrator.adopt_from(&mut conn, tool),
-                None => migrator.adopt(&mut conn),
+                Some(tool) => migrator.adopt_from(conn, tool),
+                None => migrator.adopt(conn),
             })
         }
-        Command::New { .. }
-        | Command::Fix { .. }
-        | Command::Validate { .. }
-        | Command::Status { .. }
-        | Command::Version { .. } => {
-            unreachable!("`run` performs the commands that change no database")
+        Command::New { .. } | Command::Fix { .. } | Command::Validate { .. } => {
+            Err("this command works on the migration directory, not a database".to_owned())
         }
     }
 }
@@ -233,20 +226,6 @@ fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The directory, validated, and the database, open.
-fn open(db: &DbArgs) -> Result<(Migrations, Connection), String> {
-    let migrations = directory(db)?;
-    Ok((migrations, crate::database::open(&db.db)?))
-}
-
-/// [`open`], for commands that make no sense on a new database: a missing
-/// file is an error, not a new empty database.
-fn open_existing(db: &DbArgs) -> Result<(Migrations, Connection), String> {
-    crate::database::path(&db.db)?;
-    let migrations = directory(db)?;
-    Ok((migrations, crate::database::open_existing(&db.db)?))
 }
 
 /// The directory, validated; every problem is listed.

@@ -1,18 +1,57 @@
-//! `--db` / `DATABASE_URL`: which SQLite file a command opens, from the URL
-//! forms other tools use, and the database opened.
+//! `--db` / `DATABASE_URL`: which database a command opens (a SQLite file,
+//! named in the URL forms other tools use, or a PostgreSQL server), and the
+//! database opened.
 
 use std::path::Path;
 
+use migrate_runtime::postgres;
 use migrate_runtime::rusqlite::Connection;
+
+/// An open database.
+pub enum Database {
+    /// A SQLite file.
+    Sqlite(Connection),
+    /// A session on a PostgreSQL server (boxed: a client is large).
+    Postgres(Box<postgres::Client>),
+}
+
+/// Opens the database `url` names; with `existing`, a SQLite file that does
+/// not exist is an error, not a new empty database.
+pub fn open(url: &str, existing: bool) -> Result<Database, String> {
+    if is_postgres(url) {
+        let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
+            format!(
+                "cannot connect to the PostgreSQL server of --db (or DATABASE_URL) `{}`: {e}",
+                redacted(url)
+            )
+        })?;
+        return Ok(Database::Postgres(Box::new(client)));
+    }
+    let path = path(url)?;
+    if existing && !Path::new(path).exists() {
+        return Err(format!(
+            "the database {path} does not exist; check the path (`migrate up` creates a new database)"
+        ));
+    }
+    Connection::open(path)
+        .map(Database::Sqlite)
+        .map_err(|e| format!("cannot open the database {path}: {e}"))
+}
+
+/// Whether `url` names a PostgreSQL server.
+fn is_postgres(url: &str) -> bool {
+    let lower = url.get(..13).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
 
 /// The file a `--db` value names: `app.db`, `sqlite:app.db`,
 /// `sqlite://app.db`, `sqlite3://app.db`, `file:app.db` and
 /// `file:///srv/app.db` all name a file (a `?mode=rwc` query is dropped).
-/// An empty path, an in-memory database and a server URL are refused: an
-/// in-memory migration would vanish when the command ends, a deploy with an
-/// unset variable must fail loudly, and this command line migrates SQLite
-/// files only. A password in the URL is never repeated.
-pub fn path(url: &str) -> Result<&str, String> {
+/// An empty path, an in-memory database and a MySQL or SQL Server URL are
+/// refused: an in-memory migration would vanish when the command ends, a
+/// deploy with an unset variable must fail loudly, and this command line
+/// migrates SQLite and PostgreSQL only. A password in the URL is never repeated.
+fn path(url: &str) -> Result<&str, String> {
     let (scheme, rest) = match url.split_once(':') {
         Some((scheme, rest)) if scheme.len() > 1 => (scheme.to_ascii_lowercase(), rest),
         // No scheme, or a Windows drive letter.
@@ -24,17 +63,10 @@ pub fn path(url: &str) -> Result<&str, String> {
             let rest = rest.strip_prefix("localhost/").map_or(rest, |_| &rest[9..]);
             rest.split_once('?').map_or(rest, |(path, _)| path)
         }
-        "postgres" | "postgresql" => {
-            return Err(format!(
-                "--db (or DATABASE_URL) is a PostgreSQL URL (`{}`): this command line migrates SQLite \
-                 files for now; pass the path of a SQLite database file",
-                redacted(url)
-            ));
-        }
         "mysql" | "mariadb" | "sqlserver" | "mssql" => {
             return Err(format!(
                 "--db (or DATABASE_URL) is a {scheme} URL (`{}`): this command line migrates SQLite \
-                 files; from a program, `Migrations::refinery_runner` applies the same migrations with refinery's drivers",
+                 files and PostgreSQL; from a program, `Migrations::refinery_runner` applies the same migrations with refinery's drivers",
                 redacted(url)
             ));
         }
@@ -74,24 +106,6 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
-/// Opens the database `url` names.
-pub fn open(url: &str) -> Result<Connection, String> {
-    let path = path(url)?;
-    Connection::open(path).map_err(|e| format!("cannot open the database {path}: {e}"))
-}
-
-/// [`open`], for commands that make no sense on a new database: a missing
-/// file is an error, not a new empty database.
-pub fn open_existing(url: &str) -> Result<Connection, String> {
-    let path = path(url)?;
-    if !Path::new(path).exists() {
-        return Err(format!(
-            "the database {path} does not exist; check the path (`migrate up` creates a new database)"
-        ));
-    }
-    open(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::{path, redacted};
@@ -126,19 +140,16 @@ mod tests {
     }
 
     #[test]
-    fn server_urls_are_refused_without_their_password() {
-        let error = path("postgres://app:s3cret@db.example/app").expect_err("not yet");
-        assert!(error.contains("PostgreSQL"), "{error}");
-        assert!(
-            error.contains("postgres://app:***@db.example/app"),
-            "{error}"
-        );
+    fn server_urls_never_show_their_password() {
+        let error = path("mysql://root:s3cret@h/db").expect_err("refused");
+        assert!(error.contains("mysql://root:***@h/db"), "{error}");
         assert!(!error.contains("s3cret"), "{error}");
-        assert!(
-            !path("mysql://root:pw@h/db")
-                .expect_err("refused")
-                .contains("pw@")
+        assert_eq!(
+            redacted("postgres://app:s3cret@db.example/app"),
+            "postgres://app:***@db.example/app"
         );
+        assert!(super::is_postgres("postgres://u@h/db") && super::is_postgres("PostgreSQL://h"));
+        assert!(!super::is_postgres("app.db"));
         assert_eq!(redacted("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redacted("app.db"), "app.db");
     }

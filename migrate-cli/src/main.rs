@@ -38,7 +38,7 @@ Examples:
 goose's and golang-migrate's verbs work too: create, up-to, down-to, goto, version, reset, force.";
 
 /// Where the migrations are.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct DirArgs {
     /// The migration directory.
     #[arg(long, default_value = "migrations", value_name = "DIR")]
@@ -49,13 +49,14 @@ struct DirArgs {
 }
 
 /// Where the database is and how to run against it.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct DbArgs {
     #[command(flatten)]
     dir: DirArgs,
-    /// The SQLite database file (`app.db`, `sqlite:app.db`, `sqlite://app.db`,
-    /// `sqlite3://app.db`, `file:app.db`).
-    #[arg(long, env = "DATABASE_URL", value_name = "FILE")]
+    /// The database: a SQLite file (`app.db`, `sqlite:app.db`, `sqlite://app.db`,
+    /// `sqlite3://app.db`, `file:app.db`) or a PostgreSQL server
+    /// (`postgres://user@host/db`).
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
     db: String,
     /// Also apply the migrations of `<dir>/<ENV>/`.
     #[arg(long, value_name = "ENV")]
@@ -250,6 +251,39 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+}
+
+impl Command {
+    /// The database options of a command that works on a database.
+    fn database(&self) -> Option<&DbArgs> {
+        match self {
+            Command::New { .. } | Command::Fix { .. } | Command::Validate { .. } => None,
+            Command::Status { db, .. }
+            | Command::Version { db }
+            | Command::Up { db, .. }
+            | Command::UpTo { db, .. }
+            | Command::Down { db, .. }
+            | Command::DownTo { db, .. }
+            | Command::Goto { db, .. }
+            | Command::Reset { db }
+            | Command::Redo { db }
+            | Command::Baseline { db, .. }
+            | Command::Force { db, .. }
+            | Command::Adopt { db, .. } => Some(db),
+        }
+    }
+
+    /// Whether the command makes no sense on a new database, so that a
+    /// SQLite file that does not exist is a typo, not a database to create.
+    fn needs_existing_database(&self) -> bool {
+        !matches!(
+            self,
+            Command::Up { .. }
+                | Command::UpTo { .. }
+                | Command::Goto { .. }
+                | Command::Baseline { .. }
+        )
+    }
 }
 
 /// `--from`: one of the tools whose history can be adopted.
