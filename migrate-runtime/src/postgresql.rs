@@ -124,7 +124,7 @@ impl Backend for Client {
             }
             // Spread the retries of many waiters; never sleep past the bound.
             let jitter = Duration::from_micros(u64::from(started.elapsed().subsec_micros() % 997));
-            std::thread::sleep((pause + jitter).min(timeout - waited));
+            std::thread::sleep((pause + jitter).min(timeout.saturating_sub(waited)));
             pause = (pause * 2).min(Duration::from_millis(50));
         }
     }
