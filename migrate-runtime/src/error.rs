@@ -129,15 +129,23 @@ pub enum Error {
     },
 
     /// A statement of a migration failed.
-    #[error("{path}:{line}: {driver}; {}", outcome(*.rolled_back, .committed))]
+    #[error(
+        "{path}:{line}{}: {driver}; {}",
+        match .column { Some(column) => format!(":{column}"), None => String::new() },
+        outcome(*.rolled_back, .committed)
+    )]
     #[non_exhaustive]
     MigrationFailed {
         /// The migration's version.
         version: Version,
         /// The file holding the statement.
         path: String,
-        /// The statement's 1-based line in that file.
+        /// The 1-based line in that file: the statement's, or the line of
+        /// the error within it where the server says where (PostgreSQL).
         line: u32,
+        /// The 1-based column of the error on that line, where the server
+        /// says where.
+        column: Option<u32>,
         /// The statement.
         statement: String,
         /// Whether the failing migration's own changes were rolled back

@@ -10,6 +10,32 @@ use crate::plan::Plan;
 use crate::report::section;
 use crate::{Direction, DriverError, Error, Migration, Report, Result, Statement, Step, Version};
 
+/// Where in the statement the driver says the error is: a 1-based
+/// character position (PostgreSQL's error position).
+fn error_offset(error: &DriverError) -> Option<u32> {
+    #[cfg(feature = "postgres")]
+    if let Some(server) = error.downcast_ref::<crate::ServerError>() {
+        return server.position;
+    }
+    let _ = error;
+    None
+}
+
+/// The file line and column of 1-based character `offset` of `statement`.
+fn line_and_column(statement: &Statement, offset: u32) -> (u32, Option<u32>) {
+    let before: String = statement
+        .sql()
+        .chars()
+        .take(offset.saturating_sub(1) as usize)
+        .collect();
+    let newlines = u32::try_from(before.matches('\n').count()).unwrap_or(0);
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |last| last.chars().count());
+    (statement.line() + newlines, u32::try_from(column + 1).ok())
+}
+
 /// One thing a driver does, in order. Steps are indexes into the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
@@ -137,10 +163,15 @@ impl<'m> Script<'m> {
     ) -> Error {
         let migration = self.migration(step);
         let statement = &self.statements(step)[statement];
+        let (line, column) = match error_offset(&source) {
+            Some(offset) => line_and_column(statement, offset),
+            None => (statement.line(), None),
+        };
         Error::MigrationFailed {
             version: migration.version(),
             path: section(migration, self.plan.steps[step].1).0.to_string(),
-            line: statement.line(),
+            line,
+            column,
             statement: statement.sql().to_owned(),
             rolled_back: !migration.no_transaction(),
             committed: self.committed_before(at),

@@ -68,6 +68,8 @@ pub static PG_ONCE: Migrations = embed_migrations!("migrations/pg_once", dialect
 /// PostgreSQL: 20 migrations, each adding a row to `counter` and sleeping
 /// 5 ms, all in transactions: for the SIGKILL trials.
 pub static PG_ROWS: Migrations = embed_migrations!("migrations/pg_rows", dialect = "postgres");
+/// PostgreSQL: a syntax error on line 4, column 19 of a statement that starts on line 2.
+pub static PG_SYNTAX: Migrations = embed_migrations!("migrations/pg_syntax", dialect = "postgres");
 /// PostgreSQL: version 2 sleeps 30 s before its insert, to be killed.
 pub static PG_SLOW: Migrations = embed_migrations!("migrations/pg_slow", dialect = "postgres");
 

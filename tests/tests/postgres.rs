@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use migrate_runtime::postgres::Client;
 use migrate_runtime::{Error, Version};
 use migrate_tests::pg::{Scratch, history, schema};
-use migrate_tests::{PG_BASIC, PG_FAILING, PG_ONCE, PG_SLOW};
+use migrate_tests::{PG_BASIC, PG_FAILING, PG_ONCE, PG_SLOW, PG_SYNTAX};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -105,6 +105,20 @@ fn a_failing_migration_leaves_schema_and_data_as_they_were() {
         .map(|row| row.get(0))
         .collect();
     assert_eq!(emails, ["grace@example.com"]);
+}
+
+#[test]
+fn the_error_names_the_line_and_column_the_server_points_at() {
+    let Some(db) = Scratch::new() else { return };
+    let error = PG_SYNTAX
+        .migrate(&mut db.client())
+        .expect_err("a syntax error");
+    assert!(
+        error.to_string().starts_with(
+            "migrations/pg_syntax/001_t.sql:4:19: syntax error at or near \"NUL\" (SQLSTATE 42601)"
+        ),
+        "{error}"
+    );
 }
 
 #[test]
