@@ -125,61 +125,119 @@ pub(crate) fn find<B: Backend>(
     ours_is_foreign: bool,
     wait: Duration,
 ) -> Result<Option<ForeignHistory>> {
-    let one = tool.map(|t| [t]);
-    let tools: &[Tool] = one.as_ref().map_or(&Tool::ALL[..], |t| &t[..]);
-    for &tool in tools {
-        let table = TableName::in_schema(ours.schema(), tool.table())?;
-        if table == *ours && !ours_is_foreign {
-            continue;
-        }
+    for (tool, table) in candidates(tool, ours, ours_is_foreign)? {
         let Some(columns) = db.table_columns(&table, wait)? else {
             continue;
         };
-        if !tool.has_shape(&columns) {
-            continue;
+        if tool.has_shape(&columns) {
+            let rows = db.read_rows(&table, tool.columns(), wait)?;
+            return recognised(tool, &table, &rows).map(Some);
         }
-        let rows = db.read_rows(&table, tool.columns(), wait)?;
-        let state = interpret(tool, &rows).map_err(|unreadable| Error::CannotAdopt {
-            tool,
-            problem: AdoptProblem::Unreadable {
-                table: table.to_string(),
-                message: unreadable.0,
-            },
-        })?;
-        return Ok(Some(ForeignHistory {
-            tool,
-            table: table.to_string(),
-            state,
-        }));
     }
     Ok(None)
 }
 
-/// Reads our history for a run; when it is empty or not ours, refuses a
-/// database another tool migrated ([`Error::ForeignHistory`]), so that
-/// none of that tool's migrations runs again.
+/// The tables to look at for `tool`'s history (every tool's when `None`),
+/// in order, in the schema of `ours`.
+pub(crate) fn candidates(
+    tool: Option<Tool>,
+    ours: &TableName,
+    ours_is_foreign: bool,
+) -> Result<Vec<(Tool, TableName)>> {
+    let one = tool.map(|t| [t]);
+    let tools: &[Tool] = one.as_ref().map_or(&Tool::ALL[..], |t| &t[..]);
+    let mut tables = Vec::with_capacity(tools.len());
+    for &tool in tools {
+        let table = TableName::in_schema(ours.schema(), tool.table())?;
+        if table != *ours || ours_is_foreign {
+            tables.push((tool, table));
+        }
+    }
+    Ok(tables)
+}
+
+/// `tool`'s history in `table`, from its rows.
+pub(crate) fn recognised(
+    tool: Tool,
+    table: &TableName,
+    rows: &[Vec<crate::Value>],
+) -> Result<ForeignHistory> {
+    let state = interpret(tool, rows).map_err(|unreadable| Error::CannotAdopt {
+        tool,
+        problem: AdoptProblem::Unreadable {
+            table: table.to_string(),
+            message: unreadable.0,
+        },
+    })?;
+    Ok(ForeignHistory {
+        tool,
+        table: table.to_string(),
+        state,
+    })
+}
+
+/// What the read of our history says before a run: rows of ours (no other
+/// tool is looked for), or empty or not ours (another tool is looked for).
+pub(crate) enum Ours {
+    /// Our history, with rows.
+    Rows(Vec<AppliedVersion>),
+    /// Empty or missing; another tool's history is looked for.
+    Empty,
+    /// A table of our name that is not ours; another tool's is looked for.
+    Foreign(Error),
+}
+
+impl Ours {
+    /// Classifies the read of our history.
+    pub(crate) fn of(read: Result<Vec<AppliedVersion>>) -> Result<Ours> {
+        match read {
+            Ok(rows) if !rows.is_empty() => Ok(Ours::Rows(rows)),
+            Ok(_) => Ok(Ours::Empty),
+            Err(error @ Error::InvalidHistory { .. }) => Ok(Ours::Foreign(error)),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Whether our table is another tool's.
+    pub(crate) fn is_foreign(&self) -> bool {
+        matches!(self, Ours::Foreign(_))
+    }
+
+    /// The history a run plans from, after `foreign` (what was found
+    /// when ours is empty or not ours): another tool that applied anything
+    /// is refused ([`Error::ForeignHistory`]), so that none of its
+    /// migrations runs again.
+    pub(crate) fn or_refuse(self, foreign: Option<ForeignHistory>) -> Result<Vec<AppliedVersion>> {
+        let shares_table = self.is_foreign();
+        match (self, foreign) {
+            (Ours::Rows(rows), _) => Ok(rows),
+            (ours, Some(foreign)) if foreign.reached().is_some() || ours.is_foreign() => {
+                Err(Error::ForeignHistory {
+                    tool: foreign.tool,
+                    reached: foreign.reached(),
+                    shares_table,
+                    table: foreign.table,
+                })
+            }
+            (Ours::Foreign(error), _) => Err(error),
+            (Ours::Empty, _) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Reads our history for a run, refusing a database another tool migrated
+/// (see [`Ours::or_refuse`]).
 pub(crate) fn read_applied<B: Backend>(
     db: &mut B,
     table: &TableName,
     wait: Duration,
 ) -> Result<Vec<AppliedVersion>> {
-    let (applied, ours_is_foreign, error) = match db.read_applied(table, wait) {
-        Ok(applied) if !applied.is_empty() => return Ok(applied),
-        Ok(applied) => (applied, false, None),
-        Err(error @ Error::InvalidHistory { .. }) => (Vec::new(), true, Some(error)),
-        Err(error) => return Err(error),
+    let ours = Ours::of(db.read_applied(table, wait))?;
+    let foreign = match ours {
+        Ours::Rows(_) => None,
+        _ => find(db, None, table, ours.is_foreign(), wait)?,
     };
-    match find(db, None, table, ours_is_foreign, wait)? {
-        Some(foreign) if foreign.reached().is_some() || ours_is_foreign => {
-            Err(Error::ForeignHistory {
-                tool: foreign.tool,
-                reached: foreign.reached(),
-                shares_table: ours_is_foreign,
-                table: foreign.table,
-            })
-        }
-        _ => error.map_or(Ok(applied), Err),
-    }
+    ours.or_refuse(foreign)
 }
 
 /// The plan of an adoption of `tool`'s history (any tool's when `None`):

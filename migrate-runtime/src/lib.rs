@@ -53,16 +53,20 @@
 #![allow(clippy::needless_doctest_main)]
 
 mod adopt;
+#[cfg(feature = "tokio-postgres")]
+mod async_backend;
 mod backend;
 #[cfg(feature = "sqlite")]
 mod backup;
 mod driver;
+#[cfg(feature = "tokio-postgres")]
+mod driver_async;
 mod error;
 mod foreign;
 mod migration;
 mod migrator;
 mod plan;
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
 mod postgresql;
 #[cfg(feature = "refinery")]
 mod refinery;
@@ -77,6 +81,8 @@ mod table;
 #[cfg(feature = "postgres")]
 pub use ::postgres;
 pub use adopt::AdoptProblem;
+#[cfg(feature = "tokio-postgres")]
+pub use async_backend::AsyncBackend;
 pub use backend::{AppliedMigration, AppliedVersion, Backend, BackupSettings};
 #[cfg(feature = "sqlite")]
 pub use backup::backups_of;
@@ -88,7 +94,7 @@ pub use migrate_core::{Checksum, Migration, Statement, Version};
 pub use migration::Migrations;
 pub use migrator::{DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_TABLE, Migrator};
 pub use plan::Direction;
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
 pub use postgresql::{PostgresLock, ServerError};
 /// The `refinery-core` this crate is built against: turn on its driver
 /// features (`mysql`, `tiberius`, `tokio-postgres` …) for the database
@@ -104,6 +110,9 @@ pub use rusqlite;
 pub use sqlite::SqliteLock;
 pub use status::{State, Status, StatusEntry};
 pub use table::TableName;
+/// The `tokio-postgres` this crate is built against.
+#[cfg(feature = "tokio-postgres")]
+pub use tokio_postgres;
 
 /// Embeds the migration directory `dir` (relative to the crate root;
 /// `"migrations"` when omitted), validated at build time.

@@ -127,6 +127,19 @@ impl Migrations {
     }
 }
 
+/// Our history as `status` reads it, and whether another tool's is to be
+/// looked for: `Some(ours_is_foreign)` when ours is empty or not ours.
+pub(crate) fn status_history(
+    read: Result<Vec<crate::AppliedMigration>>,
+) -> Result<(Vec<crate::AppliedMigration>, Option<bool>)> {
+    match read {
+        Ok(history) if history.is_empty() => Ok((history, Some(false))),
+        Ok(history) => Ok((history, None)),
+        Err(Error::InvalidHistory { .. }) => Ok((Vec::new(), Some(true))),
+        Err(error) => Err(error),
+    }
+}
+
 impl<'m> Migrator<'m> {
     /// Applies pending migrations up to and including `version` only; with
     /// [`down`](Migrator::down), reverts down to `version`. Other operations
@@ -364,19 +377,35 @@ impl<'m> Migrator<'m> {
     /// The history table cannot be read.
     pub fn status<B: Backend>(&self, db: &mut B) -> Result<Status> {
         let table = self.table_name()?;
-        let (history, error) = match db.read_history(&table, self.busy_timeout) {
-            Ok(history) => (history, None),
-            Err(error @ Error::InvalidHistory { .. }) => (Vec::new(), Some(error)),
-            Err(error) => return Err(error),
-        };
-        let mut status = Status::new(self.migrations, &history, self.environment.as_deref());
-        if history.is_empty() {
-            let foreign = crate::adopt::find(db, None, &table, error.is_some(), self.busy_timeout)?;
-            match (foreign, error) {
-                (None, Some(error)) => return Err(error),
-                (foreign, _) => status.foreign = foreign,
+        let read = db.read_history(&table, self.busy_timeout);
+        let (history, looks) = status_history(read)?;
+        let foreign = match looks {
+            Some(ours_is_foreign) => {
+                crate::adopt::find(db, None, &table, ours_is_foreign, self.busy_timeout)?
             }
+            None => None,
+        };
+        self.status_of(&history, looks, foreign)
+    }
+
+    /// The status of `history`, with `foreign` (looked for when `looks` is
+    /// `Some(ours_is_foreign)`): a table of ours that is not ours is an error
+    /// unless another tool's history is what it holds.
+    pub(crate) fn status_of(
+        &self,
+        history: &[crate::AppliedMigration],
+        looks: Option<bool>,
+        foreign: Option<crate::ForeignHistory>,
+    ) -> Result<Status> {
+        if looks == Some(true) && foreign.is_none() {
+            let table = self.table_name()?;
+            return Err(Error::InvalidHistory {
+                table: table.to_string(),
+                message: "it has neither this crate's columns nor another tool's".to_owned(),
+            });
         }
+        let mut status = Status::new(self.migrations, history, self.environment.as_deref());
+        status.foreign = foreign;
         Ok(status)
     }
 
@@ -404,6 +433,57 @@ impl<'m> Migrator<'m> {
     /// As [`pending`](Migrator::pending).
     pub fn has_pending<B: Backend>(&self, db: &mut B) -> Result<bool> {
         self.pending(db).map(|p| !p.is_empty())
+    }
+
+    /// [`run`](Migrator::run) over an async client (`tokio_postgres::Client`),
+    /// performing the same actions.
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Migrator::run).
+    #[cfg(feature = "tokio-postgres")]
+    pub async fn run_async<B: crate::AsyncBackend>(&self, db: &mut B) -> Result<Report> {
+        let operation = Operation::Up {
+            target: self.target,
+        };
+        crate::driver_async::execute(self, db, operation).await
+    }
+
+    /// [`down`](Migrator::down) over an async client.
+    ///
+    /// # Errors
+    ///
+    /// As [`down`](Migrator::down).
+    #[cfg(feature = "tokio-postgres")]
+    pub async fn down_async<B: crate::AsyncBackend>(&self, db: &mut B) -> Result<Report> {
+        let operation = match self.target {
+            Some(target) => Operation::DownTo(target),
+            None => Operation::DownSteps(1),
+        };
+        crate::driver_async::execute(self, db, operation).await
+    }
+
+    /// [`adopt`](Migrator::adopt) over an async client.
+    ///
+    /// # Errors
+    ///
+    /// As [`adopt`](Migrator::adopt).
+    #[cfg(feature = "tokio-postgres")]
+    pub async fn adopt_async<B: crate::AsyncBackend>(&self, db: &mut B) -> Result<Report> {
+        if self.target.is_some() {
+            return Err(Error::TargetNotUsed { operation: "adopt" });
+        }
+        crate::driver_async::execute(self, db, Operation::Adopt(None)).await
+    }
+
+    /// [`status`](Migrator::status) over an async client.
+    ///
+    /// # Errors
+    ///
+    /// As [`status`](Migrator::status).
+    #[cfg(feature = "tokio-postgres")]
+    pub async fn status_async<B: crate::AsyncBackend>(&self, db: &mut B) -> Result<Status> {
+        crate::driver_async::status(self, db).await
     }
 
     fn without_target<B: Backend>(

@@ -13,7 +13,7 @@ use crate::{Direction, DriverError, Error, Migration, Report, Result, Statement,
 /// Where in the statement the driver says the error is: a 1-based
 /// character position (PostgreSQL's error position).
 fn error_offset(error: &DriverError) -> Option<u32> {
-    #[cfg(feature = "postgres")]
+    #[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
     if let Some(server) = error.downcast_ref::<crate::ServerError>() {
         return server.position;
     }

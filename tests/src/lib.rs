@@ -216,7 +216,9 @@ pub fn server_url(
 /// (default `postgres://postgres@127.0.0.1:5432/postgres`): each test works
 /// in a fresh database it drops.
 pub mod pg {
+    use std::process::{Child, Command, Stdio};
     use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::{Duration, Instant};
 
     use migrate_runtime::postgres::{Client, NoTls};
 
@@ -307,6 +309,65 @@ pub mod pg {
             )
             .expect("catalogs");
         rows.iter().map(|row| row.get(0)).collect()
+    }
+
+    /// Starts the child process `child` (`migrate-child`) migrating `set` on `db`, as application `name`.
+    pub fn spawn(child: &str, db: &Scratch, set: &str, name: &str) -> Child {
+        let url = format!("{}?application_name={name}", db.url());
+        Command::new(child)
+            .args([url.as_str(), set, "atomic"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    }
+
+    pub fn kill(mut child: Child) {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Whether no session holds an advisory lock on this database, waiting a
+    /// moment for the sessions of exited processes to end on the server.
+    pub fn lock_is_free(client: &mut Client) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let held: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                    &[],
+                )
+                .expect("pg_locks")
+                .get(0);
+            if held == 0 {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits until some session holds an advisory lock on the database.
+    pub fn wait_for_lock(client: &mut Client) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let held: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                    &[],
+                )
+                .expect("pg_locks")
+                .get(0);
+            if held > 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("no migrator took the lock");
     }
 
     /// The versions in the history table, in order.

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use migrate_runtime::postgres::Client;
 use migrate_runtime::{Error, Version};
-use migrate_tests::pg::{Scratch, history, schema};
+use migrate_tests::pg::{Scratch, history, kill, lock_is_free, schema, spawn, wait_for_lock};
 use migrate_tests::{PG_BASIC, PG_FAILING, PG_ONCE, PG_SLOW, PG_SYNTAX};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
@@ -151,7 +151,7 @@ fn two_schemas_of_one_database_do_not_wait_for_each_other() {
         .batch_execute("CREATE SCHEMA app_a; CREATE SCHEMA app_b")
         .expect("schemas");
     let mut holder = db.client();
-    let slow = spawn(&db, "pg_slow", "slow-holder");
+    let slow = spawn(CHILD, &db, "pg_slow", "slow-holder");
     wait_for_lock(&mut holder);
     // The holder migrates `public`; a migrator of another schema's table is not kept waiting.
     let mut other = db.client();
@@ -167,70 +167,11 @@ fn two_schemas_of_one_database_do_not_wait_for_each_other() {
     kill(slow);
 }
 
-/// Starts the child process migrating `set` on `db`, as application `name`.
-fn spawn(db: &Scratch, set: &str, name: &str) -> Child {
-    let url = format!("{}?application_name={name}", db.url());
-    Command::new(CHILD)
-        .args([url.as_str(), set, "atomic"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn")
-}
-
-fn kill(mut child: Child) {
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// Whether no session holds an advisory lock on this database, waiting a
-/// moment for the sessions of exited processes to end on the server.
-fn lock_is_free(client: &mut Client) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let held: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                &[],
-            )
-            .expect("pg_locks")
-            .get(0);
-        if held == 0 {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Waits until some session holds an advisory lock on the database.
-fn wait_for_lock(client: &mut Client) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        let held: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
-                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                &[],
-            )
-            .expect("pg_locks")
-            .get(0);
-        if held > 0 {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("no migrator took the lock");
-}
-
 #[test]
 fn the_wait_is_bounded_names_the_holder_and_ends_when_the_holder_is_killed() {
     let Some(db) = Scratch::new() else { return };
     let mut client = db.client();
-    let slow = spawn(&db, "pg_slow", "slow-holder");
+    let slow = spawn(CHILD, &db, "pg_slow", "slow-holder");
     wait_for_lock(&mut client);
     let started = Instant::now();
     let error = PG_SLOW
@@ -374,7 +315,7 @@ fn a_holder_killed_at_random_points_leaves_nothing_half_applied() {
     let mut seed = 0x5eed_u64;
     for trial in 0..50 {
         let Some(db) = Scratch::new() else { return };
-        let child = spawn(&db, "pg_rows", "doomed");
+        let child = spawn(CHILD, &db, "pg_rows", "doomed");
         std::thread::sleep(Duration::from_millis(next(&mut seed) % 120));
         kill(child);
         let mut client = db.client();

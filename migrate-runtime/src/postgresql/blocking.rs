@@ -1,0 +1,154 @@
+//! [`Backend`] for the blocking `postgres::Client`.
+
+use std::time::Duration;
+
+use postgres::Client;
+
+use super::{
+    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, TRY_LOCK, UNLOCK,
+    applied, applied_sql, columns, create_sql, delete_sql, driver, failed, history, history_rows,
+    history_sql, holder_of, insert_sql, key_halves, lock_key, renumber_sql, row_values, rows_sql,
+    schema_of, values,
+};
+use crate::{
+    AppliedMigration, AppliedVersion, Backend, DriverError, Error, Migration, Result, TableName,
+    Value, Version,
+};
+
+impl Backend for Client {
+    type Lock = PostgresLock;
+
+    fn lock(&mut self, table: &TableName, timeout: Duration) -> Result<PostgresLock> {
+        let current = match table.schema() {
+            Some(_) => None,
+            None => Some(
+                self.query_one(CURRENT_SCHEMA, &[])
+                    .map_err(failed("reading the current schema"))?,
+            ),
+        };
+        let key = lock_key(&schema_of(table, current.as_ref()), table.name());
+        let _ = self.batch_execute(CHECK_CLIENT);
+        let mut backoff = Backoff::new(timeout);
+        loop {
+            let taken: bool = self
+                .query_one(TRY_LOCK, &[&key])
+                .map_err(failed("taking the migration lock"))?
+                .get(0);
+            if taken {
+                return Ok(PostgresLock { key });
+            }
+            match backoff.next() {
+                Ok(pause) => std::thread::sleep(pause),
+                Err(waited) => {
+                    let (high, low) = key_halves(key);
+                    let holder = self.query_opt(HOLDER, &[&high, &low]).ok().flatten();
+                    return Err(Error::Locked {
+                        waited,
+                        holder: holder.as_ref().map(holder_of),
+                    });
+                }
+            }
+        }
+    }
+
+    fn unlock(&mut self, lock: PostgresLock) {
+        // A failed rollback may leave the session in an aborted transaction.
+        let _ = self.batch_execute("ROLLBACK");
+        if let Err(error) = self.query_one(UNLOCK, &[&lock.key]) {
+            log::error!(
+                "could not release the migration lock; the server releases it when this session ends: {}",
+                driver(error)
+            );
+        }
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.batch_execute("BEGIN")
+            .map_err(failed("starting the migration transaction"))
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.batch_execute("COMMIT").map_err(|e| {
+            Backend::rollback(self);
+            Error::database("committing the migrations", driver(e))
+        })
+    }
+
+    fn rollback(&mut self) {
+        if let Err(error) = self.batch_execute("ROLLBACK") {
+            log::error!(
+                "ROLLBACK failed, the server rolls back when the session ends: {}",
+                driver(error)
+            );
+        }
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.batch_execute(sql).map_err(driver)
+    }
+
+    fn read_history(
+        &mut self,
+        table: &TableName,
+        _wait: Duration,
+    ) -> Result<Vec<AppliedMigration>> {
+        let answer = self.query(&history_sql(table), &[]);
+        history(table, history_rows(table, answer)?)
+    }
+
+    fn read_applied(&mut self, table: &TableName, _wait: Duration) -> Result<Vec<AppliedVersion>> {
+        let answer = self.query(&applied_sql(table), &[]);
+        applied(table, history_rows(table, answer)?)
+    }
+
+    fn create_history(&mut self, table: &TableName) -> Result<()> {
+        self.batch_execute(&create_sql(table))
+            .map_err(failed("creating the history table"))
+    }
+
+    fn insert_history(
+        &mut self,
+        table: &TableName,
+        migration: &Migration,
+        execution_time: Duration,
+    ) -> Result<()> {
+        let (version, name, checksum, micros) = row_values(migration, execution_time);
+        self.execute(&insert_sql(table), &[&version, &name, &checksum, &micros])
+            .map(drop)
+            .map_err(failed("recording the migration in the history table"))
+    }
+
+    fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
+        self.execute(&delete_sql(table), &[&version.0.cast_signed()])
+            .map(drop)
+            .map_err(failed("removing the migration from the history table"))
+    }
+
+    fn renumber_history(&mut self, table: &TableName, from: Version, to: Version) -> Result<()> {
+        self.execute(
+            &renumber_sql(table),
+            &[&from.0.cast_signed(), &to.0.cast_signed()],
+        )
+        .map(drop)
+        .map_err(failed("renumbering a row of the history table"))
+    }
+
+    fn table_columns(&mut self, table: &TableName, _wait: Duration) -> Result<Option<Vec<String>>> {
+        let rows = self
+            .query(COLUMNS, &[&table.schema(), &table.name()])
+            .map_err(failed("reading another tool's history table"))?;
+        Ok(columns(&rows))
+    }
+
+    fn read_rows(
+        &mut self,
+        table: &TableName,
+        columns: &[&str],
+        _wait: Duration,
+    ) -> Result<Vec<Vec<Value>>> {
+        let rows = self
+            .query(&rows_sql(table, columns), &[])
+            .map_err(failed("reading another tool's history table"))?;
+        Ok(values(&rows, columns.len()))
+    }
+}

@@ -1,0 +1,184 @@
+//! [`AsyncBackend`] for `tokio_postgres::Client`: the blocking backend's
+//! statements, awaited.
+
+use std::time::Duration;
+
+use tokio_postgres::Client;
+
+use super::{
+    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, TRY_LOCK, UNLOCK,
+    applied, applied_sql, columns, create_sql, delete_sql, driver, failed, history, history_rows,
+    history_sql, holder_of, insert_sql, key_halves, lock_key, renumber_sql, row_values, rows_sql,
+    schema_of, values,
+};
+use crate::{
+    AppliedMigration, AppliedVersion, AsyncBackend, DriverError, Error, Migration, Result,
+    TableName, Value, Version,
+};
+
+impl AsyncBackend for Client {
+    type Lock = PostgresLock;
+
+    async fn lock(&mut self, table: &TableName, timeout: Duration) -> Result<PostgresLock> {
+        let current = match table.schema() {
+            Some(_) => None,
+            None => Some(
+                self.query_one(CURRENT_SCHEMA, &[])
+                    .await
+                    .map_err(failed("reading the current schema"))?,
+            ),
+        };
+        let key = lock_key(&schema_of(table, current.as_ref()), table.name());
+        let _ = self.batch_execute(CHECK_CLIENT).await;
+        let mut backoff = Backoff::new(timeout);
+        loop {
+            let taken: bool = self
+                .query_one(TRY_LOCK, &[&key])
+                .await
+                .map_err(failed("taking the migration lock"))?
+                .get(0);
+            if taken {
+                return Ok(PostgresLock { key });
+            }
+            match backoff.next() {
+                Ok(pause) => tokio::time::sleep(pause).await,
+                Err(waited) => {
+                    let (high, low) = key_halves(key);
+                    let holder = self.query_opt(HOLDER, &[&high, &low]).await.ok().flatten();
+                    return Err(Error::Locked {
+                        waited,
+                        holder: holder.as_ref().map(holder_of),
+                    });
+                }
+            }
+        }
+    }
+
+    async fn unlock(&mut self, lock: PostgresLock) {
+        let _ = self.batch_execute("ROLLBACK").await;
+        if let Err(error) = self.query_one(UNLOCK, &[&lock.key]).await {
+            log::error!(
+                "could not release the migration lock; the server releases it when this session ends: {}",
+                driver(error)
+            );
+        }
+    }
+
+    async fn begin(&mut self) -> Result<()> {
+        self.batch_execute("BEGIN")
+            .await
+            .map_err(failed("starting the migration transaction"))
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        match self.batch_execute("COMMIT").await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                AsyncBackend::rollback(self).await;
+                Err(Error::database("committing the migrations", driver(error)))
+            }
+        }
+    }
+
+    async fn rollback(&mut self) {
+        if let Err(error) = self.batch_execute("ROLLBACK").await {
+            log::error!(
+                "ROLLBACK failed, the server rolls back when the session ends: {}",
+                driver(error)
+            );
+        }
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.batch_execute(sql).await.map_err(driver)
+    }
+
+    async fn read_history(
+        &mut self,
+        table: &TableName,
+        _wait: Duration,
+    ) -> Result<Vec<AppliedMigration>> {
+        let answer = self.query(&history_sql(table), &[]).await;
+        history(table, history_rows(table, answer)?)
+    }
+
+    async fn read_applied(
+        &mut self,
+        table: &TableName,
+        _wait: Duration,
+    ) -> Result<Vec<AppliedVersion>> {
+        let answer = self.query(&applied_sql(table), &[]).await;
+        applied(table, history_rows(table, answer)?)
+    }
+
+    async fn create_history(&mut self, table: &TableName) -> Result<()> {
+        self.batch_execute(&create_sql(table))
+            .await
+            .map_err(failed("creating the history table"))
+    }
+
+    async fn insert_history(
+        &mut self,
+        table: &TableName,
+        migration: &Migration,
+        execution_time: Duration,
+    ) -> Result<()> {
+        let (version, name, checksum, micros) = row_values(migration, execution_time);
+        Client::execute(
+            self,
+            &insert_sql(table),
+            &[&version, &name, &checksum, &micros],
+        )
+        .await
+        .map(drop)
+        .map_err(failed("recording the migration in the history table"))
+    }
+
+    async fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
+        Client::execute(self, &delete_sql(table), &[&version.0.cast_signed()])
+            .await
+            .map(drop)
+            .map_err(failed("removing the migration from the history table"))
+    }
+
+    async fn renumber_history(
+        &mut self,
+        table: &TableName,
+        from: Version,
+        to: Version,
+    ) -> Result<()> {
+        Client::execute(
+            self,
+            &renumber_sql(table),
+            &[&from.0.cast_signed(), &to.0.cast_signed()],
+        )
+        .await
+        .map(drop)
+        .map_err(failed("renumbering a row of the history table"))
+    }
+
+    async fn table_columns(
+        &mut self,
+        table: &TableName,
+        _wait: Duration,
+    ) -> Result<Option<Vec<String>>> {
+        let rows = self
+            .query(COLUMNS, &[&table.schema(), &table.name()])
+            .await
+            .map_err(failed("reading another tool's history table"))?;
+        Ok(columns(&rows))
+    }
+
+    async fn read_rows(
+        &mut self,
+        table: &TableName,
+        columns: &[&str],
+        _wait: Duration,
+    ) -> Result<Vec<Vec<Value>>> {
+        let rows = self
+            .query(&rows_sql(table, columns), &[])
+            .await
+            .map_err(failed("reading another tool's history table"))?;
+        Ok(values(&rows, columns.len()))
+    }
+}

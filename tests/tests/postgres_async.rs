@@ -1,0 +1,130 @@
+//! The async backend (`tokio_postgres::Client`) on a real server: the same
+//! actions as the blocking driver, and the lock among concurrent tasks,
+//! each on its own session.
+
+use std::time::Duration;
+
+use migrate_runtime::tokio_postgres::{self, NoTls};
+use migrate_runtime::{Error, Version};
+use migrate_tests::pg::{Scratch, history, kill, spawn, wait_for_lock};
+use migrate_tests::{PG_BASIC, PG_FAILING, PG_ROWS, PG_SLOW};
+
+async fn connect(db: &Scratch) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&db.url(), NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    client
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn run_status_down_and_a_failure_async() {
+    let Some(db) = Scratch::new() else { return };
+    runtime().block_on(async {
+        let mut client = connect(&db).await;
+        let report = PG_BASIC
+            .migrator()
+            .run_async(&mut client)
+            .await
+            .expect("runs");
+        assert_eq!(report.to, Some(Version(3)));
+        let status = PG_BASIC
+            .migrator()
+            .status_async(&mut client)
+            .await
+            .expect("status");
+        assert_eq!(status.current, Some(Version(3)));
+        PG_BASIC
+            .migrator()
+            .down_async(&mut client)
+            .await
+            .expect("down");
+        let status = PG_BASIC
+            .migrator()
+            .status_async(&mut client)
+            .await
+            .expect("status");
+        assert_eq!(status.current, Some(Version(2)));
+        let error = PG_FAILING
+            .migrator()
+            .run_async(&mut client)
+            .await
+            .expect_err("fails");
+        assert!(
+            matches!(
+                error,
+                Error::MigrationFailed {
+                    version: Version(3),
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    });
+    assert_eq!(history(&mut db.client()), [1, 2]);
+}
+
+#[test]
+fn concurrent_tasks_apply_each_migration_once() {
+    let Some(db) = Scratch::new() else { return };
+    let applied: usize = runtime().block_on(async {
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let mut client = connect(&db).await;
+            // Spawned: the run's future is `Send`.
+            tasks.push(tokio::spawn(async move {
+                PG_ROWS
+                    .migrator()
+                    .busy_timeout(Duration::from_secs(30))
+                    .run_async(&mut client)
+                    .await
+                    .map(|report| report.steps.len())
+            }));
+        }
+        let mut applied = 0;
+        for task in tasks {
+            applied += task.await.expect("task").expect("migrates");
+        }
+        applied
+    });
+    assert_eq!(applied, 20);
+    assert_eq!(history(&mut db.client()).len(), 20);
+}
+
+#[test]
+fn the_async_wait_is_bounded_and_names_the_holder() {
+    let Some(db) = Scratch::new() else { return };
+    let slow = spawn(
+        env!("CARGO_BIN_EXE_migrate-child"),
+        &db,
+        "pg_slow",
+        "slow-holder",
+    );
+    wait_for_lock(&mut db.client());
+    runtime().block_on(async {
+        let mut waiter = connect(&db).await;
+        let error = PG_SLOW
+            .migrator()
+            .busy_timeout(Duration::from_millis(300))
+            .run_async(&mut waiter)
+            .await
+            .expect_err("locked");
+        let Error::Locked {
+            holder: Some(holder),
+            ..
+        } = &error
+        else {
+            panic!("{error}");
+        };
+        assert_eq!(holder.application_name, "slow-holder");
+    });
+    kill(slow);
+}
