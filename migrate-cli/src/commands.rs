@@ -262,6 +262,9 @@ fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
     if let Some(dir) = &db.backup_dir {
         migrator = migrator.backup_dir(dir.clone());
     }
+    if let Some(schema) = &db.schema {
+        migrator = migrator.schema(schema.clone());
+    }
     migrator.allow_out_of_order(db.allow_out_of_order)
 }
 

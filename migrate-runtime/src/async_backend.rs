@@ -104,6 +104,16 @@ pub trait AsyncBackend: Send {
         async { Ok(None) }
     }
 
+    /// See [`Backend::set_search_path`](crate::Backend::set_search_path); nothing by default.
+    fn set_search_path(
+        &mut self,
+        lock: &mut Self::Lock,
+        schema: &str,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let _ = (lock, schema);
+        async { Ok(()) }
+    }
+
     /// See [`Backend::foreign_keys_off`](crate::Backend::foreign_keys_off); nothing by default.
     fn foreign_keys_off(
         &mut self,

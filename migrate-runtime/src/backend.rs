@@ -232,6 +232,18 @@ pub trait Backend {
         Ok(None)
     }
 
+    /// Makes `schema` the one unqualified names resolve to until `unlock`,
+    /// which restores the session's own (PostgreSQL's `search_path`). Does
+    /// nothing by default: SQLite has no search path.
+    ///
+    /// # Errors
+    ///
+    /// The setting could not be changed.
+    fn set_search_path(&mut self, lock: &mut Self::Lock, schema: &str) -> Result<()> {
+        let _ = (lock, schema);
+        Ok(())
+    }
+
     /// Turns foreign key enforcement off for the rest of the run, outside
     /// any transaction; `unlock` restores it. Does nothing by default.
     ///

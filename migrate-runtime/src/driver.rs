@@ -50,6 +50,9 @@ fn locked<B: Backend>(
             Action::ConfirmRenumbered => db
                 .read_history(table, migrator.busy_timeout)
                 .and_then(|history| migrator.confirm_renumbered(&script.plan, &history)),
+            Action::SearchPath => {
+                db.set_search_path(lock, migrator.schema.as_deref().unwrap_or_default())
+            }
             Action::Backup => db
                 .write_backup(&migrator.backup_settings(), script.plan.from)
                 .map(|path| progress.backup = path),

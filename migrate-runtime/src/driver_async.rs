@@ -52,6 +52,10 @@ async fn locked<B: AsyncBackend>(
                     Err(error) => Err(error),
                 }
             }
+            Action::SearchPath => {
+                db.set_search_path(lock, migrator.schema.as_deref().unwrap_or_default())
+                    .await
+            }
             Action::Backup => db
                 .write_backup(&migrator.backup_settings(), script.plan.from)
                 .await

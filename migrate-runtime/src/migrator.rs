@@ -51,6 +51,7 @@ pub struct Migrator<'m> {
     dry_run: bool,
     environment: Option<String>,
     table: String,
+    pub(crate) schema: Option<String>,
     allow_out_of_order: bool,
     pub(crate) busy_timeout: Duration,
     backup: bool,
@@ -67,6 +68,7 @@ impl fmt::Debug for Migrator<'_> {
             .field("dry_run", &self.dry_run)
             .field("environment", &self.environment)
             .field("table", &self.table)
+            .field("schema", &self.schema)
             .field("allow_out_of_order", &self.allow_out_of_order)
             .field("busy_timeout", &self.busy_timeout)
             .field("backup", &self.backup)
@@ -108,6 +110,7 @@ impl Migrations {
             dry_run: false,
             environment: None,
             table: DEFAULT_TABLE.to_owned(),
+            schema: None,
             allow_out_of_order: false,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             backup: true,
@@ -175,6 +178,17 @@ impl<'m> Migrator<'m> {
     /// operation runs ([`Error::InvalidTableName`]).
     pub fn table(mut self, table: impl Into<String>) -> Self {
         self.table = table.into();
+        self
+    }
+
+    /// The schema to migrate (PostgreSQL): the history table is in it (when
+    /// [`table`](Migrator::table) names none), and the run's `search_path`
+    /// is set to it, so that unqualified names in the migrations mean its
+    /// objects; the session's own `search_path` is restored afterwards.
+    /// Letters, digits and `_`. On SQLite it names the attached database
+    /// of the history table.
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = Some(schema.into());
         self
     }
 
@@ -501,7 +515,12 @@ impl<'m> Migrator<'m> {
     }
 
     pub(crate) fn table_name(&self) -> Result<TableName> {
-        TableName::new(&self.table)
+        match &self.schema {
+            Some(schema) if !self.table.contains('.') => {
+                TableName::in_schema(Some(schema), &self.table)
+            }
+            _ => TableName::new(&self.table),
+        }
     }
 
     /// The plan of `operation` on a database whose history is `history`.
@@ -551,6 +570,7 @@ impl<'m> Migrator<'m> {
             Shape {
                 per_migration: self.per_migration,
                 backup: self.backup,
+                schema: self.schema.is_some(),
             },
         )
     }

@@ -39,6 +39,8 @@ fn line_and_column(statement: &Statement, offset: u32) -> (u32, Option<u32>) {
 /// One thing a driver does, in order. Steps are indexes into the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
+    /// Run in the migrator's schema until the lock is released.
+    SearchPath,
     /// Refuse the plan's renumbered rows whose recorded name differs (the
     /// names are read only then, not at every start-up).
     ConfirmRenumbered,
@@ -74,6 +76,8 @@ pub(crate) struct Shape {
     pub per_migration: bool,
     /// Back up before the first change.
     pub backup: bool,
+    /// Run in the migrator's schema (PostgreSQL's `search_path`).
+    pub schema: bool,
 }
 
 /// A plan and the actions that carry it out.
@@ -87,6 +91,9 @@ impl<'m> Script<'m> {
     /// Decides the actions of `plan`.
     pub fn new(plan: Plan<'m>, shape: Shape) -> Script<'m> {
         let mut builder = Builder::default();
+        if shape.schema {
+            builder.actions.push(Action::SearchPath);
+        }
         if !plan.renumbered.is_empty() {
             builder.actions.push(Action::ConfirmRenumbered);
         }
@@ -366,6 +373,7 @@ mod tests {
             Shape {
                 per_migration,
                 backup,
+                schema: false,
             },
         )
         .actions
@@ -519,6 +527,7 @@ mod tests {
         let shape = Shape {
             per_migration: false,
             backup: false,
+            schema: false,
         };
         assert_eq!(
             Script::new(plan(vec![(a, Direction::Up)]), shape).actions,
@@ -571,6 +580,7 @@ mod tests {
             Shape {
                 per_migration: false,
                 backup: false,
+                schema: false,
             },
         );
         let at = script

@@ -333,3 +333,55 @@ fn a_holder_killed_at_random_points_leaves_nothing_half_applied() {
         assert_eq!(history(&mut client).len(), 20, "trial {trial}");
     }
 }
+
+#[test]
+fn the_schema_option_migrates_each_schema_on_its_own() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    client
+        .batch_execute("CREATE SCHEMA app_a; CREATE SCHEMA app_b")
+        .expect("schemas");
+    let own: String = client
+        .query_one("SELECT current_setting('search_path')", &[])
+        .expect("search path")
+        .get(0);
+    for schema in ["app_a", "app_b"] {
+        PG_BASIC
+            .migrator()
+            .schema(schema)
+            .run(&mut client)
+            .expect("migrates the schema");
+    }
+    let tables: Vec<String> = client
+        .query(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables
+             WHERE table_schema LIKE 'app_%' ORDER BY 1",
+            &[],
+        )
+        .expect("tables")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            "app_a.accounts",
+            "app_a.entries",
+            "app_a.schema_migrations",
+            "app_b.accounts",
+            "app_b.entries",
+            "app_b.schema_migrations"
+        ]
+    );
+    let after: String = client
+        .query_one("SELECT current_setting('search_path')", &[])
+        .expect("search path")
+        .get(0);
+    assert_eq!(after, own, "the session's search_path is given back");
+    let status = PG_BASIC
+        .migrator()
+        .schema("app_b")
+        .status(&mut client)
+        .expect("status");
+    assert_eq!(status.current, Some(Version(3)));
+}

@@ -5,10 +5,10 @@ use std::time::Duration;
 use postgres::Client;
 
 use super::{
-    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, TRY_LOCK, UNLOCK,
-    applied, applied_sql, columns, create_sql, delete_sql, driver, failed, history, history_rows,
-    history_sql, holder_of, insert_sql, key_halves, lock_key, renumber_sql, row_values, rows_sql,
-    schema_of, values,
+    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, SET_SEARCH_PATH,
+    SHOW_SEARCH_PATH, TRY_LOCK, UNLOCK, applied, applied_sql, columns, create_sql, delete_sql,
+    driver, failed, history, history_rows, history_sql, holder_of, insert_sql, key_halves,
+    lock_key, renumber_sql, row_values, rows_sql, schema_of, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, Backend, DriverError, Error, Migration, Result, TableName,
@@ -35,7 +35,10 @@ impl Backend for Client {
                 .map_err(failed("taking the migration lock"))?
                 .get(0);
             if taken {
-                return Ok(PostgresLock { key });
+                return Ok(PostgresLock {
+                    key,
+                    search_path: None,
+                });
             }
             match backoff.next() {
                 Ok(pause) => std::thread::sleep(pause),
@@ -51,9 +54,25 @@ impl Backend for Client {
         }
     }
 
+    fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
+        let own: String = self
+            .query_one(SHOW_SEARCH_PATH, &[])
+            .map_err(failed("reading the search path"))?
+            .get(0);
+        lock.search_path = Some(own);
+        self.query_one(SET_SEARCH_PATH, &[&search_path(schema)])
+            .map(drop)
+            .map_err(failed("setting the search path"))
+    }
+
     fn unlock(&mut self, lock: PostgresLock) {
         // A failed rollback may leave the session in an aborted transaction.
         let _ = self.batch_execute("ROLLBACK");
+        if let Some(own) = &lock.search_path
+            && let Err(error) = self.query_one(SET_SEARCH_PATH, &[own])
+        {
+            log::error!("could not restore the search path: {}", driver(error));
+        }
         if let Err(error) = self.query_one(UNLOCK, &[&lock.key]) {
             log::error!(
                 "could not release the migration lock; the server releases it when this session ends: {}",

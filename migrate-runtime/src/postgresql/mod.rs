@@ -37,6 +37,8 @@ mod nonblocking;
 #[derive(Debug)]
 pub struct PostgresLock {
     key: i64,
+    /// The session's own `search_path`, restored at the unlock.
+    search_path: Option<String>,
 }
 
 /// The server's error, written whole: `Display` of the driver's error says
@@ -102,6 +104,14 @@ const CURRENT_SCHEMA: &str = "SELECT current_schema()::text";
 /// the lock within a second (PostgreSQL 14 and later; older servers refuse
 /// the setting and release the lock when the statement ends).
 const CHECK_CLIENT: &str = "SET client_connection_check_interval = '1s'";
+
+const SHOW_SEARCH_PATH: &str = "SELECT current_setting('search_path')";
+const SET_SEARCH_PATH: &str = "SELECT set_config('search_path', $1, false)";
+
+/// `schema` as a `search_path` value (it is a checked identifier).
+fn search_path(schema: &str) -> String {
+    format!("\"{schema}\"")
+}
 
 const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
 const UNLOCK: &str = "SELECT pg_advisory_unlock($1)";
@@ -259,7 +269,11 @@ fn history_rows(
 ) -> Result<Option<Vec<Row>>> {
     match answer {
         Ok(rows) => Ok(Some(rows)),
-        Err(error) if error.code().map(tokio_postgres::error::SqlState::code) == Some(UNDEFINED_TABLE) => Ok(None),
+        Err(error)
+            if error.code().map(tokio_postgres::error::SqlState::code) == Some(UNDEFINED_TABLE) =>
+        {
+            Ok(None)
+        }
         Err(error) if error.as_db_error().is_some() => Err(invalid(table, &error)),
         Err(error) => Err(Error::database("reading the history table", driver(error))),
     }

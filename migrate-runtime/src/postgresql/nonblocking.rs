@@ -6,10 +6,10 @@ use std::time::Duration;
 use tokio_postgres::Client;
 
 use super::{
-    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, TRY_LOCK, UNLOCK,
-    applied, applied_sql, columns, create_sql, delete_sql, driver, failed, history, history_rows,
-    history_sql, holder_of, insert_sql, key_halves, lock_key, renumber_sql, row_values, rows_sql,
-    schema_of, values,
+    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, SET_SEARCH_PATH,
+    SHOW_SEARCH_PATH, TRY_LOCK, UNLOCK, applied, applied_sql, columns, create_sql, delete_sql,
+    driver, failed, history, history_rows, history_sql, holder_of, insert_sql, key_halves,
+    lock_key, renumber_sql, row_values, rows_sql, schema_of, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, AsyncBackend, DriverError, Error, Migration, Result,
@@ -38,7 +38,10 @@ impl AsyncBackend for Client {
                 .map_err(failed("taking the migration lock"))?
                 .get(0);
             if taken {
-                return Ok(PostgresLock { key });
+                return Ok(PostgresLock {
+                    key,
+                    search_path: None,
+                });
             }
             match backoff.next() {
                 Ok(pause) => tokio::time::sleep(pause).await,
@@ -54,8 +57,26 @@ impl AsyncBackend for Client {
         }
     }
 
+    async fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
+        let own: String = self
+            .query_one(SHOW_SEARCH_PATH, &[])
+            .await
+            .map_err(failed("reading the search path"))?
+            .get(0);
+        lock.search_path = Some(own);
+        self.query_one(SET_SEARCH_PATH, &[&search_path(schema)])
+            .await
+            .map(drop)
+            .map_err(failed("setting the search path"))
+    }
+
     async fn unlock(&mut self, lock: PostgresLock) {
         let _ = self.batch_execute("ROLLBACK").await;
+        if let Some(own) = &lock.search_path
+            && let Err(error) = self.query_one(SET_SEARCH_PATH, &[own]).await
+        {
+            log::error!("could not restore the search path: {}", driver(error));
+        }
         if let Err(error) = self.query_one(UNLOCK, &[&lock.key]).await {
             log::error!(
                 "could not release the migration lock; the server releases it when this session ends: {}",
