@@ -65,7 +65,7 @@ struct DbArgs {
     #[arg(long, default_value = migrate_runtime::DEFAULT_TABLE, value_name = "NAME")]
     table: String,
     /// The schema to migrate (PostgreSQL): the history table is in it, and
-    /// the run's search_path is set to it.
+    /// the run's `search_path` is set to it.
     #[arg(long, value_name = "NAME")]
     schema: Option<String>,
     /// How long to wait for another process's lock, in milliseconds.
