@@ -144,6 +144,17 @@ fn operate<B: Backend>(
             })
         }
         Command::Redo { db } => finish(migrator(migrations, &db).redo(conn)),
+        other => rewrite_history(other, migrations, conn),
+    }
+}
+
+/// The commands that change the history without running migrations.
+fn rewrite_history<B: Backend>(
+    command: Command,
+    migrations: &Migrations,
+    conn: &mut B,
+) -> Result<ExitCode, String> {
+    match command {
         Command::Baseline { version, db } => {
             finish(migrator(migrations, &db).baseline(conn, Version(version)))
         }
@@ -157,6 +168,19 @@ fn operate<B: Backend>(
             }
             finish(migrator(migrations, &db).force(conn, Version(version)))
         }
+        Command::Resolve {
+            version,
+            db,
+            applied,
+            pending: _,
+        } => {
+            let resolution = if applied {
+                migrate_runtime::Resolution::Applied
+            } else {
+                migrate_runtime::Resolution::Pending
+            };
+            finish(migrator(migrations, &db).resolve(conn, Version(version), resolution))
+        }
         Command::Adopt { db, from } => {
             let migrator = migrator(migrations, &db);
             finish(match from {
@@ -164,9 +188,7 @@ fn operate<B: Backend>(
                 None => migrator.adopt(conn),
             })
         }
-        Command::New { .. } | Command::Fix { .. } | Command::Validate { .. } => {
-            Err("this command works on the migration directory, not a database".to_owned())
-        }
+        _ => Err("this command works on the migration directory, not a database".to_owned()),
     }
 }
 
@@ -247,6 +269,10 @@ fn describe_status(status: &migrate_runtime::Status) -> String {
         .to_string()
         .replace("(`Migrator::adopt`)", "(`migrate adopt`)")
         .replace("not in this binary", "not in the migration directory")
+        .replace(
+            "(`Migrator::resolve`)",
+            "(`migrate resolve VERSION --applied | --pending`)",
+        )
 }
 
 fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {

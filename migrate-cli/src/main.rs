@@ -231,6 +231,23 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Clear the failure recorded for VERSION, a migration that failed
+    /// outside a transaction part-way, after fixing the database by hand:
+    /// `--applied` if you completed it, `--pending` if you undid it.
+    #[command(after_help = "Example (the rest of migration 4 was run by hand):\n  \
+        migrate resolve 4 --applied --db app.db")]
+    Resolve {
+        /// The failed migration's version.
+        version: u64,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Record it as applied.
+        #[arg(long, conflicts_with = "pending", required_unless_present = "pending")]
+        applied: bool,
+        /// Make it pending again.
+        #[arg(long)]
+        pending: bool,
+    },
     /// Take over a database another tool migrated: its history (goose,
     /// golang-migrate, sqlx, refinery, diesel, SuperChat) is checked against
     /// the directory and recorded here, running no SQL. Its table stays.
@@ -273,6 +290,7 @@ impl Command {
             | Command::Redo { db }
             | Command::Baseline { db, .. }
             | Command::Force { db, .. }
+            | Command::Resolve { db, .. }
             | Command::Adopt { db, .. } => Some(db),
         }
     }

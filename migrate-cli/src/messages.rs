@@ -17,6 +17,14 @@ const ADVICE: &[(&str, &str)] = &[
     ("with `backup_dir(…)`", "with `--backup-dir DIR`"),
     ("with `backup(false)`", "with `--no-backup`"),
     ("(`status` lists them)", "(`migrate status` lists them)"),
+    (
+        "`status` shows each migration's state",
+        "`migrate status` shows each migration's state",
+    ),
+    (
+        "(`resolve(…)`)",
+        "(`migrate resolve VERSION --applied | --pending`)",
+    ),
     ("this binary knows", "the migration directory has"),
     ("in this binary", "in the migration directory"),
     (
@@ -44,6 +52,14 @@ pub fn describe(error: &migrate_runtime::Error) -> String {
     let mut text = error.to_string();
     for (library, command_line) in ADVICE {
         text = text.replace(library, command_line);
+    }
+    if let migrate_runtime::Error::FailedMigration { version, .. } = error {
+        for (resolution, flag) in [("Applied", "--applied"), ("Pending", "--pending")] {
+            text = text.replace(
+                &format!("`resolve(Version({version}), Resolution::{resolution})`"),
+                &format!("`migrate resolve {version} {flag}`"),
+            );
+        }
     }
     if let migrate_runtime::Error::MigrationFailed { statement, .. } = error {
         text.push_str("\n  in statement: ");

@@ -428,7 +428,7 @@ fn help_has_an_example_per_command() {
     let root = tempfile::tempdir().expect("tempdir");
     for command in [
         "new", "fix", "validate", "status", "up", "down", "redo", "baseline", "adopt", "force",
-        "up-to", "down-to", "goto", "version", "reset",
+        "resolve", "up-to", "down-to", "goto", "version", "reset",
     ] {
         let help = ok(&migrate(root.path(), &[command, "--help"]));
         assert!(help.contains("Example"), "{command}: {help}");

@@ -459,3 +459,30 @@ fn every_command_works_on_postgresql() {
             .expect("json");
     assert_eq!(status["entries"].as_array().map(Vec::len), Some(3));
 }
+
+#[test]
+fn a_half_applied_migration_is_resolved_from_the_command_line() {
+    let root = project(1);
+    write(
+        root.path(),
+        "migrations/002_outside.sql",
+        "-- +migrate NoTransaction\n-- +migrate Up\nCREATE TABLE b (x INTEGER);\nINSERT INTO missing VALUES (1);\n\n-- +migrate Down\nDROP TABLE b;\n",
+    );
+    let first = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert!(first.contains("recorded as failed until it is resolved (`migrate resolve VERSION --applied | --pending`)"), "{first}");
+    let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
+    assert!(status.contains("FAILED"), "{status}");
+    let refused = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert!(refused.contains("`migrate resolve 2 --applied` if you completed it, or `migrate resolve 2 --pending` if you undid it"), "{refused}");
+    assert!(!refused.contains("Resolution::"), "{refused}");
+    let resolved = ok(&migrate(
+        root.path(),
+        &["resolve", "2", "--pending", "--db", "app.db"],
+    ));
+    assert!(
+        resolved.starts_with("the history now says version 1"),
+        "{resolved}"
+    );
+    let neither = migrate(root.path(), &["resolve", "2", "--db", "app.db"]);
+    assert!(!neither.status.success());
+}

@@ -64,6 +64,14 @@ pub trait AsyncBackend: Send {
         execution_time: Duration,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// See [`Backend::record_failure`](crate::Backend::record_failure).
+    fn record_failure(
+        &mut self,
+        table: &TableName,
+        migration: &Migration,
+        failure: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// See [`Backend::delete_history`](crate::Backend::delete_history).
     fn delete_history(
         &mut self,

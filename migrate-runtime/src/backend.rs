@@ -44,21 +44,45 @@ impl AppliedMigration {
     }
 }
 
-/// What a run needs of one history row: the version and its checksum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a run needs of one history row: the version and its checksum, or
+/// the failure recorded in its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AppliedVersion {
     /// The version.
     pub version: Version,
     /// The checksum recorded when it was applied; `None` when the recorded
-    /// text is not a checksum (which counts as drift).
+    /// text is not a checksum (which counts as drift, unless it is a failure).
     pub checksum: Option<Checksum>,
+    /// Where the migration failed outside a transaction, part-way: recorded
+    /// in the checksum's place, until [`resolve`](crate::Migrator::resolve).
+    pub failure: Option<String>,
 }
+
+/// How a failure is recorded in the checksum's place.
+pub(crate) const FAILED: &str = "failed ";
 
 impl AppliedVersion {
     /// A version and its recorded checksum, as a [`Backend`] reads them.
     pub fn new(version: Version, checksum: Option<Checksum>) -> AppliedVersion {
-        AppliedVersion { version, checksum }
+        AppliedVersion {
+            version,
+            checksum,
+            failure: None,
+        }
+    }
+
+    /// A version and the text recorded with it: a checksum, or a failure
+    /// that [`Backend::record_failure`] wrote.
+    pub fn recorded(version: Version, text: &str) -> AppliedVersion {
+        match text.strip_prefix(FAILED) {
+            Some(_) => AppliedVersion {
+                version,
+                checksum: None,
+                failure: Some(text.to_owned()),
+            },
+            None => AppliedVersion::new(version, Checksum::from_hex(text)),
+        }
     }
 }
 
@@ -185,6 +209,22 @@ pub trait Backend {
     ///
     /// The row could not be removed.
     fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()>;
+
+    /// Records that `migration` failed outside a transaction, part-way:
+    /// a history row with `failure` (which starts with `failed `) in the
+    /// checksum's place, written outside any transaction; the table is
+    /// created if it is missing. The next runs refuse the database until
+    /// the row is resolved.
+    ///
+    /// # Errors
+    ///
+    /// The row could not be written.
+    fn record_failure(
+        &mut self,
+        table: &TableName,
+        migration: &Migration,
+        failure: &str,
+    ) -> Result<()>;
 
     /// Changes a history row's version from `from` to `to`: the migration
     /// applied under a timestamp that `migrate fix` renumbered.

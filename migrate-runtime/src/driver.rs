@@ -79,6 +79,14 @@ fn locked<B: Backend>(
         };
         if let Err(error) = outcome {
             db.rollback();
+            if let Some((step, failure)) = script.failure_to_record(at, &error)
+                && let Err(not_recorded) =
+                    db.record_failure(table, script.migration(step), &failure)
+            {
+                log::error!(
+                    "the failure could not be recorded in the history table: {not_recorded}"
+                );
+            }
             return Err(error);
         }
     }

@@ -88,6 +88,15 @@ async fn locked<B: AsyncBackend>(
         };
         if let Err(error) = outcome {
             db.rollback().await;
+            if let Some((step, failure)) = script.failure_to_record(at, &error)
+                && let Err(not_recorded) = db
+                    .record_failure(table, script.migration(step), &failure)
+                    .await
+            {
+                log::error!(
+                    "the failure could not be recorded in the history table: {not_recorded}"
+                );
+            }
             return Err(error);
         }
     }

@@ -312,6 +312,34 @@ pub enum Error {
         problem: AdoptProblem,
     },
 
+    /// A migration failed outside a transaction, part-way, in an earlier
+    /// run: the database holds part of it. Nothing runs until it is resolved.
+    #[error(
+        "{path} (version {version}) {failure}; the statements before that one stay applied, so nothing runs \
+         until it is resolved: fix the database by hand, then mark the migration with \
+         `resolve(Version({version}), Resolution::Applied)` if you completed it, or \
+         `resolve(Version({version}), Resolution::Pending)` if you undid it"
+    )]
+    #[non_exhaustive]
+    FailedMigration {
+        /// The version.
+        version: Version,
+        /// Its file.
+        path: String,
+        /// What was recorded: `failed at statement k of n (file:line): …`.
+        failure: String,
+    },
+
+    /// `resolve` of a version that is not recorded as failed.
+    #[error(
+        "version {version} is not recorded as failed, so there is nothing to resolve; `status` shows each migration's state"
+    )]
+    #[non_exhaustive]
+    NotFailed {
+        /// The version.
+        version: Version,
+    },
+
     /// No other tool's history to adopt.
     #[error(
         "nothing to adopt: {}; nothing was changed",
@@ -412,7 +440,8 @@ fn outcome(rolled_back: bool, committed: &[Version]) -> String {
             "this migration's transaction was rolled back"
         }
     } else {
-        "this migration runs outside a transaction: statements before this one stay applied"
+        "this migration runs outside a transaction: statements before this one stay applied, \
+         and it is recorded as failed until it is resolved (`resolve(…)`)"
     };
     match committed {
         [] => own.to_owned(),

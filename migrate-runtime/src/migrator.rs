@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::plan::{Operation, Plan, Rules, plan};
+use crate::plan::{Operation, Plan, Resolution, Rules, plan};
 use crate::script::{Script, Shape};
 use crate::{
     AppliedVersion, Backend, BackupSettings, Error, Migration, Migrations, Report, Result, Status,
@@ -382,6 +382,25 @@ impl<'m> Migrator<'m> {
     /// [`Error::BaselineBelowCurrent`].
     pub fn force<B: Backend>(&self, db: &mut B, version: Version) -> Result<Report> {
         self.without_target("force", db, Operation::Force(version))
+    }
+
+    /// Clears the failure recorded for `version`, a migration that failed
+    /// outside a transaction part-way (see [`Error::FailedMigration`]),
+    /// after the database was fixed by hand: [`Resolution::Applied`]
+    /// records it as applied, [`Resolution::Pending`] makes it pending
+    /// again. No SQL of the migration runs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFailed`] when the version is not recorded as failed;
+    /// the drift refusals of [`run`](Migrator::run).
+    pub fn resolve<B: Backend>(
+        &self,
+        db: &mut B,
+        version: Version,
+        resolution: Resolution,
+    ) -> Result<Report> {
+        self.without_target("resolve", db, Operation::Resolve(version, resolution))
     }
 
     /// Where the database stands: every migration with its state, time and drift.

@@ -80,6 +80,18 @@ pub(crate) enum Operation {
     Force(Version),
     /// Record what another tool applied (that tool's, or any found).
     Adopt(Option<crate::Tool>),
+    /// Clear the failure recorded for a version, as applied or as pending.
+    Resolve(Version, Resolution),
+}
+
+/// What a migration that failed outside a transaction has become, after a
+/// fix by hand: see [`Migrator::resolve`](crate::Migrator::resolve).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Its remaining statements were run by hand: record it as applied.
+    Applied,
+    /// What it did was undone by hand: it is pending again.
+    Pending,
 }
 
 /// The choices that change a plan.
@@ -266,6 +278,19 @@ pub(crate) fn plan<'m>(
     operation: Operation,
     rules: Rules<'_>,
 ) -> Result<Plan<'m>> {
+    let failed = history.iter().find(|r| r.failure.is_some());
+    if let Operation::Resolve(version, resolution) = operation {
+        return resolve(migrations, history, version, resolution, rules);
+    }
+    if let Some(row) = failed {
+        return Err(Error::FailedMigration {
+            version: row.version,
+            path: migrations
+                .get_for(row.version, rules.environment)
+                .map_or_else(|| row.version.to_string(), |m| m.up_path().to_owned()),
+            failure: row.failure.clone().unwrap_or_default(),
+        });
+    }
     let renumbered = renumbered(migrations, history, rules.environment);
     let history = &*renumber(history, &renumbered);
     check_drift(migrations, history, rules.environment)?;
@@ -333,8 +358,9 @@ pub(crate) fn plan<'m>(
                 target,
             )
         }
-        // The driver plans an adoption from the other tool's history.
-        Operation::Adopt(_) => Vec::new(),
+        // The driver plans an adoption from the other tool's history, and
+        // a resolution is planned above.
+        Operation::Adopt(_) | Operation::Resolve(..) => Vec::new(),
     };
     let mut after: Vec<Version> = history.iter().map(|r| r.version).collect();
     for (migration, direction) in &steps {
@@ -349,6 +375,42 @@ pub(crate) fn plan<'m>(
         to: after.into_iter().max(),
         steps,
         renumbered,
+    })
+}
+
+/// The steps that clear the failure recorded for `version`: its row is
+/// removed, and for [`Resolution::Applied`] recorded again as applied.
+fn resolve<'m>(
+    migrations: &'m Migrations,
+    history: &[AppliedVersion],
+    version: Version,
+    resolution: Resolution,
+    rules: Rules<'_>,
+) -> Result<Plan<'m>> {
+    let migration = history
+        .iter()
+        .find(|r| r.version == version && r.failure.is_some())
+        .and_then(|_| migrations.get_for(version, rules.environment))
+        .ok_or(Error::NotFailed { version })?;
+    let rest: Vec<AppliedVersion> = history
+        .iter()
+        .filter(|r| r.version != version)
+        .cloned()
+        .collect();
+    check_drift(migrations, &rest, rules.environment)?;
+    let mut steps = vec![(migration, Direction::Forget)];
+    if resolution == Resolution::Applied {
+        steps.push((migration, Direction::Baseline));
+    }
+    let mut after: Vec<Version> = rest.iter().map(|r| r.version).collect();
+    if resolution == Resolution::Applied {
+        after.push(version);
+    }
+    Ok(Plan {
+        from: history.iter().map(|r| r.version).max(),
+        to: after.into_iter().max(),
+        steps,
+        renumbered: Vec::new(),
     })
 }
 

@@ -186,6 +186,40 @@ impl<'m> Script<'m> {
         }
     }
 
+    /// What to record when action number `at` failed with `error`: a
+    /// migration outside a transaction that failed part-way is recorded as
+    /// failed, at its statement and line, so that no later run goes on over
+    /// a half-applied migration. `None` for a failure that was rolled back.
+    pub fn failure_to_record(&self, at: usize, error: &Error) -> Option<(usize, String)> {
+        let (
+            Action::Run(step),
+            Error::MigrationFailed {
+                path, line, driver, ..
+            },
+        ) = (self.actions[at], error)
+        else {
+            return None;
+        };
+        if !self.migration(step).no_transaction() {
+            return None;
+        }
+        let statements = self.statements(step);
+        let k = statements
+            .iter()
+            .filter(|s| s.line() <= *line)
+            .count()
+            .max(1);
+        let message: String = driver.to_string().chars().take(300).collect();
+        Some((
+            step,
+            format!(
+                "{}at statement {k} of {} ({path}:{line}): {message}",
+                crate::backend::FAILED,
+                statements.len()
+            ),
+        ))
+    }
+
     /// The refusal to commit after step `step` when `violations` is not empty.
     pub fn check_foreign_keys(&self, step: usize, violations: Vec<String>) -> Result<()> {
         if violations.is_empty() {

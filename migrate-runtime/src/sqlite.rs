@@ -9,8 +9,8 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use crate::backup::{self, prune};
 use crate::{
-    AppliedMigration, AppliedVersion, Backend, BackupSettings, Checksum, DriverError, Error,
-    Migration, Result, TableName, Value, Version,
+    AppliedMigration, AppliedVersion, Backend, BackupSettings, DriverError, Error, Migration,
+    Result, TableName, Value, Version,
 };
 
 /// What [`Backend::lock`] holds on SQLite: an exclusive lock on the
@@ -146,9 +146,9 @@ impl Backend for Connection {
             let mut rows = statement.query([]).map_err(fail)?;
             while let Some(row) = rows.next().map_err(fail)? {
                 let checksum = row.get_ref(1).map_err(fail)?;
-                applied.push(AppliedVersion::new(
+                applied.push(AppliedVersion::recorded(
                     version(table, row.get(0).map_err(fail)?)?,
-                    checksum.as_str().ok().and_then(Checksum::from_hex),
+                    checksum.as_str().unwrap_or_default(),
                 ));
             }
             Ok(applied)
@@ -188,6 +188,31 @@ impl Backend for Connection {
             .and_then(|mut s| s.execute(params![version, migration.name(), checksum, micros]))
             .map(drop)
             .map_err(|e| Error::database("recording the migration in the history table", e))
+    }
+
+    fn record_failure(
+        &mut self,
+        table: &TableName,
+        migration: &Migration,
+        failure: &str,
+    ) -> Result<()> {
+        Backend::create_history(self, table)?;
+        let sql = format!(
+            "INSERT INTO {} (version, name, checksum, applied_at, execution_time_us)
+             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 0)",
+            table.quoted()
+        );
+        Connection::execute(
+            self,
+            &sql,
+            params![
+                migration.version().0.cast_signed(),
+                migration.name(),
+                failure
+            ],
+        )
+        .map(drop)
+        .map_err(|e| Error::database("recording the failed migration in the history table", e))
     }
 
     fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {

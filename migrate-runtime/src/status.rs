@@ -23,6 +23,9 @@ pub enum State {
     /// Recorded in the history table, but not embedded in this binary (a
     /// newer release applied it).
     Unknown,
+    /// Failed outside a transaction, part-way, in an earlier run; nothing
+    /// runs until it is resolved ([`Migrator::resolve`](crate::Migrator::resolve)).
+    Failed,
 }
 
 /// One line of [`Status`].
@@ -54,6 +57,8 @@ pub struct StatusEntry {
     pub drift: bool,
     /// Whether it is pending but older than the newest applied version.
     pub out_of_order: bool,
+    /// What was recorded when it failed outside a transaction.
+    pub failure: Option<String>,
 }
 
 /// Every migration of the selected environment, and every version of the
@@ -91,27 +96,34 @@ impl Status {
                     execution_time: None,
                     drift: false,
                     out_of_order: is_out_of_order(migration.version(), current),
+                    failure: None,
                 },
             );
         }
         for row in history {
             let embedded = migrations.get_for(row.version, environment);
+            let failure = row
+                .checksum
+                .starts_with(crate::backend::FAILED)
+                .then(|| row.checksum.clone());
             entries.insert(
                 row.version,
                 StatusEntry {
                     version: row.version,
                     name: embedded.map_or_else(|| row.name.clone(), |m| m.name().to_owned()),
                     environment: embedded.and_then(|m| m.environment()).map(str::to_owned),
-                    state: if embedded.is_some() {
-                        State::Applied
-                    } else {
-                        State::Unknown
+                    state: match (&failure, embedded) {
+                        (Some(_), _) => State::Failed,
+                        (None, Some(_)) => State::Applied,
+                        (None, None) => State::Unknown,
                     },
                     applied_at: Some(row.applied_at.clone()),
                     execution_time: Some(row.execution_time),
-                    drift: embedded
-                        .is_some_and(|m| is_edited(m, Checksum::from_hex(&row.checksum))),
+                    drift: failure.is_none()
+                        && embedded
+                            .is_some_and(|m| is_edited(m, Checksum::from_hex(&row.checksum))),
                     out_of_order: false,
+                    failure,
                 },
             );
         }
@@ -155,6 +167,7 @@ impl fmt::Display for Status {
                     State::Applied => "applied",
                     State::Pending => "pending",
                     State::Unknown => "unknown",
+                    State::Failed => "FAILED",
                 };
                 let mut notes = Vec::new();
                 if let Some(env) = &e.environment {
@@ -168,6 +181,9 @@ impl fmt::Display for Status {
                 }
                 if e.out_of_order {
                     notes.push("out of order".to_owned());
+                }
+                if let Some(failure) = &e.failure {
+                    notes.push(format!("{failure}; resolve it (`Migrator::resolve`)"));
                 }
                 [
                     e.version.to_string(),

@@ -70,6 +70,10 @@ pub static PG_ONCE: Migrations = embed_migrations!("migrations/pg_once", dialect
 pub static PG_ROWS: Migrations = embed_migrations!("migrations/pg_rows", dialect = "postgres");
 /// PostgreSQL: a syntax error on line 4, column 19 of a statement that starts on line 2.
 pub static PG_SYNTAX: Migrations = embed_migrations!("migrations/pg_syntax", dialect = "postgres");
+/// PostgreSQL: version 2 runs outside a transaction, creates an index
+/// concurrently, and fails on its second statement.
+pub static PG_NO_TX_FAILING: Migrations =
+    embed_migrations!("migrations/pg_no_tx_failing", dialect = "postgres");
 /// PostgreSQL: version 2 sleeps 30 s before its insert, to be killed.
 pub static PG_SLOW: Migrations = embed_migrations!("migrations/pg_slow", dialect = "postgres");
 

@@ -363,13 +363,66 @@ fn a_failure_outside_a_transaction_says_what_stays_applied() {
     assert_eq!(
         error.to_string(),
         "migrations/no_tx_failing/002_outside.sql:4: no such table: missing; \
-         this migration runs outside a transaction: statements before this one stay applied; \
+         this migration runs outside a transaction: statements before this one stay applied, \
+         and it is recorded as failed until it is resolved (`resolve(…)`); \
          migration 1 was committed before it and stays applied"
     );
     // Version 1 committed before the migration outside a transaction began;
-    // its first statement stays, and it is not recorded.
-    assert_eq!(history(&conn), [1]);
+    // its first statement stays, and it is recorded as failed.
+    assert_eq!(history(&conn), [1, 2]);
     assert!(table_exists(&conn, "b"));
+    let status = NO_TX_FAILING.status(&mut conn).expect("status");
+    let failed = &status.entries[1];
+    assert_eq!(failed.state, migrate_runtime::State::Failed);
+    assert_eq!(
+        failed.failure.as_deref(),
+        Some(
+            "failed at statement 2 of 2 (migrations/no_tx_failing/002_outside.sql:4): no such table: missing"
+        )
+    );
+
+    // No run goes on over the half-applied migration.
+    let refused = NO_TX_FAILING.migrate(&mut conn).expect_err("refused");
+    assert!(
+        matches!(
+            refused,
+            migrate_runtime::Error::FailedMigration {
+                version: Version(2),
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("`resolve(Version(2), Resolution::Pending)` if you undid it")
+    );
+    // Undone by hand, then pending again: the next run fails the same way.
+    conn.execute_batch("DROP TABLE b").expect("undo by hand");
+    NO_TX_FAILING
+        .migrator()
+        .resolve(&mut conn, Version(2), migrate_runtime::Resolution::Pending)
+        .expect("resolve");
+    assert_eq!(history(&conn), [1]);
+    NO_TX_FAILING.migrate(&mut conn).expect_err("fails again");
+    // Completed by hand: applied.
+    NO_TX_FAILING
+        .migrator()
+        .resolve(&mut conn, Version(2), migrate_runtime::Resolution::Applied)
+        .expect("resolve");
+    assert_eq!(history(&conn), [1, 2]);
+    NO_TX_FAILING
+        .migrate(&mut conn)
+        .expect("nothing refused any more");
+    let not_failed = NO_TX_FAILING
+        .migrator()
+        .resolve(&mut conn, Version(2), migrate_runtime::Resolution::Applied)
+        .expect_err("not failed");
+    assert!(matches!(
+        not_failed,
+        migrate_runtime::Error::NotFailed { .. }
+    ));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use migrate_runtime::postgres::Client;
 use migrate_runtime::{Error, Version};
 use migrate_tests::pg::{Scratch, history, kill, lock_is_free, schema, spawn, wait_for_lock};
-use migrate_tests::{PG_BASIC, PG_FAILING, PG_ONCE, PG_SLOW, PG_SYNTAX};
+use migrate_tests::{PG_BASIC, PG_FAILING, PG_NO_TX_FAILING, PG_ONCE, PG_SLOW, PG_SYNTAX};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -384,4 +384,51 @@ fn the_schema_option_migrates_each_schema_on_its_own() {
         .status(&mut client)
         .expect("status");
     assert_eq!(status.current, Some(Version(3)));
+}
+
+#[test]
+fn a_half_applied_migration_outside_a_transaction_is_recorded_and_refused_until_resolved() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    let error = PG_NO_TX_FAILING
+        .migrate(&mut client)
+        .expect_err("fails part-way");
+    assert!(
+        matches!(
+            error,
+            Error::MigrationFailed {
+                rolled_back: false,
+                line: 4,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let status = PG_NO_TX_FAILING.status(&mut client).expect("status");
+    assert_eq!(status.entries[1].state, migrate_runtime::State::Failed);
+    assert!(status.to_string().contains("FAILED  "), "{status}");
+    let refused = PG_NO_TX_FAILING.migrate(&mut client).expect_err("refused");
+    assert_eq!(
+        refused.to_string(),
+        "migrations/pg_no_tx_failing/002_index.sql (version 2) failed at statement 2 of 2 \
+         (migrations/pg_no_tx_failing/002_index.sql:4): relation \"missing\" does not exist (SQLSTATE 42P01); \
+         the statements before that one stay applied, so nothing runs until it is resolved: fix the database \
+         by hand, then mark the migration with `resolve(Version(2), Resolution::Applied)` if you completed it, \
+         or `resolve(Version(2), Resolution::Pending)` if you undid it"
+    );
+    // The index stayed; the rest is done by hand, then the migration is resolved.
+    client
+        .batch_execute("CREATE TABLE missing (x INTEGER); INSERT INTO missing VALUES (1)")
+        .expect("by hand");
+    PG_NO_TX_FAILING
+        .migrator()
+        .resolve(
+            &mut client,
+            Version(2),
+            migrate_runtime::Resolution::Applied,
+        )
+        .expect("resolved");
+    PG_NO_TX_FAILING.migrate(&mut client).expect("goes on");
+    assert_eq!(history(&mut client), [1, 2, 3]);
+    assert_eq!(counter(&mut client), [1, 3]);
 }

@@ -7,8 +7,8 @@ use postgres::Client;
 use super::{
     Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, SET_SEARCH_PATH,
     SHOW_SEARCH_PATH, TRY_LOCK, UNLOCK, applied, applied_sql, columns, create_sql, delete_sql,
-    driver, failed, history, history_rows, history_sql, holder_of, insert_sql, key_halves,
-    lock_key, renumber_sql, row_values, rows_sql, schema_of, search_path, values,
+    driver, failed, failure_sql, history, history_rows, history_sql, holder_of, insert_sql,
+    key_halves, lock_key, renumber_sql, row_values, rows_sql, schema_of, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, Backend, DriverError, Error, Migration, Result, TableName,
@@ -135,6 +135,24 @@ impl Backend for Client {
         self.execute(&insert_sql(table), &[&version, &name, &checksum, &micros])
             .map(drop)
             .map_err(failed("recording the migration in the history table"))
+    }
+
+    fn record_failure(
+        &mut self,
+        table: &TableName,
+        migration: &Migration,
+        failure: &str,
+    ) -> Result<()> {
+        Backend::create_history(self, table)?;
+        let version = migration.version().0.cast_signed();
+        self.execute(
+            &failure_sql(table),
+            &[&version, &migration.name(), &failure],
+        )
+        .map(drop)
+        .map_err(failed(
+            "recording the failed migration in the history table",
+        ))
     }
 
     fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {

@@ -24,8 +24,8 @@ use tokio_postgres::Row;
 use tokio_postgres::types::Type;
 
 use crate::{
-    AppliedMigration, AppliedVersion, Checksum, DriverError, Error, LockHolder, Migration, Result,
-    TableName, Value, Version,
+    AppliedMigration, AppliedVersion, DriverError, Error, LockHolder, Migration, Result, TableName,
+    Value, Version,
 };
 
 #[cfg(feature = "postgres")]
@@ -235,6 +235,13 @@ fn insert_sql(table: &TableName) -> String {
     )
 }
 
+fn failure_sql(table: &TableName) -> String {
+    format!(
+        "INSERT INTO {} (version, name, checksum, execution_time_us) VALUES ($1, $2, $3, 0)",
+        table.quoted()
+    )
+}
+
 fn delete_sql(table: &TableName) -> String {
     format!("DELETE FROM {} WHERE version = $1", table.quoted())
 }
@@ -316,9 +323,9 @@ fn applied(table: &TableName, rows: Option<Vec<Row>>) -> Result<Vec<AppliedVersi
         .map(|row| {
             let read = |e| invalid(table, &e);
             let checksum: String = row.try_get(1).map_err(read)?;
-            Ok(AppliedVersion::new(
+            Ok(AppliedVersion::recorded(
                 version(table, row.try_get(0).map_err(read)?)?,
-                Checksum::from_hex(&checksum),
+                &checksum,
             ))
         })
         .collect()

@@ -8,8 +8,8 @@ use tokio_postgres::Client;
 use super::{
     Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, SET_SEARCH_PATH,
     SHOW_SEARCH_PATH, TRY_LOCK, UNLOCK, applied, applied_sql, columns, create_sql, delete_sql,
-    driver, failed, history, history_rows, history_sql, holder_of, insert_sql, key_halves,
-    lock_key, renumber_sql, row_values, rows_sql, schema_of, search_path, values,
+    driver, failed, failure_sql, history, history_rows, history_sql, holder_of, insert_sql,
+    key_halves, lock_key, renumber_sql, row_values, rows_sql, schema_of, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, AsyncBackend, DriverError, Error, Migration, Result,
@@ -153,6 +153,26 @@ impl AsyncBackend for Client {
         .await
         .map(drop)
         .map_err(failed("recording the migration in the history table"))
+    }
+
+    async fn record_failure(
+        &mut self,
+        table: &TableName,
+        migration: &Migration,
+        failure: &str,
+    ) -> Result<()> {
+        AsyncBackend::create_history(self, table).await?;
+        let version = migration.version().0.cast_signed();
+        Client::execute(
+            self,
+            &failure_sql(table),
+            &[&version, &migration.name(), &failure],
+        )
+        .await
+        .map(drop)
+        .map_err(failed(
+            "recording the failed migration in the history table",
+        ))
     }
 
     async fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
