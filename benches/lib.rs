@@ -1,1 +1,29 @@
-//! Criterion benchmarks live in `runtime.rs`; this library is empty.
+//! What the benchmarks share: generated migration sets. The benchmarks
+//! themselves are `runtime.rs` (SQLite), `postgres.rs` and `replay.rs`.
+
+use std::fs;
+
+use migrate_runtime::Migrations;
+
+/// A set of `count` migrations whose Up sections are `up_sql(k)` and whose
+/// Downs drop `t_<k>`, read from a generated directory with `migrate-core`,
+/// as the CLI reads one.
+///
+/// # Panics
+///
+/// When the temporary directory cannot be written.
+pub fn generated(count: usize, up_sql: fn(usize) -> String) -> Migrations {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("migrations");
+    fs::create_dir(&dir).expect("mkdir");
+    for k in 1..=count {
+        let text = format!(
+            "-- +migrate Up\n{}\n-- +migrate Down\nDROP TABLE t_{k};\n",
+            up_sql(k)
+        );
+        fs::write(dir.join(format!("{k:04}_table_{k}.sql")), text).expect("write");
+    }
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
+    Migrations::from_set(set)
+}

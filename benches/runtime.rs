@@ -51,22 +51,9 @@ fn up_sql(k: usize) -> String {
     )
 }
 
-/// Our set of `count` migrations, read from a generated directory with
-/// `migrate-core`, as the CLI reads one.
+/// Our set of `count` migrations.
 fn ours(count: usize) -> Migrations {
-    let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("migrations");
-    fs::create_dir(&dir).expect("mkdir");
-    for k in 1..=count {
-        let text = format!(
-            "-- +migrate Up\n{}\n-- +migrate Down\nDROP TABLE t_{k};\n",
-            up_sql(k)
-        );
-        fs::write(dir.join(format!("{k:04}_table_{k}.sql")), text).expect("write");
-    }
-    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
-        .expect("valid");
-    Migrations::from_set(set)
+    migrate_benches::generated(count, up_sql)
 }
 
 fn refinery_migrations(count: usize) -> Vec<refinery::Migration> {
