@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::{
-    AppliedMigration, AppliedVersion, BackupSettings, DriverError, Migration, Result, TableName,
-    Value, Version,
+    AppliedMigration, AppliedVersion, BackupSettings, DriverError, LockScope, Migration, Result,
+    TableName, Value, Version,
 };
 
 /// What an async database must do for the executor: the methods of
@@ -22,7 +22,13 @@ pub trait AsyncBackend: Send {
         &mut self,
         table: &TableName,
         timeout: Duration,
+        scope: LockScope,
     ) -> impl Future<Output = Result<Self::Lock>> + Send;
+
+    /// See [`Backend::takes_transaction_lock`](crate::Backend::takes_transaction_lock).
+    fn takes_transaction_lock(&self) -> bool {
+        false
+    }
 
     /// See [`Backend::unlock`](crate::Backend::unlock).
     fn unlock(&mut self, lock: Self::Lock) -> impl Future<Output = ()> + Send;

@@ -9,6 +9,18 @@ use std::time::Duration;
 
 use crate::{Checksum, DriverError, Migration, Result, TableName, Value, Version};
 
+/// How long the migration lock lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockScope {
+    /// From [`Backend::lock`] to [`Backend::unlock`], across transactions:
+    /// for runs of several transactions or with statements outside one.
+    Session,
+    /// The run's one transaction, which taking the lock opens: for a run
+    /// that is one transaction, on a backend that can (PostgreSQL, also
+    /// through PgBouncer in transaction mode).
+    Transaction,
+}
+
 /// One row of the history table: a migration applied to the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -123,14 +135,29 @@ pub trait Backend {
     type Lock;
 
     /// Takes the migration lock for `table`'s database, waiting at most
-    /// `timeout` for another migrator to release it. It is held across
-    /// transactions until [`unlock`](Backend::unlock), and released by the
-    /// operating system or the server if the process dies.
+    /// `timeout` for another migrator to release it, and released by the
+    /// operating system or the server if the process dies. With
+    /// [`LockScope::Session`] it is held across transactions until
+    /// [`unlock`](Backend::unlock); with [`LockScope::Transaction`] (only
+    /// asked of a backend whose [`takes_transaction_lock`](Backend::takes_transaction_lock)
+    /// says so) it opens the run's one transaction and lasts until it ends.
     ///
     /// # Errors
     ///
     /// [`Error::Locked`](crate::Error::Locked) when the lock stayed taken.
-    fn lock(&mut self, table: &TableName, timeout: Duration) -> Result<Self::Lock>;
+    fn lock(
+        &mut self,
+        table: &TableName,
+        timeout: Duration,
+        scope: LockScope,
+    ) -> Result<Self::Lock>;
+
+    /// Whether the backend can take a lock that lasts one transaction
+    /// ([`LockScope::Transaction`]): the lock that works through a
+    /// connection pooler in transaction mode. `false` by default.
+    fn takes_transaction_lock(&self) -> bool {
+        false
+    }
 
     /// Releases the lock and restores what it changed on the connection.
     /// Never fails: a lock that cannot be released explicitly is released

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::plan::{Operation, Plan};
 use crate::script::{Action, Progress, Script};
-use crate::{Backend, Migrator, Report, Result, TableName};
+use crate::{Backend, LockScope, Migrator, Report, Result, TableName};
 
 /// Plans without the lock (nothing pending costs this one read), then takes
 /// the lock, plans again on what it reads then, and performs the actions.
@@ -23,12 +23,13 @@ pub(crate) fn execute<B: Backend>(
     if let Some(report) = migrator.report_without_lock(&plan, started) {
         return Ok(report);
     }
-    let mut lock = db.lock(&table, migrator.busy_timeout)?;
+    let scope = migrator.lock_scope(&plan, db.takes_transaction_lock());
+    let mut lock = db.lock(&table, migrator.busy_timeout, scope)?;
     // Released on every path: a panic (in a progress callback, say) is
     // caught, the lock released and the connection's settings restored,
     // and the panic resumed.
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        locked(migrator, db, &mut lock, &table, operation, started)
+        locked(migrator, db, &mut lock, &table, operation, scope, started)
     }));
     db.unlock(lock);
     result.unwrap_or_else(|payload| panic::resume_unwind(payload))
@@ -40,10 +41,11 @@ fn locked<B: Backend>(
     lock: &mut B::Lock,
     table: &TableName,
     operation: Operation,
+    scope: LockScope,
     started: Instant,
 ) -> Result<Report> {
     let plan = plan(migrator, db, table, operation)?;
-    let script = migrator.script(plan);
+    let script = migrator.script(plan, scope);
     let mut progress = script.start(started);
     for (at, &action) in script.actions.iter().enumerate() {
         let outcome = match action {

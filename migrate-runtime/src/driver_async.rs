@@ -10,7 +10,9 @@ use futures_util::FutureExt;
 use crate::adopt::{Ours, candidates, recognised};
 use crate::plan::{Operation, Plan};
 use crate::script::{Action, Progress, Script};
-use crate::{AsyncBackend, ForeignHistory, Migrator, Report, Result, Status, TableName, Tool};
+use crate::{
+    AsyncBackend, ForeignHistory, LockScope, Migrator, Report, Result, Status, TableName, Tool,
+};
 
 /// As `driver::execute`: plans without the lock, takes it, plans again and
 /// performs the actions; the lock is released on every path.
@@ -25,10 +27,13 @@ pub(crate) async fn execute<B: AsyncBackend>(
     if let Some(report) = migrator.report_without_lock(&plan, started) {
         return Ok(report);
     }
-    let mut lock = db.lock(&table, migrator.busy_timeout).await?;
-    let result = AssertUnwindSafe(locked(migrator, db, &mut lock, &table, operation, started))
-        .catch_unwind()
-        .await;
+    let scope = migrator.lock_scope(&plan, db.takes_transaction_lock());
+    let mut lock = db.lock(&table, migrator.busy_timeout, scope).await?;
+    let result = AssertUnwindSafe(locked(
+        migrator, db, &mut lock, &table, operation, scope, started,
+    ))
+    .catch_unwind()
+    .await;
     db.unlock(lock).await;
     result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
 }
@@ -39,10 +44,11 @@ async fn locked<B: AsyncBackend>(
     lock: &mut B::Lock,
     table: &TableName,
     operation: Operation,
+    scope: LockScope,
     started: Instant,
 ) -> Result<Report> {
     let plan = plan(migrator, db, table, operation).await?;
-    let script = migrator.script(plan);
+    let script = migrator.script(plan, scope);
     let mut progress = script.start(started);
     for (at, &action) in script.actions.iter().enumerate() {
         let outcome = match action {

@@ -192,6 +192,17 @@ pub enum Error {
         holder: Option<LockHolder>,
     },
 
+    /// The migration lock of a run across transactions was taken on
+    /// another server session than the next statement ran on: the
+    /// connection goes through a pooler in transaction mode (PgBouncer).
+    #[error(
+        "the connection goes through a connection pooler in transaction mode (the migration lock and the \
+         next statement ran on different server sessions), where a lock across transactions cannot hold; \
+         this run has migrations outside a transaction or commits per migration, so it needs a direct \
+         connection (or session pooling); a run in one transaction works through the pooler; nothing was changed"
+    )]
+    PooledSession,
+
     /// The history table records a version twice (a table without a primary key).
     #[error(
         "the history table records version {version} more than once; delete the duplicate row by hand"

@@ -83,7 +83,7 @@ pub use ::postgres;
 pub use adopt::AdoptProblem;
 #[cfg(feature = "tokio-postgres")]
 pub use async_backend::AsyncBackend;
-pub use backend::{AppliedMigration, AppliedVersion, Backend, BackupSettings};
+pub use backend::{AppliedMigration, AppliedVersion, Backend, BackupSettings, LockScope};
 #[cfg(feature = "sqlite")]
 pub use backup::backups_of;
 pub use error::{DriverError, Error, LockHolder, Result};

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use crate::plan::{Operation, Plan, Resolution, Rules, plan};
 use crate::script::{Script, Shape};
 use crate::{
-    AppliedVersion, Backend, BackupSettings, Error, Migration, Migrations, Report, Result, Status,
-    Step, TableName, Tool, Version,
+    AppliedVersion, Backend, BackupSettings, Error, LockScope, Migration, Migrations, Report,
+    Result, Status, Step, TableName, Tool, Version,
 };
 
 /// The default history table.
@@ -583,15 +583,32 @@ impl<'m> Migrator<'m> {
     }
 
     /// The actions that carry out `plan`.
-    pub(crate) fn script(&self, plan: Plan<'m>) -> Script<'m> {
+    pub(crate) fn script(&self, plan: Plan<'m>, scope: LockScope) -> Script<'m> {
         Script::new(
             plan,
             Shape {
                 per_migration: self.per_migration,
                 backup: self.backup,
                 schema: self.schema.is_some(),
+                lock_opens_transaction: scope == LockScope::Transaction,
             },
         )
+    }
+
+    /// The lock a run of `plan` takes: one that lasts its transaction when
+    /// the run is one transaction and the backend can (it also works
+    /// through a connection pooler in transaction mode), else one that lasts
+    /// the session.
+    pub(crate) fn lock_scope(&self, plan: &Plan<'m>, takes_transaction_lock: bool) -> LockScope {
+        if takes_transaction_lock
+            && self
+                .script(plan.clone(), LockScope::Session)
+                .is_one_transaction()
+        {
+            LockScope::Transaction
+        } else {
+            LockScope::Session
+        }
     }
 
     pub(crate) fn backup_settings(&self) -> BackupSettings {

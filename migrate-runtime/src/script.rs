@@ -78,6 +78,9 @@ pub(crate) struct Shape {
     pub backup: bool,
     /// Run in the migrator's schema (PostgreSQL's `search_path`).
     pub schema: bool,
+    /// The lock opens the run's one transaction (a transaction-scoped
+    /// lock): the script does not begin it again.
+    pub lock_opens_transaction: bool,
 }
 
 /// A plan and the actions that carry it out.
@@ -142,10 +145,26 @@ impl<'m> Script<'m> {
             }
         }
         builder.commit();
-        Script {
-            plan,
-            actions: builder.actions,
+        let mut actions = builder.actions;
+        if shape.lock_opens_transaction
+            && let Some(first) = actions.iter().position(|a| *a == Action::Begin)
+        {
+            actions.remove(first);
         }
+        Script { plan, actions }
+    }
+
+    /// Whether the whole script is one transaction: one `Begin`, no
+    /// statement outside it. Such a run can take a lock that lasts the
+    /// transaction.
+    pub fn is_one_transaction(&self) -> bool {
+        let begins = self.actions.iter().filter(|a| **a == Action::Begin).count();
+        let outside = self
+            .plan
+            .steps
+            .iter()
+            .any(|(m, d)| d.runs_sql() && m.no_transaction());
+        begins <= 1 && !outside
     }
 
     /// The migration of step `step`.
@@ -408,6 +427,7 @@ mod tests {
                 per_migration,
                 backup,
                 schema: false,
+                lock_opens_transaction: false,
             },
         )
         .actions
@@ -562,6 +582,7 @@ mod tests {
             per_migration: false,
             backup: false,
             schema: false,
+            lock_opens_transaction: false,
         };
         assert_eq!(
             Script::new(plan(vec![(a, Direction::Up)]), shape).actions,
@@ -615,6 +636,7 @@ mod tests {
                 per_migration: false,
                 backup: false,
                 schema: false,
+                lock_opens_transaction: false,
             },
         );
         let at = script

@@ -9,8 +9,8 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use crate::backup::{self, prune};
 use crate::{
-    AppliedMigration, AppliedVersion, Backend, BackupSettings, DriverError, Error, Migration,
-    Result, TableName, Value, Version,
+    AppliedMigration, AppliedVersion, Backend, BackupSettings, DriverError, Error, LockScope,
+    Migration, Result, TableName, Value, Version,
 };
 
 /// What [`Backend::lock`] holds on SQLite: an exclusive lock on the
@@ -31,7 +31,14 @@ pub struct SqliteLock {
 impl Backend for Connection {
     type Lock = SqliteLock;
 
-    fn lock(&mut self, _table: &TableName, timeout: Duration) -> Result<SqliteLock> {
+    /// The lock file lasts the session whatever `scope` says: this backend
+    /// does not take transaction locks, so the driver asks for none.
+    fn lock(
+        &mut self,
+        _table: &TableName,
+        timeout: Duration,
+        _scope: LockScope,
+    ) -> Result<SqliteLock> {
         if self.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(Error::ReadOnly);
         }

@@ -5,20 +5,26 @@ use std::time::Duration;
 use postgres::Client;
 
 use super::{
-    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, SET_SEARCH_PATH,
-    SHOW_SEARCH_PATH, TRY_LOCK, UNLOCK, applied, applied_sql, columns, create_sql, delete_sql,
-    driver, failed, failure_sql, history, history_rows, history_sql, holder_of, insert_sql,
-    key_halves, lock_key, renumber_sql, row_values, rows_sql, schema_of, search_path, values,
+    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HELD_HERE, HOLDER, PostgresLock,
+    SET_SEARCH_PATH, SHOW_SEARCH_PATH, TRY_LOCK, TRY_TRANSACTION_LOCK, UNLOCK, applied,
+    applied_sql, columns, create_sql, delete_sql, driver, failed, failure_sql, history,
+    history_rows, history_sql, holder_of, insert_sql, key_halves, lock_key, renumber_sql,
+    row_values, rows_sql, schema_of, search_path, values,
 };
 use crate::{
-    AppliedMigration, AppliedVersion, Backend, DriverError, Error, Migration, Result, TableName,
-    Value, Version,
+    AppliedMigration, AppliedVersion, Backend, DriverError, Error, LockScope, Migration, Result,
+    TableName, Value, Version,
 };
 
 impl Backend for Client {
     type Lock = PostgresLock;
 
-    fn lock(&mut self, table: &TableName, timeout: Duration) -> Result<PostgresLock> {
+    fn lock(
+        &mut self,
+        table: &TableName,
+        timeout: Duration,
+        scope: LockScope,
+    ) -> Result<PostgresLock> {
         let current = match table.schema() {
             Some(_) => None,
             None => Some(
@@ -27,23 +33,54 @@ impl Backend for Client {
             ),
         };
         let key = lock_key(&schema_of(table, current.as_ref()), table.name());
+        let (high, low) = key_halves(key);
         let _ = self.batch_execute(CHECK_CLIENT);
         let mut backoff = Backoff::new(timeout);
         loop {
+            // A transaction lock is tried in the transaction it will last;
+            // a waiter rolls it back at once, so it never holds one while it waits.
+            let try_lock = match scope {
+                LockScope::Session => TRY_LOCK,
+                LockScope::Transaction => {
+                    self.batch_execute("BEGIN")
+                        .map_err(failed("starting the migration transaction"))?;
+                    TRY_TRANSACTION_LOCK
+                }
+            };
             let taken: bool = self
-                .query_one(TRY_LOCK, &[&key])
+                .query_one(try_lock, &[&key])
                 .map_err(failed("taking the migration lock"))?
                 .get(0);
             if taken {
-                return Ok(PostgresLock {
+                let lock = PostgresLock {
                     key,
+                    scope,
                     search_path: None,
-                });
+                };
+                if scope == LockScope::Transaction {
+                    // The reads under the lock run in this transaction, where
+                    // a missing table's error would abort it: the table is
+                    // made sure of first (and rolled back with a failed run).
+                    self.batch_execute(&create_sql(table))
+                        .map_err(failed("creating the history table"))?;
+                } else {
+                    let here: bool = self
+                        .query_one(HELD_HERE, &[&high, &low])
+                        .map_err(failed("checking the migration lock"))?
+                        .get(0);
+                    if !here {
+                        let _ = self.query_one(UNLOCK, &[&key]);
+                        return Err(Error::PooledSession);
+                    }
+                }
+                return Ok(lock);
+            }
+            if scope == LockScope::Transaction {
+                let _ = self.batch_execute("ROLLBACK");
             }
             match backoff.next() {
                 Ok(pause) => std::thread::sleep(pause),
                 Err(waited) => {
-                    let (high, low) = key_halves(key);
                     let holder = self.query_opt(HOLDER, &[&high, &low]).ok().flatten();
                     return Err(Error::Locked {
                         waited,
@@ -52,6 +89,10 @@ impl Backend for Client {
                 }
             }
         }
+    }
+
+    fn takes_transaction_lock(&self) -> bool {
+        true
     }
 
     fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
@@ -73,7 +114,9 @@ impl Backend for Client {
         {
             log::error!("could not restore the search path: {}", driver(error));
         }
-        if let Err(error) = self.query_one(UNLOCK, &[&lock.key]) {
+        if lock.scope == LockScope::Session
+            && let Err(error) = self.query_one(UNLOCK, &[&lock.key])
+        {
             log::error!(
                 "could not release the migration lock; the server releases it when this session ends: {}",
                 driver(error)

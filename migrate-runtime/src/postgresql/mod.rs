@@ -37,6 +37,9 @@ mod nonblocking;
 #[derive(Debug)]
 pub struct PostgresLock {
     key: i64,
+    /// A session lock is released at the unlock; a transaction lock with
+    /// the run's transaction.
+    scope: crate::LockScope,
     /// The session's own `search_path`, restored at the unlock.
     search_path: Option<String>,
 }
@@ -114,6 +117,14 @@ fn search_path(schema: &str) -> String {
 }
 
 const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
+const TRY_TRANSACTION_LOCK: &str = "SELECT pg_try_advisory_xact_lock($1)";
+
+/// Whether this server session holds the advisory lock of the two key
+/// halves: after a session lock was taken, `false` means the statements go
+/// to other server sessions (a pooler in transaction mode).
+const HELD_HERE: &str = "SELECT EXISTS (SELECT 1 FROM pg_locks
+     WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+       AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1)";
 const UNLOCK: &str = "SELECT pg_advisory_unlock($1)";
 
 /// Who holds an advisory lock, by the two halves of its key.

@@ -6,20 +6,26 @@ use std::time::Duration;
 use tokio_postgres::Client;
 
 use super::{
-    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, PostgresLock, SET_SEARCH_PATH,
-    SHOW_SEARCH_PATH, TRY_LOCK, UNLOCK, applied, applied_sql, columns, create_sql, delete_sql,
-    driver, failed, failure_sql, history, history_rows, history_sql, holder_of, insert_sql,
-    key_halves, lock_key, renumber_sql, row_values, rows_sql, schema_of, search_path, values,
+    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HELD_HERE, HOLDER, PostgresLock,
+    SET_SEARCH_PATH, SHOW_SEARCH_PATH, TRY_LOCK, TRY_TRANSACTION_LOCK, UNLOCK, applied,
+    applied_sql, columns, create_sql, delete_sql, driver, failed, failure_sql, history,
+    history_rows, history_sql, holder_of, insert_sql, key_halves, lock_key, renumber_sql,
+    row_values, rows_sql, schema_of, search_path, values,
 };
 use crate::{
-    AppliedMigration, AppliedVersion, AsyncBackend, DriverError, Error, Migration, Result,
-    TableName, Value, Version,
+    AppliedMigration, AppliedVersion, AsyncBackend, DriverError, Error, LockScope, Migration,
+    Result, TableName, Value, Version,
 };
 
 impl AsyncBackend for Client {
     type Lock = PostgresLock;
 
-    async fn lock(&mut self, table: &TableName, timeout: Duration) -> Result<PostgresLock> {
+    async fn lock(
+        &mut self,
+        table: &TableName,
+        timeout: Duration,
+        scope: LockScope,
+    ) -> Result<PostgresLock> {
         let current = match table.schema() {
             Some(_) => None,
             None => Some(
@@ -29,24 +35,58 @@ impl AsyncBackend for Client {
             ),
         };
         let key = lock_key(&schema_of(table, current.as_ref()), table.name());
+        let (high, low) = key_halves(key);
         let _ = self.batch_execute(CHECK_CLIENT).await;
         let mut backoff = Backoff::new(timeout);
         loop {
+            // A transaction lock is tried in the transaction it will last;
+            // a waiter rolls it back at once, so it never holds one while it waits.
+            let try_lock = match scope {
+                LockScope::Session => TRY_LOCK,
+                LockScope::Transaction => {
+                    self.batch_execute("BEGIN")
+                        .await
+                        .map_err(failed("starting the migration transaction"))?;
+                    TRY_TRANSACTION_LOCK
+                }
+            };
             let taken: bool = self
-                .query_one(TRY_LOCK, &[&key])
+                .query_one(try_lock, &[&key])
                 .await
                 .map_err(failed("taking the migration lock"))?
                 .get(0);
             if taken {
-                return Ok(PostgresLock {
+                let lock = PostgresLock {
                     key,
+                    scope,
                     search_path: None,
-                });
+                };
+                if scope == LockScope::Transaction {
+                    // The reads under the lock run in this transaction, where
+                    // a missing table's error would abort it: the table is
+                    // made sure of first (and rolled back with a failed run).
+                    self.batch_execute(&create_sql(table))
+                        .await
+                        .map_err(failed("creating the history table"))?;
+                } else {
+                    let here: bool = self
+                        .query_one(HELD_HERE, &[&high, &low])
+                        .await
+                        .map_err(failed("checking the migration lock"))?
+                        .get(0);
+                    if !here {
+                        let _ = self.query_one(UNLOCK, &[&key]).await;
+                        return Err(Error::PooledSession);
+                    }
+                }
+                return Ok(lock);
+            }
+            if scope == LockScope::Transaction {
+                let _ = self.batch_execute("ROLLBACK").await;
             }
             match backoff.next() {
                 Ok(pause) => tokio::time::sleep(pause).await,
                 Err(waited) => {
-                    let (high, low) = key_halves(key);
                     let holder = self.query_opt(HOLDER, &[&high, &low]).await.ok().flatten();
                     return Err(Error::Locked {
                         waited,
@@ -55,6 +95,10 @@ impl AsyncBackend for Client {
                 }
             }
         }
+    }
+
+    fn takes_transaction_lock(&self) -> bool {
+        true
     }
 
     async fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
@@ -77,7 +121,9 @@ impl AsyncBackend for Client {
         {
             log::error!("could not restore the search path: {}", driver(error));
         }
-        if let Err(error) = self.query_one(UNLOCK, &[&lock.key]).await {
+        if lock.scope == LockScope::Session
+            && let Err(error) = self.query_one(UNLOCK, &[&lock.key]).await
+        {
             log::error!(
                 "could not release the migration lock; the server releases it when this session ends: {}",
                 driver(error)
