@@ -374,6 +374,101 @@ pub mod pg {
         panic!("no migrator took the lock");
     }
 
+    /// A PgBouncer in transaction pooling mode in front of the test server,
+    /// started by the test on a free loopback port and stopped with it
+    /// (Debian's `pgbouncer`; `.ci/servers` installs it).
+    pub struct Bouncer {
+        process: Child,
+        port: u16,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Bouncer {
+        /// Starts one; `None` when there is no server, or no `pgbouncer`
+        /// and none is required.
+        pub fn start() -> Option<Bouncer> {
+            let server: migrate_runtime::postgres::Config = server()?.parse().expect("a URL");
+            let binary = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
+                .into_iter()
+                .find(|p| std::path::Path::new(p).exists());
+            let Some(binary) = binary else {
+                assert!(
+                    std::env::var_os("MIGRATE_REQUIRE_SERVERS").is_none(),
+                    "pgbouncer is not installed; MIGRATE_REQUIRE_SERVERS is set, so this is a failure"
+                );
+                eprintln!("skipped: pgbouncer is not installed (`.ci/servers` installs it)");
+                return None;
+            };
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let dir = tempfile::tempdir().expect("tempdir");
+            let host = match server.get_hosts().first() {
+                Some(migrate_runtime::postgres::config::Host::Tcp(host)) => host.clone(),
+                _ => "127.0.0.1".to_owned(),
+            };
+            let server_port = server.get_ports().first().copied().unwrap_or(5432);
+            let user = server.get_user().unwrap_or("postgres");
+            let password = server
+                .get_password()
+                .map(|p| format!(" password={}", String::from_utf8_lossy(p)))
+                .unwrap_or_default();
+            let config = format!(
+                "[databases]\n* = host={host} port={server_port} user={user}{password}\n\
+                 [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nauth_type = any\n\
+                 pool_mode = transaction\nmax_client_conn = 500\ndefault_pool_size = 8\n\
+                 unix_socket_dir =\nignore_startup_parameters = extra_float_digits,options\n\
+                 logfile = {}/pgbouncer.log\n",
+                dir.path().display()
+            );
+            let ini = dir.path().join("pgbouncer.ini");
+            std::fs::write(&ini, config).expect("config");
+            let mut command = Command::new(binary);
+            // PgBouncer refuses to run as root: as root, it runs as `postgres`.
+            if Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+            {
+                let _ = Command::new("chown")
+                    .args(["-R", "postgres"])
+                    .arg(dir.path())
+                    .status();
+                command.args(["-u", "postgres"]);
+            }
+            let process = command
+                .arg(&ini)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start pgbouncer");
+            let bouncer = Bouncer {
+                process,
+                port,
+                _dir: dir,
+            };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(Instant::now() < deadline, "pgbouncer did not start");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Some(bouncer)
+        }
+
+        /// The URL of `db` through this pooler.
+        pub fn url(&self, db: &Scratch) -> String {
+            format!("postgres://migrate@127.0.0.1:{}/{}", self.port, db.name)
+        }
+    }
+
+    impl Drop for Bouncer {
+        fn drop(&mut self) {
+            let _ = self.process.kill();
+            let _ = self.process.wait();
+        }
+    }
+
     /// The versions in the history table, in order.
     pub fn history(client: &mut Client) -> Vec<i64> {
         client

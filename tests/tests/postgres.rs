@@ -432,3 +432,132 @@ fn a_half_applied_migration_outside_a_transaction_is_recorded_and_refused_until_
     assert_eq!(history(&mut client), [1, 2, 3]);
     assert_eq!(counter(&mut client), [1, 3]);
 }
+
+/// `processes` children migrate `db` through `url` at once.
+fn at_once_through(
+    url: &str,
+    set: &str,
+    processes: usize,
+    wait_ms: u32,
+) -> Vec<std::process::Output> {
+    let go = tempfile::tempdir().expect("tempdir");
+    let go_file = go.path().join("go");
+    let children: Vec<Child> = (0..processes)
+        .map(|_| {
+            Command::new(CHILD)
+                .args([url, set, "atomic"])
+                .arg(&go_file)
+                .env("MIGRATE_CHILD_WAIT_MS", wait_ms.to_string())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    std::fs::write(&go_file, "").expect("go");
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait"))
+        .collect()
+}
+
+#[test]
+fn sixteen_processes_through_pgbouncer_in_transaction_mode_apply_each_migration_once() {
+    let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
+        return;
+    };
+    for round in 0..5 {
+        let Some(db) = Scratch::new() else { return };
+        let outputs = at_once_through(&bouncer.url(&db), "pg_rows", 16, 60_000);
+        let mut applied = 0;
+        for out in &outputs {
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            applied += String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<usize>()
+                .expect("count");
+        }
+        assert_eq!(applied, 20, "round {round}");
+        let mut client = db.client();
+        assert_eq!(counter(&mut client), (1..=20).collect::<Vec<i32>>());
+        assert!(lock_is_free(&mut client), "round {round}");
+    }
+}
+
+#[test]
+fn a_holder_killed_behind_pgbouncer_releases_the_lock() {
+    let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
+        return;
+    };
+    let Some(db) = Scratch::new() else { return };
+    let url = format!("{}?application_name=slow-holder", bouncer.url(&db));
+    let slow = Command::new(CHILD)
+        .args([url.as_str(), "pg_slow", "atomic"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for_lock(&mut db.client());
+    kill(slow);
+    let killed = Instant::now();
+    let mut client = migrate_runtime::postgres::Client::connect(
+        &bouncer.url(&db),
+        migrate_runtime::postgres::NoTls,
+    )
+    .expect("through the pooler");
+    PG_SLOW
+        .migrator()
+        .to(Version(1))
+        .busy_timeout(Duration::from_secs(10))
+        .run(&mut client)
+        .expect("the lock is free again");
+    assert!(
+        killed.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        killed.elapsed()
+    );
+}
+
+#[test]
+fn a_run_across_transactions_through_pgbouncer_never_runs_twice() {
+    let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
+        return;
+    };
+    let Some(db) = Scratch::new() else { return };
+    // A NoTransaction migration needs a lock across transactions, which a
+    // pooler in transaction mode cannot hold: each run either completes or
+    // refuses with the pooled-session error; no migration runs twice.
+    let outputs = at_once_through(&bouncer.url(&db), "pg_once", 8, 2_000);
+    let mut applied = 0;
+    for out in &outputs {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            applied += String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<usize>()
+                .expect("count");
+        } else {
+            assert!(
+                stderr.contains("connection pooler in transaction mode")
+                    || stderr.contains("the database is locked"),
+                "{stderr}"
+            );
+        }
+    }
+    let mut client = db.client();
+    let exists: bool = client
+        .query_one("SELECT to_regclass('counter') IS NOT NULL", &[])
+        .expect("catalog")
+        .get(0);
+    if exists {
+        let rows = counter(&mut client);
+        let mut unique = rows.clone();
+        unique.dedup();
+        assert_eq!(rows, unique, "no row twice");
+    }
+    assert!(applied <= 20);
+}

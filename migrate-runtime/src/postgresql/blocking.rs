@@ -4,10 +4,12 @@ use std::time::Duration;
 
 use postgres::Client;
 
+use tokio_postgres::types::Type;
+
 use super::{
     Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HELD_HERE, HOLDER, PostgresLock,
     SET_SEARCH_PATH, SHOW_SEARCH_PATH, TRY_LOCK, TRY_TRANSACTION_LOCK, UNLOCK, applied,
-    applied_sql, columns, create_sql, delete_sql, driver, failed, failure_sql, history,
+    applied_sql, columns, create_sql, delete_sql, driver, failed, failure_sql, first, history,
     history_rows, history_sql, holder_of, insert_sql, key_halves, lock_key, renumber_sql,
     row_values, rows_sql, schema_of, search_path, values,
 };
@@ -27,10 +29,10 @@ impl Backend for Client {
     ) -> Result<PostgresLock> {
         let current = match table.schema() {
             Some(_) => None,
-            None => Some(
-                self.query_one(CURRENT_SCHEMA, &[])
-                    .map_err(failed("reading the current schema"))?,
-            ),
+            None => Some(first(
+                self.query_typed(CURRENT_SCHEMA, &[]),
+                "reading the current schema",
+            )?),
         };
         let key = lock_key(&schema_of(table, current.as_ref()), table.name());
         let (high, low) = key_halves(key);
@@ -47,10 +49,14 @@ impl Backend for Client {
                     TRY_TRANSACTION_LOCK
                 }
             };
-            let taken: bool = self
-                .query_one(try_lock, &[&key])
-                .map_err(failed("taking the migration lock"))?
-                .get(0);
+            let taken: bool = first(
+                self.query_typed(
+                    try_lock,
+                    &[(&key, Type::INT8), (&high, Type::INT8), (&low, Type::INT8)],
+                ),
+                "taking the migration lock",
+            )?
+            .get(0);
             if taken {
                 let lock = PostgresLock {
                     key,
@@ -64,12 +70,13 @@ impl Backend for Client {
                     self.batch_execute(&create_sql(table))
                         .map_err(failed("creating the history table"))?;
                 } else {
-                    let here: bool = self
-                        .query_one(HELD_HERE, &[&high, &low])
-                        .map_err(failed("checking the migration lock"))?
-                        .get(0);
+                    let here: bool = first(
+                        self.query_typed(HELD_HERE, &[(&high, Type::INT8), (&low, Type::INT8)]),
+                        "checking the migration lock",
+                    )?
+                    .get(0);
                     if !here {
-                        let _ = self.query_one(UNLOCK, &[&key]);
+                        let _ = self.query_typed(UNLOCK, &[(&key, Type::INT8)]);
                         return Err(Error::PooledSession);
                     }
                 }
@@ -81,7 +88,10 @@ impl Backend for Client {
             match backoff.next() {
                 Ok(pause) => std::thread::sleep(pause),
                 Err(waited) => {
-                    let holder = self.query_opt(HOLDER, &[&high, &low]).ok().flatten();
+                    let holder = self
+                        .query_typed(HOLDER, &[(&high, Type::INT8), (&low, Type::INT8)])
+                        .ok()
+                        .and_then(|rows| rows.into_iter().next());
                     return Err(Error::Locked {
                         waited,
                         holder: holder.as_ref().map(holder_of),
@@ -96,12 +106,13 @@ impl Backend for Client {
     }
 
     fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
-        let own: String = self
-            .query_one(SHOW_SEARCH_PATH, &[])
-            .map_err(failed("reading the search path"))?
-            .get(0);
+        let own: String = first(
+            self.query_typed(SHOW_SEARCH_PATH, &[]),
+            "reading the search path",
+        )?
+        .get(0);
         lock.search_path = Some(own);
-        self.query_one(SET_SEARCH_PATH, &[&search_path(schema)])
+        self.query_typed(SET_SEARCH_PATH, &[(&search_path(schema), Type::TEXT)])
             .map(drop)
             .map_err(failed("setting the search path"))
     }
@@ -110,12 +121,12 @@ impl Backend for Client {
         // A failed rollback may leave the session in an aborted transaction.
         let _ = self.batch_execute("ROLLBACK");
         if let Some(own) = &lock.search_path
-            && let Err(error) = self.query_one(SET_SEARCH_PATH, &[own])
+            && let Err(error) = self.query_typed(SET_SEARCH_PATH, &[(own, Type::TEXT)])
         {
             log::error!("could not restore the search path: {}", driver(error));
         }
         if lock.scope == LockScope::Session
-            && let Err(error) = self.query_one(UNLOCK, &[&lock.key])
+            && let Err(error) = self.query_typed(UNLOCK, &[(&lock.key, Type::INT8)])
         {
             log::error!(
                 "could not release the migration lock; the server releases it when this session ends: {}",
@@ -154,12 +165,12 @@ impl Backend for Client {
         table: &TableName,
         _wait: Duration,
     ) -> Result<Vec<AppliedMigration>> {
-        let answer = self.query(&history_sql(table), &[]);
+        let answer = self.query_typed(&history_sql(table), &[]);
         history(table, history_rows(table, answer)?)
     }
 
     fn read_applied(&mut self, table: &TableName, _wait: Duration) -> Result<Vec<AppliedVersion>> {
-        let answer = self.query(&applied_sql(table), &[]);
+        let answer = self.query_typed(&applied_sql(table), &[]);
         applied(table, history_rows(table, answer)?)
     }
 
@@ -175,9 +186,17 @@ impl Backend for Client {
         execution_time: Duration,
     ) -> Result<()> {
         let (version, name, checksum, micros) = row_values(migration, execution_time);
-        self.execute(&insert_sql(table), &[&version, &name, &checksum, &micros])
-            .map(drop)
-            .map_err(failed("recording the migration in the history table"))
+        self.query_typed(
+            &insert_sql(table),
+            &[
+                (&version, Type::INT8),
+                (&name, Type::TEXT),
+                (&checksum, Type::TEXT),
+                (&micros, Type::INT8),
+            ],
+        )
+        .map(drop)
+        .map_err(failed("recording the migration in the history table"))
     }
 
     fn record_failure(
@@ -188,9 +207,13 @@ impl Backend for Client {
     ) -> Result<()> {
         Backend::create_history(self, table)?;
         let version = migration.version().0.cast_signed();
-        self.execute(
+        self.query_typed(
             &failure_sql(table),
-            &[&version, &migration.name(), &failure],
+            &[
+                (&version, Type::INT8),
+                (&migration.name(), Type::TEXT),
+                (&failure, Type::TEXT),
+            ],
         )
         .map(drop)
         .map_err(failed(
@@ -199,15 +222,21 @@ impl Backend for Client {
     }
 
     fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
-        self.execute(&delete_sql(table), &[&version.0.cast_signed()])
-            .map(drop)
-            .map_err(failed("removing the migration from the history table"))
+        self.query_typed(
+            &delete_sql(table),
+            &[(&version.0.cast_signed(), Type::INT8)],
+        )
+        .map(drop)
+        .map_err(failed("removing the migration from the history table"))
     }
 
     fn renumber_history(&mut self, table: &TableName, from: Version, to: Version) -> Result<()> {
-        self.execute(
+        self.query_typed(
             &renumber_sql(table),
-            &[&from.0.cast_signed(), &to.0.cast_signed()],
+            &[
+                (&from.0.cast_signed(), Type::INT8),
+                (&to.0.cast_signed(), Type::INT8),
+            ],
         )
         .map(drop)
         .map_err(failed("renumbering a row of the history table"))
@@ -215,7 +244,10 @@ impl Backend for Client {
 
     fn table_columns(&mut self, table: &TableName, _wait: Duration) -> Result<Option<Vec<String>>> {
         let rows = self
-            .query(COLUMNS, &[&table.schema(), &table.name()])
+            .query_typed(
+                COLUMNS,
+                &[(&table.schema(), Type::TEXT), (&table.name(), Type::TEXT)],
+            )
             .map_err(failed("reading another tool's history table"))?;
         Ok(columns(&rows))
     }
@@ -227,7 +259,7 @@ impl Backend for Client {
         _wait: Duration,
     ) -> Result<Vec<Vec<Value>>> {
         let rows = self
-            .query(&rows_sql(table, columns), &[])
+            .query_typed(&rows_sql(table, columns), &[])
             .map_err(failed("reading another tool's history table"))?;
         Ok(values(&rows, columns.len()))
     }

@@ -94,6 +94,19 @@ fn driver(error: tokio_postgres::Error) -> DriverError {
     }
 }
 
+/// The first row of an answer, or the error of doing `action`. The
+/// backends send every statement unnamed, in one round trip
+/// (`query_typed`): named prepared statements do not survive a pooler in
+/// transaction mode, which may send the next message to another server
+/// session.
+fn first(answer: Result<Vec<Row>, tokio_postgres::Error>, action: &'static str) -> Result<Row> {
+    answer
+        .map_err(failed(action))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::database(action, "the server sent no row"))
+}
+
 /// A database error while doing `action`, in the server's words.
 fn failed(action: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
     move |error| Error::database(action, driver(error))
@@ -116,8 +129,17 @@ fn search_path(schema: &str) -> String {
     format!("\"{schema}\"")
 }
 
-const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
-const TRY_TRANSACTION_LOCK: &str = "SELECT pg_try_advisory_xact_lock($1)";
+/// The session lock, not taken again by a session that holds it already:
+/// advisory locks are reentrant, and behind a pooler in transaction mode
+/// two clients can share one server session.
+const TRY_LOCK: &str = "WITH mine AS MATERIALIZED (
+         SELECT count(*) AS held FROM pg_locks
+         WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+           AND classid::bigint = $2 AND objid::bigint = $3 AND objsubid = 1)
+     SELECT CASE WHEN held = 0 THEN pg_try_advisory_lock($1) ELSE false END FROM mine";
+/// The transaction lock; the key halves are unused here (the same parameters as [`TRY_LOCK`]).
+const TRY_TRANSACTION_LOCK: &str =
+    "SELECT pg_try_advisory_xact_lock($1) WHERE $2::bigint IS NOT NULL AND $3::bigint IS NOT NULL";
 
 /// Whether this server session holds the advisory lock of the two key
 /// halves: after a session lock was taken, `false` means the statements go
@@ -132,6 +154,7 @@ const HOLDER: &str = "SELECT a.pid, coalesce(a.application_name, ''), host(a.cli
         to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
      WHERE l.locktype = 'advisory' AND l.granted
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
        AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1
      LIMIT 1";
 

@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use tokio_postgres::Client;
 
+use tokio_postgres::types::Type;
+
 use super::{
     Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HELD_HERE, HOLDER, PostgresLock,
     SET_SEARCH_PATH, SHOW_SEARCH_PATH, TRY_LOCK, TRY_TRANSACTION_LOCK, UNLOCK, applied,
-    applied_sql, columns, create_sql, delete_sql, driver, failed, failure_sql, history,
+    applied_sql, columns, create_sql, delete_sql, driver, failed, failure_sql, first, history,
     history_rows, history_sql, holder_of, insert_sql, key_halves, lock_key, renumber_sql,
     row_values, rows_sql, schema_of, search_path, values,
 };
@@ -28,11 +30,10 @@ impl AsyncBackend for Client {
     ) -> Result<PostgresLock> {
         let current = match table.schema() {
             Some(_) => None,
-            None => Some(
-                self.query_one(CURRENT_SCHEMA, &[])
-                    .await
-                    .map_err(failed("reading the current schema"))?,
-            ),
+            None => Some(first(
+                self.query_typed(CURRENT_SCHEMA, &[]).await,
+                "reading the current schema",
+            )?),
         };
         let key = lock_key(&schema_of(table, current.as_ref()), table.name());
         let (high, low) = key_halves(key);
@@ -50,11 +51,15 @@ impl AsyncBackend for Client {
                     TRY_TRANSACTION_LOCK
                 }
             };
-            let taken: bool = self
-                .query_one(try_lock, &[&key])
-                .await
-                .map_err(failed("taking the migration lock"))?
-                .get(0);
+            let taken: bool = first(
+                self.query_typed(
+                    try_lock,
+                    &[(&key, Type::INT8), (&high, Type::INT8), (&low, Type::INT8)],
+                )
+                .await,
+                "taking the migration lock",
+            )?
+            .get(0);
             if taken {
                 let lock = PostgresLock {
                     key,
@@ -69,13 +74,14 @@ impl AsyncBackend for Client {
                         .await
                         .map_err(failed("creating the history table"))?;
                 } else {
-                    let here: bool = self
-                        .query_one(HELD_HERE, &[&high, &low])
-                        .await
-                        .map_err(failed("checking the migration lock"))?
-                        .get(0);
+                    let here: bool = first(
+                        self.query_typed(HELD_HERE, &[(&high, Type::INT8), (&low, Type::INT8)])
+                            .await,
+                        "checking the migration lock",
+                    )?
+                    .get(0);
                     if !here {
-                        let _ = self.query_one(UNLOCK, &[&key]).await;
+                        let _ = self.query_typed(UNLOCK, &[(&key, Type::INT8)]).await;
                         return Err(Error::PooledSession);
                     }
                 }
@@ -87,7 +93,11 @@ impl AsyncBackend for Client {
             match backoff.next() {
                 Ok(pause) => tokio::time::sleep(pause).await,
                 Err(waited) => {
-                    let holder = self.query_opt(HOLDER, &[&high, &low]).await.ok().flatten();
+                    let holder = self
+                        .query_typed(HOLDER, &[(&high, Type::INT8), (&low, Type::INT8)])
+                        .await
+                        .ok()
+                        .and_then(|rows| rows.into_iter().next());
                     return Err(Error::Locked {
                         waited,
                         holder: holder.as_ref().map(holder_of),
@@ -102,13 +112,13 @@ impl AsyncBackend for Client {
     }
 
     async fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
-        let own: String = self
-            .query_one(SHOW_SEARCH_PATH, &[])
-            .await
-            .map_err(failed("reading the search path"))?
-            .get(0);
+        let own: String = first(
+            self.query_typed(SHOW_SEARCH_PATH, &[]).await,
+            "reading the search path",
+        )?
+        .get(0);
         lock.search_path = Some(own);
-        self.query_one(SET_SEARCH_PATH, &[&search_path(schema)])
+        self.query_typed(SET_SEARCH_PATH, &[(&search_path(schema), Type::TEXT)])
             .await
             .map(drop)
             .map_err(failed("setting the search path"))
@@ -117,12 +127,14 @@ impl AsyncBackend for Client {
     async fn unlock(&mut self, lock: PostgresLock) {
         let _ = self.batch_execute("ROLLBACK").await;
         if let Some(own) = &lock.search_path
-            && let Err(error) = self.query_one(SET_SEARCH_PATH, &[own]).await
+            && let Err(error) = self
+                .query_typed(SET_SEARCH_PATH, &[(own, Type::TEXT)])
+                .await
         {
             log::error!("could not restore the search path: {}", driver(error));
         }
         if lock.scope == LockScope::Session
-            && let Err(error) = self.query_one(UNLOCK, &[&lock.key]).await
+            && let Err(error) = self.query_typed(UNLOCK, &[(&lock.key, Type::INT8)]).await
         {
             log::error!(
                 "could not release the migration lock; the server releases it when this session ends: {}",
@@ -165,7 +177,7 @@ impl AsyncBackend for Client {
         table: &TableName,
         _wait: Duration,
     ) -> Result<Vec<AppliedMigration>> {
-        let answer = self.query(&history_sql(table), &[]).await;
+        let answer = self.query_typed(&history_sql(table), &[]).await;
         history(table, history_rows(table, answer)?)
     }
 
@@ -174,7 +186,7 @@ impl AsyncBackend for Client {
         table: &TableName,
         _wait: Duration,
     ) -> Result<Vec<AppliedVersion>> {
-        let answer = self.query(&applied_sql(table), &[]).await;
+        let answer = self.query_typed(&applied_sql(table), &[]).await;
         applied(table, history_rows(table, answer)?)
     }
 
@@ -191,10 +203,14 @@ impl AsyncBackend for Client {
         execution_time: Duration,
     ) -> Result<()> {
         let (version, name, checksum, micros) = row_values(migration, execution_time);
-        Client::execute(
-            self,
+        self.query_typed(
             &insert_sql(table),
-            &[&version, &name, &checksum, &micros],
+            &[
+                (&version, Type::INT8),
+                (&name, Type::TEXT),
+                (&checksum, Type::TEXT),
+                (&micros, Type::INT8),
+            ],
         )
         .await
         .map(drop)
@@ -209,10 +225,13 @@ impl AsyncBackend for Client {
     ) -> Result<()> {
         AsyncBackend::create_history(self, table).await?;
         let version = migration.version().0.cast_signed();
-        Client::execute(
-            self,
+        self.query_typed(
             &failure_sql(table),
-            &[&version, &migration.name(), &failure],
+            &[
+                (&version, Type::INT8),
+                (&migration.name(), Type::TEXT),
+                (&failure, Type::TEXT),
+            ],
         )
         .await
         .map(drop)
@@ -222,10 +241,13 @@ impl AsyncBackend for Client {
     }
 
     async fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
-        Client::execute(self, &delete_sql(table), &[&version.0.cast_signed()])
-            .await
-            .map(drop)
-            .map_err(failed("removing the migration from the history table"))
+        self.query_typed(
+            &delete_sql(table),
+            &[(&version.0.cast_signed(), Type::INT8)],
+        )
+        .await
+        .map(drop)
+        .map_err(failed("removing the migration from the history table"))
     }
 
     async fn renumber_history(
@@ -234,10 +256,12 @@ impl AsyncBackend for Client {
         from: Version,
         to: Version,
     ) -> Result<()> {
-        Client::execute(
-            self,
+        self.query_typed(
             &renumber_sql(table),
-            &[&from.0.cast_signed(), &to.0.cast_signed()],
+            &[
+                (&from.0.cast_signed(), Type::INT8),
+                (&to.0.cast_signed(), Type::INT8),
+            ],
         )
         .await
         .map(drop)
@@ -250,7 +274,10 @@ impl AsyncBackend for Client {
         _wait: Duration,
     ) -> Result<Option<Vec<String>>> {
         let rows = self
-            .query(COLUMNS, &[&table.schema(), &table.name()])
+            .query_typed(
+                COLUMNS,
+                &[(&table.schema(), Type::TEXT), (&table.name(), Type::TEXT)],
+            )
             .await
             .map_err(failed("reading another tool's history table"))?;
         Ok(columns(&rows))
@@ -263,7 +290,7 @@ impl AsyncBackend for Client {
         _wait: Duration,
     ) -> Result<Vec<Vec<Value>>> {
         let rows = self
-            .query(&rows_sql(table, columns), &[])
+            .query_typed(&rows_sql(table, columns), &[])
             .await
             .map_err(failed("reading another tool's history table"))?;
         Ok(values(&rows, columns.len()))

@@ -4,6 +4,7 @@
 //! With a go-file it waits for that file to exist first, so that many
 //! children start at once. Prints the number of migrations it applied.
 //! A `postgres://` URL as `<db>` migrates that PostgreSQL database.
+//! `MIGRATE_CHILD_WAIT_MS` bounds its wait for the lock (default 60 s).
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,10 +20,16 @@ fn main() {
         }
     }
     let migrations = migrate_tests::set(set).expect("known set");
-    let mut migrator = migrations
-        .migrator()
-        .backup(mode == "backup")
-        .busy_timeout(Duration::from_secs(60));
+    let mut migrator =
+        migrations
+            .migrator()
+            .backup(mode == "backup")
+            .busy_timeout(Duration::from_millis(
+                std::env::var("MIGRATE_CHILD_WAIT_MS")
+                    .ok()
+                    .and_then(|ms| ms.parse().ok())
+                    .unwrap_or(60_000),
+            ));
     if mode == "per-migration" {
         migrator = migrator.per_migration(true);
     }
