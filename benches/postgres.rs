@@ -44,10 +44,12 @@ impl Scratch {
     fn new(n: usize) -> Scratch {
         let name = format!("migrate_bench_{}_{n}", std::process::id());
         let mut admin = Client::connect(&server(), NoTls).expect("a PostgreSQL server");
+        // Two statements: a batch would be one transaction, which neither takes.
         admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name} TEMPLATE template0"
-            ))
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .expect("drop");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
             .expect("create");
         let base = server();
         let url = match base.rfind('/') {
