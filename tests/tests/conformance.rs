@@ -1,0 +1,333 @@
+//! One conformance suite, written once and run against SQLite (a real file)
+//! and PostgreSQL (a fresh database on the test server): apply, revert,
+//! target, drift refusals, atomic rollback with schema and data compared,
+//! status, baseline, adoption, and the failed-outside-a-transaction state.
+//! The migration sets are SQL both databases take.
+
+use migrate_runtime::rusqlite::Connection;
+use migrate_runtime::{Backend, Error, Migrations, Resolution, State, Tool, Version, postgres};
+use migrate_tests::pg::Scratch;
+
+static SET: Migrations = migrate_runtime::embed_migrations!("migrations/portable_rt");
+static EDITED: Migrations = migrate_runtime::embed_migrations!("migrations/portable_rt_edited");
+static TWO: Migrations = migrate_runtime::embed_migrations!("migrations/portable_rt_two");
+static FAILING: Migrations = migrate_runtime::embed_migrations!(
+    "migrations/portable_rt_failing",
+    check = false,
+    reason = "version 3 fails on purpose, for the atomic rollback on every backend"
+);
+static NO_TX: Migrations = migrate_runtime::embed_migrations!(
+    "migrations/portable_rt_no_tx",
+    check = false,
+    reason = "version 2 fails outside a transaction on purpose"
+);
+
+/// What the suite needs of a database beyond the [`Backend`]: a fresh one,
+/// SQL of its own, and what it holds.
+trait Database {
+    type Conn: Backend;
+    /// A fresh, empty database; `None` when its server is not there (and
+    /// none is required).
+    fn fresh() -> Option<Self>
+    where
+        Self: Sized;
+    fn conn(&mut self) -> &mut Self::Conn;
+    fn exec(&mut self, sql: &str);
+    /// One column of numbers.
+    fn numbers(&mut self, sql: &str) -> Vec<i64>;
+    /// The tables, sorted.
+    fn tables(&mut self) -> Vec<String>;
+    /// goose's history table, as goose creates it on this database.
+    fn goose_table(&self) -> &'static str;
+}
+
+struct Sqlite {
+    _dir: tempfile::TempDir,
+    conn: Connection,
+}
+
+impl Database for Sqlite {
+    type Conn = Connection;
+
+    fn fresh() -> Option<Sqlite> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = Connection::open(dir.path().join("app.db")).expect("open");
+        Some(Sqlite { _dir: dir, conn })
+    }
+
+    fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    fn exec(&mut self, sql: &str) {
+        self.conn.execute_batch(sql).expect("sql");
+    }
+
+    fn numbers(&mut self, sql: &str) -> Vec<i64> {
+        let mut statement = self.conn.prepare(sql).expect("prepare");
+        statement
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    }
+
+    fn tables(&mut self) -> Vec<String> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .expect("prepare");
+        statement
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    }
+
+    fn goose_table(&self) -> &'static str {
+        "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER NOT NULL,
+             is_applied INTEGER NOT NULL, tstamp TIMESTAMP DEFAULT (datetime('now')))"
+    }
+}
+
+struct Postgres {
+    _db: Scratch,
+    client: postgres::Client,
+}
+
+impl Database for Postgres {
+    type Conn = postgres::Client;
+
+    fn fresh() -> Option<Postgres> {
+        let db = Scratch::new()?;
+        let client = db.client();
+        Some(Postgres { _db: db, client })
+    }
+
+    fn conn(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+
+    fn exec(&mut self, sql: &str) {
+        self.client.batch_execute(sql).expect("sql");
+    }
+
+    fn numbers(&mut self, sql: &str) -> Vec<i64> {
+        self.client
+            .query(sql, &[])
+            .expect("query")
+            .iter()
+            .map(|row| {
+                row.try_get::<_, i64>(0)
+                    .unwrap_or_else(|_| i64::from(row.get::<_, i32>(0)))
+            })
+            .collect()
+    }
+
+    fn tables(&mut self) -> Vec<String> {
+        self.client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = 'public' ORDER BY 1",
+                &[],
+            )
+            .expect("tables")
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    }
+
+    fn goose_table(&self) -> &'static str {
+        "CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL,
+             is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))"
+    }
+}
+
+fn history<D: Database>(db: &mut D) -> Vec<i64> {
+    db.numbers("SELECT version FROM schema_migrations ORDER BY version")
+}
+
+/// Tables and rows: what a rollback must leave as it was.
+fn contents<D: Database>(db: &mut D) -> (Vec<String>, Vec<i64>, Vec<i64>) {
+    let tables = db.tables();
+    let accounts = if tables.iter().any(|t| t == "accounts") {
+        db.numbers("SELECT id FROM accounts ORDER BY id")
+    } else {
+        Vec::new()
+    };
+    let entries = if tables.iter().any(|t| t == "entries") {
+        db.numbers("SELECT amount FROM entries ORDER BY id")
+    } else {
+        Vec::new()
+    };
+    (tables, accounts, entries)
+}
+
+fn apply_revert_and_target<D: Database>() {
+    let Some(mut db) = D::fresh() else { return };
+    let report = SET.migrator().to(Version(2)).run(db.conn()).expect("to 2");
+    assert_eq!(report.to, Some(Version(2)));
+    assert_eq!(history(&mut db), [1, 2]);
+    SET.migrate(db.conn()).expect("the rest");
+    assert_eq!(contents(&mut db).1, [1]);
+    SET.migrator().down(db.conn()).expect("down one");
+    assert_eq!(history(&mut db), [1, 2]);
+    assert!(contents(&mut db).1.is_empty(), "the seed's Down ran");
+    SET.migrator()
+        .to(Version(1))
+        .down(db.conn())
+        .expect("down to 1");
+    assert_eq!(history(&mut db), [1]);
+    SET.migrate(db.conn()).expect("up again");
+    assert!(SET.migrate(db.conn()).expect("nothing").is_empty());
+}
+
+fn drift_is_refused<D: Database>() {
+    let Some(mut db) = D::fresh() else { return };
+    SET.migrate(db.conn()).expect("migrates");
+    let edited = EDITED.migrate(db.conn()).expect_err("edited");
+    assert!(
+        matches!(
+            edited,
+            Error::ChecksumMismatch {
+                version: Version(3),
+                ..
+            }
+        ),
+        "{edited}"
+    );
+    let older = TWO
+        .migrate(db.conn())
+        .expect_err("a newer release migrated it");
+    assert!(
+        matches!(
+            older,
+            Error::UnknownVersion {
+                applied: Version(3),
+                ..
+            }
+        ),
+        "{older}"
+    );
+}
+
+fn a_failure_rolls_everything_back<D: Database>() {
+    let Some(mut db) = D::fresh() else { return };
+    FAILING
+        .migrator()
+        .to(Version(2))
+        .run(db.conn())
+        .expect("to 2");
+    db.exec("INSERT INTO accounts (id, email) VALUES (7, 'grace@example.com')");
+    let before = (contents(&mut db), history(&mut db));
+    let error = FAILING.migrate(db.conn()).expect_err("3 fails");
+    assert!(
+        matches!(
+            error,
+            Error::MigrationFailed {
+                version: Version(3),
+                line: 3,
+                rolled_back: true,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!((contents(&mut db), history(&mut db)), before);
+}
+
+fn status_and_baseline<D: Database>() {
+    let Some(mut db) = D::fresh() else { return };
+    let report = SET
+        .migrator()
+        .baseline(db.conn(), Version(2))
+        .expect("baseline");
+    assert_eq!(report.to, Some(Version(2)));
+    assert_eq!(db.tables(), ["schema_migrations"], "no SQL ran");
+    let status = SET.status(db.conn()).expect("status");
+    let each: Vec<State> = status.entries.iter().map(|e| e.state).collect();
+    assert_eq!(each, [State::Applied, State::Applied, State::Pending]);
+    assert_eq!(status.current, Some(Version(2)));
+}
+
+fn adoption<D: Database>() {
+    let Some(mut db) = D::fresh() else { return };
+    let goose = db.goose_table();
+    db.exec(goose);
+    db.exec(
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);
+         INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true);",
+    );
+    let refused = SET.migrate(db.conn()).expect_err("goose's history");
+    assert!(
+        matches!(
+            refused,
+            Error::ForeignHistory {
+                tool: Tool::Goose,
+                reached: Some(Version(1)),
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    SET.migrator().adopt(db.conn()).expect("adopt");
+    SET.migrate(db.conn()).expect("further");
+    assert_eq!(history(&mut db), [1, 2, 3]);
+}
+
+fn a_half_applied_migration_is_refused_until_resolved<D: Database>() {
+    let Some(mut db) = D::fresh() else { return };
+    let error = NO_TX
+        .migrate(db.conn())
+        .expect_err("fails outside a transaction");
+    assert!(
+        matches!(
+            error,
+            Error::MigrationFailed {
+                rolled_back: false,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let status = NO_TX.status(db.conn()).expect("status");
+    assert_eq!(status.entries[1].state, State::Failed);
+    let refused = NO_TX.migrate(db.conn()).expect_err("refused");
+    assert!(
+        matches!(
+            refused,
+            Error::FailedMigration {
+                version: Version(2),
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    NO_TX
+        .migrator()
+        .resolve(db.conn(), Version(2), Resolution::Applied)
+        .expect("resolved");
+    assert_eq!(history(&mut db), [1, 2]);
+    assert!(NO_TX.migrate(db.conn()).expect("nothing left").is_empty());
+}
+
+/// Each behaviour as a test on each backend.
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name::<super::Sqlite>(); })*
+        }
+        mod postgresql {
+            $(#[test] fn $name() { super::$name::<super::Postgres>(); })*
+        }
+    };
+}
+
+on_every_backend!(
+    apply_revert_and_target,
+    drift_is_refused,
+    a_failure_rolls_everything_back,
+    status_and_baseline,
+    adoption,
+    a_half_applied_migration_is_refused_until_resolved,
+);
