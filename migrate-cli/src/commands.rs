@@ -291,6 +291,12 @@ fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
     if let Some(schema) = &db.schema {
         migrator = migrator.schema(schema.clone());
     }
+    if let Some(ms) = db.timeout {
+        migrator = migrator.timeout(Duration::from_millis(ms));
+    }
+    if let Some(ms) = db.run_timeout {
+        migrator = migrator.run_timeout(Duration::from_millis(ms));
+    }
     migrator.allow_out_of_order(db.allow_out_of_order)
 }
 

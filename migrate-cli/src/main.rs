@@ -68,6 +68,13 @@ struct DbArgs {
     /// the run's `search_path` is set to it.
     #[arg(long, value_name = "NAME")]
     schema: Option<String>,
+    /// How long one migration may run, in milliseconds, when its file does
+    /// not say (`-- +migrate Timeout 30s`).
+    #[arg(long, value_name = "MS")]
+    timeout: Option<u64>,
+    /// How long the whole run may take, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    run_timeout: Option<u64>,
     /// How long to wait for another process's lock, in milliseconds.
     #[arg(long, default_value_t = 30_000, value_name = "MS")]
     busy_timeout: u64,

@@ -18,6 +18,10 @@ const ADVICE: &[(&str, &str)] = &[
     ("with `backup(false)`", "with `--no-backup`"),
     ("(`status` lists them)", "(`migrate status` lists them)"),
     (
+        "`timeout(…)` / `run_timeout(…)`",
+        "`--timeout MS` / `--run-timeout MS`",
+    ),
+    (
         "`status` shows each migration's state",
         "`migrate status` shows each migration's state",
     ),

@@ -472,6 +472,7 @@ fn assemble(
         checksum,
         up_file_sha384: source.sha384,
         up_file_text: Some(source.text.into()),
+        timeout: parsed.timeout,
         no_check: parsed.no_check.map(Into::into),
     };
     Some((migration, files))

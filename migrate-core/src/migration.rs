@@ -52,6 +52,7 @@ impl Statement {
 ///     checksum: Checksum([0; 32]),
 ///     up_file_sha384: [0; 48],
 ///     up_file_text: None,
+///     timeout: None,
 ///     no_check: None,
 /// };
 /// assert_eq!(FIRST.to_string(), "1 create_users");
@@ -92,6 +93,9 @@ pub struct Migration {
     /// at run time; `embed_migrations!` embeds it only with the runtime's
     /// `refinery` feature, and writes `None` otherwise.
     pub up_file_text: Option<Cow<'static, str>>,
+    /// How long the migration may run (`-- +migrate Timeout 30s`); `None`:
+    /// the migrator's limit, if any.
+    pub timeout: Option<std::time::Duration>,
     /// Why the build-time replay skips it (`-- +migrate NoCheck <reason>`).
     pub no_check: Option<Cow<'static, str>>,
 }
@@ -164,6 +168,11 @@ impl Migration {
     /// The SHA-384 of the bytes of the Up file (sqlx's checksum).
     pub fn up_file_sha384(&self) -> &[u8; 48] {
         &self.up_file_sha384
+    }
+
+    /// How long the migration may run, as its file says.
+    pub fn timeout(&self) -> Option<std::time::Duration> {
+        self.timeout
     }
 
     /// The Up file's text as read, when it was kept (see the field).

@@ -300,6 +300,14 @@ pub enum ProblemKind {
         "`-- +migrate NoCheck` needs a reason after it, e.g. `-- +migrate NoCheck uses the spatialite extension`"
     )]
     NoCheckWithoutReason,
+    /// `-- +migrate Timeout` without a duration it can read.
+    #[error(
+        "`-- +migrate Timeout` needs a duration after it, a number and a unit: `500ms`, `30s`, `5m` or `1h` (found `{text}`)"
+    )]
+    BadTimeout {
+        /// What followed `Timeout`.
+        text: String,
+    },
     /// A statement failed when the migrations were replayed on SQLite.
     #[error("{message}; found by replaying {} on SQLite at build time{}", section.described(), failure_hint(message))]
     StatementFailed {

@@ -48,6 +48,8 @@ pub struct ParsedFile {
     /// A single file without section annotations: the whole file is its Up
     /// (sqlx's and refinery's plain files).
     pub plain: bool,
+    /// `-- +migrate Timeout 30s`: how long the migration may run.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// An annotation line, recognised.
@@ -62,6 +64,7 @@ enum Annotation {
     NoTransaction,
     ForeignKeysOff,
     NoCheck,
+    Timeout,
 }
 
 /// The annotations by their normalised spelling (lowercase, no spaces), goose's
@@ -95,6 +98,7 @@ pub(crate) fn known_annotations() -> String {
         .iter()
         .map(|(_, _, shown)| format!("`{shown}`"))
         .collect();
+    shown.push("`Timeout <duration>`".to_owned());
     shown.push("`NoCheck <reason>`".to_owned());
     let last = shown.pop().unwrap_or_default();
     format!("{} and {last}", shown.join(", "))
@@ -117,12 +121,12 @@ fn annotation(line: &str) -> Result<Option<Annotation>, Unknown> {
     }) else {
         return foreign_section(comment);
     };
-    if directive
-        .split_whitespace()
-        .next()
-        .is_some_and(|word| word.eq_ignore_ascii_case("nocheck"))
-    {
+    let first = directive.split_whitespace().next();
+    if first.is_some_and(|word| word.eq_ignore_ascii_case("nocheck")) {
         return Ok(Some(Annotation::NoCheck));
+    }
+    if first.is_some_and(|word| word.eq_ignore_ascii_case("timeout")) {
+        return Ok(Some(Annotation::Timeout));
     }
     let key: String = directive
         .chars()
@@ -417,6 +421,18 @@ impl Reader {
             Annotation::Irreversible => self.parsed.irreversible = true,
             Annotation::NoTransaction => self.parsed.no_transaction = true,
             Annotation::ForeignKeysOff => self.parsed.foreign_keys_off = true,
+            Annotation::Timeout => {
+                let text = after_word(content, "timeout");
+                match parse_duration(text) {
+                    Some(limit) => self.parsed.timeout = Some(limit),
+                    None => self.problem(
+                        line,
+                        ProblemKind::BadTimeout {
+                            text: text.to_owned(),
+                        },
+                    ),
+                }
+            }
             Annotation::NoCheck => match no_check_reason(content) {
                 "" => self.problem(line, ProblemKind::NoCheckWithoutReason),
                 reason => self.parsed.no_check = Some(reason.to_owned()),
@@ -535,11 +551,34 @@ fn peer_annotation(line: &str) -> Option<Result<Vec<Annotation>, String>> {
 
 /// The text after `NoCheck` on its annotation line.
 fn no_check_reason(line: &str) -> &str {
+    after_word(line, "nocheck")
+}
+
+/// The text after `word` (lowercase) on an annotation line, trimmed.
+fn after_word<'l>(line: &'l str, word: &str) -> &'l str {
     let lower = line.to_ascii_lowercase();
     lower
-        .find("nocheck")
-        .and_then(|at| line.get(at + "nocheck".len()..))
+        .find(word)
+        .and_then(|at| line.get(at + word.len()..))
         .map_or("", str::trim)
+}
+
+/// `500ms`, `30s`, `5m`, `1h` (a space before the unit allowed).
+fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let number: u64 = text[..digits].parse().ok()?;
+    let millis = match text[digits..].trim() {
+        "ms" => 1,
+        "s" => 1000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    let total = number.checked_mul(millis)?;
+    (total > 0).then(|| std::time::Duration::from_millis(total))
 }
 
 fn push_text(text: &mut String, line: &str) {
@@ -561,6 +600,20 @@ mod tests {
         let (parsed, problems) = parse(text, FileForm::Single);
         assert!(problems.is_empty(), "{problems:?}");
         parsed
+    }
+
+    #[test]
+    fn timeouts_are_read_with_their_unit() {
+        use std::time::Duration;
+        assert_eq!(super::parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(
+            super::parse_duration("500 ms"),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(super::parse_duration("2m"), Some(Duration::from_secs(120)));
+        for bad in ["", "30", "0s", "s", "1.5s", "10x"] {
+            assert_eq!(super::parse_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -118,6 +118,12 @@ fn migration(m: &Migration, name: &proc_macro2::Ident) -> TokenStream {
     } else {
         option(None)
     };
+    let timeout = if let Some(limit) = m.timeout {
+        let millis = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+        quote! { ::core::option::Option::Some(::core::time::Duration::from_millis(#millis)) }
+    } else {
+        quote! { ::core::option::Option::None }
+    };
     quote! {
         #up_list
         #down_list
@@ -135,6 +141,7 @@ fn migration(m: &Migration, name: &proc_macro2::Ident) -> TokenStream {
             checksum: ::migrate_runtime::__private::Checksum([#(#checksum),*]),
             up_file_sha384: [#(#sha384),*],
             up_file_text: #up_file_text,
+            timeout: #timeout,
             no_check: #no_check,
         };
     }

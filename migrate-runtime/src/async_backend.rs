@@ -43,7 +43,11 @@ pub trait AsyncBackend: Send {
     fn rollback(&mut self) -> impl Future<Output = ()> + Send;
 
     /// See [`Backend::execute`](crate::Backend::execute).
-    fn execute(&mut self, sql: &str) -> impl Future<Output = Result<(), DriverError>> + Send;
+    fn execute(
+        &mut self,
+        sql: &str,
+        limit: Option<Duration>,
+    ) -> impl Future<Output = Result<(), DriverError>> + Send;
 
     /// See [`Backend::read_history`](crate::Backend::read_history).
     fn read_history(

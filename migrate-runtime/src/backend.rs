@@ -183,12 +183,14 @@ pub trait Backend {
     /// connection closes.
     fn rollback(&mut self);
 
-    /// Runs one statement of a migration.
+    /// Runs one statement of a migration; with `limit`, the database stops
+    /// it after that long (PostgreSQL's `statement_timeout`, SQLite's
+    /// interrupt), and the session's own setting is given back.
     ///
     /// # Errors
     ///
     /// The driver's error, for the executor to wrap.
-    fn execute(&mut self, sql: &str) -> Result<(), DriverError>;
+    fn execute(&mut self, sql: &str, limit: Option<Duration>) -> Result<(), DriverError>;
 
     /// Reads the whole history table, sorted by version; empty when the
     /// table does not exist yet. For status displays. Waits at most `wait`

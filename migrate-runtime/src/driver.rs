@@ -126,9 +126,11 @@ fn run<B: Backend>(
     step: usize,
 ) -> Result<()> {
     let started = Instant::now();
+    let deadline = script.deadline(step, started, progress.run_started());
     for (index, statement) in script.statements(step).iter().enumerate() {
-        db.execute(statement.sql())
-            .map_err(|source| script.statement_failed(at, step, index, source))?;
+        let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
+        db.execute(statement.sql(), limit)
+            .map_err(|source| script.statement_failed(at, step, index, source, deadline))?;
     }
     progress.ran(step, started.elapsed());
     Ok(())

@@ -179,10 +179,12 @@ async fn run<B: AsyncBackend>(
     step: usize,
 ) -> Result<()> {
     let started = Instant::now();
+    let deadline = script.deadline(step, started, progress.run_started());
     for (index, statement) in script.statements(step).iter().enumerate() {
-        db.execute(statement.sql())
+        let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
+        db.execute(statement.sql(), limit)
             .await
-            .map_err(|source| script.statement_failed(at, step, index, source))?;
+            .map_err(|source| script.statement_failed(at, step, index, source, deadline))?;
     }
     progress.ran(step, started.elapsed());
     Ok(())

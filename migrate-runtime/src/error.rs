@@ -160,6 +160,32 @@ pub enum Error {
         driver: DriverError,
     },
 
+    /// A statement was stopped at the migration's or the run's time limit.
+    #[error(
+        "{path}:{line}: the migration was stopped at its time limit of {limit:?} \
+         (`-- +migrate Timeout` in its file, or `timeout(…)` / `run_timeout(…)`): {driver}; {}",
+        outcome(*.rolled_back, .committed)
+    )]
+    #[non_exhaustive]
+    TimedOut {
+        /// The migration's version.
+        version: Version,
+        /// The file holding the statement.
+        path: String,
+        /// The statement's line in that file.
+        line: u32,
+        /// The statement.
+        statement: String,
+        /// The limit that stopped it.
+        limit: Duration,
+        /// Whether the migration's own changes were rolled back.
+        rolled_back: bool,
+        /// The migrations this run committed before it; they stay applied.
+        committed: Vec<Version>,
+        /// The driver's error (the cancellation).
+        driver: DriverError,
+    },
+
     /// `PRAGMA foreign_key_check` found violations after migrations that ran
     /// with foreign keys off; the transaction was rolled back.
     #[error(

@@ -52,6 +52,8 @@ pub struct Migrator<'m> {
     environment: Option<String>,
     table: String,
     pub(crate) schema: Option<String>,
+    timeout: Option<Duration>,
+    run_timeout: Option<Duration>,
     allow_out_of_order: bool,
     pub(crate) busy_timeout: Duration,
     backup: bool,
@@ -69,6 +71,8 @@ impl fmt::Debug for Migrator<'_> {
             .field("environment", &self.environment)
             .field("table", &self.table)
             .field("schema", &self.schema)
+            .field("timeout", &self.timeout)
+            .field("run_timeout", &self.run_timeout)
             .field("allow_out_of_order", &self.allow_out_of_order)
             .field("busy_timeout", &self.busy_timeout)
             .field("backup", &self.backup)
@@ -111,6 +115,8 @@ impl Migrations {
             environment: None,
             table: DEFAULT_TABLE.to_owned(),
             schema: None,
+            timeout: None,
+            run_timeout: None,
             allow_out_of_order: false,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             backup: true,
@@ -189,6 +195,23 @@ impl<'m> Migrator<'m> {
     /// of the history table.
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
         self.schema = Some(schema.into());
+        self
+    }
+
+    /// How long one migration may run when its file does not say
+    /// (`-- +migrate Timeout 30s`); a statement still running then is
+    /// stopped by the database (PostgreSQL's `statement_timeout`, SQLite's
+    /// interrupt) and the run fails with [`Error::TimedOut`], its
+    /// transaction rolled back (default: no limit).
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// How long the whole run may take, its migrations' statements
+    /// stopped as with [`timeout`](Migrator::timeout) (default: no limit).
+    pub fn run_timeout(mut self, limit: Duration) -> Self {
+        self.run_timeout = Some(limit);
         self
     }
 
@@ -591,6 +614,8 @@ impl<'m> Migrator<'m> {
                 backup: self.backup,
                 schema: self.schema.is_some(),
                 lock_opens_transaction: scope == LockScope::Transaction,
+                timeout: self.timeout,
+                run_timeout: self.run_timeout,
             },
         )
     }

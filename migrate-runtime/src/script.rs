@@ -81,6 +81,10 @@ pub(crate) struct Shape {
     /// The lock opens the run's one transaction (a transaction-scoped
     /// lock): the script does not begin it again.
     pub lock_opens_transaction: bool,
+    /// How long a migration may run when its file says nothing.
+    pub timeout: Option<Duration>,
+    /// How long the whole run may take.
+    pub run_timeout: Option<Duration>,
 }
 
 /// A plan and the actions that carry it out.
@@ -88,6 +92,8 @@ pub(crate) struct Shape {
 pub(crate) struct Script<'m> {
     pub plan: Plan<'m>,
     pub actions: Vec<Action>,
+    /// The migration and run limits of the shape.
+    limits: (Option<Duration>, Option<Duration>),
 }
 
 impl<'m> Script<'m> {
@@ -151,7 +157,29 @@ impl<'m> Script<'m> {
         {
             actions.remove(first);
         }
-        Script { plan, actions }
+        Script {
+            plan,
+            actions,
+            limits: (shape.timeout, shape.run_timeout),
+        }
+    }
+
+    /// When step `step`, started at `step_started` in a run started at
+    /// `run_started`, must stop, and the limit that says so: its file's
+    /// `Timeout` (else the migrator's), or the run's, whichever ends first.
+    pub fn deadline(
+        &self,
+        step: usize,
+        step_started: Instant,
+        run_started: Instant,
+    ) -> Option<(Instant, Duration)> {
+        let own = self.migration(step).timeout().or(self.limits.0);
+        let migration = own.map(|limit| (step_started + limit, limit));
+        let run = self.limits.1.map(|limit| (run_started + limit, limit));
+        match (migration, run) {
+            (Some(m), Some(r)) => Some(if m.0 <= r.0 { m } else { r }),
+            (one, other) => one.or(other),
+        }
     }
 
     /// Whether the whole script is one transaction: one `Begin`, no
@@ -186,6 +214,7 @@ impl<'m> Script<'m> {
         step: usize,
         statement: usize,
         source: DriverError,
+        deadline: Option<(Instant, Duration)>,
     ) -> Error {
         let migration = self.migration(step);
         let statement = &self.statements(step)[statement];
@@ -193,6 +222,21 @@ impl<'m> Script<'m> {
             Some(offset) => line_and_column(statement, offset),
             None => (statement.line(), None),
         };
+        // Stopped at (or a moment before) the deadline: the limit stopped it.
+        if let Some((at_deadline, limit)) = deadline
+            && Instant::now() + Duration::from_millis(20) >= at_deadline
+        {
+            return Error::TimedOut {
+                version: migration.version(),
+                path: section(migration, self.plan.steps[step].1).0.to_string(),
+                line,
+                statement: statement.sql().to_owned(),
+                limit,
+                rolled_back: !migration.no_transaction(),
+                committed: self.committed_before(at),
+                driver: source,
+            };
+        }
         Error::MigrationFailed {
             version: migration.version(),
             path: section(migration, self.plan.steps[step].1).0.to_string(),
@@ -338,6 +382,11 @@ pub(crate) struct Progress {
 
 impl Progress {
     /// Step `step`'s statements took `duration`.
+    /// When the run started.
+    pub fn run_started(&self) -> Instant {
+        self.started
+    }
+
     pub fn ran(&mut self, step: usize, duration: Duration) {
         self.durations[step] = duration;
     }
@@ -406,6 +455,7 @@ mod tests {
             checksum: Checksum([0; 32]),
             up_file_sha384: [0; 48],
             up_file_text: None,
+            timeout: None,
             no_check: None,
         }
     }
@@ -428,6 +478,8 @@ mod tests {
                 backup,
                 schema: false,
                 lock_opens_transaction: false,
+                timeout: None,
+                run_timeout: None,
             },
         )
         .actions
@@ -583,6 +635,8 @@ mod tests {
             backup: false,
             schema: false,
             lock_opens_transaction: false,
+            timeout: None,
+            run_timeout: None,
         };
         assert_eq!(
             Script::new(plan(vec![(a, Direction::Up)]), shape).actions,
@@ -637,6 +691,8 @@ mod tests {
                 backup: false,
                 schema: false,
                 lock_opens_transaction: false,
+                timeout: None,
+                run_timeout: None,
             },
         );
         let at = script
@@ -644,7 +700,7 @@ mod tests {
             .iter()
             .position(|a| *a == Run(1))
             .expect("runs 2");
-        let error = script.statement_failed(at, 1, 0, "boom".into());
+        let error = script.statement_failed(at, 1, 0, "boom".into(), None);
         match error {
             crate::Error::MigrationFailed {
                 committed,
@@ -658,7 +714,7 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        let first = script.statement_failed(2, 0, 0, "boom".into());
+        let first = script.statement_failed(2, 0, 0, "boom".into(), None);
         assert!(
             matches!(first, crate::Error::MigrationFailed { ref committed, rolled_back: true, .. } if committed.is_empty())
         );

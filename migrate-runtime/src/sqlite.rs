@@ -100,7 +100,7 @@ impl Backend for Connection {
         }
     }
 
-    fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+    fn execute(&mut self, sql: &str, limit: Option<Duration>) -> Result<(), DriverError> {
         if let Some(at) = sql.find('\0') {
             // SQLite stops reading at a NUL: the rest would silently not run.
             return Err(format!(
@@ -108,7 +108,16 @@ impl Backend for Connection {
             )
             .into());
         }
-        self.execute_batch(sql).map_err(|error| match error {
+        // SQLite's interrupt, checked every thousand virtual machine steps.
+        if let Some(limit) = limit {
+            let deadline = Instant::now() + limit;
+            self.progress_handler(1000, Some(move || Instant::now() >= deadline));
+        }
+        let result = self.execute_batch(sql);
+        if limit.is_some() {
+            self.progress_handler(0, None::<fn() -> bool>);
+        }
+        result.map_err(|error| match error {
             // SQLite's own message: the statement is reported beside it anyway.
             #[cfg(feature = "bundled")]
             rusqlite::Error::SqlInputError { error, msg, .. } => {

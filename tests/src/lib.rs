@@ -74,6 +74,11 @@ pub static PG_SYNTAX: Migrations = embed_migrations!("migrations/pg_syntax", dia
 /// concurrently, and fails on its second statement.
 pub static PG_NO_TX_FAILING: Migrations =
     embed_migrations!("migrations/pg_no_tx_failing", dialect = "postgres");
+/// PostgreSQL: a migration whose file allows it 300 ms sleeps 3 s.
+pub static PG_TIMEOUT: Migrations =
+    embed_migrations!("migrations/pg_timeout", dialect = "postgres");
+/// SQLite: a migration whose file allows it 100 ms counts to a hundred million.
+pub static SLOW_SQLITE: Migrations = embed_migrations!("migrations/slow_sqlite");
 /// PostgreSQL: version 2 sleeps 30 s before its insert, to be killed.
 pub static PG_SLOW: Migrations = embed_migrations!("migrations/pg_slow", dialect = "postgres");
 

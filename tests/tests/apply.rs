@@ -518,3 +518,28 @@ fn in_memory_databases_migrate_without_a_backup() {
     assert_eq!(report.backup, None);
     assert_eq!(report.steps.len(), 3);
 }
+
+#[test]
+fn a_timeout_interrupts_sqlite_and_rolls_back() {
+    let (_dir, mut conn) = database();
+    let started = std::time::Instant::now();
+    let error = migrate_tests::SLOW_SQLITE
+        .migrate(&mut conn)
+        .expect_err("interrupted");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(
+            error,
+            migrate_runtime::Error::TimedOut {
+                rolled_back: true,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!table_exists(&conn, "counted"));
+}

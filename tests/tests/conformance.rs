@@ -1,7 +1,8 @@
 //! One conformance suite, written once and run against SQLite (a real file)
 //! and PostgreSQL (a fresh database on the test server): apply, revert,
 //! target, drift refusals, atomic rollback with schema and data compared,
-//! status, baseline, adoption, and the failed-outside-a-transaction state.
+//! status, baseline, adoption, the failed-outside-a-transaction state, and
+//! timeouts.
 //! The migration sets are SQL both databases take.
 
 use migrate_runtime::rusqlite::Connection;
@@ -39,6 +40,8 @@ trait Database {
     fn tables(&mut self) -> Vec<String>;
     /// goose's history table, as goose creates it on this database.
     fn goose_table(&self) -> &'static str;
+    /// A migration that runs past its file's `Timeout` on this database.
+    fn too_slow() -> &'static Migrations;
 }
 
 struct Sqlite {
@@ -87,6 +90,10 @@ impl Database for Sqlite {
     fn goose_table(&self) -> &'static str {
         "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER NOT NULL,
              is_applied INTEGER NOT NULL, tstamp TIMESTAMP DEFAULT (datetime('now')))"
+    }
+
+    fn too_slow() -> &'static Migrations {
+        &migrate_tests::SLOW_SQLITE
     }
 }
 
@@ -140,6 +147,10 @@ impl Database for Postgres {
     fn goose_table(&self) -> &'static str {
         "CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL,
              is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))"
+    }
+
+    fn too_slow() -> &'static Migrations {
+        &migrate_tests::PG_TIMEOUT
     }
 }
 
@@ -311,6 +322,26 @@ fn a_half_applied_migration_is_refused_until_resolved<D: Database>() {
     assert!(NO_TX.migrate(db.conn()).expect("nothing left").is_empty());
 }
 
+fn a_timeout_stops_and_rolls_back<D: Database>() {
+    let Some(mut db) = D::fresh() else { return };
+    let error = D::too_slow().migrate(db.conn()).expect_err("stopped");
+    assert!(
+        matches!(
+            error,
+            Error::TimedOut {
+                rolled_back: true,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        !db.tables().iter().any(|t| t != "schema_migrations"),
+        "rolled back: {:?}",
+        db.tables()
+    );
+}
+
 /// Each behaviour as a test on each backend.
 macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
@@ -330,4 +361,5 @@ on_every_backend!(
     status_and_baseline,
     adoption,
     a_half_applied_migration_is_refused_until_resolved,
+    a_timeout_stops_and_rolls_back,
 );

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use migrate_runtime::postgres::Client;
 use migrate_runtime::{Error, Version};
 use migrate_tests::pg::{Scratch, history, kill, lock_is_free, schema, spawn, wait_for_lock};
-use migrate_tests::{PG_BASIC, PG_FAILING, PG_NO_TX_FAILING, PG_ONCE, PG_SLOW, PG_SYNTAX};
+use migrate_tests::{
+    PG_BASIC, PG_FAILING, PG_NO_TX_FAILING, PG_ONCE, PG_ROWS, PG_SLOW, PG_SYNTAX, PG_TIMEOUT,
+};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -560,4 +562,65 @@ fn a_run_across_transactions_through_pgbouncer_never_runs_twice() {
         assert_eq!(rows, unique, "no row twice");
     }
     assert!(applied <= 20);
+}
+
+#[test]
+fn timeouts_stop_a_migration_and_roll_it_back() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    let own: String = client
+        .query_one("SHOW statement_timeout", &[])
+        .expect("show")
+        .get(0);
+    // The file's own limit.
+    let started = Instant::now();
+    let error = PG_TIMEOUT.migrate(&mut client).expect_err("stopped");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(error, Error::TimedOut { limit, rolled_back: true, line: 4, .. } if limit == Duration::from_millis(300)),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("stopped at its time limit of 300ms"),
+        "{error}"
+    );
+    assert!(history(&mut client).is_empty());
+    let after: String = client
+        .query_one("SHOW statement_timeout", &[])
+        .expect("show")
+        .get(0);
+    assert_eq!(after, own, "the session's statement_timeout is given back");
+
+    // The migrator's limit for a migration, and the run's.
+    let error = PG_SLOW
+        .migrator()
+        .timeout(Duration::from_millis(300))
+        .run(&mut client)
+        .expect_err("stopped");
+    assert!(
+        matches!(
+            error,
+            Error::TimedOut {
+                version: Version(2),
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let error = PG_ROWS
+        .migrator()
+        .run_timeout(Duration::from_millis(40))
+        .run(&mut client)
+        .expect_err("the run is stopped");
+    assert!(
+        matches!(error, Error::TimedOut { limit, .. } if limit == Duration::from_millis(40)),
+        "{error}"
+    );
+    assert!(history(&mut client).is_empty(), "rolled back as a whole");
 }

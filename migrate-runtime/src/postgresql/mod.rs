@@ -138,6 +138,18 @@ const TRY_LOCK: &str = "WITH mine AS MATERIALIZED (
            AND classid::bigint = $2 AND objid::bigint = $3 AND objsubid = 1)
      SELECT CASE WHEN held = 0 THEN pg_try_advisory_lock($1) ELSE false END FROM mine";
 /// The transaction lock; the key halves are unused here (the same parameters as [`TRY_LOCK`]).
+/// Sets `statement_timeout` (in milliseconds) and answers the one it replaces.
+const SET_STATEMENT_TIMEOUT: &str =
+    "WITH own AS MATERIALIZED (SELECT current_setting('statement_timeout') AS v)
+     SELECT v, set_config('statement_timeout', $1, false) FROM own";
+const RESTORE_STATEMENT_TIMEOUT: &str = "SELECT set_config('statement_timeout', $1, false)";
+
+/// A limit as `statement_timeout` takes it: whole milliseconds, at least 1
+/// (0 would mean no limit).
+fn millis(limit: Duration) -> String {
+    limit.as_millis().max(1).to_string()
+}
+
 const TRY_TRANSACTION_LOCK: &str =
     "SELECT pg_try_advisory_xact_lock($1) WHERE $2::bigint IS NOT NULL AND $3::bigint IS NOT NULL";
 

@@ -9,10 +9,11 @@ use tokio_postgres::types::Type;
 
 use super::{
     Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HELD_HERE, HOLDER, PostgresLock,
-    SET_SEARCH_PATH, SHOW_SEARCH_PATH, TRY_LOCK, TRY_TRANSACTION_LOCK, UNLOCK, applied,
-    applied_sql, columns, create_sql, delete_sql, driver, failed, failure_sql, first, history,
-    history_rows, history_sql, holder_of, insert_sql, key_halves, lock_key, renumber_sql,
-    row_values, rows_sql, schema_of, search_path, values,
+    RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, TRY_LOCK,
+    TRY_TRANSACTION_LOCK, UNLOCK, applied, applied_sql, columns, create_sql, delete_sql, driver,
+    failed, failure_sql, first, history, history_rows, history_sql, holder_of, insert_sql,
+    key_halves, lock_key, millis, renumber_sql, row_values, rows_sql, schema_of, search_path,
+    values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, AsyncBackend, DriverError, Error, LockScope, Migration,
@@ -168,8 +169,24 @@ impl AsyncBackend for Client {
         }
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
-        self.batch_execute(sql).await.map_err(driver)
+    async fn execute(&mut self, sql: &str, limit: Option<Duration>) -> Result<(), DriverError> {
+        let Some(limit) = limit else {
+            return self.batch_execute(sql).await.map_err(driver);
+        };
+        let own: String = self
+            .query_typed(SET_STATEMENT_TIMEOUT, &[(&millis(limit), Type::TEXT)])
+            .await
+            .map_err(driver)?
+            .first()
+            .map(|row| row.get(0))
+            .unwrap_or_default();
+        let result = self.batch_execute(sql).await.map_err(driver);
+        // In a transaction the statement's failure aborted, the setting
+        // goes back with the rollback; elsewhere it is set back here.
+        let _ = self
+            .query_typed(RESTORE_STATEMENT_TIMEOUT, &[(&own, Type::TEXT)])
+            .await;
+        result
     }
 
     async fn read_history(
