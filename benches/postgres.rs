@@ -7,7 +7,9 @@
 //!   ours (one transaction, history rows, lock, drift checks) vs raw
 //!   `postgres` running the same SQL in one transaction (`raw`), vs the same
 //!   plus a history table and its rows (`raw_with_history`), vs refinery 0.10
-//!   grouped (`refinery_grouped`).
+//!   grouped (`refinery_grouped`), vs sqlx 0.9's migrator over the same
+//!   SQL as `<k>_table_<k>.sql` files (`sqlx`: a transaction per migration,
+//!   its only way).
 //! - `pg_startup/1000`: all applied, nothing pending, on a new connection
 //!   each time (connecting included on both sides): ours vs connecting and
 //!   one raw query of every version and checksum (`raw`).
@@ -110,6 +112,28 @@ fn refinery_migrations(count: usize) -> Vec<refinery::Migration> {
         .collect()
 }
 
+/// sqlx's migrator over the same SQL, read from files as sqlx reads them.
+fn sqlx_migrator(
+    count: usize,
+) -> (
+    tempfile::TempDir,
+    sqlx::migrate::Migrator,
+    tokio::runtime::Runtime,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for k in 1..=count {
+        std::fs::write(dir.path().join(format!("{k}_table_{k}.sql")), up_sql(k)).expect("write");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let migrator = runtime
+        .block_on(sqlx::migrate::Migrator::new(dir.path()))
+        .expect("sqlx reads");
+    (dir, migrator, runtime)
+}
+
 fn on_new_database(b: &mut criterion::Bencher<'_>, mut body: impl FnMut(&mut Client)) {
     let mut n = 0;
     b.iter_batched(
@@ -153,6 +177,30 @@ fn apply(c: &mut Criterion) {
             let report = grouped.run(client).expect("refinery migrates");
             assert_eq!(report.applied_migrations().len(), count);
         });
+    });
+    let (_files, sqlx, runtime) = sqlx_migrator(count);
+    let mut n = 1000;
+    group.bench_function(BenchmarkId::new("sqlx", count), |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                let db = Scratch::new(n);
+                let conn = runtime.block_on(async {
+                    use sqlx::Connection as _;
+                    sqlx::PgConnection::connect(&db.url)
+                        .await
+                        .expect("sqlx connects")
+                });
+                (db, conn)
+            },
+            |(db, mut conn)| {
+                runtime
+                    .block_on(sqlx.run(&mut conn))
+                    .expect("sqlx migrates");
+                (db, conn)
+            },
+            BatchSize::PerIteration,
+        );
     });
     group.finish();
 }
