@@ -7,9 +7,9 @@
 //!   ours (one transaction, history rows, lock, drift checks) vs raw
 //!   `postgres` running the same SQL in one transaction (`raw`), vs the same
 //!   plus a history table and its rows (`raw_with_history`), vs refinery 0.10
-//!   grouped (`refinery_grouped`), vs sqlx 0.9's migrator over the same
-//!   SQL as `<k>_table_<k>.sql` files (`sqlx`: a transaction per migration,
-//!   its only way).
+//!   grouped (`refinery_grouped`); `ours_per_migration` commits each
+//!   migration on its own, as sqlx 0.9's migrator (`sqlx`, over the same SQL
+//!   as `<k>_table_<k>.sql` files) always does.
 //! - `pg_startup/1000`: all applied, nothing pending, on a new connection
 //!   each time (connecting included on both sides): ours vs connecting and
 //!   one raw query of every version and checksum (`raw`).
@@ -163,6 +163,16 @@ fn apply(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("ours", count), |b| {
         on_new_database(b, |client| {
             let report = migrations.migrate(client).expect("migrates");
+            assert_eq!(report.steps.len(), count);
+        });
+    });
+    group.bench_function(BenchmarkId::new("ours_per_migration", count), |b| {
+        on_new_database(b, |client| {
+            let report = migrations
+                .migrator()
+                .per_migration(true)
+                .run(client)
+                .expect("migrates");
             assert_eq!(report.steps.len(), count);
         });
     });
