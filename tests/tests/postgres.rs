@@ -250,33 +250,8 @@ fn the_lock_is_released_after_an_error_and_a_panic() {
 fn migrate_at_once(set: &str, rounds: usize, processes: usize, versions: usize, rows: usize) {
     for round in 0..rounds {
         let Some(db) = Scratch::new() else { return };
-        let go = tempfile::tempdir().expect("tempdir");
-        let go_file = go.path().join("go");
-        let children: Vec<Child> = (0..processes)
-            .map(|_| {
-                Command::new(CHILD)
-                    .args([db.url().as_str(), set, "atomic"])
-                    .arg(&go_file)
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .expect("spawn")
-            })
-            .collect();
-        std::fs::write(&go_file, "").expect("go");
-        let mut applied = 0;
-        for child in children {
-            let out = child.wait_with_output().expect("wait");
-            assert!(
-                out.status.success(),
-                "round {round}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            applied += String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse::<usize>()
-                .expect("a count");
-        }
+        let outputs = at_once_through(&db.url(), set, processes, 60_000);
+        let applied = total_applied(&outputs, round);
         let mut client = db.client();
         assert_eq!(
             applied, versions,
@@ -435,6 +410,24 @@ fn a_half_applied_migration_outside_a_transaction_is_recorded_and_refused_until_
     assert_eq!(counter(&mut client), [1, 3]);
 }
 
+/// How many migrations the children applied in all; each must have succeeded.
+fn total_applied(outputs: &[std::process::Output], round: usize) -> usize {
+    outputs
+        .iter()
+        .map(|out| {
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<usize>()
+                .expect("a count")
+        })
+        .sum()
+}
+
 /// `processes` children migrate `db` through `url` at once.
 fn at_once_through(
     url: &str,
@@ -471,18 +464,7 @@ fn sixteen_processes_through_pgbouncer_in_transaction_mode_apply_each_migration_
     for round in 0..5 {
         let Some(db) = Scratch::new() else { return };
         let outputs = at_once_through(&bouncer.url(&db), "pg_rows", 16, 60_000);
-        let mut applied = 0;
-        for out in &outputs {
-            assert!(
-                out.status.success(),
-                "round {round}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            applied += String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse::<usize>()
-                .expect("count");
-        }
+        let applied = total_applied(&outputs, round);
         assert_eq!(applied, 20, "round {round}");
         let mut client = db.client();
         assert_eq!(counter(&mut client), (1..=20).collect::<Vec<i32>>());
