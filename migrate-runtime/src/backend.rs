@@ -241,9 +241,9 @@ pub trait Backend {
 
     /// Records that `migration` failed outside a transaction, part-way:
     /// a history row with `failure` (which starts with `failed `) in the
-    /// checksum's place, written outside any transaction; the table is
-    /// created if it is missing. The next runs refuse the database until
-    /// the row is resolved.
+    /// checksum's place, written outside any transaction (the driver has
+    /// made sure the table is there). The next runs refuse the database
+    /// until the row is resolved.
     ///
     /// # Errors
     ///

@@ -82,8 +82,9 @@ fn locked<B: Backend>(
         if let Err(error) = outcome {
             db.rollback();
             if let Some((step, failure)) = script.failure_to_record(at, &error)
-                && let Err(not_recorded) =
-                    db.record_failure(table, script.migration(step), &failure)
+                && let Err(not_recorded) = db
+                    .create_history(table)
+                    .and_then(|()| db.record_failure(table, script.migration(step), &failure))
             {
                 log::error!(
                     "the failure could not be recorded in the history table: {not_recorded}"

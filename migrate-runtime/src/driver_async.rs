@@ -95,9 +95,13 @@ async fn locked<B: AsyncBackend>(
         if let Err(error) = outcome {
             db.rollback().await;
             if let Some((step, failure)) = script.failure_to_record(at, &error)
-                && let Err(not_recorded) = db
-                    .record_failure(table, script.migration(step), &failure)
-                    .await
+                && let Err(not_recorded) = match db.create_history(table).await {
+                    Ok(()) => {
+                        db.record_failure(table, script.migration(step), &failure)
+                            .await
+                    }
+                    Err(error) => Err(error),
+                }
             {
                 log::error!(
                     "the failure could not be recorded in the history table: {not_recorded}"
@@ -161,7 +165,7 @@ pub(crate) async fn status<B: AsyncBackend>(migrator: &Migrator<'_>, db: &mut B)
     let table = migrator.table_name()?;
     let read = db.read_history(&table, migrator.busy_timeout).await;
     let (history, looks) = crate::migrator::status_history(read)?;
-    let foreign = match looks {
+    let foreign = match looks.ours_is_foreign() {
         Some(ours_is_foreign) => {
             find(db, None, &table, ours_is_foreign, migrator.busy_timeout).await?
         }

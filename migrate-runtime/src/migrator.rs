@@ -140,12 +140,34 @@ impl Migrations {
 /// looked for: `Some(ours_is_foreign)` when ours is empty or not ours.
 pub(crate) fn status_history(
     read: Result<Vec<crate::AppliedMigration>>,
-) -> Result<(Vec<crate::AppliedMigration>, Option<bool>)> {
+) -> Result<(Vec<crate::AppliedMigration>, Looks)> {
     match read {
-        Ok(history) if history.is_empty() => Ok((history, Some(false))),
-        Ok(history) => Ok((history, None)),
-        Err(Error::InvalidHistory { .. }) => Ok((Vec::new(), Some(true))),
+        Ok(history) if history.is_empty() => Ok((history, Looks::Empty)),
+        Ok(history) => Ok((history, Looks::No)),
+        Err(error @ Error::InvalidHistory { .. }) => Ok((Vec::new(), Looks::NotOurs(error))),
         Err(error) => Err(error),
+    }
+}
+
+/// Whether `status` looks for another tool's history, after reading ours.
+pub(crate) enum Looks {
+    /// Ours has rows: no other tool is looked for.
+    No,
+    /// Ours is empty or missing.
+    Empty,
+    /// A table of our name is not ours; its error stands unless another
+    /// tool's history is what it holds.
+    NotOurs(Error),
+}
+
+impl Looks {
+    /// `Some(ours_is_foreign)` when another tool's history is looked for.
+    pub(crate) fn ours_is_foreign(&self) -> Option<bool> {
+        match self {
+            Looks::No => None,
+            Looks::Empty => Some(false),
+            Looks::NotOurs(_) => Some(true),
+        }
     }
 }
 
@@ -435,7 +457,7 @@ impl<'m> Migrator<'m> {
         let table = self.table_name()?;
         let read = db.read_history(&table, self.busy_timeout);
         let (history, looks) = status_history(read)?;
-        let foreign = match looks {
+        let foreign = match looks.ours_is_foreign() {
             Some(ours_is_foreign) => {
                 crate::adopt::find(db, None, &table, ours_is_foreign, self.busy_timeout)?
             }
@@ -444,21 +466,17 @@ impl<'m> Migrator<'m> {
         self.status_of(&history, looks, foreign)
     }
 
-    /// The status of `history`, with `foreign` (looked for when `looks` is
-    /// `Some(ours_is_foreign)`): a table of ours that is not ours is an error
-    /// unless another tool's history is what it holds.
+    /// The status of `history`, with `foreign` (looked for as `looks`
+    /// says): a table of ours that is not ours is an error unless another
+    /// tool's history is what it holds.
     pub(crate) fn status_of(
         &self,
         history: &[crate::AppliedMigration],
-        looks: Option<bool>,
+        looks: Looks,
         foreign: Option<crate::ForeignHistory>,
     ) -> Result<Status> {
-        if looks == Some(true) && foreign.is_none() {
-            let table = self.table_name()?;
-            return Err(Error::InvalidHistory {
-                table: table.to_string(),
-                message: "it has neither this crate's columns nor another tool's".to_owned(),
-            });
+        if let (Looks::NotOurs(error), None) = (looks, &foreign) {
+            return Err(error);
         }
         let mut status = Status::new(self.migrations, history, self.environment.as_deref());
         status.foreign = foreign;

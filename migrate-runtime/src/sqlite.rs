@@ -212,7 +212,6 @@ impl Backend for Connection {
         migration: &Migration,
         failure: &str,
     ) -> Result<()> {
-        Backend::create_history(self, table)?;
         let sql = format!(
             "INSERT INTO {} (version, name, checksum, applied_at, execution_time_us)
              VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 0)",

@@ -692,3 +692,21 @@ fn each_tools_refusal_reads_as_a_sentence() {
          `initial`; give the file its old name back; nothing was changed"
     );
 }
+
+#[test]
+fn a_version_refinery_cannot_take_is_refused_by_the_runner() {
+    let project = Project::new(&[("V3000000000__big.sql", REFINERY_USERS)]);
+    let Err(error) = project.migrations().refinery_runner() else {
+        panic!("refinery takes versions up to i32::MAX only");
+    };
+    assert!(
+        matches!(&error, Error::Refinery { path, .. } if path.ends_with("V3000000000__big.sql")),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("refinery cannot run this migration"),
+        "{error}"
+    );
+}

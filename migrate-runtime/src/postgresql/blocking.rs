@@ -7,12 +7,11 @@ use postgres::Client;
 use tokio_postgres::types::Type;
 
 use super::{
-    Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HELD_HERE, HOLDER, PostgresLock,
-    RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, TRY_LOCK,
-    TRY_TRANSACTION_LOCK, UNLOCK, applied, applied_sql, columns, create_sql, delete_sql, driver,
-    failed, failure_sql, first, history, history_rows, history_sql, holder_of, insert_sql,
-    key_halves, lock_key, millis, renumber_sql, row_values, rows_sql, schema_of, search_path,
-    values,
+    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HELD_HERE, HOLDER, PostgresLock,
+    RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, Taken,
+    UNLOCK, applied, applied_sql, columns, create_sql, delete_sql, driver, failed, failure_sql,
+    first, history, history_rows, history_sql, holder_of, insert_sql, millis, renumber_sql,
+    row_values, rows_sql, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, Backend, DriverError, Error, LockScope, Migration, Result,
@@ -35,62 +34,47 @@ impl Backend for Client {
                 "reading the current schema",
             )?),
         };
-        let key = lock_key(&schema_of(table, current.as_ref()), table.name());
-        let (high, low) = key_halves(key);
+        let attempt = Attempt::new(table, current.as_ref(), scope);
         let _ = self.batch_execute(CHECK_CLIENT);
         let mut backoff = Backoff::new(timeout);
         loop {
-            // A transaction lock is tried in the transaction it will last;
-            // a waiter rolls it back at once, so it never holds one while it waits.
-            let try_lock = match scope {
-                LockScope::Session => TRY_LOCK,
-                LockScope::Transaction => {
-                    self.batch_execute("BEGIN")
-                        .map_err(failed("starting the migration transaction"))?;
-                    TRY_TRANSACTION_LOCK
-                }
-            };
+            if let Some(opening) = attempt.opening() {
+                self.batch_execute(opening)
+                    .map_err(failed("starting the migration transaction"))?;
+            }
+            let (try_lock, params) = attempt.try_lock();
             let taken: bool = first(
-                self.query_typed(
-                    try_lock,
-                    &[(&key, Type::INT8), (&high, Type::INT8), (&low, Type::INT8)],
-                ),
+                self.query_typed(try_lock, &params),
                 "taking the migration lock",
             )?
             .get(0);
             if taken {
-                let lock = PostgresLock {
-                    key,
-                    scope,
-                    search_path: None,
-                };
-                if scope == LockScope::Transaction {
-                    // The reads under the lock run in this transaction, where
-                    // a missing table's error would abort it: the table is
-                    // made sure of first (and rolled back with a failed run).
-                    self.batch_execute(&create_sql(table))
-                        .map_err(failed("creating the history table"))?;
-                } else {
-                    let here: bool = first(
-                        self.query_typed(HELD_HERE, &[(&high, Type::INT8), (&low, Type::INT8)]),
-                        "checking the migration lock",
-                    )?
-                    .get(0);
-                    if !here {
-                        let _ = self.query_typed(UNLOCK, &[(&key, Type::INT8)]);
-                        return Err(Error::PooledSession);
+                match attempt.taken(table) {
+                    Taken::Ensure(sql) => self
+                        .batch_execute(&sql)
+                        .map_err(failed("creating the history table"))?,
+                    Taken::CheckHere => {
+                        let here: bool = first(
+                            self.query_typed(HELD_HERE, &attempt.halves()),
+                            "checking the migration lock",
+                        )?
+                        .get(0);
+                        if !here {
+                            let _ = self.query_typed(UNLOCK, &attempt.key());
+                            return Err(Error::PooledSession);
+                        }
                     }
                 }
-                return Ok(lock);
+                return Ok(attempt.lock());
             }
-            if scope == LockScope::Transaction {
-                let _ = self.batch_execute("ROLLBACK");
+            if let Some(refused) = attempt.refused() {
+                let _ = self.batch_execute(refused);
             }
             match backoff.next() {
                 Ok(pause) => std::thread::sleep(pause),
                 Err(waited) => {
                     let holder = self
-                        .query_typed(HOLDER, &[(&high, Type::INT8), (&low, Type::INT8)])
+                        .query_typed(HOLDER, &attempt.halves())
                         .ok()
                         .and_then(|rows| rows.into_iter().next());
                     return Err(Error::Locked {
@@ -219,7 +203,6 @@ impl Backend for Client {
         migration: &Migration,
         failure: &str,
     ) -> Result<()> {
-        Backend::create_history(self, table)?;
         let version = migration.version().0.cast_signed();
         self.query_typed(
             &failure_sql(table),

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::Row;
-use tokio_postgres::types::Type;
+use tokio_postgres::types::{ToSql, Type};
 
 use crate::{
     AppliedMigration, AppliedVersion, DriverError, Error, LockHolder, Migration, Result, TableName,
@@ -209,6 +209,95 @@ fn holder_of(row: &Row) -> LockHolder {
         row.get(2),
         row.get::<_, Option<String>>(3).unwrap_or_default(),
     )
+}
+
+/// One try of the migration lock, decided once for both backends: what
+/// opens it, which statement tries, and what follows when the lock is
+/// taken or refused. The backends only send what it says.
+struct Attempt {
+    key: i64,
+    high: i64,
+    low: i64,
+    scope: crate::LockScope,
+}
+
+/// What follows a taken lock.
+enum Taken {
+    /// The transaction the lock lasts holds the reads under the lock, where
+    /// a missing table's error would abort it: this makes the history
+    /// table sure first (and is rolled back with a failed run).
+    Ensure(String),
+    /// A session lock must be held by the session the next statement runs
+    /// on (not so behind a pooler in transaction mode): check it.
+    CheckHere,
+}
+
+impl Attempt {
+    /// The try of `table`'s lock, in the schema `current` says when the
+    /// table names none.
+    fn new(table: &TableName, current: Option<&Row>, scope: crate::LockScope) -> Attempt {
+        let key = lock_key(&schema_of(table, current), table.name());
+        let (high, low) = key_halves(key);
+        Attempt {
+            key,
+            high,
+            low,
+            scope,
+        }
+    }
+
+    /// What opens each try: the transaction a transaction lock lasts.
+    fn opening(&self) -> Option<&'static str> {
+        (self.scope == crate::LockScope::Transaction).then_some("BEGIN")
+    }
+
+    /// The statement that tries, and its parameters.
+    fn try_lock(&self) -> (&'static str, [(&(dyn ToSql + Sync), Type); 3]) {
+        let sql = match self.scope {
+            crate::LockScope::Session => TRY_LOCK,
+            crate::LockScope::Transaction => TRY_TRANSACTION_LOCK,
+        };
+        (
+            sql,
+            [
+                (&self.key, Type::INT8),
+                (&self.high, Type::INT8),
+                (&self.low, Type::INT8),
+            ],
+        )
+    }
+
+    /// The key's halves, as [`HELD_HERE`] and [`HOLDER`] take them.
+    fn halves(&self) -> [(&(dyn ToSql + Sync), Type); 2] {
+        [(&self.high, Type::INT8), (&self.low, Type::INT8)]
+    }
+
+    /// The key, as [`UNLOCK`] takes it.
+    fn key(&self) -> [(&(dyn ToSql + Sync), Type); 1] {
+        [(&self.key, Type::INT8)]
+    }
+
+    /// What follows when the lock was taken.
+    fn taken(&self, table: &TableName) -> Taken {
+        match self.scope {
+            crate::LockScope::Transaction => Taken::Ensure(create_sql(table)),
+            crate::LockScope::Session => Taken::CheckHere,
+        }
+    }
+
+    /// What follows a refusal: a waiter holds no transaction while it waits.
+    fn refused(&self) -> Option<&'static str> {
+        (self.scope == crate::LockScope::Transaction).then_some("ROLLBACK")
+    }
+
+    /// The lock, once taken.
+    fn lock(&self) -> PostgresLock {
+        PostgresLock {
+            key: self.key,
+            scope: self.scope,
+            search_path: None,
+        }
+    }
 }
 
 /// The pauses of a bounded wait: doubling from 2 ms to 50 ms, spread a
