@@ -23,6 +23,7 @@ pub trait AsyncBackend: Send {
         table: &TableName,
         timeout: Duration,
         scope: LockScope,
+        lease: Duration,
     ) -> impl Future<Output = Result<Self::Lock>> + Send;
 
     /// See [`Backend::takes_transaction_lock`](crate::Backend::takes_transaction_lock).
@@ -34,17 +35,18 @@ pub trait AsyncBackend: Send {
     fn unlock(&mut self, lock: Self::Lock) -> impl Future<Output = ()> + Send;
 
     /// See [`Backend::begin`](crate::Backend::begin).
-    fn begin(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn begin(&mut self, lock: &mut Self::Lock) -> impl Future<Output = Result<()>> + Send;
 
     /// See [`Backend::commit`](crate::Backend::commit).
-    fn commit(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn commit(&mut self, lock: &mut Self::Lock) -> impl Future<Output = Result<()>> + Send;
 
     /// See [`Backend::rollback`](crate::Backend::rollback).
-    fn rollback(&mut self) -> impl Future<Output = ()> + Send;
+    fn rollback(&mut self, lock: &mut Self::Lock) -> impl Future<Output = ()> + Send;
 
     /// See [`Backend::execute`](crate::Backend::execute).
     fn execute(
         &mut self,
+        lock: &mut Self::Lock,
         sql: &str,
         limit: Option<Duration>,
     ) -> impl Future<Output = Result<(), DriverError>> + Send;

@@ -145,11 +145,16 @@ pub trait Backend {
     /// # Errors
     ///
     /// [`Error::Locked`](crate::Error::Locked) when the lock stayed taken.
+    ///
+    /// `lease` is for a backend whose lock across transactions cannot be
+    /// tied to a session (PostgreSQL, also through a pooler): how long the
+    /// lock outlives its holder's last sign of life. Others ignore it.
     fn lock(
         &mut self,
         table: &TableName,
         timeout: Duration,
         scope: LockScope,
+        lease: Duration,
     ) -> Result<Self::Lock>;
 
     /// Whether the backend can take a lock that lasts one transaction
@@ -168,29 +173,37 @@ pub trait Backend {
     ///
     /// # Errors
     ///
-    /// [`Error::Locked`](crate::Error::Locked) when another writer kept it.
-    fn begin(&mut self) -> Result<()>;
+    /// [`Error::Locked`](crate::Error::Locked) when another writer kept it;
+    /// [`Error::LockLost`](crate::Error::LockLost) when the lock's lease
+    /// was lost.
+    fn begin(&mut self, lock: &mut Self::Lock) -> Result<()>;
 
     /// Commits the transaction.
     ///
     /// # Errors
     ///
     /// The commit failed; the transaction is rolled back.
-    fn commit(&mut self) -> Result<()>;
+    fn commit(&mut self, lock: &mut Self::Lock) -> Result<()>;
 
     /// Rolls the transaction back, if one is open. Never fails: a failed
     /// rollback leaves the transaction to be rolled back when the
     /// connection closes.
-    fn rollback(&mut self);
+    fn rollback(&mut self, lock: &mut Self::Lock);
 
     /// Runs one statement of a migration; with `limit`, the database stops
     /// it after that long (PostgreSQL's `statement_timeout`, SQLite's
-    /// interrupt), and the session's own setting is given back.
+    /// interrupt), and the session's own setting is given back. Outside a
+    /// transaction, a backend whose lock is a lease renews it first.
     ///
     /// # Errors
     ///
     /// The driver's error, for the executor to wrap.
-    fn execute(&mut self, sql: &str, limit: Option<Duration>) -> Result<(), DriverError>;
+    fn execute(
+        &mut self,
+        lock: &mut Self::Lock,
+        sql: &str,
+        limit: Option<Duration>,
+    ) -> Result<(), DriverError>;
 
     /// Reads the whole history table, sorted by version; empty when the
     /// table does not exist yet. For status displays. Waits at most `wait`

@@ -24,7 +24,7 @@ pub(crate) fn execute<B: Backend>(
         return Ok(report);
     }
     let scope = migrator.lock_scope(&plan, db.takes_transaction_lock());
-    let mut lock = db.lock(&table, migrator.busy_timeout, scope)?;
+    let mut lock = db.lock(&table, migrator.busy_timeout, scope, migrator.lock_lease)?;
     // Released on every path: a panic (in a progress callback, say) is
     // caught, the lock released and the connection's settings restored,
     // and the panic resumed.
@@ -59,9 +59,9 @@ fn locked<B: Backend>(
                 .write_backup(&migrator.backup_settings(), script.plan.from)
                 .map(|path| progress.backup = path),
             Action::ForeignKeysOff => db.foreign_keys_off(lock),
-            Action::Begin => db.begin(),
+            Action::Begin => db.begin(lock),
             Action::CreateHistory => db.create_history(table),
-            Action::Run(step) => run(db, &script, &mut progress, at, step),
+            Action::Run(step) => run(db, lock, &script, &mut progress, at, step),
             Action::Insert(step) => {
                 db.insert_history(table, script.migration(step), progress.duration(step))
             }
@@ -73,14 +73,14 @@ fn locked<B: Backend>(
             Action::CheckForeignKeys(step) => db
                 .foreign_key_violations()
                 .and_then(|violations| script.check_foreign_keys(step, violations)),
-            Action::Commit => db.commit(),
+            Action::Commit => db.commit(lock),
             Action::Done(step) => {
                 progress.done(&script, step, migrator.progress.as_deref());
                 Ok(())
             }
         };
         if let Err(error) = outcome {
-            db.rollback();
+            db.rollback(lock);
             if let Some((step, failure)) = script.failure_to_record(at, &error)
                 && let Err(not_recorded) = db
                     .create_history(table)
@@ -121,6 +121,7 @@ fn plan<'m, B: Backend>(
 /// Runs the statements of step `step` (action number `at`), timed.
 fn run<B: Backend>(
     db: &mut B,
+    lock: &mut B::Lock,
     script: &Script<'_>,
     progress: &mut Progress,
     at: usize,
@@ -130,7 +131,7 @@ fn run<B: Backend>(
     let deadline = script.deadline(step, started, progress.run_started());
     for (index, statement) in script.statements(step).iter().enumerate() {
         let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
-        db.execute(statement.sql(), limit)
+        db.execute(lock, statement.sql(), limit)
             .map_err(|source| script.statement_failed(at, step, index, source, deadline))?;
     }
     progress.ran(step, started.elapsed());

@@ -28,7 +28,9 @@ pub(crate) async fn execute<B: AsyncBackend>(
         return Ok(report);
     }
     let scope = migrator.lock_scope(&plan, db.takes_transaction_lock());
-    let mut lock = db.lock(&table, migrator.busy_timeout, scope).await?;
+    let mut lock = db
+        .lock(&table, migrator.busy_timeout, scope, migrator.lock_lease)
+        .await?;
     let result = AssertUnwindSafe(locked(
         migrator, db, &mut lock, &table, operation, scope, started,
     ))
@@ -67,9 +69,9 @@ async fn locked<B: AsyncBackend>(
                 .await
                 .map(|path| progress.backup = path),
             Action::ForeignKeysOff => db.foreign_keys_off(lock).await,
-            Action::Begin => db.begin().await,
+            Action::Begin => db.begin(lock).await,
             Action::CreateHistory => db.create_history(table).await,
-            Action::Run(step) => run(db, &script, &mut progress, at, step).await,
+            Action::Run(step) => run(db, lock, &script, &mut progress, at, step).await,
             Action::Insert(step) => {
                 db.insert_history(table, script.migration(step), progress.duration(step))
                     .await
@@ -86,14 +88,14 @@ async fn locked<B: AsyncBackend>(
                 Ok(violations) => script.check_foreign_keys(step, violations),
                 Err(error) => Err(error),
             },
-            Action::Commit => db.commit().await,
+            Action::Commit => db.commit(lock).await,
             Action::Done(step) => {
                 progress.done(&script, step, migrator.progress.as_deref());
                 Ok(())
             }
         };
         if let Err(error) = outcome {
-            db.rollback().await;
+            db.rollback(lock).await;
             if let Some((step, failure)) = script.failure_to_record(at, &error)
                 && let Err(not_recorded) = match db.create_history(table).await {
                     Ok(()) => {
@@ -177,6 +179,7 @@ pub(crate) async fn status<B: AsyncBackend>(migrator: &Migrator<'_>, db: &mut B)
 /// As `driver::run`: the statements of step `step`, timed.
 async fn run<B: AsyncBackend>(
     db: &mut B,
+    lock: &mut B::Lock,
     script: &Script<'_>,
     progress: &mut Progress,
     at: usize,
@@ -186,7 +189,7 @@ async fn run<B: AsyncBackend>(
     let deadline = script.deadline(step, started, progress.run_started());
     for (index, statement) in script.statements(step).iter().enumerate() {
         let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
-        db.execute(statement.sql(), limit)
+        db.execute(lock, statement.sql(), limit)
             .await
             .map_err(|source| script.statement_failed(at, step, index, source, deadline))?;
     }

@@ -215,19 +215,23 @@ pub enum Error {
         /// How long this run waited.
         waited: Duration,
         /// Who holds the lock, where the database can tell (PostgreSQL).
-        holder: Option<LockHolder>,
+        holder: Option<Box<LockHolder>>,
     },
 
-    /// The migration lock of a run across transactions was taken on
-    /// another server session than the next statement ran on: the
-    /// connection goes through a pooler in transaction mode (PgBouncer).
+    /// The lease of the migration lock of a run across transactions
+    /// (PostgreSQL) ran out before this run renewed it, and another
+    /// migrator may have taken the lock: the run stopped before its next
+    /// change.
     #[error(
-        "the connection goes through a connection pooler in transaction mode (the migration lock and the \
-         next statement ran on different server sessions), where a lock across transactions cannot hold; \
-         this run has migrations outside a transaction or commits per migration, so it needs a direct \
-         connection (or session pooling); a run in one transaction works through the pooler; nothing was changed"
+        "the migration lock's lease ({lease:?}) ran out while this run was paused longer than that, and \
+         another migrator may have taken the lock; this run stopped before its next change (what it \
+         committed before stays); run again, or give the lock a longer lease with `lock_lease(…)`"
     )]
-    PooledSession,
+    #[non_exhaustive]
+    LockLost {
+        /// The lease the run held.
+        lease: Duration,
+    },
 
     /// The history table records a version twice (a table without a primary key).
     #[error(
@@ -427,14 +431,19 @@ impl std::fmt::Debug for Error {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LockHolder {
-    /// The server process of the holding session.
+    /// The server process of the holding session; for a lease (a run
+    /// across transactions), the holder's own process id.
     pub pid: i32,
     /// Its `application_name` (empty when it set none).
     pub application_name: String,
     /// Its client address; `None` for a Unix socket.
     pub client_addr: Option<String>,
-    /// When its session started, as the server writes it.
+    /// When its session started, as the server writes it; for a lease,
+    /// when the lease was taken.
     pub since: String,
+    /// For a lease (a run across transactions): when it runs out unless
+    /// the holder renews it, as the server writes it.
+    pub lease_until: Option<String>,
 }
 
 impl LockHolder {
@@ -450,13 +459,28 @@ impl LockHolder {
             application_name,
             client_addr,
             since,
+            lease_until: None,
         }
+    }
+
+    /// The holder of a lease that runs out at `until` unless renewed.
+    #[must_use]
+    pub fn with_lease_until(mut self, until: String) -> LockHolder {
+        self.lease_until = Some(until);
+        self
     }
 }
 
 impl std::fmt::Display for LockHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "held by server process {}", self.pid)?;
+        match &self.lease_until {
+            None => write!(f, "held by server process {}", self.pid)?,
+            Some(_) => write!(
+                f,
+                "held by process {} (a run across transactions)",
+                self.pid
+            )?,
+        }
         if !self.application_name.is_empty() {
             write!(f, ", application `{}`", self.application_name)?;
         }
@@ -464,9 +488,30 @@ impl std::fmt::Display for LockHolder {
             Some(addr) => write!(f, ", client {addr}")?,
             None => f.write_str(", a local socket")?,
         }
-        write!(f, ", connected since {}", self.since)
+        match &self.lease_until {
+            None => write!(f, ", connected since {}", self.since),
+            Some(until) => write!(
+                f,
+                ", since {}; its lease runs until {until} unless the holder renews it",
+                self.since
+            ),
+        }
     }
 }
+
+/// The lease was lost before a statement outside a transaction: the
+/// statement was not sent. A backend whose lock is a lease returns it
+/// from `execute`; the executor reports [`Error::LockLost`].
+#[derive(Debug)]
+pub(crate) struct LeaseLost(pub(crate) Duration);
+
+impl std::fmt::Display for LeaseLost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the migration lock's lease ({:?}) ran out", self.0)
+    }
+}
+
+impl std::error::Error for LeaseLost {}
 
 /// What a failure left behind, for [`Error::MigrationFailed`].
 fn outcome(rolled_back: bool, committed: &[Version]) -> String {

@@ -92,7 +92,9 @@ pub use foreign::{
 };
 pub use migrate_core::{Checksum, Migration, Statement, Version};
 pub use migration::Migrations;
-pub use migrator::{DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_TABLE, Migrator};
+pub use migrator::{
+    DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_LOCK_LEASE, DEFAULT_TABLE, Migrator,
+};
 pub use plan::{Direction, Resolution};
 #[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
 pub use postgresql::{PostgresLock, ServerError};

@@ -19,6 +19,10 @@ pub const DEFAULT_TABLE: &str = "schema_migrations";
 /// How long a run waits by default for another connection's write lock.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long, by default, the lock of a run across transactions on
+/// PostgreSQL outlives its holder's last sign of life.
+pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(10);
+
 /// How many backups of a database are kept by default.
 pub const DEFAULT_KEEP_BACKUPS: usize = 5;
 
@@ -56,6 +60,7 @@ pub struct Migrator<'m> {
     run_timeout: Option<Duration>,
     allow_out_of_order: bool,
     pub(crate) busy_timeout: Duration,
+    pub(crate) lock_lease: Duration,
     backup: bool,
     backup_dir: Option<PathBuf>,
     keep_backups: NonZeroUsize,
@@ -75,6 +80,7 @@ impl fmt::Debug for Migrator<'_> {
             .field("run_timeout", &self.run_timeout)
             .field("allow_out_of_order", &self.allow_out_of_order)
             .field("busy_timeout", &self.busy_timeout)
+            .field("lock_lease", &self.lock_lease)
             .field("backup", &self.backup)
             .field("backup_dir", &self.backup_dir)
             .field("keep_backups", &self.keep_backups)
@@ -119,6 +125,7 @@ impl Migrations {
             run_timeout: None,
             allow_out_of_order: false,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            lock_lease: DEFAULT_LOCK_LEASE,
             backup: true,
             backup_dir: None,
             keep_backups: KEEP_DEFAULT,
@@ -250,6 +257,20 @@ impl<'m> Migrator<'m> {
     /// long). The connection's own busy timeout is restored after each use.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
+        self
+    }
+
+    /// PostgreSQL: how long the lock of a run across transactions
+    /// (`NoTransaction` migrations, [`per_migration`](Migrator::per_migration))
+    /// outlives its holder's last sign of life (default 10 s). The run
+    /// renews it before each statement outside a transaction and in each of
+    /// its transactions, and a statement that runs longer keeps it alive, so
+    /// only a run paused longer than this between two statements loses it
+    /// (and then stops with [`Error::LockLost`](crate::Error::LockLost)); a
+    /// killed holder's lock is free this long after its last renewal. A run
+    /// in one transaction needs no lease: its lock ends with its transaction.
+    pub fn lock_lease(mut self, lease: Duration) -> Self {
+        self.lock_lease = lease;
         self
     }
 

@@ -216,6 +216,9 @@ impl<'m> Script<'m> {
         source: DriverError,
         deadline: Option<(Instant, Duration)>,
     ) -> Error {
+        if let Some(lost) = source.downcast_ref::<crate::error::LeaseLost>() {
+            return Error::LockLost { lease: lost.0 };
+        }
         let migration = self.migration(step);
         let statement = &self.statements(step)[statement];
         let (line, column) = match error_offset(&source) {

@@ -38,6 +38,7 @@ impl Backend for Connection {
         _table: &TableName,
         timeout: Duration,
         _scope: LockScope,
+        _lease: Duration,
     ) -> Result<SqliteLock> {
         if self.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(Error::ReadOnly);
@@ -66,7 +67,7 @@ impl Backend for Connection {
         drop(lock.file);
     }
 
-    fn begin(&mut self) -> Result<()> {
+    fn begin(&mut self, _lock: &mut SqliteLock) -> Result<()> {
         let started = Instant::now();
         self.execute_batch("BEGIN IMMEDIATE").map_err(|error| {
             file_error(&error, started)
@@ -74,16 +75,16 @@ impl Backend for Connection {
         })
     }
 
-    fn commit(&mut self) -> Result<()> {
+    fn commit(&mut self, lock: &mut SqliteLock) -> Result<()> {
         let started = Instant::now();
         self.execute_batch("COMMIT").map_err(|error| {
-            Backend::rollback(self);
+            Backend::rollback(self, lock);
             file_error(&error, started)
                 .unwrap_or_else(|| Error::database("committing the migrations", error))
         })
     }
 
-    fn rollback(&mut self) {
+    fn rollback(&mut self, _lock: &mut SqliteLock) {
         if !self.is_autocommit()
             && let Err(error) = self.execute_batch("ROLLBACK")
         {
@@ -100,7 +101,12 @@ impl Backend for Connection {
         }
     }
 
-    fn execute(&mut self, sql: &str, limit: Option<Duration>) -> Result<(), DriverError> {
+    fn execute(
+        &mut self,
+        _lock: &mut SqliteLock,
+        sql: &str,
+        limit: Option<Duration>,
+    ) -> Result<(), DriverError> {
         if let Some(at) = sql.find('\0') {
             // SQLite stops reading at a NUL: the rest would silently not run.
             return Err(format!(

@@ -336,8 +336,9 @@ pub mod pg {
         let _ = child.wait();
     }
 
-    /// Whether no session holds an advisory lock on this database, waiting a
-    /// moment for the sessions of exited processes to end on the server.
+    /// Whether no session holds an advisory lock on this database and no
+    /// lease is written in the lock table, waiting a moment for the
+    /// sessions of exited processes to end on the server.
     pub fn lock_is_free(client: &mut Client) -> bool {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
@@ -349,7 +350,7 @@ pub mod pg {
                 )
                 .expect("pg_locks")
                 .get(0);
-            if held == 0 {
+            if held == 0 && !lease_is_written(client) {
                 return true;
             }
             if Instant::now() > deadline {
@@ -357,6 +358,86 @@ pub mod pg {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// The rows of the `counter` table the `pg_rows` and `pg_once` sets fill.
+    pub fn counter(client: &mut Client) -> Vec<i32> {
+        client
+            .query("SELECT k FROM counter ORDER BY k", &[])
+            .expect("counter")
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    }
+
+    /// How many migrations the children applied in all; each must have succeeded.
+    pub fn total_applied(outputs: &[std::process::Output], round: usize) -> usize {
+        outputs
+            .iter()
+            .map(|out| {
+                assert!(
+                    out.status.success(),
+                    "round {round}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .parse::<usize>()
+                    .expect("a count")
+            })
+            .sum()
+    }
+
+    /// `processes` children (the `child` binary) migrate `set` through
+    /// `url` at once, in `mode` (`atomic`, `per-migration`), each waiting
+    /// at most `wait_ms` for the lock; `env` is added to theirs.
+    pub fn at_once_through(
+        child: &str,
+        url: &str,
+        (set, mode): (&str, &str),
+        processes: usize,
+        wait_ms: u32,
+        env: &[(&str, &str)],
+    ) -> Vec<std::process::Output> {
+        let go = tempfile::tempdir().expect("tempdir");
+        let go_file = go.path().join("go");
+        let children: Vec<Child> = (0..processes)
+            .map(|_| {
+                Command::new(child)
+                    .args([url, set, mode])
+                    .arg(&go_file)
+                    .env("MIGRATE_CHILD_WAIT_MS", wait_ms.to_string())
+                    .envs(env.iter().copied())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn")
+            })
+            .collect();
+        std::fs::write(&go_file, "").expect("go");
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().expect("wait"))
+            .collect()
+    }
+
+    /// Whether the lock table holds a lease (a run across transactions).
+    pub fn lease_is_written(client: &mut Client) -> bool {
+        let exists: bool = client
+            .query_one(
+                "SELECT to_regclass('schema_migrations_lock') IS NOT NULL",
+                &[],
+            )
+            .expect("catalog")
+            .get(0);
+        exists
+            && client
+                .query_one(
+                    "SELECT count(*) > 0 FROM schema_migrations_lock WHERE token IS NOT NULL",
+                    &[],
+                )
+                .expect("lock table")
+                .get::<_, bool>(0)
     }
 
     /// Waits until some session holds an advisory lock on the database.

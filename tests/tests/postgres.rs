@@ -2,26 +2,19 @@
 //! each test in a fresh database it drops: the same run as on SQLite, the
 //! lock's promises, and real processes started together and killed.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use migrate_runtime::postgres::Client;
 use migrate_runtime::{Error, Version};
-use migrate_tests::pg::{Scratch, history, kill, lock_is_free, schema, spawn, wait_for_lock};
+use migrate_tests::pg::{
+    Scratch, at_once_through, counter, history, kill, lock_is_free, schema, spawn, total_applied,
+    wait_for_lock,
+};
 use migrate_tests::{
     PG_BASIC, PG_FAILING, PG_NO_TX_FAILING, PG_ONCE, PG_ROWS, PG_SLOW, PG_SYNTAX, PG_TIMEOUT,
 };
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
-
-fn counter(client: &mut Client) -> Vec<i32> {
-    client
-        .query("SELECT k FROM counter ORDER BY k", &[])
-        .expect("counter")
-        .iter()
-        .map(|row| row.get(0))
-        .collect()
-}
 
 #[test]
 fn apply_status_revert_and_apply_again() {
@@ -250,7 +243,7 @@ fn the_lock_is_released_after_an_error_and_a_panic() {
 fn migrate_at_once(set: &str, rounds: usize, processes: usize, versions: usize, rows: usize) {
     for round in 0..rounds {
         let Some(db) = Scratch::new() else { return };
-        let outputs = at_once_through(&db.url(), set, processes, 60_000);
+        let outputs = at_once_through(CHILD, &db.url(), (set, "atomic"), processes, 60_000, &[]);
         let applied = total_applied(&outputs, round);
         let mut client = db.client();
         assert_eq!(
@@ -345,9 +338,11 @@ fn the_schema_option_migrates_each_schema_on_its_own() {
             "app_a.accounts",
             "app_a.entries",
             "app_a.schema_migrations",
+            "app_a.schema_migrations_lock",
             "app_b.accounts",
             "app_b.entries",
-            "app_b.schema_migrations"
+            "app_b.schema_migrations",
+            "app_b.schema_migrations_lock",
         ]
     );
     let after: String = client
@@ -410,52 +405,6 @@ fn a_half_applied_migration_outside_a_transaction_is_recorded_and_refused_until_
     assert_eq!(counter(&mut client), [1, 3]);
 }
 
-/// How many migrations the children applied in all; each must have succeeded.
-fn total_applied(outputs: &[std::process::Output], round: usize) -> usize {
-    outputs
-        .iter()
-        .map(|out| {
-            assert!(
-                out.status.success(),
-                "round {round}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse::<usize>()
-                .expect("a count")
-        })
-        .sum()
-}
-
-/// `processes` children migrate `db` through `url` at once.
-fn at_once_through(
-    url: &str,
-    set: &str,
-    processes: usize,
-    wait_ms: u32,
-) -> Vec<std::process::Output> {
-    let go = tempfile::tempdir().expect("tempdir");
-    let go_file = go.path().join("go");
-    let children: Vec<Child> = (0..processes)
-        .map(|_| {
-            Command::new(CHILD)
-                .args([url, set, "atomic"])
-                .arg(&go_file)
-                .env("MIGRATE_CHILD_WAIT_MS", wait_ms.to_string())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        })
-        .collect();
-    std::fs::write(&go_file, "").expect("go");
-    children
-        .into_iter()
-        .map(|c| c.wait_with_output().expect("wait"))
-        .collect()
-}
-
 #[test]
 fn sixteen_processes_through_pgbouncer_in_transaction_mode_apply_each_migration_once() {
     let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
@@ -463,7 +412,14 @@ fn sixteen_processes_through_pgbouncer_in_transaction_mode_apply_each_migration_
     };
     for round in 0..5 {
         let Some(db) = Scratch::new() else { return };
-        let outputs = at_once_through(&bouncer.url(&db), "pg_rows", 16, 60_000);
+        let outputs = at_once_through(
+            CHILD,
+            &bouncer.url(&db),
+            ("pg_rows", "atomic"),
+            16,
+            60_000,
+            &[],
+        );
         let applied = total_applied(&outputs, round);
         assert_eq!(applied, 20, "round {round}");
         let mut client = db.client();
@@ -504,46 +460,6 @@ fn a_holder_killed_behind_pgbouncer_releases_the_lock() {
         "{:?}",
         killed.elapsed()
     );
-}
-
-#[test]
-fn a_run_across_transactions_through_pgbouncer_never_runs_twice() {
-    let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
-        return;
-    };
-    let Some(db) = Scratch::new() else { return };
-    // A NoTransaction migration needs a lock across transactions, which a
-    // pooler in transaction mode cannot hold: each run either completes or
-    // refuses with the pooled-session error; no migration runs twice.
-    let outputs = at_once_through(&bouncer.url(&db), "pg_once", 8, 2_000);
-    let mut applied = 0;
-    for out in &outputs {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if out.status.success() {
-            applied += String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse::<usize>()
-                .expect("count");
-        } else {
-            assert!(
-                stderr.contains("connection pooler in transaction mode")
-                    || stderr.contains("the database is locked"),
-                "{stderr}"
-            );
-        }
-    }
-    let mut client = db.client();
-    let exists: bool = client
-        .query_one("SELECT to_regclass('counter') IS NOT NULL", &[])
-        .expect("catalog")
-        .get(0);
-    if exists {
-        let rows = counter(&mut client);
-        let mut unique = rows.clone();
-        unique.dedup();
-        assert_eq!(rows, unique, "no row twice");
-    }
-    assert!(applied <= 20);
 }
 
 #[test]

@@ -5,16 +5,28 @@
 //! own or one taken from a pool, never the pool, because the lock belongs to
 //! one session.
 //!
-//! The lock is a session advisory lock keyed on the schema-qualified
-//! history table, so two applications in two schemas of one database do not
-//! wait for each other. A waiting migrator polls `pg_try_advisory_lock`
-//! with one short statement at a time, in autocommit: it never holds a
-//! transaction or a snapshot while it waits, so the holder's `CREATE INDEX
-//! CONCURRENTLY` is not blocked by the migrators queued behind it. The wait
-//! is bounded; the error names the session that holds the lock. The server
-//! releases the lock when the holder's session ends, killed or not, and
-//! notices a killed holder within a second even in the middle of a long
-//! statement (`client_connection_check_interval`).
+//! The lock is keyed on the schema-qualified history table, so two
+//! applications in two schemas of one database do not wait for each other.
+//! Every try is one short transaction: `pg_try_advisory_xact_lock` on the
+//! key, then the lock table's one row (`<history table>_lock`) claimed with
+//! `FOR UPDATE SKIP LOCKED` where no live lease holds it; a waiter rolls
+//! back at once and sleeps, so it never holds a transaction or a snapshot
+//! while it waits (the holder's `CREATE INDEX CONCURRENTLY` completes). The
+//! wait is bounded; the error names the holder. Nothing lasts a server
+//! session, so the lock works through a pooler in transaction mode
+//! (PgBouncer):
+//!
+//! - A run that is one transaction keeps the try's transaction: the
+//!   advisory lock and the row lock last exactly as long as the run, and a
+//!   killed holder's transaction is rolled back, which frees both.
+//! - A run across transactions (`NoTransaction` migrations, `per_migration`)
+//!   writes a lease into the row: a token and an expiry, renewed before each
+//!   statement outside a transaction and in each of its transactions, which
+//!   also lock the row (a fence: a run whose lease was taken stops before
+//!   its next change). A statement outside a transaction carries the token
+//!   in a leading comment, so a waiter sees in `pg_stat_activity` that the
+//!   holder is still at work however long the statement runs. A killed
+//!   holder's lease ends at its expiry.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -33,16 +45,70 @@ mod blocking;
 #[cfg(feature = "tokio-postgres")]
 mod nonblocking;
 
-/// What the lock holds on PostgreSQL: the advisory lock's key.
+/// What the lock holds on PostgreSQL: for a run that is one transaction,
+/// that transaction; for a run across transactions, a lease.
 #[derive(Debug)]
 pub struct PostgresLock {
-    key: i64,
-    /// A session lock is released at the unlock; a transaction lock with
-    /// the run's transaction.
-    scope: crate::LockScope,
+    /// The lease of a run across transactions; `None` for a run that is
+    /// one transaction (the lock ends with it).
+    lease: Option<Lease>,
+    /// Whether a transaction of the run is open.
+    open: bool,
     /// The session's own `search_path`, restored at the unlock.
     search_path: Option<String>,
 }
+
+/// The lease a run across transactions holds on the lock table's row.
+#[derive(Debug)]
+struct Lease {
+    token: String,
+    /// How long the lease lasts after each renewal, in seconds.
+    seconds: f64,
+    /// How long, as the user set it.
+    length: Duration,
+    renew: String,
+    release: String,
+}
+
+impl Lease {
+    /// `sql` as sent outside a transaction: the token in a leading comment,
+    /// which waiters look for in `pg_stat_activity`.
+    fn tag(&self, sql: &str) -> String {
+        format!("{}{sql}", self.prefix())
+    }
+
+    fn prefix(&self) -> String {
+        format!("/* migration lock {} */\n", self.token)
+    }
+
+    /// The parameters of the renewal.
+    fn renewal(&self) -> [(&(dyn ToSql + Sync), Type); 2] {
+        [
+            (&self.token as &(dyn ToSql + Sync), Type::TEXT),
+            (&self.seconds as &(dyn ToSql + Sync), Type::FLOAT8),
+        ]
+    }
+
+    fn lost(&self) -> Error {
+        Error::LockLost { lease: self.length }
+    }
+}
+
+/// The driver's error of a statement sent with the lease's comment before
+/// it: the server's position moved back into the statement as written.
+fn driver_tagged(error: tokio_postgres::Error, lease: Option<&Lease>) -> DriverError {
+    let mut error = driver(error);
+    if let Some(lease) = lease
+        && let Some(server) = error.downcast_mut::<ServerError>()
+        && let Some(at) = server.position
+    {
+        let shift = u32::try_from(lease.prefix().chars().count()).unwrap_or(u32::MAX);
+        server.position = at.checked_sub(shift).filter(|at| *at > 0);
+    }
+    error
+}
+
+pub(crate) use crate::error::LeaseLost;
 
 /// The server's error, written whole: `Display` of the driver's error says
 /// only "db error" and keeps the message in its source.
@@ -129,15 +195,6 @@ fn search_path(schema: &str) -> String {
     format!("\"{schema}\"")
 }
 
-/// The session lock, not taken again by a session that holds it already:
-/// advisory locks are reentrant, and behind a pooler in transaction mode
-/// two clients can share one server session.
-const TRY_LOCK: &str = "WITH mine AS MATERIALIZED (
-         SELECT count(*) AS held FROM pg_locks
-         WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
-           AND classid::bigint = $2 AND objid::bigint = $3 AND objsubid = 1)
-     SELECT CASE WHEN held = 0 THEN pg_try_advisory_lock($1) ELSE false END FROM mine";
-/// The transaction lock; the key halves are unused here (the same parameters as [`TRY_LOCK`]).
 /// Sets `statement_timeout` (in milliseconds) and answers the one it replaces.
 const SET_STATEMENT_TIMEOUT: &str =
     "WITH own AS MATERIALIZED (SELECT current_setting('statement_timeout') AS v)
@@ -150,16 +207,8 @@ fn millis(limit: Duration) -> String {
     limit.as_millis().max(1).to_string()
 }
 
-const TRY_TRANSACTION_LOCK: &str =
-    "SELECT pg_try_advisory_xact_lock($1) WHERE $2::bigint IS NOT NULL AND $3::bigint IS NOT NULL";
-
-/// Whether this server session holds the advisory lock of the two key
-/// halves: after a session lock was taken, `false` means the statements go
-/// to other server sessions (a pooler in transaction mode).
-const HELD_HERE: &str = "SELECT EXISTS (SELECT 1 FROM pg_locks
-     WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
-       AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1)";
-const UNLOCK: &str = "SELECT pg_advisory_unlock($1)";
+/// The advisory lock of a try, held until the try's transaction ends.
+const TRY_TRANSACTION_LOCK: &str = "SELECT pg_try_advisory_xact_lock($1)";
 
 /// Who holds an advisory lock, by the two halves of its key.
 const HOLDER: &str = "SELECT a.pid, coalesce(a.application_name, ''), host(a.client_addr),
@@ -211,93 +260,215 @@ fn holder_of(row: &Row) -> LockHolder {
     )
 }
 
-/// One try of the migration lock, decided once for both backends: what
-/// opens it, which statement tries, and what follows when the lock is
-/// taken or refused. The backends only send what it says.
+/// The lock table of `table`: `<table>_lock` beside it, one row.
+fn lock_table(table: &TableName) -> Result<TableName> {
+    TableName::in_schema(table.schema(), &format!("{}_lock", table.name()))
+}
+
+/// Creates the lock table and its row if they are missing (under the
+/// try's advisory lock, so that concurrent tries do not race to create it).
+/// The row is inserted only when none is seen: an insert that met the row
+/// while a holder's transaction has it locked would wait for that
+/// transaction.
+fn ensure_lock_sql(lock: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {lock} (
+            id INT PRIMARY KEY CHECK (id = 1),
+            token TEXT,
+            process INT,
+            application TEXT,
+            client TEXT,
+            taken_at TIMESTAMPTZ,
+            expires_at TIMESTAMPTZ NOT NULL DEFAULT '-infinity'
+        );
+        INSERT INTO {lock} (id) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM {lock})
+            ON CONFLICT (id) DO NOTHING"
+    )
+}
+
+/// Whether the row of `lock` carries a live lease: not expired, or its
+/// holder's statement (which carries the token) still running.
+fn live_lease(lock: &str) -> String {
+    format!(
+        "{lock}.token IS NOT NULL AND ({lock}.expires_at >= clock_timestamp()
+             OR EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.state <> 'idle'
+                        AND a.query LIKE '/* migration lock ' || {lock}.token || ' */%'))"
+    )
+}
+
+/// The row, locked for this try's transaction, when no lease is live and
+/// no transaction of a holder has it locked.
+fn claim_sql(lock: &str) -> String {
+    format!(
+        "SELECT true FROM {lock} WHERE id = 1 AND NOT ({}) FOR UPDATE SKIP LOCKED",
+        live_lease(lock)
+    )
+}
+
+/// Writes this run's lease into the claimed row: a new token, who holds
+/// it, and its expiry ($1: the process id, $2: the lease in seconds).
+fn take_sql(lock: &str) -> String {
+    format!(
+        "UPDATE {lock} SET
+            token = md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text),
+            process = $1, application = current_setting('application_name'),
+            client = host(inet_client_addr()), taken_at = clock_timestamp(),
+            expires_at = clock_timestamp() + make_interval(secs => $2)
+         WHERE id = 1 RETURNING token"
+    )
+}
+
+/// Renews the lease while it is still this run's ($1: the token, $2: the
+/// lease in seconds); in a transaction, also locks the row until its end.
+fn renew_sql(lock: &str) -> String {
+    format!(
+        "UPDATE {lock} SET expires_at = clock_timestamp() + make_interval(secs => $2)
+         WHERE id = 1 AND token = $1 RETURNING true"
+    )
+}
+
+/// Clears a lease that ran out, in the transaction of a run that claimed
+/// the row: its holder, should it come back, stops at its next renewal.
+fn clear_sql(lock: &str) -> String {
+    format!(
+        "UPDATE {lock} SET token = NULL, expires_at = '-infinity' WHERE id = 1 AND token IS NOT NULL"
+    )
+}
+
+fn release_sql(lock: &str) -> String {
+    format!("UPDATE {lock} SET token = NULL, expires_at = '-infinity' WHERE id = 1 AND token = $1")
+}
+
+/// The holder of the lease written in the row, for a wait that ran out:
+/// its lease is live, or its open transaction has the row locked (a
+/// lease that ran out while its holder's transaction goes on).
+fn lease_holder_sql(lock: &str) -> String {
+    format!(
+        "SELECT process, coalesce(application, ''), client,
+             to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+             to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+         FROM {lock} WHERE id = 1 AND token IS NOT NULL"
+    )
+}
+
+/// One try of the migration lock, decided once for both backends: each
+/// try is a transaction that takes the advisory lock, makes the tables
+/// sure, and claims the lock table's row; what follows a claim depends on
+/// the scope. The backends only send what it says.
 struct Attempt {
     key: i64,
     high: i64,
     low: i64,
     scope: crate::LockScope,
+    process: i32,
+    seconds: f64,
+    lease: Duration,
+    /// What makes the tables sure: the lock table, and for a run in one
+    /// transaction the history table (created in the run's transaction).
+    ensure: String,
+    claim: String,
+    take: String,
+    clear: String,
+    lock_table: String,
 }
 
-/// What follows a taken lock.
-enum Taken {
-    /// The transaction the lock lasts holds the reads under the lock, where
-    /// a missing table's error would abort it: this makes the history
-    /// table sure first (and is rolled back with a failed run).
-    Ensure(String),
-    /// A session lock must be held by the session the next statement runs
-    /// on (not so behind a pooler in transaction mode): check it.
-    CheckHere,
+/// What follows a claimed row.
+enum Taken<'a> {
+    /// A run across transactions writes its lease ($1, $2 as given) and
+    /// commits; the statement answers the lease's token.
+    Lease(&'a str, [(&'a (dyn ToSql + Sync), Type); 2]),
+    /// A run in one transaction clears a lease that ran out and keeps the
+    /// try's transaction as its own.
+    Keep(&'a str),
 }
 
 impl Attempt {
     /// The try of `table`'s lock, in the schema `current` says when the
     /// table names none.
-    fn new(table: &TableName, current: Option<&Row>, scope: crate::LockScope) -> Attempt {
+    fn new(
+        table: &TableName,
+        current: Option<&Row>,
+        scope: crate::LockScope,
+        lease: Duration,
+    ) -> Result<Attempt> {
         let key = lock_key(&schema_of(table, current), table.name());
         let (high, low) = key_halves(key);
-        Attempt {
+        let lock = lock_table(table)?.quoted();
+        let mut ensure = ensure_lock_sql(&lock);
+        if scope == crate::LockScope::Transaction {
+            ensure = format!("{ensure}; {}", create_sql(table));
+        }
+        Ok(Attempt {
             key,
             high,
             low,
             scope,
-        }
+            process: i32::try_from(std::process::id()).unwrap_or(i32::MAX),
+            seconds: lease.as_secs_f64().max(0.001),
+            lease,
+            ensure,
+            claim: claim_sql(&lock),
+            take: take_sql(&lock),
+            clear: clear_sql(&lock),
+            lock_table: lock,
+        })
     }
 
-    /// What opens each try: the transaction a transaction lock lasts.
-    fn opening(&self) -> Option<&'static str> {
-        (self.scope == crate::LockScope::Transaction).then_some("BEGIN")
+    /// The statement that tries the advisory lock, and its parameter.
+    fn try_lock(&self) -> (&'static str, [(&(dyn ToSql + Sync), Type); 1]) {
+        (TRY_TRANSACTION_LOCK, [(&self.key, Type::INT8)])
     }
 
-    /// The statement that tries, and its parameters.
-    fn try_lock(&self) -> (&'static str, [(&(dyn ToSql + Sync), Type); 3]) {
-        let sql = match self.scope {
-            crate::LockScope::Session => TRY_LOCK,
-            crate::LockScope::Transaction => TRY_TRANSACTION_LOCK,
-        };
-        (
-            sql,
-            [
-                (&self.key, Type::INT8),
-                (&self.high, Type::INT8),
-                (&self.low, Type::INT8),
-            ],
-        )
-    }
-
-    /// The key's halves, as [`HELD_HERE`] and [`HOLDER`] take them.
+    /// The key's halves, as [`HOLDER`] takes them.
     fn halves(&self) -> [(&(dyn ToSql + Sync), Type); 2] {
         [(&self.high, Type::INT8), (&self.low, Type::INT8)]
     }
 
-    /// The key, as [`UNLOCK`] takes it.
-    fn key(&self) -> [(&(dyn ToSql + Sync), Type); 1] {
-        [(&self.key, Type::INT8)]
-    }
-
-    /// What follows when the lock was taken.
-    fn taken(&self, table: &TableName) -> Taken {
+    /// What follows a claimed row.
+    fn taken(&self) -> Taken<'_> {
         match self.scope {
-            crate::LockScope::Transaction => Taken::Ensure(create_sql(table)),
-            crate::LockScope::Session => Taken::CheckHere,
+            crate::LockScope::Session => Taken::Lease(
+                &self.take,
+                [
+                    (&self.process as &(dyn ToSql + Sync), Type::INT4),
+                    (&self.seconds as &(dyn ToSql + Sync), Type::FLOAT8),
+                ],
+            ),
+            crate::LockScope::Transaction => Taken::Keep(&self.clear),
         }
     }
 
-    /// What follows a refusal: a waiter holds no transaction while it waits.
-    fn refused(&self) -> Option<&'static str> {
-        (self.scope == crate::LockScope::Transaction).then_some("ROLLBACK")
+    /// Who holds the lease, for the error of a wait that ran out.
+    fn lease_holder(&self) -> String {
+        lease_holder_sql(&self.lock_table)
     }
 
-    /// The lock, once taken.
-    fn lock(&self) -> PostgresLock {
+    /// The lock, once taken: with the lease's token for a run across
+    /// transactions.
+    fn lock(&self, token: Option<String>) -> PostgresLock {
         PostgresLock {
-            key: self.key,
-            scope: self.scope,
+            lease: token.map(|token| Lease {
+                token,
+                seconds: self.seconds,
+                length: self.lease,
+                renew: renew_sql(&self.lock_table),
+                release: release_sql(&self.lock_table),
+            }),
+            open: self.scope == crate::LockScope::Transaction,
             search_path: None,
         }
     }
+}
+
+/// The holder of the lease, from [`lease_holder_sql`].
+fn lease_holder_of(row: &Row) -> LockHolder {
+    LockHolder::new(
+        row.get::<_, Option<i32>>(0).unwrap_or_default(),
+        row.get(1),
+        row.get(2),
+        row.get::<_, Option<String>>(3).unwrap_or_default(),
+    )
+    .with_lease_until(row.get::<_, Option<String>>(4).unwrap_or_default())
 }
 
 /// The pauses of a bounded wait: doubling from 2 ms to 50 ms, spread a

@@ -8,16 +8,34 @@ use tokio_postgres::Client;
 use tokio_postgres::types::Type;
 
 use super::{
-    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HELD_HERE, HOLDER, PostgresLock,
+    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, LeaseLost, PostgresLock,
     RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, Taken,
-    UNLOCK, applied, applied_sql, columns, create_sql, delete_sql, driver, failed, failure_sql,
-    first, history, history_rows, history_sql, holder_of, insert_sql, millis, renumber_sql,
-    row_values, rows_sql, search_path, values,
+    applied, applied_sql, columns, create_sql, delete_sql, driver, driver_tagged, failed,
+    failure_sql, first, history, history_rows, history_sql, holder_of, insert_sql, lease_holder_of,
+    millis, renumber_sql, row_values, rows_sql, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, AsyncBackend, DriverError, Error, LockScope, Migration,
     Result, TableName, Value, Version,
 };
+
+/// The lease's renewal in the open transaction, which also locks the
+/// lock table's row until the transaction ends: a run whose lease another
+/// migrator took stops here, before any change. (The driver rolls back
+/// when it fails.)
+async fn renew(client: &mut Client, lock: &PostgresLock) -> Result<()> {
+    let Some(lease) = &lock.lease else {
+        return Ok(());
+    };
+    let renewed = client
+        .query_typed(&lease.renew, &lease.renewal())
+        .await
+        .map_err(failed("renewing the migration lock"))?;
+    if renewed.is_empty() {
+        return Err(lease.lost());
+    }
+    Ok(())
+}
 
 impl AsyncBackend for Client {
     type Lock = PostgresLock;
@@ -27,6 +45,7 @@ impl AsyncBackend for Client {
         table: &TableName,
         timeout: Duration,
         scope: LockScope,
+        lease: Duration,
     ) -> Result<PostgresLock> {
         let current = match table.schema() {
             Some(_) => None,
@@ -35,55 +54,70 @@ impl AsyncBackend for Client {
                 "reading the current schema",
             )?),
         };
-        let attempt = Attempt::new(table, current.as_ref(), scope);
+        let attempt = Attempt::new(table, current.as_ref(), scope, lease)?;
         let _ = self.batch_execute(CHECK_CLIENT).await;
         let mut backoff = Backoff::new(timeout);
         loop {
-            if let Some(opening) = attempt.opening() {
-                self.batch_execute(opening)
-                    .await
-                    .map_err(failed("starting the migration transaction"))?;
-            }
-            let (try_lock, params) = attempt.try_lock();
-            let taken: bool = first(
-                self.query_typed(try_lock, &params).await,
+            self.batch_execute("BEGIN")
+                .await
+                .map_err(failed("starting the migration transaction"))?;
+            let (try_lock, key) = attempt.try_lock();
+            let mut claimed = first(
+                self.query_typed(try_lock, &key).await,
                 "taking the migration lock",
             )?
-            .get(0);
-            if taken {
-                match attempt.taken(table) {
-                    Taken::Ensure(sql) => self
-                        .batch_execute(&sql)
-                        .await
-                        .map_err(failed("creating the history table"))?,
-                    Taken::CheckHere => {
-                        let here: bool = first(
-                            self.query_typed(HELD_HERE, &attempt.halves()).await,
-                            "checking the migration lock",
-                        )?
-                        .get(0);
-                        if !here {
-                            let _ = self.query_typed(UNLOCK, &attempt.key()).await;
-                            return Err(Error::PooledSession);
-                        }
+            .get::<_, bool>(0);
+            if claimed {
+                self.batch_execute(&attempt.ensure)
+                    .await
+                    .map_err(failed("creating the lock and history tables"))?;
+                claimed = !self
+                    .query_typed(&attempt.claim, &[])
+                    .await
+                    .map_err(failed("taking the migration lock"))?
+                    .is_empty();
+            }
+            if claimed {
+                let (take, params) = match attempt.taken() {
+                    Taken::Lease(take, params) => (take, params),
+                    Taken::Keep(clear) => {
+                        self.batch_execute(clear)
+                            .await
+                            .map_err(failed("taking the migration lock"))?;
+                        return Ok(attempt.lock(None));
                     }
-                }
-                return Ok(attempt.lock());
+                };
+                let token: String = first(
+                    self.query_typed(take, &params).await,
+                    "taking the migration lock",
+                )?
+                .get(0);
+                self.batch_execute("COMMIT")
+                    .await
+                    .map_err(failed("taking the migration lock"))?;
+                return Ok(attempt.lock(Some(token)));
             }
-            if let Some(refused) = attempt.refused() {
-                let _ = self.batch_execute(refused).await;
-            }
+            let _ = self.batch_execute("ROLLBACK").await;
             match backoff.next() {
                 Ok(pause) => tokio::time::sleep(pause).await,
                 Err(waited) => {
-                    let holder = self
-                        .query_typed(HOLDER, &attempt.halves())
+                    let mut holder = self
+                        .query_typed(&attempt.lease_holder(), &[])
                         .await
                         .ok()
-                        .and_then(|rows| rows.into_iter().next());
+                        .and_then(|rows| rows.into_iter().next())
+                        .map(|row| lease_holder_of(&row));
+                    if holder.is_none() {
+                        holder = self
+                            .query_typed(HOLDER, &attempt.halves())
+                            .await
+                            .ok()
+                            .and_then(|rows| rows.into_iter().next())
+                            .map(|row| holder_of(&row));
+                    }
                     return Err(Error::Locked {
                         waited,
-                        holder: holder.as_ref().map(holder_of),
+                        holder: holder.map(Box::new),
                     });
                 }
             }
@@ -116,33 +150,41 @@ impl AsyncBackend for Client {
         {
             log::error!("could not restore the search path: {}", driver(error));
         }
-        if lock.scope == LockScope::Session
-            && let Err(error) = self.query_typed(UNLOCK, &[(&lock.key, Type::INT8)]).await
+        if let Some(lease) = &lock.lease
+            && let Err(error) = self
+                .query_typed(&lease.release, &[(&lease.token, Type::TEXT)])
+                .await
         {
             log::error!(
-                "could not release the migration lock; the server releases it when this session ends: {}",
+                "could not release the migration lock; its lease runs out by itself: {}",
                 driver(error)
             );
         }
     }
 
-    async fn begin(&mut self) -> Result<()> {
+    async fn begin(&mut self, lock: &mut PostgresLock) -> Result<()> {
         self.batch_execute("BEGIN")
             .await
-            .map_err(failed("starting the migration transaction"))
+            .map_err(failed("starting the migration transaction"))?;
+        lock.open = true;
+        renew(self, lock).await
     }
 
-    async fn commit(&mut self) -> Result<()> {
+    async fn commit(&mut self, lock: &mut PostgresLock) -> Result<()> {
+        let renewed = renew(self, lock).await;
+        lock.open = false;
+        renewed?;
         match self.batch_execute("COMMIT").await {
             Ok(()) => Ok(()),
             Err(error) => {
-                AsyncBackend::rollback(self).await;
+                AsyncBackend::rollback(self, lock).await;
                 Err(Error::database("committing the migrations", driver(error)))
             }
         }
     }
 
-    async fn rollback(&mut self) {
+    async fn rollback(&mut self, lock: &mut PostgresLock) {
+        lock.open = false;
         if let Err(error) = self.batch_execute("ROLLBACK").await {
             log::error!(
                 "ROLLBACK failed, the server rolls back when the session ends: {}",
@@ -151,9 +193,34 @@ impl AsyncBackend for Client {
         }
     }
 
-    async fn execute(&mut self, sql: &str, limit: Option<Duration>) -> Result<(), DriverError> {
+    async fn execute(
+        &mut self,
+        lock: &mut PostgresLock,
+        sql: &str,
+        limit: Option<Duration>,
+    ) -> Result<(), DriverError> {
+        // Outside a transaction, a lease is renewed before each statement,
+        // and the statement carries its token.
+        let lease = lock.lease.as_ref().filter(|_| !lock.open);
+        let tagged = match lease {
+            Some(lease) => {
+                let renewed = self
+                    .query_typed(&lease.renew, &lease.renewal())
+                    .await
+                    .map_err(driver)?;
+                if renewed.is_empty() {
+                    return Err(Box::new(LeaseLost(lease.length)));
+                }
+                Some(lease.tag(sql))
+            }
+            None => None,
+        };
+        let sql = tagged.as_deref().unwrap_or(sql);
         let Some(limit) = limit else {
-            return self.batch_execute(sql).await.map_err(driver);
+            return self
+                .batch_execute(sql)
+                .await
+                .map_err(|e| driver_tagged(e, lease));
         };
         let own: String = self
             .query_typed(SET_STATEMENT_TIMEOUT, &[(&millis(limit), Type::TEXT)])
@@ -162,7 +229,10 @@ impl AsyncBackend for Client {
             .first()
             .map(|row| row.get(0))
             .unwrap_or_default();
-        let result = self.batch_execute(sql).await.map_err(driver);
+        let result = self
+            .batch_execute(sql)
+            .await
+            .map_err(|e| driver_tagged(e, lease));
         // In a transaction the statement's failure aborted, the setting
         // goes back with the rollback; elsewhere it is set back here.
         let _ = self

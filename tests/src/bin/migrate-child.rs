@@ -4,7 +4,8 @@
 //! With a go-file it waits for that file to exist first, so that many
 //! children start at once. Prints the number of migrations it applied.
 //! A `postgres://` URL as `<db>` migrates that PostgreSQL database.
-//! `MIGRATE_CHILD_WAIT_MS` bounds its wait for the lock (default 60 s).
+//! `MIGRATE_CHILD_WAIT_MS` bounds its wait for the lock (default 60 s);
+//! `MIGRATE_CHILD_LEASE_MS` sets the lease of a run across transactions.
 
 use std::path::Path;
 use std::time::Duration;
@@ -30,6 +31,12 @@ fn main() {
                     .and_then(|ms| ms.parse().ok())
                     .unwrap_or(60_000),
             ));
+    if let Some(lease) = std::env::var("MIGRATE_CHILD_LEASE_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        migrator = migrator.lock_lease(Duration::from_millis(lease));
+    }
     if mode == "per-migration" {
         migrator = migrator.per_migration(true);
     }
