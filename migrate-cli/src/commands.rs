@@ -280,6 +280,7 @@ fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
         .migrator()
         .table(db.table.clone())
         .busy_timeout(Duration::from_millis(db.busy_timeout))
+        .lock_lease(Duration::from_millis(db.lock_lease))
         .backup(!db.no_backup)
         .on_progress(|step| crate::messages::progress(&step.to_string()));
     if let Some(env) = &db.env {

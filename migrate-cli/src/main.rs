@@ -78,6 +78,11 @@ struct DbArgs {
     /// How long to wait for another process's lock, in milliseconds.
     #[arg(long, default_value_t = 30_000, value_name = "MS")]
     busy_timeout: u64,
+    /// PostgreSQL, runs across transactions (`NoTransaction` migrations,
+    /// `--per-migration`): how long the lock outlives this process's last
+    /// sign of life, in milliseconds.
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    lock_lease: u64,
     /// Do not back up the database before changing it.
     #[arg(long)]
     no_backup: bool,

@@ -14,6 +14,7 @@ const ADVICE: &[(&str, &str)] = &[
         "with `--allow-out-of-order`",
     ),
     ("with `busy_timeout(…)`", "with `--busy-timeout MS`"),
+    ("with `lock_lease(…)`", "with `--lock-lease MS`"),
     ("with `backup_dir(…)`", "with `--backup-dir DIR`"),
     ("with `backup(false)`", "with `--no-backup`"),
     ("(`status` lists them)", "(`migrate status` lists them)"),

@@ -4,7 +4,7 @@
 //! its holder, ends when a killed holder's lease runs out, and stops a run
 //! whose lease another migrator took before its next change.
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -76,6 +76,18 @@ fn sixteen_processes_through_pgbouncer_per_migration() {
     across_transactions_at_once(Some(&bouncer), ("pg_rows", "per-migration"), 2, 20, &ROWS);
 }
 
+/// A child migrating `set` through `url` per migration, with a lease of
+/// `lease_ms`.
+fn per_migration(url: &str, set: &str, lease_ms: u32) -> Child {
+    Command::new(CHILD)
+        .args([url, set, "per-migration"])
+        .env("MIGRATE_CHILD_LEASE_MS", lease_ms.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
 /// Waits until a run across transactions holds the lease.
 fn wait_for_lease(client: &mut Client) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -91,13 +103,7 @@ fn a_lease_holder_is_named_and_a_killed_one_frees_the_lock_when_its_lease_runs_o
     let mut client = db.client();
     // Commits version 1, then sleeps 30 s in version 2's transaction.
     let url = format!("{}?application_name=lease-holder", db.url());
-    let holder = Command::new(CHILD)
-        .args([url.as_str(), "pg_slow", "per-migration"])
-        .env("MIGRATE_CHILD_LEASE_MS", "1000")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let holder = per_migration(&url, "pg_slow", 1000);
     let pid = i32::try_from(holder.id()).expect("pid");
     wait_for_lease(&mut client);
     while history(&mut client).is_empty() {
@@ -170,13 +176,7 @@ fn lease_holders_killed_at_random_points_leave_nothing_half_applied() {
         } else {
             bouncer.url(&db)
         };
-        let child = Command::new(CHILD)
-            .args([url.as_str(), "pg_rows", "per-migration"])
-            .env("MIGRATE_CHILD_LEASE_MS", "500")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
+        let child = per_migration(&url, "pg_rows", 500);
         std::thread::sleep(Duration::from_millis(next(&mut seed) % 150));
         kill(child);
         let mut client = Client::connect(&url, NoTls).expect("connect");
