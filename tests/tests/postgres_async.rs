@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use migrate_runtime::tokio_postgres::{self, NoTls};
 use migrate_runtime::{Error, Version};
-use migrate_tests::pg::{Scratch, history, kill, spawn, wait_for_lock};
-use migrate_tests::{PG_BASIC, PG_FAILING, PG_ROWS, PG_SLOW};
+use migrate_tests::pg::{Scratch, history, kill, lock_is_free, spawn, wait_for_lock};
+use migrate_tests::{PG_BASIC, PG_FAILING, PG_ONCE, PG_ROWS, PG_SLOW};
 
 async fn connect(db: &Scratch) -> tokio_postgres::Client {
     let (client, connection) = tokio_postgres::connect(&db.url(), NoTls)
@@ -72,17 +72,22 @@ fn run_status_down_and_a_failure_async() {
     assert_eq!(history(&mut db.client()), [1, 2]);
 }
 
-#[test]
-fn concurrent_tasks_apply_each_migration_once() {
-    let Some(db) = Scratch::new() else { return };
-    let applied: usize = runtime().block_on(async {
+/// Eight spawned tasks, each on its own session, run `migrations` at once
+/// (`per_migration` as given); how many migrations they applied in all.
+fn eight_tasks_at_once(
+    db: &Scratch,
+    migrations: &'static migrate_runtime::Migrations,
+    per_migration: bool,
+) -> usize {
+    runtime().block_on(async {
         let mut tasks = Vec::new();
         for _ in 0..8 {
-            let mut client = connect(&db).await;
+            let mut client = connect(db).await;
             // Spawned: the run's future is `Send`.
             tasks.push(tokio::spawn(async move {
-                PG_ROWS
+                migrations
                     .migrator()
+                    .per_migration(per_migration)
                     .busy_timeout(Duration::from_secs(30))
                     .run_async(&mut client)
                     .await
@@ -94,9 +99,24 @@ fn concurrent_tasks_apply_each_migration_once() {
             applied += task.await.expect("task").expect("migrates");
         }
         applied
-    });
-    assert_eq!(applied, 20);
+    })
+}
+
+#[test]
+fn concurrent_tasks_apply_each_migration_once() {
+    let Some(db) = Scratch::new() else { return };
+    assert_eq!(eight_tasks_at_once(&db, &PG_ROWS, false), 20);
     assert_eq!(history(&mut db.client()).len(), 20);
+}
+
+#[test]
+fn concurrent_tasks_across_transactions_share_the_lease() {
+    // A NoTransaction index, one commit per migration: the lease path.
+    let Some(db) = Scratch::new() else { return };
+    assert_eq!(eight_tasks_at_once(&db, &PG_ONCE, true), 20);
+    let mut client = db.client();
+    assert_eq!(history(&mut client).len(), 20);
+    assert!(lock_is_free(&mut client));
 }
 
 #[test]

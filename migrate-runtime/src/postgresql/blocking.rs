@@ -7,31 +7,31 @@ use postgres::Client;
 use tokio_postgres::types::Type;
 
 use super::{
-    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, LeaseLost, PostgresLock,
-    RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, Taken,
-    applied, applied_sql, columns, create_sql, delete_sql, driver, driver_tagged, failed,
-    failure_sql, first, history, history_rows, history_sql, holder_of, insert_sql, lease_holder_of,
-    millis, renumber_sql, row_values, rows_sql, search_path, values,
+    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, LeaseLost, Moment,
+    PostgresLock, RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT,
+    SHOW_SEARCH_PATH, Taken, applied, applied_sql, columns, create_sql, delete_sql, driver,
+    driver_tagged, failed, failure_sql, first, history, history_rows, history_sql, holder_of,
+    insert_sql, lease_holder_of, millis, renumber_sql, row_values, rows_sql, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, Backend, DriverError, Error, LockScope, Migration, Result,
     TableName, Value, Version,
 };
 
-/// The lease's renewal in the open transaction, which also locks the
-/// lock table's row until the transaction ends: a run whose lease another
-/// migrator took stops here, before any change.
-/// (The driver rolls back when it fails.)
-fn renew(client: &mut Client, lock: &PostgresLock) -> Result<()> {
-    let Some(lease) = &lock.lease else {
+/// Keeps the lease at `moment` (see [`Moment`]); the driver rolls back
+/// when it is lost.
+fn keep(client: &mut Client, lock: &mut PostgresLock, moment: Moment) -> Result<()> {
+    let Some((sql, params)) = lock.keeping(moment) else {
         return Ok(());
     };
-    let renewed = client
-        .query_typed(&lease.renew, &lease.renewal())
-        .map_err(failed("renewing the migration lock"))?;
-    if renewed.is_empty() {
-        return Err(lease.lost());
+    let kept = !client
+        .query_typed(sql, &params)
+        .map_err(failed("keeping the migration lock"))?
+        .is_empty();
+    if !kept {
+        return Err(lock.lost());
     }
+    lock.kept(moment);
     Ok(())
 }
 
@@ -149,11 +149,11 @@ impl Backend for Client {
         self.batch_execute("BEGIN")
             .map_err(failed("starting the migration transaction"))?;
         lock.open = true;
-        renew(self, lock)
+        keep(self, lock, Moment::Begun)
     }
 
     fn commit(&mut self, lock: &mut PostgresLock) -> Result<()> {
-        let renewed = renew(self, lock);
+        let renewed = keep(self, lock, Moment::Committing);
         lock.open = false;
         renewed?;
         self.batch_execute("COMMIT").map_err(|e| {
@@ -180,19 +180,14 @@ impl Backend for Client {
     ) -> Result<(), DriverError> {
         // Outside a transaction, a lease is renewed before each statement,
         // and the statement carries its token.
-        let lease = lock.lease.as_ref().filter(|_| !lock.open);
-        let tagged = match lease {
-            Some(lease) => {
-                let renewed = self
-                    .query_typed(&lease.renew, &lease.renewal())
-                    .map_err(driver)?;
-                if renewed.is_empty() {
-                    return Err(Box::new(LeaseLost(lease.length)));
-                }
-                Some(lease.tag(sql))
-            }
-            None => None,
-        };
+        if let Err(error) = keep(self, lock, Moment::Statement) {
+            return Err(match error {
+                Error::LockLost { lease } => Box::new(LeaseLost(lease)),
+                other => Box::new(other),
+            });
+        }
+        let lease = lock.tagging();
+        let tagged = lease.map(|lease| lease.tag(sql));
         let sql = tagged.as_deref().unwrap_or(sql);
         let Some(limit) = limit else {
             return self.batch_execute(sql).map_err(|e| driver_tagged(e, lease));

@@ -66,8 +66,61 @@ struct Lease {
     seconds: f64,
     /// How long, as the user set it.
     length: Duration,
+    /// When it was last renewed (by this process's clock).
+    renewed: Instant,
     renew: String,
+    fence: String,
     release: String,
+}
+
+/// Where a run keeps its lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moment {
+    /// A transaction was begun: the fence locks the row until its end (no
+    /// other migrator can take the lease meanwhile) and checks the lease
+    /// is still this run's.
+    Begun,
+    /// Before a commit: the lease is renewed in the transaction when half
+    /// of it has gone by since the last renewal.
+    Committing,
+    /// Before a statement outside a transaction: renewed, always.
+    Statement,
+}
+
+impl PostgresLock {
+    /// The statement that keeps the lease at `moment`, if any. When it
+    /// answers no row, the lease is lost.
+    fn keeping(&self, moment: Moment) -> Option<(&str, [(&(dyn ToSql + Sync), Type); 2])> {
+        let lease = self.lease.as_ref()?;
+        let sql = match moment {
+            Moment::Begun => &lease.fence,
+            Moment::Committing if lease.renewed.elapsed() < lease.length / 2 => return None,
+            Moment::Statement if self.open => return None,
+            Moment::Committing | Moment::Statement => &lease.renew,
+        };
+        Some((sql, lease.renewal()))
+    }
+
+    /// The statement of [`keeping`](PostgresLock::keeping) answered a row.
+    fn kept(&mut self, moment: Moment) {
+        if let Some(lease) = &mut self.lease
+            && moment != Moment::Begun
+        {
+            lease.renewed = Instant::now();
+        }
+    }
+
+    /// The error of a lease found lost.
+    fn lost(&self) -> Error {
+        Error::LockLost {
+            lease: self.lease.as_ref().map_or(Duration::ZERO, |l| l.length),
+        }
+    }
+
+    /// The lease, when a statement outside a transaction must carry its token.
+    fn tagging(&self) -> Option<&Lease> {
+        self.lease.as_ref().filter(|_| !self.open)
+    }
 }
 
 impl Lease {
@@ -87,10 +140,6 @@ impl Lease {
             (&self.token as &(dyn ToSql + Sync), Type::TEXT),
             (&self.seconds as &(dyn ToSql + Sync), Type::FLOAT8),
         ]
-    }
-
-    fn lost(&self) -> Error {
-        Error::LockLost { lease: self.length }
     }
 }
 
@@ -319,7 +368,7 @@ fn take_sql(lock: &str) -> String {
 }
 
 /// Renews the lease while it is still this run's ($1: the token, $2: the
-/// lease in seconds); in a transaction, also locks the row until its end.
+/// lease in seconds).
 fn renew_sql(lock: &str) -> String {
     format!(
         "UPDATE {lock} SET expires_at = clock_timestamp() + make_interval(secs => $2)
@@ -332,6 +381,16 @@ fn renew_sql(lock: &str) -> String {
 fn clear_sql(lock: &str) -> String {
     format!(
         "UPDATE {lock} SET token = NULL, expires_at = '-infinity' WHERE id = 1 AND token IS NOT NULL"
+    )
+}
+
+/// Locks the row until the transaction ends when the lease is still this
+/// run's (the same parameters as [`renew_sql`]); a waiter's claim skips a
+/// locked row.
+fn fence_sql(lock: &str) -> String {
+    format!(
+        "SELECT true FROM {lock} WHERE id = 1 AND token = $1 AND $2::float8 IS NOT NULL
+         FOR KEY SHARE"
     )
 }
 
@@ -451,7 +510,9 @@ impl Attempt {
                 token,
                 seconds: self.seconds,
                 length: self.lease,
+                renewed: Instant::now(),
                 renew: renew_sql(&self.lock_table),
+                fence: fence_sql(&self.lock_table),
                 release: release_sql(&self.lock_table),
             }),
             open: self.scope == crate::LockScope::Transaction,

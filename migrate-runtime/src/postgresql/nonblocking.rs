@@ -8,32 +8,32 @@ use tokio_postgres::Client;
 use tokio_postgres::types::Type;
 
 use super::{
-    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, LeaseLost, PostgresLock,
-    RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, Taken,
-    applied, applied_sql, columns, create_sql, delete_sql, driver, driver_tagged, failed,
-    failure_sql, first, history, history_rows, history_sql, holder_of, insert_sql, lease_holder_of,
-    millis, renumber_sql, row_values, rows_sql, search_path, values,
+    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, LeaseLost, Moment,
+    PostgresLock, RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT,
+    SHOW_SEARCH_PATH, Taken, applied, applied_sql, columns, create_sql, delete_sql, driver,
+    driver_tagged, failed, failure_sql, first, history, history_rows, history_sql, holder_of,
+    insert_sql, lease_holder_of, millis, renumber_sql, row_values, rows_sql, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, AsyncBackend, DriverError, Error, LockScope, Migration,
     Result, TableName, Value, Version,
 };
 
-/// The lease's renewal in the open transaction, which also locks the
-/// lock table's row until the transaction ends: a run whose lease another
-/// migrator took stops here, before any change. (The driver rolls back
-/// when it fails.)
-async fn renew(client: &mut Client, lock: &PostgresLock) -> Result<()> {
-    let Some(lease) = &lock.lease else {
+/// Keeps the lease at `moment` (see [`Moment`]); the driver rolls back
+/// when it is lost.
+async fn keep(client: &mut Client, lock: &mut PostgresLock, moment: Moment) -> Result<()> {
+    let Some((sql, params)) = lock.keeping(moment) else {
         return Ok(());
     };
-    let renewed = client
-        .query_typed(&lease.renew, &lease.renewal())
+    let kept = !client
+        .query_typed(sql, &params)
         .await
-        .map_err(failed("renewing the migration lock"))?;
-    if renewed.is_empty() {
-        return Err(lease.lost());
+        .map_err(failed("keeping the migration lock"))?
+        .is_empty();
+    if !kept {
+        return Err(lock.lost());
     }
+    lock.kept(moment);
     Ok(())
 }
 
@@ -167,11 +167,11 @@ impl AsyncBackend for Client {
             .await
             .map_err(failed("starting the migration transaction"))?;
         lock.open = true;
-        renew(self, lock).await
+        keep(self, lock, Moment::Begun).await
     }
 
     async fn commit(&mut self, lock: &mut PostgresLock) -> Result<()> {
-        let renewed = renew(self, lock).await;
+        let renewed = keep(self, lock, Moment::Committing).await;
         lock.open = false;
         renewed?;
         match self.batch_execute("COMMIT").await {
@@ -201,20 +201,14 @@ impl AsyncBackend for Client {
     ) -> Result<(), DriverError> {
         // Outside a transaction, a lease is renewed before each statement,
         // and the statement carries its token.
-        let lease = lock.lease.as_ref().filter(|_| !lock.open);
-        let tagged = match lease {
-            Some(lease) => {
-                let renewed = self
-                    .query_typed(&lease.renew, &lease.renewal())
-                    .await
-                    .map_err(driver)?;
-                if renewed.is_empty() {
-                    return Err(Box::new(LeaseLost(lease.length)));
-                }
-                Some(lease.tag(sql))
-            }
-            None => None,
-        };
+        if let Err(error) = keep(self, lock, Moment::Statement).await {
+            return Err(match error {
+                Error::LockLost { lease } => Box::new(LeaseLost(lease)),
+                other => Box::new(other),
+            });
+        }
+        let lease = lock.tagging();
+        let tagged = lease.map(|lease| lease.tag(sql));
         let sql = tagged.as_deref().unwrap_or(sql);
         let Some(limit) = limit else {
             return self
