@@ -73,6 +73,9 @@ struct Lease {
     release: String,
 }
 
+/// The parameters of a statement, with their types.
+type Params<'a, const N: usize> = [(&'a (dyn ToSql + Sync), Type); N];
+
 /// Where a run keeps its lease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Moment {
@@ -90,7 +93,7 @@ enum Moment {
 impl PostgresLock {
     /// The statement that keeps the lease at `moment`, if any. When it
     /// answers no row, the lease is lost.
-    fn keeping(&self, moment: Moment) -> Option<(&str, [(&(dyn ToSql + Sync), Type); 2])> {
+    fn keeping(&self, moment: Moment) -> Option<(&str, Params<'_, 2>)> {
         let lease = self.lease.as_ref()?;
         let sql = match moment {
             Moment::Begun => &lease.fence,
