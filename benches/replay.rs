@@ -5,6 +5,11 @@
 //! in-memory database (`raw_up_once`). The proof applies the set three
 //! times, so 3× is its floor; the goal is at most 4×.
 //!
+//! `postgres_parse/1000`: PostgreSQL's parser over every statement of 1,000
+//! generated PostgreSQL migrations (what `dialect = "postgres"` adds to a
+//! build with `postgres-parse`), beside reading and validating the same
+//! directory (`load`, what every build does).
+//!
 //! `cargo bench -p migrate-benches --features bench --bench replay`
 
 use std::fs;
@@ -18,11 +23,8 @@ const SIZES: [usize; 2] = [1_000, 10_000];
 /// A directory of `count` generated reversible migrations, read as the
 /// macro reads it.
 fn set(count: usize) -> MigrationSet {
-    let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("migrations");
-    fs::create_dir(&dir).expect("mkdir");
-    for k in 1..=count {
-        let text = format!(
+    generated(count, |k| {
+        format!(
             "-- +migrate Up\n\
              CREATE TABLE t_{k} (id INTEGER PRIMARY KEY, label TEXT NOT NULL, n INTEGER);\n\
              CREATE INDEX t_{k}_n ON t_{k} (n);\n\
@@ -30,11 +32,43 @@ fn set(count: usize) -> MigrationSet {
              -- +migrate Down\n\
              DROP INDEX t_{k}_n;\n\
              DROP TABLE t_{k};\n"
-        );
-        fs::write(dir.join(format!("{k:05}_m{k}.sql")), text).expect("write");
+        )
+    })
+}
+
+/// A directory of `count` generated PostgreSQL migrations.
+fn postgres_set(count: usize) -> (tempfile::TempDir, MigrationSet) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let set = generated_in(root.path(), count, |k| {
+        format!(
+            "-- +migrate Up\n\
+             CREATE TABLE t_{k} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label TEXT NOT NULL, doc JSONB DEFAULT '{{}}'::jsonb);\n\
+             CREATE INDEX t_{k}_doc ON t_{k} USING gin (doc);\n\
+             INSERT INTO t_{k} (label) VALUES ('a'), ('b'), ('c') ON CONFLICT DO NOTHING;\n\
+             -- +migrate Down\n\
+             DROP INDEX t_{k}_doc;\n\
+             DROP TABLE t_{k};\n"
+        )
+    });
+    (root, set)
+}
+
+fn generated(count: usize, text: impl Fn(usize) -> String) -> MigrationSet {
+    let root = tempfile::tempdir().expect("tempdir");
+    generated_in(root.path(), count, text)
+}
+
+fn generated_in(
+    root: &std::path::Path,
+    count: usize,
+    text: impl Fn(usize) -> String,
+) -> MigrationSet {
+    let dir = root.join("migrations");
+    fs::create_dir(&dir).expect("mkdir");
+    for k in 1..=count {
+        fs::write(dir.join(format!("{k:05}_m{k}.sql")), text(k)).expect("write");
     }
-    migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
-        .expect("a valid set")
+    migrate_core::load(root, "migrations", &migrate_core::Options::default()).expect("a valid set")
 }
 
 /// Raw rusqlite: every Up statement once, on a new in-memory database.
@@ -62,5 +96,24 @@ fn replay(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, replay);
+fn postgres_parse(c: &mut Criterion) {
+    let mut group = c.benchmark_group("postgres_parse");
+    group.sample_size(10);
+    let (root, set) = postgres_set(1_000);
+    group.bench_function(BenchmarkId::new("ours", 1_000), |b| {
+        b.iter(|| {
+            let problems = migrate_replay::parse_postgres(&set).expect("the feature is on");
+            assert!(problems.is_empty(), "{problems:?}");
+        });
+    });
+    group.bench_function(BenchmarkId::new("load", 1_000), |b| {
+        b.iter(|| {
+            migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+                .expect("a valid set")
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, replay, postgres_parse);
 criterion_main!(benches);

@@ -50,8 +50,11 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             sequential_only,
         } => Ok(validate(
             &dir,
-            !no_check && dialect == "sqlite",
-            sequential_only,
+            Checks {
+                replay: !no_check && dialect == "sqlite",
+                parse_postgres: !no_check && dialect == "postgres",
+                sequential_only,
+            },
         )),
         operation => on_database(operation),
     }
@@ -201,15 +204,34 @@ fn load(dir: &DirArgs) -> Result<migrate_core::MigrationSet, Vec<migrate_core::P
     migrate_core::load(Path::new("."), &dir.dir.to_string_lossy(), &options)
 }
 
-fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
+/// What `migrate validate` checks beyond the format.
+#[derive(Clone, Copy)]
+struct Checks {
+    /// Replay the SQL on SQLite (`--dialect sqlite`).
+    replay: bool,
+    /// Parse every statement with PostgreSQL's parser (`--dialect postgres`).
+    parse_postgres: bool,
+    /// Refuse timestamp versions (`--sequential-only`).
+    sequential_only: bool,
+}
+
+fn validate(dir: &DirArgs, checks: Checks) -> ExitCode {
     let checked = load(dir).and_then(|set| {
-        let mut problems = if sequential_only {
+        let mut problems = if checks.sequential_only {
             migrate_core::leftover_timestamps(&set)
         } else {
             Vec::new()
         };
-        if replay {
+        if checks.replay {
             problems.extend(migrate_replay::replay(&set));
+        }
+        if checks.parse_postgres {
+            match migrate_replay::parse_postgres(&set) {
+                Some(refused) => problems.extend(refused),
+                None => crate::messages::progress(
+                    "note: this `migrate` was built without its `postgres-parse` feature: the PostgreSQL statements were not parsed",
+                ),
+            }
         }
         if problems.is_empty() {
             Ok(set)
@@ -225,8 +247,11 @@ fn validate(dir: &DirArgs, replay: bool, sequential_only: bool) -> ExitCode {
                 count(set.migrations.len(), "migration"),
                 set.dir
             );
-            if replay {
+            if checks.replay {
                 text.push_str(", replayed on SQLite, every Down restores its schema");
+            }
+            if checks.parse_postgres && cfg!(feature = "postgres-parse") {
+                text.push_str(", every statement parsed by PostgreSQL's parser");
             }
             if !environments.is_empty() {
                 text.push_str(" (environments: ");

@@ -137,10 +137,11 @@ enum Command {
     Validate {
         #[command(flatten)]
         dir: DirArgs,
-        /// Check the format only; do not replay the SQL on SQLite.
+        /// Check the format only; do not replay or parse the SQL.
         #[arg(long)]
         no_check: bool,
-        /// The SQL dialect; `postgres` skips the SQLite replay.
+        /// The SQL dialect: `sqlite` replays the SQL on SQLite; `postgres`
+        /// parses every statement with PostgreSQL's own parser instead.
         #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
         dialect: String,
         /// Fail on timestamp versions: with goose's hybrid versioning, a

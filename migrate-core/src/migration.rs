@@ -30,6 +30,34 @@ impl Statement {
     pub fn line(&self) -> u32 {
         self.line
     }
+
+    /// The line in the file, and the 1-based column, of the character at
+    /// the 1-based `position` in the statement (as PostgreSQL reports where
+    /// an error is).
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use migrate_core::Statement;
+    ///
+    /// let statement = Statement { sql: Cow::Borrowed("CREATE TABLE t (\n  a INT NUL\n);"), line: 4 };
+    /// assert_eq!(statement.line_and_column(26), (5, 9));
+    /// ```
+    pub fn line_and_column(&self, position: u32) -> (u32, u32) {
+        let before: String = self
+            .sql
+            .chars()
+            .take(position.saturating_sub(1) as usize)
+            .collect();
+        let newlines = u32::try_from(before.matches('\n').count()).unwrap_or(0);
+        let column = before
+            .rsplit('\n')
+            .next()
+            .map_or(0, |last| last.chars().count());
+        (
+            self.line + newlines,
+            u32::try_from(column + 1).unwrap_or(u32::MAX),
+        )
+    }
 }
 
 /// One validated migration: its version, name, statements and checksum.

@@ -32,9 +32,12 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.path, self.kind),
-            None => write!(f, "{}: {}", self.path, self.kind),
+        match (self.line, self.kind.column()) {
+            (Some(line), Some(column)) => {
+                write!(f, "{}:{line}:{column}: {}", self.path, self.kind)
+            }
+            (Some(line), None) => write!(f, "{}:{line}: {}", self.path, self.kind),
+            (None, _) => write!(f, "{}: {}", self.path, self.kind),
         }
     }
 }
@@ -316,6 +319,14 @@ pub enum ProblemKind {
         /// SQLite's message.
         message: String,
     },
+    /// PostgreSQL's parser refused a statement (`dialect = "postgres"`).
+    #[error("{message}; found by PostgreSQL's parser at build time")]
+    PostgresSyntax {
+        /// The 1-based column of the line the parser points at.
+        column: u32,
+        /// The parser's message, e.g. `syntax error at or near "CREAT"`.
+        message: String,
+    },
     /// A Down section does not restore the schema its Up section changed.
     #[error(
         "Down of {migration} {difference}; make the Down section undo exactly what the Up section does, or declare the migration irreversible"
@@ -326,6 +337,16 @@ pub enum ProblemKind {
         /// What differs, e.g. ``leaves index `a_n` behind``.
         difference: String,
     },
+}
+
+impl ProblemKind {
+    /// The column the problem is at, where it has one.
+    pub fn column(&self) -> Option<u32> {
+        match self {
+            ProblemKind::PostgresSyntax { column, .. } => Some(*column),
+            _ => None,
+        }
+    }
 }
 
 /// Advice for a replay failure whose fix is known.

@@ -35,6 +35,13 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     {
         return Err(error);
     }
+    #[cfg(feature = "postgres-parse")]
+    if input.parse_postgres
+        && let Some(problems) = migrate_replay::parse_postgres(&set)
+        && let Some(error) = combine(input, &problems)
+    {
+        return Err(error);
+    }
     let tracked = set.files.iter().map(|file| {
         let file = file.to_string_lossy();
         quote! { const _: &[u8] = ::core::include_bytes!(#file); }

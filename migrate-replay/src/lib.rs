@@ -28,6 +28,8 @@
 #![warn(missing_docs)]
 
 mod normal;
+#[cfg(feature = "postgres-parse")]
+mod postgres;
 mod schema;
 mod table;
 
@@ -37,6 +39,19 @@ use migrate_core::{Migration, MigrationSet, Problem, ProblemKind, ReplayedSectio
 use rusqlite::Connection;
 
 use crate::schema::Tracker;
+
+/// Parses every statement of `set` with PostgreSQL's own parser
+/// (`dialect = "postgres"`) and returns a problem for each one it refuses;
+/// `None` when this crate was built without the `postgres-parse` feature.
+pub fn parse_postgres(set: &MigrationSet) -> Option<Vec<Problem>> {
+    #[cfg(feature = "postgres-parse")]
+    return Some(postgres::parse(set));
+    #[cfg(not(feature = "postgres-parse"))]
+    {
+        let _ = set;
+        None
+    }
+}
 
 /// Replays the base set, then the base set plus each environment, and
 /// returns every problem found (none when the set is sound). After a

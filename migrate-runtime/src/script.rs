@@ -21,21 +21,6 @@ fn error_offset(error: &DriverError) -> Option<u32> {
     None
 }
 
-/// The file line and column of 1-based character `offset` of `statement`.
-fn line_and_column(statement: &Statement, offset: u32) -> (u32, Option<u32>) {
-    let before: String = statement
-        .sql()
-        .chars()
-        .take(offset.saturating_sub(1) as usize)
-        .collect();
-    let newlines = u32::try_from(before.matches('\n').count()).unwrap_or(0);
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |last| last.chars().count());
-    (statement.line() + newlines, u32::try_from(column + 1).ok())
-}
-
 /// One thing a driver does, in order. Steps are indexes into the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
@@ -222,7 +207,10 @@ impl<'m> Script<'m> {
         let migration = self.migration(step);
         let statement = &self.statements(step)[statement];
         let (line, column) = match error_offset(&source) {
-            Some(offset) => line_and_column(statement, offset),
+            Some(offset) => {
+                let (line, column) = statement.line_and_column(offset);
+                (line, Some(column))
+            }
             None => (statement.line(), None),
         };
         // Stopped at (or a moment before) the deadline: the limit stopped it.

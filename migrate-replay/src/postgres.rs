@@ -1,0 +1,84 @@
+//! PostgreSQL's own parser at build time (feature `postgres-parse`): every
+//! statement of every Up and Down section of a `dialect = "postgres"` set
+//! is parsed by `libpg_query` (the `pg_query` crate, which compiles the
+//! parser of the PostgreSQL server), offline, so that `CREAT INDEX` is a
+//! compile error at its file, line and column instead of a failed deploy.
+
+use migrate_core::{Migration, MigrationSet, Problem, ProblemKind, Statement};
+
+/// Parses every statement of `set` (migrations marked `NoCheck` too: a
+/// statement PostgreSQL cannot parse never runs) and returns a problem
+/// for each one the parser refuses.
+pub fn parse(set: &MigrationSet) -> Vec<Problem> {
+    set.migrations.iter().flat_map(parse_migration).collect()
+}
+
+fn parse_migration(migration: &Migration) -> Vec<Problem> {
+    let up = std::iter::once((migration.up_path(), migration.up()));
+    let down = migration
+        .down()
+        .map(|down| (migration.down_path().unwrap_or(migration.up_path()), down));
+    up.chain(down)
+        .flat_map(|(path, statements)| {
+            statements
+                .iter()
+                .filter_map(move |statement| refused(path, statement))
+        })
+        .collect()
+}
+
+/// The problem of `statement`, when the parser refuses it.
+fn refused(path: &str, statement: &Statement) -> Option<Problem> {
+    let message = match pg_query::parse(statement.sql(), 0) {
+        Ok(_) => return None,
+        Err(pg_query::Error::Parse(message)) => message,
+        Err(other) => other.to_string(),
+    };
+    let (line, column) = statement.line_and_column(position(statement.sql()));
+    Some(Problem::new(
+        path,
+        Some(line),
+        ProblemKind::PostgresSyntax { column, message },
+    ))
+}
+
+/// The 1-based character position the parser stops at: the start of the
+/// first token whose prefix of the statement fails other than at its end
+/// (the parser's own position is not exposed by `pg_query`); the
+/// statement's start when it cannot be scanned into tokens.
+fn position(sql: &str) -> u32 {
+    let Ok(scanned) = pg_query::scan(sql) else {
+        return 1;
+    };
+    for token in &scanned.tokens {
+        let (Ok(start), Ok(end)) = (usize::try_from(token.start), usize::try_from(token.end))
+        else {
+            break;
+        };
+        let (Some(before), Some(prefix)) = (sql.get(..start), sql.get(..end)) else {
+            break;
+        };
+        match pg_query::parse(prefix, 0) {
+            Err(pg_query::Error::Parse(message)) if !message.ends_with("at end of input") => {
+                return u32::try_from(before.chars().count() + 1).unwrap_or(1);
+            }
+            _ => {}
+        }
+    }
+    u32::try_from(sql.trim_end().chars().count() + 1).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::position;
+
+    #[test]
+    fn the_position_is_the_token_the_parser_stops_at() {
+        let sql = "CREATE TABLE t (\n  a INT NUL\n);";
+        assert_eq!(&sql[position(sql) as usize - 1..][..3], "NUL");
+        assert_eq!(position("CREAT INDEX i ON t (a);"), 1);
+        let sql = "SELECT 'é', 1 FROM t WHERE WHERE";
+        assert_eq!(position(sql), 28, "counted in characters");
+        assert_eq!(position("SELECT 1 FROM"), 14, "at the end");
+    }
+}
