@@ -203,6 +203,35 @@ fn validate_prints_the_compile_errors_and_fails() {
 }
 
 #[test]
+fn validate_parses_postgresql_with_postgresqls_parser() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(
+        root.path(),
+        "migrations/001_a.sql",
+        "-- +migrate Up\nCREATE TABLE a (\n  id BIGINT GENERATED ALWAYS AS IDENTITY,\n  doc JSONB NOT NUL\n);\n\n-- +migrate Down\nDROP TABLE a;\n",
+    );
+    let out = migrate(root.path(), &["validate", "--dialect", "postgres"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: migrations/001_a.sql:4:17: syntax error at or near \"NUL\"; found by PostgreSQL's parser at build time\n\
+         1 problem in migrations\n"
+    );
+    write(
+        root.path(),
+        "migrations/001_a.sql",
+        "-- +migrate Up\nCREATE TABLE a (doc JSONB NOT NULL DEFAULT '{}'::jsonb);\n\n-- +migrate Down\nDROP TABLE a;\n",
+    );
+    assert_eq!(
+        ok(&migrate(
+            root.path(),
+            &["validate", "--dialect", "postgres"]
+        )),
+        "ok: 1 migration in migrations, every statement parsed by PostgreSQL's parser\n"
+    );
+}
+
+#[test]
 fn validate_replays_the_sql_like_the_macro() {
     let root = tempfile::tempdir().expect("tempdir");
     write(root.path(), "migrations/001_a.sql", GOOD);
