@@ -10,6 +10,22 @@ use migrate_core::{Migration, MigrationSet, Problem, ProblemKind, Statement};
 /// statement PostgreSQL cannot parse never runs) and returns a problem
 /// for each one the parser refuses.
 pub fn parse(set: &MigrationSet) -> Vec<Problem> {
+    // One call for the whole set when it is sound: each call sets up and
+    // tears down the parser's memory (costly in a dev build, where
+    // libpg_query is compiled with its assertions). Only a refused set is
+    // parsed again statement by statement, to say where.
+    let mut whole = String::new();
+    for statement in set
+        .migrations
+        .iter()
+        .flat_map(|m| m.up().iter().chain(m.down().unwrap_or_default()))
+    {
+        whole.push_str(statement.sql());
+        whole.push_str("\n;\n");
+    }
+    if refusal(&whole).is_none() {
+        return Vec::new();
+    }
     set.migrations.iter().flat_map(parse_migration).collect()
 }
 
