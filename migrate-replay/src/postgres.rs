@@ -15,11 +15,7 @@ pub fn parse(set: &MigrationSet) -> Vec<Problem> {
     // libpg_query is compiled with its assertions). Only a refused set is
     // parsed again statement by statement, to say where.
     let mut whole = String::new();
-    for statement in set
-        .migrations
-        .iter()
-        .flat_map(|m| m.up().iter().chain(m.down().unwrap_or_default()))
-    {
+    for (_, statement) in set.migrations.iter().flat_map(statements) {
         whole.push_str(statement.sql());
         whole.push_str("\n;\n");
     }
@@ -30,17 +26,21 @@ pub fn parse(set: &MigrationSet) -> Vec<Problem> {
 }
 
 fn parse_migration(migration: &Migration) -> Vec<Problem> {
-    let up = std::iter::once((migration.up_path(), migration.up()));
+    statements(migration)
+        .filter_map(|(path, statement)| refused(path, statement))
+        .collect()
+}
+
+/// Every statement of `migration`'s Up and Down sections, with its file.
+fn statements(migration: &Migration) -> impl Iterator<Item = (&str, &Statement)> {
+    let up = migration.up().iter().map(|s| (migration.up_path(), s));
+    let down_path = migration.down_path().unwrap_or(migration.up_path());
     let down = migration
         .down()
-        .map(|down| (migration.down_path().unwrap_or(migration.up_path()), down));
+        .unwrap_or_default()
+        .iter()
+        .map(move |s| (down_path, s));
     up.chain(down)
-        .flat_map(|(path, statements)| {
-            statements
-                .iter()
-                .filter_map(move |statement| refused(path, statement))
-        })
-        .collect()
 }
 
 /// The parser's message when it refuses `sql`. `split_with_parser` runs

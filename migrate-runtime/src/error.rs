@@ -499,20 +499,6 @@ impl std::fmt::Display for LockHolder {
     }
 }
 
-/// The lease was lost before a statement outside a transaction: the
-/// statement was not sent. A backend whose lock is a lease returns it
-/// from `execute`; the executor reports [`Error::LockLost`].
-#[derive(Debug)]
-pub(crate) struct LeaseLost(pub(crate) Duration);
-
-impl std::fmt::Display for LeaseLost {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the migration lock's lease ({:?}) ran out", self.0)
-    }
-}
-
-impl std::error::Error for LeaseLost {}
-
 /// What a failure left behind, for [`Error::MigrationFailed`].
 fn outcome(rolled_back: bool, committed: &[Version]) -> String {
     let own = if rolled_back {

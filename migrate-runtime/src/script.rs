@@ -201,8 +201,9 @@ impl<'m> Script<'m> {
         source: DriverError,
         deadline: Option<(Instant, Duration)>,
     ) -> Error {
-        if let Some(lost) = source.downcast_ref::<crate::error::LeaseLost>() {
-            return Error::LockLost { lease: lost.0 };
+        // A lease lost before the statement: the statement was not sent.
+        if let Some(Error::LockLost { lease }) = source.downcast_ref::<Error>() {
+            return Error::LockLost { lease: *lease };
         }
         let migration = self.migration(step);
         let statement = &self.statements(step)[statement];

@@ -7,11 +7,11 @@ use postgres::Client;
 use tokio_postgres::types::Type;
 
 use super::{
-    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, LeaseLost, Moment,
-    PostgresLock, RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT,
-    SHOW_SEARCH_PATH, Taken, applied, applied_sql, columns, create_sql, delete_sql, driver,
-    driver_tagged, failed, failure_sql, first, history, history_rows, history_sql, holder_of,
-    insert_sql, lease_holder_of, millis, renumber_sql, row_values, rows_sql, search_path, values,
+    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, Moment, PostgresLock,
+    RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, Taken,
+    applied, applied_sql, columns, create_sql, delete_sql, driver, driver_tagged, failed,
+    failure_sql, first, history, history_rows, history_sql, insert_sql, millis, renumber_sql,
+    row_values, rows_sql, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, Backend, DriverError, Error, LockScope, Migration, Result,
@@ -91,17 +91,13 @@ impl Backend for Client {
             match backoff.next() {
                 Ok(pause) => std::thread::sleep(pause),
                 Err(waited) => {
-                    let holder = self
-                        .query_typed(&attempt.lease_holder(), &[])
-                        .ok()
-                        .and_then(|rows| rows.into_iter().next())
-                        .map(|row| lease_holder_of(&row))
-                        .or_else(|| {
-                            self.query_typed(HOLDER, &attempt.halves())
-                                .ok()
-                                .and_then(|rows| rows.into_iter().next())
-                                .map(|row| holder_of(&row))
-                        });
+                    let holder =
+                        attempt
+                            .holder_lookups()
+                            .into_iter()
+                            .find_map(|(sql, params, read)| {
+                                self.query_typed(&sql, &params).ok()?.first().map(read)
+                            });
                     return Err(Error::Locked {
                         waited,
                         holder: holder.map(Box::new),
@@ -180,12 +176,7 @@ impl Backend for Client {
     ) -> Result<(), DriverError> {
         // Outside a transaction, a lease is renewed before each statement,
         // and the statement carries its token.
-        if let Err(error) = keep(self, lock, Moment::Statement) {
-            return Err(match error {
-                Error::LockLost { lease } => Box::new(LeaseLost(lease)),
-                other => Box::new(other),
-            });
-        }
+        keep(self, lock, Moment::Statement)?;
         let lease = lock.tagging();
         let tagged = lease.map(|lease| lease.tag(sql));
         let sql = tagged.as_deref().unwrap_or(sql);

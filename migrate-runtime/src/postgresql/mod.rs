@@ -28,6 +28,7 @@
 //!   holder is still at work however long the statement runs. A killed
 //!   holder's lease ends at its expiry.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -138,7 +139,7 @@ impl Lease {
     }
 
     /// The parameters of the renewal.
-    fn renewal(&self) -> [(&(dyn ToSql + Sync), Type); 2] {
+    fn renewal(&self) -> Params<'_, 2> {
         [
             (&self.token as &(dyn ToSql + Sync), Type::TEXT),
             (&self.seconds as &(dyn ToSql + Sync), Type::FLOAT8),
@@ -159,8 +160,6 @@ fn driver_tagged(error: tokio_postgres::Error, lease: Option<&Lease>) -> DriverE
     }
     error
 }
-
-pub(crate) use crate::error::LeaseLost;
 
 /// The server's error, written whole: `Display` of the driver's error says
 /// only "db error" and keeps the message in its source.
@@ -434,11 +433,18 @@ struct Attempt {
     lock_table: String,
 }
 
+/// A query for the lock's holder, its parameters, and how to read its row.
+type HolderLookup<'a> = (
+    Cow<'a, str>,
+    Vec<(&'a (dyn ToSql + Sync), Type)>,
+    fn(&Row) -> LockHolder,
+);
+
 /// What follows a claimed row.
 enum Taken<'a> {
     /// A run across transactions writes its lease ($1, $2 as given) and
     /// commits; the statement answers the lease's token.
-    Lease(&'a str, [(&'a (dyn ToSql + Sync), Type); 2]),
+    Lease(&'a str, Params<'a, 2>),
     /// A run in one transaction clears a lease that ran out and keeps the
     /// try's transaction as its own.
     Keep(&'a str),
@@ -477,12 +483,12 @@ impl Attempt {
     }
 
     /// The statement that tries the advisory lock, and its parameter.
-    fn try_lock(&self) -> (&'static str, [(&(dyn ToSql + Sync), Type); 1]) {
+    fn try_lock(&self) -> (&'static str, Params<'_, 1>) {
         (TRY_TRANSACTION_LOCK, [(&self.key, Type::INT8)])
     }
 
     /// The key's halves, as [`HOLDER`] takes them.
-    fn halves(&self) -> [(&(dyn ToSql + Sync), Type); 2] {
+    fn halves(&self) -> Params<'_, 2> {
         [(&self.high, Type::INT8), (&self.low, Type::INT8)]
     }
 
@@ -500,9 +506,19 @@ impl Attempt {
         }
     }
 
-    /// Who holds the lease, for the error of a wait that ran out.
-    fn lease_holder(&self) -> String {
-        lease_holder_sql(&self.lock_table)
+    /// Where a wait that ran out looks for the holder, in order: the lease
+    /// written in the lock table (a run across transactions, also one whose
+    /// open transaction outlived its lease), then the session holding the
+    /// advisory lock (a run in one transaction). The first row answers.
+    fn holder_lookups(&self) -> [HolderLookup<'_>; 2] {
+        [
+            (
+                Cow::Owned(lease_holder_sql(&self.lock_table)),
+                Vec::new(),
+                lease_holder_of,
+            ),
+            (Cow::Borrowed(HOLDER), self.halves().to_vec(), holder_of),
+        ]
     }
 
     /// The lock, once taken: with the lease's token for a run across

@@ -8,11 +8,11 @@ use tokio_postgres::Client;
 use tokio_postgres::types::Type;
 
 use super::{
-    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, HOLDER, LeaseLost, Moment,
-    PostgresLock, RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT,
-    SHOW_SEARCH_PATH, Taken, applied, applied_sql, columns, create_sql, delete_sql, driver,
-    driver_tagged, failed, failure_sql, first, history, history_rows, history_sql, holder_of,
-    insert_sql, lease_holder_of, millis, renumber_sql, row_values, rows_sql, search_path, values,
+    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, Moment, PostgresLock,
+    RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, Taken,
+    applied, applied_sql, columns, create_sql, delete_sql, driver, driver_tagged, failed,
+    failure_sql, first, history, history_rows, history_sql, insert_sql, millis, renumber_sql,
+    row_values, rows_sql, search_path, values,
 };
 use crate::{
     AppliedMigration, AppliedVersion, AsyncBackend, DriverError, Error, LockScope, Migration,
@@ -101,19 +101,14 @@ impl AsyncBackend for Client {
             match backoff.next() {
                 Ok(pause) => tokio::time::sleep(pause).await,
                 Err(waited) => {
-                    let mut holder = self
-                        .query_typed(&attempt.lease_holder(), &[])
-                        .await
-                        .ok()
-                        .and_then(|rows| rows.into_iter().next())
-                        .map(|row| lease_holder_of(&row));
-                    if holder.is_none() {
-                        holder = self
-                            .query_typed(HOLDER, &attempt.halves())
-                            .await
-                            .ok()
-                            .and_then(|rows| rows.into_iter().next())
-                            .map(|row| holder_of(&row));
+                    let mut holder = None;
+                    for (sql, params, read) in attempt.holder_lookups() {
+                        if let Ok(rows) = self.query_typed(&sql, &params).await
+                            && let Some(row) = rows.first()
+                        {
+                            holder = Some(read(row));
+                            break;
+                        }
                     }
                     return Err(Error::Locked {
                         waited,
@@ -201,12 +196,7 @@ impl AsyncBackend for Client {
     ) -> Result<(), DriverError> {
         // Outside a transaction, a lease is renewed before each statement,
         // and the statement carries its token.
-        if let Err(error) = keep(self, lock, Moment::Statement).await {
-            return Err(match error {
-                Error::LockLost { lease } => Box::new(LeaseLost(lease)),
-                other => Box::new(other),
-            });
-        }
+        keep(self, lock, Moment::Statement).await?;
         let lease = lock.tagging();
         let tagged = lease.map(|lease| lease.tag(sql));
         let sql = tagged.as_deref().unwrap_or(sql);
