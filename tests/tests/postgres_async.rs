@@ -148,3 +148,45 @@ fn the_async_wait_is_bounded_and_names_the_holder() {
     });
     kill(slow);
 }
+
+#[test]
+fn an_async_run_whose_lease_was_taken_stops_before_its_next_statement() {
+    let Some(db) = Scratch::new() else { return };
+    let url = db.url();
+    let paused = std::sync::atomic::AtomicBool::new(false);
+    let error = runtime().block_on(async {
+        let mut client = connect(&db).await;
+        PG_ONCE
+            .migrator()
+            .per_migration(true)
+            .lock_lease(Duration::from_millis(200))
+            .on_progress(move |step| {
+                if step.version == Version(9)
+                    && !paused.swap(true, std::sync::atomic::Ordering::SeqCst)
+                {
+                    // Paused past the lease while another migrator, on a
+                    // thread of its own, takes the lock and finishes.
+                    std::thread::sleep(Duration::from_millis(400));
+                    let url = url.clone();
+                    std::thread::spawn(move || {
+                        let mut other = migrate_runtime::postgres::Client::connect(
+                            &url,
+                            migrate_runtime::postgres::NoTls,
+                        )
+                        .expect("connect");
+                        PG_ONCE.migrate(&mut other).expect("the other migrator");
+                    })
+                    .join()
+                    .expect("the other migrator's thread");
+                }
+            })
+            .run_async(&mut client)
+            .await
+            .expect_err("the paused run stops")
+    });
+    // Version 10 runs outside a transaction: stopped before its statement.
+    assert!(matches!(error, Error::LockLost { .. }), "{error}");
+    let mut client = db.client();
+    assert_eq!(history(&mut client).len(), 20, "nothing recorded as failed");
+    assert!(lock_is_free(&mut client));
+}
