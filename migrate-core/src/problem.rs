@@ -327,6 +327,22 @@ pub enum ProblemKind {
         /// The parser's message, e.g. `syntax error at or near "CREAT"`.
         message: String,
     },
+    /// A statement failed when the migrations were replayed on a scratch
+    /// PostgreSQL database (`dialect = "postgres"` with a replay server).
+    #[error(
+        "{message} (SQLSTATE {code}); found by replaying {} on a scratch PostgreSQL database at build time",
+        section.described()
+    )]
+    PostgresFailed {
+        /// Which section the statement is in.
+        section: ReplayedSection,
+        /// The 1-based column of the line the server's error points at, where it points.
+        column: Option<u32>,
+        /// The server's SQLSTATE, e.g. `42P01`.
+        code: String,
+        /// The server's message, with its detail and hint where it gives them.
+        message: String,
+    },
     /// A Down section does not restore the schema its Up section changed.
     #[error(
         "Down of {migration} {difference}; make the Down section undo exactly what the Up section does, or declare the migration irreversible"
@@ -344,6 +360,17 @@ impl ProblemKind {
     pub fn column(&self) -> Option<u32> {
         match self {
             ProblemKind::PostgresSyntax { column, .. } => Some(*column),
+            ProblemKind::PostgresFailed { column, .. } => *column,
+            _ => None,
+        }
+    }
+
+    /// The database's message of a statement that failed in a replay, for
+    /// the replay to add what it knows (that an earlier failure may explain it).
+    pub fn replay_message_mut(&mut self) -> Option<&mut String> {
+        match self {
+            ProblemKind::StatementFailed { message, .. }
+            | ProblemKind::PostgresFailed { message, .. } => Some(message),
             _ => None,
         }
     }

@@ -1,0 +1,165 @@
+//! The replay of one sequence of migrations, the same on every database:
+//! Up; for a reversible migration Down, the schema compared with the one
+//! from before the Up, Up again. What a database does at each step (a
+//! savepoint, a copy, reading its schema) is its [`Target`]'s.
+
+use migrate_core::{Migration, Problem, ProblemKind, ReplayedSection, Statement};
+
+/// A database the replay runs on.
+pub(crate) trait Target {
+    /// A state to go back to.
+    type Checkpoint;
+    /// The database failing, not the SQL (a savepoint refused, a lost session).
+    type Error: std::fmt::Display;
+
+    /// Before a migration's Up: remember the schema its Down must give back.
+    fn start(&mut self) -> Result<(), Self::Error>;
+    /// A state to go back to; `copy` for a migration that runs outside a
+    /// transaction (and may run its own), where a savepoint cannot hold.
+    fn checkpoint(
+        &mut self,
+        name: &'static str,
+        copy: bool,
+    ) -> Result<Self::Checkpoint, Self::Error>;
+    /// Puts the database back to `checkpoint`, which stays usable.
+    fn restore(&mut self, checkpoint: &Self::Checkpoint) -> Result<(), Self::Error>;
+    /// Keeps what was done since `checkpoint`.
+    fn release(&mut self, checkpoint: Self::Checkpoint) -> Result<(), Self::Error>;
+    /// Runs statements in order; the first failure names its file and line.
+    fn run(&mut self, statements: &[Statement], path: &str, section: ReplayedSection) -> Result<(), Problem>;
+    /// How the schema now differs from the one [`Target::start`] remembered,
+    /// one sentence each (to follow "Down of `004_idx` …").
+    fn differences(&mut self) -> Result<Vec<String>, Self::Error>;
+    /// After a migration: the schema now is the one the next starts from.
+    fn finish(&mut self) -> Result<(), Self::Error>;
+}
+
+/// The replay could not go on: the database failed, not the SQL.
+pub(crate) struct Stopped<E> {
+    /// The problems found before.
+    pub problems: Vec<Problem>,
+    /// The Up file of the migration it stopped at.
+    pub at: String,
+    /// What failed.
+    pub error: E,
+}
+
+/// Replays `migrations` in order on `target`. A failing statement or a
+/// Down that does not restore the schema is reported, the state is put
+/// back, and the replay goes on, so that one build shows every problem.
+/// Migrations marked `-- +migrate NoCheck <reason>` are skipped.
+pub(crate) fn replay<'a, T: Target>(
+    target: &mut T,
+    migrations: impl Iterator<Item = &'a Migration>,
+) -> Result<Vec<Problem>, Stopped<T::Error>> {
+    let mut replay = Replay {
+        target,
+        problems: Vec::new(),
+        failed_up: None,
+    };
+    for migration in migrations {
+        if migration.no_check.is_some() {
+            continue;
+        }
+        if let Err(error) = replay.migration(migration) {
+            return Err(Stopped {
+                problems: replay.problems,
+                at: migration.up_path.to_string(),
+                error,
+            });
+        }
+    }
+    Ok(replay.problems)
+}
+
+/// One replay under way.
+struct Replay<'t, T> {
+    target: &'t mut T,
+    problems: Vec<Problem>,
+    /// Where the first Up that failed failed: later failures may follow from it.
+    failed_up: Option<String>,
+}
+
+impl<T: Target> Replay<'_, T> {
+    /// Up; for a reversible migration Down, compare, Up again. Problems go
+    /// to `problems` and the state is put back: to before the Up when the
+    /// Up fails, to after it when the Down fails or does not restore the
+    /// schema, or when the second Up fails. The `Err` is the replay itself
+    /// failing.
+    fn migration(&mut self, migration: &Migration) -> Result<(), T::Error> {
+        self.target.start()?;
+        let copy = migration.no_transaction;
+        let before_up = self.target.checkpoint("replay_before_up", copy)?;
+        if let Err(problem) = self
+            .target
+            .run(&migration.up, &migration.up_path, ReplayedSection::Up)
+        {
+            self.failed(problem, true);
+            self.target.restore(&before_up)?;
+            return self.target.release(before_up);
+        }
+        let Some(down) = &migration.down else {
+            self.target.release(before_up)?;
+            return self.target.finish();
+        };
+        let after_up = self.target.checkpoint("replay_after_up", copy)?;
+        let down_path = migration.down_path.as_deref().unwrap_or(&migration.up_path);
+        let restored = match self.target.run(down, down_path, ReplayedSection::Down) {
+            Err(problem) => {
+                self.failed(problem, false);
+                false
+            }
+            Ok(()) => {
+                let differences = self.target.differences()?;
+                let label = label(migration);
+                self.problems.extend(differences.iter().map(|difference| {
+                    let kind = ProblemKind::DownDoesNotRestore {
+                        migration: label.clone(),
+                        difference: difference.clone(),
+                    };
+                    Problem::new(down_path, None, kind)
+                }));
+                differences.is_empty()
+            }
+        };
+        let again = restored
+            && self
+                .target
+                .run(&migration.up, &migration.up_path, ReplayedSection::UpAgain)
+                .map_err(|problem| self.failed(problem, false))
+                .is_ok();
+        if !again {
+            // Back to the state after the first Up, which the next migration expects.
+            self.target.restore(&after_up)?;
+        }
+        self.target.release(after_up)?;
+        self.target.release(before_up)?;
+        self.target.finish()
+    }
+
+    /// Records a failed statement, with a word when an earlier Up failed.
+    fn failed(&mut self, mut problem: Problem, in_up: bool) {
+        if let (Some(at), Some(message)) = (&self.failed_up, problem.kind.replay_message_mut()) {
+            *message = format!("{message} (this may follow from the failure at `{at}`)");
+        }
+        if in_up && self.failed_up.is_none() {
+            let line = problem.line.map(|l| format!(":{l}")).unwrap_or_default();
+            self.failed_up = Some(format!("{}{line}", problem.path));
+        }
+        self.problems.push(problem);
+    }
+}
+
+/// `<version>_<name>`, as the Down message names a migration.
+fn label(migration: &Migration) -> String {
+    format!(
+        "{}_{}",
+        migration
+            .up_path
+            .rsplit('/')
+            .next()
+            .and_then(|f| f.split('_').next())
+            .unwrap_or_default(),
+        migration.name
+    )
+}

@@ -1,0 +1,201 @@
+//! The replay on a real PostgreSQL server (feature `postgres-replay`): each
+//! sequence of migrations runs on a scratch database created from
+//! `template0` under a unique name, exactly as on SQLite (Up, Down, the
+//! schema compared from the catalogs, Up again), and every database the
+//! replay created is dropped on every path, a failed replay's too.
+
+mod catalog;
+mod scratch;
+
+use migrate_core::{MigrationSet, Problem, ProblemKind, ReplayedSection, Statement};
+use postgres::error::ErrorPosition;
+
+use crate::sequence::Target;
+use catalog::Catalog;
+use scratch::Scratch;
+
+pub use scratch::ServerError;
+
+/// Replays `set` on scratch databases of the PostgreSQL server at `url`
+/// (a `postgres://` URL or a `key=value` connection string, without TLS):
+/// the base set, then the base set plus each environment, each on a
+/// database of its own. Returns every problem of the SQL; `Err` when the
+/// server cannot be used (not reached, no right to create a database).
+///
+/// The role needs the right to create databases (`CREATEDB`). A database
+/// whose drop failed is named in the error, so that nothing is left unsaid.
+pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, ServerError> {
+    let config: postgres::Config = url.parse().map_err(ServerError::url)?;
+    let mut failure = None;
+    let problems = crate::each_sequence(set, |migrations| {
+        if failure.is_some() {
+            return Vec::new();
+        }
+        let replayed = Scratch::create(&config).and_then(|mut scratch| {
+            let mut target = Server {
+                scratch: &mut scratch,
+                before: Catalog::default(),
+                depth: 0,
+            };
+            let replayed = crate::sequence::replay(&mut target, migrations);
+            let problems = replayed.map_err(|stopped| stopped.error)?;
+            scratch.drop_all().map(|()| problems)
+        });
+        replayed.unwrap_or_else(|error| {
+            failure = Some(error);
+            Vec::new()
+        })
+    });
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(problems),
+    }
+}
+
+/// The replay's target: a scratch database, and the schema its current
+/// migration started from.
+struct Server<'s> {
+    scratch: &'s mut Scratch,
+    before: Catalog,
+    /// How many savepoints are open: the transaction is ours while any is.
+    depth: u32,
+}
+
+/// A state to go back to: a savepoint, or for a migration that runs outside
+/// a transaction a copy of the whole database (a database created from it
+/// as a template).
+enum Checkpoint {
+    Savepoint(&'static str),
+    Copy(String),
+}
+
+impl Server<'_> {
+    /// Reads the schema in a transaction of its own (or a subtransaction),
+    /// rolled back, so that nothing of the reading stays.
+    fn catalog(&mut self) -> Result<Catalog, ServerError> {
+        let (open, close) = if self.depth == 0 {
+            ("BEGIN", "ROLLBACK")
+        } else {
+            (
+                "SAVEPOINT replay_catalog",
+                "ROLLBACK TO SAVEPOINT replay_catalog; RELEASE SAVEPOINT replay_catalog",
+            )
+        };
+        let client = self.scratch.client()?;
+        client.batch_execute(open).map_err(|error| ServerError::replay(&error))?;
+        let catalog = Catalog::read(client).map_err(|error| ServerError::replay(&error))?;
+        client.batch_execute(close).map_err(|error| ServerError::replay(&error))?;
+        Ok(catalog)
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), ServerError> {
+        self.scratch
+            .client()?
+            .batch_execute(sql)
+            .map_err(|error| ServerError::replay(&error))
+    }
+}
+
+impl Target for Server<'_> {
+    type Checkpoint = Checkpoint;
+    type Error = ServerError;
+
+    fn start(&mut self) -> Result<(), ServerError> {
+        self.before = self.catalog()?;
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, name: &'static str, copy: bool) -> Result<Checkpoint, ServerError> {
+        if copy {
+            return self.scratch.copy().map(Checkpoint::Copy);
+        }
+        if self.depth == 0 {
+            self.execute("BEGIN")?;
+        }
+        self.execute(&format!("SAVEPOINT {name}"))?;
+        self.depth += 1;
+        Ok(Checkpoint::Savepoint(name))
+    }
+
+    fn restore(&mut self, checkpoint: &Checkpoint) -> Result<(), ServerError> {
+        match checkpoint {
+            Checkpoint::Savepoint(name) => self.execute(&format!("ROLLBACK TO SAVEPOINT {name}")),
+            Checkpoint::Copy(copy) => self.scratch.restore(copy),
+        }
+    }
+
+    fn release(&mut self, checkpoint: Checkpoint) -> Result<(), ServerError> {
+        match checkpoint {
+            Checkpoint::Savepoint(name) => {
+                self.execute(&format!("RELEASE SAVEPOINT {name}"))?;
+                self.depth -= 1;
+                if self.depth == 0 {
+                    self.execute("COMMIT")?;
+                }
+                Ok(())
+            }
+            Checkpoint::Copy(copy) => self.scratch.drop_database(&copy),
+        }
+    }
+
+    fn run(
+        &mut self,
+        statements: &[Statement],
+        path: &str,
+        section: ReplayedSection,
+    ) -> Result<(), Problem> {
+        for statement in statements {
+            let client = self
+                .scratch
+                .client()
+                .map_err(|error| Problem::new(path, Some(statement.line), error.problem()))?;
+            if let Err(error) = client.batch_execute(&statement.sql) {
+                return Err(failed(&error, statement, path, section));
+            }
+        }
+        Ok(())
+    }
+
+    fn differences(&mut self) -> Result<Vec<String>, ServerError> {
+        let now = self.catalog()?;
+        Ok(self.before.differences(&now))
+    }
+
+    fn finish(&mut self) -> Result<(), ServerError> {
+        Ok(())
+    }
+}
+
+/// The problem of a statement the server refused: at the line and column
+/// its error points at, with the SQLSTATE, the message, its detail and hint.
+fn failed(
+    error: &postgres::Error,
+    statement: &Statement,
+    path: &str,
+    section: ReplayedSection,
+) -> Problem {
+    let Some(db) = error.as_db_error() else {
+        let kind = ServerError::replay(error).problem();
+        return Problem::new(path, Some(statement.line), kind);
+    };
+    let (line, column) = match db.position() {
+        Some(ErrorPosition::Original(position)) => {
+            let (line, column) = statement.line_and_column(*position);
+            (line, Some(column))
+        }
+        _ => (statement.line, None),
+    };
+    let mut message = db.message().to_owned();
+    for (label, text) in [("detail", db.detail()), ("hint", db.hint()), ("context", db.where_())] {
+        if let Some(text) = text {
+            message.push_str(&format!(" ({label}: {text})"));
+        }
+    }
+    let kind = ProblemKind::PostgresFailed {
+        section,
+        column,
+        code: db.code().code().to_owned(),
+        message,
+    };
+    Problem::new(path, Some(line), kind)
+}

@@ -1,0 +1,251 @@
+//! The scratch databases of one replay, and their end: every database
+//! created is dropped when the replay ends, on every path.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use migrate_core::ProblemKind;
+use postgres::{Client, Config, NoTls};
+
+/// Why the replay could not use the server (not a problem of the SQL).
+/// Its message names the server by host, port, user and database, never by
+/// its URL, which may hold a password.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The URL or connection string cannot be read.
+    #[error("the server's address cannot be read: {message}")]
+    Url {
+        /// The driver's message.
+        message: String,
+    },
+    /// The server cannot be reached, or refused the login.
+    #[error("cannot connect to the PostgreSQL server ({server}): {message}")]
+    Connect {
+        /// The server, without its password.
+        server: String,
+        /// The driver's message.
+        message: String,
+    },
+    /// The role may not create a database.
+    #[error(
+        "cannot create a scratch database on the PostgreSQL server ({server}): {message}; the role needs the right to create databases (`ALTER ROLE … CREATEDB`)"
+    )]
+    Create {
+        /// The server, without its password.
+        server: String,
+        /// The server's message.
+        message: String,
+    },
+    /// A scratch database could not be dropped.
+    #[error(
+        "the scratch database `{name}` could not be dropped: {message}; drop it with `DROP DATABASE {name}`"
+    )]
+    Drop {
+        /// The database left behind.
+        name: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The replay's own session failed (a savepoint refused, the connection lost).
+    #[error("the replay's session on the PostgreSQL server failed: {message}")]
+    Session {
+        /// The driver's message.
+        message: String,
+    },
+}
+
+impl ServerError {
+    pub(super) fn url(error: postgres::Error) -> ServerError {
+        ServerError::Url {
+            message: message(&error),
+        }
+    }
+
+    pub(super) fn replay(error: &postgres::Error) -> ServerError {
+        ServerError::Session {
+            message: message(error),
+        }
+    }
+
+    /// The error as a problem of the replay.
+    pub(super) fn problem(&self) -> ProblemKind {
+        ProblemKind::Unreadable {
+            message: self.to_string(),
+        }
+    }
+}
+
+/// The server's own message where it sent one, else the driver's.
+fn message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => error.to_string(),
+    }
+}
+
+/// The scratch database of one sequence of migrations, the copies taken of
+/// it, and the session on it.
+pub(super) struct Scratch {
+    config: Config,
+    /// A session on the URL's own database, which creates and drops.
+    admin: Client,
+    /// The scratch database.
+    name: String,
+    /// The session the migrations run in; closed while a copy is made.
+    client: Option<Client>,
+    /// Every database created and not yet dropped.
+    created: Vec<String>,
+    copies: u32,
+}
+
+impl Scratch {
+    /// Creates a fresh database from `template0` and opens a session on it.
+    pub(super) fn create(url: &Config) -> Result<Scratch, ServerError> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let mut config = url.clone();
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("migrate replay");
+        }
+        let admin = config.connect(NoTls).map_err(|error| ServerError::Connect {
+            server: describe(&config),
+            message: message(&error),
+        })?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.subsec_nanos());
+        let name = format!(
+            "migrate_replay_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut scratch = Scratch {
+            config,
+            admin,
+            name,
+            client: None,
+            created: Vec::new(),
+            copies: 0,
+        };
+        let sql = format!("CREATE DATABASE {} TEMPLATE template0", scratch.name);
+        scratch
+            .admin
+            .batch_execute(&sql)
+            .map_err(|error| ServerError::Create {
+                server: describe(&scratch.config),
+                message: message(&error),
+            })?;
+        scratch.created.push(scratch.name.clone());
+        scratch.client()?;
+        Ok(scratch)
+    }
+
+    /// The session on the scratch database, opened again after a copy.
+    pub(super) fn client(&mut self) -> Result<&mut Client, ServerError> {
+        if self.client.is_none() {
+            let mut config = self.config.clone();
+            config.dbname(&self.name);
+            let client = config.connect(NoTls).map_err(|error| ServerError::Connect {
+                server: describe(&config),
+                message: message(&error),
+            })?;
+            self.client = Some(client);
+        }
+        Ok(self.client.as_mut().expect("opened above"))
+    }
+
+    /// A copy of the scratch database as it is now; returns its name. The
+    /// session is closed: a template database must have none.
+    pub(super) fn copy(&mut self) -> Result<String, ServerError> {
+        self.client = None;
+        self.copies += 1;
+        let copy = format!("{}_c{}", self.name, self.copies);
+        self.admin
+            .batch_execute(&format!("CREATE DATABASE {copy} TEMPLATE {}", self.name))
+            .map_err(|error| ServerError::replay(&error))?;
+        self.created.push(copy.clone());
+        Ok(copy)
+    }
+
+    /// Puts the scratch database back to the copy `copy`, which stays.
+    pub(super) fn restore(&mut self, copy: &str) -> Result<(), ServerError> {
+        self.client = None;
+        drop_database(&mut self.admin, &self.name)?;
+        self.admin
+            .batch_execute(&format!("CREATE DATABASE {} TEMPLATE {copy}", self.name))
+            .map_err(|error| ServerError::replay(&error))?;
+        self.client().map(|_| ())
+    }
+
+    /// Drops one database this replay created.
+    pub(super) fn drop_database(&mut self, name: &str) -> Result<(), ServerError> {
+        drop_database(&mut self.admin, name)?;
+        self.created.retain(|created| created != name);
+        Ok(())
+    }
+
+    /// Drops every database this replay created, saying which could not be.
+    pub(super) fn drop_all(mut self) -> Result<(), ServerError> {
+        self.client = None;
+        while let Some(name) = self.created.pop() {
+            drop_database(&mut self.admin, &name)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Scratch {
+    /// The path of a failure or a panic: the databases go all the same.
+    fn drop(&mut self) {
+        self.client = None;
+        for name in std::mem::take(&mut self.created) {
+            let _ = drop_database(&mut self.admin, &name);
+        }
+    }
+}
+
+/// `DROP DATABASE`, ending any session still on it (`WITH (FORCE)`, from
+/// PostgreSQL 13; plainly before).
+fn drop_database(admin: &mut Client, name: &str) -> Result<(), ServerError> {
+    let forced = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    let result = match forced {
+        Err(error) if error.code() == Some(&postgres::error::SqlState::SYNTAX_ERROR) => {
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        }
+        other => other,
+    };
+    result.map_err(|error| ServerError::Drop {
+        name: name.to_owned(),
+        message: message(&error),
+    })
+}
+
+/// The server as a message may name it: host, port, user and database.
+fn describe(config: &Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|host| match host {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let mut text = if hosts.is_empty() {
+        "localhost".to_owned()
+    } else {
+        hosts.join(",")
+    };
+    if let Some(port) = config.get_ports().first() {
+        text.push_str(&format!(":{port}"));
+    }
+    if let Some(user) = config.get_user() {
+        text.push_str(&format!(", user {user}"));
+    }
+    if let Some(dbname) = config.get_dbname() {
+        text.push_str(&format!(", database {dbname}"));
+    }
+    text
+}

@@ -1,0 +1,117 @@
+//! The replay's SQLite: an in-memory database, savepoints, and for a
+//! migration outside a transaction a copy of the whole database.
+
+use migrate_core::{Problem, ProblemKind, ReplayedSection, Statement};
+use rusqlite::Connection;
+
+use crate::schema::Tracker;
+use crate::sequence::Target;
+
+/// An in-memory SQLite and the schema [`Tracker`] on it.
+pub(crate) struct Sqlite {
+    conn: Connection,
+    tracker: Tracker,
+}
+
+impl Sqlite {
+    /// A fresh in-memory database.
+    pub(crate) fn open() -> rusqlite::Result<Sqlite> {
+        let conn = Connection::open_in_memory()?;
+        let tracker = Tracker::new(&conn)?;
+        Ok(Sqlite { conn, tracker })
+    }
+}
+
+/// A state to go back to: a savepoint, or for a migration that runs outside
+/// a transaction (and may run its own), a copy of the database.
+pub(crate) enum Checkpoint {
+    Savepoint(&'static str),
+    Copy(Box<Connection>),
+}
+
+impl Target for Sqlite {
+    type Checkpoint = Checkpoint;
+    type Error = rusqlite::Error;
+
+    fn start(&mut self) -> rusqlite::Result<()> {
+        self.tracker.start();
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, name: &'static str, copy: bool) -> rusqlite::Result<Checkpoint> {
+        if !copy {
+            self.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+            return Ok(Checkpoint::Savepoint(name));
+        }
+        let mut saved = Connection::open_in_memory()?;
+        copy_database(&self.conn, &mut saved)?;
+        Ok(Checkpoint::Copy(Box::new(saved)))
+    }
+
+    fn restore(&mut self, checkpoint: &Checkpoint) -> rusqlite::Result<()> {
+        match checkpoint {
+            Checkpoint::Savepoint(name) => self.conn.execute_batch(&format!("ROLLBACK TO {name}")),
+            Checkpoint::Copy(saved) => {
+                // A file that failed inside its own `BEGIN` left it open.
+                if !self.conn.is_autocommit() {
+                    self.conn.execute_batch("ROLLBACK")?;
+                }
+                copy_database(saved, &mut self.conn)
+            }
+        }
+    }
+
+    fn release(&mut self, checkpoint: Checkpoint) -> rusqlite::Result<()> {
+        match checkpoint {
+            Checkpoint::Savepoint(name) => self.conn.execute_batch(&format!("RELEASE {name}")),
+            Checkpoint::Copy(_) => Ok(()),
+        }
+    }
+
+    fn run(
+        &mut self,
+        statements: &[Statement],
+        path: &str,
+        section: ReplayedSection,
+    ) -> Result<(), Problem> {
+        for statement in statements {
+            self.conn.execute_batch(&statement.sql).map_err(|error| {
+                let kind = ProblemKind::StatementFailed {
+                    section,
+                    message: sqlite_message(&error),
+                };
+                Problem::new(path, Some(statement.line), kind)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The schema from before the Up is the tracker's; after the Down only
+    /// the objects the two sections touched are read and compared (see
+    /// [`Tracker`]).
+    fn differences(&mut self) -> rusqlite::Result<Vec<String>> {
+        Ok(self.tracker.before().differences(&self.tracker.now(&self.conn)?))
+    }
+
+    fn finish(&mut self) -> rusqlite::Result<()> {
+        self.tracker.refresh(&self.conn)
+    }
+}
+
+/// Copies the whole in-memory database `from` over `to`, in one step.
+fn copy_database(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
+    rusqlite::backup::Backup::new(from, to)?.run_to_completion(
+        i32::MAX,
+        std::time::Duration::ZERO,
+        None,
+    )
+}
+
+/// SQLite's own message, without rusqlite's wrapping.
+fn sqlite_message(error: &rusqlite::Error) -> String {
+    match error {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
+}
