@@ -47,15 +47,26 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             dir,
             no_check,
             dialect,
+            replay_url,
             sequential_only,
-        } => Ok(validate(
-            &dir,
-            Checks {
-                replay: !no_check && dialect == "sqlite",
-                parse_postgres: !no_check && dialect == "postgres",
-                sequential_only,
-            },
-        )),
+        } => {
+            if replay_url.is_some() && dialect != "postgres" {
+                return Err(
+                    "`--replay-url` replays PostgreSQL migrations on that server; add `--dialect postgres`"
+                        .into(),
+                );
+            }
+            let postgres = !no_check && dialect == "postgres";
+            validate(
+                &dir,
+                &Checks {
+                    replay: !no_check && dialect == "sqlite",
+                    parse_postgres: postgres,
+                    replay_url: replay_url.filter(|url| postgres && !url.trim().is_empty()),
+                    sequential_only,
+                },
+            )
+        }
         operation => on_database(operation),
     }
 }
@@ -205,17 +216,19 @@ fn load(dir: &DirArgs) -> Result<migrate_core::MigrationSet, Vec<migrate_core::P
 }
 
 /// What `migrate validate` checks beyond the format.
-#[derive(Clone, Copy)]
 struct Checks {
     /// Replay the SQL on SQLite (`--dialect sqlite`).
     replay: bool,
     /// Parse every statement with PostgreSQL's parser (`--dialect postgres`).
     parse_postgres: bool,
+    /// Replay on a scratch database of this PostgreSQL server (`--replay-url`).
+    replay_url: Option<String>,
     /// Refuse timestamp versions (`--sequential-only`).
     sequential_only: bool,
 }
 
-fn validate(dir: &DirArgs, checks: Checks) -> ExitCode {
+fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
+    let mut server_error = None;
     let checked = load(dir).and_then(|set| {
         let mut problems = if checks.sequential_only {
             migrate_core::leftover_timestamps(&set)
@@ -233,13 +246,26 @@ fn validate(dir: &DirArgs, checks: Checks) -> ExitCode {
                 ),
             }
         }
+        if let Some(url) = &checks.replay_url
+            && problems.is_empty()
+        {
+            match migrate_replay::replay_postgres(&set, url) {
+                Ok(found) => problems.extend(found),
+                Err(error) => server_error = Some(error),
+            }
+        }
         if problems.is_empty() {
             Ok(set)
         } else {
             Err(problems)
         }
     });
-    match checked {
+    if let Some(error) = server_error {
+        return Err(format!(
+            "cannot replay the migrations on the server of `--replay-url`: {error}"
+        ));
+    }
+    Ok(match checked {
         Ok(set) => {
             let environments = set.environments();
             let mut text = format!(
@@ -252,6 +278,11 @@ fn validate(dir: &DirArgs, checks: Checks) -> ExitCode {
             }
             if checks.parse_postgres && cfg!(feature = "postgres-parse") {
                 text.push_str(", every statement parsed by PostgreSQL's parser");
+            }
+            if checks.replay_url.is_some() {
+                text.push_str(
+                    ", replayed on a scratch PostgreSQL database, every Down restores its schema",
+                );
             }
             if !environments.is_empty() {
                 text.push_str(" (environments: ");
@@ -272,7 +303,7 @@ fn validate(dir: &DirArgs, checks: Checks) -> ExitCode {
             ));
             ExitCode::FAILURE
         }
-    }
+    })
 }
 
 /// The directory, validated; every problem is listed.

@@ -129,10 +129,12 @@ enum Command {
         dir: DirArgs,
     },
     /// Check the directory as `embed_migrations!` does: the format, then a
-    /// replay of the SQL on SQLite proving each Down restores the schema.
-    /// Exit code 1 on any problem.
+    /// replay of the SQL on SQLite proving each Down restores the schema
+    /// (for PostgreSQL: every statement parsed, and with `--replay-url` the
+    /// same replay on a scratch database of that server). Exit code 1 on
+    /// any problem.
     #[command(
-        after_help = "Example (a pre-commit hook or CI step):\n  migrate validate --dir migrations"
+        after_help = "Examples (a pre-commit hook or CI step):\n  migrate validate --dir migrations\n  migrate validate --dir migrations --dialect postgres --replay-url postgres://postgres@localhost/postgres"
     )]
     Validate {
         #[command(flatten)]
@@ -144,6 +146,16 @@ enum Command {
         /// parses every statement with PostgreSQL's own parser instead.
         #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
         dialect: String,
+        /// With `--dialect postgres`: a PostgreSQL server to replay the
+        /// migrations on, in a scratch database created from `template0`
+        /// and dropped afterwards (the role needs `CREATEDB`).
+        #[arg(
+            long,
+            env = "MIGRATE_REPLAY_POSTGRES_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )]
+        replay_url: Option<String>,
         /// Fail on timestamp versions: with goose's hybrid versioning, a
         /// release runs `migrate fix` first, and CI checks it did.
         #[arg(long)]

@@ -330,7 +330,7 @@ pub enum ProblemKind {
     /// A statement failed when the migrations were replayed on a scratch
     /// PostgreSQL database (`dialect = "postgres"` with a replay server).
     #[error(
-        "{message} (SQLSTATE {code}); found by replaying {} on a scratch PostgreSQL database at build time",
+        "SQLSTATE {code}: {message}; found by replaying {} on a scratch PostgreSQL database at build time",
         section.described()
     )]
     PostgresFailed {

@@ -35,12 +35,8 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     {
         return Err(error);
     }
-    #[cfg(feature = "postgres-parse")]
-    if input.parse_postgres
-        && let Some(problems) = migrate_replay::parse_postgres(&set)
-        && let Some(error) = combine(input, &problems)
-    {
-        return Err(error);
+    if input.check_postgres {
+        check_postgres(input, &set)?;
     }
     let tracked = set.files.iter().map(|file| {
         let file = file.to_string_lossy();
@@ -57,18 +53,65 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
         .iter()
         .zip(&names)
         .map(|(m, name)| migration(m, name));
+    // The replay depends on the variable: cargo builds again when it changes.
+    let tracked_variable = input.check_postgres.then(|| {
+        quote! { const _: bool = ::core::option_env!(#REPLAY_URL).is_some(); }
+    });
     Ok(quote! {
         {
             #[doc(hidden)]
             #[allow(non_upper_case_globals)]
             mod __embedded_migrations {
                 #(#tracked)*
+                #tracked_variable
                 #(#items)*
                 pub(super) const ALL: &[::migrate_runtime::__private::Migration] = &[#(#names),*];
             }
             ::migrate_runtime::__private::migrations(__embedded_migrations::ALL)
         }
     })
+}
+
+/// The variable naming a PostgreSQL server to replay a `dialect =
+/// "postgres"` set on at build time; without it nothing connects anywhere.
+const REPLAY_URL: &str = "MIGRATE_REPLAY_POSTGRES_URL";
+
+/// The checks of a `dialect = "postgres"` set: every statement parsed by
+/// PostgreSQL's parser, then, when `MIGRATE_REPLAY_POSTGRES_URL` names a
+/// server, the replay on a scratch database of it.
+fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<()> {
+    #[cfg(feature = "postgres-parse")]
+    if let Some(problems) = migrate_replay::parse_postgres(set)
+        && let Some(error) = combine(input, &problems)
+    {
+        return Err(error);
+    }
+    let url = match std::env::var(REPLAY_URL) {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => return Ok(()),
+    };
+    #[cfg(feature = "postgres-replay")]
+    {
+        let problems = migrate_replay::replay_postgres(set, &url).map_err(|error| {
+            let message = format!(
+                "cannot replay the migrations on the server of `{REPLAY_URL}`: {error}; \
+                 start the server or fix the variable, or unset it to build without the replay"
+            );
+            syn::Error::new(input.dir.span(), message)
+        })?;
+        combine(input, &problems).map_or(Ok(()), Err)
+    }
+    #[cfg(not(feature = "postgres-replay"))]
+    {
+        let _ = (set, url);
+        Err(syn::Error::new(
+            input.dir.span(),
+            format!(
+                "`{REPLAY_URL}` is set, but `migrate-runtime` was built without its `postgres-replay` feature; \
+                 turn the feature on to replay the migrations on that server, or unset the variable"
+            ),
+        ))
+    }
 }
 
 /// One error per problem, all on the directory literal.

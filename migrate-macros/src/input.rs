@@ -20,10 +20,10 @@ pub struct Input {
     /// (read only with the `replay` feature).
     #[cfg_attr(not(feature = "replay"), allow(dead_code))]
     pub replay: bool,
-    /// Whether to parse every statement with PostgreSQL's parser
-    /// (`dialect = "postgres"`, read only with the `postgres-parse` feature).
-    #[cfg_attr(not(feature = "postgres-parse"), allow(dead_code))]
-    pub parse_postgres: bool,
+    /// Whether to check a `dialect = "postgres"` set: parse every statement
+    /// with PostgreSQL's parser (the `postgres-parse` feature), and replay
+    /// it on the server of `MIGRATE_REPLAY_POSTGRES_URL` when it is set.
+    pub check_postgres: bool,
 }
 
 /// The options the macro knows, for the message about an unknown one.
@@ -62,7 +62,7 @@ impl Parse for Input {
                 dir: LitStr::new(DEFAULT_DIR, Span::call_site()),
                 options: migrate_core::Options::default(),
                 replay: true,
-                parse_postgres: false,
+                check_postgres: false,
             });
         }
         let dir: LitStr = input.parse().map_err(|error| {
@@ -89,13 +89,13 @@ impl Parse for Input {
         }
         let replay = replay(&written, &mut errors);
         // `check = false` (with its reason) turns the parser off too.
-        let parse_postgres = written.postgres && !matches!(written.check, Some((_, false)));
+        let check_postgres = written.postgres && !matches!(written.check, Some((_, false)));
         errors.finish()?;
         Ok(Input {
             dir,
             options: written.options,
             replay,
-            parse_postgres,
+            check_postgres,
         })
     }
 }

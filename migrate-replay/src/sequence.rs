@@ -26,7 +26,12 @@ pub(crate) trait Target {
     /// Keeps what was done since `checkpoint`.
     fn release(&mut self, checkpoint: Self::Checkpoint) -> Result<(), Self::Error>;
     /// Runs statements in order; the first failure names its file and line.
-    fn run(&mut self, statements: &[Statement], path: &str, section: ReplayedSection) -> Result<(), Problem>;
+    fn run(
+        &mut self,
+        statements: &[Statement],
+        path: &str,
+        section: ReplayedSection,
+    ) -> Result<(), Problem>;
     /// How the schema now differs from the one [`Target::start`] remembered,
     /// one sentence each (to follow "Down of `004_idx` …").
     fn differences(&mut self) -> Result<Vec<String>, Self::Error>;
@@ -90,9 +95,9 @@ impl<T: Target> Replay<'_, T> {
         self.target.start()?;
         let copy = migration.no_transaction;
         let before_up = self.target.checkpoint("replay_before_up", copy)?;
-        if let Err(problem) = self
-            .target
-            .run(&migration.up, &migration.up_path, ReplayedSection::Up)
+        if let Err(problem) =
+            self.target
+                .run(&migration.up, &migration.up_path, ReplayedSection::Up)
         {
             self.failed(problem, true);
             self.target.restore(&before_up)?;

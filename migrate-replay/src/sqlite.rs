@@ -90,7 +90,10 @@ impl Target for Sqlite {
     /// the objects the two sections touched are read and compared (see
     /// [`Tracker`]).
     fn differences(&mut self) -> rusqlite::Result<Vec<String>> {
-        Ok(self.tracker.before().differences(&self.tracker.now(&self.conn)?))
+        Ok(self
+            .tracker
+            .before()
+            .differences(&self.tracker.now(&self.conn)?))
     }
 
     fn finish(&mut self) -> rusqlite::Result<()> {

@@ -27,7 +27,9 @@ fn server() -> Option<String> {
 /// problems as text. Asserts that the replay left no database behind.
 fn replay(files: &[(&str, &str)]) -> Option<Vec<String>> {
     let url = server()?;
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let root = tempfile::tempdir().expect("tempdir");
     for (name, text) in files {
         let path = root.path().join("migrations").join(name);
@@ -138,11 +140,9 @@ fn a_down_that_drops_too_much_is_a_problem_said_once_per_object() {
     };
     assert_eq!(
         problems,
-        [
-            format!(
-                "migrations/002_notes.sql: Down of 002_notes drops table `public.accounts`, which existed before its Up; {TAIL}"
-            ),
-        ],
+        [format!(
+            "migrations/002_notes.sql: Down of 002_notes drops table `public.accounts`, which existed before its Up; {TAIL}"
+        ),],
         "its columns, constraints, indexes and the sequence of its `BIGSERIAL` are not said again"
     );
 }
@@ -187,7 +187,7 @@ fn a_down_that_fails_is_a_problem_at_its_line_and_column_and_the_replay_goes_on(
     assert_eq!(
         problems,
         [
-            "migrations/002_plan.sql:4: relation \"acounts\" does not exist (SQLSTATE 42P01); \
+            "migrations/002_plan.sql:4: SQLSTATE 42P01: relation \"acounts\" does not exist; \
              found by replaying the Down section right after the Up on a scratch PostgreSQL database at build time"
         ],
         "the state after the Up is kept, so the next migration finds its column; \
@@ -211,8 +211,8 @@ fn a_data_statement_that_violates_a_constraint_is_a_problem_with_the_servers_det
     assert_eq!(
         problems,
         [
-            "migrations/002_seed.sql:3: duplicate key value violates unique constraint \"accounts_email_key\" \
-             (detail: Key (email)=(a@example.com) already exists.) (SQLSTATE 23505); \
+            "migrations/002_seed.sql:3: SQLSTATE 23505: duplicate key value violates unique constraint \"accounts_email_key\" \
+             (detail: Key (email)=(a@example.com) already exists.); \
              found by replaying the Up section on a scratch PostgreSQL database at build time"
         ]
     );
@@ -238,7 +238,7 @@ fn each_environment_is_replayed_on_the_base_set_in_a_database_of_its_own() {
     assert_eq!(
         problems,
         [
-            "migrations/staging/002_seed.sql:2:64: invalid input syntax for type integer: \"many\" (SQLSTATE 22P02); \
+            "migrations/staging/002_seed.sql:2:64: SQLSTATE 22P02: invalid input syntax for type integer: \"many\"; \
              found by replaying the Up section on a scratch PostgreSQL database at build time"
         ],
         "`dev` replays cleanly: the base set plus one environment at a time"
@@ -267,7 +267,7 @@ fn a_migration_outside_a_transaction_that_fails_is_undone_from_a_copy() {
     assert_eq!(
         problems,
         [
-            "migrations/002_two.sql:4: column \"plan\" does not exist (SQLSTATE 42703); \
+            "migrations/002_two.sql:4: SQLSTATE 42703: column \"plan\" does not exist; \
              found by replaying the Up section on a scratch PostgreSQL database at build time"
         ],
         "the first index is gone with the copy, so 003 creates it again without a problem"
@@ -287,7 +287,9 @@ fn a_server_that_cannot_be_reached_is_an_error_that_does_not_echo_the_password()
     .expect_err("nothing listens on port 1");
     let message = error.to_string();
     assert!(
-        message.starts_with("cannot connect to the PostgreSQL server (127.0.0.1:1, user deployer, database app): "),
+        message.starts_with(
+            "cannot connect to the PostgreSQL server (127.0.0.1:1, user deployer, database app): "
+        ),
         "{message}"
     );
     assert!(!message.contains("s3cret"), "{message}");

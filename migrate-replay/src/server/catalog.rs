@@ -120,10 +120,7 @@ impl Catalog {
     /// `search_path` is set locally for the reading only.
     pub fn read(client: &mut Client) -> Result<Catalog, postgres::Error> {
         client.batch_execute("SET LOCAL search_path TO pg_catalog")?;
-        let query = format!(
-            "WITH {NAMESPACES}\n{}",
-            OBJECTS.join("\nUNION ALL\n")
-        );
+        let query = format!("WITH {NAMESPACES}\n{}", OBJECTS.join("\nUNION ALL\n"));
         let mut objects = BTreeMap::new();
         for row in client.query(&query, &[])? {
             let text = |i: usize| row.get::<_, Option<String>>(i).unwrap_or_default();
@@ -139,8 +136,7 @@ impl Catalog {
     pub fn differences(&self, after: &Catalog) -> Vec<String> {
         let (named_before, named_after) = (self.names(), after.names());
         let told = |parent: &str| {
-            !parent.is_empty()
-                && named_before.contains(parent) != named_after.contains(parent)
+            !parent.is_empty() && named_before.contains(parent) != named_after.contains(parent)
         };
         let mut out = Vec::new();
         for ((kind, name), (parent, description)) in &self.objects {

@@ -82,9 +82,13 @@ impl Server<'_> {
             )
         };
         let client = self.scratch.client()?;
-        client.batch_execute(open).map_err(|error| ServerError::replay(&error))?;
+        client
+            .batch_execute(open)
+            .map_err(|error| ServerError::replay(&error))?;
         let catalog = Catalog::read(client).map_err(|error| ServerError::replay(&error))?;
-        client.batch_execute(close).map_err(|error| ServerError::replay(&error))?;
+        client
+            .batch_execute(close)
+            .map_err(|error| ServerError::replay(&error))?;
         Ok(catalog)
     }
 
@@ -186,7 +190,11 @@ fn failed(
         _ => (statement.line, None),
     };
     let mut message = db.message().to_owned();
-    for (label, text) in [("detail", db.detail()), ("hint", db.hint()), ("context", db.where_())] {
+    for (label, text) in [
+        ("detail", db.detail()),
+        ("hint", db.hint()),
+        ("context", db.where_()),
+    ] {
         if let Some(text) = text {
             message.push_str(&format!(" ({label}: {text})"));
         }

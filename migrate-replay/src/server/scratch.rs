@@ -110,10 +110,12 @@ impl Scratch {
         if config.get_application_name().is_none() {
             config.application_name("migrate replay");
         }
-        let admin = config.connect(NoTls).map_err(|error| ServerError::Connect {
-            server: describe(&config),
-            message: message(&error),
-        })?;
+        let admin = config
+            .connect(NoTls)
+            .map_err(|error| ServerError::Connect {
+                server: describe(&config),
+                message: message(&error),
+            })?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| since.subsec_nanos());
@@ -148,10 +150,12 @@ impl Scratch {
         if self.client.is_none() {
             let mut config = self.config.clone();
             config.dbname(&self.name);
-            let client = config.connect(NoTls).map_err(|error| ServerError::Connect {
-                server: describe(&config),
-                message: message(&error),
-            })?;
+            let client = config
+                .connect(NoTls)
+                .map_err(|error| ServerError::Connect {
+                    server: describe(&config),
+                    message: message(&error),
+                })?;
             self.client = Some(client);
         }
         Ok(self.client.as_mut().expect("opened above"))
