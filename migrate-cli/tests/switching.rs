@@ -486,3 +486,65 @@ fn a_half_applied_migration_is_resolved_from_the_command_line() {
     let neither = migrate(root.path(), &["resolve", "2", "--db", "app.db"]);
     assert!(!neither.status.success());
 }
+
+#[test]
+fn validate_replays_postgresql_on_the_server_of_replay_url() {
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    write(
+        root.path(),
+        "migrations/001_a.sql",
+        "-- +migrate Up\nCREATE TABLE a (id INT PRIMARY KEY, doc JSONB NOT NULL DEFAULT '{}');\n\n-- +migrate Down\nDROP TABLE a;\n",
+    );
+    write(
+        root.path(),
+        "migrations/002_index.sql",
+        "-- +migrate Up\nCREATE INDEX a_doc ON a USING gin (doc);\n\n-- +migrate Down\n",
+    );
+    let url = db.url();
+    let replay = ["validate", "--dialect", "postgres", "--replay-url", url.as_str()];
+    let out = migrate(root.path(), &replay);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: migrations/002_index.sql: Down of 002_index leaves index `public.a_doc` behind; \
+         make the Down section undo exactly what the Up section does, or declare the migration irreversible\n\
+         1 problem in migrations\n"
+    );
+    write(
+        root.path(),
+        "migrations/002_index.sql",
+        "-- +migrate Up\nCREATE INDEX a_doc ON a USING gin (doc);\n\n-- +migrate Down\nDROP INDEX a_doc;\n",
+    );
+    assert_eq!(
+        ok(&migrate(root.path(), &replay)),
+        "ok: 2 migrations in migrations, every statement parsed by PostgreSQL's parser, \
+         replayed on a scratch PostgreSQL database, every Down restores its schema\n"
+    );
+
+    let sqlite = migrate(root.path(), &["validate", "--replay-url", url.as_str()]);
+    assert_eq!(
+        stderr(&sqlite),
+        "error: `--replay-url` replays PostgreSQL migrations on that server; add `--dialect postgres`\n"
+    );
+    let unreachable = migrate(
+        root.path(),
+        &[
+            "validate",
+            "--dialect",
+            "postgres",
+            "--replay-url",
+            "postgres://ci:s3cret@127.0.0.1:1/app?connect_timeout=2",
+        ],
+    );
+    assert_eq!(
+        stderr(&unreachable).lines().next(),
+        Some(
+            "error: cannot replay the migrations on the server of `--replay-url`: \
+             cannot connect to the PostgreSQL server (127.0.0.1:1, user ci, database app): error connecting to server: Connection refused (os error 111)"
+        )
+    );
+    assert!(!stderr(&unreachable).contains("s3cret"));
+}

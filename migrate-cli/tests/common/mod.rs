@@ -6,12 +6,14 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// Runs `migrate` in `dir` with `args`, without `DATABASE_URL`.
+/// Runs `migrate` in `dir` with `args`, without `DATABASE_URL` or
+/// `MIGRATE_REPLAY_POSTGRES_URL`.
 pub fn migrate(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_migrate"))
         .current_dir(dir)
         .args(args)
         .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_REPLAY_POSTGRES_URL")
         .env("NO_COLOR", "1")
         .output()
         .expect("runs")

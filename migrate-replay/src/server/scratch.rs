@@ -76,12 +76,19 @@ impl ServerError {
     }
 }
 
-/// The server's own message where it sent one, else the driver's.
+/// The server's own message where it sent one, else the driver's with
+/// its causes (`error connecting to server: Connection refused`).
 fn message(error: &postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => db.message().to_owned(),
-        None => error.to_string(),
+    if let Some(db) = error.as_db_error() {
+        return db.message().to_owned();
     }
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(next) = cause {
+        text.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    text
 }
 
 /// The scratch database of one sequence of migrations, the copies taken of
