@@ -10,6 +10,15 @@
 //! build with `postgres-parse`), beside reading and validating the same
 //! directory (`load`, what every build does).
 //!
+//! `postgres_replay/100`: the replay of 100 of those PostgreSQL migrations
+//! on a scratch database of a local server (`MIGRATE_TEST_POSTGRES_URL`,
+//! default `postgres://postgres@127.0.0.1:5432/postgres`) — what a build
+//! with `MIGRATE_REPLAY_POSTGRES_URL` adds — against raw `postgres`
+//! creating a database from `template0`, applying the same Up statements
+//! once in one transaction and dropping it (`raw_up_once`). The replay runs
+//! every Up twice and every Down once and reads the catalogs twice per
+//! migration.
+//!
 //! `cargo bench -p migrate-benches --features bench --bench replay`
 
 use std::fs;
@@ -115,5 +124,48 @@ fn postgres_parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, replay, postgres_parse);
+/// Raw `postgres`: a database from `template0`, every Up statement once in
+/// one transaction, the database dropped.
+fn raw_postgres_up_once(url: &str, set: &MigrationSet) {
+    use migrate_runtime::postgres::{Client, Config, NoTls};
+    let mut admin = Client::connect(url, NoTls).expect("connect");
+    admin
+        .batch_execute("CREATE DATABASE bench_raw_up_once TEMPLATE template0")
+        .expect("create");
+    {
+        let mut config: Config = url.parse().expect("url");
+        config.dbname("bench_raw_up_once");
+        let mut client = config.connect(NoTls).expect("connect");
+        let mut transaction = client.transaction().expect("begin");
+        for migration in &set.migrations {
+            for statement in migration.up.iter() {
+                transaction.batch_execute(statement.sql()).expect("statement");
+            }
+        }
+        transaction.commit().expect("commit");
+    }
+    admin
+        .batch_execute("DROP DATABASE bench_raw_up_once WITH (FORCE)")
+        .expect("drop");
+}
+
+fn postgres_replay(c: &mut Criterion) {
+    let url = std::env::var("MIGRATE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let mut group = c.benchmark_group("postgres_replay");
+    group.sample_size(10);
+    let (_root, set) = postgres_set(100);
+    group.bench_function(BenchmarkId::new("ours", 100), |b| {
+        b.iter(|| {
+            let problems = migrate_replay::replay_postgres(&set, &url).expect("the server");
+            assert!(problems.is_empty(), "{problems:?}");
+        });
+    });
+    group.bench_function(BenchmarkId::new("raw_up_once", 100), |b| {
+        b.iter(|| raw_postgres_up_once(&url, &set));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, replay, postgres_parse, postgres_replay);
 criterion_main!(benches);
