@@ -139,7 +139,9 @@ fn raw_postgres_up_once(url: &str, set: &MigrationSet) {
         let mut transaction = client.transaction().expect("begin");
         for migration in &set.migrations {
             for statement in migration.up.iter() {
-                transaction.batch_execute(statement.sql()).expect("statement");
+                transaction
+                    .batch_execute(statement.sql())
+                    .expect("statement");
             }
         }
         transaction.commit().expect("commit");

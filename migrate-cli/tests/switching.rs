@@ -504,7 +504,13 @@ fn validate_replays_postgresql_on_the_server_of_replay_url() {
         "-- +migrate Up\nCREATE INDEX a_doc ON a USING gin (doc);\n\n-- +migrate Down\n",
     );
     let url = db.url();
-    let replay = ["validate", "--dialect", "postgres", "--replay-url", url.as_str()];
+    let replay = [
+        "validate",
+        "--dialect",
+        "postgres",
+        "--replay-url",
+        url.as_str(),
+    ];
     let out = migrate(root.path(), &replay);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(

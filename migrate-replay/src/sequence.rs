@@ -109,23 +109,21 @@ impl<T: Target> Replay<'_, T> {
         };
         let after_up = self.target.checkpoint("replay_after_up", copy)?;
         let down_path = migration.down_path.as_deref().unwrap_or(&migration.up_path);
-        let restored = match self.target.run(down, down_path, ReplayedSection::Down) {
-            Err(problem) => {
-                self.failed(problem, false);
-                false
-            }
-            Ok(()) => {
-                let differences = self.target.differences()?;
-                let label = label(migration);
-                self.problems.extend(differences.iter().map(|difference| {
-                    let kind = ProblemKind::DownDoesNotRestore {
-                        migration: label.clone(),
-                        difference: difference.clone(),
-                    };
-                    Problem::new(down_path, None, kind)
-                }));
-                differences.is_empty()
-            }
+        let restored = if let Err(problem) = self.target.run(down, down_path, ReplayedSection::Down)
+        {
+            self.failed(problem, false);
+            false
+        } else {
+            let differences = self.target.differences()?;
+            let label = label(migration);
+            self.problems.extend(differences.iter().map(|difference| {
+                let kind = ProblemKind::DownDoesNotRestore {
+                    migration: label.clone(),
+                    difference: difference.clone(),
+                };
+                Problem::new(down_path, None, kind)
+            }));
+            differences.is_empty()
         };
         let again = restored
             && self

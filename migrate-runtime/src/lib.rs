@@ -130,7 +130,11 @@ pub use tokio_postgres;
 ///   has gaps (a squashed history).
 /// - `check = false, reason = "…"`: skip the build-time replay on SQLite (the
 ///   reason is required).
-/// - `dialect = "postgres"`: a PostgreSQL-only set; no SQLite replay.
+/// - `dialect = "postgres"`: a PostgreSQL-only set; no SQLite replay. With
+///   the `postgres-parse` feature every statement is parsed by PostgreSQL's
+///   own parser; with `postgres-replay` and `MIGRATE_REPLAY_POSTGRES_URL`
+///   set at build time, the set is replayed (Up, Down, schema compared, Up
+///   again) on a scratch database of that server, dropped afterwards.
 ///
 /// After the format checks, every migration is replayed on an in-memory
 /// SQLite in version order, and each reversible migration's Down must give

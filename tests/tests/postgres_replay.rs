@@ -36,8 +36,12 @@ fn replay(files: &[(&str, &str)]) -> Option<Vec<String>> {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     }
-    let set = migrate_core::load(Path::new(root.path()), "migrations", &Default::default())
-        .expect("valid format");
+    let set = migrate_core::load(
+        Path::new(root.path()),
+        "migrations",
+        &migrate_core::Options::default(),
+    )
+    .expect("valid format");
     let problems = migrate_replay::replay_postgres(&set, &url).expect("the server is usable");
     assert_eq!(scratch_databases(&url), Vec::<String>::new(), "left behind");
     Some(problems.iter().map(ToString::to_string).collect())
@@ -279,7 +283,8 @@ fn a_server_that_cannot_be_reached_is_an_error_that_does_not_echo_the_password()
     let root = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(root.path().join("migrations")).expect("mkdir");
     std::fs::write(root.path().join("migrations").join(ACCOUNTS.0), ACCOUNTS.1).expect("write");
-    let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
     let error = migrate_replay::replay_postgres(
         &set,
         "postgres://deployer:s3cret-pw@127.0.0.1:1/app?connect_timeout=2",

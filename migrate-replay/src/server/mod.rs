@@ -7,6 +7,8 @@
 mod catalog;
 mod scratch;
 
+use std::fmt::Write as _;
+
 use migrate_core::{MigrationSet, Problem, ProblemKind, ReplayedSection, Statement};
 use postgres::error::ErrorPosition;
 
@@ -22,10 +24,15 @@ pub use scratch::ServerError;
 /// database of its own. Returns every problem of the SQL; `Err` when the
 /// server cannot be used (not reached, no right to create a database).
 ///
-/// The role needs the right to create databases (`CREATEDB`). A database
-/// whose drop failed is named in the error, so that nothing is left unsaid.
+/// The role needs the right to create databases (`CREATEDB`).
+///
+/// # Errors
+///
+/// [`ServerError`] when the URL cannot be read, the server cannot be
+/// reached, a database cannot be created, the replay's own session fails,
+/// or a scratch database cannot be dropped (it is named, to drop by hand).
 pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, ServerError> {
-    let config: postgres::Config = url.parse().map_err(ServerError::url)?;
+    let config: postgres::Config = url.parse().map_err(|error| ServerError::url(&error))?;
     let mut failure = None;
     let problems = crate::each_sequence(set, |migrations| {
         if failure.is_some() {
@@ -196,7 +203,7 @@ fn failed(
         ("context", db.where_()),
     ] {
         if let Some(text) = text {
-            message.push_str(&format!(" ({label}: {text})"));
+            let _ = write!(message, " ({label}: {text})");
         }
     }
     let kind = ProblemKind::PostgresFailed {

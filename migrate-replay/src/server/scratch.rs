@@ -1,6 +1,7 @@
 //! The scratch databases of one replay, and their end: every database
 //! created is dropped when the replay ends, on every path.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -56,9 +57,9 @@ pub enum ServerError {
 }
 
 impl ServerError {
-    pub(super) fn url(error: postgres::Error) -> ServerError {
+    pub(super) fn url(error: &postgres::Error) -> ServerError {
         ServerError::Url {
-            message: message(&error),
+            message: message(error),
         }
     }
 
@@ -85,7 +86,7 @@ fn message(error: &postgres::Error) -> String {
     let mut text = error.to_string();
     let mut cause = std::error::Error::source(error);
     while let Some(next) = cause {
-        text.push_str(&format!(": {next}"));
+        let _ = write!(text, ": {next}");
         cause = next.source();
     }
     text
@@ -250,13 +251,13 @@ fn describe(config: &Config) -> String {
         hosts.join(",")
     };
     if let Some(port) = config.get_ports().first() {
-        text.push_str(&format!(":{port}"));
+        let _ = write!(text, ":{port}");
     }
     if let Some(user) = config.get_user() {
-        text.push_str(&format!(", user {user}"));
+        let _ = write!(text, ", user {user}");
     }
     if let Some(dbname) = config.get_dbname() {
-        text.push_str(&format!(", database {dbname}"));
+        let _ = write!(text, ", database {dbname}");
     }
     text
 }
