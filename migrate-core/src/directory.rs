@@ -35,9 +35,29 @@ pub struct MigrationSet {
     /// Every file read, on this machine (the macro includes them so that an
     /// edit rebuilds the crate).
     pub files: Vec<PathBuf>,
+    /// The lint findings each migration acknowledges (`-- +migrate Allow
+    /// <code> <reason>` in its Up file), by the Up file's path.
+    pub allowed: BTreeMap<String, Vec<Allowed>>,
+}
+
+/// A lint finding a migration acknowledges, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowed {
+    /// The rule.
+    pub rule: crate::Rule,
+    /// The reason, as written after the code.
+    pub reason: String,
 }
 
 impl MigrationSet {
+    /// The rules the migration whose Up file is `up_path` acknowledges.
+    pub fn allowed(&self, up_path: &str) -> Vec<crate::Rule> {
+        self.allowed
+            .get(up_path)
+            .map(|list| list.iter().map(|allowed| allowed.rule).collect())
+            .unwrap_or_default()
+    }
+
     /// The names of the environment folders that hold migrations, sorted.
     pub fn environments(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self
@@ -124,9 +144,15 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
     let directory = Directory::of(&by_version);
     let mut migrations = Vec::new();
     let mut files = Vec::new();
+    let mut allowed = BTreeMap::new();
     for (version, group) in by_version {
         for group in by_environment(version, group, &mut problems) {
-            if let Some((migration, read)) = assemble(version, group, directory, &mut problems) {
+            if let Some((migration, read, allows)) =
+                assemble(version, group, directory, &mut problems)
+            {
+                if !allows.is_empty() {
+                    allowed.insert(migration.up_path.to_string(), allows);
+                }
                 migrations.push(migration);
                 files.extend(read);
             }
@@ -139,6 +165,7 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
             scheme,
             migrations,
             files,
+            allowed,
         })
     } else {
         problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -406,7 +433,7 @@ fn assemble(
     group: Vec<File>,
     directory: Directory,
     problems: &mut Vec<Problem>,
-) -> Option<(Migration, Vec<PathBuf>)> {
+) -> Option<(Migration, Vec<PathBuf>, Vec<Allowed>)> {
     if !is_one_migration(version, &group, problems) {
         return None;
     }
@@ -455,6 +482,7 @@ fn assemble(
             .as_ref()
             .is_some_and(|d| controls_transaction(&d.statements));
     let folder_no_transaction = entry.folder.as_ref().is_some_and(|f| f.no_transaction);
+    let allows = parsed.allow.clone();
     let migration = Migration {
         version,
         name: name.name.into(),
@@ -475,7 +503,7 @@ fn assemble(
         timeout: parsed.timeout,
         no_check: parsed.no_check.map(Into::into),
     };
-    Some((migration, files))
+    Some((migration, files, allows))
 }
 
 /// A migration that has no Down and does not say it is irreversible: a

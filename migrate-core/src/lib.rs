@@ -20,6 +20,7 @@
 
 mod checksum;
 mod directory;
+mod lint;
 mod migration;
 mod name;
 mod problem;
@@ -29,7 +30,8 @@ mod split;
 mod version;
 
 pub use checksum::Checksum;
-pub use directory::{MigrationSet, Options, leftover_timestamps, load};
+pub use directory::{Allowed, MigrationSet, Options, leftover_timestamps, load};
+pub use lint::{Category, Dialect, Finding, Rule, lint};
 pub use migration::{Migration, Statement};
 pub use name::{
     FileName, Naming, is_display_name, is_migration_file, parse_file_name, parse_folder_name,

@@ -303,6 +303,20 @@ pub enum ProblemKind {
         "`-- +migrate NoCheck` needs a reason after it, e.g. `-- +migrate NoCheck uses the spatialite extension`"
     )]
     NoCheckWithoutReason,
+    /// `-- +migrate Allow <code>` without a reason after the code.
+    #[error(
+        "`-- +migrate Allow {code}` needs a reason after the code, e.g. `-- +migrate Allow {code} the table is empty in every deployment`"
+    )]
+    AllowWithoutReason {
+        /// The code as written.
+        code: String,
+    },
+    /// `-- +migrate Allow` naming a lint code that does not exist.
+    #[error("`{code}` is not a lint code; the codes are {}", crate::Rule::codes())]
+    UnknownLintCode {
+        /// The code as written.
+        code: String,
+    },
     /// `-- +migrate Timeout` without a duration it can read.
     #[error(
         "`-- +migrate Timeout` needs a duration after it, a number and a unit: `500ms`, `30s`, `5m` or `1h` (found `{text}`)"

@@ -50,6 +50,8 @@ pub struct ParsedFile {
     pub plain: bool,
     /// `-- +migrate Timeout 30s`: how long the migration may run.
     pub timeout: Option<std::time::Duration>,
+    /// `-- +migrate Allow <code> <reason>`: the lint findings acknowledged.
+    pub allow: Vec<crate::Allowed>,
 }
 
 /// An annotation line, recognised.
@@ -65,6 +67,7 @@ enum Annotation {
     ForeignKeysOff,
     NoCheck,
     Timeout,
+    Allow,
 }
 
 /// The annotations by their normalised spelling (lowercase, no spaces), goose's
@@ -100,6 +103,7 @@ pub(crate) fn known_annotations() -> String {
         .collect();
     shown.push("`Timeout <duration>`".to_owned());
     shown.push("`NoCheck <reason>`".to_owned());
+    shown.push("`Allow <lint code> <reason>`".to_owned());
     let last = shown.pop().unwrap_or_default();
     format!("{} and {last}", shown.join(", "))
 }
@@ -127,6 +131,9 @@ fn annotation(line: &str) -> Result<Option<Annotation>, Unknown> {
     }
     if first.is_some_and(|word| word.eq_ignore_ascii_case("timeout")) {
         return Ok(Some(Annotation::Timeout));
+    }
+    if first.is_some_and(|word| word.eq_ignore_ascii_case("allow")) {
+        return Ok(Some(Annotation::Allow));
     }
     let key: String = directive
         .chars()
@@ -433,6 +440,7 @@ impl Reader {
                     ),
                 }
             }
+            Annotation::Allow => self.allow(line, after_word(content, "allow")),
             Annotation::NoCheck => match no_check_reason(content) {
                 "" => self.problem(line, ProblemKind::NoCheckWithoutReason),
                 reason => self.parsed.no_check = Some(reason.to_owned()),
@@ -444,6 +452,25 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// `Allow <code> <reason>`: a known code, and a reason.
+    fn allow(&mut self, line: u32, text: &str) {
+        let (code, reason) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+        let Some(rule) = crate::Rule::from_code(code) else {
+            let code = code.to_owned();
+            return self.problem(line, ProblemKind::UnknownLintCode { code });
+        };
+        if reason.trim().is_empty() {
+            return self.problem(
+                line,
+                ProblemKind::AllowWithoutReason {
+                    code: code.to_owned(),
+                },
+            );
+        }
+        let reason = reason.trim().to_owned();
+        self.parsed.allow.push(crate::Allowed { rule, reason });
     }
 
     fn up_section(&mut self, line: u32) {

@@ -38,6 +38,7 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
     if input.check_postgres {
         check_postgres(input, &set)?;
     }
+    let lints = lints(input, &set)?;
     let tracked = set.files.iter().map(|file| {
         let file = file.to_string_lossy();
         quote! { const _: &[u8] = ::core::include_bytes!(#file); }
@@ -64,6 +65,7 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
             mod __embedded_migrations {
                 #(#tracked)*
                 #tracked_variable
+                #lints
                 #(#items)*
                 pub(super) const ALL: &[::migrate_runtime::__private::Migration] = &[#(#names),*];
             }
@@ -112,6 +114,47 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
             ),
         ))
     }
+}
+
+/// The lint findings: compile errors from `lint_errors_from` on, warnings
+/// before it (and without it). A proc macro has no warning of its own on
+/// stable Rust: each one is the use of a deprecated constant whose note is
+/// the finding, at the directory literal.
+fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenStream> {
+    let dialect = if input.postgres {
+        migrate_core::Dialect::Postgres
+    } else {
+        migrate_core::Dialect::Sqlite
+    };
+    let from = input.lint_errors_from.map(migrate_core::Version);
+    let (errors, warnings): (Vec<_>, Vec<_>) = migrate_core::lint(set, dialect, from)
+        .into_iter()
+        .partition(|finding| from.is_some_and(|from| finding.version >= from));
+    let errors = errors
+        .iter()
+        .map(|finding| syn::Error::new(input.dir.span(), finding.to_string()))
+        .reduce(|mut all, next| {
+            all.combine(next);
+            all
+        });
+    if let Some(errors) = errors {
+        return Err(errors);
+    }
+    let span = input.dir.span();
+    Ok(warnings
+        .iter()
+        .enumerate()
+        .map(|(i, finding)| {
+            let name =
+                quote::format_ident!("{}_{i}", finding.rule.code().replace('-', "_"), span = span);
+            let note = finding.to_string();
+            quote::quote_spanned! {span=>
+                #[deprecated(note = #note)]
+                const #name: () = ();
+                const _: () = #name;
+            }
+        })
+        .collect())
 }
 
 /// One error per problem, all on the directory literal.

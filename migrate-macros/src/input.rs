@@ -5,7 +5,7 @@
 
 use proc_macro2::{Span, TokenTree};
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, LitBool, LitStr, Token};
+use syn::{Ident, LitBool, LitInt, LitStr, Token};
 
 /// The directory used when the macro gets no argument.
 const DEFAULT_DIR: &str = "migrations";
@@ -24,10 +24,15 @@ pub struct Input {
     /// with PostgreSQL's parser (the `postgres-parse` feature), and replay
     /// it on the server of `MIGRATE_REPLAY_POSTGRES_URL` when it is set.
     pub check_postgres: bool,
+    /// `dialect = "postgres"`: the lints' PostgreSQL rules apply.
+    pub postgres: bool,
+    /// `lint_errors_from = V`: lint findings of migrations from version V
+    /// on are compile errors (warnings before it, and without the option).
+    pub lint_errors_from: Option<u64>,
 }
 
 /// The options the macro knows, for the message about an unknown one.
-const KNOWN: &str = "`allow_gaps`, `check`, `reason` and `dialect`";
+const KNOWN: &str = "`allow_gaps`, `check`, `reason`, `dialect` and `lint_errors_from`";
 
 /// The errors found so far.
 #[derive(Default)]
@@ -53,6 +58,7 @@ struct Written {
     check: Option<(Ident, bool)>,
     reason: Option<LitStr>,
     postgres: bool,
+    lint_errors_from: Option<u64>,
 }
 
 impl Parse for Input {
@@ -63,6 +69,8 @@ impl Parse for Input {
                 options: migrate_core::Options::default(),
                 replay: true,
                 check_postgres: false,
+                postgres: false,
+                lint_errors_from: None,
             });
         }
         let dir: LitStr = input.parse().map_err(|error| {
@@ -96,6 +104,8 @@ impl Parse for Input {
             options: written.options,
             replay,
             check_postgres,
+            postgres: written.postgres,
+            lint_errors_from: written.lint_errors_from,
         })
     }
 }
@@ -108,6 +118,16 @@ fn option(input: ParseStream<'_>, written: &mut Written, errors: &mut Errors) ->
         "allow_gaps" => written.options.allow_gaps = input.parse::<LitBool>()?.value,
         "check" => written.check = Some((key, input.parse::<LitBool>()?.value)),
         "reason" => written.reason = Some(input.parse::<LitStr>()?),
+        "lint_errors_from" => {
+            let version: LitInt = input.parse()?;
+            match version.base10_parse::<u64>() {
+                Ok(v) => written.lint_errors_from = Some(v),
+                Err(_) => errors.push(syn::Error::new(
+                    version.span(),
+                    "`lint_errors_from` takes a migration version, e.g. `lint_errors_from = 12`",
+                )),
+            }
+        }
         "dialect" => {
             let dialect: LitStr = input.parse()?;
             match dialect.value().as_str() {

@@ -21,6 +21,7 @@ fn a_statement_with_a_nul_byte_fails_instead_of_running_in_part() {
     // time reaches the backend, which must refuse it too.
     let sql = "INSERT INTO t VALUES (1);\0INSERT INTO t VALUES (2);";
     let set = migrate_core::MigrationSet {
+        allowed: std::collections::BTreeMap::new(),
         dir: "migrations".to_owned(),
         scheme: migrate_core::Scheme::Sequential,
         migrations: vec![Migration {

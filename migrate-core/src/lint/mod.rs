@@ -1,0 +1,121 @@
+//! Lints for changes a running system cannot survive: destructive,
+//! backward-incompatible, data-dependent and (on PostgreSQL) locking
+//! statements of Up sections, about real objects.
+//!
+//! The lints follow the schema through the set, migration by migration: a
+//! table created in the same migration (or, with a release start, in the
+//! same release) has no rows and no reader yet, so creating an index on it,
+//! renaming it or dropping it is no finding; a table recreated under its
+//! own name in the same migration (SQLite's table rebuild) is not dropped.
+//! Down sections are not linted: undoing is what they are for.
+//!
+//! ```
+//! # let root = tempfile::tempdir()?;
+//! # std::fs::create_dir(root.path().join("migrations"))?;
+//! std::fs::write(
+//!     root.path().join("migrations/001_users.sql"),
+//!     "-- +migrate Up\nCREATE TABLE users (id INT, email TEXT);\n-- +migrate Down\nDROP TABLE users;\n",
+//! )?;
+//! std::fs::write(
+//!     root.path().join("migrations/002_no_email.sql"),
+//!     "-- +migrate Up\nALTER TABLE users DROP COLUMN email;\n-- +migrate Down\nALTER TABLE users ADD COLUMN email TEXT;\n",
+//! )?;
+//! let set = migrate_core::load(root.path(), "migrations", &Default::default()).expect("valid");
+//! let findings = migrate_core::lint(&set, migrate_core::Dialect::Sqlite, None);
+//! assert_eq!(findings[0].rule.code(), "drop-column");
+//! assert_eq!(findings[0].line, 2);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod rule;
+mod statement;
+mod words;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::{MigrationSet, Version};
+
+pub use rule::{Category, Finding, Rule};
+
+/// The SQL dialect of a set, which decides the PostgreSQL-only rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite (the default).
+    Sqlite,
+    /// PostgreSQL (`dialect = "postgres"`).
+    Postgres,
+}
+
+/// Every finding of the Up sections of `set`, in version order, except the
+/// ones a migration acknowledges with `-- +migrate Allow <code> <reason>`.
+///
+/// `release` is the first version of the release being made, when there is
+/// one: an object created from that version on is new, whatever migration
+/// created it. Without it each migration is its own release.
+pub fn lint(set: &MigrationSet, dialect: Dialect, release: Option<Version>) -> Vec<Finding> {
+    let mut schema = Schema::default();
+    let mut findings = Vec::new();
+    for migration in &set.migrations {
+        let start = match release {
+            Some(first) if migration.version >= first => first,
+            _ => migration.version,
+        };
+        let mut scope = statement::Scope {
+            schema: &mut schema,
+            version: migration.version,
+            release_start: start,
+            postgres: dialect == Dialect::Postgres,
+            no_transaction: migration.no_transaction,
+            found: Vec::new(),
+            origin: BTreeMap::new(),
+            rebuilds: Vec::new(),
+        };
+        for statement in migration.up.iter() {
+            scope.statement(statement.sql(), statement.line);
+        }
+        let found = scope.finish();
+        let allowed = set.allowed(&migration.up_path);
+        findings.extend(
+            found
+                .into_iter()
+                .filter(|(rule, _, _)| !allowed.contains(rule))
+                .map(|(rule, line, what)| Finding {
+                    rule,
+                    version: migration.version,
+                    path: migration.up_path.to_string(),
+                    line,
+                    what,
+                }),
+        );
+    }
+    findings
+}
+
+/// The objects the lints know of, each with the version that created it.
+#[derive(Debug, Default)]
+struct Schema {
+    tables: BTreeMap<String, Version>,
+    views: BTreeMap<String, Version>,
+    schemas: BTreeMap<String, Version>,
+    /// (table, column) with a `CHECK (column IS NOT NULL)`.
+    not_null_checks: BTreeSet<(String, String)>,
+}
+
+impl Schema {
+    /// The objects of `kind`: `table`, `view` or `schema`.
+    fn objects(&self, kind: &str) -> &BTreeMap<String, Version> {
+        match kind {
+            "table" => &self.tables,
+            "view" => &self.views,
+            _ => &self.schemas,
+        }
+    }
+
+    fn objects_mut(&mut self, kind: &str) -> &mut BTreeMap<String, Version> {
+        match kind {
+            "table" => &mut self.tables,
+            "view" => &mut self.views,
+            _ => &mut self.schemas,
+        }
+    }
+}

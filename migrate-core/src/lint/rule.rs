@@ -1,0 +1,162 @@
+//! The lint rules: each one's code, kind and safe alternative, and a
+//! finding said for a person.
+
+use std::fmt;
+
+use crate::Version;
+
+/// What a rule guards against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// Data is lost.
+    Destructive,
+    /// The release still running breaks.
+    BackwardIncompatible,
+    /// The migration fails or not depending on the rows already there.
+    DataDependent,
+    /// PostgreSQL locks the table for longer than a deploy can afford.
+    Locking,
+}
+
+impl Category {
+    /// How messages and `--json` name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Destructive => "destructive",
+            Category::BackwardIncompatible => "backward-incompatible",
+            Category::DataDependent => "data-dependent",
+            Category::Locking => "locking",
+        }
+    }
+}
+
+macro_rules! rules {
+    ($($(#[$doc:meta])* $rule:ident, $code:literal, $category:ident, $postgres:literal, $advice:literal;)*) => {
+        /// A lint rule. Its code is what `-- +migrate Allow <code> <reason>`
+        /// names.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum Rule {
+            $($(#[$doc])* $rule,)*
+        }
+
+        impl Rule {
+            /// Every rule.
+            pub const ALL: &'static [Rule] = &[$(Rule::$rule),*];
+
+            /// The rule's code, e.g. `drop-column`.
+            pub fn code(self) -> &'static str {
+                match self { $(Rule::$rule => $code,)* }
+            }
+
+            /// What the rule guards against.
+            pub fn category(self) -> Category {
+                match self { $(Rule::$rule => Category::$category,)* }
+            }
+
+            /// Whether the rule is about PostgreSQL only (`dialect = "postgres"`).
+            pub fn postgres_only(self) -> bool {
+                match self { $(Rule::$rule => $postgres,)* }
+            }
+
+            /// The safe way to make the same change.
+            pub fn advice(self) -> &'static str {
+                match self { $(Rule::$rule => $advice,)* }
+            }
+        }
+    };
+}
+
+rules! {
+    /// `DROP TABLE` of a table the running release uses.
+    DropTable, "drop-table", Destructive, false,
+        "stop using the table in one release, then drop it in a later one (a backup first if its rows matter)";
+    /// `ALTER TABLE … DROP COLUMN` of a table the running release uses.
+    DropColumn, "drop-column", Destructive, false,
+        "stop reading and writing the column in one release, then drop it in a later one";
+    /// `DROP SCHEMA` of a schema that held objects before.
+    DropSchema, "drop-schema", Destructive, false,
+        "move or drop its objects one by one in earlier releases, then drop the empty schema";
+    /// `DROP VIEW` of a view the running release may query.
+    DropView, "drop-view", Destructive, false,
+        "stop querying the view in one release, then drop it in a later one";
+    /// `ALTER TABLE … RENAME TO` of a table the running release uses.
+    RenameTable, "rename-table", BackwardIncompatible, false,
+        "create the new table (or a view under the new name), switch reads and writes to it, and drop the old name in a later release";
+    /// `RENAME COLUMN` of a column the running release uses.
+    RenameColumn, "rename-column", BackwardIncompatible, false,
+        "add the new column, backfill it and write both, switch reads, then drop the old one in a later release";
+    /// `ALTER COLUMN … TYPE` of a column the running release uses.
+    ChangeColumnType, "change-column-type", BackwardIncompatible, false,
+        "add a column of the new type, backfill it and write both, switch reads, then drop the old one in a later release";
+    /// `ADD COLUMN … NOT NULL` without a default on a table with rows.
+    AddNotNullColumn, "add-not-null-column", BackwardIncompatible, false,
+        "give the column a default, or add it nullable, backfill it, and make it NOT NULL in a later release";
+    /// A unique index or constraint on a table that already has rows.
+    UniqueOnExistingData, "unique-on-existing-data", DataDependent, false,
+        "check for duplicates first (and remove them in an earlier migration); on PostgreSQL build the index CONCURRENTLY, then add the constraint USING INDEX";
+    /// `SET NOT NULL` on a column of a table that already has rows.
+    NotNullOnExistingData, "not-null-on-existing-data", DataDependent, false,
+        "backfill the NULLs in an earlier migration, then set NOT NULL";
+    /// `CREATE INDEX` without `CONCURRENTLY` on a table with rows (writes wait while it builds).
+    IndexNotConcurrently, "index-not-concurrently", Locking, true,
+        "use CREATE INDEX CONCURRENTLY in a migration marked `-- +migrate NoTransaction`";
+    /// A foreign key or check constraint added without `NOT VALID` (the whole table is scanned under lock).
+    ConstraintNotValid, "constraint-not-valid", Locking, true,
+        "add it NOT VALID, then VALIDATE CONSTRAINT in a later migration (which does not block writes)";
+    /// `SET NOT NULL` without a `CHECK (… IS NOT NULL)` added first (a scan under an exclusive lock).
+    SetNotNull, "set-not-null", Locking, true,
+        "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT NULL (PostgreSQL 12+ uses the check and skips the scan)";
+    /// A type change that rewrites the table under an exclusive lock.
+    TypeRewrite, "type-rewrite", Locking, true,
+        "add a column of the new type and backfill it in batches instead; only a change PostgreSQL can make without a rewrite (a longer varchar, varchar to text) is quick";
+    /// `CONCURRENTLY` in a migration that runs in a transaction (PostgreSQL refuses it).
+    ConcurrentlyInTransaction, "concurrently-in-transaction", Locking, true,
+        "mark the migration `-- +migrate NoTransaction`, with the concurrent statement alone in it";
+}
+
+impl Rule {
+    /// The rule of a code, as `Allow` writes it.
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|rule| rule.code() == code)
+    }
+
+    /// Every code, for the message about an unknown one.
+    pub fn codes() -> String {
+        Rule::ALL
+            .iter()
+            .map(|rule| format!("`{}`", rule.code()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One finding: a rule a statement of an Up section breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule.
+    pub rule: Rule,
+    /// The migration's version.
+    pub version: Version,
+    /// The file, as problems name it.
+    pub path: String,
+    /// The statement's first line.
+    pub line: u32,
+    /// What the statement does, e.g. ``drops column `email` of table `users` ``.
+    pub what: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.rule.code();
+        write!(
+            f,
+            "{}:{}: {code} ({}): {}; {}; if it is safe here, say why with `-- +migrate Allow {code} <reason>`",
+            self.path,
+            self.line,
+            self.rule.category().as_str(),
+            self.what,
+            self.rule.advice()
+        )
+    }
+}

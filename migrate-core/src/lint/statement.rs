@@ -1,0 +1,453 @@
+//! One statement read for the lints: what it creates, drops, renames or
+//! alters, and the findings that follow from it.
+
+use std::collections::BTreeMap;
+
+use super::Schema;
+use super::rule::Rule;
+use super::words::{Word, words};
+use crate::Version;
+
+/// The lints of one migration under way.
+pub(super) struct Scope<'s> {
+    pub schema: &'s mut Schema,
+    pub version: Version,
+    /// Objects created from this version on are new.
+    pub release_start: Version,
+    pub postgres: bool,
+    pub no_transaction: bool,
+    /// (rule, line, what).
+    pub found: Vec<(Rule, u32, String)>,
+    /// A table renamed in this migration → its name before it.
+    pub origin: BTreeMap<String, String>,
+    /// The findings that an object of this kind and name existing after
+    /// the migration cancels (a dropped or renamed table, view or schema
+    /// that the migration made again): (index in `found`, kind, the name
+    /// before the migration).
+    pub rebuilds: Vec<(usize, &'static str, String)>,
+}
+
+impl Scope<'_> {
+    /// Reads one statement of the Up section.
+    pub fn statement(&mut self, sql: &str, line: u32) {
+        let words = words(sql);
+        let mut at = Cursor {
+            words: &words,
+            i: 0,
+        };
+        if at.eat("create") {
+            self.create(&mut at, line);
+        } else if at.eat("drop") {
+            self.drop(&mut at, line);
+        } else if at.eat("alter") && at.eat("table") {
+            self.alter_table(&mut at, line);
+        } else if at.eat("reindex") && words.iter().any(|w| w.is("concurrently")) {
+            self.concurrently(line);
+        }
+    }
+
+    /// The findings, without those of a table this migration rebuilt.
+    pub fn finish(self) -> Vec<(Rule, u32, String)> {
+        let rebuilt: Vec<usize> = self
+            .rebuilds
+            .iter()
+            .filter(|(_, kind, before)| self.schema.objects(kind).contains_key(before))
+            .map(|(index, _, _)| *index)
+            .collect();
+        self.found
+            .into_iter()
+            .enumerate()
+            .filter(|(index, _)| !rebuilt.contains(index))
+            .map(|(_, finding)| finding)
+            .collect()
+    }
+
+    /// A finding about the `kind` object `name`, cancelled if the migration
+    /// makes it again.
+    fn find_unless_rebuilt(
+        &mut self,
+        rule: Rule,
+        line: u32,
+        (kind, name): (&'static str, &str),
+        what: String,
+    ) {
+        let before = self
+            .origin
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_owned());
+        self.rebuilds.push((self.found.len(), kind, before));
+        self.find(rule, line, what);
+    }
+
+    fn find(&mut self, rule: Rule, line: u32, what: String) {
+        if rule.postgres_only() && !self.postgres {
+            return;
+        }
+        self.found.push((rule, line, what));
+    }
+
+    /// Whether `created` (the version that created an object, `None` when
+    /// the lints never saw it) is before this release: the object may have
+    /// rows and readers.
+    fn in_use(&self, created: Option<&Version>) -> bool {
+        created.is_none_or(|v| *v < self.release_start)
+    }
+
+    fn table_in_use(&self, table: &str) -> bool {
+        self.in_use(self.schema.tables.get(table))
+    }
+
+    fn create(&mut self, at: &mut Cursor<'_>, line: u32) {
+        at.eat_all(&["or", "replace"]);
+        let unique = at.eat("unique");
+        let mut temporary = false;
+        while let Some(word) = at.peek_name() {
+            match word {
+                "temp" | "temporary" => temporary = true,
+                "unlogged" | "global" | "local" | "materialized" | "recursive" | "virtual" => {}
+                _ => break,
+            }
+            at.i += 1;
+        }
+        if at.eat("table") {
+            at.eat_all(&["if", "not", "exists"]);
+            if let Some(name) = at.name(self.postgres)
+                && !temporary
+            {
+                self.schema.tables.insert(name, self.version);
+            }
+        } else if at.eat("view") {
+            at.eat_all(&["if", "not", "exists"]);
+            if let Some(name) = at.name(self.postgres) {
+                self.schema.views.entry(name).or_insert(self.version);
+            }
+        } else if at.eat("schema") {
+            at.eat_all(&["if", "not", "exists"]);
+            if let Some(name) = at.name(false) {
+                self.schema.schemas.insert(name, self.version);
+            }
+        } else if at.eat("index") {
+            self.create_index(at, line, unique);
+        }
+    }
+
+    fn create_index(&mut self, at: &mut Cursor<'_>, line: u32, unique: bool) {
+        let concurrently = at.eat("concurrently");
+        if concurrently {
+            self.concurrently(line);
+        }
+        while !at.done() && !at.eat("on") {
+            at.i += 1;
+        }
+        at.eat("only");
+        let Some(table) = at.name(self.postgres) else {
+            return;
+        };
+        if !self.table_in_use(&table) {
+            return;
+        }
+        if unique {
+            self.find(
+                Rule::UniqueOnExistingData,
+                line,
+                format!(
+                    "creates a unique index on `{table}`, which fails if its rows hold duplicates"
+                ),
+            );
+        }
+        if !concurrently {
+            self.find(
+                Rule::IndexNotConcurrently,
+                line,
+                format!("builds an index on `{table}` without CONCURRENTLY, blocking its writes while it builds"),
+            );
+        }
+    }
+
+    fn concurrently(&mut self, line: u32) {
+        if !self.no_transaction {
+            self.find(
+                Rule::ConcurrentlyInTransaction,
+                line,
+                "runs CONCURRENTLY in a migration that runs in a transaction, which PostgreSQL refuses".to_owned(),
+            );
+        }
+    }
+
+    fn drop(&mut self, at: &mut Cursor<'_>, line: u32) {
+        at.eat("materialized");
+        let (rule, kind) = if at.eat("table") {
+            (Rule::DropTable, "table")
+        } else if at.eat("view") {
+            (Rule::DropView, "view")
+        } else if at.eat("schema") {
+            (Rule::DropSchema, "schema")
+        } else {
+            if at.eat("index") && at.eat("concurrently") {
+                self.concurrently(line);
+            }
+            return;
+        };
+        at.eat_all(&["if", "exists"]);
+        while let Some(name) = at.name(self.postgres && kind != "schema") {
+            let created = self.schema.objects_mut(kind).remove(&name);
+            let absent = created.is_none() && at.words.iter().any(|w| w.is("if"));
+            if self.in_use(created.as_ref()) && !absent {
+                let what = format!("drops {kind} `{name}`");
+                self.find_unless_rebuilt(rule, line, (kind, &name), what);
+            }
+            if !at.eat_punct(',') {
+                break;
+            }
+        }
+    }
+
+    fn alter_table(&mut self, at: &mut Cursor<'_>, line: u32) {
+        at.eat_all(&["if", "exists"]);
+        at.eat("only");
+        let Some(table) = at.name(self.postgres) else {
+            return;
+        };
+        for action in at.actions() {
+            let mut act = Cursor {
+                words: action,
+                i: 0,
+            };
+            self.alter_action(&table, &mut act, line);
+        }
+    }
+
+    fn alter_action(&mut self, table: &str, at: &mut Cursor<'_>, line: u32) {
+        let in_use = self.table_in_use(table);
+        if at.eat("rename") {
+            if at.eat("to") {
+                let Some(new) = at.name(self.postgres) else {
+                    return;
+                };
+                if let Some(created) = self.schema.tables.remove(table) {
+                    self.schema.tables.insert(new.clone(), created);
+                }
+                if in_use {
+                    let what = format!("renames table `{table}` to `{new}`");
+                    self.find_unless_rebuilt(Rule::RenameTable, line, ("table", table), what);
+                }
+                let before = self
+                    .origin
+                    .remove(table)
+                    .unwrap_or_else(|| table.to_owned());
+                self.origin.insert(new.clone(), before);
+            } else if !at.peek_is("constraint") && in_use {
+                at.eat("column");
+                let column = at.name(false).unwrap_or_default();
+                self.find(
+                    Rule::RenameColumn,
+                    line,
+                    format!("renames column `{column}` of table `{table}`"),
+                );
+            }
+        } else if at.eat("drop") {
+            if at.peek_is("constraint") || !in_use {
+                return;
+            }
+            at.eat("column");
+            at.eat_all(&["if", "exists"]);
+            let column = at.name(false).unwrap_or_default();
+            self.find(
+                Rule::DropColumn,
+                line,
+                format!("drops column `{column}` of table `{table}`"),
+            );
+        } else if at.eat("add") {
+            self.add(table, at, line, in_use);
+        } else if at.eat("alter") {
+            at.eat("column");
+            let column = at.name(false).unwrap_or_default();
+            if at.eat_all(&["set", "not", "null"]) {
+                if in_use {
+                    self.find(
+                        Rule::NotNullOnExistingData,
+                        line,
+                        format!("sets NOT NULL on column `{column}` of table `{table}`, which fails if a row holds NULL"),
+                    );
+                    if !self
+                        .schema
+                        .not_null_checks
+                        .contains(&(table.to_owned(), column.clone()))
+                    {
+                        self.find(
+                            Rule::SetNotNull,
+                            line,
+                            format!("sets NOT NULL on column `{column}` of table `{table}`, scanning it under an exclusive lock"),
+                        );
+                    }
+                }
+            } else if (at.eat_all(&["set", "data", "type"]) || at.eat("type")) && in_use {
+                let new_type = at.peek_name().unwrap_or_default().to_owned();
+                self.find(
+                    Rule::ChangeColumnType,
+                    line,
+                    format!(
+                        "changes the type of column `{column}` of table `{table}` to `{new_type}`"
+                    ),
+                );
+                self.find(
+                    Rule::TypeRewrite,
+                    line,
+                    format!("changes the type of column `{column}` of table `{table}`, which rewrites it under an exclusive lock unless the change is binary-compatible"),
+                );
+            }
+        }
+    }
+
+    fn add(&mut self, table: &str, at: &mut Cursor<'_>, line: u32, in_use: bool) {
+        let constraint = at.eat("constraint");
+        if constraint {
+            at.name(false);
+        }
+        let rest = &at.words[at.i..];
+        let has = |name: &str| rest.iter().any(|w| w.is(name));
+        let kind = at.peek_name().unwrap_or_default();
+        match kind {
+            "primary" | "unique" | "foreign" | "check" | "exclude" => {
+                if kind == "check" {
+                    self.note_not_null_check(table, rest);
+                }
+                if !in_use {
+                    return;
+                }
+                if matches!(kind, "primary" | "unique") && !has("using") {
+                    self.find(
+                        Rule::UniqueOnExistingData,
+                        line,
+                        format!("adds a unique constraint to `{table}`, which fails if its rows hold duplicates"),
+                    );
+                } else if matches!(kind, "foreign" | "check") && !has("valid") {
+                    self.find(
+                        Rule::ConstraintNotValid,
+                        line,
+                        format!("adds a {} constraint to `{table}` without NOT VALID, scanning it under lock", if kind == "check" { "check" } else { "foreign key" }),
+                    );
+                }
+            }
+            _ if constraint => {}
+            _ => {
+                at.eat("column");
+                at.eat_all(&["if", "not", "exists"]);
+                let column = at.name(false).unwrap_or_default();
+                let not_null = rest.windows(2).any(|w| w[0].is("not") && w[1].is("null"));
+                if in_use && not_null && !has("default") && !has("generated") {
+                    self.find(
+                        Rule::AddNotNullColumn,
+                        line,
+                        format!(
+                            "adds column `{column}` to `{table}` as NOT NULL without a default"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Remembers `CHECK (column IS NOT NULL)`.
+    fn note_not_null_check(&mut self, table: &str, rest: &[Word]) {
+        for window in rest.windows(4) {
+            if let (Some(column), true, true, true) = (
+                window[0].name(),
+                window[1].is("is"),
+                window[2].is("not"),
+                window[3].is("null"),
+            ) {
+                self.schema
+                    .not_null_checks
+                    .insert((table.to_owned(), column.to_owned()));
+            }
+        }
+    }
+}
+
+/// A position in a statement's words.
+struct Cursor<'w> {
+    words: &'w [Word],
+    i: usize,
+}
+
+impl<'w> Cursor<'w> {
+    fn done(&self) -> bool {
+        self.i >= self.words.len()
+    }
+
+    fn peek_name(&self) -> Option<&'w str> {
+        self.words.get(self.i).and_then(Word::name)
+    }
+
+    fn peek_is(&self, name: &str) -> bool {
+        self.words.get(self.i).is_some_and(|w| w.is(name))
+    }
+
+    /// Moves past `name` when it is next.
+    fn eat(&mut self, name: &str) -> bool {
+        let found = self.peek_is(name);
+        if found {
+            self.i += 1;
+        }
+        found
+    }
+
+    /// Moves past all of `names` when they come next, in order.
+    fn eat_all(&mut self, names: &[&str]) -> bool {
+        let found = names
+            .iter()
+            .enumerate()
+            .all(|(k, name)| self.words.get(self.i + k).is_some_and(|w| w.is(name)));
+        if found {
+            self.i += names.len();
+        }
+        found
+    }
+
+    fn eat_punct(&mut self, c: char) -> bool {
+        let found = self.words.get(self.i) == Some(&Word::Punct(c));
+        if found {
+            self.i += 1;
+        }
+        found
+    }
+
+    /// A possibly qualified name; PostgreSQL's `public.` is dropped.
+    fn name(&mut self, postgres: bool) -> Option<String> {
+        let mut name = self.peek_name()?.to_owned();
+        self.i += 1;
+        while self.eat_punct('.') {
+            let Some(next) = self.peek_name() else { break };
+            name = format!("{name}.{next}");
+            self.i += 1;
+        }
+        if postgres && let Some(rest) = name.strip_prefix("public.") {
+            name = rest.to_owned();
+        }
+        Some(name)
+    }
+
+    /// The rest of the statement split at the commas outside parentheses:
+    /// the actions of an `ALTER TABLE`.
+    fn actions(&self) -> Vec<&'w [Word]> {
+        let rest = &self.words[self.i.min(self.words.len())..];
+        let mut out = Vec::new();
+        let (mut depth, mut start) = (0usize, 0);
+        for (k, word) in rest.iter().enumerate() {
+            match word {
+                Word::Punct('(') => depth += 1,
+                Word::Punct(')') => depth = depth.saturating_sub(1),
+                Word::Punct(',' | ';') if depth == 0 => {
+                    out.push(&rest[start..k]);
+                    start = k + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(&rest[start..]);
+        out.retain(|action| !action.is_empty());
+        out
+    }
+}
