@@ -67,6 +67,12 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                 },
             )
         }
+        Command::Lint {
+            dir,
+            dialect,
+            from,
+            json,
+        } => crate::lint::lint(&dir, dialect == "postgres", from, json),
         operation => on_database(operation),
     }
 }
@@ -208,7 +214,9 @@ fn rewrite_history<B: Backend>(
 
 /// Reads and validates the directory; every problem is printed as the
 /// compile error would say it.
-fn load(dir: &DirArgs) -> Result<migrate_core::MigrationSet, Vec<migrate_core::Problem>> {
+pub(crate) fn load(
+    dir: &DirArgs,
+) -> Result<migrate_core::MigrationSet, Vec<migrate_core::Problem>> {
     let options = migrate_core::Options {
         allow_gaps: dir.allow_gaps,
     };
@@ -365,7 +373,7 @@ fn finish(result: migrate_runtime::Result<migrate_runtime::Report>) -> Result<Ex
 }
 
 /// `1 problem`, `2 problems`: a count with its noun.
-fn count(n: usize, noun: &str) -> String {
+pub(crate) fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

@@ -9,6 +9,7 @@ mod create;
 mod database;
 mod files;
 mod fix;
+mod lint;
 mod messages;
 
 use std::io::IsTerminal;
@@ -161,6 +162,28 @@ enum Command {
         #[arg(long)]
         sequential_only: bool,
     },
+    /// Lint the Up sections for changes a running release cannot survive:
+    /// destructive, backward-incompatible, data-dependent and (with
+    /// `--dialect postgres`) locking ones, as `embed_migrations!` does.
+    /// Exit code 1 on any finding (from `--from` on, when given).
+    #[command(
+        after_help = "Examples (a CI step):\n  migrate lint --dir migrations --from 42\n  migrate lint --dialect postgres --json"
+    )]
+    Lint {
+        #[command(flatten)]
+        dir: DirArgs,
+        /// The SQL dialect: `postgres` adds the PostgreSQL locking rules.
+        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
+        dialect: String,
+        /// Count only the findings of migrations from this version on (the
+        /// release being made): older ones already ran. Objects created
+        /// from this version on are new, so changing them is no finding.
+        #[arg(long, value_name = "VERSION")]
+        from: Option<u64>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show every migration: applied or pending, when, drift.
     #[command(after_help = "Example:\n  migrate status --db app.db --json")]
     Status {
@@ -303,7 +326,10 @@ impl Command {
     /// The database options of a command that works on a database.
     fn database(&self) -> Option<&DbArgs> {
         match self {
-            Command::New { .. } | Command::Fix { .. } | Command::Validate { .. } => None,
+            Command::New { .. }
+            | Command::Fix { .. }
+            | Command::Validate { .. }
+            | Command::Lint { .. } => None,
             Command::Status { db, .. }
             | Command::Version { db }
             | Command::Up { db, .. }

@@ -239,6 +239,23 @@ fn a_table_rebuilt_under_its_own_name_is_not_dropped() {
 }
 
 #[test]
+fn a_table_dropped_and_made_again_empty_loses_its_rows() {
+    let found = findings(
+        Dialect::Sqlite,
+        None,
+        &[
+            ACCOUNTS,
+            (
+                "002_recreate.sql",
+                "DROP TABLE IF EXISTS accounts;
+CREATE TABLE accounts (id INT PRIMARY KEY, email TEXT NOT NULL);",
+            ),
+        ],
+    );
+    assert_eq!(found, ["2 drop-table drops table `accounts`"]);
+}
+
+#[test]
 fn downs_are_not_linted_and_an_acknowledged_finding_is_silent() {
     let found = findings(
         Dialect::Sqlite,

@@ -69,6 +69,7 @@ pub fn lint(set: &MigrationSet, dialect: Dialect, release: Option<Version>) -> V
             found: Vec::new(),
             origin: BTreeMap::new(),
             rebuilds: Vec::new(),
+            copied: BTreeSet::new(),
         };
         for statement in migration.up.iter() {
             scope.statement(statement.sql(), statement.line);

@@ -1,7 +1,7 @@
 //! One statement read for the lints: what it creates, drops, renames or
 //! alters, and the findings that follow from it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Schema;
 use super::rule::Rule;
@@ -25,6 +25,8 @@ pub(super) struct Scope<'s> {
     /// that the migration made again): (index in `found`, kind, the name
     /// before the migration).
     pub rebuilds: Vec<(usize, &'static str, String)>,
+    /// The tables an `INSERT … SELECT` of this migration read.
+    pub copied: BTreeSet<String>,
 }
 
 impl Scope<'_> {
@@ -41,6 +43,19 @@ impl Scope<'_> {
             self.drop(&mut at, line);
         } else if at.eat("alter") && at.eat("table") {
             self.alter_table(&mut at, line);
+        } else if at.eat("insert") {
+            // `INSERT … SELECT … FROM t`: the rows of `t` are copied.
+            for (k, word) in words.iter().enumerate() {
+                if word.is("from") || word.is("join") {
+                    let mut from = Cursor {
+                        words: &words,
+                        i: k + 1,
+                    };
+                    if let Some(name) = from.name(self.postgres) {
+                        self.copied.insert(name);
+                    }
+                }
+            }
         } else if at.eat("reindex") && words.iter().any(|w| w.is("concurrently")) {
             self.concurrently(line);
         }
@@ -195,7 +210,14 @@ impl Scope<'_> {
             let absent = created.is_none() && at.words.iter().any(|w| w.is("if"));
             if self.in_use(created.as_ref()) && !absent {
                 let what = format!("drops {kind} `{name}`");
-                self.find_unless_rebuilt(rule, line, (kind, &name), what);
+                // A view holds no rows: made again, nothing is lost. A table
+                // is rebuilt only when its rows were copied out first.
+                let rebuilt = kind == "view" || (kind == "table" && self.copied.contains(&name));
+                if rebuilt {
+                    self.find_unless_rebuilt(rule, line, (kind, &name), what);
+                } else {
+                    self.find(rule, line, what);
+                }
             }
             if !at.eat_punct(',') {
                 break;
