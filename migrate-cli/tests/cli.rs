@@ -511,3 +511,56 @@ fn a_dir_that_is_a_file_is_said_to_be_one() {
         stderr(&out)
     );
 }
+
+#[test]
+fn lint_reports_findings_as_text_and_json_and_fails_on_them() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(
+        root.path(),
+        "migrations/001_users.sql",
+        "-- +migrate Up\nCREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age INT);\n\n-- +migrate Down\nDROP TABLE users;\n",
+    );
+    write(
+        root.path(),
+        "migrations/002_no_age.sql",
+        "-- +migrate Up\nALTER TABLE users DROP COLUMN age;\n\n-- +migrate Down\nALTER TABLE users ADD COLUMN age INT;\n",
+    );
+    write(
+        root.path(),
+        "migrations/003_email_index.sql",
+        "-- +migrate Up\nCREATE INDEX users_email ON users (email);\n\n-- +migrate Down\nDROP INDEX users_email;\n",
+    );
+    let out = migrate(root.path(), &["lint"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "migrations/002_no_age.sql:2: drop-column (destructive): drops column `age` of table `users`; \
+         stop reading and writing the column in one release, then drop it in a later one; \
+         if it is safe here, say why with `-- +migrate Allow drop-column <reason>`\n"
+    );
+    assert_eq!(stderr(&out), "1 finding in migrations\n");
+
+    let postgres = migrate(root.path(), &["lint", "--dialect", "postgres", "--json"]);
+    assert_eq!(postgres.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&postgres)).expect("json");
+    let codes: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, ["drop-column", "index-not-concurrently"]);
+    assert_eq!(json["findings"][1]["category"], "locking");
+    assert_eq!(json["findings"][1]["version"], 3);
+    assert_eq!(json["findings"][1]["line"], 2);
+
+    let from_three = migrate(root.path(), &["lint", "--from", "3"]);
+    assert_eq!(from_three.status.code(), Some(0), "002 already ran; SQLite has no locking rule");
+    assert_eq!(stderr(&from_three), "0 findings from version 3 on in migrations\n");
+    write(
+        root.path(),
+        "migrations/002_no_age.sql",
+        "-- +migrate Allow drop-column age was never read by any release\n-- +migrate Up\nALTER TABLE users DROP COLUMN age;\n\n-- +migrate Down\nALTER TABLE users ADD COLUMN age INT;\n",
+    );
+    assert_eq!(ok(&migrate(root.path(), &["lint"])), "");
+}
