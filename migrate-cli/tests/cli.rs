@@ -555,8 +555,15 @@ fn lint_reports_findings_as_text_and_json_and_fails_on_them() {
     assert_eq!(json["findings"][1]["line"], 2);
 
     let from_three = migrate(root.path(), &["lint", "--from", "3"]);
-    assert_eq!(from_three.status.code(), Some(0), "002 already ran; SQLite has no locking rule");
-    assert_eq!(stderr(&from_three), "0 findings from version 3 on in migrations\n");
+    assert_eq!(
+        from_three.status.code(),
+        Some(0),
+        "002 already ran; SQLite has no locking rule"
+    );
+    assert_eq!(
+        stderr(&from_three),
+        "0 findings from version 3 on in migrations\n"
+    );
     write(
         root.path(),
         "migrations/002_no_age.sql",

@@ -76,6 +76,8 @@ mod script;
 mod sqlite;
 mod status;
 mod table;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// The `postgres` this crate is built against.
 #[cfg(feature = "postgres")]

@@ -1,0 +1,270 @@
+//! `migrate_runtime::testing` on real SQLite files and a real PostgreSQL
+//! server: a sound chain walks up and down with its seeds and checks, and
+//! each kind of failure names the migration's file and the check.
+
+use std::cell::Cell;
+
+use migrate_runtime::testing::{Failure, MigrationTest};
+use migrate_runtime::{Migrations, Version};
+
+/// A set loaded at run time from `files` (a Down that does not restore
+/// would not compile through the macro).
+fn set(files: &[(&str, &str)]) -> (tempfile::TempDir, Migrations) {
+    let root = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        let path = root.path().join("migrations").join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid format");
+    (root, Migrations::from_set(set))
+}
+
+const USERS: (&str, &str) = (
+    "001_users.sql",
+    "-- +migrate Up\nCREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n-- +migrate Down\nDROP TABLE users;\n",
+);
+const NAMES: (&str, &str) = (
+    "002_names.sql",
+    "-- +migrate Up\nALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';\n-- +migrate Down\nALTER TABLE users DROP COLUMN name;\n",
+);
+const POSTS: (&str, &str) = (
+    "003_posts.sql",
+    "-- +migrate Up\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id));\n\
+     CREATE INDEX posts_user ON posts (user_id);\n-- +migrate Down\nDROP INDEX posts_user;\nDROP TABLE posts;\n",
+);
+
+fn count(db: &mut migrate_runtime::rusqlite::Connection, table: &str) -> i64 {
+    db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn a_sound_chain_walks_up_and_down_with_its_seeds_and_checks() {
+    let (_root, migrations) = set(&[USERS, NAMES, POSTS]);
+    let at_two = Cell::new(0);
+    MigrationTest::sqlite(&migrations)
+        .expect("temporary directory")
+        .seed(Version(1), |db| {
+            db.execute("INSERT INTO users (email) VALUES ('ada@example.com')", [])?;
+            Ok(())
+        })
+        .check(Version(2), |db| {
+            at_two.set(at_two.get() + 1);
+            let name: String = db.query_row("SELECT name FROM users", [], |r| r.get(0))?;
+            assert_eq!(name, "", "the new column's default");
+            Ok(())
+        })
+        .check(Version(3), |db| {
+            assert_eq!(count(db, "users"), 1);
+            Ok(())
+        })
+        .walk()
+        .expect("the chain is sound");
+    assert_eq!(at_two.get(), 2, "once going up, once coming down from 3");
+}
+
+#[test]
+fn a_path_seeds_at_n_checks_at_m_and_comes_back_down() {
+    let (_root, migrations) = set(&[USERS, NAMES, POSTS]);
+    let checked = Cell::new(Vec::new());
+    let note = |what: &'static str| {
+        let mut seen = checked.take();
+        seen.push(what);
+        checked.set(seen);
+    };
+    MigrationTest::sqlite(&migrations)
+        .expect("temporary directory")
+        .seed(Version(1), |db| {
+            db.execute("INSERT INTO users (email) VALUES ('grace@example.com')", [])?;
+            Ok(())
+        })
+        .check(Version(1), |db| {
+            note("at 1");
+            assert_eq!(count(db, "users"), 1);
+            Ok(())
+        })
+        .check(Version(3), |db| {
+            note("at 3");
+            db.execute("INSERT INTO posts (user_id) VALUES (1)", [])?;
+            Ok(())
+        })
+        .path(Version(1), Version(3))
+        .expect("the path is sound");
+    assert_eq!(checked.take(), ["at 1", "at 3", "at 1"]);
+}
+
+#[test]
+fn a_down_that_does_not_restore_the_schema_is_a_failure_at_its_file() {
+    let (_root, migrations) = set(&[
+        USERS,
+        (
+            "002_names.sql",
+            "-- +migrate Up\nALTER TABLE users ADD COLUMN name TEXT;\nCREATE INDEX users_name ON users (name);\n\
+             -- +migrate Down\nALTER TABLE users DROP COLUMN name;\n",
+        ),
+    ]);
+    let failure = MigrationTest::sqlite(&migrations)
+        .expect("temporary directory")
+        .walk()
+        .expect_err("the index stays");
+    assert!(matches!(
+        failure,
+        Failure::Migration { .. } | Failure::DownDoesNotRestore { .. }
+    ));
+    // SQLite refuses to drop a column an index uses: the Down itself fails.
+    assert!(
+        failure
+            .to_string()
+            .starts_with("migrations/002_names.sql: migrating down through version 2 failed: "),
+        "{failure}"
+    );
+
+    let (_root, migrations) = set(&[
+        USERS,
+        (
+            "002_audit.sql",
+            "-- +migrate Up\nCREATE TABLE audit (at TEXT);\nCREATE INDEX users_email ON users (email);\n\
+             -- +migrate Down\nDROP TABLE audit;\n",
+        ),
+    ]);
+    let failure = MigrationTest::sqlite(&migrations)
+        .expect("temporary directory")
+        .walk()
+        .expect_err("the index stays");
+    assert_eq!(
+        failure.to_string(),
+        "migrations/002_audit.sql: the Down of version 2 does not restore the schema from before its Up: \
+         has `index users_email: CREATE INDEX users_email ON users (email)`, which was not there before the Up"
+    );
+}
+
+#[test]
+fn rows_a_seed_inserted_and_a_later_up_lost_are_a_failure_at_that_up() {
+    let (_root, migrations) = set(&[
+        USERS,
+        (
+            "002_rebuild.sql",
+            "-- +migrate Up\nDROP TABLE users;\nCREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);\n\
+             -- +migrate Down\nDROP TABLE users;\nCREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n",
+        ),
+    ]);
+    let failure = MigrationTest::sqlite(&migrations)
+        .expect("temporary directory")
+        .seed(Version(1), |db| {
+            db.execute(
+                "INSERT INTO users (email) VALUES ('a@example.com'), ('b@example.com')",
+                [],
+            )?;
+            Ok(())
+        })
+        .walk()
+        .expect_err("the rebuild forgot to copy the rows");
+    assert_eq!(
+        failure.to_string(),
+        "migrations/002_rebuild.sql: migrating up to version 2 lost rows seeded at version 1: table `users` had 2, now 0"
+    );
+}
+
+#[test]
+fn a_failing_check_names_the_line_of_the_test_that_registered_it() {
+    let (_root, migrations) = set(&[USERS, NAMES]);
+    let line = line!() + 7;
+    let failure = MigrationTest::sqlite(&migrations)
+        .expect("temporary directory")
+        .seed(Version(1), |db| {
+            db.execute("INSERT INTO users (email) VALUES ('a@example.com')", [])?;
+            Ok(())
+        })
+        .check(Version(2), |db| {
+            let name: String = db.query_row("SELECT nickname FROM users", [], |r| r.get(0))?;
+            assert!(name.is_empty());
+            Ok(())
+        })
+        .walk()
+        .expect_err("there is no such column");
+    assert_eq!(
+        failure.to_string(),
+        format!(
+            "the check registered at tests/tests/migration_path.rs:{line} failed at version 2 \
+             (migrations/002_names.sql, reached going up): no such column: nickname in SELECT nickname FROM users at offset 7"
+        )
+    );
+}
+
+#[test]
+fn on_postgresql_the_chain_walks_on_a_fresh_database_that_is_dropped_after() {
+    let Some(scratch) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let (_root, migrations) = set(&[
+        (
+            "001_users.sql",
+            "-- +migrate Up\nCREATE TABLE users (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email TEXT NOT NULL);\n\
+             -- +migrate Down\nDROP TABLE users;\n",
+        ),
+        (
+            "002_unique.sql",
+            "-- +migrate NoTransaction\n-- +migrate Up\nCREATE UNIQUE INDEX CONCURRENTLY users_email ON users (email);\n\
+             -- +migrate Down\nDROP INDEX CONCURRENTLY users_email;\n",
+        ),
+        (
+            "003_type.sql",
+            "-- +migrate Up\nALTER TABLE users ALTER COLUMN email TYPE VARCHAR(320);\n\
+             -- +migrate Down\nALTER TABLE users ALTER COLUMN email TYPE VARCHAR(200);\n",
+        ),
+    ]);
+    let url = scratch.url();
+    let failure = MigrationTest::postgres(&migrations, &url)
+        .expect("the server")
+        .seed(Version(1), |db| {
+            db.batch_execute("INSERT INTO users (email) VALUES ('ada@example.com')")?;
+            Ok(())
+        })
+        .check(Version(2), |db| {
+            let n: i64 = db.query_one("SELECT count(*) FROM users", &[])?.get(0);
+            assert_eq!(n, 1);
+            Ok(())
+        })
+        .walk()
+        .expect_err("003's Down does not give back `text`");
+    assert_eq!(
+        failure.to_string(),
+        "migrations/003_type.sql: the Down of version 3 does not restore the schema from before its Up: \
+         lacks `column public.users.email text not null`; \
+         has `column public.users.email character varying(200) not null`, which was not there before the Up"
+    );
+    let (_root, migrations) = set(&[
+        (
+            "001_users.sql",
+            "-- +migrate Up\nCREATE TABLE users (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email TEXT NOT NULL);\n\
+             -- +migrate Down\nDROP TABLE users;\n",
+        ),
+        (
+            "002_type.sql",
+            "-- +migrate Up\nALTER TABLE users ALTER COLUMN email TYPE VARCHAR(320);\n\
+             -- +migrate Down\nALTER TABLE users ALTER COLUMN email TYPE TEXT;\n",
+        ),
+    ]);
+    MigrationTest::postgres(&migrations, &url)
+        .expect("the server")
+        .seed(Version(1), |db| {
+            db.batch_execute("INSERT INTO users (email) VALUES ('ada@example.com')")?;
+            Ok(())
+        })
+        .walk()
+        .expect("a Down that gives back `text`");
+    let mut client = scratch.client();
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE $1",
+            &[&format!(
+                "migrate\\_test\\_path\\_{}\\_%",
+                std::process::id()
+            )],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(left, 0, "the test's databases are dropped");
+}
