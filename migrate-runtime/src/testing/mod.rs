@@ -66,7 +66,7 @@ pub struct MigrationTest<'m, 'h, F: Fresh> {
 }
 
 #[cfg(feature = "sqlite")]
-impl<'m, 'h> MigrationTest<'m, 'h, inspect::SqliteFiles> {
+impl<'m> MigrationTest<'m, '_, inspect::SqliteFiles> {
     /// A test on fresh SQLite files in a temporary directory, removed after.
     ///
     /// # Errors
@@ -78,7 +78,7 @@ impl<'m, 'h> MigrationTest<'m, 'h, inspect::SqliteFiles> {
 }
 
 #[cfg(feature = "postgres")]
-impl<'m, 'h> MigrationTest<'m, 'h, inspect::PostgresDatabases> {
+impl<'m> MigrationTest<'m, '_, inspect::PostgresDatabases> {
     /// A test on fresh databases of the PostgreSQL server at `url`, each
     /// created from `template0` and dropped after (the role needs `CREATEDB`).
     ///
@@ -202,11 +202,11 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
         }
         let at_from = F::Conn::schema(&mut db, OWN)?;
         self.up_to(&mut db, end, &mut run)?;
-        let between = chain
+        let mut between = chain
             .iter()
             .filter(|m| m.version() > from && m.version() <= to);
         if between.clone().all(|m| m.is_reversible()) {
-            let top = between.last().copied().unwrap_or(end);
+            let top = between.next_back().copied().unwrap_or(end);
             self.down_to(&mut db, top, start, &at_from)?;
         }
         Ok(())
