@@ -25,13 +25,24 @@ pub(crate) trait Target {
     fn restore(&mut self, checkpoint: &Self::Checkpoint) -> Result<(), Self::Error>;
     /// Keeps what was done since `checkpoint`.
     fn release(&mut self, checkpoint: Self::Checkpoint) -> Result<(), Self::Error>;
-    /// Runs statements in order; the first failure names its file and line.
+    /// Runs one statement; a failure names its file and line.
+    fn execute(
+        &mut self,
+        statement: &Statement,
+        path: &str,
+        section: ReplayedSection,
+    ) -> Result<(), Problem>;
+    /// Runs statements in order; the first failure stops them.
     fn run(
         &mut self,
         statements: &[Statement],
         path: &str,
         section: ReplayedSection,
-    ) -> Result<(), Problem>;
+    ) -> Result<(), Problem> {
+        statements
+            .iter()
+            .try_for_each(|statement| self.execute(statement, path, section))
+    }
     /// How the schema now differs from the one [`Target::start`] remembered,
     /// one sentence each (to follow "Down of `004_idx` …").
     fn differences(&mut self) -> Result<Vec<String>, Self::Error>;

@@ -68,22 +68,19 @@ impl Target for Sqlite {
         }
     }
 
-    fn run(
+    fn execute(
         &mut self,
-        statements: &[Statement],
+        statement: &Statement,
         path: &str,
         section: ReplayedSection,
     ) -> Result<(), Problem> {
-        for statement in statements {
-            self.conn.execute_batch(&statement.sql).map_err(|error| {
-                let kind = ProblemKind::StatementFailed {
-                    section,
-                    message: sqlite_message(&error),
-                };
-                Problem::new(path, Some(statement.line), kind)
-            })?;
-        }
-        Ok(())
+        self.conn.execute_batch(&statement.sql).map_err(|error| {
+            let kind = ProblemKind::StatementFailed {
+                section,
+                message: sqlite_message(&error),
+            };
+            Problem::new(path, Some(statement.line), kind)
+        })
     }
 
     /// The schema from before the Up is the tracker's; after the Down only

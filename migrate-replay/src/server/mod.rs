@@ -149,22 +149,19 @@ impl Target for Server<'_> {
         }
     }
 
-    fn run(
+    fn execute(
         &mut self,
-        statements: &[Statement],
+        statement: &Statement,
         path: &str,
         section: ReplayedSection,
     ) -> Result<(), Problem> {
-        for statement in statements {
-            let client = self
-                .scratch
-                .client()
-                .map_err(|error| Problem::new(path, Some(statement.line), error.problem()))?;
-            if let Err(error) = client.batch_execute(&statement.sql) {
-                return Err(failed(&error, statement, path, section));
-            }
-        }
-        Ok(())
+        let client = self
+            .scratch
+            .client()
+            .map_err(|error| Problem::new(path, Some(statement.line), error.problem()))?;
+        client
+            .batch_execute(&statement.sql)
+            .map_err(|error| failed(&error, statement, path, section))
     }
 
     fn differences(&mut self) -> Result<Vec<String>, ServerError> {

@@ -118,12 +118,7 @@ impl Scratch {
         if config.get_application_name().is_none() {
             config.application_name("migrate replay");
         }
-        let admin = config
-            .connect(NoTls)
-            .map_err(|error| ServerError::Connect {
-                server: describe(&config),
-                message: message(&error),
-            })?;
+        let admin = connect(&config)?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| since.subsec_nanos());
@@ -158,13 +153,7 @@ impl Scratch {
         if self.client.is_none() {
             let mut config = self.config.clone();
             config.dbname(&self.name);
-            let client = config
-                .connect(NoTls)
-                .map_err(|error| ServerError::Connect {
-                    server: describe(&config),
-                    message: message(&error),
-                })?;
-            self.client = Some(client);
+            self.client = Some(connect(&config)?);
         }
         Ok(self.client.as_mut().expect("opened above"))
     }
@@ -217,6 +206,14 @@ impl Drop for Scratch {
             let _ = drop_database(&mut self.admin, &name);
         }
     }
+}
+
+/// A session, or the error naming the server without its password.
+fn connect(config: &Config) -> Result<Client, ServerError> {
+    config.connect(NoTls).map_err(|error| ServerError::Connect {
+        server: describe(config),
+        message: message(&error),
+    })
 }
 
 /// `DROP DATABASE`, ending any session still on it (`WITH (FORCE)`, from

@@ -116,6 +116,7 @@ impl Failure {
         }
     }
 
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(super) fn database(error: impl std::fmt::Display) -> Failure {
         Failure::Database {
             message: error.to_string(),

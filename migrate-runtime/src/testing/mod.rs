@@ -56,6 +56,17 @@ struct Hook<'h, C> {
     at: &'static std::panic::Location<'static>,
 }
 
+impl<'h, C> Hook<'h, C> {
+    /// The hook, with the place of the caller's caller (`seed` or `check`).
+    #[track_caller]
+    fn new(run: impl FnMut(&mut C) -> HookResult + 'h) -> Self {
+        Hook {
+            run: Box::new(run),
+            at: std::panic::Location::caller(),
+        }
+    }
+}
+
 /// A migration-path test of one set on fresh databases of one backend.
 pub struct MigrationTest<'m, 'h, F: Fresh> {
     migrations: &'m Migrations,
@@ -118,11 +129,7 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
         version: Version,
         seed: impl FnMut(&mut F::Conn) -> HookResult + 'h,
     ) -> Self {
-        let hook = Hook {
-            run: Box::new(seed),
-            at: std::panic::Location::caller(),
-        };
-        self.seeds.entry(version).or_default().push(hook);
+        self.seeds.entry(version).or_default().push(Hook::new(seed));
         self
     }
 
@@ -135,11 +142,10 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
         version: Version,
         check: impl FnMut(&mut F::Conn) -> HookResult + 'h,
     ) -> Self {
-        let hook = Hook {
-            run: Box::new(check),
-            at: std::panic::Location::caller(),
-        };
-        self.checks.entry(version).or_default().push(hook);
+        self.checks
+            .entry(version)
+            .or_default()
+            .push(Hook::new(check));
         self
     }
 
