@@ -19,6 +19,9 @@
 //! every Up twice and every Down once and reads the catalogs twice per
 //! migration.
 //!
+//! `lint/1000`: the lints over those 1,000 PostgreSQL migrations (what every
+//! build adds), beside `load` of the same directory.
+//!
 //! `cargo bench -p migrate-benches --features bench --bench replay`
 
 use std::fs;
@@ -169,5 +172,23 @@ fn postgres_replay(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, replay, postgres_parse, postgres_replay);
+/// The lints over every statement of 1,000 generated migrations (what
+/// every build adds), beside reading and validating the same directory.
+fn lint(c: &mut Criterion) {
+    let mut group = c.benchmark_group("lint");
+    group.sample_size(10);
+    let (root, set) = postgres_set(1_000);
+    group.bench_function(BenchmarkId::new("ours", 1_000), |b| {
+        b.iter(|| migrate_core::lint(&set, migrate_core::Dialect::Postgres, None));
+    });
+    group.bench_function(BenchmarkId::new("load", 1_000), |b| {
+        b.iter(|| {
+            migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+                .expect("a valid set")
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, replay, postgres_parse, postgres_replay, lint);
 criterion_main!(benches);
