@@ -51,7 +51,7 @@ fn each_rule_finds_its_statement_on_a_table_from_an_earlier_migration() {
         ),
         (
             "ALTER TABLE accounts RENAME COLUMN email TO mail;",
-            "rename-column renames column `email` of table `accounts`",
+            "rename-column renames column `email` of table `accounts` to `mail`",
         ),
         (
             "ALTER TABLE accounts ADD COLUMN plan TEXT NOT NULL;",
@@ -210,6 +210,39 @@ fn a_table_new_in_the_migration_or_the_release_has_no_findings() {
         "`b` was created in this release (from version 2), `a` before it"
     );
     assert_eq!(findings(Dialect::Postgres, None, &files).len(), 2);
+}
+
+#[test]
+fn a_column_added_in_the_release_is_not_read_by_the_running_one() {
+    let files = [
+        ACCOUNTS,
+        ("002_plan.sql", "ALTER TABLE accounts ADD COLUMN plan TEXT;"),
+        (
+            "003_plan_kind.sql",
+            "ALTER TABLE accounts RENAME COLUMN plan TO kind;\nALTER TABLE accounts ALTER COLUMN kind TYPE VARCHAR(20);\nALTER TABLE accounts DROP COLUMN kind;",
+        ),
+    ];
+    let codes = |release| -> Vec<String> {
+        findings(Dialect::Postgres, release, &files)
+            .iter()
+            .map(|f| f.split(' ').take(2).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(
+        codes(Some(2)),
+        ["3 type-rewrite"],
+        "`plan` is new in this release: only the rewrite of the table's rows is left"
+    );
+    assert_eq!(
+        codes(None),
+        [
+            "3 rename-column",
+            "3 change-column-type",
+            "3 type-rewrite",
+            "3 drop-column"
+        ],
+        "each migration its own release: 002's column is in use by 003"
+    );
 }
 
 #[test]

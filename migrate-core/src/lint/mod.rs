@@ -98,6 +98,8 @@ struct Schema {
     tables: BTreeMap<String, Version>,
     views: BTreeMap<String, Version>,
     schemas: BTreeMap<String, Version>,
+    /// (table, column) added by `ADD COLUMN`, with the version that added it.
+    columns: BTreeMap<(String, String), Version>,
     /// (table, column) with a `CHECK (column IS NOT NULL)`.
     not_null_checks: BTreeSet<(String, String)>,
 }

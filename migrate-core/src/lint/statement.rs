@@ -244,81 +244,119 @@ impl Scope<'_> {
         let in_use = self.table_in_use(table);
         if at.eat("rename") {
             if at.eat("to") {
-                let Some(new) = at.name(self.postgres) else {
-                    return;
-                };
-                if let Some(created) = self.schema.tables.remove(table) {
-                    self.schema.tables.insert(new.clone(), created);
-                }
-                if in_use {
-                    let what = format!("renames table `{table}` to `{new}`");
-                    self.find_unless_rebuilt(Rule::RenameTable, line, ("table", table), what);
-                }
-                let before = self
-                    .origin
-                    .remove(table)
-                    .unwrap_or_else(|| table.to_owned());
-                self.origin.insert(new.clone(), before);
-            } else if !at.peek_is("constraint") && in_use {
+                self.rename_table(table, at, line, in_use);
+            } else if !at.peek_is("constraint") {
                 at.eat("column");
                 let column = at.name(false).unwrap_or_default();
-                self.find(
-                    Rule::RenameColumn,
-                    line,
-                    format!("renames column `{column}` of table `{table}`"),
-                );
+                at.eat("to");
+                let new = at.name(false).unwrap_or_default();
+                if self.column_in_use(table, &column) {
+                    let what = format!("renames column `{column}` of table `{table}` to `{new}`");
+                    self.find(Rule::RenameColumn, line, what);
+                }
+                let key = (table.to_owned(), column);
+                if let Some(created) = self.schema.columns.remove(&key) {
+                    self.schema.columns.insert((table.to_owned(), new), created);
+                }
             }
         } else if at.eat("drop") {
-            if at.peek_is("constraint") || !in_use {
+            if at.peek_is("constraint") {
                 return;
             }
             at.eat("column");
             at.eat_all(&["if", "exists"]);
             let column = at.name(false).unwrap_or_default();
-            self.find(
-                Rule::DropColumn,
-                line,
-                format!("drops column `{column}` of table `{table}`"),
-            );
+            if self.column_in_use(table, &column) {
+                let what = format!("drops column `{column}` of table `{table}`");
+                self.find(Rule::DropColumn, line, what);
+            }
+            self.schema.columns.remove(&(table.to_owned(), column));
         } else if at.eat("add") {
             self.add(table, at, line, in_use);
         } else if at.eat("alter") {
             at.eat("column");
             let column = at.name(false).unwrap_or_default();
             if at.eat_all(&["set", "not", "null"]) {
-                if in_use {
-                    self.find(
-                        Rule::NotNullOnExistingData,
-                        line,
-                        format!("sets NOT NULL on column `{column}` of table `{table}`, which fails if a row holds NULL"),
-                    );
-                    if !self
-                        .schema
-                        .not_null_checks
-                        .contains(&(table.to_owned(), column.clone()))
-                    {
-                        self.find(
-                            Rule::SetNotNull,
-                            line,
-                            format!("sets NOT NULL on column `{column}` of table `{table}`, scanning it under an exclusive lock"),
-                        );
-                    }
-                }
-            } else if (at.eat_all(&["set", "data", "type"]) || at.eat("type")) && in_use {
+                self.set_not_null(table, &column, line, in_use);
+            } else if at.eat_all(&["set", "data", "type"]) || at.eat("type") {
                 let new_type = at.peek_name().unwrap_or_default().to_owned();
-                self.find(
-                    Rule::ChangeColumnType,
-                    line,
-                    format!(
-                        "changes the type of column `{column}` of table `{table}` to `{new_type}`"
-                    ),
-                );
-                self.find(
-                    Rule::TypeRewrite,
-                    line,
-                    format!("changes the type of column `{column}` of table `{table}`, which rewrites it under an exclusive lock unless the change is binary-compatible"),
-                );
+                self.change_type(table, &column, &new_type, line);
             }
+        }
+    }
+
+    /// Whether the running release may read `column` of `table`: the table
+    /// is in use and the column was not added in this release.
+    fn column_in_use(&self, table: &str, column: &str) -> bool {
+        self.table_in_use(table)
+            && self
+                .schema
+                .columns
+                .get(&(table.to_owned(), column.to_owned()))
+                .is_none_or(|created| *created < self.release_start)
+    }
+
+    fn rename_table(&mut self, table: &str, at: &mut Cursor<'_>, line: u32, in_use: bool) {
+        let Some(new) = at.name(self.postgres) else {
+            return;
+        };
+        if let Some(created) = self.schema.tables.remove(table) {
+            self.schema.tables.insert(new.clone(), created);
+        }
+        let columns: Vec<_> = self
+            .schema
+            .columns
+            .keys()
+            .filter(|(owner, _)| owner == table)
+            .cloned()
+            .collect();
+        for key in columns {
+            if let Some(created) = self.schema.columns.remove(&key) {
+                self.schema.columns.insert((new.clone(), key.1), created);
+            }
+        }
+        if in_use {
+            let what = format!("renames table `{table}` to `{new}`");
+            self.find_unless_rebuilt(Rule::RenameTable, line, ("table", table), what);
+        }
+        let before = self
+            .origin
+            .remove(table)
+            .unwrap_or_else(|| table.to_owned());
+        self.origin.insert(new, before);
+    }
+
+    /// `SET NOT NULL`: the rows are there even when the column is new.
+    fn set_not_null(&mut self, table: &str, column: &str, line: u32, in_use: bool) {
+        if !in_use {
+            return;
+        }
+        let what = format!("sets NOT NULL on column `{column}` of table `{table}`");
+        self.find(
+            Rule::NotNullOnExistingData,
+            line,
+            format!("{what}, which fails if a row holds NULL"),
+        );
+        let checked = (table.to_owned(), column.to_owned());
+        if !self.schema.not_null_checks.contains(&checked) {
+            let what = format!("{what}, scanning it under an exclusive lock");
+            self.find(Rule::SetNotNull, line, what);
+        }
+    }
+
+    /// `ALTER COLUMN … TYPE`: the table is rewritten whenever it has rows;
+    /// the running release breaks only on a column it knows.
+    fn change_type(&mut self, table: &str, column: &str, new_type: &str, line: u32) {
+        if self.column_in_use(table, column) {
+            let what =
+                format!("changes the type of column `{column}` of table `{table}` to `{new_type}`");
+            self.find(Rule::ChangeColumnType, line, what);
+        }
+        if self.table_in_use(table) {
+            let what = format!(
+                "changes the type of column `{column}` of table `{table}`, which rewrites it under an exclusive lock unless the change is binary-compatible"
+            );
+            self.find(Rule::TypeRewrite, line, what);
         }
     }
 
@@ -357,6 +395,9 @@ impl Scope<'_> {
                 at.eat("column");
                 at.eat_all(&["if", "not", "exists"]);
                 let column = at.name(false).unwrap_or_default();
+                self.schema
+                    .columns
+                    .insert((table.to_owned(), column.clone()), self.version);
                 let not_null = rest.windows(2).any(|w| w[0].is("not") && w[1].is("null"));
                 if in_use && not_null && !has("default") && !has("generated") {
                     self.find(
