@@ -65,10 +65,10 @@ pub fn expand(input: &Input) -> syn::Result<TokenStream> {
             mod __embedded_migrations {
                 #(#tracked)*
                 #tracked_variable
-                #lints
                 #(#items)*
                 pub(super) const ALL: &[::migrate_runtime::__private::Migration] = &[#(#names),*];
             }
+            #lints
             ::migrate_runtime::__private::migrations(__embedded_migrations::ALL)
         }
     })
@@ -140,21 +140,36 @@ fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenSt
     if let Some(errors) = errors {
         return Err(errors);
     }
+    if warnings.is_empty() {
+        return Ok(TokenStream::new());
+    }
+    // Read as `use of deprecated constant `…::migration_lint::drop_column`:
+    // <the finding>`, at the directory literal.
     let span = input.dir.span();
-    Ok(warnings
+    let (names, notes): (Vec<_>, Vec<_>) = warnings
         .iter()
         .enumerate()
         .map(|(i, finding)| {
-            let name =
-                quote::format_ident!("{}_{i}", finding.rule.code().replace('-', "_"), span = span);
-            let note = finding.to_string();
-            quote::quote_spanned! {span=>
-                #[deprecated(note = #note)]
-                const #name: () = ();
-                const _: () = #name;
-            }
+            let code = finding.rule.code().replace('-', "_");
+            let name = if i == 0 {
+                quote::format_ident!("{code}", span = span)
+            } else {
+                quote::format_ident!("{code}_{i}", span = span)
+            };
+            (name, finding.to_string())
         })
-        .collect())
+        .unzip();
+    Ok(quote::quote_spanned! {span=>
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        mod migration_lint {
+            #(
+                #[deprecated(note = #notes)]
+                pub(super) const #names: () = ();
+            )*
+        }
+        #(const _: () = migration_lint::#names;)*
+    })
 }
 
 /// One error per problem, all on the directory literal.
