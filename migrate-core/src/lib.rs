@@ -27,6 +27,7 @@ mod problem;
 mod scan;
 mod sections;
 mod split;
+pub mod sql;
 mod version;
 
 pub use checksum::Checksum;

@@ -4,14 +4,7 @@
 //! constraints are not differences. A type, a constraint, a default or the
 //! order of the columns still is one.
 
-/// One token: a string literal as written, anything else lowercased with
-/// identifier quotes removed.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Token {
-    text: String,
-    /// A `'…'` literal, never a keyword or identifier.
-    literal: bool,
-}
+use migrate_core::sql::{Token, split_top_level, tokens};
 
 /// A column definition (its name and type, then its constraints sorted) or
 /// a table constraint.
@@ -160,69 +153,6 @@ pub fn collapsed(sql: &str) -> String {
     sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// SQLite's tokens, roughly: comments and whitespace dropped, quotes of
-/// identifiers removed, case folded outside string literals.
-fn tokens(sql: &str) -> Vec<Token> {
-    let chars: Vec<char> = sql.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let word = |text: String| Token {
-        text: text.to_lowercase(),
-        literal: false,
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            i += 2;
-        } else if matches!(c, '\'' | '"' | '`' | '[') {
-            let close = if c == '[' { ']' } else { c };
-            let mut text = String::new();
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == close {
-                    if close != ']' && chars.get(i + 1) == Some(&close) {
-                        text.push(close);
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                text.push(chars[i]);
-                i += 1;
-            }
-            i += 1;
-            if c == '\'' {
-                out.push(Token {
-                    text,
-                    literal: true,
-                });
-            } else {
-                out.push(word(text));
-            }
-        } else if c.is_alphanumeric() || c == '_' || c == '$' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$')) {
-                i += 1;
-            }
-            out.push(word(chars[start..i].iter().collect()));
-        } else {
-            out.push(word(c.to_string()));
-            i += 1;
-        }
-    }
-    out
-}
-
 /// The index of the `)` that closes the `(` at `open`.
 fn matching(tokens: &[Token], open: usize) -> Option<usize> {
     let mut depth = 0usize;
@@ -242,28 +172,6 @@ fn matching(tokens: &[Token], open: usize) -> Option<usize> {
         }
     }
     None
-}
-
-/// Splits at the commas outside parentheses.
-fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0usize, 0);
-    for (i, token) in tokens.iter().enumerate() {
-        if token.literal {
-            continue;
-        }
-        match token.text.as_str() {
-            "(" => depth += 1,
-            ")" => depth = depth.saturating_sub(1),
-            "," if depth == 0 => {
-                parts.push(&tokens[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&tokens[start..]);
-    parts
 }
 
 /// The words that start a column constraint.

@@ -29,7 +29,6 @@
 
 mod rule;
 mod statement;
-mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,17 +59,7 @@ pub fn lint(set: &MigrationSet, dialect: Dialect, release: Option<Version>) -> V
             Some(first) if migration.version >= first => first,
             _ => migration.version,
         };
-        let mut scope = statement::Scope {
-            schema: &mut schema,
-            version: migration.version,
-            release_start: start,
-            postgres: dialect == Dialect::Postgres,
-            no_transaction: migration.no_transaction,
-            found: Vec::new(),
-            origin: BTreeMap::new(),
-            rebuilds: Vec::new(),
-            copied: BTreeSet::new(),
-        };
+        let mut scope = statement::Scope::new(&mut schema, migration, start, dialect);
         for statement in migration.up.iter() {
             scope.statement(statement.sql(), statement.line);
         }

@@ -3,36 +3,58 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::Dialect;
 use super::Schema;
 use super::rule::Rule;
-use super::words::{Word, words};
-use crate::Version;
+use crate::sql::{Token, split_top_level, tokens};
+use crate::{Migration, Version};
 
 /// The lints of one migration under way.
 pub(super) struct Scope<'s> {
-    pub schema: &'s mut Schema,
-    pub version: Version,
+    schema: &'s mut Schema,
+    version: Version,
     /// Objects created from this version on are new.
-    pub release_start: Version,
-    pub postgres: bool,
-    pub no_transaction: bool,
+    release_start: Version,
+    postgres: bool,
+    no_transaction: bool,
     /// (rule, line, what).
-    pub found: Vec<(Rule, u32, String)>,
+    found: Vec<(Rule, u32, String)>,
     /// A table renamed in this migration → its name before it.
-    pub origin: BTreeMap<String, String>,
+    origin: BTreeMap<String, String>,
     /// The findings that an object of this kind and name existing after
     /// the migration cancels (a dropped or renamed table, view or schema
     /// that the migration made again): (index in `found`, kind, the name
     /// before the migration).
-    pub rebuilds: Vec<(usize, &'static str, String)>,
+    rebuilds: Vec<(usize, &'static str, String)>,
     /// The tables an `INSERT … SELECT` of this migration read.
-    pub copied: BTreeSet<String>,
+    copied: BTreeSet<String>,
 }
 
-impl Scope<'_> {
+impl<'s> Scope<'s> {
+    /// The lints of `migration`, on the schema the earlier ones left;
+    /// objects created from `release_start` on are new.
+    pub fn new(
+        schema: &'s mut Schema,
+        migration: &Migration,
+        release_start: Version,
+        dialect: Dialect,
+    ) -> Self {
+        Scope {
+            schema,
+            version: migration.version,
+            release_start,
+            postgres: dialect == Dialect::Postgres,
+            no_transaction: migration.no_transaction,
+            found: Vec::new(),
+            origin: BTreeMap::new(),
+            rebuilds: Vec::new(),
+            copied: BTreeSet::new(),
+        }
+    }
+
     /// Reads one statement of the Up section.
     pub fn statement(&mut self, sql: &str, line: u32) {
-        let words = words(sql);
+        let words = tokens(sql);
         let mut at = Cursor {
             words: &words,
             i: 0,
@@ -219,7 +241,7 @@ impl Scope<'_> {
                     self.find(rule, line, what);
                 }
             }
-            if !at.eat_punct(',') {
+            if !at.eat(",") {
                 break;
             }
         }
@@ -413,10 +435,10 @@ impl Scope<'_> {
     }
 
     /// Remembers `CHECK (column IS NOT NULL)`.
-    fn note_not_null_check(&mut self, table: &str, rest: &[Word]) {
+    fn note_not_null_check(&mut self, table: &str, rest: &[Token]) {
         for window in rest.windows(4) {
             if let (Some(column), true, true, true) = (
-                window[0].name(),
+                window[0].word(),
                 window[1].is("is"),
                 window[2].is("not"),
                 window[3].is("null"),
@@ -431,7 +453,7 @@ impl Scope<'_> {
 
 /// A position in a statement's words.
 struct Cursor<'w> {
-    words: &'w [Word],
+    words: &'w [Token],
     i: usize,
 }
 
@@ -441,7 +463,7 @@ impl<'w> Cursor<'w> {
     }
 
     fn peek_name(&self) -> Option<&'w str> {
-        self.words.get(self.i).and_then(Word::name)
+        self.words.get(self.i).and_then(Token::word)
     }
 
     fn peek_is(&self, name: &str) -> bool {
@@ -469,19 +491,11 @@ impl<'w> Cursor<'w> {
         found
     }
 
-    fn eat_punct(&mut self, c: char) -> bool {
-        let found = self.words.get(self.i) == Some(&Word::Punct(c));
-        if found {
-            self.i += 1;
-        }
-        found
-    }
-
     /// A possibly qualified name; PostgreSQL's `public.` is dropped.
     fn name(&mut self, postgres: bool) -> Option<String> {
         let mut name = self.peek_name()?.to_owned();
         self.i += 1;
-        while self.eat_punct('.') {
+        while self.eat(".") {
             let Some(next) = self.peek_name() else { break };
             name = format!("{name}.{next}");
             self.i += 1;
@@ -492,24 +506,16 @@ impl<'w> Cursor<'w> {
         Some(name)
     }
 
-    /// The rest of the statement split at the commas outside parentheses:
-    /// the actions of an `ALTER TABLE`.
-    fn actions(&self) -> Vec<&'w [Word]> {
-        let rest = &self.words[self.i.min(self.words.len())..];
-        let mut out = Vec::new();
-        let (mut depth, mut start) = (0usize, 0);
-        for (k, word) in rest.iter().enumerate() {
-            match word {
-                Word::Punct('(') => depth += 1,
-                Word::Punct(')') => depth = depth.saturating_sub(1),
-                Word::Punct(',' | ';') if depth == 0 => {
-                    out.push(&rest[start..k]);
-                    start = k + 1;
-                }
-                _ => {}
-            }
+    /// The rest of the statement (without its `;`) split at the commas
+    /// outside parentheses: the actions of an `ALTER TABLE`.
+    fn actions(&self) -> Vec<&'w [Token]> {
+        let mut rest = &self.words[self.i.min(self.words.len())..];
+        if let [before @ .., last] = rest
+            && last.is(";")
+        {
+            rest = before;
         }
-        out.push(&rest[start..]);
+        let mut out = split_top_level(rest);
         out.retain(|action| !action.is_empty());
         out
     }
