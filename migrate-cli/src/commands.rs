@@ -316,15 +316,19 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
 
 /// The directory, validated; every problem is listed.
 fn directory(db: &DbArgs) -> Result<Migrations, String> {
-    let set = load(&db.dir).map_err(|problems| {
+    checked(&db.dir).map(Migrations::from_set)
+}
+
+/// The directory, read and validated; its problems listed in one message.
+pub(crate) fn checked(dir: &DirArgs) -> Result<migrate_core::MigrationSet, String> {
+    load(dir).map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(crate::messages::problem).collect();
         format!(
             "the migration directory has {}:\n  {}",
             count(lines.len(), "problem"),
             lines.join("\n  ")
         )
-    })?;
-    Ok(Migrations::from_set(set))
+    })
 }
 
 /// The status table, with the library's advice in the command line's words.

@@ -15,14 +15,7 @@ pub fn lint(
     from: Option<u64>,
     json: bool,
 ) -> Result<ExitCode, String> {
-    let set = crate::commands::load(dir).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(crate::messages::problem).collect();
-        format!(
-            "the migration directory has {}; `migrate validate` lists them:\n  {}",
-            crate::commands::count(lines.len(), "problem"),
-            lines.join("\n  ")
-        )
-    })?;
+    let set = crate::commands::checked(dir)?;
     let dialect = if postgres {
         Dialect::Postgres
     } else {

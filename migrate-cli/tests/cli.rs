@@ -570,4 +570,12 @@ fn lint_reports_findings_as_text_and_json_and_fails_on_them() {
         "-- +migrate Allow drop-column age was never read by any release\n-- +migrate Up\nALTER TABLE users DROP COLUMN age;\n\n-- +migrate Down\nALTER TABLE users ADD COLUMN age INT;\n",
     );
     assert_eq!(ok(&migrate(root.path(), &["lint"])), "");
+
+    let missing = migrate(root.path(), &["lint", "--dir", "nope"]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).starts_with("error: the migration directory has 1 problem:\n  nope: migration directory does not exist"),
+        "{}",
+        stderr(&missing)
+    );
 }

@@ -130,14 +130,7 @@ fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenSt
     let (errors, warnings): (Vec<_>, Vec<_>) = migrate_core::lint(set, dialect, from)
         .into_iter()
         .partition(|finding| from.is_some_and(|from| finding.version >= from));
-    let errors = errors
-        .iter()
-        .map(|finding| syn::Error::new(input.dir.span(), finding.to_string()))
-        .reduce(|mut all, next| {
-            all.combine(next);
-            all
-        });
-    if let Some(errors) = errors {
+    if let Some(errors) = combine(input, &errors) {
         return Err(errors);
     }
     if warnings.is_empty() {
@@ -172,8 +165,8 @@ fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenSt
     })
 }
 
-/// One error per problem, all on the directory literal.
-fn combine(input: &Input, problems: &[migrate_core::Problem]) -> Option<syn::Error> {
+/// One error per problem (or lint finding), all on the directory literal.
+fn combine(input: &Input, problems: &[impl std::fmt::Display]) -> Option<syn::Error> {
     problems
         .iter()
         .map(|problem| syn::Error::new(input.dir.span(), problem.to_string()))

@@ -65,29 +65,36 @@ pub fn parse_postgres(set: &MigrationSet) -> Option<Vec<Problem>> {
 ///
 /// Migrations marked `-- +migrate NoCheck <reason>` are skipped.
 pub fn replay(set: &MigrationSet) -> Vec<Problem> {
-    each_sequence(set, |migrations| match sqlite::Sqlite::open() {
-        Ok(mut target) => sequence::replay(&mut target, migrations).unwrap_or_else(|stopped| {
-            let mut problems = stopped.problems;
-            problems.push(unreadable(
-                &stopped.at,
-                format!("cannot read the replayed schema: {}", stopped.error),
-            ));
-            problems
-        }),
-        Err(error) => vec![unreadable(
-            "(replay)",
-            format!("cannot open an in-memory SQLite: {error}"),
-        )],
-    })
+    let replayed = each_sequence(set, |migrations| {
+        Ok::<_, std::convert::Infallible>(match sqlite::Sqlite::open() {
+            Ok(mut target) => sequence::replay(&mut target, migrations).unwrap_or_else(|stopped| {
+                let mut problems = stopped.problems;
+                problems.push(unreadable(
+                    &stopped.at,
+                    format!("cannot read the replayed schema: {}", stopped.error),
+                ));
+                problems
+            }),
+            Err(error) => vec![unreadable(
+                "(replay)",
+                format!("cannot open an in-memory SQLite: {error}"),
+            )],
+        })
+    });
+    match replayed {
+        Ok(problems) => problems,
+        Err(never) => match never {},
+    }
 }
 
 /// Runs `replay_one` on the base set, then on the base set plus each
 /// environment, and gathers their problems, each once. When the base set
-/// has problems the environments are not replayed: they would fail there too.
-fn each_sequence<'s>(
+/// has problems the environments are not replayed: they would fail there
+/// too. The first `Err` (the database failing, not the SQL) ends it.
+fn each_sequence<'s, E>(
     set: &'s MigrationSet,
-    mut replay_one: impl FnMut(&mut dyn Iterator<Item = &'s Migration>) -> Vec<Problem>,
-) -> Vec<Problem> {
+    mut replay_one: impl FnMut(&mut dyn Iterator<Item = &'s Migration>) -> Result<Vec<Problem>, E>,
+) -> Result<Vec<Problem>, E> {
     let mut problems: Vec<Problem> = Vec::new();
     let mut seen = BTreeSet::new();
     let environments = std::iter::once(None).chain(set.environments().into_iter().map(Some));
@@ -96,7 +103,7 @@ fn each_sequence<'s>(
             .migrations
             .iter()
             .filter(|m| m.environment.is_none() || m.environment.as_deref() == environment);
-        for problem in replay_one(&mut migrations) {
+        for problem in replay_one(&mut migrations)? {
             if seen.insert(problem.to_string()) {
                 problems.push(problem);
             }
@@ -105,7 +112,7 @@ fn each_sequence<'s>(
             break;
         }
     }
-    problems
+    Ok(problems)
 }
 
 /// The replay itself could not go on (not a problem of the SQL).

@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 
 use crate::normal::{Normal, collapsed};
+use crate::sequence::{changed, dropped, left_behind};
 
 /// Every object of `sqlite_master` (tables, indexes, views, triggers) by
 /// type and name, with its SQL (compared in its token-level normal form,
@@ -277,9 +278,7 @@ impl Schema {
         let mut out = Vec::new();
         for ((kind, name), sql) in &self.objects {
             match after.objects.get(&(kind.clone(), name.clone())) {
-                None => out.push(format!(
-                    "drops {kind} `{name}`, which existed before its Up"
-                )),
+                None => out.push(dropped(kind, name)),
                 Some(other) if other != sql => {
                     let (before, now) = (Normal::of(sql), Normal::of(other));
                     if before == now {
@@ -301,10 +300,12 @@ impl Schema {
                     } else {
                         "changed"
                     };
-                    out.push(format!(
-                        "leaves {kind} `{name}` {what}: `{}` before its Up, `{}` after its Down",
-                        collapsed(sql),
-                        collapsed(other)
+                    out.push(changed(
+                        kind,
+                        name,
+                        what,
+                        &collapsed(sql),
+                        &collapsed(other),
                     ));
                 }
                 Some(_) => {}
@@ -312,7 +313,7 @@ impl Schema {
         }
         for (kind, name) in after.objects.keys() {
             if !self.objects.contains_key(&(kind.clone(), name.clone())) {
-                out.push(format!("leaves {kind} `{name}` behind"));
+                out.push(left_behind(kind, name));
             }
         }
         if self.user_version != after.user_version {

@@ -46,8 +46,11 @@ pub(crate) trait Target {
     /// How the schema now differs from the one [`Target::start`] remembered,
     /// one sentence each (to follow "Down of `004_idx` …").
     fn differences(&mut self) -> Result<Vec<String>, Self::Error>;
-    /// After a migration: the schema now is the one the next starts from.
-    fn finish(&mut self) -> Result<(), Self::Error>;
+    /// After a migration: the schema now is the one the next starts from
+    /// (nothing to do for a target that reads the schema at each start).
+    fn finish(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// The replay could not go on: the database failed, not the SQL.
@@ -176,4 +179,21 @@ fn label(migration: &Migration) -> String {
             .unwrap_or_default(),
         migration.name
     )
+}
+
+/// How a Down's difference is said, the same on every database (to follow
+/// "Down of `004_idx` …"): an object gone that was there before the Up.
+pub(crate) fn dropped(kind: &str, name: &str) -> String {
+    format!("drops {kind} `{name}`, which existed before its Up")
+}
+
+/// An object there after the Down that was not before the Up.
+pub(crate) fn left_behind(kind: &str, name: &str) -> String {
+    format!("leaves {kind} `{name}` behind")
+}
+
+/// An object whose definition after the Down (`after`) is not the one
+/// from before the Up; `how` says in what way (`changed`).
+pub(crate) fn changed(kind: &str, name: &str, how: &str, before: &str, after: &str) -> String {
+    format!("leaves {kind} `{name}` {how}: `{before}` before its Up, `{after}` after its Down")
 }

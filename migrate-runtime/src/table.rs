@@ -28,6 +28,16 @@ pub struct TableName {
     name: String,
 }
 
+/// The name of the lock table beside the history table `history`
+/// (PostgreSQL's lease row): `<history>_lock`.
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "tokio-postgres", feature = "testing")),
+    allow(dead_code)
+)]
+pub(crate) fn lock_table_name(history: &str) -> String {
+    format!("{history}_lock")
+}
+
 impl TableName {
     /// Checks `text` (`name` or `schema.name`).
     ///

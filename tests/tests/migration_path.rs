@@ -96,6 +96,19 @@ fn a_path_seeds_at_n_checks_at_m_and_comes_back_down() {
 }
 
 #[test]
+fn a_path_to_a_version_below_the_set_is_a_failure_that_says_so() {
+    let (_root, migrations) = set(&[USERS, NAMES]);
+    let failure = MigrationTest::sqlite(&migrations)
+        .expect("temporary directory")
+        .path(Version(1), Version(0))
+        .expect_err("no migration at or below 0");
+    assert_eq!(
+        failure.to_string(),
+        "no migration at or below version 0 in this set"
+    );
+}
+
+#[test]
 fn a_down_that_does_not_restore_the_schema_is_a_failure_at_its_file() {
     let (_root, migrations) = set(&[
         USERS,

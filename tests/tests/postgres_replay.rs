@@ -299,3 +299,38 @@ fn a_server_that_cannot_be_reached_is_an_error_that_does_not_echo_the_password()
     );
     assert!(!message.contains("s3cret"), "{message}");
 }
+
+#[test]
+fn a_role_that_may_not_create_databases_is_told_so_and_nothing_is_left() {
+    let Some(url) = server() else {
+        return;
+    };
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut admin = Client::connect(&url, NoTls).expect("connect");
+    let role = "migrate_replay_no_createdb";
+    let _ = admin.batch_execute(&format!("CREATE ROLE {role} LOGIN NOCREATEDB"));
+    let config: migrate_runtime::postgres::Config = url.parse().expect("url");
+    let host = match config.get_hosts().first() {
+        Some(migrate_runtime::postgres::config::Host::Tcp(host)) => host.clone(),
+        _ => "127.0.0.1".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let as_role = format!("host={host} port={port} user={role} dbname=postgres");
+
+    let root = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(root.path().join("migrations")).expect("mkdir");
+    std::fs::write(root.path().join("migrations").join(ACCOUNTS.0), ACCOUNTS.1).expect("write");
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
+    let error = migrate_replay::replay_postgres(&set, &as_role).expect_err("no CREATEDB");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cannot create a scratch database on the PostgreSQL server ({host}:{port}, user {role}, database postgres): \
+             permission denied to create database; the role needs the right to create databases (`ALTER ROLE … CREATEDB`)"
+        )
+    );
+    assert_eq!(scratch_databases(&url), Vec::<String>::new(), "left behind");
+}

@@ -15,6 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use postgres::Client;
 
+use crate::normal::collapsed;
+use crate::sequence::{changed, dropped, left_behind};
+
 /// One reading of a database's schema.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Catalog {
@@ -141,20 +144,20 @@ impl Catalog {
         let mut out = Vec::new();
         for ((kind, name), (parent, description)) in &self.objects {
             match after.objects.get(&(kind.clone(), name.clone())) {
-                None if !told(parent) => out.push(format!(
-                    "drops {kind} `{name}`, which existed before its Up"
-                )),
-                Some((_, now)) if now != description => out.push(format!(
-                    "leaves {kind} `{name}` changed: `{}` before its Up, `{}` after its Down",
-                    shown(description),
-                    shown(now)
+                None if !told(parent) => out.push(dropped(kind, name)),
+                Some((_, now)) if now != description => out.push(changed(
+                    kind,
+                    name,
+                    "changed",
+                    &shown(description),
+                    &shown(now),
                 )),
                 _ => {}
             }
         }
         for ((kind, name), (parent, _)) in &after.objects {
             if !self.objects.contains_key(&(kind.clone(), name.clone())) && !told(parent) {
-                out.push(format!("leaves {kind} `{name}` behind"));
+                out.push(left_behind(kind, name));
             }
         }
         out
@@ -169,7 +172,7 @@ impl Catalog {
 /// A description on one line, cut to a length a message can hold.
 fn shown(description: &str) -> String {
     const MOST: usize = 200;
-    let line = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = collapsed(description);
     match line.char_indices().nth(MOST) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,

@@ -33,30 +33,17 @@ pub use scratch::ServerError;
 /// or a scratch database cannot be dropped (it is named, to drop by hand).
 pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, ServerError> {
     let config: postgres::Config = url.parse().map_err(|error| ServerError::url(&error))?;
-    let mut failure = None;
-    let problems = crate::each_sequence(set, |migrations| {
-        if failure.is_some() {
-            return Vec::new();
-        }
-        let replayed = Scratch::create(&config).and_then(|mut scratch| {
-            let mut target = Server {
-                scratch: &mut scratch,
-                before: Catalog::default(),
-                depth: 0,
-            };
-            let replayed = crate::sequence::replay(&mut target, migrations);
-            let problems = replayed.map_err(|stopped| stopped.error)?;
-            scratch.drop_all().map(|()| problems)
-        });
-        replayed.unwrap_or_else(|error| {
-            failure = Some(error);
-            Vec::new()
-        })
-    });
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(problems),
-    }
+    crate::each_sequence(set, |migrations| {
+        let mut scratch = Scratch::create(&config)?;
+        let mut target = Server {
+            scratch: &mut scratch,
+            before: Catalog::default(),
+            depth: 0,
+        };
+        let replayed = crate::sequence::replay(&mut target, migrations);
+        let problems = replayed.map_err(|stopped| stopped.error)?;
+        scratch.drop_all().map(|()| problems)
+    })
 }
 
 /// The replay's target: a scratch database, and the schema its current
@@ -167,10 +154,6 @@ impl Target for Server<'_> {
     fn differences(&mut self) -> Result<Vec<String>, ServerError> {
         let now = self.catalog()?;
         Ok(self.before.differences(&now))
-    }
-
-    fn finish(&mut self) -> Result<(), ServerError> {
-        Ok(())
     }
 }
 

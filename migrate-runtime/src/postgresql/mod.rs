@@ -313,7 +313,7 @@ fn holder_of(row: &Row) -> LockHolder {
 
 /// The lock table of `table`: `<table>_lock` beside it, one row.
 fn lock_table(table: &TableName) -> Result<TableName> {
-    TableName::in_schema(table.schema(), &format!("{}_lock", table.name()))
+    TableName::in_schema(table.schema(), &crate::table::lock_table_name(table.name()))
 }
 
 /// Creates the lock table and its row if they are missing (under the

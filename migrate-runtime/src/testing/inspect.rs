@@ -15,14 +15,14 @@ pub trait Inspect: Backend {
     /// # Errors
     ///
     /// [`Failure::Database`] when the catalog cannot be read.
-    fn schema(&mut self, own: &[&str]) -> Result<Vec<String>, Failure>;
+    fn schema(&mut self, own: &[String]) -> Result<Vec<String>, Failure>;
 
     /// Each table's number of rows, without the runtime's own tables.
     ///
     /// # Errors
     ///
     /// [`Failure::Database`] when a table cannot be counted.
-    fn row_counts(&mut self, own: &[&str]) -> Result<BTreeMap<String, i64>, Failure>;
+    fn row_counts(&mut self, own: &[String]) -> Result<BTreeMap<String, i64>, Failure>;
 }
 
 /// Makes a fresh, empty database for each walk or path.
@@ -87,7 +87,7 @@ mod sqlite {
     }
 
     impl Inspect for Connection {
-        fn schema(&mut self, own: &[&str]) -> Result<Vec<String>, Failure> {
+        fn schema(&mut self, own: &[String]) -> Result<Vec<String>, Failure> {
             let mut statement = self
                 .prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
                 .map_err(Failure::database)?;
@@ -103,7 +103,7 @@ mod sqlite {
             let mut lines = Vec::new();
             for row in rows {
                 let (kind, name, sql) = row.map_err(Failure::database)?;
-                if !own.contains(&name.as_str()) {
+                if !own.contains(&name) {
                     let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
                     lines.push(format!("{kind} {name}: {sql}"));
                 }
@@ -111,7 +111,7 @@ mod sqlite {
             Ok(lines)
         }
 
-        fn row_counts(&mut self, own: &[&str]) -> Result<BTreeMap<String, i64>, Failure> {
+        fn row_counts(&mut self, own: &[String]) -> Result<BTreeMap<String, i64>, Failure> {
             let tables: Vec<String> = {
                 let mut statement = self
                     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
@@ -122,7 +122,7 @@ mod sqlite {
                 names.collect::<Result<_, _>>().map_err(Failure::database)?
             };
             let mut counts = BTreeMap::new();
-            for table in tables.into_iter().filter(|t| !own.contains(&t.as_str())) {
+            for table in tables.into_iter().filter(|t| !own.contains(t)) {
                 let sql = format!("SELECT count(*) FROM \"{}\"", table.replace('"', "\"\""));
                 let rows: i64 = self
                     .query_row(&sql, [], |row| row.get(0))
@@ -211,7 +211,7 @@ mod postgres {
     const USER: &str = "n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'";
 
     impl Inspect for Client {
-        fn schema(&mut self, own: &[&str]) -> Result<Vec<String>, Failure> {
+        fn schema(&mut self, own: &[String]) -> Result<Vec<String>, Failure> {
             let sql = format!(
                 "SELECT c.relname::text, 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || ' ' \
                         || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END \
@@ -236,7 +236,7 @@ mod postgres {
             let rows = self.query(&sql, &[]).map_err(Failure::database)?;
             let mut lines: Vec<String> = rows
                 .iter()
-                .filter(|row| !own.contains(&row.get::<_, String>(0).as_str()))
+                .filter(|row| !own.contains(&row.get::<_, String>(0)))
                 .map(|row| {
                     row.get::<_, String>(1)
                         .split_whitespace()
@@ -248,7 +248,7 @@ mod postgres {
             Ok(lines)
         }
 
-        fn row_counts(&mut self, own: &[&str]) -> Result<BTreeMap<String, i64>, Failure> {
+        fn row_counts(&mut self, own: &[String]) -> Result<BTreeMap<String, i64>, Failure> {
             let sql = format!(
                 "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE {USER} AND c.relkind IN ('r', 'p')"
@@ -258,7 +258,7 @@ mod postgres {
                 .map_err(Failure::database)?
                 .iter()
                 .map(|row| (row.get(0), row.get(1)))
-                .filter(|(_, table): &(String, String)| !own.contains(&table.as_str()))
+                .filter(|(_, table): &(String, String)| !own.contains(table))
                 .collect();
             let mut counts = BTreeMap::new();
             for (schema, table) in tables {

@@ -164,7 +164,7 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
         let mut run = Run::default();
         let mut before = Vec::new();
         for migration in &chain {
-            before.push(F::Conn::schema(&mut db, OWN)?);
+            before.push(F::Conn::schema(&mut db, &own())?);
             self.up_to(&mut db, migration, &mut run)?;
         }
         for (i, migration) in chain.iter().enumerate().rev() {
@@ -206,7 +206,7 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
             Some(start) => self.up_to(&mut db, start, &mut run)?,
             None => return Err(Failure::NoSuchVersion { version: from }),
         }
-        let at_from = F::Conn::schema(&mut db, OWN)?;
+        let at_from = F::Conn::schema(&mut db, &own())?;
         self.up_to(&mut db, end, &mut run)?;
         let mut between = chain
             .iter()
@@ -251,12 +251,12 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
             .map_err(|error| Failure::migration(migration, "up", error))?;
         run.survived(db, migration)?;
         if let Some(seeds) = self.seeds.get_mut(&version) {
-            let before = F::Conn::row_counts(db, OWN)?;
+            let before = F::Conn::row_counts(db, &own())?;
             for seed in seeds.iter_mut() {
                 (seed.run)(db)
                     .map_err(|error| Failure::hook("seed", seed.at, migration, "up", &*error))?;
             }
-            run.seeded(version, &before, &F::Conn::row_counts(db, OWN)?);
+            run.seeded(version, &before, &F::Conn::row_counts(db, &own())?);
         }
         run_checks(&mut self.checks, db, migration, "up")
     }
@@ -275,7 +275,7 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
             None => migrator.reset(db),
         }
         .map_err(|error| Failure::migration(migration, "down", error))?;
-        let now = F::Conn::schema(db, OWN)?;
+        let now = F::Conn::schema(db, &own())?;
         let differences = inspect::differences(expected, &now);
         if !differences.is_empty() {
             return Err(Failure::DownDoesNotRestore {
@@ -294,8 +294,14 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
     }
 }
 
-/// The runtime's own tables, which a test does not compare.
-const OWN: &[&str] = &[DEFAULT_TABLE, "schema_migrations_lock"];
+/// The runtime's own tables (the history and its lock table), which a
+/// test neither compares nor counts.
+fn own() -> [String; 2] {
+    [
+        DEFAULT_TABLE.to_owned(),
+        crate::table::lock_table_name(DEFAULT_TABLE),
+    ]
+}
 
 /// The checks at `migration`'s version.
 fn run_checks<C>(
@@ -336,7 +342,7 @@ impl Run {
         if self.seeded.is_empty() {
             return Ok(());
         }
-        let counts = C::row_counts(db, OWN)?;
+        let counts = C::row_counts(db, &own())?;
         for (table, (rows, seeded_at)) in &self.seeded {
             let left = counts.get(table).copied();
             if left.is_none_or(|left| left < *rows) {
