@@ -237,6 +237,7 @@ struct Checks {
 
 fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
     let mut server_error = None;
+    let mut parsed = false;
     let checked = load(dir).and_then(|set| {
         let mut problems = if checks.sequential_only {
             migrate_core::leftover_timestamps(&set)
@@ -248,9 +249,14 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
         }
         if checks.parse_postgres {
             match migrate_replay::parse_postgres(&set) {
-                Some(refused) => problems.extend(refused),
+                Some(refused) => {
+                    parsed = true;
+                    problems.extend(refused);
+                }
                 None => crate::messages::progress(
-                    "note: this `migrate` was built without its `postgres-parse` feature: the PostgreSQL statements were not parsed",
+                    "note: the PostgreSQL statements were not parsed: this `migrate` was built without \
+                     PostgreSQL's parser; install it with `cargo install --path migrate-cli --features \
+                     postgres-parse` (building the parser needs libclang: Debian's libclang-dev)",
                 ),
             }
         }
@@ -284,7 +290,7 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
             if checks.replay {
                 text.push_str(", replayed on SQLite, every Down restores its schema");
             }
-            if checks.parse_postgres && cfg!(feature = "postgres-parse") {
+            if parsed {
                 text.push_str(", every statement parsed by PostgreSQL's parser");
             }
             if checks.replay_url.is_some() {

@@ -298,10 +298,13 @@ enum Command {
     },
     /// Take over a database another tool migrated: its history (goose,
     /// golang-migrate, sqlx, refinery, diesel, SuperChat) is checked against
-    /// the directory and recorded here, running no SQL. Its table stays.
+    /// the directory and recorded here, running no SQL. Its table stays; a
+    /// table with the history table's name (golang-migrate's and
+    /// SuperChat's `schema_migrations`) is kept under a new name.
     #[command(
-        after_help = "Example (golang-migrate's table has the default name):\n  \
-        migrate adopt --db app.db --from golang-migrate --table migrate_history"
+        after_help = "Example (golang-migrate's table is kept as golang_migrate_schema_migrations):\n  \
+        migrate adopt --db app.db --from golang-migrate\n  \
+        migrate up --db app.db"
     )]
     Adopt {
         #[command(flatten)]
@@ -367,6 +370,7 @@ fn parse_tool(name: &str) -> Result<migrate_runtime::Tool, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logs_from_environment();
     match commands::run(cli.command) {
         Ok(code) => code,
         Err(message) => {
@@ -374,6 +378,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// With `RUST_LOG` set (`RUST_LOG=debug`: every statement), the runtime's
+/// spans and events go to standard error; without it, nothing more than
+/// the command's own output is printed.
+fn logs_from_environment() {
+    let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG") else {
+        return;
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// Prints an error for a person, in red on a terminal.

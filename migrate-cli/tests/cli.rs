@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{migrate, ok, stderr, stdout, write};
+use common::{command, migrate, ok, stderr, stdout, write};
 
 use migrate_runtime::rusqlite::Connection;
 
@@ -578,4 +578,30 @@ fn lint_reports_findings_as_text_and_json_and_fails_on_them() {
         "{}",
         stderr(&missing)
     );
+}
+
+#[test]
+fn rust_log_shows_the_runtime_events_and_nothing_changes_without_it() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    let plain = migrate(root.path(), &["up", "--db", "app.db"]);
+    ok(&plain);
+    assert!(!stderr(&plain).contains("DEBUG"), "{}", stderr(&plain));
+
+    let logged = command(root.path(), &["up", "--db", "logged.db"])
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("runs");
+    let report = stdout(&logged);
+    assert!(
+        report.starts_with("moved the database from version none (empty) to 1 in ")
+            && !report.contains("statement"),
+        "the report alone on stdout: {report}"
+    );
+    let log = stderr(&logged);
+    assert!(log.contains("DEBUG"), "{log}");
+    assert!(log.contains("statement"), "{log}");
+    assert!(log.contains("file=\"migrations/001_a.sql\""), "{log}");
+    assert!(log.contains("migration{version=1"), "{log}");
+    assert!(log.contains("operation=\"up\""), "{log}");
 }

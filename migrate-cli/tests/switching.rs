@@ -89,7 +89,7 @@ fn a_goose_database_is_adopted_from_the_command_line() {
 }
 
 #[test]
-fn a_golang_migrate_database_needs_another_table_and_says_which_flag() {
+fn a_golang_migrate_database_is_adopted_in_place_then_plain_up_works() {
     let root = project(2);
     Connection::open(root.path().join("app.db"))
         .expect("open")
@@ -102,22 +102,26 @@ fn a_golang_migrate_database_needs_another_table_and_says_which_flag() {
         .expect("golang-migrate's state");
     let refused = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
     assert!(
-        refused.contains("`migrate adopt`, choosing another history table with `--table NAME`"),
+        refused.contains(
+            "adopt its history first with `migrate adopt` (its table is then kept under a new name)"
+        ),
         "{refused}"
     );
     assert!(!refused.contains("(…)"), "no method names: {refused}");
-    let shared = fails(&migrate(root.path(), &["adopt", "--db", "app.db"]));
+    let adopted = ok(&migrate(root.path(), &["adopt", "--db", "app.db"]));
     assert!(
-        shared.contains("choose another history table with `--table NAME`"),
-        "{shared}"
+        adopted.contains(
+            "golang-migrate's history table `schema_migrations` is kept as `golang_migrate_schema_migrations`"
+        ),
+        "{adopted}"
     );
-    let args = ["--db", "app.db", "--table", "migrate_history"];
-    ok(&migrate(
-        root.path(),
-        &[&["adopt", "--from", "golang-migrate"][..], &args].concat(),
-    ));
-    ok(&migrate(root.path(), &[&["up"][..], &args].concat()));
-    assert_eq!(recorded(root.path(), "migrate_history"), [1, 2]);
+    // No flag after the adoption.
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert_eq!(recorded(root.path(), "schema_migrations"), [1, 2]);
+    assert_eq!(
+        recorded(root.path(), "golang_migrate_schema_migrations"),
+        [1]
+    );
     let unknown = migrate(
         root.path(),
         &["adopt", "--db", "app.db", "--from", "flyway"],

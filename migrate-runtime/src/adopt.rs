@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::foreign::{ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, interpret};
 use crate::plan::Plan;
+use crate::report::KeptHistory;
 use crate::{
     AppliedVersion, Backend, Direction, Error, Migration, Migrations, Result, TableName, Tool,
     Version,
@@ -22,7 +23,8 @@ pub enum AdoptProblem {
         /// Our history table.
         table: String,
     },
-    /// The tool's table is the table this run would write its history to.
+    /// Our history table's name is taken by a table that is not ours, and
+    /// the tool's history is in another table.
     SharedTable {
         /// The table.
         table: String,
@@ -70,7 +72,7 @@ impl fmt::Display for AdoptProblem {
             ),
             AdoptProblem::SharedTable { table } => write!(
                 f,
-                "its history is in `{table}`, the table this run would write its own history to; \
+                "the history table `{table}` is taken by a table that is neither this crate's nor the tool's; \
                  choose another history table with `table(…)` and keep using it"
             ),
             AdoptProblem::Dirty(version) => write!(
@@ -176,6 +178,26 @@ pub(crate) fn recognised(
     })
 }
 
+/// Whether a table with these (lowercase) columns is this crate's history
+/// table (the columns an adoption needs to tell ours from another tool's).
+fn has_our_shape(columns: &[String]) -> bool {
+    ["version", "name", "checksum"]
+        .iter()
+        .all(|c| columns.iter().any(|column| column == c))
+}
+
+/// For an adoption, before our history is read: the error that says
+/// `table` (with `columns`) is not ours, so that it is not read. A table of
+/// our name with another shape is found from its columns, not by a read
+/// that fails: in a PostgreSQL transaction a failed statement ends it.
+pub(crate) fn not_ours(columns: Option<&[String]>, table: &TableName) -> Option<Error> {
+    let columns = columns.filter(|c| !has_our_shape(c))?;
+    Some(Error::InvalidHistory {
+        table: table.to_string(),
+        message: format!("its columns are {}", columns.join(", ")),
+    })
+}
+
 /// What the read of our history says before a run: rows of ours (no other
 /// tool is looked for), or empty or not ours (another tool is looked for).
 pub(crate) enum Ours {
@@ -240,6 +262,49 @@ pub(crate) fn read_applied<B: Backend>(
     ours.or_refuse(foreign)
 }
 
+/// Another tool's history table that has the name of ours (golang-migrate's
+/// and SuperChat's `schema_migrations`), kept under a new name: the
+/// adoption renames it in the transaction that creates ours, so that later
+/// runs need no other table name, and going back is a rename.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SetAside {
+    tool: Tool,
+    table: TableName,
+    kept_as: TableName,
+}
+
+impl SetAside {
+    /// `tool`'s table `table`, to be kept as `<tool>_<table>` in its schema
+    /// (`golang_migrate_schema_migrations`).
+    fn new(tool: Tool, table: &TableName) -> Result<SetAside> {
+        let kept = format!("{}_{}", tool.name().replace('-', "_"), table.name());
+        Ok(SetAside {
+            tool,
+            table: table.clone(),
+            kept_as: TableName::in_schema(table.schema(), &kept)?,
+        })
+    }
+
+    /// The statement that renames the table (the same in SQLite and
+    /// PostgreSQL; both roll it back with the transaction).
+    pub(crate) fn sql(&self) -> String {
+        format!(
+            "ALTER TABLE {} RENAME TO \"{}\"",
+            self.table.quoted(),
+            self.kept_as.name()
+        )
+    }
+
+    /// What the report says of it.
+    pub(crate) fn kept(&self) -> KeptHistory {
+        KeptHistory {
+            tool: self.tool,
+            table: self.table.to_string(),
+            kept_as: self.kept_as.to_string(),
+        }
+    }
+}
+
 /// The plan of an adoption of `tool`'s history (any tool's when `None`):
 /// `ours` is the read of our history table, `foreign` what was found.
 pub(crate) fn adoption<'m>(
@@ -262,6 +327,13 @@ pub(crate) fn adoption<'m>(
         problem,
     };
     match ours {
+        // The tool's table has our table's name: adopted in place, the
+        // tool's table kept under a new name.
+        Err(Error::InvalidHistory { .. }) if foreign.table == table.to_string() => {
+            let mut plan = plan(migrations, &foreign, environment)?;
+            plan.set_aside = Some(SetAside::new(foreign.tool, table)?);
+            Ok(plan)
+        }
         Err(Error::InvalidHistory { .. }) => Err(refuse(AdoptProblem::SharedTable {
             table: table.to_string(),
         })),
@@ -320,6 +392,7 @@ pub(crate) fn plan<'m>(
         to: adopted.iter().map(|m| m.version()).max(),
         steps: adopted.into_iter().map(|m| (m, Direction::Adopt)).collect(),
         renumbered: Vec::new(),
+        set_aside: None,
     })
 }
 

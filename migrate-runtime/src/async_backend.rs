@@ -17,6 +17,11 @@ pub trait AsyncBackend: Send {
     /// See [`Backend::Lock`](crate::Backend::Lock).
     type Lock: Send;
 
+    /// See [`Backend::kind`](crate::Backend::kind).
+    fn kind(&self) -> &'static str {
+        "database"
+    }
+
     /// See [`Backend::lock`](crate::Backend::lock).
     fn lock(
         &mut self,

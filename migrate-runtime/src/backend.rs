@@ -134,6 +134,11 @@ pub trait Backend {
     /// restore afterwards.
     type Lock;
 
+    /// What kind of database this is, for logs: `sqlite`, `postgresql`.
+    fn kind(&self) -> &'static str {
+        "database"
+    }
+
     /// Takes the migration lock for `table`'s database, waiting at most
     /// `timeout` for another migrator to release it, and released by the
     /// operating system or the server if the process dies. With

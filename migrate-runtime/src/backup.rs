@@ -80,7 +80,7 @@ pub(crate) fn prune(database: &Path, dir: &Path, keep: NonZeroUsize, just_writte
         if path != just_written
             && let Err(error) = fs::remove_file(&path)
         {
-            log::warn!("could not delete old backup {}: {error}", path.display());
+            tracing::warn!("could not delete old backup {}: {error}", path.display());
         }
     }
 }

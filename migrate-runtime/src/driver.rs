@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::plan::{Operation, Plan};
 use crate::script::{Action, Progress, Script};
-use crate::{Backend, LockScope, Migrator, Report, Result, TableName};
+use crate::{Backend, LockScope, Migrator, Report, Result, TableName, trace};
 
 /// Plans without the lock (nothing pending costs this one read), then takes
 /// the lock, plans again on what it reads then, and performs the actions.
@@ -19,12 +19,18 @@ pub(crate) fn execute<B: Backend>(
 ) -> Result<Report> {
     let started = Instant::now();
     let table = migrator.table_name()?;
+    let span = trace::run(operation, db.kind(), &table);
+    let _entered = span.enter();
     let plan = plan(migrator, db, &table, operation)?;
+    trace::planned(&span, plan.from, plan.to);
     if let Some(report) = migrator.report_without_lock(&plan, started) {
         return Ok(report);
     }
     let scope = migrator.lock_scope(&plan, db.takes_transaction_lock());
-    let mut lock = db.lock(&table, migrator.busy_timeout, scope, migrator.lock_lease)?;
+    let waiting = Instant::now();
+    let lock = db.lock(&table, migrator.busy_timeout, scope, migrator.lock_lease);
+    trace::lock(&lock, waiting.elapsed());
+    let mut lock = lock?;
     // Released on every path: a panic (in a progress callback, say) is
     // caught, the lock released and the connection's settings restored,
     // and the panic resumed.
@@ -60,6 +66,7 @@ fn locked<B: Backend>(
                 .map(|path| progress.backup = path),
             Action::ForeignKeysOff => db.foreign_keys_off(lock),
             Action::Begin => db.begin(lock),
+            Action::SetAside => set_aside(db, lock, &script),
             Action::CreateHistory => db.create_history(table),
             Action::Run(step) => run(db, lock, &script, &mut progress, at, step),
             Action::Insert(step) => {
@@ -86,7 +93,7 @@ fn locked<B: Backend>(
                     .create_history(table)
                     .and_then(|()| db.record_failure(table, script.migration(step), &failure))
             {
-                log::error!(
+                tracing::error!(
                     "the failure could not be recorded in the history table: {not_recorded}"
                 );
             }
@@ -107,7 +114,11 @@ fn plan<'m, B: Backend>(
     let wait = migrator.busy_timeout;
     match operation {
         Operation::Adopt(tool) => {
-            let ours = db.read_applied(table, wait);
+            let columns = db.table_columns(table, wait)?;
+            let ours = match crate::adopt::not_ours(columns.as_deref(), table) {
+                Some(error) => Err(error),
+                None => db.read_applied(table, wait),
+            };
             let ours_is_foreign = matches!(ours, Err(crate::Error::InvalidHistory { .. }));
             let foreign = crate::adopt::find(db, tool, table, ours_is_foreign, wait)?;
             migrator.adoption(ours, foreign, tool, table)
@@ -117,6 +128,19 @@ fn plan<'m, B: Backend>(
         _ => migrator.plan(&crate::adopt::read_applied(db, table, wait)?, operation),
     }
 }
+
+/// Renames another tool's table that has the name of ours.
+fn set_aside<B: Backend>(db: &mut B, lock: &mut B::Lock, script: &Script<'_>) -> Result<()> {
+    let Some(set_aside) = &script.plan.set_aside else {
+        return Ok(());
+    };
+    db.execute(lock, &set_aside.sql(), None)
+        .map_err(|e| crate::Error::database(SET_ASIDE, e))
+}
+
+/// What a failed [`set_aside`] was doing.
+pub(crate) const SET_ASIDE: &str =
+    "keeping the other tool's history table under a new name (a table of that name exists?)";
 
 /// Runs the statements of step `step` (action number `at`), timed.
 fn run<B: Backend>(
@@ -129,10 +153,15 @@ fn run<B: Backend>(
 ) -> Result<()> {
     let started = Instant::now();
     let deadline = script.deadline(step, started, progress.run_started());
+    let file = script.file(step);
+    let span = script.span(step);
+    let _entered = span.enter();
     for (index, statement) in script.statements(step).iter().enumerate() {
         let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
+        let ran = Instant::now();
         db.execute(lock, statement.sql(), limit)
             .map_err(|source| script.statement_failed(at, step, index, source, deadline))?;
+        trace::statement(file, statement, ran.elapsed());
     }
     progress.ran(step, started.elapsed());
     Ok(())

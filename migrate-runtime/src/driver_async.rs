@@ -6,12 +6,14 @@ use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
+use tracing::Instrument;
 
 use crate::adopt::{Ours, candidates, recognised};
 use crate::plan::{Operation, Plan};
 use crate::script::{Action, Progress, Script};
 use crate::{
     AsyncBackend, ForeignHistory, LockScope, Migrator, Report, Result, Status, TableName, Tool,
+    trace,
 };
 
 /// As `driver::execute`: plans without the lock, takes it, plans again and
@@ -23,14 +25,32 @@ pub(crate) async fn execute<B: AsyncBackend>(
 ) -> Result<Report> {
     let started = Instant::now();
     let table = migrator.table_name()?;
+    let span = trace::run(operation, db.kind(), &table);
+    execute_in(migrator, db, operation, table, started)
+        .instrument(span)
+        .await
+}
+
+/// [`execute`] inside the run's span.
+async fn execute_in<B: AsyncBackend>(
+    migrator: &Migrator<'_>,
+    db: &mut B,
+    operation: Operation,
+    table: TableName,
+    started: Instant,
+) -> Result<Report> {
     let plan = plan(migrator, db, &table, operation).await?;
+    trace::planned(&tracing::Span::current(), plan.from, plan.to);
     if let Some(report) = migrator.report_without_lock(&plan, started) {
         return Ok(report);
     }
     let scope = migrator.lock_scope(&plan, db.takes_transaction_lock());
-    let mut lock = db
+    let waiting = Instant::now();
+    let lock = db
         .lock(&table, migrator.busy_timeout, scope, migrator.lock_lease)
-        .await?;
+        .await;
+    trace::lock(&lock, waiting.elapsed());
+    let mut lock = lock?;
     let result = AssertUnwindSafe(locked(
         migrator, db, &mut lock, &table, operation, scope, started,
     ))
@@ -70,6 +90,13 @@ async fn locked<B: AsyncBackend>(
                 .map(|path| progress.backup = path),
             Action::ForeignKeysOff => db.foreign_keys_off(lock).await,
             Action::Begin => db.begin(lock).await,
+            Action::SetAside => match &script.plan.set_aside {
+                Some(set_aside) => db
+                    .execute(lock, &set_aside.sql(), None)
+                    .await
+                    .map_err(|e| crate::Error::database(crate::driver::SET_ASIDE, e)),
+                None => Ok(()),
+            },
             Action::CreateHistory => db.create_history(table).await,
             Action::Run(step) => run(db, lock, &script, &mut progress, at, step).await,
             Action::Insert(step) => {
@@ -105,7 +132,7 @@ async fn locked<B: AsyncBackend>(
                     Err(error) => Err(error),
                 }
             {
-                log::error!(
+                tracing::error!(
                     "the failure could not be recorded in the history table: {not_recorded}"
                 );
             }
@@ -125,7 +152,11 @@ async fn plan<'m, B: AsyncBackend>(
     let wait = migrator.busy_timeout;
     match operation {
         Operation::Adopt(tool) => {
-            let ours = db.read_applied(table, wait).await;
+            let columns = db.table_columns(table, wait).await?;
+            let ours = match crate::adopt::not_ours(columns.as_deref(), table) {
+                Some(error) => Err(error),
+                None => db.read_applied(table, wait).await,
+            };
             let ours_is_foreign = matches!(ours, Err(crate::Error::InvalidHistory { .. }));
             let foreign = find(db, tool, table, ours_is_foreign, wait).await?;
             migrator.adoption(ours, foreign, tool, table)
@@ -187,12 +218,20 @@ async fn run<B: AsyncBackend>(
 ) -> Result<()> {
     let started = Instant::now();
     let deadline = script.deadline(step, started, progress.run_started());
-    for (index, statement) in script.statements(step).iter().enumerate() {
-        let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
-        db.execute(lock, statement.sql(), limit)
-            .await
-            .map_err(|source| script.statement_failed(at, step, index, source, deadline))?;
+    let file = script.file(step);
+    async {
+        for (index, statement) in script.statements(step).iter().enumerate() {
+            let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
+            let ran = Instant::now();
+            db.execute(lock, statement.sql(), limit)
+                .await
+                .map_err(|source| script.statement_failed(at, step, index, source, deadline))?;
+            trace::statement(file, statement, ran.elapsed());
+        }
+        Ok::<_, crate::Error>(())
     }
+    .instrument(script.span(step))
+    .await?;
     progress.ran(step, started.elapsed());
     Ok(())
 }

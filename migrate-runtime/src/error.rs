@@ -329,7 +329,7 @@ pub enum Error {
         "this database was migrated by {tool} (table `{table}`, {}); nothing was run; \
          adopt its history first with `Migrator::adopt`{}",
         match .reached { Some(v) => format!("version {v}"), None => "no version yet".to_owned() },
-        if *.shares_table { ", choosing another history table with `table(…)`: this one is taken" } else { "" }
+        if *.shares_table { " (its table is then kept under a new name)" } else { "" }
     )]
     #[non_exhaustive]
     ForeignHistory {

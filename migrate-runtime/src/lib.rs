@@ -78,6 +78,7 @@ mod status;
 mod table;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod trace;
 
 /// The `postgres` this crate is built against.
 #[cfg(feature = "postgres")]
@@ -105,7 +106,7 @@ pub use postgresql::{PostgresLock, ServerError};
 /// [`Migrations::refinery_runner`] runs against.
 #[cfg(feature = "refinery")]
 pub use refinery_core;
-pub use report::{Report, Step};
+pub use report::{KeptHistory, Report, Step};
 /// The `rusqlite` this crate is built against, so that users and this crate
 /// share one version.
 #[cfg(feature = "sqlite")]

@@ -692,6 +692,7 @@ impl<'m> Migrator<'m> {
             steps: plan.steps.iter().map(|&(m, d)| Step::new(m, d)).collect(),
             backup: None,
             renumbered: plan.renumbered.clone(),
+            kept_history: plan.set_aside.as_ref().map(crate::plan::SetAside::kept),
             dry_run,
             duration: started.elapsed(),
         })

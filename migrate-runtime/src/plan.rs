@@ -1,6 +1,7 @@
 //! What a run will do, decided from the history and the embedded migrations
 //! alone: the drift checks and the list of steps. No database access here.
 
+pub(crate) use crate::adopt::SetAside;
 use crate::{
     AppliedMigration, AppliedVersion, Checksum, Error, Migration, Migrations, Result, Version,
 };
@@ -84,6 +85,22 @@ pub(crate) enum Operation {
     Resolve(Version, Resolution),
 }
 
+impl Operation {
+    /// Its name in logs: `up`, `down`, `redo`, `baseline`, `force`,
+    /// `adopt`, `resolve`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Operation::Up { .. } => "up",
+            Operation::DownSteps(_) | Operation::DownTo(_) => "down",
+            Operation::Redo => "redo",
+            Operation::Baseline(_) => "baseline",
+            Operation::Force(_) => "force",
+            Operation::Adopt(_) => "adopt",
+            Operation::Resolve(..) => "resolve",
+        }
+    }
+}
+
 /// What a migration that failed outside a transaction has become, after a
 /// fix by hand: see [`Migrator::resolve`](crate::Migrator::resolve).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +129,9 @@ pub(crate) struct Plan<'m> {
     pub steps: Vec<(&'m Migration, Direction)>,
     /// History rows to give a new version first, `(timestamp, sequential)`.
     pub renumbered: Vec<(Version, Version)>,
+    /// Another tool's history table, in the place of ours, renamed before
+    /// ours is created (an adoption in place).
+    pub set_aside: Option<SetAside>,
 }
 
 /// Refuses a database that does not match the binary: a version the binary
@@ -375,6 +395,7 @@ pub(crate) fn plan<'m>(
         to: after.into_iter().max(),
         steps,
         renumbered,
+        set_aside: None,
     })
 }
 
@@ -411,6 +432,7 @@ fn resolve<'m>(
         to: after.into_iter().max(),
         steps,
         renumbered: Vec::new(),
+        set_aside: None,
     })
 }
 

@@ -112,6 +112,9 @@ pub struct Report {
     /// History rows given a new version, `(timestamp, sequential)`: the
     /// migrations `migrate fix` renumbered after this database applied them.
     pub renumbered: Vec<(Version, Version)>,
+    /// Another tool's history table that had the name of ours, kept under
+    /// a new name by an adoption.
+    pub kept_history: Option<KeptHistory>,
     /// Whether this was a dry run: nothing was changed.
     pub dry_run: bool,
     /// The whole run's time, lock and backup included; `duration_ms` in JSON.
@@ -120,6 +123,21 @@ pub struct Report {
         serde(rename = "duration_ms", serialize_with = "crate::report::millis")
     )]
     pub duration: Duration,
+}
+
+/// Another tool's history table that had the name of this crate's: an
+/// adoption renamed it (in the transaction that wrote this crate's history)
+/// and kept it, so that later runs need no other table name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct KeptHistory {
+    /// The tool.
+    pub tool: crate::Tool,
+    /// The table's name before, now this crate's history table.
+    pub table: String,
+    /// The name it is kept under.
+    pub kept_as: String,
 }
 
 impl Report {
@@ -229,6 +247,23 @@ impl fmt::Display for Report {
             );
         }
         self.headline(f)?;
+        if let Some(KeptHistory {
+            tool,
+            table,
+            kept_as,
+        }) = &self.kept_history
+        {
+            let kept = if self.dry_run {
+                "would be kept"
+            } else {
+                "is kept"
+            };
+            writeln!(
+                f,
+                "{tool}'s history table `{table}` {kept} as `{kept_as}`; to go back to {tool}, \
+                 drop the table `{table}` and rename `{kept_as}` to `{table}`"
+            )?;
+        }
         let name_width = self.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
         let version_width = self
             .steps

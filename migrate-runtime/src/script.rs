@@ -35,6 +35,9 @@ pub(crate) enum Action {
     ForeignKeysOff,
     /// Start a transaction.
     Begin,
+    /// Rename another tool's history table that has the name of ours (an
+    /// adoption in place), before ours is created.
+    SetAside,
     /// Create the history table if it is missing (in the first transaction).
     CreateHistory,
     /// Run the step's statements, in order.
@@ -84,7 +87,10 @@ pub(crate) struct Script<'m> {
 impl<'m> Script<'m> {
     /// Decides the actions of `plan`.
     pub fn new(plan: Plan<'m>, shape: Shape) -> Script<'m> {
-        let mut builder = Builder::default();
+        let mut builder = Builder {
+            set_aside: plan.set_aside.is_some(),
+            ..Builder::default()
+        };
         if shape.schema {
             builder.actions.push(Action::SearchPath);
         }
@@ -183,6 +189,18 @@ impl<'m> Script<'m> {
     /// The migration of step `step`.
     pub fn migration(&self, step: usize) -> &'m Migration {
         self.plan.steps[step].0
+    }
+
+    /// The file whose statements step `step` runs.
+    pub fn file(&self, step: usize) -> &'m str {
+        let (migration, direction) = self.plan.steps[step];
+        section(migration, direction).0
+    }
+
+    /// The span of step `step`'s statements.
+    pub fn span(&self, step: usize) -> tracing::Span {
+        let (migration, direction) = self.plan.steps[step];
+        crate::trace::migration(migration, direction, self.file(step))
     }
 
     /// The statements step `step` runs.
@@ -321,6 +339,8 @@ struct Builder {
     actions: Vec<Action>,
     open: bool,
     history_created: bool,
+    /// Another tool's table is renamed before the history table is created.
+    set_aside: bool,
     /// The history actions of the open transaction.
     records: Vec<Action>,
     uncommitted: Vec<usize>,
@@ -334,6 +354,9 @@ impl Builder {
         }
         self.actions.push(Action::Begin);
         if !self.history_created {
+            if self.set_aside {
+                self.actions.push(Action::SetAside);
+            }
             self.actions.push(Action::CreateHistory);
             self.history_created = true;
         }
@@ -398,7 +421,7 @@ impl Progress {
         let (migration, direction) = script.plan.steps[step];
         let mut done = Step::new(migration, direction);
         done.duration = self.durations[step];
-        log::info!("{done}");
+        crate::trace::step(&done);
         if let Some(on_progress) = on_progress {
             on_progress(&done);
         }
@@ -413,6 +436,11 @@ impl Progress {
             steps: self.done,
             backup: self.backup,
             renumbered: script.plan.renumbered.clone(),
+            kept_history: script
+                .plan
+                .set_aside
+                .as_ref()
+                .map(crate::plan::SetAside::kept),
             dry_run: false,
             duration: self.started.elapsed(),
         }
@@ -462,6 +490,7 @@ mod tests {
             to: None,
             steps: steps.to_vec(),
             renumbered: Vec::new(),
+            set_aside: None,
         };
         Script::new(
             plan,
@@ -619,6 +648,7 @@ mod tests {
             to: Some(Version(2)),
             steps,
             renumbered: vec![(Version(20240101120000), Version(1))],
+            set_aside: None,
         };
         let a: &'static Migration = Box::leak(Box::new(a));
         let b: &'static Migration = Box::leak(Box::new(b));
@@ -675,6 +705,7 @@ mod tests {
             to: Some(Version(2)),
             steps: up.to_vec(),
             renumbered: Vec::new(),
+            set_aside: None,
         };
         let script = Script::new(
             plan,

@@ -31,6 +31,10 @@ pub struct SqliteLock {
 impl Backend for Connection {
     type Lock = SqliteLock;
 
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
     /// The lock file lasts the session whatever `scope` says: this backend
     /// does not take transaction locks, so the driver asks for none.
     fn lock(
@@ -60,7 +64,7 @@ impl Backend for Connection {
         if lock.foreign_keys_were_on
             && let Err(error) = self.execute_batch("PRAGMA foreign_keys = ON")
         {
-            log::error!("could not turn foreign keys back on: {error}");
+            tracing::error!("could not turn foreign keys back on: {error}");
         }
         restore_busy_timeout(self, lock.busy_timeout_ms);
         // Dropping the file releases the lock.
@@ -88,14 +92,14 @@ impl Backend for Connection {
         if !self.is_autocommit()
             && let Err(error) = self.execute_batch("ROLLBACK")
         {
-            log::error!("ROLLBACK failed, the connection rolls back when it closes: {error}");
+            tracing::error!("ROLLBACK failed, the connection rolls back when it closes: {error}");
         }
         // After a write error (a full disk), SQLite may have rolled the
         // transaction back in memory but left the old pages in a hot
         // journal, for the next open to put back. A read puts them back now,
         // so the database is whole when the error is returned.
         if let Err(error) = self.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
-            log::error!(
+            tracing::error!(
                 "the rollback could not finish; SQLite finishes it on the next open: {error}"
             );
         }
@@ -316,6 +320,7 @@ impl Backend for Connection {
             // A new, empty file: there is nothing to lose.
             return Ok(None);
         }
+        let started = Instant::now();
         let dir = backup::directory(&database, settings.dir.as_deref());
         let now: String = self
             .query_row("SELECT strftime('%Y%m%dT%H%M%f', 'now')", [], |row| {
@@ -339,7 +344,7 @@ impl Backend for Connection {
                 failed(e)
             })?;
         prune(&database, &dir, settings.keep, &path);
-        log::info!("backed up {} to {}", database.display(), path.display());
+        crate::trace::backup(&database, &path, started.elapsed());
         Ok(Some(path))
     }
 
@@ -518,7 +523,7 @@ fn set_busy_timeout(conn: &Connection, wait: Duration) -> Result<()> {
 
 fn restore_busy_timeout(conn: &Connection, ms: i64) {
     if let Err(error) = set_busy_timeout(conn, Duration::from_millis(ms.max(0).cast_unsigned())) {
-        log::error!("could not restore the busy timeout: {error}");
+        tracing::error!("could not restore the busy timeout: {error}");
     }
 }
 

@@ -273,7 +273,7 @@ fn golang_migrate_at(version: i64, dirty: bool) -> Project {
 }
 
 #[test]
-fn a_golang_migrate_database_is_adopted_into_another_table() {
+fn a_golang_migrate_database_is_adopted_in_place() {
     let project = golang_migrate_at(2, false);
     let error = project.run_refused(Tool::GolangMigrate, 2);
     assert!(matches!(
@@ -283,30 +283,57 @@ fn a_golang_migrate_database_is_adopted_into_another_table() {
             ..
         }
     ));
-    assert!(
-        error
-            .to_string()
-            .contains("choosing another history table with `table(…)`"),
-        "{error}"
-    );
-    let (tool, problem, _) = project.adoption_refused("schema_migrations");
-    assert_eq!(tool, Tool::GolangMigrate);
+    let mut conn = project.open();
+    let migrations = project.migrations();
+    let report = migrations.migrator().adopt(&mut conn).expect("adopt");
+    assert_eq!(report.to, Some(Version(2)));
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1, 2]);
     assert_eq!(
-        problem,
-        AdoptProblem::SharedTable {
-            table: "schema_migrations".into()
-        }
+        dump(&conn, "golang_migrate_schema_migrations"),
+        ["Integer(2)|Integer(0)"],
+        "golang-migrate's table kept, row and all"
     );
+    // Its unique index went with it.
+    let index: String = conn
+        .query_row(
+            "SELECT tbl_name FROM sqlite_master WHERE name = 'version_unique'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("index");
+    assert_eq!(index, "golang_migrate_schema_migrations");
+    migrations.migrate(&mut conn).expect("a plain run after it");
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1, 2, 3]);
+}
 
+#[test]
+fn a_golang_migrate_database_adopted_into_another_table_keeps_working() {
+    let project = golang_migrate_at(2, false);
     let mut conn = project.open();
     let migrations = project.migrations();
     let migrator = migrations.migrator().table("migrate_history");
     let report = migrator.adopt(&mut conn).expect("adopt");
-    assert_eq!(report.to, Some(Version(2)));
+    assert_eq!(report.kept_history, None, "nothing shares the table");
     assert_eq!(versions_in(&conn, "migrate_history"), [1, 2]);
     migrator.run(&mut conn).expect("migrate further");
     assert_eq!(versions_in(&conn, "migrate_history"), [1, 2, 3]);
     assert_eq!(dump(&conn, "schema_migrations"), ["Integer(2)|Integer(0)"]);
+}
+
+#[test]
+fn an_adoption_in_place_whose_new_name_is_taken_changes_nothing() {
+    let project = golang_migrate_at(2, false);
+    project
+        .open()
+        .execute_batch("CREATE TABLE golang_migrate_schema_migrations (x INTEGER);")
+        .expect("a table of that name");
+    let error = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("taken"));
+    assert!(
+        error
+            .to_string()
+            .contains("keeping the other tool's history table under a new name"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -575,7 +602,7 @@ fn a_superchat_database_is_adopted_and_a_renamed_file_refused() {
         project.dir().join("001_init.sql"),
     )
     .expect("mv");
-    let (_, problem, _) = project.adoption_refused("migrate_history");
+    let (_, problem, _) = project.adoption_refused("schema_migrations");
     assert!(
         matches!(&problem, AdoptProblem::NameDiffers { .. }),
         "{problem:?}"
@@ -588,10 +615,16 @@ fn a_superchat_database_is_adopted_and_a_renamed_file_refused() {
 
     let mut conn = project.open();
     let migrations = project.migrations();
-    let migrator = migrations.migrator().table("migrate_history");
-    migrator.adopt(&mut conn).expect("adopt");
-    migrator.run(&mut conn).expect("migrate further");
-    assert_eq!(versions_in(&conn, "migrate_history"), [1, 2]);
+    let report = migrations
+        .migrator()
+        .adopt(&mut conn)
+        .expect("adopt in place");
+    assert_eq!(
+        report.kept_history.map(|k| k.kept_as),
+        Some("superchat_schema_migrations".to_owned())
+    );
+    migrations.migrate(&mut conn).expect("migrate further");
+    assert_eq!(versions_in(&conn, "schema_migrations"), [1, 2]);
 }
 
 #[test]

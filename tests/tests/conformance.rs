@@ -43,6 +43,9 @@ trait Database {
     const OWN_TABLES: &'static [&'static str];
     /// goose's history table, as goose creates it on this database.
     fn goose_table(&self) -> &'static str;
+    /// golang-migrate's history table, as its driver for this database
+    /// creates it: our history table's name, another shape.
+    fn golang_migrate_table(&self) -> &'static str;
     /// A migration that runs past its file's `Timeout` on this database.
     fn too_slow() -> &'static Migrations;
 }
@@ -96,6 +99,12 @@ impl Database for Sqlite {
              is_applied INTEGER NOT NULL, tstamp TIMESTAMP DEFAULT (datetime('now')))"
     }
 
+    fn golang_migrate_table(&self) -> &'static str {
+        // golang-migrate's sqlite3 driver.
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool);
+         CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);"
+    }
+
     fn too_slow() -> &'static Migrations {
         &migrate_tests::SLOW_SQLITE
     }
@@ -147,6 +156,11 @@ impl Database for Postgres {
             .iter()
             .map(|row| row.get(0))
             .collect()
+    }
+
+    fn golang_migrate_table(&self) -> &'static str {
+        // golang-migrate's postgres driver.
+        "CREATE TABLE IF NOT EXISTS \"schema_migrations\" (version bigint not null primary key, dirty boolean not null)"
     }
 
     fn goose_table(&self) -> &'static str {
@@ -291,6 +305,68 @@ fn adoption<D: Database>() {
     assert_eq!(history(&mut db), [1, 2, 3]);
 }
 
+/// golang-migrate's table has our history table's name: the adoption keeps
+/// it under a new name, and a plain run (no table option) works after it.
+fn adoption_in_place<D: Database>() {
+    let Some(mut db) = D::fresh() else { return };
+    let golang_migrate = db.golang_migrate_table();
+    db.exec(golang_migrate);
+    db.exec(
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);
+         INSERT INTO schema_migrations (version, dirty) VALUES (1, false);",
+    );
+    let refused = SET
+        .migrate(db.conn())
+        .expect_err("golang-migrate's history");
+    assert!(
+        matches!(
+            refused,
+            Error::ForeignHistory {
+                tool: Tool::GolangMigrate,
+                reached: Some(Version(1)),
+                shares_table: true,
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("(its table is then kept under a new name)"),
+        "{refused}"
+    );
+    let report = SET.migrator().adopt(db.conn()).expect("adopt in place");
+    let kept = report.kept_history.as_ref().expect("the tool's table kept");
+    assert_eq!(
+        (kept.tool, kept.table.as_str(), kept.kept_as.as_str()),
+        (
+            Tool::GolangMigrate,
+            "schema_migrations",
+            "golang_migrate_schema_migrations"
+        )
+    );
+    assert!(
+        report.to_string().contains(
+            "golang-migrate's history table `schema_migrations` is kept as `golang_migrate_schema_migrations`; \
+             to go back to golang-migrate, drop the table `schema_migrations` and rename \
+             `golang_migrate_schema_migrations` to `schema_migrations`"
+        ),
+        "{report}"
+    );
+    assert_eq!(history(&mut db), [1]);
+    assert_eq!(
+        db.numbers("SELECT version FROM golang_migrate_schema_migrations"),
+        [1],
+        "golang-migrate's row kept as it was"
+    );
+    // No table option, no other setting: the default run goes on.
+    SET.migrate(db.conn())
+        .expect("a plain run after the adoption");
+    assert_eq!(history(&mut db), [1, 2, 3]);
+    assert!(SET.migrate(db.conn()).expect("nothing left").is_empty());
+}
+
 fn a_half_applied_migration_is_refused_until_resolved<D: Database>() {
     let Some(mut db) = D::fresh() else { return };
     let error = NO_TX
@@ -365,6 +441,7 @@ on_every_backend!(
     a_failure_rolls_everything_back,
     status_and_baseline,
     adoption,
+    adoption_in_place,
     a_half_applied_migration_is_refused_until_resolved,
     a_timeout_stops_and_rolls_back,
 );

@@ -6,17 +6,23 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// Runs `migrate` in `dir` with `args`, without `DATABASE_URL` or
-/// `MIGRATE_REPLAY_POSTGRES_URL`.
+/// Runs `migrate` in `dir` with `args`, without `DATABASE_URL`,
+/// `MIGRATE_REPLAY_POSTGRES_URL` or `RUST_LOG`.
 pub fn migrate(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migrate"))
+    command(dir, args).output().expect("runs")
+}
+
+/// The command [`migrate`] runs, to add to.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    command
         .current_dir(dir)
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("MIGRATE_REPLAY_POSTGRES_URL")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1");
+    command
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -38,6 +38,10 @@ fn keep(client: &mut Client, lock: &mut PostgresLock, moment: Moment) -> Result<
 impl Backend for Client {
     type Lock = PostgresLock;
 
+    fn kind(&self) -> &'static str {
+        "postgresql"
+    }
+
     fn lock(
         &mut self,
         table: &TableName,
@@ -129,12 +133,12 @@ impl Backend for Client {
         if let Some(own) = &lock.search_path
             && let Err(error) = self.query_typed(SET_SEARCH_PATH, &[(own, Type::TEXT)])
         {
-            log::error!("could not restore the search path: {}", driver(error));
+            tracing::error!("could not restore the search path: {}", driver(error));
         }
         if let Some(lease) = &lock.lease
             && let Err(error) = self.query_typed(&lease.release, &[(&lease.token, Type::TEXT)])
         {
-            log::error!(
+            tracing::error!(
                 "could not release the migration lock; its lease runs out by itself: {}",
                 driver(error)
             );
@@ -161,7 +165,7 @@ impl Backend for Client {
     fn rollback(&mut self, lock: &mut PostgresLock) {
         lock.open = false;
         if let Err(error) = self.batch_execute("ROLLBACK") {
-            log::error!(
+            tracing::error!(
                 "ROLLBACK failed, the server rolls back when the session ends: {}",
                 driver(error)
             );

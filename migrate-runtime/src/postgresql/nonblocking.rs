@@ -40,6 +40,10 @@ async fn keep(client: &mut Client, lock: &mut PostgresLock, moment: Moment) -> R
 impl AsyncBackend for Client {
     type Lock = PostgresLock;
 
+    fn kind(&self) -> &'static str {
+        "postgresql"
+    }
+
     async fn lock(
         &mut self,
         table: &TableName,
@@ -143,14 +147,14 @@ impl AsyncBackend for Client {
                 .query_typed(SET_SEARCH_PATH, &[(own, Type::TEXT)])
                 .await
         {
-            log::error!("could not restore the search path: {}", driver(error));
+            tracing::error!("could not restore the search path: {}", driver(error));
         }
         if let Some(lease) = &lock.lease
             && let Err(error) = self
                 .query_typed(&lease.release, &[(&lease.token, Type::TEXT)])
                 .await
         {
-            log::error!(
+            tracing::error!(
                 "could not release the migration lock; its lease runs out by itself: {}",
                 driver(error)
             );
@@ -181,7 +185,7 @@ impl AsyncBackend for Client {
     async fn rollback(&mut self, lock: &mut PostgresLock) {
         lock.open = false;
         if let Err(error) = self.batch_execute("ROLLBACK").await {
-            log::error!(
+            tracing::error!(
                 "ROLLBACK failed, the server rolls back when the session ends: {}",
                 driver(error)
             );
