@@ -605,3 +605,26 @@ fn rust_log_shows_the_runtime_events_and_nothing_changes_without_it() {
     assert!(log.contains("migration{version=1"), "{log}");
     assert!(log.contains("operation=\"up\""), "{log}");
 }
+
+#[test]
+fn status_columns_line_up_and_a_recorded_row_took_no_time() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_créer la table.sql", GOOD);
+    write(
+        root.path(),
+        "migrations/002_b.sql",
+        "-- +migrate Up\nCREATE TABLE b (x INTEGER);\n\n-- +migrate Down\nDROP TABLE b;\n",
+    );
+    ok(&migrate(root.path(), &["baseline", "1", "--db", "app.db"]));
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
+    let table: Vec<&str> = status.lines().skip(1).collect();
+    assert_eq!(table.len(), 3, "{status}");
+    assert!(table[1].ends_with("recorded"), "{status}");
+    assert!(table[2].ends_with(" ms"), "{status}");
+    let widths: Vec<usize> = table.iter().map(|l| l.chars().count()).collect();
+    assert!(
+        widths.iter().all(|w| *w == widths[0]),
+        "every line ends at the `took` column: {status}"
+    );
+}

@@ -402,8 +402,11 @@ impl Progress {
         self.started
     }
 
+    /// Step `step`'s statements took `duration`. At least a microsecond
+    /// is recorded, so that a history row's zero time says only "recorded,
+    /// nothing ran" (a baseline, an adoption).
     pub fn ran(&mut self, step: usize, duration: Duration) {
-        self.durations[step] = duration;
+        self.durations[step] = duration.max(Duration::from_micros(1));
     }
 
     /// How long step `step` took, for its history row.

@@ -43,7 +43,9 @@ pub struct StatusEntry {
     pub state: State,
     /// When it was applied, UTC.
     pub applied_at: Option<String>,
-    /// How long it took to apply; `execution_time_ms` in JSON.
+    /// How long it took to apply; `None` when it is not applied, or was
+    /// recorded without running (a baseline, an adoption);
+    /// `execution_time_ms` in JSON.
     #[cfg_attr(
         feature = "serde",
         serde(
@@ -118,7 +120,7 @@ impl Status {
                         (None, None) => State::Unknown,
                     },
                     applied_at: Some(row.applied_at.clone()),
-                    execution_time: Some(row.execution_time),
+                    execution_time: Some(row.execution_time).filter(|d| !d.is_zero()),
                     drift: failure.is_none()
                         && embedded
                             .is_some_and(|m| is_edited(m, Checksum::from_hex(&row.checksum))),
@@ -190,24 +192,35 @@ impl fmt::Display for Status {
                     e.name.clone(),
                     state.to_owned(),
                     e.applied_at.clone().unwrap_or_else(|| "-".to_owned()),
-                    e.execution_time
-                        .map_or_else(|| "-".to_owned(), |d| Millis(d).to_string()),
+                    match (e.execution_time, &e.applied_at) {
+                        (Some(took), _) => Millis(took).to_string(),
+                        // In the history, but nothing ran.
+                        (None, Some(_)) => "recorded".to_owned(),
+                        (None, None) => "-".to_owned(),
+                    },
                     notes.join(", "),
                 ]
             })
             .collect();
+        // No notes column when no row has a note.
+        let notes = if rows.iter().any(|r| !r[5].is_empty()) {
+            "notes"
+        } else {
+            ""
+        };
         let headers = [
             "version",
             "name",
             "state",
             "applied at (UTC)",
             "took",
-            "notes",
+            notes,
         ];
-        let mut widths = headers.map(str::len);
+        // Widths in characters, as `format!` pads: a name may be `créer`.
+        let mut widths = headers.map(|h| h.chars().count());
         for row in &rows {
             for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.len());
+                *width = (*width).max(cell.chars().count());
             }
         }
         let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 6]| {
