@@ -1,6 +1,7 @@
 //! Each command, run: validation with `migrate-core`, database operations
 //! with `migrate-runtime`.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -219,6 +220,7 @@ pub(crate) fn load(
 ) -> Result<migrate_core::MigrationSet, Vec<migrate_core::Problem>> {
     let options = migrate_core::Options {
         allow_gaps: dir.allow_gaps,
+        irreversible_before: dir.irreversible_before.map(Version),
     };
     migrate_core::load(Path::new("."), &dir.dir.to_string_lossy(), &options)
 }
@@ -239,6 +241,12 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
     let mut server_error = None;
     let mut parsed = false;
     let checked = load(dir).and_then(|set| {
+        for ignored in &set.ignored {
+            crate::messages::progress(&format!(
+                "note: {ignored} is not a migration (a file without a version beside diesel's \
+                 migration folders, which diesel does not read either); ignored"
+            ));
+        }
         let mut problems = if checks.sequential_only {
             migrate_core::leftover_timestamps(&set)
         } else {
@@ -287,6 +295,13 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
                 count(set.migrations.len(), "migration"),
                 set.dir
             );
+            if let Some(before) = set.history_before {
+                let _ = write!(
+                    text,
+                    " ({} below version {before} taken as history: Downs not checked, irreversible)",
+                    count(set.history_count(), "migration")
+                );
+            }
             if checks.replay {
                 text.push_str(", replayed on SQLite, every Down restores its schema");
             }

@@ -14,7 +14,7 @@ use migrate_core::{Entry, FileName, ProblemKind, parse_file_name};
 /// The directory's listing problems (an unreadable folder, a nested one), as text.
 pub fn named_files(dir: &Path) -> Result<Vec<(Entry, FileName)>, String> {
     let entries = match migrate_core::scan(Path::new(""), &dir.to_string_lossy()) {
-        Ok(entries) => entries,
+        Ok(listing) => listing.entries,
         Err(problems)
             if problems
                 .iter()

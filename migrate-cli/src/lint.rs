@@ -24,7 +24,9 @@ pub fn lint(
     let from = from.map(Version);
     let findings: Vec<Finding> = migrate_core::lint(&set, dialect, from)
         .into_iter()
-        .filter(|finding| from.is_none_or(|from| finding.version >= from))
+        .filter(|finding| {
+            from.is_none_or(|from| finding.version >= from) && !set.is_history(finding.version)
+        })
         .collect();
     if json {
         let list: Vec<serde_json::Value> = findings.iter().map(to_json).collect();

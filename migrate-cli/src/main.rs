@@ -47,6 +47,10 @@ struct DirArgs {
     /// Accept a sequential set that does not start at 1 or has gaps.
     #[arg(long)]
     allow_gaps: bool,
+    /// Take the migrations below VERSION as history: their Downs are not
+    /// checked and count as irreversible, their lint findings do not fail.
+    #[arg(long, value_name = "VERSION")]
+    irreversible_before: Option<u64>,
 }
 
 /// Where the database is and how to run against it.

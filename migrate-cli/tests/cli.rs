@@ -628,3 +628,86 @@ fn status_columns_line_up_and_a_recorded_row_took_no_time() {
         "every line ends at the `took` column: {status}"
     );
 }
+
+#[test]
+fn irreversible_before_takes_old_migrations_as_history() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(
+        root.path(),
+        "migrations/2017-01-01-000000_users/up.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n",
+    );
+    // An old Down with a missing `;`: a true problem nobody will run.
+    write(
+        root.path(),
+        "migrations/2017-01-01-000000_users/down.sql",
+        "DROP TABLE users\nDROP TABLE nothing;\n",
+    );
+    write(
+        root.path(),
+        "migrations/2017-02-01-000000_unique/up.sql",
+        "CREATE UNIQUE INDEX users_email ON users (email);\n",
+    );
+    write(
+        root.path(),
+        "migrations/2017-02-01-000000_unique/down.sql",
+        "SELECT 1;\n",
+    );
+    write(
+        root.path(),
+        "migrations/2026-07-30-140000-0000_posts/up.sql",
+        "CREATE TABLE posts (id INTEGER);\n",
+    );
+    write(
+        root.path(),
+        "migrations/2026-07-30-140000-0000_posts/down.sql",
+        "DROP TABLE posts;\n",
+    );
+    write(
+        root.path(),
+        "migrations/data_oauth_github.sql",
+        "SELECT 1;\n",
+    );
+    write(root.path(), "migrations/README.md", "notes\n");
+
+    let refused = migrate(root.path(), &["validate"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused)
+            .contains("Down of 2017-02-01-000000_unique leaves index `users_email` behind"),
+        "{}",
+        stderr(&refused)
+    );
+    let history = ["--irreversible-before", "20260101000000"];
+    let validated = migrate(root.path(), &[&["validate"][..], &history].concat());
+    assert_eq!(
+        ok(&validated),
+        "ok: 3 migrations in migrations (2 migrations below version 20260101000000 taken as history: \
+         Downs not checked, irreversible), replayed on SQLite, every Down restores its schema\n"
+    );
+    assert!(
+        stderr(&validated).contains("note: migrations/data_oauth_github.sql is not a migration"),
+        "{}",
+        stderr(&validated)
+    );
+    // The old unique index is a finding, not counted in the history.
+    assert_eq!(migrate(root.path(), &["lint"]).status.code(), Some(1));
+    ok(&migrate(root.path(), &[&["lint"][..], &history].concat()));
+
+    // At run time the history is irreversible: a revert into it is refused.
+    let db = [&history[..], &["--db", "app.db"]].concat();
+    ok(&migrate(root.path(), &[&["up"][..], &db].concat()));
+    ok(&migrate(root.path(), &[&["down"][..], &db].concat()));
+    let refused = migrate(root.path(), &[&["down"][..], &db].concat());
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("irreversible"),
+        "{}",
+        stderr(&refused)
+    );
+    let status = ok(&migrate(root.path(), &[&["status"][..], &db].concat()));
+    assert!(
+        status.contains("database at version 20170201000000"),
+        "{status}"
+    );
+}

@@ -20,6 +20,13 @@ pub struct Options {
     /// Allow a sequential set that does not start at 1 or has gaps (a
     /// squashed history).
     pub allow_gaps: bool,
+    /// Take the migrations below this version as history: their Ups are
+    /// checked and replayed as any other, their Downs are neither parsed
+    /// nor replayed and count as irreversible (a revert below it is
+    /// refused), and their lint findings stay warnings. A forgotten Down
+    /// there is no problem. Checksums are unchanged: the Down's text still
+    /// counts, so an applied database sees no drift.
+    pub irreversible_before: Option<Version>,
 }
 
 /// A validated migration directory: every migration of the base set and of
@@ -38,6 +45,11 @@ pub struct MigrationSet {
     /// The lint findings each migration acknowledges (`-- +migrate Allow
     /// <code> <reason>` in its Up file), by the Up file's path.
     pub allowed: BTreeMap<String, Vec<Allowed>>,
+    /// The version below which migrations are history
+    /// ([`Options::irreversible_before`]).
+    pub history_before: Option<Version>,
+    /// `.sql` files left out: not migrations (see [`Listing::ignored`](crate::Listing)).
+    pub ignored: Vec<String>,
 }
 
 /// A lint finding a migration acknowledges, and why.
@@ -56,6 +68,20 @@ impl MigrationSet {
             .get(up_path)
             .map(|list| list.iter().map(|allowed| allowed.rule).collect())
             .unwrap_or_default()
+    }
+
+    /// How many migrations were taken as history (below
+    /// [`Options::irreversible_before`]).
+    pub fn history_count(&self) -> usize {
+        self.migrations
+            .iter()
+            .filter(|m| self.is_history(m.version))
+            .count()
+    }
+
+    /// Whether `version` is below the version where checking starts.
+    pub fn is_history(&self, version: Version) -> bool {
+        self.history_before.is_some_and(|before| version < before)
     }
 
     /// The names of the environment folders that hold migrations, sorted.
@@ -94,7 +120,8 @@ impl MigrationSet {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, Vec<Problem>> {
-    let entries = scan(root, dir)?;
+    let listing = scan(root, dir)?;
+    let entries = listing.entries;
     let mut problems = Vec::new();
     if entries.is_empty() {
         return Err(vec![Problem::new(
@@ -118,8 +145,19 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
 
     // Contents: every file is read and parsed, whatever else is wrong.
     let mut by_version: BTreeMap<Version, Vec<File>> = BTreeMap::new();
+    let history = |version: Version| {
+        options
+            .irreversible_before
+            .is_some_and(|before| version < before)
+    };
     for (entry, name) in named {
-        let (parsed, clean, source) = read(&entry, name.form, &mut problems);
+        // A history migration's `.down.sql` is not checked: its problems
+        // (a 2017 typo nobody will run) are not reported.
+        let mut found = Vec::new();
+        let (parsed, clean, source) = read(&entry, name.form, &mut found);
+        if !(history(name.version) && name.form == FileForm::Down) {
+            problems.append(&mut found);
+        }
         by_version.entry(name.version).or_default().push(File {
             entry,
             name,
@@ -141,7 +179,8 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
         check_sequence(&by_version, per_environment, &mut problems);
     }
 
-    let directory = Directory::of(&by_version);
+    let mut directory = Directory::of(&by_version);
+    directory.history_before = options.irreversible_before;
     let mut migrations = Vec::new();
     let mut files = Vec::new();
     let mut allowed = BTreeMap::new();
@@ -166,6 +205,8 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
             migrations,
             files,
             allowed,
+            history_before: options.irreversible_before,
+            ignored: listing.ignored,
         })
     } else {
         problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -237,6 +278,8 @@ impl Default for Source {
 struct Directory {
     has_down: bool,
     has_sections: bool,
+    /// Migrations below this version are history: no Down.
+    history_before: Option<Version>,
 }
 
 impl Directory {
@@ -250,6 +293,7 @@ impl Directory {
                         && !f.parsed.irreversible)
             }),
             has_sections: files().any(|f| f.name.form == FileForm::Single && !f.parsed.plain),
+            history_before: None,
         }
     }
 }
@@ -437,7 +481,14 @@ fn assemble(
     if !is_one_migration(version, &group, problems) {
         return None;
     }
-    let clean = group.iter().all(|f| f.clean);
+    let history = directory
+        .history_before
+        .is_some_and(|before| version < before);
+    // A history migration's Down file is not read as SQL: only its text
+    // counts, in the checksum.
+    let clean = group
+        .iter()
+        .all(|f| f.clean || (history && f.name.form == FileForm::Down));
     let mut group = group.into_iter();
     let first = group.next()?;
     let down_file = group.next();
@@ -454,7 +505,7 @@ fn assemble(
         (FileForm::Single, _) if first.parsed.irreversible || first.parsed.down.is_some() => {
             single_down(&first)
         }
-        (_, None) if first.parsed.irreversible || !clean => Down::default(),
+        (_, None) if first.parsed.irreversible || !clean || history => Down::default(),
         (form, None) => no_down(&first, form, directory, problems)?,
         (_, Some(down_file)) => {
             let down = pair_down(&first, down_file, problems)?;
@@ -476,6 +527,8 @@ fn assemble(
         return None;
     }
     let checksum = Checksum::of(&up.text, down.section.as_ref().map(|d| d.text.as_str()));
+    // History: irreversible, whatever its Down says (its text is in the checksum).
+    let down = if history { Down::default() } else { down };
     let own_transaction = controls_transaction(&up.statements)
         || down
             .section

@@ -35,10 +35,11 @@ pub use directory::{Allowed, MigrationSet, Options, leftover_timestamps, load};
 pub use lint::{Category, Dialect, Finding, Rule, lint};
 pub use migration::{Migration, Statement};
 pub use name::{
-    FileName, Naming, is_display_name, is_migration_file, parse_file_name, parse_folder_name,
+    FileName, Naming, diesel_digits, is_display_name, is_migration_file, parse_file_name,
+    parse_folder_name,
 };
 pub use problem::{Problem, ProblemKind, ReplayedSection};
-pub use scan::{Entry, Folder, display_dir, is_environment_name, scan};
+pub use scan::{Entry, Folder, Listing, display_dir, is_environment_name, scan};
 pub use sections::{FileForm, ParsedFile, Section, parse};
 pub use split::{SplitError, split};
 pub use version::{Scheme, Version, is_timestamp, scheme_of};

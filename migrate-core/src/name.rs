@@ -106,8 +106,29 @@ pub fn parse_folder_name(folder: &str, form: FileForm) -> Option<Result<FileName
     if !starts_with_digit || !version.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
         return None;
     }
-    let digits: String = version.chars().filter(char::is_ascii_digit).collect();
-    Some(named(&digits, name, form, Naming::Diesel))
+    Some(named(&diesel_digits(version), name, form, Naming::Diesel))
+}
+
+/// The digits of a diesel version (a folder's prefix, or the text diesel
+/// records), as this crate numbers it: the dashes dropped, and of diesel's
+/// newer `2026-07-30-140000-0000` form the 14-digit timestamp only. diesel
+/// orders its versions as text, timestamp first, so the four digits after
+/// it (`-0000`) never decide an order between two seconds; as a number,
+/// 18 digits would sort after every 14-digit version instead.
+///
+/// ```
+/// use migrate_core::diesel_digits;
+/// assert_eq!(diesel_digits("2026-07-30-140000-0000"), "20260730140000");
+/// assert_eq!(diesel_digits("2026-07-30-140000"), "20260730140000");
+/// assert_eq!(diesel_digits("202607301400000000"), "20260730140000");
+/// assert_eq!(diesel_digits("00000000000000"), "00000000000000");
+/// ```
+pub fn diesel_digits(version: &str) -> String {
+    let mut digits: String = version.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 18 {
+        digits.truncate(14);
+    }
+    digits
 }
 
 /// `V<digits>__<name>` or `U<digits>__<name>`, refinery's forms.

@@ -6,7 +6,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{FileForm, Problem, ProblemKind, is_migration_file, parse_folder_name};
+use crate::{
+    FileForm, Problem, ProblemKind, is_migration_file, parse_file_name, parse_folder_name,
+};
 
 /// A `.sql` file found in the directory or one of its environment folders.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,15 +38,27 @@ pub struct Folder {
     pub no_transaction: bool,
 }
 
+/// What [`scan`] found: the migration files, and the files it left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// The migration files, sorted.
+    pub entries: Vec<Entry>,
+    /// `.sql` files that are not migrations, as shown to people: in a
+    /// directory of diesel migration folders, a loose file whose name has
+    /// no version (a data script), which diesel does not read either.
+    pub ignored: Vec<String>,
+}
+
 /// Lists the `.sql` files of `root/dir` and of its environment folders, sorted
 /// by environment (base set first) and file name. Hidden entries and files
-/// that do not end in `.sql` are ignored.
+/// that do not end in `.sql` are ignored, and so are loose `.sql` files
+/// without a version beside diesel migration folders (listed as ignored).
 ///
 /// # Errors
 ///
 /// Every problem met on the way: a missing or unreadable directory, a folder
 /// nested in an environment folder, an environment folder with a bad name.
-pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
+pub fn scan(root: &Path, dir: &str) -> Result<Listing, Vec<Problem>> {
     let shown = display_dir(dir);
     let full = root.join(dir);
     if !full.is_dir() {
@@ -58,8 +72,14 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
     // Links are followed when they stay inside the directory.
     let inside = fs::canonicalize(&full).unwrap_or_else(|_| full.clone());
     let mut entries = Vec::new();
+    let mut ignored = Vec::new();
     let mut problems = Vec::new();
     let listed = list(&full, &shown, &inside, &mut problems);
+    // diesel reads only its folders: a loose file without a version beside
+    // them is a script kept with the migrations, not a misnamed migration.
+    let has_folders = listed
+        .iter()
+        .any(|(name, is_dir)| *is_dir && is_folder_name(name));
     let has_own = listed.iter().any(|(name, is_dir)| {
         is_migration_file(name) && !is_dir || *is_dir && is_folder_name(name)
     });
@@ -69,7 +89,9 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
             .any(|(name, is_dir)| *is_dir && name == "base");
     for (name, is_dir) in listed {
         if !is_dir {
-            if is_migration_file(&name) {
+            if has_folders && is_migration_file(&name) && parse_file_name(&name).is_err() {
+                ignored.push(format!("{shown}/{name}"));
+            } else if is_migration_file(&name) {
                 entries.push(Entry {
                     path: format!("{shown}/{name}"),
                     full_path: full.join(&name),
@@ -120,7 +142,7 @@ pub fn scan(root: &Path, dir: &str) -> Result<Vec<Entry>, Vec<Problem>> {
         }
     }
     if problems.is_empty() {
-        Ok(entries)
+        Ok(Listing { entries, ignored })
     } else {
         Err(problems)
     }
@@ -296,7 +318,7 @@ mod tests {
         ] {
             fs::write(dir.join(name), "").expect("write");
         }
-        let entries = scan(root.path(), "migrations/").expect("scans");
+        let entries = scan(root.path(), "migrations/").expect("scans").entries;
         let paths: Vec<_> = entries
             .iter()
             .map(|e| (e.path.as_str(), e.environment.as_deref()))

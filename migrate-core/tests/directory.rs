@@ -182,7 +182,15 @@ fn gaps_and_a_late_start_are_errors_unless_allowed() {
             ),
         ]
     );
-    let allowed = load(root.path(), "migrations", &Options { allow_gaps: true }).expect("allowed");
+    let allowed = load(
+        root.path(),
+        "migrations",
+        &Options {
+            allow_gaps: true,
+            ..Options::default()
+        },
+    )
+    .expect("allowed");
     assert_eq!(allowed.migrations.len(), 3);
 }
 

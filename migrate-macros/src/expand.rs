@@ -117,7 +117,8 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
 }
 
 /// The lint findings: compile errors from `lint_errors_from` on, warnings
-/// before it (and without it). A proc macro has no warning of its own on
+/// before it (and without it), and always in the history below
+/// `irreversible_before`. A proc macro has no warning of its own on
 /// stable Rust: each one is the use of a deprecated constant whose note is
 /// the finding, at the directory literal.
 fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenStream> {
@@ -129,7 +130,9 @@ fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenSt
     let from = input.lint_errors_from.map(migrate_core::Version);
     let (errors, warnings): (Vec<_>, Vec<_>) = migrate_core::lint(set, dialect, from)
         .into_iter()
-        .partition(|finding| from.is_some_and(|from| finding.version >= from));
+        .partition(|finding| {
+            from.is_some_and(|from| finding.version >= from) && !set.is_history(finding.version)
+        });
     if let Some(errors) = combine(input, &errors) {
         return Err(errors);
     }

@@ -32,7 +32,8 @@ pub struct Input {
 }
 
 /// The options the macro knows, for the message about an unknown one.
-const KNOWN: &str = "`allow_gaps`, `check`, `reason`, `dialect` and `lint_errors_from`";
+const KNOWN: &str =
+    "`allow_gaps`, `check`, `reason`, `dialect`, `lint_errors_from` and `irreversible_before`";
 
 /// The errors found so far.
 #[derive(Default)]
@@ -125,6 +126,16 @@ fn option(input: ParseStream<'_>, written: &mut Written, errors: &mut Errors) ->
                 Err(_) => errors.push(syn::Error::new(
                     version.span(),
                     "`lint_errors_from` takes a migration version, e.g. `lint_errors_from = 12`",
+                )),
+            }
+        }
+        "irreversible_before" => {
+            let version: LitInt = input.parse()?;
+            match version.base10_parse::<u64>() {
+                Ok(v) => written.options.irreversible_before = Some(migrate_core::Version(v)),
+                Err(_) => errors.push(syn::Error::new(
+                    version.span(),
+                    "`irreversible_before` takes a migration version, e.g. `irreversible_before = 20240101000000`",
                 )),
             }
         }

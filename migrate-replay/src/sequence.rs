@@ -167,18 +167,19 @@ impl<T: Target> Replay<'_, T> {
     }
 }
 
-/// `<version>_<name>`, as the Down message names a migration.
+/// `<version>_<name>`, as the Down message names a migration: a diesel
+/// folder's name (`2017-01-01-000000_init` for `…/up.sql`), else the Up
+/// file's version as written and the migration's name.
 fn label(migration: &Migration) -> String {
-    format!(
-        "{}_{}",
-        migration
-            .up_path
-            .rsplit('/')
-            .next()
-            .and_then(|f| f.split('_').next())
-            .unwrap_or_default(),
-        migration.name
-    )
+    let mut parts = migration.up_path.rsplit('/');
+    let file = parts.next().unwrap_or_default();
+    if file.eq_ignore_ascii_case("up.sql")
+        && let Some(folder) = parts.next()
+    {
+        return folder.to_owned();
+    }
+    let version = file.split('_').next().unwrap_or_default();
+    format!("{version}_{}", migration.name)
 }
 
 /// How a Down's difference is said, the same on every database (to follow
@@ -196,4 +197,42 @@ pub(crate) fn left_behind(kind: &str, name: &str) -> String {
 /// from before the Up; `how` says in what way (`changed`).
 pub(crate) fn changed(kind: &str, name: &str, how: &str, before: &str, after: &str) -> String {
     format!("leaves {kind} `{name}` {how}: `{before}` before its Up, `{after}` after its Down")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    fn named(up_path: &'static str, name: &'static str) -> migrate_core::Migration {
+        migrate_core::Migration {
+            version: migrate_core::Version(1),
+            name: name.into(),
+            environment: None,
+            up_path: up_path.into(),
+            down_path: None,
+            up: Vec::new().into(),
+            down: None,
+            no_transaction: false,
+            foreign_keys_off: false,
+            unordered: false,
+            checksum: migrate_core::Checksum([0; 32]),
+            up_file_sha384: [0; 48],
+            up_file_text: None,
+            timeout: None,
+            no_check: None,
+        }
+    }
+
+    #[test]
+    fn a_diesel_folder_is_named_by_the_folder() {
+        assert_eq!(
+            label(&named(
+                "migrations/2017-01-01-000000_dumped_migration_12/up.sql",
+                "dumped_migration_12"
+            )),
+            "2017-01-01-000000_dumped_migration_12"
+        );
+        assert_eq!(label(&named("migrations/004_idx.sql", "idx")), "004_idx");
+        assert_eq!(label(&named("m/004_idx.up.sql", "idx")), "004_idx");
+    }
 }

@@ -285,10 +285,9 @@ pub(crate) fn interpret(tool: Tool, rows: &[Vec<Value>]) -> Result<ForeignState,
 fn version(tool: Tool, value: &Value) -> Result<Version, Unreadable> {
     let number = match tool {
         // diesel keeps the folder's prefix as text: `2024-01-01-120000` → 20240101120000.
-        Tool::Diesel => value.text().and_then(|t| {
-            let digits: String = t.chars().filter(char::is_ascii_digit).collect();
-            digits.parse::<i64>().ok()
-        }),
+        Tool::Diesel => value
+            .text()
+            .and_then(|t| migrate_core::diesel_digits(&t).parse::<i64>().ok()),
         _ => value.integer(),
     };
     number
@@ -431,12 +430,18 @@ mod tests {
         let rows = [
             vec![Value::Text("2024-01-01-120000".into())],
             vec![Value::Text("00000000000000".into())],
+            vec![Value::Text("2024-02-01-120000-0000".into())],
         ];
         let ForeignState::Applied(applied) = interpret(Tool::Diesel, &rows).unwrap() else {
             panic!("applied expected");
         };
         assert_eq!(applied[0].version, Version(0));
         assert_eq!(applied[1].version, Version(20240101120000));
+        assert_eq!(
+            applied[2].version,
+            Version(20240201120000),
+            "diesel's -0000 suffix dropped"
+        );
     }
 
     #[test]

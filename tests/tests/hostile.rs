@@ -22,6 +22,8 @@ fn a_statement_with_a_nul_byte_fails_instead_of_running_in_part() {
     let sql = "INSERT INTO t VALUES (1);\0INSERT INTO t VALUES (2);";
     let set = migrate_core::MigrationSet {
         allowed: std::collections::BTreeMap::new(),
+        history_before: None,
+        ignored: Vec::new(),
         dir: "migrations".to_owned(),
         scheme: migrate_core::Scheme::Sequential,
         migrations: vec![Migration {

@@ -28,7 +28,10 @@ static OWN_TRANSACTION: Migrations = embed_migrations!("fixtures/pass-own-transa
 /// versions, names, paths, environments, every statement with its line,
 /// checksums and flags.
 fn assert_same_as_core(embedded: &Migrations, dir: &str, allow_gaps: bool) {
-    let options = migrate_core::Options { allow_gaps };
+    let options = migrate_core::Options {
+        allow_gaps,
+        ..migrate_core::Options::default()
+    };
     let set =
         migrate_core::load(Path::new(env!("CARGO_MANIFEST_DIR")), dir, &options).expect("valid");
     // One type for both: every field, statements and lines included.
