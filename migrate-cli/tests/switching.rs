@@ -558,3 +558,74 @@ fn validate_replays_postgresql_on_the_server_of_replay_url() {
     );
     assert!(!stderr(&unreachable).contains("s3cret"));
 }
+
+/// The server's scratch databases of the replay run by process `pid`.
+fn scratch_databases_of(admin: &mut migrate_runtime::postgres::Client, pid: u32) -> Vec<String> {
+    admin
+        .query(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+            &[&format!("migrate_replay_{pid}_")],
+        )
+        .expect("list databases")
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+#[test]
+fn a_replay_killed_midway_leaves_databases_the_next_replay_drops() {
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let url = db.url();
+    let mut admin = db.client();
+    let slow = tempfile::tempdir().expect("tempdir");
+    write(
+        slow.path(),
+        "migrations/001_slow.sql",
+        "-- +migrate Up\nCREATE TABLE a (id INT);\nSELECT pg_sleep(30);\n\n-- +migrate Down\nDROP TABLE a;\n",
+    );
+    let replay = [
+        "validate",
+        "--dialect",
+        "postgres",
+        "--replay-url",
+        url.as_str(),
+    ];
+    // Two replays SIGKILLed while their scratch databases exist.
+    let mut killed = Vec::new();
+    for _ in 0..2 {
+        let mut child = common::command(slow.path(), &replay)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let pid = child.id();
+        let started = std::time::Instant::now();
+        while scratch_databases_of(&mut admin, pid).is_empty() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "the replay made no scratch database"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+        assert!(
+            !scratch_databases_of(&mut admin, pid).is_empty(),
+            "left behind"
+        );
+        killed.push(pid);
+    }
+    // The next replay, of any set, drops them; its own go at its end.
+    let quick = tempfile::tempdir().expect("tempdir");
+    write(
+        quick.path(),
+        "migrations/001_a.sql",
+        "-- +migrate Up\nCREATE TABLE a (id INT);\n\n-- +migrate Down\nDROP TABLE a;\n",
+    );
+    ok(&migrate(quick.path(), &replay));
+    for pid in killed {
+        assert_eq!(scratch_databases_of(&mut admin, pid), Vec::<String>::new());
+    }
+}

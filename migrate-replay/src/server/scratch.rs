@@ -1,5 +1,13 @@
 //! The scratch databases of one replay, and their end: every database
-//! created is dropped when the replay ends, on every path.
+//! created is dropped when the replay ends, on every path. A replay killed
+//! before its end (a cancelled CI job, an editor restarting its macro
+//! server) cannot drop its own: the next replay on the server does. The
+//! session that creates a replay's databases is named after them
+//! (`application_name`) and lives as long as the replay; the server ends it
+//! when its process dies, so a scratch database whose owner session is not
+//! in `pg_stat_activity` belongs to nobody alive, on this machine or any
+//! other. (Advisory locks would not do: they are per database, and each
+//! replay may connect to another.)
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -118,15 +126,20 @@ impl Scratch {
         if config.get_application_name().is_none() {
             config.application_name("migrate replay");
         }
-        let admin = connect(&config)?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| since.subsec_nanos());
         let name = format!(
-            "migrate_replay_{}_{}_{nanos}",
+            "{PREFIX}{}_{}_{nanos}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
+        // The owner session, named before the database exists: a sweep
+        // never finds the database without it.
+        let mut owner = config.clone();
+        owner.application_name(&owner_session(&name));
+        let mut admin = connect(&owner)?;
+        sweep(&mut admin);
         let mut scratch = Scratch {
             config,
             admin,
@@ -208,6 +221,59 @@ impl Drop for Scratch {
     }
 }
 
+/// The `application_name` of the session that owns the scratch database
+/// `name` (and its copies).
+fn owner_session(name: &str) -> String {
+    format!("migrate replay owner {name}")
+}
+
+/// The prefix of every scratch database's name.
+const PREFIX: &str = "migrate_replay_";
+
+/// The scratch database a copy belongs to: `migrate_replay_<pid>_<n>_<nanos>`
+/// without the copy's `_c<k>`.
+fn owner_of(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix(PREFIX)?;
+    let mut end = PREFIX.len();
+    for (i, part) in rest.split('_').enumerate().take(3) {
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        end += part.len() + usize::from(i > 0);
+    }
+    Some(&name[..end])
+}
+
+/// Drops the scratch databases of replays that are gone: those whose owner
+/// session is not on the server any more. Best effort: a database it cannot
+/// drop is left for the next one.
+fn sweep(admin: &mut Client) {
+    let Ok(rows) = admin.query(
+        "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname",
+        &[&PREFIX],
+    ) else {
+        return;
+    };
+    let Ok(sessions) = admin.query(
+        "SELECT application_name FROM pg_stat_activity WHERE application_name IS NOT NULL",
+        &[],
+    ) else {
+        return;
+    };
+    let alive: Vec<String> = sessions.iter().filter_map(|r| r.try_get(0).ok()).collect();
+    for row in rows {
+        let Ok(name) = row.try_get::<_, String>(0) else {
+            continue;
+        };
+        let Some(owner) = owner_of(&name) else {
+            continue;
+        };
+        if !alive.contains(&owner_session(owner)) {
+            let _ = drop_database(admin, &name);
+        }
+    }
+}
+
 /// A session, or the error naming the server without its password.
 fn connect(config: &Config) -> Result<Client, ServerError> {
     config.connect(NoTls).map_err(|error| ServerError::Connect {
@@ -257,4 +323,23 @@ fn describe(config: &Config) -> String {
         let _ = write!(text, ", database {dbname}");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner_of;
+
+    #[test]
+    fn a_copy_belongs_to_its_scratch_database() {
+        assert_eq!(
+            owner_of("migrate_replay_42_0_123456"),
+            Some("migrate_replay_42_0_123456")
+        );
+        assert_eq!(
+            owner_of("migrate_replay_42_0_123456_c3"),
+            Some("migrate_replay_42_0_123456")
+        );
+        assert_eq!(owner_of("migrate_replay_x_0_1"), None);
+        assert_eq!(owner_of("app"), None);
+    }
 }
