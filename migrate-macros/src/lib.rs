@@ -2,6 +2,7 @@
 //! re-exports it and holds the types it builds.
 #![warn(missing_docs)]
 
+mod cache;
 mod expand;
 mod input;
 
@@ -13,8 +14,9 @@ use proc_macro::TokenStream;
 /// See `migrate_runtime::embed_migrations!` for the documentation.
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    let written = input.to_string();
     syn::parse::<input::Input>(input)
-        .and_then(|input| expand::expand(&input))
+        .and_then(|input| cache::expand(&input, &written))
         .unwrap_or_else(|error| expand::placeholder(&error))
         .into()
 }
