@@ -143,29 +143,41 @@ fn a_run_logs_its_span_each_migration_each_statement_and_the_backup() {
     assert!(events(&lines, "statement").is_empty(), "{lines:#?}");
 }
 
+/// Another migrator, on its own thread, runs `operation` on `path` and
+/// holds the lock `hold` long (its progress callback runs under the lock);
+/// returns once it has the lock.
+fn hold_lock(
+    path: &std::path::Path,
+    hold: Duration,
+    operation: impl FnOnce(
+        migrate_runtime::Migrator<'static>,
+        &mut Connection,
+    ) -> migrate_runtime::Result<migrate_runtime::Report>
+    + Send
+    + 'static,
+) -> std::thread::JoinHandle<()> {
+    let (started, holding) = std::sync::mpsc::channel();
+    let path = path.to_path_buf();
+    let holder = std::thread::spawn(move || {
+        let mut conn = Connection::open(&path).expect("open");
+        let migrator = BASIC.migrator().on_progress(move |_| {
+            let _ = started.send(());
+            std::thread::sleep(hold);
+        });
+        operation(migrator, &mut conn).expect("the holder's run");
+    });
+    holding.recv().expect("the holder has the lock");
+    holder
+}
+
 #[test]
 fn a_lock_wait_is_logged_with_the_time_waited() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("app.db");
-    // Another migrator holds the lock for 300 ms (its progress callback
-    // runs under the lock).
-    let (started, holding) = std::sync::mpsc::channel();
-    let holder = {
-        let path = path.clone();
-        std::thread::spawn(move || {
-            let mut conn = Connection::open(&path).expect("open");
-            BASIC
-                .migrator()
-                .on_progress(move |_| {
-                    let _ = started.send(());
-                    std::thread::sleep(Duration::from_millis(300));
-                })
-                .to(migrate_runtime::Version(1))
-                .run(&mut conn)
-                .expect("the holder migrates");
-        })
-    };
-    holding.recv().expect("the holder has the lock");
+    // Another migrator holds the lock for 300 ms.
+    let holder = hold_lock(&path, Duration::from_millis(300), |migrator, conn| {
+        migrator.to(migrate_runtime::Version(1)).run(conn)
+    });
     let mut conn = Connection::open(&path).expect("open");
     let (report, lines) = logged(|| BASIC.migrate(&mut conn));
     report.expect("migrates after the wait");
@@ -181,22 +193,9 @@ fn a_lock_wait_is_logged_with_the_time_waited() {
     );
 
     // A wait that runs out is a warning with the time waited.
-    let (started, holding) = std::sync::mpsc::channel();
-    let holder = {
-        let path = path.clone();
-        std::thread::spawn(move || {
-            let mut conn = Connection::open(&path).expect("open");
-            BASIC
-                .migrator()
-                .on_progress(move |_| {
-                    let _ = started.send(());
-                    std::thread::sleep(Duration::from_millis(400));
-                })
-                .down(&mut conn)
-                .expect("the holder reverts");
-        })
-    };
-    holding.recv().expect("the holder has the lock");
+    let holder = hold_lock(&path, Duration::from_millis(400), |migrator, conn| {
+        migrator.down(conn)
+    });
     let (refused, lines) = logged(|| {
         BASIC
             .migrator()
