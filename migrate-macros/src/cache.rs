@@ -151,18 +151,25 @@ impl Store {
         let name = format!("{}-{}.rs", self.stem, &self.key[..16]);
         let data = self.out_dir.join(&name);
         let previous = fs::read_to_string(self.key_file()).ok();
+        let previous = previous.as_deref().and_then(|t| t.lines().nth(1));
         atomic_write(&data, &expansion.data)?;
         let lints = expansion.lints.to_string().replace('\n', " ");
         atomic_write(
             &self.key_file(),
             &format!("{}\n{name}\n{lints}", self.head()),
         )?;
-        // The data file of the key this one replaced.
-        if let Some(old) = previous.as_deref().and_then(|t| t.lines().nth(1))
-            && old != name
-            && old.starts_with(&self.stem)
-        {
-            let _ = fs::remove_file(self.out_dir.join(old));
+        // Older data files of this invocation go, but the one just
+        // replaced stays: another compiler (an editor's, beside cargo) may
+        // have read the old key and be about to include it.
+        if let Ok(listing) = fs::read_dir(&self.out_dir) {
+            for file in listing.flatten() {
+                let file = file.file_name();
+                let file = file.to_string_lossy();
+                let ours = file.starts_with(&format!("{}-", self.stem)) && file.ends_with(".rs");
+                if ours && file != name && Some(file.as_ref()) != previous {
+                    let _ = fs::remove_file(self.out_dir.join(file.as_ref()));
+                }
+            }
         }
         Some(data)
     }
@@ -246,20 +253,23 @@ mod tests {
         assert_eq!(included(&expand(written, root.path(), out.path())), first);
         assert!(marked(&first), "a hit does not write");
 
-        // A changed file: the full check, a new data file, the old one gone.
+        // A changed file: the full check, a new data file.
         fs::write(dir.join("001_a.sql"), ONE.replace("x INTEGER", "y INTEGER")).expect("edit");
         let edited = included(&expand(written, root.path(), out.path()));
         assert_ne!(edited, first);
-        assert!(!first.exists(), "the replaced data file is removed");
+        assert!(first.exists(), "the data file just replaced stays a while");
         assert!(
             fs::read_to_string(&edited)
                 .expect("data")
                 .contains("y INTEGER")
         );
 
-        // A new file is a change too.
+        // A new file is a change too; the data files before the one it
+        // replaces go.
         fs::write(dir.join("002_b.sql"), ONE.replace(" a", " b")).expect("add");
         let added = included(&expand(written, root.path(), out.path()));
+        assert!(!first.exists(), "older data files are removed");
+        assert!(edited.exists());
         assert!(
             fs::read_to_string(&added)
                 .expect("data")
