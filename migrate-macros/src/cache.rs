@@ -58,13 +58,13 @@ fn expand_in(
 ) -> syn::Result<TokenStream> {
     let root = root.to_path_buf();
     let Some(store) = out_dir.and_then(|out_dir| Store::new(out_dir, &root, input, written)) else {
-        let expansion = expand::expand(input, &root)?;
+        let expansion = expand::expand(input, &root, None)?;
         return Ok(Expansion::with(&expansion.lints, &expansion.data_tokens()?));
     };
     if let Some((lints, data)) = store.read() {
         return Ok(Expansion::with(&lints, &include(&data)));
     }
-    let expansion = expand::expand(input, &root)?;
+    let expansion = expand::expand(input, &root, Some(&store.snapshots()))?;
     Ok(match store.write(&expansion) {
         Some(data) => Expansion::with(&expansion.lints, &include(&data)),
         None => Expansion::with(&expansion.lints, &expansion.data_tokens()?),
@@ -121,6 +121,11 @@ impl Store {
             stem: format!("embed_migrations-{site}"),
             key: hex(&hash.finalize()),
         })
+    }
+
+    /// Where the replay keeps its snapshots, to resume from after a change.
+    fn snapshots(&self) -> PathBuf {
+        self.out_dir.join(format!("{}-replay", self.stem))
     }
 
     fn key_file(&self) -> PathBuf {

@@ -59,18 +59,26 @@ fn joined(items: &[TokenStream]) -> String {
     texts.join(",\n")
 }
 
-/// Reads, validates and embeds the directory at `root`.
-pub fn expand(input: &Input, root: &Path) -> syn::Result<Expansion> {
+/// Reads, validates and embeds the directory at `root`. With `resume`, the
+/// SQLite replay starts from the snapshots there (of the longest prefix of
+/// the set that replayed before) and leaves new ones.
+pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<Expansion> {
     let set = migrate_core::load(root, &input.dir.value(), &input.options).map_err(|problems| {
         combine(input, &problems)
             .unwrap_or_else(|| syn::Error::new(input.dir.span(), "invalid migration directory"))
     })?;
     #[cfg(feature = "replay")]
-    if input.replay
-        && let Some(error) = combine(input, &migrate_replay::replay(&set))
-    {
-        return Err(error);
+    if input.replay {
+        let problems = match resume {
+            Some(dir) => migrate_replay::replay_resuming(&set, dir, env!("MIGRATE_MACROS_BUILD")),
+            None => migrate_replay::replay(&set),
+        };
+        if let Some(error) = combine(input, &problems) {
+            return Err(error);
+        }
     }
+    #[cfg(not(feature = "replay"))]
+    let _ = resume;
     if input.check_postgres {
         check_postgres(input, &set)?;
     }

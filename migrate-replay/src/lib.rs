@@ -30,6 +30,7 @@
 mod normal;
 #[cfg(feature = "postgres-parse")]
 mod postgres;
+mod resume;
 mod schema;
 mod sequence;
 #[cfg(feature = "postgres-replay")]
@@ -41,6 +42,7 @@ use std::collections::BTreeSet;
 
 use migrate_core::{Migration, MigrationSet, Problem, ProblemKind};
 
+pub use resume::replay_resuming;
 #[cfg(feature = "postgres-replay")]
 pub use server::replay_postgres;
 

@@ -20,6 +20,30 @@ impl Sqlite {
         let tracker = Tracker::new(&conn)?;
         Ok(Sqlite { conn, tracker })
     }
+
+    /// An in-memory database holding the snapshot `path` (see
+    /// [`Sqlite::save`]).
+    pub(crate) fn restored(path: &std::path::Path) -> rusqlite::Result<Sqlite> {
+        let file = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut conn = Connection::open_in_memory()?;
+        copy_database(&file, &mut conn)?;
+        let tracker = Tracker::new(&conn)?;
+        Ok(Sqlite { conn, tracker })
+    }
+
+    /// Writes the database as it is to the file `path` (written beside it,
+    /// then renamed: a reader never finds half a snapshot).
+    pub(crate) fn save(&self, path: &std::path::Path) -> rusqlite::Result<()> {
+        let partial = path.with_extension(format!("partial-{}", std::process::id()));
+        let _ = std::fs::remove_file(&partial);
+        let mut file = Connection::open(&partial)?;
+        copy_database(&self.conn, &mut file)?;
+        drop(file);
+        std::fs::rename(&partial, path).map_err(|error| {
+            let _ = std::fs::remove_file(&partial);
+            rusqlite::Error::ToSqlConversionFailure(Box::new(error))
+        })
+    }
 }
 
 /// A state to go back to: a savepoint, or for a migration that runs outside
