@@ -31,7 +31,12 @@ pub const fn statement(sql: &'static str, line: u32) -> Statement {
     }
 }
 
-/// Statements compiled into the binary.
-pub const fn statements(statements: &'static [Statement]) -> Cow<'static, [Statement]> {
-    Cow::Borrowed(statements)
+/// `len` statements of `all` from `start`: a migration's Up or Down, out
+/// of the one list of its statements.
+pub const fn slice(
+    all: &'static [Statement],
+    start: usize,
+    len: usize,
+) -> Cow<'static, [Statement]> {
+    Cow::Borrowed(all.split_at(start).1.split_at(len).0)
 }
