@@ -115,11 +115,11 @@ impl Store {
         for ignored in &listing.ignored {
             part(ignored.as_bytes());
         }
-        let site = hex(&Sha256::digest(written.as_bytes()))[..16].to_owned();
+        let site = sha256_hex(Sha256::digest(written.as_bytes()))[..16].to_owned();
         Some(Store {
             out_dir,
             stem: format!("embed_migrations-{site}"),
-            key: hex(&hash.finalize()),
+            key: sha256_hex(hash.finalize()),
         })
     }
 
@@ -195,12 +195,9 @@ fn atomic_write(path: &Path, text: &str) -> Option<()> {
     None
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut text, b| {
-        let _ = write!(text, "{b:02x}");
-        text
-    })
+/// A SHA-256 in hex, as the project writes every checksum.
+fn sha256_hex(digest: sha2::digest::Output<Sha256>) -> String {
+    migrate_core::Checksum(digest.into()).to_string()
 }
 
 #[cfg(test)]

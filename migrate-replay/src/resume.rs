@@ -86,7 +86,7 @@ pub fn replay_resuming(set: &MigrationSet, dir: &Path, salt: &str) -> Vec<Proble
 fn prefixes(migrations: &[&Migration], salt: &str) -> Vec<String> {
     let mut hash = Sha256::new();
     hash.update(salt.as_bytes());
-    let mut names = vec![hex(&hash.clone().finalize())];
+    let mut names = vec![sha256_hex(hash.clone().finalize())];
     for m in migrations {
         let identity = format!(
             "{}\0{}\0{:?}\0{}\0{}\0{}\0{}\0{}\0{}\n",
@@ -101,7 +101,7 @@ fn prefixes(migrations: &[&Migration], salt: &str) -> Vec<String> {
             m.up.len(),
         );
         hash.update(identity.as_bytes());
-        names.push(hex(&hash.clone().finalize()));
+        names.push(sha256_hex(hash.clone().finalize()));
     }
     names
 }
@@ -122,10 +122,7 @@ fn remove_others(dir: &Path, keep: &[PathBuf]) {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut text, b| {
-        let _ = write!(text, "{b:02x}");
-        text
-    })
+/// A SHA-256 in hex, as the project writes every checksum.
+fn sha256_hex(digest: sha2::digest::Output<Sha256>) -> String {
+    migrate_core::Checksum(digest.into()).to_string()
 }

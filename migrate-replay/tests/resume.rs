@@ -10,6 +10,19 @@ fn table(name: &str) -> String {
     )
 }
 
+/// A crate root with `migrations/` holding one table migration per name
+/// (`001_a.sql` …), and where its snapshots go.
+fn project(names: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("migrations");
+    fs::create_dir(&dir).expect("mkdir");
+    for (i, name) in names.iter().enumerate() {
+        fs::write(dir.join(format!("{:03}_{name}.sql", i + 1)), table(name)).expect("write");
+    }
+    let snapshots = root.path().join("snapshots");
+    (root, dir, snapshots)
+}
+
 /// The set in `root/migrations`.
 fn set(root: &Path) -> migrate_core::MigrationSet {
     migrate_core::load(root, "migrations", &migrate_core::Options::default()).expect("valid")
@@ -45,13 +58,7 @@ fn open_snapshot(path: &Path) -> rusqlite::Connection {
 
 #[test]
 fn an_edit_to_the_newest_migration_replays_from_the_one_before() {
-    let root = tempfile::tempdir().expect("tempdir");
-    let snapshots = root.path().join("snapshots");
-    let dir = root.path().join("migrations");
-    fs::create_dir(&dir).expect("mkdir");
-    fs::write(dir.join("001_a.sql"), table("a")).expect("write");
-    fs::write(dir.join("002_b.sql"), table("b")).expect("write");
-    fs::write(dir.join("003_c.sql"), table("c")).expect("write");
+    let (root, dir, snapshots) = project(&["a", "b", "c"]);
     assert!(migrate_replay::replay_resuming(&set(root.path()), &snapshots, "salt").is_empty());
     assert_eq!(snapshot_files(&snapshots).len(), 2, "after 2 and after 3");
     mark_snapshots(&snapshots);
@@ -79,13 +86,7 @@ fn an_edit_to_the_newest_migration_replays_from_the_one_before() {
 
 #[test]
 fn an_edit_to_an_older_migration_replays_from_before_it_and_problems_read_the_same() {
-    let root = tempfile::tempdir().expect("tempdir");
-    let snapshots = root.path().join("snapshots");
-    let dir = root.path().join("migrations");
-    fs::create_dir(&dir).expect("mkdir");
-    fs::write(dir.join("001_a.sql"), table("a")).expect("write");
-    fs::write(dir.join("002_b.sql"), table("b")).expect("write");
-    fs::write(dir.join("003_c.sql"), table("c")).expect("write");
+    let (root, dir, snapshots) = project(&["a", "b", "c"]);
     assert!(migrate_replay::replay_resuming(&set(root.path()), &snapshots, "salt").is_empty());
     mark_snapshots(&snapshots);
 
@@ -115,18 +116,7 @@ fn an_edit_to_an_older_migration_replays_from_before_it_and_problems_read_the_sa
 
 #[test]
 fn an_older_migration_edited_again_replays_from_right_before_it() {
-    let root = tempfile::tempdir().expect("tempdir");
-    let snapshots = root.path().join("snapshots");
-    let dir = root.path().join("migrations");
-    fs::create_dir(&dir).expect("mkdir");
-    for (file, name) in [
-        ("001_a.sql", "a"),
-        ("002_b.sql", "b"),
-        ("003_c.sql", "c"),
-        ("004_d.sql", "d"),
-    ] {
-        fs::write(dir.join(file), table(name)).expect("write");
-    }
+    let (root, dir, snapshots) = project(&["a", "b", "c", "d"]);
     assert!(migrate_replay::replay_resuming(&set(root.path()), &snapshots, "salt").is_empty());
     // 002 edited: the replay starts from the beginning, and leaves a
     // snapshot from right before 002.
