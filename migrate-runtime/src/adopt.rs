@@ -120,7 +120,7 @@ impl fmt::Display for AdoptProblem {
 /// whose table is there with that tool's shape. `ours` is our history
 /// table; a table of the same name counts only when `ours_is_foreign`
 /// (ours could not be read as ours).
-pub(crate) fn find<B: Backend>(
+pub(crate) async fn find<B: Backend>(
     db: &mut B,
     tool: Option<Tool>,
     ours: &TableName,
@@ -128,11 +128,11 @@ pub(crate) fn find<B: Backend>(
     wait: Duration,
 ) -> Result<Option<ForeignHistory>> {
     for (tool, table) in candidates(tool, ours, ours_is_foreign)? {
-        let Some(columns) = db.table_columns(&table, wait)? else {
+        let Some(columns) = db.table_columns(&table, wait).await? else {
             continue;
         };
         if tool.has_shape(&columns) {
-            let rows = db.read_rows(&table, tool.columns(), wait)?;
+            let rows = db.read_rows(&table, tool.columns(), wait).await?;
             return recognised(tool, &table, &rows).map(Some);
         }
     }
@@ -198,20 +198,21 @@ pub(crate) fn not_ours(columns: Option<&[String]>, table: &TableName) -> Option<
     })
 }
 
-/// What the read of our history says before a run: rows of ours (no other
-/// tool is looked for), or empty or not ours (another tool is looked for).
-pub(crate) enum Ours {
+/// What the read of our history says (its rows are `T`: what a run or a
+/// status reads): rows of ours (no other tool is looked for), or empty or
+/// not ours (another tool is looked for).
+pub(crate) enum Ours<T> {
     /// Our history, with rows.
-    Rows(Vec<AppliedVersion>),
+    Rows(Vec<T>),
     /// Empty or missing; another tool's history is looked for.
     Empty,
     /// A table of our name that is not ours; another tool's is looked for.
     Foreign(Error),
 }
 
-impl Ours {
+impl<T> Ours<T> {
     /// Classifies the read of our history.
-    pub(crate) fn of(read: Result<Vec<AppliedVersion>>) -> Result<Ours> {
+    fn of(read: Result<Vec<T>>) -> Result<Ours<T>> {
         match read {
             Ok(rows) if !rows.is_empty() => Ok(Ours::Rows(rows)),
             Ok(_) => Ok(Ours::Empty),
@@ -225,11 +226,27 @@ impl Ours {
         matches!(self, Ours::Foreign(_))
     }
 
+    /// Classifies `read`, and looks for another tool's history when ours
+    /// is empty or not ours.
+    pub(crate) async fn with_foreign<B: Backend>(
+        read: Result<Vec<T>>,
+        db: &mut B,
+        table: &TableName,
+        wait: Duration,
+    ) -> Result<(Ours<T>, Option<ForeignHistory>)> {
+        let ours = Ours::of(read)?;
+        let foreign = match ours {
+            Ours::Rows(_) => None,
+            _ => find(db, None, table, ours.is_foreign(), wait).await?,
+        };
+        Ok((ours, foreign))
+    }
+
     /// The history a run plans from, after `foreign` (what was found
     /// when ours is empty or not ours): another tool that applied anything
     /// is refused ([`Error::ForeignHistory`]), so that none of its
     /// migrations runs again.
-    pub(crate) fn or_refuse(self, foreign: Option<ForeignHistory>) -> Result<Vec<AppliedVersion>> {
+    pub(crate) fn or_refuse(self, foreign: Option<ForeignHistory>) -> Result<Vec<T>> {
         let shares_table = self.is_foreign();
         match (self, foreign) {
             (Ours::Rows(rows), _) => Ok(rows),
@@ -249,16 +266,13 @@ impl Ours {
 
 /// Reads our history for a run, refusing a database another tool migrated
 /// (see [`Ours::or_refuse`]).
-pub(crate) fn read_applied<B: Backend>(
+pub(crate) async fn read_applied<B: Backend>(
     db: &mut B,
     table: &TableName,
     wait: Duration,
 ) -> Result<Vec<AppliedVersion>> {
-    let ours = Ours::of(db.read_applied(table, wait))?;
-    let foreign = match ours {
-        Ours::Rows(_) => None,
-        _ => find(db, None, table, ours.is_foreign(), wait)?,
-    };
+    let read = db.read_applied(table, wait).await;
+    let (ours, foreign) = Ours::with_foreign(read, db, table, wait).await?;
     ours.or_refuse(foreign)
 }
 

@@ -1,8 +1,15 @@
-//! What a database must do for the executor, and nothing more. The policy
-//! (plans, drift checks, actions, reports) is written once against this
-//! trait; SQLite implements it in `sqlite.rs`, and another database plugs in
-//! by implementing it too.
+//! What a database must do for the executor, split into capabilities: the
+//! lock ([`Locking`]), the session ([`Session`]: transactions and
+//! statements), the history table ([`HistoryStore`]), reading another
+//! tool's tables ([`Catalog`]), and what only some databases offer
+//! ([`Backups`], [`SearchPath`], [`ForeignKeys`]). [`Backend`] gathers them.
+//!
+//! Every method is async. A blocking database (SQLite, `postgres::Client`)
+//! implements them with futures that are ready when first polled, and the
+//! blocking operations drive them on the calling thread (`ready.rs`): the
+//! policy and the run loop are written once for both forms.
 
+use std::future::Future;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,7 +19,7 @@ use crate::{Checksum, DriverError, Migration, Result, TableName, Value, Version}
 /// How long the migration lock lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockScope {
-    /// From [`Backend::lock`] to [`Backend::unlock`], across transactions:
+    /// From [`Locking::lock`] to [`Locking::unlock`], across transactions:
     /// for runs of several transactions or with statements outside one.
     Session,
     /// The run's one transaction, which taking the lock opens: for a run
@@ -115,52 +122,44 @@ impl BackupSettings {
     }
 }
 
-/// What a database must do for the executor. Implemented for
-/// [`rusqlite::Connection`].
-///
-/// The required methods are what every database has: a lock that is taken
-/// before and released after the whole run (across transactions, so that it
-/// covers `NoTransaction` migrations too), transactions, statements, and the
-/// history table. The provided methods are protocols only some databases
-/// need (SQLite's backup and `ForeignKeys off`); they do nothing by default.
-///
-/// Every method but [`execute`](Backend::execute) returns this crate's
-/// [`Error`](crate::Error) with the context filled in; `execute` returns the
-/// driver's error, which the executor wraps with the migration's file, line
-/// and statement. Table names arrive as a [`TableName`], already validated.
-pub trait Backend {
-    /// What [`lock`](Backend::lock) hands out and [`unlock`](Backend::unlock)
+/// What a run asks of [`Locking::lock`].
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct LockRequest<'a> {
+    /// The history table whose database (and, on PostgreSQL, schema) the
+    /// lock covers.
+    pub table: &'a TableName,
+    /// How long to wait for another migrator to release it.
+    pub timeout: Duration,
+    /// How long the lock lasts.
+    pub scope: LockScope,
+    /// For a lock across transactions that cannot be tied to a session
+    /// (PostgreSQL, also through a pooler): how long it outlives its
+    /// holder's last sign of life.
+    pub lease: Duration,
+}
+
+/// The migration lock: taken before and released after the whole run,
+/// across transactions, so that it covers `NoTransaction` migrations too.
+pub trait Locking: Send {
+    /// What [`lock`](Locking::lock) hands out and [`unlock`](Locking::unlock)
     /// takes back: the lock itself and any setting of the connection to
     /// restore afterwards.
-    type Lock;
+    type Lock: Send;
 
-    /// What kind of database this is, for logs: `sqlite`, `postgresql`.
-    fn kind(&self) -> &'static str {
-        "database"
-    }
-
-    /// Takes the migration lock for `table`'s database, waiting at most
-    /// `timeout` for another migrator to release it, and released by the
-    /// operating system or the server if the process dies. With
-    /// [`LockScope::Session`] it is held across transactions until
-    /// [`unlock`](Backend::unlock); with [`LockScope::Transaction`] (only
-    /// asked of a backend whose [`takes_transaction_lock`](Backend::takes_transaction_lock)
-    /// says so) it opens the run's one transaction and lasts until it ends.
+    /// Takes the migration lock, waiting at most `request.timeout` for
+    /// another migrator, and released by the operating system or the server
+    /// if the process dies. With [`LockScope::Session`] it is held across
+    /// transactions until [`unlock`](Locking::unlock); with
+    /// [`LockScope::Transaction`] (only asked when
+    /// [`takes_transaction_lock`](Locking::takes_transaction_lock) says so)
+    /// it opens the run's one transaction and lasts until it ends.
     ///
     /// # Errors
     ///
     /// [`Error::Locked`](crate::Error::Locked) when the lock stayed taken.
-    ///
-    /// `lease` is for a backend whose lock across transactions cannot be
-    /// tied to a session (PostgreSQL, also through a pooler): how long the
-    /// lock outlives its holder's last sign of life. Others ignore it.
-    fn lock(
-        &mut self,
-        table: &TableName,
-        timeout: Duration,
-        scope: LockScope,
-        lease: Duration,
-    ) -> Result<Self::Lock>;
+    fn lock(&mut self, request: LockRequest<'_>)
+    -> impl Future<Output = Result<Self::Lock>> + Send;
 
     /// Whether the backend can take a lock that lasts one transaction
     /// ([`LockScope::Transaction`]): the lock that works through a
@@ -172,8 +171,11 @@ pub trait Backend {
     /// Releases the lock and restores what it changed on the connection.
     /// Never fails: a lock that cannot be released explicitly is released
     /// when the connection or the process ends.
-    fn unlock(&mut self, lock: Self::Lock);
+    fn unlock(&mut self, lock: Self::Lock) -> impl Future<Output = ()> + Send;
+}
 
+/// Transactions and statements, under the lock.
+pub trait Session: Locking {
     /// Starts a transaction that takes the database's write lock.
     ///
     /// # Errors
@@ -181,19 +183,19 @@ pub trait Backend {
     /// [`Error::Locked`](crate::Error::Locked) when another writer kept it;
     /// [`Error::LockLost`](crate::Error::LockLost) when the lock's lease
     /// was lost.
-    fn begin(&mut self, lock: &mut Self::Lock) -> Result<()>;
+    fn begin(&mut self, lock: &mut Self::Lock) -> impl Future<Output = Result<()>> + Send;
 
     /// Commits the transaction.
     ///
     /// # Errors
     ///
     /// The commit failed; the transaction is rolled back.
-    fn commit(&mut self, lock: &mut Self::Lock) -> Result<()>;
+    fn commit(&mut self, lock: &mut Self::Lock) -> impl Future<Output = Result<()>> + Send;
 
     /// Rolls the transaction back, if one is open. Never fails: a failed
     /// rollback leaves the transaction to be rolled back when the
     /// connection closes.
-    fn rollback(&mut self, lock: &mut Self::Lock);
+    fn rollback(&mut self, lock: &mut Self::Lock) -> impl Future<Output = ()> + Send;
 
     /// Runs one statement of a migration; with `limit`, the database stops
     /// it after that long (PostgreSQL's `statement_timeout`, SQLite's
@@ -202,41 +204,55 @@ pub trait Backend {
     ///
     /// # Errors
     ///
-    /// The driver's error, for the executor to wrap.
+    /// The driver's error, which the executor wraps with the migration's
+    /// file, line and statement.
     fn execute(
         &mut self,
         lock: &mut Self::Lock,
         sql: &str,
         limit: Option<Duration>,
-    ) -> Result<(), DriverError>;
+    ) -> impl Future<Output = Result<(), DriverError>> + Send;
+}
 
+/// The history table. Table names arrive as a [`TableName`], already
+/// validated. Reads wait at most `wait` for another connection's lock
+/// where the database makes readers wait (SQLite).
+pub trait HistoryStore: Send {
     /// Reads the whole history table, sorted by version; empty when the
-    /// table does not exist yet. For status displays. Waits at most `wait`
-    /// for another connection's lock.
+    /// table does not exist yet. For status displays.
     ///
     /// # Errors
     ///
     /// The table exists but cannot be read as a history table, or the
     /// database cannot be read.
-    fn read_history(&mut self, table: &TableName, wait: Duration) -> Result<Vec<AppliedMigration>>;
+    fn read_history(
+        &mut self,
+        table: &TableName,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Vec<AppliedMigration>>> + Send;
 
-    /// Reads the versions and checksums of the history table, sorted by
-    /// version; empty when the table does not exist yet. This is the one
-    /// small read a start-up with nothing pending costs, so it reads no
-    /// more than that. Waits at most `wait` for another connection's lock.
+    /// Reads the versions, checksums and failures of the history table,
+    /// sorted by version; empty when the table does not exist yet. This is
+    /// the one small read a start-up with nothing pending costs, so it is
+    /// one query and reads no more than that.
     ///
     /// # Errors
     ///
-    /// As [`read_history`](Backend::read_history).
-    fn read_applied(&mut self, table: &TableName, wait: Duration) -> Result<Vec<AppliedVersion>>;
+    /// As [`read_history`](HistoryStore::read_history).
+    fn read_applied(
+        &mut self,
+        table: &TableName,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Vec<AppliedVersion>>> + Send;
 
-    /// Creates the history table if it is missing; called inside the run's
+    /// Creates the history table if it is missing, and brings a table of an
+    /// earlier version of this crate up to date; called inside the run's
     /// first transaction.
     ///
     /// # Errors
     ///
     /// The table could not be created.
-    fn create_history(&mut self, table: &TableName) -> Result<()>;
+    fn create_history(&mut self, table: &TableName) -> impl Future<Output = Result<()>> + Send;
 
     /// Records `migration` as applied, with the current UTC time.
     ///
@@ -248,20 +264,23 @@ pub trait Backend {
         table: &TableName,
         migration: &Migration,
         execution_time: Duration,
-    ) -> Result<()>;
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Removes a migration from the history (after it was reverted).
     ///
     /// # Errors
     ///
     /// The row could not be removed.
-    fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()>;
+    fn delete_history(
+        &mut self,
+        table: &TableName,
+        version: Version,
+    ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Records that `migration` failed outside a transaction, part-way:
-    /// a history row with `failure` (which starts with `failed `) in the
-    /// checksum's place, written outside any transaction (the driver has
-    /// made sure the table is there). The next runs refuse the database
-    /// until the row is resolved.
+    /// Records that `migration` failed outside a transaction, part-way: a
+    /// history row whose failure column says where, written outside any
+    /// transaction (the driver has made sure the table is there). The next
+    /// runs refuse the database until the row is resolved.
     ///
     /// # Errors
     ///
@@ -271,7 +290,7 @@ pub trait Backend {
         table: &TableName,
         migration: &Migration,
         failure: &str,
-    ) -> Result<()>;
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Changes a history row's version from `from` to `to`: the migration
     /// applied under a timestamp that `migrate fix` renumbered.
@@ -279,19 +298,30 @@ pub trait Backend {
     /// # Errors
     ///
     /// The row could not be changed.
-    fn renumber_history(&mut self, table: &TableName, from: Version, to: Version) -> Result<()>;
+    fn renumber_history(
+        &mut self,
+        table: &TableName,
+        from: Version,
+        to: Version,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
 
-    /// The names of `table`'s columns, lowercase; `None` when the table does
-    /// not exist. For recognising another tool's history (adoption). Waits
-    /// at most `wait` for another connection's lock.
+/// Reading another tool's history table, for adoption.
+pub trait Catalog: Send {
+    /// The names of `table`'s columns, lowercase; `None` when the table
+    /// does not exist.
     ///
     /// # Errors
     ///
     /// The database cannot be read.
-    fn table_columns(&mut self, table: &TableName, wait: Duration) -> Result<Option<Vec<String>>>;
+    fn table_columns(
+        &mut self,
+        table: &TableName,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Option<Vec<String>>>> + Send;
 
-    /// Every row of `columns` of `table` (names [`table_columns`](Backend::table_columns)
-    /// listed), in no particular order: another tool's history, for adoption.
+    /// Every row of `columns` of `table` (names [`table_columns`](Catalog::table_columns)
+    /// listed), in no particular order.
     ///
     /// # Errors
     ///
@@ -301,11 +331,14 @@ pub trait Backend {
         table: &TableName,
         columns: &[&str],
         wait: Duration,
-    ) -> Result<Vec<Vec<Value>>>;
+    ) -> impl Future<Output = Result<Vec<Vec<Value>>>> + Send;
+}
 
-    /// Writes a consistent copy of the database before the first change of a
-    /// run that starts at version `from`; `None` when this database keeps no
-    /// backups (the default) or has nothing to lose.
+/// Backups before a run's first change (SQLite's file copy).
+pub trait Backups: Send {
+    /// Writes a consistent copy of the database before the first change of
+    /// a run that starts at version `from`; `None` when there is nothing to
+    /// lose (an in-memory database, an empty file).
     ///
     /// # Errors
     ///
@@ -314,42 +347,106 @@ pub trait Backend {
         &mut self,
         settings: &BackupSettings,
         from: Option<Version>,
-    ) -> Result<Option<PathBuf>> {
-        let _ = (settings, from);
-        Ok(None)
-    }
+    ) -> impl Future<Output = Result<Option<PathBuf>>> + Send;
+}
 
-    /// Makes `schema` the one unqualified names resolve to until `unlock`,
-    /// which restores the session's own (PostgreSQL's `search_path`). Does
-    /// nothing by default: SQLite has no search path.
+/// A search path: the schema unqualified names resolve to (PostgreSQL's
+/// `search_path`), under lock `L`.
+pub trait SearchPath<L>: Send {
+    /// Makes `schema` the one unqualified names resolve to until the
+    /// unlock, which restores the session's own.
     ///
     /// # Errors
     ///
     /// The setting could not be changed.
-    fn set_search_path(&mut self, lock: &mut Self::Lock, schema: &str) -> Result<()> {
-        let _ = (lock, schema);
-        Ok(())
-    }
+    fn set_search_path(
+        &mut self,
+        lock: &mut L,
+        schema: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
 
-    /// Turns foreign key enforcement off for the rest of the run, outside
-    /// any transaction; `unlock` restores it. Does nothing by default.
+/// Foreign key enforcement that can be turned off for a run (SQLite's
+/// `PRAGMA foreign_keys`, which cannot change inside a transaction), under
+/// lock `L`.
+pub trait ForeignKeys<L>: Send {
+    /// Turns enforcement off for the rest of the run, outside any
+    /// transaction; the unlock restores it.
     ///
     /// # Errors
     ///
     /// The setting could not be changed.
-    fn foreign_keys_off(&mut self, lock: &mut Self::Lock) -> Result<()> {
-        let _ = lock;
-        Ok(())
-    }
+    fn foreign_keys_off(&mut self, lock: &mut L) -> impl Future<Output = Result<()>> + Send;
 
     /// The rows that violate a foreign key, one line each, checked before a
-    /// commit after migrations that ran with foreign keys off; empty by
-    /// default.
+    /// commit after migrations that ran with foreign keys off.
     ///
     /// # Errors
     ///
     /// The check could not run.
-    fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
-        Ok(Vec::new())
+    fn foreign_key_violations(&mut self) -> impl Future<Output = Result<Vec<String>>> + Send;
+}
+
+/// A database the migrations run on: the capabilities every database has,
+/// and the optional ones this one offers. Implemented for
+/// [`rusqlite::Connection`](https://docs.rs/rusqlite), `postgres::Client`
+/// and `tokio_postgres::Client`; a third database implements [`Locking`],
+/// [`Session`], [`HistoryStore`] and [`Catalog`], then this trait with
+/// `kind` and whichever optional capability it has.
+///
+/// Every operation has a blocking form (`run`) and an async one
+/// (`run_async`) over any `Backend`: a blocking database's futures are
+/// ready when first polled, and an async client's are awaited.
+pub trait Backend: Session + HistoryStore + Catalog {
+    /// What kind of database this is, for logs: `sqlite`, `postgresql`.
+    fn kind(&self) -> &'static str;
+
+    /// The backups this database writes; `None` (the default) when it
+    /// keeps none.
+    fn backups(&mut self) -> Option<&mut impl Backups> {
+        None::<&mut Unsupported>
+    }
+
+    /// The search path of this database; `None` (the default) when it has
+    /// none, and a schema set with [`Migrator::schema`](crate::Migrator::schema)
+    /// then only qualifies the history table.
+    fn search_path(&mut self) -> Option<&mut impl SearchPath<Self::Lock>> {
+        None::<&mut Unsupported>
+    }
+
+    /// Foreign key enforcement that a migration can ask to be off; `None`
+    /// (the default) when the database has no such switch.
+    fn foreign_keys(&mut self) -> Option<&mut impl ForeignKeys<Self::Lock>> {
+        None::<&mut Unsupported>
+    }
+}
+
+/// The optional capability a backend does not offer: a type with no value.
+#[derive(Debug)]
+pub enum Unsupported {}
+
+impl Backups for Unsupported {
+    async fn write_backup(
+        &mut self,
+        _: &BackupSettings,
+        _: Option<Version>,
+    ) -> Result<Option<PathBuf>> {
+        match *self {}
+    }
+}
+
+impl<L: Send> SearchPath<L> for Unsupported {
+    async fn set_search_path(&mut self, _: &mut L, _: &str) -> Result<()> {
+        match *self {}
+    }
+}
+
+impl<L: Send> ForeignKeys<L> for Unsupported {
+    async fn foreign_keys_off(&mut self, _: &mut L) -> Result<()> {
+        match *self {}
+    }
+
+    async fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
+        match *self {}
     }
 }

@@ -53,21 +53,19 @@
 #![allow(clippy::needless_doctest_main)]
 
 mod adopt;
-#[cfg(feature = "tokio-postgres")]
-mod async_backend;
 mod backend;
 #[cfg(feature = "sqlite")]
 mod backup;
-mod driver;
-#[cfg(feature = "tokio-postgres")]
-mod driver_async;
 mod error;
 mod foreign;
 mod migration;
 mod migrator;
+mod operation;
+mod perform;
 mod plan;
 #[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
 mod postgresql;
+mod ready;
 #[cfg(feature = "refinery")]
 mod refinery;
 mod report;
@@ -84,9 +82,10 @@ mod trace;
 #[cfg(feature = "postgres")]
 pub use ::postgres;
 pub use adopt::AdoptProblem;
-#[cfg(feature = "tokio-postgres")]
-pub use async_backend::AsyncBackend;
-pub use backend::{AppliedMigration, AppliedVersion, Backend, BackupSettings, LockScope};
+pub use backend::{
+    AppliedMigration, AppliedVersion, Backend, BackupSettings, Backups, Catalog, ForeignKeys,
+    HistoryStore, LockRequest, LockScope, Locking, SearchPath, Session, Unsupported,
+};
 #[cfg(feature = "sqlite")]
 pub use backup::backups_of;
 pub use error::{DriverError, Error, LockHolder, Result};

@@ -1,16 +1,17 @@
-//! The builder of a run and the executor that carries it out against any
-//! [`Backend`].
+//! The builder of a run: its options, and what the run loop asks of them
+//! (the plan, the script, the lock's scope). The operations are in
+//! `operation.rs`.
 
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::plan::{Operation, Plan, Resolution, Rules, plan};
+use crate::plan::{Operation, Plan, Rules, plan};
 use crate::script::{Script, Shape};
 use crate::{
-    AppliedVersion, Backend, BackupSettings, Error, LockScope, Migration, Migrations, Report,
-    Result, Status, Step, TableName, Tool, Version,
+    AppliedVersion, BackupSettings, LockScope, Migrations, Report, Result, Step, TableName, Tool,
+    Version,
 };
 
 /// The default history table.
@@ -49,11 +50,11 @@ type Progress = Box<dyn Fn(&Step) + Send + Sync>;
 /// ```
 #[must_use = "a Migrator does nothing until an operation such as `run` is called"]
 pub struct Migrator<'m> {
-    migrations: &'m Migrations,
-    target: Option<Version>,
+    pub(crate) migrations: &'m Migrations,
+    pub(crate) target: Option<Version>,
     per_migration: bool,
     dry_run: bool,
-    environment: Option<String>,
+    pub(crate) environment: Option<String>,
     table: String,
     pub(crate) schema: Option<String>,
     timeout: Option<Duration>,
@@ -89,28 +90,6 @@ impl fmt::Debug for Migrator<'_> {
 }
 
 impl Migrations {
-    /// Applies every pending migration of the base set, in one transaction,
-    /// after a backup of a file database. The same as
-    /// `self.migrator().run(db)`.
-    ///
-    /// ```
-    /// static MIGRATIONS: migrate_runtime::Migrations =
-    ///     migrate_runtime::embed_migrations!("../examples/migrations");
-    ///
-    /// let mut conn = migrate_runtime::rusqlite::Connection::open_in_memory()?;
-    /// let report = MIGRATIONS.migrate(&mut conn)?;
-    /// println!("{report}");
-    /// assert!(MIGRATIONS.migrate(&mut conn)?.is_empty(), "nothing pending the second time");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// See [`Migrator::run`].
-    pub fn migrate<B: Backend>(&self, db: &mut B) -> Result<Report> {
-        self.migrator().run(db)
-    }
-
     /// A [`Migrator`] with the default options, to configure.
     pub fn migrator(&self) -> Migrator<'_> {
         Migrator {
@@ -130,50 +109,6 @@ impl Migrations {
             backup_dir: None,
             keep_backups: KEEP_DEFAULT,
             progress: None,
-        }
-    }
-
-    /// The status of every migration of the base set in `db`.
-    ///
-    /// # Errors
-    ///
-    /// See [`Migrator::status`].
-    pub fn status<B: Backend>(&self, db: &mut B) -> Result<Status> {
-        self.migrator().status(db)
-    }
-}
-
-/// Our history as `status` reads it, and whether another tool's is to be
-/// looked for: `Some(ours_is_foreign)` when ours is empty or not ours.
-pub(crate) fn status_history(
-    read: Result<Vec<crate::AppliedMigration>>,
-) -> Result<(Vec<crate::AppliedMigration>, Looks)> {
-    match read {
-        Ok(history) if history.is_empty() => Ok((history, Looks::Empty)),
-        Ok(history) => Ok((history, Looks::No)),
-        Err(error @ Error::InvalidHistory { .. }) => Ok((Vec::new(), Looks::NotOurs(error))),
-        Err(error) => Err(error),
-    }
-}
-
-/// Whether `status` looks for another tool's history, after reading ours.
-pub(crate) enum Looks {
-    /// Ours has rows: no other tool is looked for.
-    No,
-    /// Ours is empty or missing.
-    Empty,
-    /// A table of our name is not ours; its error stands unless another
-    /// tool's history is what it holds.
-    NotOurs(Error),
-}
-
-impl Looks {
-    /// `Some(ours_is_foreign)` when another tool's history is looked for.
-    pub(crate) fn ours_is_foreign(&self) -> Option<bool> {
-        match self {
-            Looks::No => None,
-            Looks::Empty => Some(false),
-            Looks::NotOurs(_) => Some(true),
         }
     }
 }
@@ -298,301 +233,6 @@ impl<'m> Migrator<'m> {
     pub fn on_progress(mut self, progress: impl Fn(&Step) + Send + Sync + 'static) -> Self {
         self.progress = Some(Box::new(progress));
         self
-    }
-
-    /// Applies the pending migrations (up to the target, if one was set).
-    ///
-    /// # Errors
-    ///
-    /// Before anything changes: [`Error::UnknownVersion`],
-    /// [`Error::ChecksumMismatch`], [`Error::OutOfOrder`],
-    /// [`Error::NoSuchVersion`], [`Error::TargetBelowCurrent`],
-    /// [`Error::InvalidTableName`], [`Error::Locked`], [`Error::Backup`].
-    /// While applying: [`Error::MigrationFailed`] and
-    /// [`Error::ForeignKeyViolations`], after which the open transaction is
-    /// rolled back and the error says what stays committed.
-    pub fn run<B: Backend>(&self, db: &mut B) -> Result<Report> {
-        crate::driver::execute(
-            self,
-            db,
-            Operation::Up {
-                target: self.target,
-            },
-        )
-    }
-
-    /// Reverts the newest applied migration, or, after [`to`](Migrator::to),
-    /// every applied migration above the target.
-    ///
-    /// # Errors
-    ///
-    /// As [`run`](Migrator::run), and [`Error::Irreversible`] before
-    /// anything changes.
-    pub fn down<B: Backend>(&self, db: &mut B) -> Result<Report> {
-        let operation = match self.target {
-            Some(target) => Operation::DownTo(target),
-            None => Operation::DownSteps(1),
-        };
-        crate::driver::execute(self, db, operation)
-    }
-
-    /// Reverts the newest `steps` applied migrations, in one transaction.
-    ///
-    /// # Errors
-    ///
-    /// As [`down`](Migrator::down), and [`Error::TargetNotUsed`] after `to(…)`.
-    pub fn down_steps<B: Backend>(&self, db: &mut B, steps: usize) -> Result<Report> {
-        self.without_target("down_steps", db, Operation::DownSteps(steps))
-    }
-
-    /// Reverts every applied migration above `version`, in one transaction.
-    ///
-    /// # Errors
-    ///
-    /// As [`down_steps`](Migrator::down_steps).
-    pub fn down_to<B: Backend>(&self, db: &mut B, version: Version) -> Result<Report> {
-        self.without_target("down_to", db, Operation::DownTo(version))
-    }
-
-    /// Reverts the newest applied migration and applies it again, in one transaction.
-    ///
-    /// # Errors
-    ///
-    /// As [`down_steps`](Migrator::down_steps).
-    pub fn redo<B: Backend>(&self, db: &mut B) -> Result<Report> {
-        self.without_target("redo", db, Operation::Redo)
-    }
-
-    /// Reverts every applied migration, in one transaction.
-    ///
-    /// # Errors
-    ///
-    /// As [`down_steps`](Migrator::down_steps).
-    pub fn reset<B: Backend>(&self, db: &mut B) -> Result<Report> {
-        self.without_target("reset", db, Operation::DownTo(Version(0)))
-    }
-
-    /// Records every migration up to `version` as applied without running
-    /// it, for a database that already has that schema.
-    ///
-    /// # Errors
-    ///
-    /// As [`run`](Migrator::run), [`Error::BaselineBelowCurrent`], and
-    /// [`Error::TargetNotUsed`] after `to(…)`.
-    pub fn baseline<B: Backend>(&self, db: &mut B, version: Version) -> Result<Report> {
-        self.without_target("baseline", db, Operation::Baseline(version))
-    }
-
-    /// Records the migrations another tool applied to this database as
-    /// applied, without running them, so that this crate takes over: the
-    /// history of goose, golang-migrate, sqlx, refinery, diesel or
-    /// SuperChat, whichever is found (see [`adopt_from`](Migrator::adopt_from)).
-    ///
-    /// Each history is read as its tool reads it, and checked against the
-    /// embedded migrations: every version it applied must be embedded, with
-    /// the same name where the tool records names, and the same file where
-    /// it keeps checksums (sqlx's SHA-384; refinery's, computed with
-    /// `refinery-core`, needs the `refinery` feature). The other tool's
-    /// table is left as it was; our rows are written in one transaction.
-    ///
-    /// ```
-    /// use migrate_runtime::rusqlite::Connection;
-    ///
-    /// static MIGRATIONS: migrate_runtime::Migrations =
-    ///     migrate_runtime::embed_migrations!("../examples/migrations");
-    ///
-    /// let mut conn = Connection::open_in_memory()?;
-    /// // What goose leaves behind after applying versions 1 and 2.
-    /// conn.execute_batch(
-    ///     "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);
-    ///      CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,
-    ///          title TEXT NOT NULL, body TEXT NOT NULL DEFAULT '');
-    ///      CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ///          version_id INTEGER NOT NULL, is_applied INTEGER NOT NULL,
-    ///          tstamp TIMESTAMP DEFAULT (datetime('now')));
-    ///      INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (1, 1), (2, 1);",
-    /// )?;
-    /// assert!(MIGRATIONS.migrate(&mut conn).is_err(), "goose's migrations never run twice");
-    /// let report = MIGRATIONS.migrator().adopt(&mut conn)?;
-    /// assert_eq!(report.to, Some(migrate_runtime::Version(2)));
-    /// MIGRATIONS.migrate(&mut conn)?; // applies 3 onwards
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::NothingToAdopt`], and [`Error::CannotAdopt`] with the
-    /// reason (a dirty or failed migration, a version or file that differs,
-    /// a history of our own already there); nothing is changed then.
-    pub fn adopt<B: Backend>(&self, db: &mut B) -> Result<Report> {
-        self.without_target("adopt", db, Operation::Adopt(None))
-    }
-
-    /// [`adopt`](Migrator::adopt) the history of `tool` only.
-    ///
-    /// # Errors
-    ///
-    /// As [`adopt`](Migrator::adopt).
-    pub fn adopt_from<B: Backend>(&self, db: &mut B, tool: Tool) -> Result<Report> {
-        self.without_target("adopt_from", db, Operation::Adopt(Some(tool)))
-    }
-
-    /// Makes the history say that exactly the migrations up to `version`
-    /// are applied, running no SQL: migrations up to it are recorded,
-    /// records above it are removed. For a database fixed by hand after a
-    /// failure (golang-migrate's `force`); `Version(0)` forgets everything.
-    ///
-    /// # Errors
-    ///
-    /// As [`baseline`](Migrator::baseline), without
-    /// [`Error::BaselineBelowCurrent`].
-    pub fn force<B: Backend>(&self, db: &mut B, version: Version) -> Result<Report> {
-        self.without_target("force", db, Operation::Force(version))
-    }
-
-    /// Clears the failure recorded for `version`, a migration that failed
-    /// outside a transaction part-way (see [`Error::FailedMigration`]),
-    /// after the database was fixed by hand: [`Resolution::Applied`]
-    /// records it as applied, [`Resolution::Pending`] makes it pending
-    /// again. No SQL of the migration runs.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::NotFailed`] when the version is not recorded as failed;
-    /// the drift refusals of [`run`](Migrator::run).
-    pub fn resolve<B: Backend>(
-        &self,
-        db: &mut B,
-        version: Version,
-        resolution: Resolution,
-    ) -> Result<Report> {
-        self.without_target("resolve", db, Operation::Resolve(version, resolution))
-    }
-
-    /// Where the database stands: every migration with its state, time and drift.
-    ///
-    /// # Errors
-    ///
-    /// The history table cannot be read.
-    pub fn status<B: Backend>(&self, db: &mut B) -> Result<Status> {
-        let table = self.table_name()?;
-        let read = db.read_history(&table, self.busy_timeout);
-        let (history, looks) = status_history(read)?;
-        let foreign = match looks.ours_is_foreign() {
-            Some(ours_is_foreign) => {
-                crate::adopt::find(db, None, &table, ours_is_foreign, self.busy_timeout)?
-            }
-            None => None,
-        };
-        self.status_of(&history, looks, foreign)
-    }
-
-    /// The status of `history`, with `foreign` (looked for as `looks`
-    /// says): a table of ours that is not ours is an error unless another
-    /// tool's history is what it holds.
-    pub(crate) fn status_of(
-        &self,
-        history: &[crate::AppliedMigration],
-        looks: Looks,
-        foreign: Option<crate::ForeignHistory>,
-    ) -> Result<Status> {
-        if let (Looks::NotOurs(error), None) = (looks, &foreign) {
-            return Err(error);
-        }
-        let mut status = Status::new(self.migrations, history, self.environment.as_deref());
-        status.foreign = foreign;
-        Ok(status)
-    }
-
-    /// The migrations a [`run`](Migrator::run) would apply, after the same checks.
-    ///
-    /// # Errors
-    ///
-    /// As the checks of [`run`](Migrator::run).
-    pub fn pending<B: Backend>(&self, db: &mut B) -> Result<Vec<&'m Migration>> {
-        let table = self.table_name()?;
-        let history = crate::adopt::read_applied(db, &table, self.busy_timeout)?;
-        let plan = self.plan(
-            &history,
-            Operation::Up {
-                target: self.target,
-            },
-        )?;
-        Ok(plan.steps.into_iter().map(|(m, _)| m).collect())
-    }
-
-    /// Whether a [`run`](Migrator::run) would apply anything.
-    ///
-    /// # Errors
-    ///
-    /// As [`pending`](Migrator::pending).
-    pub fn has_pending<B: Backend>(&self, db: &mut B) -> Result<bool> {
-        self.pending(db).map(|p| !p.is_empty())
-    }
-
-    /// [`run`](Migrator::run) over an async client (`tokio_postgres::Client`),
-    /// performing the same actions.
-    ///
-    /// # Errors
-    ///
-    /// As [`run`](Migrator::run).
-    #[cfg(feature = "tokio-postgres")]
-    pub async fn run_async<B: crate::AsyncBackend>(&self, db: &mut B) -> Result<Report> {
-        let operation = Operation::Up {
-            target: self.target,
-        };
-        crate::driver_async::execute(self, db, operation).await
-    }
-
-    /// [`down`](Migrator::down) over an async client.
-    ///
-    /// # Errors
-    ///
-    /// As [`down`](Migrator::down).
-    #[cfg(feature = "tokio-postgres")]
-    pub async fn down_async<B: crate::AsyncBackend>(&self, db: &mut B) -> Result<Report> {
-        let operation = match self.target {
-            Some(target) => Operation::DownTo(target),
-            None => Operation::DownSteps(1),
-        };
-        crate::driver_async::execute(self, db, operation).await
-    }
-
-    /// [`adopt`](Migrator::adopt) over an async client.
-    ///
-    /// # Errors
-    ///
-    /// As [`adopt`](Migrator::adopt).
-    #[cfg(feature = "tokio-postgres")]
-    pub async fn adopt_async<B: crate::AsyncBackend>(&self, db: &mut B) -> Result<Report> {
-        if self.target.is_some() {
-            return Err(Error::TargetNotUsed { operation: "adopt" });
-        }
-        crate::driver_async::execute(self, db, Operation::Adopt(None)).await
-    }
-
-    /// [`status`](Migrator::status) over an async client.
-    ///
-    /// # Errors
-    ///
-    /// As [`status`](Migrator::status).
-    #[cfg(feature = "tokio-postgres")]
-    pub async fn status_async<B: crate::AsyncBackend>(&self, db: &mut B) -> Result<Status> {
-        crate::driver_async::status(self, db).await
-    }
-
-    fn without_target<B: Backend>(
-        &self,
-        operation_name: &'static str,
-        db: &mut B,
-        operation: Operation,
-    ) -> Result<Report> {
-        if self.target.is_some() {
-            return Err(Error::TargetNotUsed {
-                operation: operation_name,
-            });
-        }
-        crate::driver::execute(self, db, operation)
     }
 
     pub(crate) fn table_name(&self) -> Result<TableName> {

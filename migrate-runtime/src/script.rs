@@ -2,7 +2,7 @@
 //! — what is backed up, where transactions begin and end, when foreign keys
 //! are checked, which history row is written, when a step counts as done,
 //! what a failure says — is made here, as data, once for every driver. A
-//! driver (`driver.rs`) only performs the actions in order.
+//! run loop (`perform.rs`) only performs the actions in order.
 
 use std::time::{Duration, Instant};
 

@@ -9,8 +9,9 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use crate::backup::{self, prune};
 use crate::{
-    AppliedMigration, AppliedVersion, Backend, BackupSettings, DriverError, Error, LockScope,
-    Migration, Result, TableName, Value, Version,
+    AppliedMigration, AppliedVersion, Backend, BackupSettings, Backups, Catalog, DriverError,
+    Error, ForeignKeys, HistoryStore, LockRequest, Locking, Migration, Result, Session, TableName,
+    Value, Version,
 };
 
 /// What [`Backend::lock`] holds on SQLite: an exclusive lock on the
@@ -28,22 +29,14 @@ pub struct SqliteLock {
     foreign_keys_were_on: bool,
 }
 
-impl Backend for Connection {
+impl Locking for Connection {
     type Lock = SqliteLock;
 
-    fn kind(&self) -> &'static str {
-        "sqlite"
-    }
-
-    /// The lock file lasts the session whatever `scope` says: this backend
-    /// does not take transaction locks, so the driver asks for none.
-    fn lock(
-        &mut self,
-        _table: &TableName,
-        timeout: Duration,
-        _scope: LockScope,
-        _lease: Duration,
-    ) -> Result<SqliteLock> {
+    /// The lock file lasts the session: this backend takes no transaction
+    /// lock, so a run never asks for one, and needs no lease, since the
+    /// operating system releases a dead process's lock.
+    async fn lock(&mut self, request: LockRequest<'_>) -> Result<SqliteLock> {
+        let timeout = request.timeout;
         if self.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(Error::ReadOnly);
         }
@@ -60,7 +53,7 @@ impl Backend for Connection {
         })
     }
 
-    fn unlock(&mut self, lock: SqliteLock) {
+    async fn unlock(&mut self, lock: SqliteLock) {
         if lock.foreign_keys_were_on
             && let Err(error) = self.execute_batch("PRAGMA foreign_keys = ON")
         {
@@ -70,8 +63,10 @@ impl Backend for Connection {
         // Dropping the file releases the lock.
         drop(lock.file);
     }
+}
 
-    fn begin(&mut self, _lock: &mut SqliteLock) -> Result<()> {
+impl Session for Connection {
+    async fn begin(&mut self, _lock: &mut SqliteLock) -> Result<()> {
         let started = Instant::now();
         self.execute_batch("BEGIN IMMEDIATE").map_err(|error| {
             file_error(&error, started)
@@ -79,33 +74,20 @@ impl Backend for Connection {
         })
     }
 
-    fn commit(&mut self, lock: &mut SqliteLock) -> Result<()> {
+    async fn commit(&mut self, _lock: &mut SqliteLock) -> Result<()> {
         let started = Instant::now();
         self.execute_batch("COMMIT").map_err(|error| {
-            Backend::rollback(self, lock);
+            rollback(self);
             file_error(&error, started)
                 .unwrap_or_else(|| Error::database("committing the migrations", error))
         })
     }
 
-    fn rollback(&mut self, _lock: &mut SqliteLock) {
-        if !self.is_autocommit()
-            && let Err(error) = self.execute_batch("ROLLBACK")
-        {
-            tracing::error!("ROLLBACK failed, the connection rolls back when it closes: {error}");
-        }
-        // After a write error (a full disk), SQLite may have rolled the
-        // transaction back in memory but left the old pages in a hot
-        // journal, for the next open to put back. A read puts them back now,
-        // so the database is whole when the error is returned.
-        if let Err(error) = self.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
-            tracing::error!(
-                "the rollback could not finish; SQLite finishes it on the next open: {error}"
-            );
-        }
+    async fn rollback(&mut self, _lock: &mut SqliteLock) {
+        rollback(self);
     }
 
-    fn execute(
+    async fn execute(
         &mut self,
         _lock: &mut SqliteLock,
         sql: &str,
@@ -136,8 +118,14 @@ impl Backend for Connection {
             other => other.into(),
         })
     }
+}
 
-    fn read_history(&mut self, table: &TableName, wait: Duration) -> Result<Vec<AppliedMigration>> {
+impl HistoryStore for Connection {
+    async fn read_history(
+        &mut self,
+        table: &TableName,
+        wait: Duration,
+    ) -> Result<Vec<AppliedMigration>> {
         waiting(self, wait, |conn, started| {
             let columns = "version, name, checksum, applied_at, execution_time_us";
             let Some(mut statement) = prepare_history(conn, table, columns, started)? else {
@@ -161,7 +149,11 @@ impl Backend for Connection {
         })
     }
 
-    fn read_applied(&mut self, table: &TableName, wait: Duration) -> Result<Vec<AppliedVersion>> {
+    async fn read_applied(
+        &mut self,
+        table: &TableName,
+        wait: Duration,
+    ) -> Result<Vec<AppliedVersion>> {
         waiting(self, wait, |conn, started| {
             let Some(mut statement) = prepare_history(conn, table, "version, checksum", started)?
             else {
@@ -181,7 +173,7 @@ impl Backend for Connection {
         })
     }
 
-    fn create_history(&mut self, table: &TableName) -> Result<()> {
+    async fn create_history(&mut self, table: &TableName) -> Result<()> {
         let create = format!(
             "CREATE TABLE IF NOT EXISTS {} (
                 version INTEGER PRIMARY KEY,
@@ -196,7 +188,7 @@ impl Backend for Connection {
             .map_err(|error| Error::database("creating the history table", error))
     }
 
-    fn insert_history(
+    async fn insert_history(
         &mut self,
         table: &TableName,
         migration: &Migration,
@@ -216,7 +208,7 @@ impl Backend for Connection {
             .map_err(|e| Error::database("recording the migration in the history table", e))
     }
 
-    fn record_failure(
+    async fn record_failure(
         &mut self,
         table: &TableName,
         migration: &Migration,
@@ -240,7 +232,7 @@ impl Backend for Connection {
         .map_err(|e| Error::database("recording the failed migration in the history table", e))
     }
 
-    fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
+    async fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
         let sql = format!("DELETE FROM {} WHERE version = ?1", table.quoted());
         self.prepare_cached(&sql)
             .and_then(|mut s| s.execute([version.0.cast_signed()]))
@@ -248,7 +240,12 @@ impl Backend for Connection {
             .map_err(|e| Error::database("removing the migration from the history table", e))
     }
 
-    fn renumber_history(&mut self, table: &TableName, from: Version, to: Version) -> Result<()> {
+    async fn renumber_history(
+        &mut self,
+        table: &TableName,
+        from: Version,
+        to: Version,
+    ) -> Result<()> {
         let sql = format!(
             "UPDATE {} SET version = ?2 WHERE version = ?1",
             table.quoted()
@@ -258,8 +255,14 @@ impl Backend for Connection {
             .map(drop)
             .map_err(|e| Error::database("renumbering a row of the history table", e))
     }
+}
 
-    fn table_columns(&mut self, table: &TableName, wait: Duration) -> Result<Option<Vec<String>>> {
+impl Catalog for Connection {
+    async fn table_columns(
+        &mut self,
+        table: &TableName,
+        wait: Duration,
+    ) -> Result<Option<Vec<String>>> {
         waiting(self, wait, |conn, started| {
             let sql = match table.schema() {
                 Some(schema) => format!("PRAGMA \"{schema}\".table_info(\"{}\")", table.name()),
@@ -283,7 +286,7 @@ impl Backend for Connection {
         })
     }
 
-    fn read_rows(
+    async fn read_rows(
         &mut self,
         table: &TableName,
         columns: &[&str],
@@ -307,8 +310,10 @@ impl Backend for Connection {
             rows.map_err(fail)
         })
     }
+}
 
-    fn write_backup(
+impl Backups for Connection {
+    async fn write_backup(
         &mut self,
         settings: &BackupSettings,
         from: Option<Version>,
@@ -347,8 +352,10 @@ impl Backend for Connection {
         crate::trace::backup(&database, &path, started.elapsed());
         Ok(Some(path))
     }
+}
 
-    fn foreign_keys_off(&mut self, lock: &mut SqliteLock) -> Result<()> {
+impl ForeignKeys<SqliteLock> for Connection {
+    async fn foreign_keys_off(&mut self, lock: &mut SqliteLock) -> Result<()> {
         let on = self
             .query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0))
             .map_err(|e| Error::database("reading PRAGMA foreign_keys", e))?;
@@ -360,7 +367,7 @@ impl Backend for Connection {
         Ok(())
     }
 
-    fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
+    async fn foreign_key_violations(&mut self) -> Result<Vec<String>> {
         let mut statement = self
             .prepare("PRAGMA foreign_key_check")
             .map_err(|e| Error::database("running PRAGMA foreign_key_check", e))?;
@@ -378,6 +385,39 @@ impl Backend for Connection {
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         rows.map_err(|e| Error::database("running PRAGMA foreign_key_check", e))
+    }
+}
+
+impl Backend for Connection {
+    fn backups(&mut self) -> Option<&mut impl Backups> {
+        Some(self)
+    }
+
+    fn foreign_keys(&mut self) -> Option<&mut impl ForeignKeys<SqliteLock>> {
+        Some(self)
+    }
+
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+/// Rolls the open transaction back, if any, and finishes what a write
+/// error left in the journal.
+fn rollback(conn: &Connection) {
+    if !conn.is_autocommit()
+        && let Err(error) = conn.execute_batch("ROLLBACK")
+    {
+        tracing::error!("ROLLBACK failed, the connection rolls back when it closes: {error}");
+    }
+    // After a write error (a full disk), SQLite may have rolled the
+    // transaction back in memory but left the old pages in a hot
+    // journal, for the next open to put back. A read puts them back now,
+    // so the database is whole when the error is returned.
+    if let Err(error) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
+        tracing::error!(
+            "the rollback could not finish; SQLite finishes it on the next open: {error}"
+        );
     }
 }
 

@@ -1,7 +1,7 @@
-//! The PostgreSQL backends: [`Backend`](crate::Backend) for
-//! `postgres::Client` (blocking) and [`AsyncBackend`](crate::AsyncBackend)
-//! for `tokio_postgres::Client`, sharing their SQL and their reading of the
-//! server's answers here. Each works on one session: a connection of its
+//! The PostgreSQL backend: [`Backend`](crate::Backend) for
+//! `postgres::Client` (blocking) and `tokio_postgres::Client` (async),
+//! written once (`backend.rs`) over the two clients (`client.rs`), with its
+//! SQL and its reading of the server's answers here. Each works on one session: a connection of its
 //! own or one taken from a pool, never the pool, because the lock belongs to
 //! one session.
 //!
@@ -41,10 +41,8 @@ use crate::{
     Value, Version,
 };
 
-#[cfg(feature = "postgres")]
-mod blocking;
-#[cfg(feature = "tokio-postgres")]
-mod nonblocking;
+mod backend;
+mod client;
 
 /// What the lock holds on PostgreSQL: for a run that is one transaction,
 /// that transaction; for a run across transactions, a lease.

@@ -1,6 +1,6 @@
 // A backend builds SQL from a validated `TableName` only: a raw string does
 // not compile, so no crafted name can reach its SQL.
-use migrate_runtime::Backend;
+use migrate_runtime::HistoryStore;
 use migrate_runtime::rusqlite::Connection;
 
 fn main() {

@@ -1,11 +1,11 @@
-//! [`Backend`] for the blocking `postgres::Client`.
+//! The PostgreSQL backend, written once over [`Client`]: the capabilities
+//! of [`Backend`] for `postgres::Client` and `tokio_postgres::Client`.
 
 use std::time::Duration;
 
-use postgres::Client;
-
 use tokio_postgres::types::Type;
 
+use super::client::Client;
 use super::{
     Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, Moment, PostgresLock,
     RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, Taken,
@@ -14,18 +14,19 @@ use super::{
     row_values, rows_sql, search_path, values,
 };
 use crate::{
-    AppliedMigration, AppliedVersion, Backend, DriverError, Error, LockScope, Migration, Result,
-    TableName, Value, Version,
+    AppliedMigration, AppliedVersion, Backend, Catalog, DriverError, Error, HistoryStore,
+    LockRequest, Locking, Migration, Result, SearchPath, Session, TableName, Value, Version,
 };
 
 /// Keeps the lease at `moment` (see [`Moment`]); the driver rolls back
 /// when it is lost.
-fn keep(client: &mut Client, lock: &mut PostgresLock, moment: Moment) -> Result<()> {
+async fn keep<C: Client>(client: &mut C, lock: &mut PostgresLock, moment: Moment) -> Result<()> {
     let Some((sql, params)) = lock.keeping(moment) else {
         return Ok(());
     };
     let kept = !client
-        .query_typed(sql, &params)
+        .query(sql, &params)
+        .await
         .map_err(failed("keeping the migration lock"))?
         .is_empty();
     if !kept {
@@ -35,44 +36,43 @@ fn keep(client: &mut Client, lock: &mut PostgresLock, moment: Moment) -> Result<
     Ok(())
 }
 
-impl Backend for Client {
+impl<C: Client> Locking for C {
     type Lock = PostgresLock;
 
-    fn kind(&self) -> &'static str {
-        "postgresql"
-    }
-
-    fn lock(
-        &mut self,
-        table: &TableName,
-        timeout: Duration,
-        scope: LockScope,
-        lease: Duration,
-    ) -> Result<PostgresLock> {
+    async fn lock(&mut self, request: LockRequest<'_>) -> Result<PostgresLock> {
+        let LockRequest {
+            table,
+            timeout,
+            scope,
+            lease,
+        } = request;
         let current = match table.schema() {
             Some(_) => None,
             None => Some(first(
-                self.query_typed(CURRENT_SCHEMA, &[]),
+                self.query(CURRENT_SCHEMA, &[]).await,
                 "reading the current schema",
             )?),
         };
         let attempt = Attempt::new(table, current.as_ref(), scope, lease)?;
-        let _ = self.batch_execute(CHECK_CLIENT);
+        let _ = self.batch(CHECK_CLIENT).await;
         let mut backoff = Backoff::new(timeout);
         loop {
-            self.batch_execute("BEGIN")
+            self.batch("BEGIN")
+                .await
                 .map_err(failed("starting the migration transaction"))?;
             let (try_lock, key) = attempt.try_lock();
             let mut claimed = first(
-                self.query_typed(try_lock, &key),
+                self.query(try_lock, &key).await,
                 "taking the migration lock",
             )?
             .get::<_, bool>(0);
             if claimed {
-                self.batch_execute(&attempt.ensure)
+                self.batch(&attempt.ensure)
+                    .await
                     .map_err(failed("creating the lock and history tables"))?;
                 claimed = !self
-                    .query_typed(&attempt.claim, &[])
+                    .query(&attempt.claim, &[])
+                    .await
                     .map_err(failed("taking the migration lock"))?
                     .is_empty();
             }
@@ -80,28 +80,32 @@ impl Backend for Client {
                 let (take, params) = match attempt.taken() {
                     Taken::Lease(take, params) => (take, params),
                     Taken::Keep(clear) => {
-                        self.batch_execute(clear)
+                        self.batch(clear)
+                            .await
                             .map_err(failed("taking the migration lock"))?;
                         return Ok(attempt.lock(None));
                     }
                 };
                 let token: String =
-                    first(self.query_typed(take, &params), "taking the migration lock")?.get(0);
-                self.batch_execute("COMMIT")
+                    first(self.query(take, &params).await, "taking the migration lock")?.get(0);
+                self.batch("COMMIT")
+                    .await
                     .map_err(failed("taking the migration lock"))?;
                 return Ok(attempt.lock(Some(token)));
             }
-            let _ = self.batch_execute("ROLLBACK");
+            let _ = self.batch("ROLLBACK").await;
             match backoff.next() {
-                Ok(pause) => std::thread::sleep(pause),
+                Ok(pause) => self.pause(pause).await,
                 Err(waited) => {
-                    let holder =
-                        attempt
-                            .holder_lookups()
-                            .into_iter()
-                            .find_map(|(sql, params, read)| {
-                                self.query_typed(&sql, &params).ok()?.first().map(read)
-                            });
+                    let mut holder = None;
+                    for (sql, params, read) in attempt.holder_lookups() {
+                        if let Ok(rows) = self.query(&sql, &params).await
+                            && let Some(row) = rows.first()
+                        {
+                            holder = Some(read(row));
+                            break;
+                        }
+                    }
                     return Err(Error::Locked {
                         waited,
                         holder: holder.map(Box::new),
@@ -115,28 +119,17 @@ impl Backend for Client {
         true
     }
 
-    fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
-        let own: String = first(
-            self.query_typed(SHOW_SEARCH_PATH, &[]),
-            "reading the search path",
-        )?
-        .get(0);
-        lock.search_path = Some(own);
-        self.query_typed(SET_SEARCH_PATH, &[(&search_path(schema), Type::TEXT)])
-            .map(drop)
-            .map_err(failed("setting the search path"))
-    }
-
-    fn unlock(&mut self, lock: PostgresLock) {
-        // A failed rollback may leave the session in an aborted transaction.
-        let _ = self.batch_execute("ROLLBACK");
+    async fn unlock(&mut self, lock: PostgresLock) {
+        let _ = self.batch("ROLLBACK").await;
         if let Some(own) = &lock.search_path
-            && let Err(error) = self.query_typed(SET_SEARCH_PATH, &[(own, Type::TEXT)])
+            && let Err(error) = self.query(SET_SEARCH_PATH, &[(own, Type::TEXT)]).await
         {
             tracing::error!("could not restore the search path: {}", driver(error));
         }
         if let Some(lease) = &lock.lease
-            && let Err(error) = self.query_typed(&lease.release, &[(&lease.token, Type::TEXT)])
+            && let Err(error) = self
+                .query(&lease.release, &[(&lease.token, Type::TEXT)])
+                .await
         {
             tracing::error!(
                 "could not release the migration lock; its lease runs out by itself: {}",
@@ -144,27 +137,33 @@ impl Backend for Client {
             );
         }
     }
+}
 
-    fn begin(&mut self, lock: &mut PostgresLock) -> Result<()> {
-        self.batch_execute("BEGIN")
+impl<C: Client> Session for C {
+    async fn begin(&mut self, lock: &mut PostgresLock) -> Result<()> {
+        self.batch("BEGIN")
+            .await
             .map_err(failed("starting the migration transaction"))?;
         lock.open = true;
-        keep(self, lock, Moment::Begun)
+        keep(self, lock, Moment::Begun).await
     }
 
-    fn commit(&mut self, lock: &mut PostgresLock) -> Result<()> {
-        let renewed = keep(self, lock, Moment::Committing);
+    async fn commit(&mut self, lock: &mut PostgresLock) -> Result<()> {
+        let renewed = keep(self, lock, Moment::Committing).await;
         lock.open = false;
         renewed?;
-        self.batch_execute("COMMIT").map_err(|e| {
-            Backend::rollback(self, lock);
-            Error::database("committing the migrations", driver(e))
-        })
+        match self.batch("COMMIT").await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                Session::rollback(self, lock).await;
+                Err(Error::database("committing the migrations", driver(error)))
+            }
+        }
     }
 
-    fn rollback(&mut self, lock: &mut PostgresLock) {
+    async fn rollback(&mut self, lock: &mut PostgresLock) {
         lock.open = false;
-        if let Err(error) = self.batch_execute("ROLLBACK") {
+        if let Err(error) = self.batch("ROLLBACK").await {
             tracing::error!(
                 "ROLLBACK failed, the server rolls back when the session ends: {}",
                 driver(error)
@@ -172,7 +171,7 @@ impl Backend for Client {
         }
     }
 
-    fn execute(
+    async fn execute(
         &mut self,
         lock: &mut PostgresLock,
         sql: &str,
@@ -180,53 +179,63 @@ impl Backend for Client {
     ) -> Result<(), DriverError> {
         // Outside a transaction, a lease is renewed before each statement,
         // and the statement carries its token.
-        keep(self, lock, Moment::Statement)?;
+        keep(self, lock, Moment::Statement).await?;
         let lease = lock.tagging();
         let tagged = lease.map(|lease| lease.tag(sql));
         let sql = tagged.as_deref().unwrap_or(sql);
         let Some(limit) = limit else {
-            return self.batch_execute(sql).map_err(|e| driver_tagged(e, lease));
+            return self.batch(sql).await.map_err(|e| driver_tagged(e, lease));
         };
         let own: String = self
-            .query_typed(SET_STATEMENT_TIMEOUT, &[(&millis(limit), Type::TEXT)])
+            .query(SET_STATEMENT_TIMEOUT, &[(&millis(limit), Type::TEXT)])
+            .await
             .map_err(driver)?
             .first()
             .map(|row| row.get(0))
             .unwrap_or_default();
-        let result = self.batch_execute(sql).map_err(|e| driver_tagged(e, lease));
+        let result = self.batch(sql).await.map_err(|e| driver_tagged(e, lease));
         // In a transaction the statement's failure aborted, the setting
         // goes back with the rollback; elsewhere it is set back here.
-        let _ = self.query_typed(RESTORE_STATEMENT_TIMEOUT, &[(&own, Type::TEXT)]);
+        let _ = self
+            .query(RESTORE_STATEMENT_TIMEOUT, &[(&own, Type::TEXT)])
+            .await;
         result
     }
+}
 
-    fn read_history(
+impl<C: Client> HistoryStore for C {
+    async fn read_history(
         &mut self,
         table: &TableName,
         _wait: Duration,
     ) -> Result<Vec<AppliedMigration>> {
-        let answer = self.query_typed(&history_sql(table), &[]);
+        let answer = self.query(&history_sql(table), &[]).await;
         history(table, history_rows(table, answer)?)
     }
 
-    fn read_applied(&mut self, table: &TableName, _wait: Duration) -> Result<Vec<AppliedVersion>> {
-        let answer = self.query_typed(&applied_sql(table), &[]);
+    async fn read_applied(
+        &mut self,
+        table: &TableName,
+        _wait: Duration,
+    ) -> Result<Vec<AppliedVersion>> {
+        let answer = self.query(&applied_sql(table), &[]).await;
         applied(table, history_rows(table, answer)?)
     }
 
-    fn create_history(&mut self, table: &TableName) -> Result<()> {
-        self.batch_execute(&create_sql(table))
+    async fn create_history(&mut self, table: &TableName) -> Result<()> {
+        self.batch(&create_sql(table))
+            .await
             .map_err(failed("creating the history table"))
     }
 
-    fn insert_history(
+    async fn insert_history(
         &mut self,
         table: &TableName,
         migration: &Migration,
         execution_time: Duration,
     ) -> Result<()> {
         let (version, name, checksum, micros) = row_values(migration, execution_time);
-        self.query_typed(
+        self.query(
             &insert_sql(table),
             &[
                 (&version, Type::INT8),
@@ -235,18 +244,19 @@ impl Backend for Client {
                 (&micros, Type::INT8),
             ],
         )
+        .await
         .map(drop)
         .map_err(failed("recording the migration in the history table"))
     }
 
-    fn record_failure(
+    async fn record_failure(
         &mut self,
         table: &TableName,
         migration: &Migration,
         failure: &str,
     ) -> Result<()> {
         let version = migration.version().0.cast_signed();
-        self.query_typed(
+        self.query(
             &failure_sql(table),
             &[
                 (&version, Type::INT8),
@@ -254,52 +264,93 @@ impl Backend for Client {
                 (&failure, Type::TEXT),
             ],
         )
+        .await
         .map(drop)
         .map_err(failed(
             "recording the failed migration in the history table",
         ))
     }
 
-    fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
-        self.query_typed(
+    async fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
+        self.query(
             &delete_sql(table),
             &[(&version.0.cast_signed(), Type::INT8)],
         )
+        .await
         .map(drop)
         .map_err(failed("removing the migration from the history table"))
     }
 
-    fn renumber_history(&mut self, table: &TableName, from: Version, to: Version) -> Result<()> {
-        self.query_typed(
+    async fn renumber_history(
+        &mut self,
+        table: &TableName,
+        from: Version,
+        to: Version,
+    ) -> Result<()> {
+        self.query(
             &renumber_sql(table),
             &[
                 (&from.0.cast_signed(), Type::INT8),
                 (&to.0.cast_signed(), Type::INT8),
             ],
         )
+        .await
         .map(drop)
         .map_err(failed("renumbering a row of the history table"))
     }
+}
 
-    fn table_columns(&mut self, table: &TableName, _wait: Duration) -> Result<Option<Vec<String>>> {
+impl<C: Client> Catalog for C {
+    async fn table_columns(
+        &mut self,
+        table: &TableName,
+        _wait: Duration,
+    ) -> Result<Option<Vec<String>>> {
         let rows = self
-            .query_typed(
+            .query(
                 COLUMNS,
                 &[(&table.schema(), Type::TEXT), (&table.name(), Type::TEXT)],
             )
+            .await
             .map_err(failed("reading another tool's history table"))?;
         Ok(columns(&rows))
     }
 
-    fn read_rows(
+    async fn read_rows(
         &mut self,
         table: &TableName,
         columns: &[&str],
         _wait: Duration,
     ) -> Result<Vec<Vec<Value>>> {
         let rows = self
-            .query_typed(&rows_sql(table, columns), &[])
+            .query(&rows_sql(table, columns), &[])
+            .await
             .map_err(failed("reading another tool's history table"))?;
         Ok(values(&rows, columns.len()))
+    }
+}
+
+impl<C: Client> SearchPath<PostgresLock> for C {
+    async fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
+        let own: String = first(
+            self.query(SHOW_SEARCH_PATH, &[]).await,
+            "reading the search path",
+        )?
+        .get(0);
+        lock.search_path = Some(own);
+        self.query(SET_SEARCH_PATH, &[(&search_path(schema), Type::TEXT)])
+            .await
+            .map(drop)
+            .map_err(failed("setting the search path"))
+    }
+}
+
+impl<C: Client> Backend for C {
+    fn search_path(&mut self) -> Option<&mut impl SearchPath<PostgresLock>> {
+        Some(self)
+    }
+
+    fn kind(&self) -> &'static str {
+        "postgresql"
     }
 }

@@ -1,0 +1,88 @@
+//! The blocking operations' executor: polls an operation's future on the
+//! calling thread. A blocking backend's futures are ready when first
+//! polled, so an operation over SQLite or `postgres::Client` is polled once,
+//! with no runtime and no thread. A future that is not ready (an async
+//! client given to a blocking operation) is waited for by parking the
+//! thread until its waker is called.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+
+/// Runs `future` to completion on this thread.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    if let Poll::Ready(output) = future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        return output;
+    }
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut context = Context::from_waker(&waker);
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => thread::park(),
+        }
+    }
+}
+
+/// Wakes the thread that waits in [`block_on`].
+struct Unpark(Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::block_on;
+
+    #[test]
+    fn a_ready_future_is_polled_once() {
+        let mut polls = 0;
+        let output = block_on(std::future::poll_fn(|_| {
+            polls += 1;
+            std::task::Poll::Ready(7)
+        }));
+        assert_eq!((output, polls), (7, 1));
+    }
+
+    #[test]
+    fn a_pending_future_is_waited_for_until_woken() {
+        let (sender, receiver) = mpsc::channel::<std::task::Waker>();
+        let waker_thread = std::thread::spawn(move || {
+            let waker = receiver.recv().expect("a waker");
+            std::thread::sleep(Duration::from_millis(20));
+            waker.wake();
+        });
+        let mut sent = false;
+        let mut woken = false;
+        block_on(std::future::poll_fn(|cx| {
+            if sent {
+                woken = true;
+                return std::task::Poll::Ready(());
+            }
+            // The first poll's waker is a no-op; the second one's wakes us.
+            if !std::ptr::eq(cx.waker().data(), std::task::Waker::noop().data()) {
+                sender.send(cx.waker().clone()).expect("sent");
+                sent = true;
+            }
+            std::task::Poll::Pending
+        }));
+        assert!(woken);
+        waker_thread.join().expect("joined");
+    }
+}
