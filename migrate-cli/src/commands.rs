@@ -354,14 +354,7 @@ pub(crate) fn checked(dir: &DirArgs) -> Result<migrate_core::MigrationSet, Strin
 
 /// The status table, with the library's advice in the command line's words.
 fn describe_status(status: &migrate_runtime::Status) -> String {
-    status
-        .to_string()
-        .replace("(`Migrator::adopt`)", "(`migrate adopt`)")
-        .replace("not in this binary", "not in the migration directory")
-        .replace(
-            "(`Migrator::resolve`)",
-            "(`migrate resolve VERSION --applied | --pending`)",
-        )
+    status.worded(&crate::messages::CommandLine).to_string()
 }
 
 fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {

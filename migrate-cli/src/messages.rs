@@ -1,71 +1,62 @@
-//! What the command line prints: the runtime's errors with the library's
-//! advice (methods) said as flags and commands, and output that a closed
-//! pipe (`migrate status | head`) does not turn into a panic.
+//! What the command line prints: the library's errors, problems and
+//! status with their remedies in the command line's words (flags and
+//! commands, through [`CommandLine`]), and output that a closed pipe
+//! (`migrate status | head`) does not turn into a panic.
 
+use std::borrow::Cow;
 use std::io::Write;
 
-/// The library's words for what to do, and the command line's.
-const ADVICE: &[(&str, &str)] = &[
-    ("`Migrator::adopt`", "`migrate adopt`"),
-    ("with `table(…)`", "with `--table NAME`"),
-    ("`down_to(…)`", "`migrate down --to VERSION`"),
-    (
-        "with `allow_out_of_order(true)`",
-        "with `--allow-out-of-order`",
-    ),
-    ("with `busy_timeout(…)`", "with `--busy-timeout MS`"),
-    ("with `lock_lease(…)`", "with `--lock-lease MS`"),
-    ("with `backup_dir(…)`", "with `--backup-dir DIR`"),
-    ("with `backup(false)`", "with `--no-backup`"),
-    ("(`status` lists them)", "(`migrate status` lists them)"),
-    (
-        "`timeout(…)` / `run_timeout(…)`",
-        "`--timeout MS` / `--run-timeout MS`",
-    ),
-    (
-        "`status` shows each migration's state",
-        "`migrate status` shows each migration's state",
-    ),
-    (
-        "(`resolve(…)`)",
-        "(`migrate resolve VERSION --applied | --pending`)",
-    ),
-    ("this binary knows", "the migration directory has"),
-    ("in this binary", "in the migration directory"),
-    (
-        "run that release (or a newer one), or revert the database with it",
-        "use that release's migration directory (or a newer one)",
-    ),
-];
+use migrate_runtime::{Remedy, Wording};
 
-/// A problem of the migration directory, as the command line says it: the
-/// macro's options as flags.
+/// The command line's words for the library's remedies.
+pub struct CommandLine;
+
+impl Wording for CommandLine {
+    fn remedy(&self, remedy: Remedy) -> Cow<'static, str> {
+        Cow::Borrowed(match remedy {
+            Remedy::Adopt => "`migrate adopt`",
+            Remedy::ChooseTable => "`--table NAME`",
+            Remedy::DownTo => "`migrate down --to VERSION`",
+            Remedy::AllowOutOfOrder => "`--allow-out-of-order`",
+            Remedy::BusyTimeout => "`--busy-timeout MS`",
+            Remedy::LockLease => "`--lock-lease MS`",
+            Remedy::BackupDir => "`--backup-dir DIR`",
+            Remedy::NoBackup => "`--no-backup`",
+            Remedy::Status => "`migrate status`",
+            Remedy::TimeLimits => "`--timeout MS` / `--run-timeout MS`",
+            Remedy::Target => "`--to VERSION`",
+            Remedy::ResolveAny => "`migrate resolve VERSION --applied | --pending`",
+            Remedy::ResolveApplied(version) => {
+                return format!("`migrate resolve {version} --applied`").into();
+            }
+            Remedy::ResolvePending(version) => {
+                return format!("`migrate resolve {version} --pending`").into();
+            }
+            Remedy::NewerRelease => "use that release's migration directory (or a newer one)",
+            Remedy::AllowGaps => "`--allow-gaps`",
+            _ => return migrate_runtime::Library.remedy(remedy),
+        })
+    }
+
+    fn embedded(&self) -> &'static str {
+        "the migration directory"
+    }
+
+    fn relative_to(&self) -> &'static str {
+        "the working directory (`--dir`)"
+    }
+}
+
+/// A problem of the migration directory, as the command line says it.
 pub fn problem(problem: &migrate_core::Problem) -> String {
-    problem
-        .to_string()
-        .replace("pass `allow_gaps = true`", "pass `--allow-gaps`")
-        .replace(
-            "which is relative to the crate root",
-            "which is relative to the working directory (`--dir`)",
-        )
+    problem.worded(&CommandLine).to_string()
 }
 
 /// A runtime error for a person at a terminal: its one-line message with
-/// the advice in the command line's words, and the failing statement on
+/// the remedy in the command line's words, and the failing statement on
 /// the next line when there is one.
 pub fn describe(error: &migrate_runtime::Error) -> String {
-    let mut text = error.to_string();
-    for (library, command_line) in ADVICE {
-        text = text.replace(library, command_line);
-    }
-    if let migrate_runtime::Error::FailedMigration { version, .. } = error {
-        for (resolution, flag) in [("Applied", "--applied"), ("Pending", "--pending")] {
-            text = text.replace(
-                &format!("`resolve(Version({version}), Resolution::{resolution})`"),
-                &format!("`migrate resolve {version} {flag}`"),
-            );
-        }
-    }
+    let mut text = error.worded(&CommandLine).to_string();
     if let migrate_runtime::Error::MigrationFailed { statement, .. } = error {
         text.push_str("\n  in statement: ");
         text.push_str(statement);
@@ -92,12 +83,35 @@ pub fn progress(line: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::ADVICE;
+    use migrate_runtime::{Library, Remedy, Version, Wording};
+
+    use super::CommandLine;
 
     #[test]
-    fn the_advice_speaks_of_flags() {
-        for (library, command_line) in ADVICE {
-            assert!(!command_line.contains("(…)"), "{library} -> {command_line}");
+    fn every_remedy_speaks_of_flags_and_commands() {
+        let remedies = [
+            Remedy::Adopt,
+            Remedy::ChooseTable,
+            Remedy::DownTo,
+            Remedy::AllowOutOfOrder,
+            Remedy::BusyTimeout,
+            Remedy::LockLease,
+            Remedy::BackupDir,
+            Remedy::NoBackup,
+            Remedy::Status,
+            Remedy::TimeLimits,
+            Remedy::Target,
+            Remedy::ResolveAny,
+            Remedy::ResolveApplied(Version(2)),
+            Remedy::ResolvePending(Version(2)),
+            Remedy::NewerRelease,
+            Remedy::AllowGaps,
+        ];
+        for remedy in remedies {
+            let said = CommandLine.remedy(remedy);
+            assert!(!said.contains("(…)"), "{remedy:?}: {said}");
+            assert!(!said.contains("Resolution::"), "{remedy:?}: {said}");
+            assert_ne!(said, Library.remedy(remedy), "{remedy:?}");
         }
     }
 }

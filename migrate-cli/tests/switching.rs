@@ -418,7 +418,7 @@ fn the_command_line_speaks_of_directories_not_binaries() {
     );
     let error = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
     assert!(
-        error.contains("the migration directory has up to 1"),
+        error.contains("the migration directory has migrations up to 1"),
         "{error}"
     );
     assert!(!error.contains("binary"), "{error}");

@@ -18,6 +18,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod advice;
 mod checksum;
 mod directory;
 mod lint;
@@ -30,6 +31,7 @@ mod split;
 pub mod sql;
 mod version;
 
+pub use advice::{Library, Remedy, Worded, Wording};
 pub use checksum::Checksum;
 pub use directory::{Allowed, MigrationSet, Options, leftover_timestamps, load};
 pub use lint::{Category, Dialect, Finding, Rule, lint};

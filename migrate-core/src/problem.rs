@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{SplitError, Version};
+use crate::{Library, Remedy, SplitError, Version, Worded, Wording};
 
 /// One problem of a migration directory: where it is and what it is.
 ///
@@ -30,15 +30,26 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// The problem with its remedy in `wording`'s words (the command
+    /// line's flags, say); [`Display`](fmt::Display) uses [`Library`]'s.
+    pub fn worded<'a>(&'a self, wording: &'a dyn Wording) -> Worded<'a, Problem> {
+        Worded::new(self, wording, |problem, f, wording| {
+            let kind = problem.kind.worded(wording);
+            match (problem.line, problem.kind.column()) {
+                (Some(line), Some(column)) => {
+                    write!(f, "{}:{line}:{column}: {kind}", problem.path)
+                }
+                (Some(line), None) => write!(f, "{}:{line}: {kind}", problem.path),
+                (None, _) => write!(f, "{}: {kind}", problem.path),
+            }
+        })
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.kind.column()) {
-            (Some(line), Some(column)) => {
-                write!(f, "{}:{line}:{column}: {}", self.path, self.kind)
-            }
-            (Some(line), None) => write!(f, "{}:{line}: {}", self.path, self.kind),
-            (None, _) => write!(f, "{}: {}", self.path, self.kind),
-        }
+        self.worded(&Library).fmt(f)
     }
 }
 
@@ -50,9 +61,7 @@ impl std::error::Error for Problem {}
 #[non_exhaustive]
 pub enum ProblemKind {
     /// The migration directory does not exist.
-    #[error(
-        "migration directory does not exist; create it or fix the path, which is relative to the crate root"
-    )]
+    #[error("{}", self.worded(&Library))]
     DirectoryMissing,
     /// The migration directory's path names a file.
     #[error("is a file, not a directory; point to the folder that holds the migration files")]
@@ -168,18 +177,13 @@ pub enum ProblemKind {
         digits: String,
     },
     /// A sequential set whose first version is not 1.
-    #[error(
-        "sequential versions start at {first}, not 1; renumber from 1, or pass `allow_gaps = true` for a squashed history"
-    )]
+    #[error("{}", self.worded(&Library))]
     DoesNotStartAtOne {
         /// The first version present.
         first: Version,
     },
     /// Versions missing from a sequential set.
-    #[error(
-        "{} missing after `{after}`; renumber the files (`migrate fix`), or pass `allow_gaps = true` for a squashed history",
-        missing(*from, *to)
-    )]
+    #[error("{}", self.worded(&Library))]
     Gap {
         /// The first missing version.
         from: Version,
@@ -370,6 +374,29 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// What is wrong and what to do, the remedy in `wording`'s words.
+    pub fn worded<'a>(&'a self, wording: &'a dyn Wording) -> Worded<'a, ProblemKind> {
+        Worded::new(self, wording, |kind, f, wording| match kind {
+            ProblemKind::DirectoryMissing => write!(
+                f,
+                "migration directory does not exist; create it or fix the path, which is relative to {}",
+                wording.relative_to()
+            ),
+            ProblemKind::DoesNotStartAtOne { first } => write!(
+                f,
+                "sequential versions start at {first}, not 1; renumber from 1, or pass {} for a squashed history",
+                wording.remedy(Remedy::AllowGaps)
+            ),
+            ProblemKind::Gap { from, to, after } => write!(
+                f,
+                "{} missing after `{after}`; renumber the files (`migrate fix`), or pass {} for a squashed history",
+                missing(*from, *to),
+                wording.remedy(Remedy::AllowGaps)
+            ),
+            other => fmt::Display::fmt(other, f),
+        })
+    }
+
     /// The column the problem is at, where it has one.
     pub fn column(&self) -> Option<u32> {
         match self {

@@ -6,6 +6,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use migrate_core::{Library, Remedy, Worded, Wording};
+
 use crate::foreign::{ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, interpret};
 use crate::plan::Plan;
 use crate::report::KeptHistory;
@@ -63,9 +65,23 @@ pub enum AdoptProblem {
     },
 }
 
+impl AdoptProblem {
+    /// The problem with its remedy in `wording`'s words.
+    pub fn worded<'a>(&'a self, wording: &'a dyn Wording) -> Worded<'a, AdoptProblem> {
+        Worded::new(self, wording, write)
+    }
+}
+
 impl fmt::Display for AdoptProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        write(self, f, &Library)
+    }
+}
+
+/// Writes `problem` with its remedy in `w`'s words.
+fn write(problem: &AdoptProblem, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::Result {
+    {
+        match problem {
             AdoptProblem::HistoryExists { table } => write!(
                 f,
                 "the history table `{table}` already records migrations; adopting starts a history, it does not merge one"
@@ -73,7 +89,8 @@ impl fmt::Display for AdoptProblem {
             AdoptProblem::SharedTable { table } => write!(
                 f,
                 "the history table `{table}` is taken by a table that is neither this crate's nor the tool's; \
-                 choose another history table with `table(…)` and keep using it"
+                 choose another history table with {} and keep using it",
+                w.remedy(Remedy::ChooseTable)
             ),
             AdoptProblem::Dirty(version) => write!(
                 f,

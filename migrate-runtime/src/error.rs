@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use migrate_core::{Library, Remedy, Worded, Wording};
+
 use crate::{AdoptProblem, Checksum, Tool, Version};
 
 /// `Result` with this crate's [`Error`].
@@ -24,11 +26,6 @@ pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum Error {
     /// The database holds a version this binary does not embed.
-    #[error(
-        "the database is at version {applied}, this binary knows {}: a newer release migrated it; \
-         run that release (or a newer one), or revert the database with it",
-        match .known { Some(v) => format!("up to {v}"), None => "no migration".to_owned() }
-    )]
     #[non_exhaustive]
     UnknownVersion {
         /// The version applied in the database that no embedded migration has.
@@ -38,10 +35,6 @@ pub enum Error {
     },
 
     /// An applied migration's file was changed after it was applied.
-    #[error(
-        "{path} was edited after it was applied (version {version}: checksum {applied} in the database, \
-         {embedded} in this binary); restore the file, and put the change in a new migration"
-    )]
     #[non_exhaustive]
     ChecksumMismatch {
         /// The version.
@@ -55,10 +48,6 @@ pub enum Error {
     },
 
     /// A pending migration is older than the newest applied one.
-    #[error(
-        "{path} (version {version}) is pending but the database is already at version {latest}; \
-         give it a version after {latest} (`migrate fix` renumbers), or allow out-of-order migrations with `allow_out_of_order(true)`"
-    )]
     #[non_exhaustive]
     OutOfOrder {
         /// The pending migration's version.
@@ -70,10 +59,6 @@ pub enum Error {
     },
 
     /// A revert would have to undo a migration without a Down section.
-    #[error(
-        "{path} (version {version}) is irreversible, so the database cannot be reverted past it; \
-         nothing was changed"
-    )]
     #[non_exhaustive]
     Irreversible {
         /// The irreversible migration's version.
@@ -83,8 +68,6 @@ pub enum Error {
     },
 
     /// A target version that no embedded migration has.
-    #[error("no migration has version {version}{}; use one of the embedded versions (`status` lists them)",
-        match .environment { Some(env) => format!(" in the base set or environment `{env}`"), None => String::new() })]
     #[non_exhaustive]
     NoSuchVersion {
         /// The version asked for.
@@ -94,10 +77,6 @@ pub enum Error {
     },
 
     /// An `up` target below the current version.
-    #[error(
-        "the database is at version {current}, above the target {target}; \
-         revert with `down_to(…)` to go down"
-    )]
     #[non_exhaustive]
     TargetBelowCurrent {
         /// The newest applied version.
@@ -107,10 +86,6 @@ pub enum Error {
     },
 
     /// `baseline` below the newest applied version.
-    #[error(
-        "cannot baseline at version {target}: version {current} is already applied; \
-         a baseline marks versions as applied, it does not revert"
-    )]
     #[non_exhaustive]
     BaselineBelowCurrent {
         /// The newest applied version.
@@ -120,20 +95,12 @@ pub enum Error {
     },
 
     /// A `to(…)` target was set for an operation it has no meaning for.
-    #[error(
-        "`to(…)` has no meaning for `{operation}`; remove it, or revert to a version with `down_to(…)`"
-    )]
     TargetNotUsed {
         /// The operation called.
         operation: &'static str,
     },
 
     /// A statement of a migration failed.
-    #[error(
-        "{path}:{line}{}: {driver}; {}",
-        match .column { Some(column) => format!(":{column}"), None => String::new() },
-        outcome(*.rolled_back, .committed)
-    )]
     #[non_exhaustive]
     MigrationFailed {
         /// The migration's version.
@@ -157,15 +124,11 @@ pub enum Error {
         /// stay applied.
         committed: Vec<Version>,
         /// The driver's error.
+        #[source]
         driver: DriverError,
     },
 
     /// A statement was stopped at the migration's or the run's time limit.
-    #[error(
-        "{path}:{line}: the migration was stopped at its time limit of {limit:?} \
-         (`-- +migrate Timeout` in its file, or `timeout(…)` / `run_timeout(…)`): {driver}; {}",
-        outcome(*.rolled_back, .committed)
-    )]
     #[non_exhaustive]
     TimedOut {
         /// The migration's version.
@@ -183,15 +146,12 @@ pub enum Error {
         /// The migrations this run committed before it; they stay applied.
         committed: Vec<Version>,
         /// The driver's error (the cancellation).
+        #[source]
         driver: DriverError,
     },
 
     /// `PRAGMA foreign_key_check` found violations after migrations that ran
     /// with foreign keys off; the transaction was rolled back.
-    #[error(
-        "foreign key violations after {path} (version {version}), rolled back: {}",
-        .violations.join("; ")
-    )]
     #[non_exhaustive]
     ForeignKeyViolations {
         /// The migration after which the check ran.
@@ -204,12 +164,6 @@ pub enum Error {
 
     /// Another connection held the database lock, or another migrator the
     /// migration lock, longer than the wait allowed.
-    #[error(
-        "the database is locked by another {} and stayed locked for {waited:?}{}; \
-         wait for the other migrator or process to finish, or raise the wait with `busy_timeout(…)`",
-        if .holder.is_some() { "migrator" } else { "connection" },
-        match .holder { Some(holder) => format!(" ({holder})"), None => String::new() }
-    )]
     #[non_exhaustive]
     Locked {
         /// How long this run waited.
@@ -222,11 +176,6 @@ pub enum Error {
     /// (PostgreSQL) ran out before this run renewed it, and another
     /// migrator may have taken the lock: the run stopped before its next
     /// change.
-    #[error(
-        "the migration lock's lease ({lease:?}) ran out while this run was paused longer than that, and \
-         another migrator may have taken the lock; this run stopped before its next change (what it \
-         committed before stays); run again, or give the lock a longer lease with `lock_lease(…)`"
-    )]
     #[non_exhaustive]
     LockLost {
         /// The lease the run held.
@@ -234,9 +183,6 @@ pub enum Error {
     },
 
     /// The history table records a version twice (a table without a primary key).
-    #[error(
-        "the history table records version {version} more than once; delete the duplicate row by hand"
-    )]
     #[non_exhaustive]
     DuplicateHistoryRow {
         /// The version recorded twice.
@@ -244,9 +190,6 @@ pub enum Error {
     },
 
     /// A history row whose version no migration can have.
-    #[error(
-        "the history table `{table}` holds version {version}, which is not a migration version; fix or delete that row by hand"
-    )]
     #[non_exhaustive]
     BadHistoryRow {
         /// The table.
@@ -256,9 +199,6 @@ pub enum Error {
     },
 
     /// The file is not an SQLite database.
-    #[error(
-        "the database file is not an SQLite database ({message}); check the path, and that the file is not encrypted; nothing was changed"
-    )]
     #[non_exhaustive]
     NotADatabase {
         /// SQLite's message.
@@ -266,9 +206,6 @@ pub enum Error {
     },
 
     /// The database file is damaged (truncated, overwritten).
-    #[error(
-        "the database file is damaged ({message}); nothing was changed; restore it from a backup (`<database>.backup-v…` beside it, unless backups were off)"
-    )]
     #[non_exhaustive]
     CorruptDatabase {
         /// SQLite's message.
@@ -277,9 +214,6 @@ pub enum Error {
 
     /// The database file, or a file SQLite or the lock keeps beside it
     /// (journal, lock file), cannot be opened or created.
-    #[error(
-        "cannot open or create the database file or a file beside it ({message}); check that its folder exists and is writable"
-    )]
     #[non_exhaustive]
     CannotOpen {
         /// SQLite's or the operating system's message.
@@ -287,20 +221,12 @@ pub enum Error {
     },
 
     /// The database is open read-only, so it cannot be migrated.
-    #[error(
-        "the database is read-only, so it cannot be migrated; nothing was changed and no backup was written; check the file's permissions, or open it read-write"
-    )]
     ReadOnly,
 
     /// The history table name is not a plain identifier.
-    #[error("history table name `{0}` must be letters, digits and `_`, not starting with a digit")]
     InvalidTableName(String),
 
     /// The history table exists but does not have the expected columns.
-    #[error(
-        "table `{table}` does not look like a migration history table ({message}); \
-         choose another table name with `table(…)`"
-    )]
     #[non_exhaustive]
     InvalidHistory {
         /// The table.
@@ -310,27 +236,17 @@ pub enum Error {
     },
 
     /// The backup before migrating failed; nothing was migrated.
-    #[error(
-        "backup to {} failed, nothing was migrated: {driver}; write backups into another folder with \
-         `backup_dir(…)`, or migrate without one with `backup(false)`",
-        .path.display()
-    )]
     #[non_exhaustive]
     Backup {
         /// The backup file.
         path: PathBuf,
         /// The error.
+        #[source]
         driver: DriverError,
     },
 
     /// Another tool migrated this database and this crate's history is
     /// empty or missing: running would apply that tool's migrations again.
-    #[error(
-        "this database was migrated by {tool} (table `{table}`, {}); nothing was run; \
-         adopt its history first with `Migrator::adopt`{}",
-        match .reached { Some(v) => format!("version {v}"), None => "no version yet".to_owned() },
-        if *.shares_table { " (its table is then kept under a new name)" } else { "" }
-    )]
     #[non_exhaustive]
     ForeignHistory {
         /// The tool.
@@ -344,7 +260,6 @@ pub enum Error {
     },
 
     /// Another tool's history cannot be adopted; nothing was changed.
-    #[error("cannot adopt {tool}'s history: {problem}; nothing was changed")]
     #[non_exhaustive]
     CannotAdopt {
         /// The tool.
@@ -355,12 +270,6 @@ pub enum Error {
 
     /// A migration failed outside a transaction, part-way, in an earlier
     /// run: the database holds part of it. Nothing runs until it is resolved.
-    #[error(
-        "{path} (version {version}) {failure}; the statements before that one stay applied, so nothing runs \
-         until it is resolved: fix the database by hand, then mark the migration with \
-         `resolve(Version({version}), Resolution::Applied)` if you completed it, or \
-         `resolve(Version({version}), Resolution::Pending)` if you undid it"
-    )]
     #[non_exhaustive]
     FailedMigration {
         /// The version.
@@ -372,9 +281,6 @@ pub enum Error {
     },
 
     /// `resolve` of a version that is not recorded as failed.
-    #[error(
-        "version {version} is not recorded as failed, so there is nothing to resolve; `status` shows each migration's state"
-    )]
     #[non_exhaustive]
     NotFailed {
         /// The version.
@@ -382,11 +288,6 @@ pub enum Error {
     },
 
     /// No other tool's history to adopt.
-    #[error(
-        "nothing to adopt: {}; nothing was changed",
-        match .tool { Some(tool) => format!("no migration applied by {tool} is recorded in this database (table `{}`)", tool.table()),
-                      None => "no history of goose, golang-migrate, sqlx, refinery, diesel or SuperChat is in this database".to_owned() }
-    )]
     #[non_exhaustive]
     NothingToAdopt {
         /// The tool asked for, if one was.
@@ -394,7 +295,6 @@ pub enum Error {
     },
 
     /// refinery cannot take a migration (`Migrations::refinery_runner`).
-    #[error("{path}: refinery cannot run this migration: {message}")]
     #[non_exhaustive]
     Refinery {
         /// The migration's file.
@@ -404,14 +304,198 @@ pub enum Error {
     },
 
     /// Any other database error, with what was being done.
-    #[error("{action}: {driver}")]
     #[non_exhaustive]
     Database {
         /// What the runtime was doing.
         action: &'static str,
         /// The driver's error.
+        #[source]
         driver: DriverError,
     },
+}
+
+impl Error {
+    /// The error with its remedy in `wording`'s words (the command line's
+    /// flags, say); [`Display`](std::fmt::Display) uses [`Library`]'s
+    /// (methods of [`Migrator`](crate::Migrator)).
+    pub fn worded<'a>(&'a self, wording: &'a dyn Wording) -> Worded<'a, Error> {
+        Worded::new(self, wording, write)
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write(self, f, &Library)
+    }
+}
+
+/// Writes `error` with its remedies in `w`'s words.
+#[allow(clippy::too_many_lines)]
+fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std::fmt::Result {
+    match error {
+            Error::UnknownVersion { applied, known } => write!(
+                f,
+                "the database is at version {applied}, {} has {}: a newer release migrated it; {}",
+                w.embedded(),
+                match known { Some(v) => format!("migrations up to {v}"), None => "no migration".to_owned() },
+                w.remedy(Remedy::NewerRelease)
+            ),
+            Error::ChecksumMismatch { version, path, applied, embedded } => write!(
+                f,
+                "{path} was edited after it was applied (version {version}: checksum {applied} in the database, \
+         {embedded} in {}); restore the file, and put the change in a new migration",
+                w.embedded()
+            ),
+            Error::OutOfOrder { version, path, latest } => write!(
+                f,
+                "{path} (version {version}) is pending but the database is already at version {latest}; \
+         give it a version after {latest} (`migrate fix` renumbers), or allow out-of-order migrations with {}",
+                w.remedy(Remedy::AllowOutOfOrder)
+            ),
+            Error::Irreversible { version, path } => write!(
+                f,
+                "{path} (version {version}) is irreversible, so the database cannot be reverted past it; \
+         nothing was changed"
+            ),
+            Error::NoSuchVersion { version, environment } => write!(
+                f,
+                "no migration has version {version}{}; use one of the embedded versions ({} lists them)",
+                w.remedy(Remedy::Status),
+        match environment { Some(env) => format!(" in the base set or environment `{env}`"), None => String::new() }
+            ),
+            Error::TargetBelowCurrent { current, target } => write!(
+                f,
+                "the database is at version {current}, above the target {target}; \
+         revert with {} to go down",
+                w.remedy(Remedy::DownTo)
+            ),
+            Error::BaselineBelowCurrent { current, target } => write!(
+                f,
+                "cannot baseline at version {target}: version {current} is already applied; \
+         a baseline marks versions as applied, it does not revert"
+            ),
+            Error::TargetNotUsed { operation } => write!(
+                f,
+                "{} has no meaning for `{operation}`; remove it, or revert to a version with {}",
+                w.remedy(Remedy::Target),
+                w.remedy(Remedy::DownTo)
+            ),
+            Error::MigrationFailed { path, line, column, rolled_back, committed, driver, .. } => write!(
+                f,
+                "{path}:{line}{}: {driver}; {}",
+        match column { Some(column) => format!(":{column}"), None => String::new() },
+        outcome(*rolled_back, committed, w)
+            ),
+            Error::TimedOut { path, line, limit, rolled_back, committed, driver, .. } => write!(
+                f,
+                "{path}:{line}: the migration was stopped at its time limit of {limit:?} \
+         (`-- +migrate Timeout` in its file, or {}): {driver}; {}",
+                w.remedy(Remedy::TimeLimits),
+        outcome(*rolled_back, committed, w)
+            ),
+            Error::ForeignKeyViolations { version, path, violations } => write!(
+                f,
+                "foreign key violations after {path} (version {version}), rolled back: {}",
+        violations.join("; ")
+            ),
+            Error::Locked { waited, holder } => write!(
+                f,
+                "the database is locked by another {} and stayed locked for {waited:?}{}; \
+         wait for the other migrator or process to finish, or raise the wait with {}",
+        if holder.is_some() { "migrator" } else { "connection" },
+        match holder { Some(holder) => format!(" ({holder})"), None => String::new() },
+                w.remedy(Remedy::BusyTimeout)
+            ),
+            Error::LockLost { lease } => write!(
+                f,
+                "the migration lock's lease ({lease:?}) ran out while this run was paused longer than that, and \
+         another migrator may have taken the lock; this run stopped before its next change (what it \
+         committed before stays); run again, or give the lock a longer lease with {}",
+                w.remedy(Remedy::LockLease)
+            ),
+            Error::DuplicateHistoryRow { version } => write!(
+                f,
+                "the history table records version {version} more than once; delete the duplicate row by hand"
+            ),
+            Error::BadHistoryRow { table, version } => write!(
+                f,
+                "the history table `{table}` holds version {version}, which is not a migration version; fix or delete that row by hand"
+            ),
+            Error::NotADatabase { message } => write!(
+                f,
+                "the database file is not an SQLite database ({message}); check the path, and that the file is not encrypted; nothing was changed"
+            ),
+            Error::CorruptDatabase { message } => write!(
+                f,
+                "the database file is damaged ({message}); nothing was changed; restore it from a backup (`<database>.backup-v…` beside it, unless backups were off)"
+            ),
+            Error::CannotOpen { message } => write!(
+                f,
+                "cannot open or create the database file or a file beside it ({message}); check that its folder exists and is writable"
+            ),
+            Error::ReadOnly => write!(
+                f,
+                "the database is read-only, so it cannot be migrated; nothing was changed and no backup was written; check the file's permissions, or open it read-write"
+            ),
+            Error::InvalidTableName(value) => write!(
+                f,
+                "history table name `{value}` must be letters, digits and `_`, not starting with a digit"
+            ),
+            Error::InvalidHistory { table, message } => write!(
+                f,
+                "table `{table}` does not look like a migration history table ({message}); \
+         choose another table name with {}",
+                w.remedy(Remedy::ChooseTable)
+            ),
+            Error::Backup { path, driver } => write!(
+                f,
+                "backup to {} failed, nothing was migrated: {driver}; write backups into another folder with \
+         {}, or migrate without one with {}",
+        path.display(),
+                w.remedy(Remedy::BackupDir),
+                w.remedy(Remedy::NoBackup)
+            ),
+            Error::ForeignHistory { tool, table, reached, shares_table } => write!(
+                f,
+                "this database was migrated by {tool} (table `{table}`, {}); nothing was run; \
+         adopt its history first with {}{}",
+        match reached { Some(v) => format!("version {v}"), None => "no version yet".to_owned() },
+                w.remedy(Remedy::Adopt),
+        if *shares_table { " (its table is then kept under a new name)" } else { "" }
+            ),
+            Error::CannotAdopt { tool, problem } => write!(
+                f,
+                "cannot adopt {tool}'s history: {}; nothing was changed",
+                problem.worded(w)
+            ),
+            Error::FailedMigration { version, path, failure } => write!(
+                f,
+                "{path} (version {version}) {failure}; the statements before that one stay applied, so nothing runs \
+         until it is resolved: fix the database by hand, then mark the migration with \
+         {} if you completed it, or {} if you undid it",
+                w.remedy(Remedy::ResolveApplied(*version)),
+                w.remedy(Remedy::ResolvePending(*version))
+            ),
+            Error::NotFailed { version } => write!(
+                f,
+                "version {version} is not recorded as failed, so there is nothing to resolve; {} shows each migration's state",
+                w.remedy(Remedy::Status)
+            ),
+            Error::NothingToAdopt { tool } => write!(
+                f,
+                "nothing to adopt: {}; nothing was changed",
+        match tool { Some(tool) => format!("no migration applied by {tool} is recorded in this database (table `{}`)", tool.table()),
+                      None => "no history of goose, golang-migrate, sqlx, refinery, diesel or SuperChat is in this database".to_owned() }
+            ),
+            Error::Refinery { path, message } => write!(
+                f,
+                "{path}: refinery cannot run this migration: {message}"
+            ),
+            Error::Database { action, driver } => write!(
+                f,
+                "{action}: {driver}"
+            ),
+    }
 }
 
 /// The sentence, as [`Display`](std::fmt::Display) writes it, and for a
@@ -500,7 +584,7 @@ impl std::fmt::Display for LockHolder {
 }
 
 /// What a failure left behind, for [`Error::MigrationFailed`].
-fn outcome(rolled_back: bool, committed: &[Version]) -> String {
+fn outcome(rolled_back: bool, committed: &[Version], w: &dyn Wording) -> String {
     let own = if rolled_back {
         if committed.is_empty() {
             "the database was rolled back to where it was before this run's transaction"
@@ -508,8 +592,11 @@ fn outcome(rolled_back: bool, committed: &[Version]) -> String {
             "this migration's transaction was rolled back"
         }
     } else {
-        "this migration runs outside a transaction: statements before this one stay applied, \
-         and it is recorded as failed until it is resolved (`resolve(…)`)"
+        &format!(
+            "this migration runs outside a transaction: statements before this one stay applied, \
+             and it is recorded as failed until it is resolved ({})",
+            w.remedy(Remedy::ResolveAny)
+        )
     };
     match committed {
         [] => own.to_owned(),

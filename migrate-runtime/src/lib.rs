@@ -92,7 +92,7 @@ pub use error::{DriverError, Error, LockHolder, Result};
 pub use foreign::{
     ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, Tool, UnknownTool, Value,
 };
-pub use migrate_core::{Checksum, Migration, Statement, Version};
+pub use migrate_core::{Checksum, Library, Migration, Remedy, Statement, Version, Worded, Wording};
 pub use migration::Migrations;
 pub use migrator::{
     DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_LOCK_LEASE, DEFAULT_TABLE, Migrator,

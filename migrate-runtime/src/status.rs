@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+use migrate_core::{Library, Remedy, Worded, Wording};
 use std::time::Duration;
 
 use crate::plan::{is_edited, is_out_of_order};
@@ -149,19 +151,35 @@ impl Status {
     }
 }
 
+impl Status {
+    /// The table with its advice in `wording`'s words (the command line's
+    /// commands, say); [`Display`](fmt::Display) uses [`Library`]'s.
+    pub fn worded<'a>(&'a self, wording: &'a dyn Wording) -> Worded<'a, Status> {
+        Worded::new(self, wording, write)
+    }
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "database at version {}", VersionOrEmpty(self.current))?;
-        if let Some(foreign) = &self.foreign {
+        write(self, f, &Library)
+    }
+}
+
+/// Writes `status` with its advice in `w`'s words.
+fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::Result {
+    {
+        writeln!(f, "database at version {}", VersionOrEmpty(status.current))?;
+        if let Some(foreign) = &status.foreign {
             writeln!(
                 f,
-                "{}'s history is in table `{}`, at version {}: adopt it (`Migrator::adopt`) before migrating",
+                "{}'s history is in table `{}`, at version {}: adopt it ({}) before migrating",
                 foreign.tool,
                 foreign.table,
-                VersionOrEmpty(foreign.reached())
+                VersionOrEmpty(foreign.reached()),
+                w.remedy(Remedy::Adopt)
             )?;
         }
-        let rows: Vec<[String; 6]> = self
+        let rows: Vec<[String; 6]> = status
             .entries
             .iter()
             .map(|e| {
@@ -179,13 +197,16 @@ impl fmt::Display for Status {
                     notes.push("DRIFT: file edited after it was applied".to_owned());
                 }
                 if e.state == State::Unknown {
-                    notes.push("not in this binary".to_owned());
+                    notes.push(format!("not in {}", w.embedded()));
                 }
                 if e.out_of_order {
                     notes.push("out of order".to_owned());
                 }
                 if let Some(failure) = &e.failure {
-                    notes.push(format!("{failure}; resolve it (`Migrator::resolve`)"));
+                    notes.push(format!(
+                        "{failure}; resolve it ({})",
+                        w.remedy(Remedy::ResolveAny)
+                    ));
                 }
                 [
                     e.version.to_string(),

@@ -41,7 +41,7 @@ fn a_database_from_a_newer_release_is_refused() {
     ));
     assert_eq!(
         error.to_string(),
-        "the database is at version 4, this binary knows up to 3: a newer release migrated it; \
+        "the database is at version 4, this binary has migrations up to 3: a newer release migrated it; \
          run that release (or a newer one), or revert the database with it"
     );
     // A revert is refused too: this binary cannot know how to undo version 4.
