@@ -28,7 +28,8 @@ pub enum LockScope {
     Transaction,
 }
 
-/// One row of the history table: a migration applied to the database.
+/// One row of the history table: a migration applied to the database, or
+/// one that failed part-way outside a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AppliedMigration {
@@ -42,23 +43,32 @@ pub struct AppliedMigration {
     pub applied_at: String,
     /// How long it took.
     pub execution_time: Duration,
+    /// Where it failed, part-way outside a transaction, until
+    /// [`resolve`](crate::Migrator::resolve): the history table's `failure`
+    /// column.
+    pub failure: Option<String>,
 }
 
 impl AppliedMigration {
-    /// A history row, as a [`Backend`] reads it.
+    /// A history row, as a [`HistoryStore`] reads it; `failure` is the
+    /// `failure` column, `None` for a table from before that column (whose
+    /// failures are read from the checksum column, where they were kept).
     pub fn new(
         version: Version,
         name: String,
         checksum: String,
         applied_at: String,
         execution_time: Duration,
+        failure: Option<String>,
     ) -> AppliedMigration {
+        let failure = failure.or_else(|| legacy_failure(&checksum));
         AppliedMigration {
             version,
             name,
             checksum,
             applied_at,
             execution_time,
+            failure,
         }
     }
 }
@@ -73,16 +83,25 @@ pub struct AppliedVersion {
     /// The checksum recorded when it was applied; `None` when the recorded
     /// text is not a checksum (which counts as drift, unless it is a failure).
     pub checksum: Option<Checksum>,
-    /// Where the migration failed outside a transaction, part-way: recorded
-    /// in the checksum's place, until [`resolve`](crate::Migrator::resolve).
+    /// Where the migration failed outside a transaction, part-way, until
+    /// [`resolve`](crate::Migrator::resolve).
     pub failure: Option<String>,
 }
 
-/// How a failure is recorded in the checksum's place.
-pub(crate) const FAILED: &str = "failed ";
+/// How a table from before the `failure` column recorded a failure: in
+/// the checksum's place, starting with this.
+const LEGACY_FAILED: &str = "failed ";
+
+/// The failure a table from before the `failure` column kept in the
+/// checksum column, if `checksum` is one. The only reading of that form.
+fn legacy_failure(checksum: &str) -> Option<String> {
+    checksum
+        .starts_with(LEGACY_FAILED)
+        .then(|| checksum.to_owned())
+}
 
 impl AppliedVersion {
-    /// A version and its recorded checksum, as a [`Backend`] reads them.
+    /// A version and its recorded checksum, as a [`HistoryStore`] reads them.
     pub fn new(version: Version, checksum: Option<Checksum>) -> AppliedVersion {
         AppliedVersion {
             version,
@@ -91,16 +110,13 @@ impl AppliedVersion {
         }
     }
 
-    /// A version and the text recorded with it: a checksum, or a failure
-    /// that [`Backend::record_failure`] wrote.
-    pub fn recorded(version: Version, text: &str) -> AppliedVersion {
-        match text.strip_prefix(FAILED) {
-            Some(_) => AppliedVersion {
-                version,
-                checksum: None,
-                failure: Some(text.to_owned()),
-            },
-            None => AppliedVersion::new(version, Checksum::from_hex(text)),
+    /// A history row's version, checksum column and `failure` column
+    /// (`None` when the table predates it).
+    pub fn recorded(version: Version, checksum: &str, failure: Option<String>) -> AppliedVersion {
+        AppliedVersion {
+            version,
+            checksum: Checksum::from_hex(checksum),
+            failure: failure.or_else(|| legacy_failure(checksum)),
         }
     }
 }
@@ -245,9 +261,10 @@ pub trait HistoryStore: Send {
         wait: Duration,
     ) -> impl Future<Output = Result<Vec<AppliedVersion>>> + Send;
 
-    /// Creates the history table if it is missing, and brings a table of an
-    /// earlier version of this crate up to date; called inside the run's
-    /// first transaction.
+    /// Creates the history table if it is missing, and adds the `failure`
+    /// column to a table from before it (moving the failures recorded in
+    /// the checksum column there); called inside the run's first
+    /// transaction.
     ///
     /// # Errors
     ///
@@ -278,7 +295,8 @@ pub trait HistoryStore: Send {
     ) -> impl Future<Output = Result<()>> + Send;
 
     /// Records that `migration` failed outside a transaction, part-way: a
-    /// history row whose failure column says where, written outside any
+    /// history row with its checksum and, in its `failure` column, `failure`
+    /// (where it failed), written outside any
     /// transaction (the driver has made sure the table is there). The next
     /// runs refuse the database until the row is resolved.
     ///

@@ -271,7 +271,7 @@ pub enum Error {
     /// A migration failed outside a transaction, part-way, in an earlier
     /// run: the database holds part of it. Nothing runs until it is resolved.
     #[non_exhaustive]
-    FailedMigration {
+    UnresolvedFailure {
         /// The version.
         version: Version,
         /// Its file.
@@ -360,8 +360,11 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             Error::NoSuchVersion { version, environment } => write!(
                 f,
                 "no migration has version {version}{}; use one of the embedded versions ({} lists them)",
-                w.remedy(Remedy::Status),
-        match environment { Some(env) => format!(" in the base set or environment `{env}`"), None => String::new() }
+                match environment {
+                    Some(env) => format!(" in the base set or environment `{env}`"),
+                    None => String::new(),
+                },
+                w.remedy(Remedy::Status)
             ),
             Error::TargetBelowCurrent { current, target } => write!(
                 f,
@@ -468,7 +471,7 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 "cannot adopt {tool}'s history: {}; nothing was changed",
                 problem.worded(w)
             ),
-            Error::FailedMigration { version, path, failure } => write!(
+            Error::UnresolvedFailure { version, path, failure } => write!(
                 f,
                 "{path} (version {version}) {failure}; the statements before that one stay applied, so nothing runs \
          until it is resolved: fix the database by hand, then mark the migration with \

@@ -251,6 +251,15 @@ pub(crate) struct Unreadable(pub String);
 /// Reads `rows` (the values of [`Tool::columns`], in that order) as `tool`
 /// reads its own history.
 pub(crate) fn interpret(tool: Tool, rows: &[Vec<Value>]) -> Result<ForeignState, Unreadable> {
+    // A backend of the user's may answer short rows: refused here, so that
+    // the readers below index only what is there.
+    let width = tool.columns().len();
+    if let Some(row) = rows.iter().find(|row| row.len() < width) {
+        return Err(Unreadable(format!(
+            "a row has {} values where {width} columns were asked for",
+            row.len()
+        )));
+    }
     let state = match tool {
         Tool::Goose => goose(rows)?,
         Tool::GolangMigrate => golang_migrate(rows)?,
@@ -361,6 +370,16 @@ fn sqlx(rows: &[Vec<Value>]) -> Result<ForeignState, Unreadable> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_short_row_is_unreadable_not_a_panic() {
+        for tool in super::Tool::ALL {
+            let rows = vec![vec![super::Value::Integer(1)]];
+            if tool.columns().len() > 1 {
+                assert!(super::interpret(tool, &rows).is_err(), "{tool}");
+            }
+        }
+    }
+
     use super::*;
 
     fn int(i: i64) -> Value {

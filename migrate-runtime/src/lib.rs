@@ -54,6 +54,8 @@
 
 mod adopt;
 mod backend;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "tokio-postgres"))]
+mod backoff;
 #[cfg(feature = "sqlite")]
 mod backup;
 mod error;
@@ -137,6 +139,12 @@ pub use tokio_postgres;
 ///   own parser; with `postgres-replay` and `MIGRATE_REPLAY_POSTGRES_URL`
 ///   set at build time, the set is replayed (Up, Down, schema compared, Up
 ///   again) on a scratch database of that server, dropped afterwards.
+/// - `lint_errors_from = V`: the lint findings of migrations from version
+///   `V` on are compile errors (earlier ones, already applied, stay
+///   warnings).
+/// - `irreversible_before = V`: migrations before version `V` are history,
+///   applied everywhere and never reverted: their Down is not required and
+///   not replayed.
 ///
 /// After the format checks, every migration is replayed on an in-memory
 /// SQLite in version order, and each reversible migration's Down must give

@@ -322,7 +322,7 @@ impl<'m> Migrator<'m> {
     }
 
     /// Clears the failure recorded for `version`, a migration that failed
-    /// outside a transaction part-way (see [`Error::FailedMigration`]),
+    /// outside a transaction part-way (see [`Error::UnresolvedFailure`]),
     /// after the database was fixed by hand: [`Resolution::Applied`]
     /// records it as applied, [`Resolution::Pending`] makes it pending
     /// again. No SQL of the migration runs.

@@ -303,7 +303,7 @@ pub(crate) fn plan<'m>(
         return resolve(migrations, history, version, resolution, rules);
     }
     if let Some(row) = failed {
-        return Err(Error::FailedMigration {
+        return Err(Error::UnresolvedFailure {
             version: row.version,
             path: migrations
                 .get_for(row.version, rules.environment)
@@ -500,4 +500,167 @@ fn down<'m>(
             }),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Direction, Operation, Resolution, Rules, plan};
+    use crate::{AppliedVersion, Checksum, Error, Migrations, Version};
+
+    const RULES: Rules<'static> = Rules {
+        environment: None,
+        allow_out_of_order: false,
+    };
+
+    /// Three migrations, each creating a table, in a directory of their own.
+    fn three() -> Migrations {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("migrations");
+        std::fs::create_dir(&dir).expect("mkdir");
+        for (version, table) in [(1, "a"), (2, "b"), (3, "c")] {
+            std::fs::write(
+                dir.join(format!("00{version}_{table}.sql")),
+                format!(
+                    "-- +migrate Up\nCREATE TABLE {table} (x INT);\n-- +migrate Down\nDROP TABLE {table};\n"
+                ),
+            )
+            .expect("write");
+        }
+        let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+            .expect("valid");
+        Migrations::from_set(set)
+    }
+
+    fn applied(migrations: &Migrations, versions: &[u64]) -> Vec<AppliedVersion> {
+        versions
+            .iter()
+            .map(|&v| {
+                let checksum = migrations.get(Version(v)).expect("embedded").checksum();
+                AppliedVersion::new(Version(v), Some(checksum))
+            })
+            .collect()
+    }
+
+    fn steps(
+        migrations: &Migrations,
+        history: &[AppliedVersion],
+        operation: Operation,
+    ) -> Vec<(u64, Direction)> {
+        plan(migrations, history, operation, RULES)
+            .expect("plans")
+            .steps
+            .iter()
+            .map(|(m, d)| (m.version().0, *d))
+            .collect()
+    }
+
+    #[test]
+    fn up_applies_what_is_pending_up_to_the_target() {
+        let set = three();
+        let up = Operation::Up { target: None };
+        assert_eq!(
+            steps(&set, &[], up),
+            [(1, Direction::Up), (2, Direction::Up), (3, Direction::Up)]
+        );
+        assert_eq!(
+            steps(&set, &applied(&set, &[1, 2]), up),
+            [(3, Direction::Up)]
+        );
+        let to_two = Operation::Up {
+            target: Some(Version(2)),
+        };
+        assert_eq!(
+            steps(&set, &applied(&set, &[1]), to_two),
+            [(2, Direction::Up)]
+        );
+        assert!(steps(&set, &applied(&set, &[1, 2, 3]), up).is_empty());
+    }
+
+    #[test]
+    fn down_reverts_newest_first() {
+        let set = three();
+        let all = applied(&set, &[1, 2, 3]);
+        assert_eq!(
+            steps(&set, &all, Operation::DownSteps(2)),
+            [(3, Direction::Down), (2, Direction::Down)]
+        );
+        assert_eq!(
+            steps(&set, &all, Operation::DownTo(Version(2))),
+            [(3, Direction::Down)]
+        );
+        assert_eq!(
+            steps(&set, &all, Operation::Redo),
+            [(3, Direction::Down), (3, Direction::Up)]
+        );
+    }
+
+    #[test]
+    fn drift_and_an_unknown_version_are_refused_before_anything() {
+        let set = three();
+        let mut edited = applied(&set, &[1, 2]);
+        edited[1].checksum = Some(Checksum::of("SELECT 1;", None));
+        let up = Operation::Up { target: None };
+        assert!(matches!(
+            plan(&set, &edited, up, RULES),
+            Err(Error::ChecksumMismatch {
+                version: Version(2),
+                ..
+            })
+        ));
+        let mut newer = applied(&set, &[1, 2, 3]);
+        newer.push(AppliedVersion::new(Version(4), None));
+        assert!(matches!(
+            plan(&set, &newer, up, RULES),
+            Err(Error::UnknownVersion {
+                applied: Version(4),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_gap_in_the_history_is_out_of_order_unless_allowed() {
+        let set = three();
+        let gap = applied(&set, &[1, 3]);
+        let up = Operation::Up { target: None };
+        assert!(matches!(
+            plan(&set, &gap, up, RULES),
+            Err(Error::OutOfOrder {
+                version: Version(2),
+                ..
+            })
+        ));
+        let allowed = Rules {
+            allow_out_of_order: true,
+            ..RULES
+        };
+        let planned = plan(&set, &gap, up, allowed).expect("plans");
+        assert_eq!(planned.steps.len(), 1);
+    }
+
+    #[test]
+    fn an_unresolved_failure_stops_every_operation_but_resolve() {
+        let set = three();
+        let mut history = applied(&set, &[1]);
+        history.push(AppliedVersion::recorded(
+            Version(2),
+            "",
+            Some("failed at statement 1 of 1".to_owned()),
+        ));
+        assert!(matches!(
+            plan(&set, &history, Operation::Up { target: None }, RULES),
+            Err(Error::UnresolvedFailure {
+                version: Version(2),
+                ..
+            })
+        ));
+        let resolved = plan(
+            &set,
+            &history,
+            Operation::Resolve(Version(2), Resolution::Pending),
+            RULES,
+        )
+        .expect("resolve plans");
+        assert_eq!(resolved.to, Some(Version(1)));
+    }
 }

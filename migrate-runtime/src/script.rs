@@ -286,8 +286,7 @@ impl<'m> Script<'m> {
         Some((
             step,
             format!(
-                "{}at statement {k} of {} ({path}:{line}): {message}",
-                crate::backend::FAILED,
+                "failed at statement {k} of {} ({path}:{line}): {message}",
                 statements.len()
             ),
         ))

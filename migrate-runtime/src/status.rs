@@ -106,10 +106,7 @@ impl Status {
         }
         for row in history {
             let embedded = migrations.get_for(row.version, environment);
-            let failure = row
-                .checksum
-                .starts_with(crate::backend::FAILED)
-                .then(|| row.checksum.clone());
+            let failure = row.failure.clone();
             entries.insert(
                 row.version,
                 StatusEntry {

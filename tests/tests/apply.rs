@@ -386,7 +386,7 @@ fn a_failure_outside_a_transaction_says_what_stays_applied() {
     assert!(
         matches!(
             refused,
-            migrate_runtime::Error::FailedMigration {
+            migrate_runtime::Error::UnresolvedFailure {
                 version: Version(2),
                 ..
             }

@@ -388,7 +388,7 @@ fn a_half_applied_migration_is_refused_until_resolved<D: Database>() {
     assert!(
         matches!(
             refused,
-            Error::FailedMigration {
+            Error::UnresolvedFailure {
                 version: Version(2),
                 ..
             }

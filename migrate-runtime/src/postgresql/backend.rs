@@ -7,12 +7,13 @@ use tokio_postgres::types::Type;
 
 use super::client::Client;
 use super::{
-    Attempt, Backoff, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, Moment, PostgresLock,
+    Attempt, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, Moment, PostgresLock,
     RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, Taken,
     applied, applied_sql, columns, create_sql, delete_sql, driver, driver_tagged, failed,
-    failure_sql, first, history, history_rows, history_sql, insert_sql, millis, renumber_sql,
-    row_values, rows_sql, search_path, values,
+    failure_sql, first, history, history_rows, history_sql, insert_sql, lacks_failure_column,
+    millis, renumber_sql, row_values, rows_sql, search_path, single, values,
 };
+use crate::backoff::Backoff;
 use crate::{
     AppliedMigration, AppliedVersion, Backend, Catalog, DriverError, Error, HistoryStore,
     LockRequest, Locking, Migration, Result, SearchPath, Session, TableName, Value, Version,
@@ -61,11 +62,10 @@ impl<C: Client> Locking for C {
                 .await
                 .map_err(failed("starting the migration transaction"))?;
             let (try_lock, key) = attempt.try_lock();
-            let mut claimed = first(
+            let mut claimed: bool = single(
                 self.query(try_lock, &key).await,
                 "taking the migration lock",
-            )?
-            .get::<_, bool>(0);
+            )?;
             if claimed {
                 self.batch(&attempt.ensure)
                     .await
@@ -87,7 +87,7 @@ impl<C: Client> Locking for C {
                     }
                 };
                 let token: String =
-                    first(self.query(take, &params).await, "taking the migration lock")?.get(0);
+                    single(self.query(take, &params).await, "taking the migration lock")?;
                 self.batch("COMMIT")
                     .await
                     .map_err(failed("taking the migration lock"))?;
@@ -102,7 +102,7 @@ impl<C: Client> Locking for C {
                         if let Ok(rows) = self.query(&sql, &params).await
                             && let Some(row) = rows.first()
                         {
-                            holder = Some(read(row));
+                            holder = read(row);
                             break;
                         }
                     }
@@ -191,7 +191,7 @@ impl<C: Client> Session for C {
             .await
             .map_err(driver)?
             .first()
-            .map(|row| row.get(0))
+            .and_then(|row| row.try_get(0).ok())
             .unwrap_or_default();
         let result = self.batch(sql).await.map_err(|e| driver_tagged(e, lease));
         // In a transaction the statement's failure aborted, the setting
@@ -209,7 +209,10 @@ impl<C: Client> HistoryStore for C {
         table: &TableName,
         _wait: Duration,
     ) -> Result<Vec<AppliedMigration>> {
-        let answer = self.query(&history_sql(table), &[]).await;
+        let mut answer = self.query(&history_sql(table, false), &[]).await;
+        if lacks_failure_column(&answer) {
+            answer = self.query(&history_sql(table, true), &[]).await;
+        }
         history(table, history_rows(table, answer)?)
     }
 
@@ -218,7 +221,10 @@ impl<C: Client> HistoryStore for C {
         table: &TableName,
         _wait: Duration,
     ) -> Result<Vec<AppliedVersion>> {
-        let answer = self.query(&applied_sql(table), &[]).await;
+        let mut answer = self.query(&applied_sql(table, false), &[]).await;
+        if lacks_failure_column(&answer) {
+            answer = self.query(&applied_sql(table, true), &[]).await;
+        }
         applied(table, history_rows(table, answer)?)
     }
 
@@ -261,6 +267,7 @@ impl<C: Client> HistoryStore for C {
             &[
                 (&version, Type::INT8),
                 (&migration.name(), Type::TEXT),
+                (&migration.checksum().to_string(), Type::TEXT),
                 (&failure, Type::TEXT),
             ],
         )
@@ -332,11 +339,10 @@ impl<C: Client> Catalog for C {
 
 impl<C: Client> SearchPath<PostgresLock> for C {
     async fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
-        let own: String = first(
+        let own: String = single(
             self.query(SHOW_SEARCH_PATH, &[]).await,
             "reading the search path",
-        )?
-        .get(0);
+        )?;
         lock.search_path = Some(own);
         self.query(SET_SEARCH_PATH, &[(&search_path(schema), Type::TEXT)])
             .await

@@ -36,13 +36,16 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::Row;
 use tokio_postgres::types::{ToSql, Type};
 
-use crate::{
-    AppliedMigration, AppliedVersion, DriverError, Error, LockHolder, Migration, Result, TableName,
-    Value, Version,
-};
+use crate::{DriverError, Error, LockHolder, Result, TableName};
 
 mod backend;
 mod client;
+mod history;
+
+use history::{
+    applied, applied_sql, columns, create_sql, delete_sql, failure_sql, history, history_rows,
+    history_sql, insert_sql, lacks_failure_column, renumber_sql, row_values, rows_sql, values,
+};
 
 /// What the lock holds on PostgreSQL: for a run that is one transaction,
 /// that transaction; for a run across transactions, a lease.
@@ -222,6 +225,15 @@ fn first(answer: Result<Vec<Row>, tokio_postgres::Error>, action: &'static str) 
         .ok_or_else(|| Error::database(action, "the server sent no row"))
 }
 
+/// The first column of the first row of `answer`, of type `T`: an error,
+/// never a panic, when the server's answer is not that.
+fn single<T: for<'a> tokio_postgres::types::FromSql<'a>>(
+    answer: Result<Vec<Row>, tokio_postgres::Error>,
+    action: &'static str,
+) -> Result<T> {
+    first(answer, action)?.try_get(0).map_err(failed(action))
+}
+
 /// A database error while doing `action`, in the server's words.
 fn failed(action: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
     move |error| Error::database(action, driver(error))
@@ -295,18 +307,22 @@ fn schema_of(table: &TableName, current: Option<&Row>) -> String {
     match table.schema() {
         Some(schema) => schema.to_owned(),
         None => current
-            .and_then(|row| row.get::<_, Option<String>>(0))
+            .and_then(|row| row.try_get::<_, Option<String>>(0).ok().flatten())
             .unwrap_or_default(),
     }
 }
 
-fn holder_of(row: &Row) -> LockHolder {
-    LockHolder::new(
-        row.get(0),
-        row.get(1),
-        row.get(2),
-        row.get::<_, Option<String>>(3).unwrap_or_default(),
-    )
+/// The holder of the advisory lock, from [`HOLDER`]; `None` when the
+/// server's answer does not read as one.
+fn holder_of(row: &Row) -> Option<LockHolder> {
+    Some(LockHolder::new(
+        row.try_get(0).ok()?,
+        row.try_get(1).ok()?,
+        row.try_get(2).ok()?,
+        row.try_get::<_, Option<String>>(3)
+            .ok()?
+            .unwrap_or_default(),
+    ))
 }
 
 /// The lock table of `table`: `<table>_lock` beside it, one row.
@@ -435,7 +451,7 @@ struct Attempt {
 type HolderLookup<'a> = (
     Cow<'a, str>,
     Vec<(&'a (dyn ToSql + Sync), Type)>,
-    fn(&Row) -> LockHolder,
+    fn(&Row) -> Option<LockHolder>,
 );
 
 /// What follows a claimed row.
@@ -538,230 +554,22 @@ impl Attempt {
     }
 }
 
-/// The holder of the lease, from [`lease_holder_sql`].
-fn lease_holder_of(row: &Row) -> LockHolder {
-    LockHolder::new(
-        row.get::<_, Option<i32>>(0).unwrap_or_default(),
-        row.get(1),
-        row.get(2),
-        row.get::<_, Option<String>>(3).unwrap_or_default(),
-    )
-    .with_lease_until(row.get::<_, Option<String>>(4).unwrap_or_default())
-}
-
-/// The pauses of a bounded wait: doubling from 2 ms to 50 ms, spread a
-/// little so that many waiters do not retry in step, never past the bound.
-struct Backoff {
-    started: Instant,
-    timeout: Duration,
-    pause: Duration,
-}
-
-impl Backoff {
-    fn new(timeout: Duration) -> Backoff {
-        Backoff {
-            started: Instant::now(),
-            timeout,
-            pause: Duration::from_millis(2),
-        }
-    }
-
-    /// How long to sleep before the next try; `Err(waited)` once the bound is reached.
-    fn next(&mut self) -> Result<Duration, Duration> {
-        let waited = self.started.elapsed();
-        if waited >= self.timeout {
-            return Err(waited);
-        }
-        let jitter = Duration::from_micros(u64::from(waited.subsec_micros() % 997));
-        let sleep = (self.pause + jitter).min(self.timeout.saturating_sub(waited));
-        self.pause = (self.pause * 2).min(Duration::from_millis(50));
-        Ok(sleep)
-    }
-}
-
-/// `undefined_table`: the history table does not exist yet.
-const UNDEFINED_TABLE: &str = "42P01";
-
-fn history_sql(table: &TableName) -> String {
-    format!(
-        "SELECT version, name, checksum,
-                to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
-                execution_time_us
-         FROM {} ORDER BY version",
-        table.quoted()
-    )
-}
-
-fn applied_sql(table: &TableName) -> String {
-    format!(
-        "SELECT version, checksum FROM {} ORDER BY version",
-        table.quoted()
-    )
-}
-
-fn create_sql(table: &TableName) -> String {
-    format!(
-        "CREATE TABLE IF NOT EXISTS {} (
-            version BIGINT PRIMARY KEY,
-            name TEXT NOT NULL,
-            checksum TEXT NOT NULL,
-            applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-            execution_time_us BIGINT NOT NULL
-        )",
-        table.quoted()
-    )
-}
-
-fn insert_sql(table: &TableName) -> String {
-    format!(
-        "INSERT INTO {} (version, name, checksum, execution_time_us) VALUES ($1, $2, $3, $4)",
-        table.quoted()
-    )
-}
-
-fn failure_sql(table: &TableName) -> String {
-    format!(
-        "INSERT INTO {} (version, name, checksum, execution_time_us) VALUES ($1, $2, $3, 0)",
-        table.quoted()
-    )
-}
-
-fn delete_sql(table: &TableName) -> String {
-    format!("DELETE FROM {} WHERE version = $1", table.quoted())
-}
-
-fn renumber_sql(table: &TableName) -> String {
-    format!(
-        "UPDATE {} SET version = $2 WHERE version = $1",
-        table.quoted()
-    )
-}
-
-fn rows_sql(table: &TableName, columns: &[&str]) -> String {
-    let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
-    format!("SELECT {} FROM {}", list.join(", "), table.quoted())
-}
-
-/// The parameters of a history row: version, name, checksum, microseconds.
-fn row_values(migration: &Migration, execution_time: Duration) -> (i64, String, String, i64) {
-    (
-        migration.version().0.cast_signed(),
-        migration.name().to_owned(),
-        migration.checksum().to_string(),
-        i64::try_from(execution_time.as_micros()).unwrap_or(i64::MAX),
-    )
-}
-
-/// The answer to a query of the history table: `None` when the table does
-/// not exist, the rows, or what is wrong with the table.
-fn history_rows(
-    table: &TableName,
-    answer: Result<Vec<Row>, tokio_postgres::Error>,
-) -> Result<Option<Vec<Row>>> {
-    match answer {
-        Ok(rows) => Ok(Some(rows)),
-        Err(error)
-            if error.code().map(tokio_postgres::error::SqlState::code) == Some(UNDEFINED_TABLE) =>
-        {
-            Ok(None)
-        }
-        Err(error) if error.as_db_error().is_some() => Err(invalid(table, &error)),
-        Err(error) => Err(Error::database("reading the history table", driver(error))),
-    }
-}
-
-fn invalid(table: &TableName, error: &tokio_postgres::Error) -> Error {
-    Error::InvalidHistory {
-        table: table.to_string(),
-        message: match error.as_db_error() {
-            Some(db) => db.message().to_owned(),
-            None => error.to_string(),
-        },
-    }
-}
-
-fn history(table: &TableName, rows: Option<Vec<Row>>) -> Result<Vec<AppliedMigration>> {
-    rows.unwrap_or_default()
-        .iter()
-        .map(|row| {
-            let read = |e| invalid(table, &e);
-            Ok(AppliedMigration::new(
-                version(table, row.try_get(0).map_err(read)?)?,
-                row.try_get(1).map_err(read)?,
-                row.try_get(2).map_err(read)?,
-                row.try_get(3).map_err(read)?,
-                Duration::from_micros(
-                    row.try_get::<_, i64>(4)
-                        .map_err(read)?
-                        .max(0)
-                        .cast_unsigned(),
-                ),
-            ))
-        })
-        .collect()
-}
-
-fn applied(table: &TableName, rows: Option<Vec<Row>>) -> Result<Vec<AppliedVersion>> {
-    rows.unwrap_or_default()
-        .iter()
-        .map(|row| {
-            let read = |e| invalid(table, &e);
-            let checksum: String = row.try_get(1).map_err(read)?;
-            Ok(AppliedVersion::recorded(
-                version(table, row.try_get(0).map_err(read)?)?,
-                &checksum,
-            ))
-        })
-        .collect()
-}
-
-/// A history row's version, refused when no migration can have it.
-fn version(table: &TableName, stored: i64) -> Result<Version> {
-    u64::try_from(stored)
-        .map(Version)
-        .map_err(|_| Error::BadHistoryRow {
-            table: table.to_string(),
-            version: stored,
-        })
-}
-
-fn columns(rows: &[Row]) -> Option<Vec<String>> {
-    let columns: Vec<String> = rows
-        .iter()
-        .map(|row| row.get::<_, String>(0).to_ascii_lowercase())
-        .collect();
-    (!columns.is_empty()).then_some(columns)
-}
-
-fn values(rows: &[Row], width: usize) -> Vec<Vec<Value>> {
-    rows.iter()
-        .map(|row| (0..width).map(|i| value(row, i)).collect())
-        .collect()
-}
-
-/// A column of another tool's table as a [`Value`].
-fn value(row: &Row, i: usize) -> Value {
-    let ty = row.columns()[i].type_();
-    let got = if *ty == Type::INT8 {
-        row.get::<_, Option<i64>>(i).map(Value::Integer)
-    } else if *ty == Type::INT4 {
-        row.get::<_, Option<i32>>(i)
-            .map(|v| Value::Integer(v.into()))
-    } else if *ty == Type::INT2 {
-        row.get::<_, Option<i16>>(i)
-            .map(|v| Value::Integer(v.into()))
-    } else if *ty == Type::BOOL {
-        row.get::<_, Option<bool>>(i)
-            .map(|v| Value::Integer(v.into()))
-    } else if *ty == Type::BYTEA {
-        row.get::<_, Option<Vec<u8>>>(i).map(Value::Blob)
-    } else {
-        row.try_get::<_, Option<String>>(i)
-            .ok()
-            .flatten()
-            .map(Value::Text)
-    };
-    got.unwrap_or(Value::Null)
+/// The holder of the lease, from [`lease_holder_sql`]; `None` when the
+/// server's answer does not read as one.
+fn lease_holder_of(row: &Row) -> Option<LockHolder> {
+    let holder = LockHolder::new(
+        row.try_get::<_, Option<i32>>(0).ok()?.unwrap_or_default(),
+        row.try_get(1).ok()?,
+        row.try_get(2).ok()?,
+        row.try_get::<_, Option<String>>(3)
+            .ok()?
+            .unwrap_or_default(),
+    );
+    let until = row
+        .try_get::<_, Option<String>>(4)
+        .ok()?
+        .unwrap_or_default();
+    Some(holder.with_lease_until(until))
 }
 
 #[cfg(test)]
