@@ -104,7 +104,7 @@ fn each_sequence<'s, E>(
         let mut migrations = set
             .migrations
             .iter()
-            .filter(|m| m.environment.is_none() || m.environment.as_deref() == environment);
+            .filter(|m| m.applies_to(environment));
         for problem in replay_one(&mut migrations)? {
             if seen.insert(problem.to_string()) {
                 problems.push(problem);

@@ -222,7 +222,7 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
         let environment = self.environment.clone();
         self.migrations
             .iter()
-            .filter(move |m| m.environment().is_none() || m.environment() == environment.as_deref())
+            .filter(move |m| m.applies_to(environment.as_deref()))
     }
 
     /// The migrator of the test: no backups, the environment, and for a
