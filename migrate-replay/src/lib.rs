@@ -101,10 +101,7 @@ fn each_sequence<'s, E>(
     let mut seen = BTreeSet::new();
     let environments = std::iter::once(None).chain(set.environments().into_iter().map(Some));
     for environment in environments {
-        let mut migrations = set
-            .migrations
-            .iter()
-            .filter(|m| m.applies_to(environment));
+        let mut migrations = set.migrations.iter().filter(|m| m.applies_to(environment));
         for problem in replay_one(&mut migrations)? {
             if seen.insert(problem.to_string()) {
                 problems.push(problem);

@@ -271,7 +271,9 @@ pub trait HistoryStore: Send {
     /// The table could not be created.
     fn create_history(&mut self, table: &TableName) -> impl Future<Output = Result<()>> + Send;
 
-    /// Records `migration` as applied, with the current UTC time.
+    /// Records `migration` as applied, with the current UTC time: a new
+    /// row, or the row [`record_failure`](HistoryStore::record_failure)
+    /// wrote for it (never over an applied row).
     ///
     /// # Errors
     ///
@@ -294,9 +296,11 @@ pub trait HistoryStore: Send {
         version: Version,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Records that `migration` failed outside a transaction, part-way: a
-    /// history row with its checksum and, in its `failure` column, `failure`
-    /// (where it failed), written outside any
+    /// Records that `migration` did not finish outside a transaction: it
+    /// is starting (written before its first statement, so that a run that
+    /// dies leaves a mark), or it failed part-way. A history row with its
+    /// checksum and, in its `failure` column, `failure`; an existing row of
+    /// the version keeps all but its `failure`. Written outside any
     /// transaction (the driver has made sure the table is there). The next
     /// runs refuse the database until the row is resolved.
     ///

@@ -473,7 +473,7 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             ),
             Error::UnresolvedFailure { version, path, failure } => write!(
                 f,
-                "{path} (version {version}) {failure}; the statements before that one stay applied, so nothing runs \
+                "{path} (version {version}) {failure}; what ran of it stays applied, so nothing runs \
          until it is resolved: fix the database by hand, then mark the migration with \
          {} if you completed it, or {} if you undid it",
                 w.remedy(Remedy::ResolveApplied(*version)),

@@ -28,12 +28,20 @@ pub(crate) async fn perform<B: Backend>(
     let span = trace::run(operation, db.kind(), &table);
     let planned = span.clone();
     async move {
-        let plan = plan(migrator, db, &table, operation).await?;
-        trace::planned(&planned, plan.from, plan.to);
-        if let Some(report) = migrator.report_without_lock(&plan, started) {
-            return Ok(report);
-        }
-        let scope = migrator.lock_scope(&plan, db.takes_transaction_lock());
+        let scope = match plan(migrator, db, &table, operation).await {
+            Ok(plan) => {
+                trace::planned(&planned, plan.from, plan.to);
+                if let Some(report) = migrator.report_without_lock(&plan, started) {
+                    return Ok(report);
+                }
+                migrator.lock_scope(&plan, db.takes_transaction_lock())
+            }
+            // A migration marked as started may be another migrator's, at
+            // work under the lock: only under the lock does the mark say
+            // that its run is gone.
+            Err(Error::UnresolvedFailure { .. }) => LockScope::Session,
+            Err(error) => return Err(error),
+        };
         let waiting = Instant::now();
         let request = LockRequest {
             table: &table,
@@ -157,6 +165,11 @@ async fn act<B: Backend>(
             None => Ok(()),
         },
         Action::CreateHistory => db.create_history(table).await,
+        Action::Started(step) => {
+            let started = script.started(step);
+            db.record_failure(table, script.migration(step), &started)
+                .await
+        }
         Action::Run(step) => run(db, lock, script, progress, at, step).await,
         Action::Insert(step) => {
             db.insert_history(table, script.migration(step), progress.duration(step))

@@ -40,6 +40,10 @@ pub(crate) enum Action {
     SetAside,
     /// Create the history table if it is missing (in the first transaction).
     CreateHistory,
+    /// Record, in a transaction of its own, that the step's migration
+    /// outside a transaction is starting: if the run dies before it ends,
+    /// the history says so and no later run goes on over it.
+    Started(usize),
     /// Run the step's statements, in order.
     Run(usize),
     /// Record the step's migration as applied.
@@ -123,6 +127,9 @@ impl<'m> Script<'m> {
                 builder.begin();
                 builder.stage(index, record);
             } else if migration.no_transaction() {
+                builder.commit();
+                builder.begin();
+                builder.actions.push(Action::Started(index));
                 builder.commit();
                 builder.actions.push(Action::Run(index));
                 builder.begin();
@@ -314,6 +321,20 @@ impl<'m> Script<'m> {
                 _ => None,
             })
             .collect()
+    }
+
+    /// What [`Action::Started`] records for step `step` until the step
+    /// ends: the migration did not finish, and how far it got is unknown.
+    pub fn started(&self, step: usize) -> String {
+        let doing = match self.plan.steps[step].1 {
+            Direction::Down => "was being reverted",
+            _ => "was started",
+        };
+        format!(
+            "{doing} outside a transaction by a run that did not finish it \
+             (still at work, or killed, paused past its lock's lease, or disconnected), \
+             so part of it may have run"
+        )
     }
 
     /// What a run of this script has done so far.
@@ -572,6 +593,10 @@ mod tests {
                 Insert(0),
                 Commit,
                 Done(0),
+                // Marked as started, committed, before its first statement.
+                Begin,
+                Started(1),
+                Commit,
                 Run(1),
                 Begin,
                 Insert(1),
@@ -584,10 +609,20 @@ mod tests {
                 Done(2),
             ]
         );
-        // First in the run: its statements run before the history table exists.
+        // First in the run: the history table is created with its mark.
         assert_eq!(
             actions(&up[1..2], false, false),
-            [Run(0), Begin, CreateHistory, Insert(0), Commit, Done(0)]
+            [
+                Begin,
+                CreateHistory,
+                Started(0),
+                Commit,
+                Run(0),
+                Begin,
+                Insert(0),
+                Commit,
+                Done(0)
+            ]
         );
     }
 
@@ -683,6 +718,9 @@ mod tests {
                 Begin,
                 CreateHistory,
                 Renumber(0),
+                Commit,
+                Begin,
+                Started(0),
                 Commit,
                 Run(0),
                 Begin,

@@ -87,6 +87,14 @@ pub static SLOW_SQLITE: Migrations = embed_migrations!("migrations/slow_sqlite")
 /// PostgreSQL: version 2 sleeps 30 s before its insert, to be killed.
 pub static PG_SLOW: Migrations = embed_migrations!("migrations/pg_slow", dialect = "postgres");
 
+/// 4,000 INSERTs outside a transaction (version 2), each its own commit:
+/// for killing a run in the middle of a migration outside a transaction.
+pub static NO_TX_LONG: Migrations = embed_migrations!("migrations/no_tx_long");
+/// PostgreSQL: 400 INSERTs of about 2 ms each outside a transaction
+/// (version 2), for the same.
+pub static PG_NO_TX_LONG: Migrations =
+    embed_migrations!("migrations/pg_no_tx_long", dialect = "postgres");
+
 /// The migration set called `name`, for the child process.
 pub fn set(name: &str) -> Option<&'static Migrations> {
     Some(match name {
@@ -97,6 +105,8 @@ pub fn set(name: &str) -> Option<&'static Migrations> {
         "pg_once" => &PG_ONCE,
         "pg_slow" => &PG_SLOW,
         "pg_rows" => &PG_ROWS,
+        "no_tx_long" => &NO_TX_LONG,
+        "pg_no_tx_long" => &PG_NO_TX_LONG,
         _ => return None,
     })
 }

@@ -241,18 +241,28 @@ impl<C: Client> HistoryStore for C {
         execution_time: Duration,
     ) -> Result<()> {
         let (version, name, checksum, micros) = row_values(migration, execution_time);
-        self.query(
-            &insert_sql(table),
-            &[
-                (&version, Type::INT8),
-                (&name, Type::TEXT),
-                (&checksum, Type::TEXT),
-                (&micros, Type::INT8),
-            ],
-        )
-        .await
-        .map(drop)
-        .map_err(failed("recording the migration in the history table"))
+        let action = "recording the migration in the history table";
+        // A row marked as started (or failed) becomes an applied one; an
+        // applied row is never written over.
+        let written = self
+            .query(
+                &insert_sql(table),
+                &[
+                    (&version, Type::INT8),
+                    (&name, Type::TEXT),
+                    (&checksum, Type::TEXT),
+                    (&micros, Type::INT8),
+                ],
+            )
+            .await
+            .map_err(failed(action))?;
+        if written.is_empty() {
+            return Err(Error::database(
+                action,
+                "the version is already recorded as applied",
+            ));
+        }
+        Ok(())
     }
 
     async fn record_failure(

@@ -85,7 +85,11 @@ pub(super) fn create_sql(table: &TableName) -> String {
 
 pub(super) fn insert_sql(table: &TableName) -> String {
     format!(
-        "INSERT INTO {} (version, name, checksum, execution_time_us) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO {} AS h (version, name, checksum, execution_time_us) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum,
+             applied_at = now(), execution_time_us = EXCLUDED.execution_time_us, failure = NULL
+         WHERE h.failure IS NOT NULL
+         RETURNING version",
         table.quoted()
     )
 }
@@ -93,7 +97,8 @@ pub(super) fn insert_sql(table: &TableName) -> String {
 pub(super) fn failure_sql(table: &TableName) -> String {
     format!(
         "INSERT INTO {} (version, name, checksum, execution_time_us, failure)
-         VALUES ($1, $2, $3, 0, $4)",
+         VALUES ($1, $2, $3, 0, $4)
+         ON CONFLICT (version) DO UPDATE SET failure = EXCLUDED.failure",
         table.quoted()
     )
 }

@@ -124,18 +124,33 @@ impl HistoryStore for Connection {
         migration: &Migration,
         execution_time: Duration,
     ) -> Result<()> {
+        // The row of a migration outside a transaction, marked as started
+        // (or failed) until now, becomes an applied one; an applied row is
+        // never written over.
         let sql = format!(
             "INSERT INTO {} (version, name, checksum, applied_at, execution_time_us)
-             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?4)",
+             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?4)
+             ON CONFLICT (version) DO UPDATE SET name = excluded.name,
+                 checksum = excluded.checksum, applied_at = excluded.applied_at,
+                 execution_time_us = excluded.execution_time_us, failure = NULL
+             WHERE failure IS NOT NULL",
             table.quoted()
         );
         let micros = i64::try_from(execution_time.as_micros()).unwrap_or(i64::MAX);
         let version = migration.version().0.cast_signed();
         let checksum = migration.checksum().to_string();
-        self.prepare_cached(&sql)
+        let action = "recording the migration in the history table";
+        let written = self
+            .prepare_cached(&sql)
             .and_then(|mut s| s.execute(params![version, migration.name(), checksum, micros]))
-            .map(drop)
-            .map_err(|e| Error::database("recording the migration in the history table", e))
+            .map_err(|e| Error::database(action, e))?;
+        if written == 0 {
+            return Err(Error::database(
+                action,
+                "the version is already recorded as applied",
+            ));
+        }
+        Ok(())
     }
 
     async fn record_failure(
@@ -146,7 +161,8 @@ impl HistoryStore for Connection {
     ) -> Result<()> {
         let sql = format!(
             "INSERT INTO {} (version, name, checksum, applied_at, execution_time_us, failure)
-             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 0, ?4)",
+             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 0, ?4)
+             ON CONFLICT (version) DO UPDATE SET failure = excluded.failure",
             table.quoted()
         );
         Connection::execute(

@@ -1,0 +1,182 @@
+//! A migrator killed with SIGKILL in the middle of a migration outside a
+//! transaction, then a plain run: the history says the migration was
+//! started and did not finish, so the next run refuses to go on over it
+//! (and says how to resolve it) instead of running it again. Before the
+//! mark, such a run re-ran the whole migration and reported success.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use migrate_runtime::rusqlite::Connection;
+use migrate_runtime::{Error, Migrations, State, Version};
+use migrate_tests::pg::Scratch;
+use migrate_tests::{NO_TX_LONG, PG_NO_TX_LONG};
+
+const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
+
+/// The statements of version 2 of both sets: one row each.
+const SQLITE_ROWS: i64 = 4_000;
+const PG_ROWS: i64 = 400;
+
+fn spawn(db: &str, set: &str) -> Child {
+    Command::new(CHILD)
+        .args([db, set, "atomic"])
+        // On PostgreSQL, a killed run's lock is a lease: a short one ends soon.
+        .env("MIGRATE_CHILD_LEASE_MS", "500")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the child")
+}
+
+/// Kills `child` once `rows` (polled) says it is inside version 2: some of
+/// its rows are there, not all. `false` when the child finished first.
+fn kill_in_the_middle(
+    mut child: Child,
+    rows: &mut dyn FnMut() -> i64,
+    all: i64,
+    skip: i64,
+) -> bool {
+    let started = Instant::now();
+    loop {
+        let n = rows();
+        if n > skip && n < all {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("reaped");
+            return true;
+        }
+        if n >= all || child.try_wait().expect("wait").is_some() {
+            child.wait().expect("reaped");
+            return false;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the child never got going"
+        );
+        std::thread::sleep(Duration::from_micros(500));
+    }
+}
+
+/// What a plain run says after the kill, and that it ran nothing.
+fn refused_after_the_kill(
+    set: &Migrations,
+    before: i64,
+    run: Result<migrate_runtime::Report, Error>,
+    after: i64,
+) {
+    let Err(error) = run else {
+        panic!("the migration that did not finish ran again");
+    };
+    let Error::UnresolvedFailure {
+        version, failure, ..
+    } = &error
+    else {
+        panic!("expected UnresolvedFailure, got {error}");
+    };
+    assert_eq!(*version, Version(2));
+    assert!(
+        failure.starts_with("was started outside a transaction by a run that did not finish it"),
+        "{failure}"
+    );
+    assert!(error.to_string().contains("Resolution::Applied"), "{error}");
+    assert_eq!(
+        after, before,
+        "the refused run ran nothing of the migration"
+    );
+    let _ = set;
+}
+
+fn sqlite_count(db: &Path) -> i64 {
+    let Ok(conn) = Connection::open(db) else {
+        return 0;
+    };
+    let _ = conn.busy_timeout(Duration::from_millis(50));
+    conn.query_row("SELECT count(*) FROM filled", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
+    let mut killed = 0;
+    for trial in 0..5_i64 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("app.db");
+        let child = spawn(db.to_str().expect("utf-8"), "no_tx_long");
+        // Later trials let more of the migration run first.
+        let skip = trial * 300;
+        if !kill_in_the_middle(child, &mut || sqlite_count(&db), SQLITE_ROWS, skip) {
+            continue;
+        }
+        killed += 1;
+        let before = sqlite_count(&db);
+        let mut conn = Connection::open(&db).expect("open");
+        let status = NO_TX_LONG.status(&mut conn).expect("status");
+        assert_eq!(status.entries[1].state, State::Failed, "{status}");
+        let run = NO_TX_LONG.migrate(&mut conn);
+        refused_after_the_kill(&NO_TX_LONG, before, run, sqlite_count(&db));
+        // Finished by hand, then resolved: the migration counts as applied
+        // and never runs again.
+        conn.execute(
+            "INSERT INTO filled (n) SELECT value FROM generate_series(?1, ?2)",
+            [before + 1, SQLITE_ROWS],
+        )
+        .or_else(|_| {
+            conn.execute_batch(&format!(
+                "WITH RECURSIVE k(x) AS (SELECT {} UNION ALL SELECT x + 1 FROM k WHERE x < {SQLITE_ROWS})
+                 INSERT INTO filled (n) SELECT x FROM k",
+                before + 1
+            ))
+            .map(|()| 0)
+        })
+        .expect("finished by hand");
+        NO_TX_LONG
+            .migrator()
+            .resolve(&mut conn, Version(2), migrate_runtime::Resolution::Applied)
+            .expect("resolved");
+        assert!(NO_TX_LONG.migrate(&mut conn).expect("runs").is_empty());
+        assert_eq!(sqlite_count(&db), SQLITE_ROWS);
+    }
+    assert!(
+        killed >= 3,
+        "only {killed} of 5 children were killed inside the migration"
+    );
+}
+
+#[test]
+fn a_postgres_run_killed_outside_a_transaction_is_refused_next_time() {
+    let mut killed = 0;
+    for trial in 0..3_i64 {
+        let Some(scratch) = Scratch::new() else {
+            return;
+        };
+        let url = scratch.url();
+        let mut reader = scratch.client();
+        let mut count = || {
+            reader
+                .query_one("SELECT count(*) FROM filled", &[])
+                .map_or(0, |row| row.get::<_, i64>(0))
+        };
+        let child = spawn(&url, "pg_no_tx_long");
+        if !kill_in_the_middle(child, &mut count, PG_ROWS, trial * 50) {
+            continue;
+        }
+        killed += 1;
+        // The killed session's statement ends with it; the server may take
+        // a moment to notice the connection is gone.
+        std::thread::sleep(Duration::from_millis(200));
+        let before = count();
+        let mut client = scratch.client();
+        let run = PG_NO_TX_LONG
+            .migrator()
+            .lock_lease(Duration::from_millis(500))
+            .busy_timeout(Duration::from_secs(20))
+            .run(&mut client);
+        let after = count();
+        refused_after_the_kill(&PG_NO_TX_LONG, before, run, after);
+    }
+    assert!(
+        killed >= 2,
+        "only {killed} of 3 children were killed inside the migration"
+    );
+}
