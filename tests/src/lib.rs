@@ -95,6 +95,11 @@ pub static NO_TX_LONG: Migrations = embed_migrations!("migrations/no_tx_long");
 pub static PG_NO_TX_LONG: Migrations =
     embed_migrations!("migrations/pg_no_tx_long", dialect = "postgres");
 
+/// PostgreSQL: after `counter`, four migrations outside a transaction,
+/// each sleeping 0.3 s, adding its number to `counter`, sleeping 0.3 s:
+/// for pausing a lease holder in the middle.
+pub static PG_PAUSED: Migrations = embed_migrations!("migrations/pg_paused", dialect = "postgres");
+
 /// The migration set called `name`, for the child process.
 pub fn set(name: &str) -> Option<&'static Migrations> {
     Some(match name {
@@ -107,6 +112,7 @@ pub fn set(name: &str) -> Option<&'static Migrations> {
         "pg_rows" => &PG_ROWS,
         "no_tx_long" => &NO_TX_LONG,
         "pg_no_tx_long" => &PG_NO_TX_LONG,
+        "pg_paused" => &PG_PAUSED,
         _ => return None,
     })
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, Migrations, State, Version};
 use migrate_tests::pg::Scratch;
-use migrate_tests::{NO_TX_LONG, PG_NO_TX_LONG};
+use migrate_tests::{NO_TX_LONG, PG_NO_TX_LONG, PG_PAUSED};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -179,4 +179,64 @@ fn a_postgres_run_killed_outside_a_transaction_is_refused_next_time() {
         killed >= 2,
         "only {killed} of 3 children were killed inside the migration"
     );
+}
+
+/// Sends `signal` (`STOP`, `CONT`) to `child`.
+fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill -{signal}");
+}
+
+/// A lease holder paused (SIGSTOP) past its lease in the middle of the
+/// migrations outside a transaction, while a second migrator runs, then
+/// resumed: no migration runs twice. The second refuses a migration the
+/// first marked as started, or applies what the first had not begun; the
+/// first, resumed, stops before its next change (`LockLost`).
+#[test]
+fn a_lease_holder_paused_past_its_lease_never_makes_a_migration_run_twice() {
+    for trial in 0..4_u64 {
+        let Some(scratch) = Scratch::new() else {
+            return;
+        };
+        let url = scratch.url();
+        let first = Command::new(CHILD)
+            .args([url.as_str(), "pg_paused", "atomic"])
+            .env("MIGRATE_CHILD_LEASE_MS", "1000")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Paused at a different point of its 2.4 s of migrations each trial.
+        std::thread::sleep(Duration::from_millis(400 + trial * 450));
+        signal(&first, "STOP");
+        std::thread::sleep(Duration::from_millis(2_500));
+        let mut client = scratch.client();
+        let second = PG_PAUSED
+            .migrator()
+            .lock_lease(Duration::from_secs(1))
+            .busy_timeout(Duration::from_secs(20))
+            .run(&mut client);
+        signal(&first, "CONT");
+        let first = first.wait_with_output().expect("wait");
+        let counted: Vec<i32> = client
+            .query("SELECT k FROM counter ORDER BY k", &[])
+            .map(|rows| rows.iter().map(|row| row.get(0)).collect())
+            .unwrap_or_default();
+        let mut once = counted.clone();
+        once.dedup();
+        assert_eq!(counted, once, "trial {trial}: a migration ran twice");
+        if let Err(error) = &second
+            && !matches!(error, Error::UnresolvedFailure { .. })
+        {
+            panic!("trial {trial}: the second migrator: {error}");
+        }
+        let first_said = String::from_utf8_lossy(&first.stderr);
+        assert!(
+            first.status.success() || first_said.contains("lease"),
+            "trial {trial}: the first migrator: {first_said}"
+        );
+    }
 }
