@@ -6,7 +6,11 @@
 //! The migration sets are SQL both databases take.
 
 use migrate_runtime::rusqlite::Connection;
-use migrate_runtime::{Backend, Error, Migrations, Resolution, State, Tool, Version, postgres};
+use std::future::Future;
+
+use migrate_runtime::{
+    Backend, Error, HistoryStore, Migrations, Resolution, State, TableName, Tool, Version, postgres,
+};
 use migrate_tests::pg::Scratch;
 
 static SET: Migrations = migrate_runtime::embed_migrations!("migrations/portable_rt");
@@ -403,6 +407,46 @@ fn a_half_applied_migration_is_refused_until_resolved<D: Database>() {
     assert!(NO_TX.migrate(db.conn()).expect("nothing left").is_empty());
 }
 
+/// What a migrator killed inside a migration outside a transaction leaves:
+/// the history row marked as started (written here as the run writes it,
+/// through the backend). The lock-free read lets it pass, since it may be
+/// a live run's; under the lock it is refused, until resolved.
+fn a_started_mark_is_refused_under_the_lock_until_resolved<D: Database>() {
+    let Some(mut db) = D::fresh() else { return };
+    NO_TX
+        .migrator()
+        .to(Version(1))
+        .run(db.conn())
+        .expect("version 1");
+    let table = TableName::new("schema_migrations").expect("valid");
+    let second = NO_TX.get(Version(2)).expect("version 2");
+    let mark = "was started outside a transaction by a run that did not finish it";
+    {
+        let future = std::pin::pin!(db.conn().record_failure(&table, second, mark));
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        let std::task::Poll::Ready(marked) = future.poll(&mut context) else {
+            panic!("a blocking backend's future is ready at once");
+        };
+        marked.expect("marked");
+    }
+    let status = NO_TX.status(db.conn()).expect("status");
+    assert_eq!(status.entries[1].state, State::Failed);
+    assert_eq!(status.entries[1].failure.as_deref(), Some(mark));
+    let refused = NO_TX
+        .migrate(db.conn())
+        .expect_err("refused under the lock");
+    assert!(
+        matches!(&refused, Error::UnresolvedFailure { version: Version(2), failure, .. } if failure == mark),
+        "{refused}"
+    );
+    NO_TX
+        .migrator()
+        .resolve(db.conn(), Version(2), Resolution::Applied)
+        .expect("resolved");
+    assert_eq!(history(&mut db), [1, 2]);
+    assert!(NO_TX.migrate(db.conn()).expect("nothing left").is_empty());
+}
+
 fn a_timeout_stops_and_rolls_back<D: Database>() {
     let Some(mut db) = D::fresh() else { return };
     let error = D::too_slow().migrate(db.conn()).expect_err("stopped");
@@ -437,6 +481,7 @@ macro_rules! on_every_backend {
 
 on_every_backend!(
     apply_revert_and_target,
+    a_started_mark_is_refused_under_the_lock_until_resolved,
     drift_is_refused,
     a_failure_rolls_everything_back,
     status_and_baseline,
