@@ -114,7 +114,7 @@ impl<'m> Migrator<'m> {
     /// As [`down`](Migrator::down).
     pub async fn down_async<B: Backend>(&self, db: &mut B) -> Result<Report> {
         let operation = match self.target {
-            Some(target) => Operation::DownTo(target),
+            Some(target) => Operation::DownTo(Some(target)),
             None => Operation::DownSteps(1),
         };
         perform(self, db, operation).await
@@ -156,7 +156,7 @@ impl<'m> Migrator<'m> {
     ///
     /// As [`down_to`](Migrator::down_to).
     pub async fn down_to_async<B: Backend>(&self, db: &mut B, version: Version) -> Result<Report> {
-        self.without_target("down_to", db, Operation::DownTo(version))
+        self.without_target("down_to", db, Operation::DownTo(Some(version)))
             .await
     }
 
@@ -195,7 +195,7 @@ impl<'m> Migrator<'m> {
     ///
     /// As [`reset`](Migrator::reset).
     pub async fn reset_async<B: Backend>(&self, db: &mut B) -> Result<Report> {
-        self.without_target("reset", db, Operation::DownTo(Version(0)))
+        self.without_target("reset", db, Operation::DownTo(None))
             .await
     }
 

@@ -70,8 +70,9 @@ pub(crate) enum Operation {
     Up { target: Option<Version> },
     /// Revert the newest `n` applied migrations.
     DownSteps(usize),
-    /// Revert every applied migration above `target` (0: all).
-    DownTo(Version),
+    /// Revert every applied migration above `target`; `None`: every
+    /// applied migration, a version 0 included.
+    DownTo(Option<Version>),
     /// Revert the newest applied migration and apply it again.
     Redo,
     /// Record every migration up to `target` as applied, without running it.
@@ -340,13 +341,16 @@ pub(crate) fn plan<'m>(
         }
         Operation::DownSteps(n) => down(applied_desc().into_iter().take(n))?,
         Operation::DownTo(target) => {
-            if target.0 != 0 {
+            // `down --to 0` reverts everything above 0 where no migration has 0.
+            if let Some(target) = target
+                && target.0 != 0
+            {
                 known(target)?;
             }
             down(
                 applied_desc()
                     .into_iter()
-                    .take_while(|m| m.version() > target),
+                    .take_while(|m| target.is_none_or(|target| m.version() > target)),
             )?
         }
         Operation::Redo => {
@@ -585,12 +589,44 @@ mod tests {
             [(3, Direction::Down), (2, Direction::Down)]
         );
         assert_eq!(
-            steps(&set, &all, Operation::DownTo(Version(2))),
+            steps(&set, &all, Operation::DownTo(Some(Version(2)))),
             [(3, Direction::Down)]
         );
         assert_eq!(
             steps(&set, &all, Operation::Redo),
             [(3, Direction::Down), (3, Direction::Up)]
+        );
+    }
+
+    #[test]
+    fn a_reset_reverts_a_version_0_too() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("migrations");
+        std::fs::create_dir(&dir).expect("mkdir");
+        for (version, table) in [(0, "a"), (1, "b")] {
+            std::fs::write(
+                dir.join(format!("00{version}_{table}.sql")),
+                format!(
+                    "-- +migrate Up\nCREATE TABLE {table} (x INT);\n-- +migrate Down\nDROP TABLE {table};\n"
+                ),
+            )
+            .expect("write");
+        }
+        let options = migrate_core::Options {
+            allow_gaps: true,
+            ..migrate_core::Options::default()
+        };
+        let set = Migrations::from_set(
+            migrate_core::load(root.path(), "migrations", &options).expect("valid"),
+        );
+        let all = applied(&set, &[0, 1]);
+        assert_eq!(
+            steps(&set, &all, Operation::DownTo(None)),
+            [(1, Direction::Down), (0, Direction::Down)]
+        );
+        assert_eq!(
+            steps(&set, &all, Operation::DownTo(Some(Version(0)))),
+            [(1, Direction::Down)]
         );
     }
 
