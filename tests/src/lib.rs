@@ -100,6 +100,34 @@ pub static PG_NO_TX_LONG: Migrations =
 /// for pausing a lease holder in the middle.
 pub static PG_PAUSED: Migrations = embed_migrations!("migrations/pg_paused", dialect = "postgres");
 
+/// A small, seeded generator (xorshift64*) for the kill and pause trials:
+/// random, but the same from run to run, so a failing trial can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number below `bound` (0 when `bound` is 0).
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound.max(1)
+    }
+}
+
+/// A new directory, and the path of a database file in it (not created).
+pub fn sqlite_path() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("app.db");
+    (dir, path)
+}
+
+/// A new database file, open.
+pub fn sqlite_file() -> (tempfile::TempDir, Connection) {
+    let (dir, path) = sqlite_path();
+    let conn = Connection::open(path).expect("open");
+    (dir, conn)
+}
+
 /// The migration set called `name`, for the child process.
 pub fn set(name: &str) -> Option<&'static Migrations> {
     Some(match name {

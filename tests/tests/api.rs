@@ -5,15 +5,10 @@
 
 use std::time::Duration;
 
-use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, HistoryStore, TableName, Version};
 use migrate_tests::{BASIC, EDITED, FAILING, NO_TX, dump, history, table_exists};
 
-fn database() -> (tempfile::TempDir, Connection) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let conn = Connection::open(dir.path().join("app.db")).expect("open");
-    (dir, conn)
-}
+use migrate_tests::sqlite_file as database;
 
 const CRAFTED: &str = r#"x" (id INTEGER); DROP TABLE users; --"#;
 

@@ -7,11 +7,7 @@ use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Direction, State, Version};
 use migrate_tests::{BASIC, ENVS, FAILING, NO_TX, NO_TX_FAILING, dump, history, table_exists};
 
-fn database() -> (tempfile::TempDir, Connection) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let conn = Connection::open(dir.path().join("app.db")).expect("open");
-    (dir, conn)
-}
+use migrate_tests::sqlite_file as database;
 
 #[test]
 fn migrate_applies_everything_and_records_it() {

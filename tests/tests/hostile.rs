@@ -2,18 +2,14 @@
 //! what is wrong, and leaves the database as it was.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use migrate_runtime::rusqlite::{Connection, OpenFlags};
 use migrate_runtime::{Error, Migration, Migrations, Statement, Version, backups_of};
 use migrate_tests::{BASIC, file_unchanged, history};
 
-fn database() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("app.db");
-    (dir, path)
-}
+use migrate_tests::sqlite_path as database;
 
 #[test]
 fn a_statement_with_a_nul_byte_fails_instead_of_running_in_part() {

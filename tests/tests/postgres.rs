@@ -271,22 +271,13 @@ fn sixteen_processes_at_once_with_create_index_concurrently() {
     migrate_at_once("pg_once", 5, 16, 20, 19);
 }
 
-/// A small, seeded generator (xorshift64*): the trials are random but the
-/// same from run to run.
-fn next(state: &mut u64) -> u64 {
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-}
-
 #[test]
 fn a_holder_killed_at_random_points_leaves_nothing_half_applied() {
-    let mut seed = 0x5eed_u64;
+    let mut rng = migrate_tests::Rng(0x5eed);
     for trial in 0..50 {
         let Some(db) = Scratch::new() else { return };
         let child = spawn(CHILD, &db, "pg_rows", "doomed");
-        std::thread::sleep(Duration::from_millis(next(&mut seed) % 120));
+        std::thread::sleep(Duration::from_millis(rng.below(120)));
         kill(child);
         let mut client = db.client();
         migrate_tests::PG_ROWS

@@ -154,20 +154,12 @@ fn a_lease_holder_is_named_and_a_killed_one_frees_the_lock_when_its_lease_runs_o
     assert!(lock_is_free(&mut client));
 }
 
-/// A seeded generator (xorshift64*), so a failing trial can be replayed.
-fn next(state: &mut u64) -> u64 {
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-}
-
 #[test]
 fn lease_holders_killed_at_random_points_leave_nothing_half_applied() {
     let Some(bouncer) = Bouncer::start() else {
         return;
     };
-    let mut seed = 0x1ea5e_u64;
+    let mut rng = migrate_tests::Rng(0x1ea5e);
     for trial in 0..12 {
         let Some(db) = Scratch::new() else { return };
         // Half the trials go through the pooler.
@@ -177,7 +169,7 @@ fn lease_holders_killed_at_random_points_leave_nothing_half_applied() {
             bouncer.url(&db)
         };
         let child = per_migration(&url, "pg_rows", 500);
-        std::thread::sleep(Duration::from_millis(next(&mut seed) % 150));
+        std::thread::sleep(Duration::from_millis(rng.below(150)));
         kill(child);
         let mut client = Client::connect(&url, NoTls).expect("connect");
         PG_ROWS

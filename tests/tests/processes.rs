@@ -7,22 +7,9 @@ use std::time::{Duration, Instant};
 
 use migrate_runtime::backups_of;
 use migrate_runtime::rusqlite::Connection;
-use migrate_tests::{BASIC, CRASH, ONCE, history, table_exists};
+use migrate_tests::{BASIC, CRASH, ONCE, Rng, history, table_exists};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
-
-/// A small, seeded generator (xorshift64*): the trials are random but the
-/// same from run to run, so a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound.max(1)
-    }
-}
 
 fn child(db: &Path, set: &str, mode: &str) -> Command {
     let mut command = Command::new(CHILD);

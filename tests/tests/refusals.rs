@@ -1,7 +1,7 @@
 //! Every refusal and failure leaves the database exactly as it was: the full
 //! dump (schema and rows) and, for a failed migration, the file's bytes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, Version};
@@ -10,11 +10,7 @@ use migrate_tests::{
     history,
 };
 
-fn database() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("app.db");
-    (dir, path)
-}
+use migrate_tests::sqlite_path as database;
 
 /// Runs `refused` and asserts it fails and that the database did not change.
 fn assert_refused_unchanged(path: &Path, refused: impl FnOnce(&mut Connection) -> Error) -> Error {
