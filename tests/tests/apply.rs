@@ -450,6 +450,43 @@ fn a_held_lock_times_out_with_a_typed_error() {
         .expect("migrates once the lock is free");
 }
 
+/// SQLite's answer to a long transaction in front of a migration: in WAL
+/// mode a reader holding a snapshot never blocks the migration (readers and
+/// the writer do not wait for each other), so a migration with a wait far
+/// shorter than the reader's transaction completes while the reader is
+/// still open; and the reader, still on its snapshot, is not blocked either.
+/// A long writer makes the migration wait, bounded by `busy_timeout`
+/// (`a_held_lock_times_out_with_a_typed_error`).
+#[test]
+fn a_long_reader_in_wal_mode_does_not_block_the_migration() {
+    let (dir, mut conn) = database();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .expect("wal");
+    assert_eq!(mode, "wal");
+    BASIC
+        .migrator()
+        .to(Version(1))
+        .run(&mut conn)
+        .expect("version 1");
+    let reader = Connection::open(dir.path().join("app.db")).expect("open");
+    reader
+        .execute_batch("BEGIN; SELECT count(*) FROM accounts;")
+        .expect("a reader's open transaction");
+    let report = BASIC
+        .migrator()
+        .busy_timeout(Duration::from_millis(50))
+        .run(&mut conn)
+        .expect("not blocked by the reader");
+    assert_eq!(report.to, Some(Version(3)));
+    let seen: i64 = reader
+        .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+        .expect("the reader reads on");
+    assert_eq!(seen, 1, "the reader still sees its snapshot");
+    reader.execute_batch("COMMIT").expect("the reader ends");
+    assert_eq!(history(&conn), [1, 2, 3]);
+}
+
 #[test]
 fn status_shows_applied_pending_and_drift() {
     let (_dir, mut conn) = database();
