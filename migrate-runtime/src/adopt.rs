@@ -474,3 +474,74 @@ pub(crate) fn refinery_checksum(migration: &Migration) -> Result<u64, AdoptProbl
 pub(crate) fn refinery_checksum(_migration: &Migration) -> Result<u64, AdoptProblem> {
     Err(AdoptProblem::NeedsRefineryFeature)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Ours;
+    use crate::{AppliedVersion, Error, ForeignHistory, ForeignState, Tool, Version};
+
+    fn goose(state: ForeignState) -> ForeignHistory {
+        ForeignHistory {
+            tool: Tool::Goose,
+            table: "goose_db_version".to_owned(),
+            state,
+        }
+    }
+
+    fn not_ours() -> Error {
+        Error::InvalidHistory {
+            table: "schema_migrations".to_owned(),
+            message: "its columns are id".to_owned(),
+        }
+    }
+
+    #[test]
+    fn our_rows_are_planned_from_whatever_else_is_there() {
+        let rows = vec![AppliedVersion::new(Version(1), None)];
+        let ours = Ours::Rows(rows.clone());
+        assert_eq!(
+            ours.or_refuse(Some(goose(ForeignState::UpTo(Version(3)))))
+                .expect("ours"),
+            rows
+        );
+    }
+
+    #[test]
+    fn another_tool_that_applied_anything_is_refused() {
+        let refused = Ours::<AppliedVersion>::Empty
+            .or_refuse(Some(goose(ForeignState::UpTo(Version(3)))))
+            .expect_err("refused");
+        assert!(matches!(
+            refused,
+            Error::ForeignHistory {
+                tool: Tool::Goose,
+                reached: Some(Version(3)),
+                shares_table: false,
+                ..
+            }
+        ));
+        // Its table empty: nothing of it would run twice.
+        let empty = Ours::<AppliedVersion>::Empty
+            .or_refuse(Some(goose(ForeignState::Applied(Vec::new()))))
+            .expect("nothing applied by it");
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn a_table_of_our_name_that_is_not_ours_is_refused_with_what_it_holds() {
+        let shared = Ours::<AppliedVersion>::Foreign(not_ours())
+            .or_refuse(Some(goose(ForeignState::Applied(Vec::new()))))
+            .expect_err("refused");
+        assert!(matches!(
+            shared,
+            Error::ForeignHistory {
+                shares_table: true,
+                ..
+            }
+        ));
+        let unknown = Ours::<AppliedVersion>::Foreign(not_ours())
+            .or_refuse(None)
+            .expect_err("refused");
+        assert!(matches!(unknown, Error::InvalidHistory { .. }));
+    }
+}
