@@ -114,6 +114,17 @@ impl Rng {
     }
 }
 
+/// The output of a blocking backend's future, which is ready when first
+/// polled: polled once, with a waker that does nothing.
+pub fn ready<F: std::future::Future>(future: F) -> F::Output {
+    let future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.poll(&mut context) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("a blocking backend's future is ready at once"),
+    }
+}
+
 /// A new directory, and the path of a database file in it (not created).
 pub fn sqlite_path() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");

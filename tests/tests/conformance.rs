@@ -6,8 +6,6 @@
 //! The migration sets are SQL both databases take.
 
 use migrate_runtime::rusqlite::Connection;
-use std::future::Future;
-
 use migrate_runtime::{
     Backend, Error, HistoryStore, Migrations, Resolution, State, TableName, Tool, Version, postgres,
 };
@@ -399,11 +397,17 @@ fn a_half_applied_migration_is_refused_until_resolved<D: Database>() {
         ),
         "{refused}"
     );
+    resolved_as_applied(&mut db);
+}
+
+/// Version 2 of `NO_TX`, refused until now, resolved as applied: recorded,
+/// and nothing runs any more.
+fn resolved_as_applied<D: Database>(db: &mut D) {
     NO_TX
         .migrator()
         .resolve(db.conn(), Version(2), Resolution::Applied)
         .expect("resolved");
-    assert_eq!(history(&mut db), [1, 2]);
+    assert_eq!(history(db), [1, 2]);
     assert!(NO_TX.migrate(db.conn()).expect("nothing left").is_empty());
 }
 
@@ -421,14 +425,7 @@ fn a_started_mark_is_refused_under_the_lock_until_resolved<D: Database>() {
     let table = TableName::new("schema_migrations").expect("valid");
     let second = NO_TX.get(Version(2)).expect("version 2");
     let mark = "was started outside a transaction by a run that did not finish it";
-    {
-        let future = std::pin::pin!(db.conn().record_failure(&table, second, mark));
-        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-        let std::task::Poll::Ready(marked) = future.poll(&mut context) else {
-            panic!("a blocking backend's future is ready at once");
-        };
-        marked.expect("marked");
-    }
+    migrate_tests::ready(db.conn().record_failure(&table, second, mark)).expect("marked");
     let status = NO_TX.status(db.conn()).expect("status");
     assert_eq!(status.entries[1].state, State::Failed);
     assert_eq!(status.entries[1].failure.as_deref(), Some(mark));
@@ -439,12 +436,7 @@ fn a_started_mark_is_refused_under_the_lock_until_resolved<D: Database>() {
         matches!(&refused, Error::UnresolvedFailure { version: Version(2), failure, .. } if failure == mark),
         "{refused}"
     );
-    NO_TX
-        .migrator()
-        .resolve(db.conn(), Version(2), Resolution::Applied)
-        .expect("resolved");
-    assert_eq!(history(&mut db), [1, 2]);
-    assert!(NO_TX.migrate(db.conn()).expect("nothing left").is_empty());
+    resolved_as_applied(&mut db);
 }
 
 fn a_timeout_stops_and_rolls_back<D: Database>() {

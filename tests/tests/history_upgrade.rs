@@ -2,7 +2,6 @@
 //! (its failures were kept in the checksum column), then brought up to
 //! date by the next run that writes, on SQLite and on PostgreSQL.
 
-use std::future::Future;
 use std::time::Duration;
 
 use migrate_runtime::rusqlite::Connection;
@@ -25,15 +24,21 @@ fn checksum(set: &Migrations, version: u64) -> String {
         .to_string()
 }
 
-/// The backend's own call. A blocking backend's future is ready when
-/// first polled: polled once, with a waker that does nothing.
+/// The backend's own call.
 fn create_history(db: &mut impl HistoryStore, table: &TableName) {
-    let future = std::pin::pin!(db.create_history(table));
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    let std::task::Poll::Ready(created) = future.poll(&mut context) else {
-        panic!("a blocking backend's future is ready at once");
-    };
-    created.expect("creates or upgrades");
+    migrate_tests::ready(db.create_history(table)).expect("creates or upgrades");
+}
+
+/// An applied row is never written over: recording it again is an error.
+fn recorded_twice_is_an_error(db: &mut impl HistoryStore, set: &Migrations) {
+    let table = TableName::new("schema_migrations").expect("valid");
+    let first = set.get(Version(1)).expect("version 1");
+    let error = migrate_tests::ready(db.insert_history(&table, first, Duration::ZERO))
+        .expect_err("version 1 is applied");
+    assert!(
+        error.to_string().contains("already recorded as applied"),
+        "{error}"
+    );
 }
 
 fn refused_as_failed(error: &Error) -> bool {
@@ -120,6 +125,7 @@ fn a_new_failure_is_recorded_in_its_own_column_with_the_checksum() {
         .expect("row 2");
     assert_eq!(kept, checksum(&NO_TX_FAILING, 2));
     assert!(failure.is_some_and(|f| f.starts_with("failed at statement 2 of 2")));
+    recorded_twice_is_an_error(&mut conn, &NO_TX_FAILING);
 }
 
 #[test]
@@ -174,4 +180,5 @@ fn a_postgres_history_from_before_the_failure_column_is_read_then_upgraded() {
         .status(&mut client)
         .expect("status");
     assert_eq!(status.entries[1].state, State::Pending);
+    recorded_twice_is_an_error(&mut client, &PG_NO_TX_FAILING);
 }

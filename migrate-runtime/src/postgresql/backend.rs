@@ -203,16 +203,26 @@ impl<C: Client> Session for C {
     }
 }
 
+/// Reads the history with `sql(false)`, which names the `failure` column;
+/// a table from before that column is read with `sql(true)` instead.
+async fn read<C: Client>(
+    client: &mut C,
+    sql: impl Fn(bool) -> String,
+) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    let answer = client.query(&sql(false), &[]).await;
+    if lacks_failure_column(&answer) {
+        return client.query(&sql(true), &[]).await;
+    }
+    answer
+}
+
 impl<C: Client> HistoryStore for C {
     async fn read_history(
         &mut self,
         table: &TableName,
         _wait: Duration,
     ) -> Result<Vec<AppliedMigration>> {
-        let mut answer = self.query(&history_sql(table, false), &[]).await;
-        if lacks_failure_column(&answer) {
-            answer = self.query(&history_sql(table, true), &[]).await;
-        }
+        let answer = read(self, |legacy| history_sql(table, legacy)).await;
         history(table, history_rows(table, answer)?)
     }
 
@@ -221,10 +231,7 @@ impl<C: Client> HistoryStore for C {
         table: &TableName,
         _wait: Duration,
     ) -> Result<Vec<AppliedVersion>> {
-        let mut answer = self.query(&applied_sql(table, false), &[]).await;
-        if lacks_failure_column(&answer) {
-            answer = self.query(&applied_sql(table, true), &[]).await;
-        }
+        let answer = read(self, |legacy| applied_sql(table, legacy)).await;
         applied(table, history_rows(table, answer)?)
     }
 
