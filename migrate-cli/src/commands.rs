@@ -363,8 +363,10 @@ fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
         .table(db.table.clone())
         .busy_timeout(Duration::from_millis(db.busy_timeout))
         .lock_lease(Duration::from_millis(db.lock_lease))
+        .lock_timeout(Duration::from_millis(db.lock_timeout))
         .backup(!db.no_backup)
-        .on_progress(|step| crate::messages::progress(&step.to_string()));
+        .on_progress(|step| crate::messages::progress(&step.to_string()))
+        .on_lock_retry(|retry| crate::messages::progress(&retry.to_string()));
     if let Some(env) = &db.env {
         migrator = migrator.environment(env.clone());
     }

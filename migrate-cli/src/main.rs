@@ -80,7 +80,9 @@ struct DbArgs {
     /// How long the whole run may take, in milliseconds.
     #[arg(long, value_name = "MS")]
     run_timeout: Option<u64>,
-    /// How long to wait for another process's lock, in milliseconds.
+    /// How long to wait for another process's lock, in milliseconds; on
+    /// PostgreSQL also how long in all a run may try again for the locks
+    /// its statements need.
     #[arg(long, default_value_t = 30_000, value_name = "MS")]
     busy_timeout: u64,
     /// PostgreSQL, runs across transactions (`NoTransaction` migrations,
@@ -88,6 +90,12 @@ struct DbArgs {
     /// sign of life, in milliseconds.
     #[arg(long, default_value_t = 10_000, value_name = "MS")]
     lock_lease: u64,
+    /// PostgreSQL: how long each statement may wait for a lock on a table,
+    /// in milliseconds, before its transaction is rolled back and tried
+    /// again after a pause (until `--busy-timeout` is spent); queries on
+    /// the table queue behind it that long at most. `0`: no limit.
+    #[arg(long, default_value_t = 2_000, value_name = "MS")]
+    lock_timeout: u64,
     /// Do not back up the database before changing it.
     #[arg(long)]
     no_backup: bool,

@@ -465,6 +465,55 @@ fn every_command_works_on_postgresql() {
 }
 
 #[test]
+fn a_migration_blocked_by_a_long_transaction_says_each_retry_and_who_blocks_it() {
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let root = project(1);
+    let url = db.url();
+    ok(&migrate(root.path(), &["up", "--db", url.as_str()]));
+    write(
+        root.path(),
+        "migrations/002_add_y.sql",
+        "-- +migrate Up\nALTER TABLE t1 ADD COLUMN y INTEGER;\n-- +migrate Down\nALTER TABLE t1 DROP COLUMN y;\n",
+    );
+    let mut reader = db.client();
+    reader
+        .batch_execute("SET application_name = 'nightly_report'; BEGIN; SELECT count(*) FROM t1;")
+        .expect("the long transaction");
+    let blocked = fails(&migrate(
+        root.path(),
+        &[
+            "up",
+            "--db",
+            url.as_str(),
+            "--lock-timeout",
+            "200",
+            "--busy-timeout",
+            "1000",
+        ],
+    ));
+    for said in [
+        "002_add_y.sql:2: waited 0.2 s for a lock (attempt 1), rolled back",
+        "application `nightly_report`",
+        "idle in transaction",
+        "`--lock-timeout MS`",
+        "`--busy-timeout MS`",
+    ] {
+        assert!(blocked.contains(said), "{said}: {blocked}");
+    }
+    assert!(!blocked.contains("(…)"), "{blocked}");
+    reader
+        .batch_execute("COMMIT")
+        .expect("the long transaction ends");
+    let up = ok(&migrate(root.path(), &["up", "--db", url.as_str()]));
+    assert!(
+        up.starts_with("moved the database from version 1 to 2"),
+        "{up}"
+    );
+}
+
+#[test]
 fn a_half_applied_migration_is_resolved_from_the_command_line() {
     let root = project(1);
     write(

@@ -24,6 +24,8 @@ pub enum Remedy {
     BusyTimeout,
     /// A longer lease for the lock (`lock_lease(…)`), after "with".
     LockLease,
+    /// How long each statement may wait for a table's lock (`lock_timeout(…)`).
+    LockTimeout,
     /// Backups into another folder (`backup_dir(…)`), after "with".
     BackupDir,
     /// No backup (`backup(false)`), after "with".
@@ -72,6 +74,7 @@ impl Wording for Library {
             Remedy::AllowOutOfOrder => "`allow_out_of_order(true)`",
             Remedy::BusyTimeout => "`busy_timeout(…)`",
             Remedy::LockLease => "`lock_lease(…)`",
+            Remedy::LockTimeout => "`lock_timeout(…)`",
             Remedy::BackupDir => "`backup_dir(…)`",
             Remedy::NoBackup => "`backup(false)`",
             Remedy::Status => "`status`",

@@ -554,6 +554,7 @@ fn assemble(
         up_file_sha384: source.sha384,
         up_file_text: Some(source.text.into()),
         timeout: parsed.timeout,
+        lock_timeout: parsed.lock_timeout,
         no_check: parsed.no_check.map(Into::into),
     };
     Some((migration, files, allows))

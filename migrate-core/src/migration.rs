@@ -81,6 +81,7 @@ impl Statement {
 ///     up_file_sha384: [0; 48],
 ///     up_file_text: None,
 ///     timeout: None,
+///     lock_timeout: None,
 ///     no_check: None,
 /// };
 /// assert_eq!(FIRST.to_string(), "1 create_users");
@@ -124,6 +125,10 @@ pub struct Migration {
     /// How long the migration may run (`-- +migrate Timeout 30s`); `None`:
     /// the migrator's limit, if any.
     pub timeout: Option<std::time::Duration>,
+    /// How long each of its statements may wait for a lock on a table or a
+    /// row (`-- +migrate LockTimeout 2s`, PostgreSQL); `None`: the
+    /// migrator's limit.
+    pub lock_timeout: Option<std::time::Duration>,
     /// Why the build-time replay skips it (`-- +migrate NoCheck <reason>`).
     pub no_check: Option<Cow<'static, str>>,
 }
@@ -201,6 +206,11 @@ impl Migration {
     /// How long the migration may run, as its file says.
     pub fn timeout(&self) -> Option<std::time::Duration> {
         self.timeout
+    }
+
+    /// How long each statement may wait for a lock, as its file says.
+    pub fn lock_timeout(&self) -> Option<std::time::Duration> {
+        self.lock_timeout
     }
 
     /// The Up file's text as read, when it was kept (see the field).

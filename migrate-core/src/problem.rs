@@ -321,12 +321,14 @@ pub enum ProblemKind {
         /// The code as written.
         code: String,
     },
-    /// `-- +migrate Timeout` without a duration it can read.
+    /// `-- +migrate Timeout` or `LockTimeout` without a duration it can read.
     #[error(
-        "`-- +migrate Timeout` needs a duration after it, a number and a unit: `500ms`, `30s`, `5m` or `1h` (found `{text}`)"
+        "`-- +migrate {directive}` needs a duration after it, a number and a unit: `500ms`, `30s`, `5m` or `1h` (found `{text}`)"
     )]
     BadTimeout {
-        /// What followed `Timeout`.
+        /// The directive: `Timeout` or `LockTimeout`.
+        directive: &'static str,
+        /// What followed it.
         text: String,
     },
     /// A statement failed when the migrations were replayed on SQLite.

@@ -50,6 +50,9 @@ pub struct ParsedFile {
     pub plain: bool,
     /// `-- +migrate Timeout 30s`: how long the migration may run.
     pub timeout: Option<std::time::Duration>,
+    /// `-- +migrate LockTimeout 2s`: how long each statement may wait for
+    /// a lock (PostgreSQL).
+    pub lock_timeout: Option<std::time::Duration>,
     /// `-- +migrate Allow <code> <reason>`: the lint findings acknowledged.
     pub allow: Vec<crate::Allowed>,
 }
@@ -67,6 +70,7 @@ enum Annotation {
     ForeignKeysOff,
     NoCheck,
     Timeout,
+    LockTimeout,
     Allow,
 }
 
@@ -102,6 +106,7 @@ pub(crate) fn known_annotations() -> String {
         .map(|(_, _, shown)| format!("`{shown}`"))
         .collect();
     shown.push("`Timeout <duration>`".to_owned());
+    shown.push("`LockTimeout <duration>`".to_owned());
     shown.push("`NoCheck <reason>`".to_owned());
     shown.push("`Allow <lint code> <reason>`".to_owned());
     let last = shown.pop().unwrap_or_default();
@@ -131,6 +136,9 @@ fn annotation(line: &str) -> Result<Option<Annotation>, Unknown> {
     }
     if first.is_some_and(|word| word.eq_ignore_ascii_case("timeout")) {
         return Ok(Some(Annotation::Timeout));
+    }
+    if first.is_some_and(|word| word.eq_ignore_ascii_case("locktimeout")) {
+        return Ok(Some(Annotation::LockTimeout));
     }
     if first.is_some_and(|word| word.eq_ignore_ascii_case("allow")) {
         return Ok(Some(Annotation::Allow));
@@ -429,15 +437,13 @@ impl Reader {
             Annotation::NoTransaction => self.parsed.no_transaction = true,
             Annotation::ForeignKeysOff => self.parsed.foreign_keys_off = true,
             Annotation::Timeout => {
-                let text = after_word(content, "timeout");
-                match parse_duration(text) {
-                    Some(limit) => self.parsed.timeout = Some(limit),
-                    None => self.problem(
-                        line,
-                        ProblemKind::BadTimeout {
-                            text: text.to_owned(),
-                        },
-                    ),
+                if let Some(limit) = self.duration(line, content, "Timeout") {
+                    self.parsed.timeout = Some(limit);
+                }
+            }
+            Annotation::LockTimeout => {
+                if let Some(limit) = self.duration(line, content, "LockTimeout") {
+                    self.parsed.lock_timeout = Some(limit);
                 }
             }
             Annotation::Allow => self.allow(line, after_word(content, "allow")),
@@ -452,6 +458,28 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// The duration after `directive` (`Timeout 30s`); a problem when
+    /// there is none it can read.
+    fn duration(
+        &mut self,
+        line: u32,
+        content: &str,
+        directive: &'static str,
+    ) -> Option<std::time::Duration> {
+        let text = after_word(content, &directive.to_ascii_lowercase());
+        let limit = parse_duration(text);
+        if limit.is_none() {
+            self.problem(
+                line,
+                ProblemKind::BadTimeout {
+                    directive,
+                    text: text.to_owned(),
+                },
+            );
+        }
+        limit
     }
 
     /// `Allow <code> <reason>`: a known code, and a reason.
@@ -641,6 +669,30 @@ mod tests {
         for bad in ["", "30", "0s", "s", "1.5s", "10x"] {
             assert_eq!(super::parse_duration(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn reads_the_time_limits_of_a_file() {
+        use std::time::Duration;
+        let parsed = ok(
+            "-- +migrate Timeout 30s\n-- +migrate LockTimeout 500ms\n-- +migrate Up\nALTER TABLE a ADD COLUMN b INT;\n",
+        );
+        assert_eq!(parsed.timeout, Some(Duration::from_secs(30)));
+        assert_eq!(parsed.lock_timeout, Some(Duration::from_millis(500)));
+        let problems = kinds(
+            "-- +migrate LockTimeout soon\n-- +migrate Up\nSELECT 1;\n",
+            FileForm::Single,
+        );
+        assert_eq!(
+            problems,
+            vec![(
+                Some(1),
+                ProblemKind::BadTimeout {
+                    directive: "LockTimeout",
+                    text: "soon".to_owned()
+                }
+            )]
+        );
     }
 
     #[test]

@@ -317,12 +317,8 @@ fn migration(m: &Migration, all: &mut Statements) -> TokenStream {
     } else {
         option(None)
     };
-    let timeout = if let Some(limit) = m.timeout {
-        let millis = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
-        quote! { ::core::option::Option::Some(::core::time::Duration::from_millis(#millis)) }
-    } else {
-        quote! { ::core::option::Option::None }
-    };
+    let timeout = duration(m.timeout);
+    let lock_timeout = duration(m.lock_timeout);
     quote! {
         ::migrate_runtime::__private::Migration {
             version: ::migrate_runtime::__private::Version(#version),
@@ -339,8 +335,19 @@ fn migration(m: &Migration, all: &mut Statements) -> TokenStream {
             up_file_sha384: *#sha384,
             up_file_text: #up_file_text,
             timeout: #timeout,
+            lock_timeout: #lock_timeout,
             no_check: #no_check,
         }
+    }
+}
+
+/// A file's `Timeout` or `LockTimeout`, in milliseconds.
+fn duration(limit: Option<std::time::Duration>) -> TokenStream {
+    if let Some(limit) = limit {
+        let millis = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+        quote! { ::core::option::Option::Some(::core::time::Duration::from_millis(#millis)) }
+    } else {
+        quote! { ::core::option::Option::None }
     }
 }
 

@@ -219,6 +219,7 @@ mod tests {
             up_file_sha384: [0; 48],
             up_file_text: None,
             timeout: None,
+            lock_timeout: None,
             no_check: None,
         }
     }

@@ -2,7 +2,8 @@
 //! lock ([`Locking`]), the session ([`Session`]: transactions and
 //! statements), the history table ([`HistoryStore`]), reading another
 //! tool's tables ([`Catalog`]), and what only some databases offer
-//! ([`Backups`], [`SearchPath`], [`ForeignKeys`]). [`Backend`] gathers them.
+//! ([`Backups`], [`SearchPath`], [`ForeignKeys`], [`LockWaits`]).
+//! [`Backend`] gathers them.
 //!
 //! Every method is async. A blocking database (SQLite, `postgres::Client`)
 //! implements them with futures that are ready when first polled, and the
@@ -14,7 +15,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Checksum, DriverError, Migration, Result, TableName, Value, Version};
+use crate::{Blocker, Checksum, DriverError, Migration, Result, TableName, Value, Version};
 
 /// How long the migration lock lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -409,6 +410,36 @@ pub trait ForeignKeys<L>: Send {
     fn foreign_key_violations(&mut self) -> impl Future<Output = Result<Vec<String>>> + Send;
 }
 
+/// Statements that wait a bounded time for a lock (PostgreSQL's
+/// `lock_timeout`), under lock `L`: what lets a run roll an attempt back
+/// and try again instead of stalling the traffic that queues behind it.
+pub trait LockWaits<L>: Send {
+    /// Makes each statement from now on wait at most `limit` for a lock on
+    /// a table or a row (zero: without limit), until the transaction ends
+    /// or the unlock restores the session's own setting.
+    ///
+    /// # Errors
+    ///
+    /// The setting could not be changed.
+    fn set_lock_timeout(
+        &mut self,
+        lock: &mut L,
+        limit: Duration,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Whether `error`, a statement's, says that its wait for a lock ran out.
+    fn is_lock_timeout(&self, error: &DriverError) -> bool;
+
+    /// The sessions whose open transactions hold locks on the tables
+    /// `statement` names, longest open first; empty when none or when they
+    /// cannot be read. Called outside any transaction of the run.
+    fn blockers(&mut self, statement: &str) -> impl Future<Output = Vec<Blocker>> + Send;
+
+    /// Waits `pause` before the next attempt: a blocking client blocks its
+    /// thread, an async one yields to its runtime.
+    fn pause(&mut self, pause: Duration) -> impl Future<Output = ()> + Send;
+}
+
 /// A database the migrations run on: the capabilities every database has,
 /// and the optional ones this one offers. Implemented for
 /// [`rusqlite::Connection`](https://docs.rs/rusqlite), `postgres::Client`
@@ -441,6 +472,14 @@ pub trait Backend: Session + HistoryStore + Catalog {
     fn foreign_keys(&mut self) -> Option<&mut impl ForeignKeys<Self::Lock>> {
         None::<&mut Unsupported>
     }
+
+    /// Lock waits this database bounds per statement; `None` (the
+    /// default) when a statement waits for a lock as the database makes it
+    /// (SQLite: its one write lock, taken at the start of each transaction
+    /// within the busy timeout).
+    fn lock_waits(&mut self) -> Option<&mut impl LockWaits<Self::Lock>> {
+        None::<&mut Unsupported>
+    }
 }
 
 /// The optional capability a backend does not offer: a type with no value.
@@ -459,6 +498,24 @@ impl Backups for Unsupported {
 
 impl<L: Send> SearchPath<L> for Unsupported {
     async fn set_search_path(&mut self, _: &mut L, _: &str) -> Result<()> {
+        match *self {}
+    }
+}
+
+impl<L: Send> LockWaits<L> for Unsupported {
+    async fn set_lock_timeout(&mut self, _: &mut L, _: Duration) -> Result<()> {
+        match *self {}
+    }
+
+    fn is_lock_timeout(&self, _: &DriverError) -> bool {
+        match *self {}
+    }
+
+    async fn blockers(&mut self, _: &str) -> Vec<Blocker> {
+        match *self {}
+    }
+
+    async fn pause(&mut self, _: Duration) {
         match *self {}
     }
 }

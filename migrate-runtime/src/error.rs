@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use migrate_core::{Library, Remedy, Worded, Wording};
 
+use crate::lock_wait::{Blocker, LockWait, seconds};
 use crate::{AdoptProblem, Checksum, Tool, Version};
 
 /// `Result` with this crate's [`Error`].
@@ -146,6 +147,31 @@ pub enum Error {
         /// The migrations this run committed before it; they stay applied.
         committed: Vec<Version>,
         /// The driver's error (the cancellation).
+        #[source]
+        driver: DriverError,
+    },
+
+    /// A migration's statement waited for a lock (on a table, a row) as
+    /// long as each attempt may, on every attempt, until the run's wait was
+    /// spent (PostgreSQL). Each attempt that timed out was rolled back and
+    /// tried again after a pause, so that the queries queued behind it ran.
+    #[non_exhaustive]
+    LockTimeout {
+        /// The migration's version.
+        version: Version,
+        /// The file holding the statement.
+        path: String,
+        /// The statement's line in that file.
+        line: u32,
+        /// The statement.
+        statement: String,
+        /// How long it waited, and who was in the way.
+        wait: Box<LockWait>,
+        /// Whether the migration's own changes were rolled back.
+        rolled_back: bool,
+        /// The migrations this run committed before it; they stay applied.
+        committed: Vec<Version>,
+        /// The driver's error (the last lock timeout).
         #[source]
         driver: DriverError,
     },
@@ -396,6 +422,26 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 w.remedy(Remedy::TimeLimits),
         outcome(*rolled_back, committed, w)
             ),
+            Error::LockTimeout {
+                path,
+                line,
+                wait,
+                rolled_back,
+                committed,
+                ..
+            } => write!(
+                f,
+                "{path}:{line}: the statement waited for a lock {} times, each time for {} \
+         (`-- +migrate LockTimeout` in its file, or {}), over {} (the run's wait, {}), and did \
+         not get it; {}; {}; end those sessions or wait for them to finish, then run again",
+                wait.attempts,
+                seconds(wait.lock_timeout),
+                w.remedy(Remedy::LockTimeout),
+                seconds(wait.spent),
+                w.remedy(Remedy::BusyTimeout),
+                blocked_by(&wait.blockers),
+                outcome(*rolled_back, committed, w)
+            ),
             Error::ForeignKeyViolations { version, path, violations } => write!(
                 f,
                 "foreign key violations after {path} (version {version}), rolled back: {}",
@@ -587,6 +633,17 @@ impl std::fmt::Display for LockHolder {
 }
 
 /// What a failure left behind, for [`Error::MigrationFailed`].
+/// The sessions in the way of a statement's lock, for a message.
+fn blocked_by(blockers: &[Blocker]) -> String {
+    if blockers.is_empty() {
+        return "no session holding a lock on the tables it names was found (the blocking \
+                transactions ended, or hold locks on tables it reaches through others)"
+            .to_owned();
+    }
+    let each: Vec<String> = blockers.iter().map(|b| format!("({b})")).collect();
+    format!("blocked by {}", each.join(", "))
+}
+
 fn outcome(rolled_back: bool, committed: &[Version], w: &dyn Wording) -> String {
     let own = if rolled_back {
         if committed.is_empty() {

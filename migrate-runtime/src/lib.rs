@@ -60,6 +60,7 @@ mod backoff;
 mod backup;
 mod error;
 mod foreign;
+mod lock_wait;
 mod migration;
 mod migrator;
 mod operation;
@@ -86,7 +87,7 @@ pub use ::postgres;
 pub use adopt::AdoptProblem;
 pub use backend::{
     AppliedMigration, AppliedVersion, Backend, BackupSettings, Backups, Catalog, ForeignKeys,
-    HistoryStore, LockRequest, LockScope, Locking, SearchPath, Session, Unsupported,
+    HistoryStore, LockRequest, LockScope, LockWaits, Locking, SearchPath, Session, Unsupported,
 };
 #[cfg(feature = "sqlite")]
 pub use backup::backups_of;
@@ -94,10 +95,12 @@ pub use error::{DriverError, Error, LockHolder, Result};
 pub use foreign::{
     ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, Tool, UnknownTool, Value,
 };
+pub use lock_wait::{Blocker, LockRetry, LockWait};
 pub use migrate_core::{Checksum, Library, Migration, Remedy, Statement, Version, Worded, Wording};
 pub use migration::Migrations;
 pub use migrator::{
-    DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_LOCK_LEASE, DEFAULT_TABLE, Migrator,
+    DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_LOCK_LEASE, DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_TABLE, Migrator,
 };
 pub use plan::{Direction, Resolution};
 #[cfg(any(feature = "postgres", feature = "tokio-postgres"))]

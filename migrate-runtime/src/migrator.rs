@@ -7,6 +7,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::lock_wait::LockRetry;
 use crate::plan::{Operation, Plan, Rules, plan};
 use crate::script::{Script, Shape};
 use crate::{
@@ -24,12 +25,23 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// PostgreSQL outlives its holder's last sign of life.
 pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(10);
 
+/// How long a statement waits for a lock on PostgreSQL before its attempt
+/// is rolled back and retried, unless set: 2 s. Every query on the table
+/// queues behind a waiting `ALTER TABLE`, so this is how long a migration
+/// may stall its table's traffic: about the longest a web request is
+/// usually let wait, and longer than an ordinary transaction of the
+/// application lasts, so that most attempts get their lock.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How many backups of a database are kept by default.
 pub const DEFAULT_KEEP_BACKUPS: usize = 5;
 
 const KEEP_DEFAULT: NonZeroUsize = NonZeroUsize::new(DEFAULT_KEEP_BACKUPS).expect("not zero");
 
 type Progress = Box<dyn Fn(&Step) + Send + Sync>;
+
+/// What [`Migrator::on_lock_retry`] keeps.
+type LockRetryCallback = Box<dyn Fn(&LockRetry) + Send + Sync>;
 
 /// A configured run over the embedded migrations: choose the options, then
 /// call one operation ([`run`](Migrator::run), [`down`](Migrator::down),
@@ -62,10 +74,12 @@ pub struct Migrator<'m> {
     allow_out_of_order: bool,
     pub(crate) busy_timeout: Duration,
     pub(crate) lock_lease: Duration,
+    lock_timeout: Duration,
     backup: bool,
     backup_dir: Option<PathBuf>,
     keep_backups: NonZeroUsize,
     pub(crate) progress: Option<Progress>,
+    pub(crate) lock_retry: Option<LockRetryCallback>,
 }
 
 impl fmt::Debug for Migrator<'_> {
@@ -82,6 +96,7 @@ impl fmt::Debug for Migrator<'_> {
             .field("allow_out_of_order", &self.allow_out_of_order)
             .field("busy_timeout", &self.busy_timeout)
             .field("lock_lease", &self.lock_lease)
+            .field("lock_timeout", &self.lock_timeout)
             .field("backup", &self.backup)
             .field("backup_dir", &self.backup_dir)
             .field("keep_backups", &self.keep_backups)
@@ -105,10 +120,12 @@ impl Migrations {
             allow_out_of_order: false,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             lock_lease: DEFAULT_LOCK_LEASE,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
             backup: true,
             backup_dir: None,
             keep_backups: KEEP_DEFAULT,
             progress: None,
+            lock_retry: None,
         }
     }
 }
@@ -209,6 +226,29 @@ impl<'m> Migrator<'m> {
         self
     }
 
+    /// PostgreSQL: how long each statement may wait for a lock on a table
+    /// or a row (its `lock_timeout`) before its attempt is rolled back and,
+    /// after a pause, tried again, until the run's
+    /// [`busy_timeout`](Migrator::busy_timeout) is spent; then the run fails
+    /// with [`Error::LockTimeout`](crate::Error::LockTimeout), naming the
+    /// sessions in the way (default [`DEFAULT_LOCK_TIMEOUT`], 2 s). Every
+    /// query on a table queues behind a statement waiting to change it, so
+    /// this bounds how long the migration stalls the table's traffic. A
+    /// file's `-- +migrate LockTimeout 10s` wins for its statements;
+    /// `Duration::ZERO` waits without limit (and never retries).
+    pub fn lock_timeout(mut self, limit: Duration) -> Self {
+        self.lock_timeout = limit;
+        self
+    }
+
+    /// Calls `retry` each time a statement waited its
+    /// [`lock_timeout`](Migrator::lock_timeout) for a lock and is about to
+    /// be tried again, with what waited and for how long.
+    pub fn on_lock_retry(mut self, retry: impl Fn(&LockRetry) + Send + Sync + 'static) -> Self {
+        self.lock_retry = Some(Box::new(retry));
+        self
+    }
+
     /// Turns the backup before a change on or off (default on).
     pub fn backup(mut self, on: bool) -> Self {
         self.backup = on;
@@ -295,6 +335,7 @@ impl<'m> Migrator<'m> {
                 lock_opens_transaction: scope == LockScope::Transaction,
                 timeout: self.timeout,
                 run_timeout: self.run_timeout,
+                lock_timeout: self.lock_timeout,
             },
         )
     }

@@ -3,21 +3,26 @@
 //! operations drive it with `ready::block_on`.
 
 use std::future::poll_fn;
+use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
 use std::task::Poll;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
-use crate::backend::{Backups, ForeignKeys, SearchPath};
+use crate::backend::{Backups, ForeignKeys, LockWaits, SearchPath};
+use crate::lock_wait::{Attempts, LockRetry};
 use crate::plan::{Operation, Plan};
 use crate::script::{Action, Progress, Script};
 use crate::{Backend, Error, LockRequest, LockScope, Migrator, Report, Result, TableName, trace};
 
 /// Plans without the lock (nothing pending costs this one read), then takes
 /// the lock, plans again on what it reads then, and performs the actions.
-/// The lock is released on every path.
+/// The lock is released on every path. A transaction whose statement
+/// waited its lock timeout for a table's lock is rolled back, the lock
+/// released, and the whole tried again after a pause (what it committed
+/// before stays), until the run's wait is spent.
 pub(crate) async fn perform<B: Backend>(
     migrator: &Migrator<'_>,
     db: &mut B,
@@ -26,79 +31,142 @@ pub(crate) async fn perform<B: Backend>(
     let started = Instant::now();
     let table = migrator.table_name()?;
     let span = trace::run(operation, db.kind(), &table);
-    let planned = span.clone();
-    async move {
-        let scope = match plan(migrator, db, &table, operation).await {
-            Ok(plan) => {
-                trace::planned(&planned, plan.from, plan.to);
-                if let Some(report) = migrator.report_without_lock(&plan, started) {
-                    return Ok(report);
-                }
-                migrator.lock_scope(&plan, db.takes_transaction_lock())
+    let mut attempts = Attempts::new(migrator.busy_timeout);
+    let asked = Asked {
+        table: &table,
+        operation,
+        started,
+    };
+    async {
+        loop {
+            let mut result = attempt(migrator, db, asked, &mut attempts).await;
+            if let Some(retry) = attempts.retry.take() {
+                retried(migrator, db, &retry).await;
+                continue;
             }
-            // A migration marked as started may be another migrator's, at
-            // work under the lock: only under the lock does the mark say
-            // that its run is gone.
-            Err(Error::UnresolvedFailure { .. }) => LockScope::Session,
-            Err(error) => return Err(error),
-        };
-        let waiting = Instant::now();
-        let request = LockRequest {
-            table: &table,
-            timeout: migrator.busy_timeout,
-            scope,
-            lease: migrator.lock_lease,
-        };
-        let lock = db.lock(request).await;
-        trace::lock(&lock, waiting.elapsed());
-        let mut lock = lock?;
-        // Released on every path: a panic (in a progress callback, say) is
-        // caught, the lock released and the connection's settings restored,
-        // and the panic resumed.
-        let result = {
-            let mut run = pin!(locked(
-                migrator, db, &mut lock, &table, operation, scope, started
-            ));
-            poll_fn(
-                |cx| match panic::catch_unwind(AssertUnwindSafe(|| run.as_mut().poll(cx))) {
-                    Ok(Poll::Pending) => Poll::Pending,
-                    Ok(Poll::Ready(result)) => Poll::Ready(Ok(result)),
-                    Err(payload) => Poll::Ready(Err(payload)),
-                },
-            )
-            .await
-        };
-        db.unlock(lock).await;
-        result.unwrap_or_else(|payload| panic::resume_unwind(payload))
+            // Named once the transaction is rolled back and the lock released.
+            if let Err(Error::LockTimeout {
+                statement, wait, ..
+            }) = &mut result
+                && let Some(waits) = db.lock_waits()
+            {
+                wait.blockers = waits.blockers(statement).await;
+            }
+            return result;
+        }
     }
     .instrument(span)
     .await
+}
+
+/// Says that a statement waited for a lock and will be tried again
+/// (tracing, [`Migrator::on_lock_retry`]), and waits its pause.
+async fn retried<B: Backend>(migrator: &Migrator<'_>, db: &mut B, retry: &LockRetry) {
+    trace::lock_retry(retry);
+    if let Some(callback) = &migrator.lock_retry {
+        callback(retry);
+    }
+    if let Some(waits) = db.lock_waits() {
+        waits.pause(retry.pause).await;
+    }
+}
+
+/// What a run was asked to do, and when.
+#[derive(Clone, Copy)]
+struct Asked<'t> {
+    table: &'t TableName,
+    operation: Operation,
+    started: Instant,
+}
+
+/// One attempt of the run: plans, takes the lock, performs the actions
+/// and releases the lock.
+async fn attempt<B: Backend>(
+    migrator: &Migrator<'_>,
+    db: &mut B,
+    asked: Asked<'_>,
+    attempts: &mut Attempts,
+) -> Result<Report> {
+    let Asked {
+        table,
+        operation,
+        started,
+    } = asked;
+    let scope = match plan(migrator, db, table, operation).await {
+        Ok(plan) => {
+            trace::planned(&tracing::Span::current(), plan.from, plan.to);
+            if let Some(report) = migrator.report_without_lock(&plan, started) {
+                return Ok(report);
+            }
+            migrator.lock_scope(&plan, db.takes_transaction_lock())
+        }
+        // A migration marked as started may be another migrator's, at
+        // work under the lock: only under the lock does the mark say
+        // that its run is gone.
+        Err(Error::UnresolvedFailure { .. }) => LockScope::Session,
+        Err(error) => return Err(error),
+    };
+    let waiting = Instant::now();
+    let request = LockRequest {
+        table,
+        timeout: migrator.busy_timeout,
+        scope,
+        lease: migrator.lock_lease,
+    };
+    let lock = db.lock(request).await;
+    trace::lock(&lock, waiting.elapsed());
+    let mut lock = lock?;
+    // Released on every path: a panic (in a progress callback, say) is
+    // caught, the lock released and the connection's settings restored,
+    // and the panic resumed.
+    let result = {
+        let mut run = pin!(locked(migrator, db, &mut lock, asked, scope, attempts));
+        poll_fn(
+            |cx| match panic::catch_unwind(AssertUnwindSafe(|| run.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => Poll::Pending,
+                Ok(Poll::Ready(result)) => Poll::Ready(Ok(result)),
+                Err(payload) => Poll::Ready(Err(payload)),
+            },
+        )
+        .await
+    };
+    db.unlock(lock).await;
+    result.unwrap_or_else(|payload| panic::resume_unwind(payload))
 }
 
 async fn locked<B: Backend>(
     migrator: &Migrator<'_>,
     db: &mut B,
     lock: &mut B::Lock,
-    table: &TableName,
-    operation: Operation,
+    asked: Asked<'_>,
     scope: LockScope,
-    started: Instant,
+    attempts: &mut Attempts,
 ) -> Result<Report> {
+    let Asked {
+        table,
+        operation,
+        started,
+    } = asked;
     let plan = plan(migrator, db, table, operation).await?;
     let script = migrator.script(plan, scope);
     let mut progress = script.start(started);
+    progress.attempts = mem::replace(attempts, Attempts::new(Duration::ZERO));
+    let result = actions(migrator, db, lock, table, &script, &mut progress).await;
+    *attempts = mem::replace(&mut progress.attempts, Attempts::new(Duration::ZERO));
+    result.map(|()| progress.report(&script))
+}
+
+/// Performs the actions of `script`, in order.
+async fn actions<B: Backend>(
+    migrator: &Migrator<'_>,
+    db: &mut B,
+    lock: &mut B::Lock,
+    table: &TableName,
+    script: &Script<'_>,
+    progress: &mut Progress,
+) -> Result<()> {
     for (at, &action) in script.actions.iter().enumerate() {
-        let outcome = act(
-            migrator,
-            db,
-            lock,
-            table,
-            &script,
-            &mut progress,
-            at,
-            action,
-        )
-        .await;
+        let outcome = act(migrator, db, lock, table, script, progress, at, action).await;
         if let Err(error) = outcome {
             db.rollback(lock).await;
             if let Some((step, failure)) = script.failure_to_record(at, &error) {
@@ -118,7 +186,7 @@ async fn locked<B: Backend>(
             return Err(error);
         }
     }
-    Ok(progress.report(&script))
+    Ok(())
 }
 
 /// Performs action number `at` of `script`.
@@ -170,7 +238,7 @@ async fn act<B: Backend>(
             db.record_failure(table, script.migration(step), &started)
                 .await
         }
-        Action::Run(step) => run(db, lock, script, progress, at, step).await,
+        Action::Run(step) => run(migrator, db, lock, script, progress, at, step).await,
         Action::Insert(step) => {
             db.insert_history(table, script.migration(step), progress.duration(step))
                 .await
@@ -235,8 +303,13 @@ pub(crate) async fn plan<'m, B: Backend>(
 const SET_ASIDE: &str =
     "keeping the other tool's history table under a new name (a table of that name exists?)";
 
-/// Runs the statements of step `step` (action number `at`), timed.
+/// Runs the statements of step `step` (action number `at`), timed, each
+/// waiting at most the step's lock timeout for a lock where the database
+/// bounds it. A statement outside a transaction that waited that long is
+/// tried again in place after a pause; one inside a transaction ends the
+/// attempt, which is rolled back and tried again whole.
 async fn run<B: Backend>(
+    migrator: &Migrator<'_>,
     db: &mut B,
     lock: &mut B::Lock,
     script: &Script<'_>,
@@ -247,14 +320,37 @@ async fn run<B: Backend>(
     let started = Instant::now();
     let deadline = script.deadline(step, started, progress.run_started());
     let file = script.file(step);
+    if let Some(waits) = db.lock_waits() {
+        waits
+            .set_lock_timeout(lock, script.lock_timeout(step))
+            .await?;
+    }
     async {
         for (index, statement) in script.statements(step).iter().enumerate() {
-            let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
-            let ran = Instant::now();
-            db.execute(lock, statement.sql(), limit)
-                .await
-                .map_err(|source| script.statement_failed(at, step, index, source, deadline))?;
-            trace::statement(file, statement, ran.elapsed());
+            loop {
+                let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
+                let ran = Instant::now();
+                let Err(source) = db.execute(lock, statement.sql(), limit).await else {
+                    trace::statement(file, statement, ran.elapsed());
+                    break;
+                };
+                let waited = db
+                    .lock_waits()
+                    .is_some_and(|waits| waits.is_lock_timeout(&source));
+                let lock_timeout = script.lock_timeout(step);
+                if !waited || lock_timeout.is_zero() {
+                    return Err(script.statement_failed(at, step, index, source, deadline));
+                }
+                let Ok(pause) = progress.attempts.failed(ran, lock_timeout) else {
+                    return Err(script.lock_timed_out(at, step, index, source, &progress.attempts));
+                };
+                let retry = script.lock_retry(step, index, &progress.attempts, pause);
+                if retry.transaction {
+                    progress.attempts.retry = Some(retry);
+                    return Err(script.lock_timed_out(at, step, index, source, &progress.attempts));
+                }
+                retried(migrator, db, &retry).await;
+            }
         }
         Ok::<_, Error>(())
     }

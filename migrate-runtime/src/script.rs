@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::lock_wait::{Attempts, LockRetry, LockWait};
 use crate::plan::Plan;
 use crate::report::section;
 use crate::{Direction, DriverError, Error, Migration, Report, Result, Statement, Step, Version};
@@ -77,6 +78,8 @@ pub(crate) struct Shape {
     pub timeout: Option<Duration>,
     /// How long the whole run may take.
     pub run_timeout: Option<Duration>,
+    /// How long a statement may wait for a lock when its file says nothing.
+    pub lock_timeout: Duration,
 }
 
 /// A plan and the actions that carry it out.
@@ -84,8 +87,8 @@ pub(crate) struct Shape {
 pub(crate) struct Script<'m> {
     pub plan: Plan<'m>,
     pub actions: Vec<Action>,
-    /// The migration and run limits of the shape.
-    limits: (Option<Duration>, Option<Duration>),
+    /// The migration, run and lock-wait limits of the shape.
+    limits: (Option<Duration>, Option<Duration>, Duration),
 }
 
 impl<'m> Script<'m> {
@@ -158,7 +161,7 @@ impl<'m> Script<'m> {
         Script {
             plan,
             actions,
-            limits: (shape.timeout, shape.run_timeout),
+            limits: (shape.timeout, shape.run_timeout, shape.lock_timeout),
         }
     }
 
@@ -177,6 +180,65 @@ impl<'m> Script<'m> {
         match (migration, run) {
             (Some(m), Some(r)) => Some(if m.0 <= r.0 { m } else { r }),
             (one, other) => one.or(other),
+        }
+    }
+
+    /// How long each statement of step `step` may wait for a lock: its
+    /// file's `LockTimeout`, else the migrator's.
+    pub fn lock_timeout(&self, step: usize) -> Duration {
+        self.migration(step).lock_timeout().unwrap_or(self.limits.2)
+    }
+
+    /// What a retry after statement `statement` of step `step` waited for
+    /// a lock says: attempt `attempts.count()`, then `pause`.
+    pub fn lock_retry(
+        &self,
+        step: usize,
+        statement: usize,
+        attempts: &Attempts,
+        pause: Duration,
+    ) -> LockRetry {
+        let migration = self.migration(step);
+        LockRetry {
+            version: migration.version(),
+            path: section(migration, self.plan.steps[step].1).0.to_string(),
+            line: self.statements(step)[statement].line(),
+            attempt: attempts.count(),
+            lock_timeout: self.lock_timeout(step),
+            pause,
+            spent: attempts.spent(),
+            budget: attempts.budget(),
+            transaction: !migration.no_transaction(),
+        }
+    }
+
+    /// The error of statement `statement` of step `step` (action number
+    /// `at`) when it waited for a lock on its last attempt: the blocking
+    /// sessions are named later, once its transaction is rolled back.
+    pub fn lock_timed_out(
+        &self,
+        at: usize,
+        step: usize,
+        statement: usize,
+        source: DriverError,
+        attempts: &Attempts,
+    ) -> Error {
+        let migration = self.migration(step);
+        let statement = &self.statements(step)[statement];
+        Error::LockTimeout {
+            version: migration.version(),
+            path: section(migration, self.plan.steps[step].1).0.to_string(),
+            line: statement.line(),
+            statement: statement.sql().to_owned(),
+            wait: Box::new(LockWait {
+                lock_timeout: self.lock_timeout(step),
+                attempts: attempts.count(),
+                spent: attempts.spent(),
+                blockers: Vec::new(),
+            }),
+            rolled_back: !migration.no_transaction(),
+            committed: self.committed_before(at),
+            driver: source,
         }
     }
 
@@ -271,12 +333,18 @@ impl<'m> Script<'m> {
     /// failed, at its statement and line, so that no later run goes on over
     /// a half-applied migration. `None` for a failure that was rolled back.
     pub fn failure_to_record(&self, at: usize, error: &Error) -> Option<(usize, String)> {
-        let (
-            Action::Run(step),
-            Error::MigrationFailed {
-                path, line, driver, ..
-            },
-        ) = (self.actions[at], error)
+        let Action::Run(step) = self.actions[at] else {
+            return None;
+        };
+        let (Error::MigrationFailed {
+            path, line, driver, ..
+        }
+        | Error::TimedOut {
+            path, line, driver, ..
+        }
+        | Error::LockTimeout {
+            path, line, driver, ..
+        }) = error
         else {
             return None;
         };
@@ -344,6 +412,7 @@ impl<'m> Script<'m> {
             durations: vec![Duration::ZERO; self.plan.steps.len()],
             done: Vec::with_capacity(self.plan.steps.len()),
             backup: None,
+            attempts: Attempts::new(Duration::ZERO),
         }
     }
 }
@@ -413,6 +482,8 @@ pub(crate) struct Progress {
     done: Vec<Step>,
     /// The backup written before the first change.
     pub backup: Option<std::path::PathBuf>,
+    /// The run's attempts at its locks, across the tries of its transactions.
+    pub attempts: Attempts,
 }
 
 impl Progress {
@@ -473,6 +544,7 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
+    use std::time::Duration;
 
     use super::{Action, Action::*, Script, Shape};
     use crate::plan::Plan;
@@ -499,6 +571,7 @@ mod tests {
             up_file_sha384: [0; 48],
             up_file_text: None,
             timeout: None,
+            lock_timeout: None,
             no_check: None,
         }
     }
@@ -524,6 +597,7 @@ mod tests {
                 lock_opens_transaction: false,
                 timeout: None,
                 run_timeout: None,
+                lock_timeout: Duration::from_secs(2),
             },
         )
         .actions
@@ -696,6 +770,7 @@ mod tests {
             lock_opens_transaction: false,
             timeout: None,
             run_timeout: None,
+            lock_timeout: Duration::from_secs(2),
         };
         assert_eq!(
             Script::new(plan(vec![(a, Direction::Up)]), shape).actions,
@@ -756,6 +831,7 @@ mod tests {
                 lock_opens_transaction: false,
                 timeout: None,
                 run_timeout: None,
+                lock_timeout: Duration::from_secs(2),
             },
         );
         let at = script

@@ -75,6 +75,20 @@ pub(crate) fn step(step: &crate::Step) {
 }
 
 /// The migration lock was taken after `waited`, or the wait ran out.
+/// A statement waited its lock timeout and is tried again after a pause.
+pub(crate) fn lock_retry(retry: &crate::LockRetry) {
+    warn!(
+        version = retry.version.0,
+        file = %retry.path,
+        line = retry.line,
+        attempt = retry.attempt,
+        lock_timeout_ms = ms(retry.lock_timeout),
+        pause_ms = ms(retry.pause),
+        spent_ms = ms(retry.spent),
+        "a statement waited its lock timeout for a lock; trying again after a pause"
+    );
+}
+
 pub(crate) fn lock<L>(taken: &Result<L>, waited: Duration) {
     match taken {
         Ok(_) if waited >= Duration::from_millis(1) => {

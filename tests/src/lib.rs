@@ -87,6 +87,11 @@ pub static SLOW_SQLITE: Migrations = embed_migrations!("migrations/slow_sqlite")
 /// PostgreSQL: version 2 sleeps 30 s before its insert, to be killed.
 pub static PG_SLOW: Migrations = embed_migrations!("migrations/pg_slow", dialect = "postgres");
 
+/// PostgreSQL: `readings` (100 rows) and `log`, then plain `ALTER TABLE
+/// readings ADD COLUMN`s: in a transaction (2), outside one after an
+/// insert into `log` (3), and with `LockTimeout 300ms` in its file (4).
+pub static PG_QUEUE: Migrations = embed_migrations!("migrations/pg_queue", dialect = "postgres");
+
 /// 4,000 INSERTs outside a transaction (version 2), each its own commit:
 /// for killing a run in the middle of a migration outside a transaction.
 pub static NO_TX_LONG: Migrations = embed_migrations!("migrations/no_tx_long");

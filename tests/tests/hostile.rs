@@ -46,6 +46,7 @@ fn a_statement_with_a_nul_byte_fails_instead_of_running_in_part() {
             up_file_sha384: [0; 48],
             up_file_text: None,
             timeout: None,
+            lock_timeout: None,
             no_check: None,
         }],
         files: Vec::new(),

@@ -7,16 +7,18 @@ use tokio_postgres::types::Type;
 
 use super::client::Client;
 use super::{
-    Attempt, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, Moment, PostgresLock,
-    RESTORE_STATEMENT_TIMEOUT, SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, Taken,
-    applied, applied_sql, columns, create_sql, delete_sql, driver, driver_tagged, failed,
+    Attempt, BLOCKERS, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, LOCK_NOT_AVAILABLE, Moment,
+    PostgresLock, RESTORE_LOCK_TIMEOUT, RESTORE_STATEMENT_TIMEOUT, SET_LOCK_TIMEOUT,
+    SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, ServerError, Taken, applied,
+    applied_sql, blocker, columns, create_sql, delete_sql, driver, driver_tagged, failed,
     failure_sql, first, history, history_rows, history_sql, insert_sql, lacks_failure_column,
     millis, renumber_sql, row_values, rows_sql, search_path, single, values,
 };
 use crate::backoff::Backoff;
 use crate::{
-    AppliedMigration, AppliedVersion, Backend, Catalog, DriverError, Error, HistoryStore,
-    LockRequest, Locking, Migration, Result, SearchPath, Session, TableName, Value, Version,
+    AppliedMigration, AppliedVersion, Backend, Blocker, Catalog, DriverError, Error, HistoryStore,
+    LockRequest, LockWaits, Locking, Migration, Result, SearchPath, Session, TableName, Value,
+    Version,
 };
 
 /// Keeps the lease at `moment` (see [`Moment`]); the driver rolls back
@@ -121,6 +123,11 @@ impl<C: Client> Locking for C {
 
     async fn unlock(&mut self, lock: PostgresLock) {
         let _ = self.batch("ROLLBACK").await;
+        if let Some(own) = &lock.own_lock_timeout
+            && let Err(error) = self.query(RESTORE_LOCK_TIMEOUT, &[(own, Type::TEXT)]).await
+        {
+            tracing::error!("could not restore the lock timeout: {}", driver(error));
+        }
         if let Some(own) = &lock.search_path
             && let Err(error) = self.query(SET_SEARCH_PATH, &[(own, Type::TEXT)]).await
         {
@@ -151,6 +158,10 @@ impl<C: Client> Session for C {
     async fn commit(&mut self, lock: &mut PostgresLock) -> Result<()> {
         let renewed = keep(self, lock, Moment::Committing).await;
         lock.open = false;
+        if lock.lease.is_none() {
+            // Set for the transaction only.
+            lock.lock_timeout = None;
+        }
         renewed?;
         match self.batch("COMMIT").await {
             Ok(()) => Ok(()),
@@ -163,6 +174,8 @@ impl<C: Client> Session for C {
 
     async fn rollback(&mut self, lock: &mut PostgresLock) {
         lock.open = false;
+        // A setting changed in the transaction goes back with it.
+        lock.lock_timeout = None;
         if let Err(error) = self.batch("ROLLBACK").await {
             tracing::error!(
                 "ROLLBACK failed, the server rolls back when the session ends: {}",
@@ -368,8 +381,69 @@ impl<C: Client> SearchPath<PostgresLock> for C {
     }
 }
 
+impl<C: Client> LockWaits<PostgresLock> for C {
+    async fn set_lock_timeout(&mut self, lock: &mut PostgresLock, limit: Duration) -> Result<()> {
+        if lock.lock_timeout == Some(limit) {
+            return Ok(());
+        }
+        // A run that is one transaction (also through a pooler) sets it
+        // for the transaction; a run across transactions for the session,
+        // given back at the unlock.
+        let local = lock.lease.is_none();
+        let own: String = single(
+            self.query(
+                SET_LOCK_TIMEOUT,
+                &[(&millis_or_off(limit), Type::TEXT), (&local, Type::BOOL)],
+            )
+            .await,
+            "setting the lock timeout",
+        )?;
+        if !local && lock.own_lock_timeout.is_none() {
+            lock.own_lock_timeout = Some(own);
+        }
+        lock.lock_timeout = Some(limit);
+        Ok(())
+    }
+
+    fn is_lock_timeout(&self, error: &DriverError) -> bool {
+        error
+            .downcast_ref::<ServerError>()
+            .is_some_and(|server| server.code == LOCK_NOT_AVAILABLE)
+    }
+
+    async fn blockers(&mut self, statement: &str) -> Vec<Blocker> {
+        match self.query(BLOCKERS, &[(&statement, Type::TEXT)]).await {
+            Ok(rows) => rows.iter().filter_map(blocker).collect(),
+            Err(error) => {
+                tracing::warn!(
+                    "could not read the sessions holding locks: {}",
+                    driver(error)
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    async fn pause(&mut self, pause: Duration) {
+        Client::pause(self, pause).await;
+    }
+}
+
+/// A limit as `lock_timeout` takes it: `0` turns it off.
+fn millis_or_off(limit: Duration) -> String {
+    if limit.is_zero() {
+        "0".to_owned()
+    } else {
+        millis(limit)
+    }
+}
+
 impl<C: Client> Backend for C {
     fn search_path(&mut self) -> Option<&mut impl SearchPath<PostgresLock>> {
+        Some(self)
+    }
+
+    fn lock_waits(&mut self) -> Option<&mut impl LockWaits<PostgresLock>> {
         Some(self)
     }
 

@@ -58,6 +58,10 @@ pub struct PostgresLock {
     open: bool,
     /// The session's own `search_path`, restored at the unlock.
     search_path: Option<String>,
+    /// The `lock_timeout` this run set and that is in force, if any.
+    lock_timeout: Option<Duration>,
+    /// The session's own `lock_timeout`, restored at the unlock.
+    own_lock_timeout: Option<String>,
 }
 
 /// The lease a run across transactions holds on the lock table's row.
@@ -261,6 +265,53 @@ const SET_STATEMENT_TIMEOUT: &str =
     "WITH own AS MATERIALIZED (SELECT current_setting('statement_timeout') AS v)
      SELECT v, set_config('statement_timeout', $1, false) FROM own";
 const RESTORE_STATEMENT_TIMEOUT: &str = "SELECT set_config('statement_timeout', $1, false)";
+
+/// Sets `lock_timeout` (in milliseconds; for the transaction only with
+/// `$2`) and answers the one it replaces.
+const SET_LOCK_TIMEOUT: &str =
+    "WITH own AS MATERIALIZED (SELECT current_setting('lock_timeout') AS v)
+     SELECT v, set_config('lock_timeout', $1, $2) FROM own";
+const RESTORE_LOCK_TIMEOUT: &str = "SELECT set_config('lock_timeout', $1, false)";
+
+/// PostgreSQL's `lock_not_available`: a lock wait ran past `lock_timeout`.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// The sessions whose open transactions hold locks on the tables a
+/// statement (`$1`) names: its words, compared with the names of the
+/// relations locked in this database by other sessions.
+const BLOCKERS: &str = "WITH words AS (
+       SELECT DISTINCT word FROM regexp_split_to_table(lower($1), '[^a-z0-9_$]+') AS word
+       WHERE word <> ''),
+     holders AS (
+       SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+       WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid()
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND lower(c.relname) IN (SELECT word FROM words))
+     SELECT a.pid, coalesce(a.application_name, ''), host(a.client_addr),
+       extract(epoch FROM clock_timestamp() - a.xact_start)::float8,
+       a.state,
+       extract(epoch FROM clock_timestamp() - a.query_start)::float8
+     FROM pg_stat_activity a JOIN holders h ON h.pid = a.pid
+     ORDER BY a.xact_start NULLS LAST, a.pid
+     LIMIT 10";
+
+/// A blocker as [`BLOCKERS`] answers it; `None` for a row that does not read.
+fn blocker(row: &Row) -> Option<crate::Blocker> {
+    let age = |column: usize| {
+        row.try_get::<_, Option<f64>>(column)
+            .ok()
+            .flatten()
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds.max(0.0)).ok())
+    };
+    Some(
+        crate::Blocker::new(row.try_get(0).ok()?, row.try_get(1).ok()?).with(
+            row.try_get(2).ok().flatten(),
+            age(3),
+            row.try_get(4).ok().flatten(),
+            age(5),
+        ),
+    )
+}
 
 /// A limit as `statement_timeout` takes it: whole milliseconds, at least 1
 /// (0 would mean no limit).
@@ -550,6 +601,8 @@ impl Attempt {
             }),
             open: self.scope == crate::LockScope::Transaction,
             search_path: None,
+            lock_timeout: None,
+            own_lock_timeout: None,
         }
     }
 }
