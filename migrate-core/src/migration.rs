@@ -31,6 +31,30 @@ impl Statement {
         self.line
     }
 
+    /// Whether the statement is one of PostgreSQL's `CONCURRENTLY` forms
+    /// (`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX …
+    /// CONCURRENTLY`, `DETACH PARTITION … CONCURRENTLY`, `REFRESH
+    /// MATERIALIZED VIEW CONCURRENTLY`): it waits for other transactions to
+    /// end while queries on the table go on, so a lock timeout would only
+    /// stop it half-done (an invalid index) without sparing any query.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use migrate_core::Statement;
+    ///
+    /// let index = Statement { sql: Cow::Borrowed("create index concurrently i on t (a);"), line: 1 };
+    /// assert!(index.is_concurrent());
+    /// let named = Statement { sql: Cow::Borrowed("CREATE INDEX \"concurrently\" ON t (a);"), line: 1 };
+    /// assert!(named.is_concurrent()); // a name that reads as the keyword counts too
+    /// let plain = Statement { sql: Cow::Borrowed("ALTER TABLE t ADD COLUMN c int; -- not concurrently"), line: 1 };
+    /// assert!(!plain.is_concurrent());
+    /// ```
+    pub fn is_concurrent(&self) -> bool {
+        crate::sql::tokens(&self.sql)
+            .iter()
+            .any(|token| token.is("concurrently"))
+    }
+
     /// The line in the file, and the 1-based column, of the character at
     /// the 1-based `position` in the statement (as PostgreSQL reports where
     /// an error is).

@@ -320,13 +320,19 @@ async fn run<B: Backend>(
     let started = Instant::now();
     let deadline = script.deadline(step, started, progress.run_started());
     let file = script.file(step);
-    if let Some(waits) = db.lock_waits() {
-        waits
-            .set_lock_timeout(lock, script.lock_timeout(step))
-            .await?;
-    }
+    let lock_timeout = script.lock_timeout(step);
     async {
         for (index, statement) in script.statements(step).iter().enumerate() {
+            let mut lock_timeout = lock_timeout;
+            if let Some(waits) = db.lock_waits() {
+                // A `CONCURRENTLY` statement waits for transactions without
+                // queries queuing behind it: a timeout would only stop it
+                // half-done.
+                if statement.is_concurrent() {
+                    lock_timeout = Duration::ZERO;
+                }
+                waits.set_lock_timeout(lock, lock_timeout).await?;
+            }
             loop {
                 let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
                 let ran = Instant::now();
@@ -337,7 +343,6 @@ async fn run<B: Backend>(
                 let waited = db
                     .lock_waits()
                     .is_some_and(|waits| waits.is_lock_timeout(&source));
-                let lock_timeout = script.lock_timeout(step);
                 if !waited || lock_timeout.is_zero() {
                     return Err(script.statement_failed(at, step, index, source, deadline));
                 }

@@ -18,11 +18,17 @@ use migrate_tests::pg::{Scratch, history};
 /// A session named `long_reader` that reads `readings` in a transaction
 /// and keeps it open for `hold`: it holds the table's lock when this returns.
 fn hold_readings(db: &Scratch, hold: Duration) -> JoinHandle<()> {
+    hold_after(db, "SELECT count(*) FROM readings", hold)
+}
+
+/// A session named `long_reader` that runs `sql` in a transaction and keeps
+/// it open for `hold`.
+fn hold_after(db: &Scratch, sql: &str, hold: Duration) -> JoinHandle<()> {
     let mut client = db.client();
     client
-        .batch_execute(
-            "SET application_name = 'long_reader'; BEGIN; SELECT count(*) FROM readings;",
-        )
+        .batch_execute(&format!(
+            "SET application_name = 'long_reader'; BEGIN; {sql};"
+        ))
         .expect("the long transaction starts");
     thread::spawn(move || {
         thread::sleep(hold);
@@ -273,6 +279,7 @@ fn a_file_lock_timeout_wins_over_the_migrators() {
     let (seen, record) = recorder();
     PG_QUEUE
         .migrator()
+        .to(Version(4))
         .lock_timeout(Duration::from_secs(10))
         .on_lock_retry(record)
         .run(&mut client)
@@ -293,6 +300,45 @@ fn a_file_lock_timeout_wins_over_the_migrators() {
         .expect("show")
         .get(0);
     assert_eq!(own, "0");
+}
+
+/// `CREATE INDEX CONCURRENTLY` waits for the transactions before it while
+/// queries go on: a lock timeout would leave an invalid index behind.
+#[test]
+fn a_concurrent_index_waits_for_the_long_transaction_instead_of_timing_out() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    PG_QUEUE
+        .migrator()
+        .to(Version(4))
+        .run(&mut client)
+        .expect("the table");
+    // A writer: the index waits for it to end.
+    let blocker = hold_after(
+        &db,
+        "UPDATE readings SET id = id WHERE id = 1",
+        Duration::from_millis(1_500),
+    );
+    let start = Instant::now();
+    let (seen, record) = recorder();
+    PG_QUEUE
+        .migrator()
+        .lock_timeout(Duration::from_millis(200))
+        .on_lock_retry(record)
+        .run(&mut client)
+        .expect("completes once the long transaction ends");
+    let took = start.elapsed();
+    blocker.join().expect("the blocker");
+    assert!(retries(&seen).is_empty(), "{:?}", retries(&seen));
+    assert!(took >= Duration::from_millis(1_200), "{took:?}");
+    let valid: bool = client
+        .query_one(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'readings_note'::regclass",
+            &[],
+        )
+        .expect("the index")
+        .get(0);
+    assert!(valid);
 }
 
 #[test]
