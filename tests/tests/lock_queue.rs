@@ -341,6 +341,47 @@ fn a_concurrent_index_waits_for_the_long_transaction_instead_of_timing_out() {
     assert!(valid);
 }
 
+/// Through PgBouncer in transaction mode, the run is one transaction and
+/// its lock timeout is the transaction's own: the retry works, and no
+/// server session is left with the setting.
+#[test]
+fn through_pgbouncer_the_retry_works_and_leaves_no_setting_behind() {
+    let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
+        return;
+    };
+    let Some(db) = Scratch::new() else { return };
+    let url = bouncer.url(&db);
+    let connect = || {
+        Client::connect(&url, migrate_runtime::postgres::NoTls).expect("connect through pgbouncer")
+    };
+    let mut client = connect();
+    PG_QUEUE
+        .migrator()
+        .to(Version(1))
+        .run(&mut client)
+        .expect("the table");
+    let blocker = hold_readings(&db, Duration::from_millis(1_500));
+    let (seen, record) = recorder();
+    PG_QUEUE
+        .migrator()
+        .to(Version(2))
+        .lock_timeout(Duration::from_millis(300))
+        .on_lock_retry(record)
+        .run(&mut client)
+        .expect("completes once the long transaction ends");
+    blocker.join().expect("the blocker");
+    assert!(!retries(&seen).is_empty());
+    assert!(has_column(&mut db.client(), "note"));
+    let mut others: Vec<Client> = (0..8).map(|_| connect()).collect();
+    for other in &mut others {
+        let setting: String = other
+            .query_one("SHOW lock_timeout", &[])
+            .expect("show")
+            .get(0);
+        assert_eq!(setting, "0");
+    }
+}
+
 #[test]
 fn the_async_client_retries_the_same_way() {
     let Some(db) = Scratch::new() else { return };
