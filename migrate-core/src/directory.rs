@@ -535,6 +535,18 @@ fn assemble(
             .as_ref()
             .is_some_and(|d| controls_transaction(&d.statements));
     let folder_no_transaction = entry.folder.as_ref().is_some_and(|f| f.no_transaction);
+    let no_transaction =
+        parsed.no_transaction || down.no_transaction || own_transaction || folder_no_transaction;
+    if let Some((line, _)) = &parsed.idempotent
+        && !no_transaction
+    {
+        problems.push(Problem::new(
+            &entry.path,
+            Some(*line),
+            ProblemKind::IdempotentInTransaction,
+        ));
+        return None;
+    }
     let allows = parsed.allow.clone();
     let migration = Migration {
         version,
@@ -544,10 +556,7 @@ fn assemble(
         down_path: down.path.map(Into::into),
         up: up.statements.into(),
         down: down.section.map(|d| d.statements.into()),
-        no_transaction: parsed.no_transaction
-            || down.no_transaction
-            || own_transaction
-            || folder_no_transaction,
+        no_transaction,
         foreign_keys_off: parsed.foreign_keys_off || down.foreign_keys_off,
         unordered: name.naming == Naming::RefineryUnversioned,
         checksum,
@@ -555,6 +564,7 @@ fn assemble(
         up_file_text: Some(source.text.into()),
         timeout: parsed.timeout,
         lock_timeout: parsed.lock_timeout,
+        idempotent: parsed.idempotent.map(|(_, reason)| reason.into()),
         no_check: parsed.no_check.map(Into::into),
     };
     Some((migration, files, allows))

@@ -106,6 +106,7 @@ impl Statement {
 ///     up_file_text: None,
 ///     timeout: None,
 ///     lock_timeout: None,
+///     idempotent: None,
 ///     no_check: None,
 /// };
 /// assert_eq!(FIRST.to_string(), "1 create_users");
@@ -153,6 +154,10 @@ pub struct Migration {
     /// row (`-- +migrate LockTimeout 2s`, PostgreSQL); `None`: the
     /// migrator's limit.
     pub lock_timeout: Option<std::time::Duration>,
+    /// Why its statements may run again (`-- +migrate Idempotent <reason>`,
+    /// only outside a transaction): a run that finds it stopped part-way
+    /// goes on from the first statement not known done, instead of refusing.
+    pub idempotent: Option<Cow<'static, str>>,
     /// Why the build-time replay skips it (`-- +migrate NoCheck <reason>`).
     pub no_check: Option<Cow<'static, str>>,
 }
@@ -235,6 +240,12 @@ impl Migration {
     /// How long each statement may wait for a lock, as its file says.
     pub fn lock_timeout(&self) -> Option<std::time::Duration> {
         self.lock_timeout
+    }
+
+    /// Why its statements may run again, as its file says
+    /// (`-- +migrate Idempotent <reason>`).
+    pub fn idempotent(&self) -> Option<&str> {
+        self.idempotent.as_deref()
     }
 
     /// The Up file's text as read, when it was kept (see the field).

@@ -307,6 +307,16 @@ pub enum ProblemKind {
         "`-- +migrate NoCheck` needs a reason after it, e.g. `-- +migrate NoCheck uses the spatialite extension`"
     )]
     NoCheckWithoutReason,
+    /// `-- +migrate Idempotent` without a reason.
+    #[error(
+        "`-- +migrate Idempotent` needs a reason after it, e.g. `-- +migrate Idempotent every statement says IF NOT EXISTS`"
+    )]
+    IdempotentWithoutReason,
+    /// `-- +migrate Idempotent` on a migration that runs in a transaction.
+    #[error(
+        "`-- +migrate Idempotent` is for migrations outside a transaction (`-- +migrate NoTransaction`): one in a transaction is never left half-applied, so it never goes on from where a run stopped"
+    )]
+    IdempotentInTransaction,
     /// `-- +migrate Allow <code>` without a reason after the code.
     #[error(
         "`-- +migrate Allow {code}` needs a reason after the code, e.g. `-- +migrate Allow {code} the table is empty in every deployment`"

@@ -50,6 +50,9 @@ pub struct ParsedFile {
     pub plain: bool,
     /// `-- +migrate Timeout 30s`: how long the migration may run.
     pub timeout: Option<std::time::Duration>,
+    /// `-- +migrate Idempotent <reason>`: its line, and why the statements
+    /// of this migration outside a transaction may run again.
+    pub idempotent: Option<(u32, String)>,
     /// `-- +migrate LockTimeout 2s`: how long each statement may wait for
     /// a lock (PostgreSQL).
     pub lock_timeout: Option<std::time::Duration>,
@@ -69,6 +72,7 @@ enum Annotation {
     NoTransaction,
     ForeignKeysOff,
     NoCheck,
+    Idempotent,
     Timeout,
     LockTimeout,
     Allow,
@@ -108,6 +112,7 @@ pub(crate) fn known_annotations() -> String {
     shown.push("`Timeout <duration>`".to_owned());
     shown.push("`LockTimeout <duration>`".to_owned());
     shown.push("`NoCheck <reason>`".to_owned());
+    shown.push("`Idempotent <reason>`".to_owned());
     shown.push("`Allow <lint code> <reason>`".to_owned());
     let last = shown.pop().unwrap_or_default();
     format!("{} and {last}", shown.join(", "))
@@ -133,6 +138,9 @@ fn annotation(line: &str) -> Result<Option<Annotation>, Unknown> {
     let first = directive.split_whitespace().next();
     if first.is_some_and(|word| word.eq_ignore_ascii_case("nocheck")) {
         return Ok(Some(Annotation::NoCheck));
+    }
+    if first.is_some_and(|word| word.eq_ignore_ascii_case("idempotent")) {
+        return Ok(Some(Annotation::Idempotent));
     }
     if first.is_some_and(|word| word.eq_ignore_ascii_case("timeout")) {
         return Ok(Some(Annotation::Timeout));
@@ -450,6 +458,10 @@ impl Reader {
             Annotation::NoCheck => match no_check_reason(content) {
                 "" => self.problem(line, ProblemKind::NoCheckWithoutReason),
                 reason => self.parsed.no_check = Some(reason.to_owned()),
+            },
+            Annotation::Idempotent => match after_word(content, "idempotent") {
+                "" => self.problem(line, ProblemKind::IdempotentWithoutReason),
+                reason => self.parsed.idempotent = Some((line, reason.to_owned())),
             },
             Annotation::StatementBegin => self.statement_begin(line),
             Annotation::StatementEnd => {
@@ -964,6 +976,24 @@ mod tests {
         assert_eq!(
             problems[0].1.to_string(),
             "unknown annotation `+goose Dwn`; did you mean `-- +goose Down`?"
+        );
+    }
+
+    #[test]
+    fn idempotent_needs_a_reason() {
+        let parsed = ok(
+            "-- +migrate NoTransaction\n-- +migrate Idempotent every statement says IF NOT EXISTS\n-- +migrate Up\nA;\n",
+        );
+        assert_eq!(
+            parsed.idempotent,
+            Some((2, "every statement says IF NOT EXISTS".to_owned()))
+        );
+        assert_eq!(
+            kinds(
+                "-- +migrate Idempotent\n-- +migrate Up\nA;\n",
+                FileForm::Single
+            ),
+            [(Some(1), ProblemKind::IdempotentWithoutReason)]
         );
     }
 

@@ -310,6 +310,7 @@ fn migration(m: &Migration, all: &mut Statements) -> TokenStream {
     // for rustc to type (0.04 s at 1,000 migrations).
     let checksum = proc_macro2::Literal::byte_string(&m.checksum.0);
     let no_check = option(m.no_check.as_deref());
+    let idempotent = option(m.idempotent.as_deref());
     let sha384 = proc_macro2::Literal::byte_string(&m.up_file_sha384);
     // The file's text is embedded only for refinery's checksums.
     let up_file_text = if cfg!(feature = "source") {
@@ -336,6 +337,7 @@ fn migration(m: &Migration, all: &mut Statements) -> TokenStream {
             up_file_text: #up_file_text,
             timeout: #timeout,
             lock_timeout: #lock_timeout,
+            idempotent: #idempotent,
             no_check: #no_check,
         }
     }

@@ -220,6 +220,7 @@ mod tests {
             up_file_text: None,
             timeout: None,
             lock_timeout: None,
+            idempotent: None,
             no_check: None,
         }
     }

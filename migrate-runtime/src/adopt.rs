@@ -424,6 +424,7 @@ pub(crate) fn plan<'m>(
         steps: adopted.into_iter().map(|m| (m, Direction::Adopt)).collect(),
         renumbered: Vec::new(),
         set_aside: None,
+        resume: 0,
     })
 }
 

@@ -315,6 +315,21 @@ pub trait HistoryStore: Send {
         failure: &str,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// Replaces the `failure` of `version`'s row, while it has one, with
+    /// `progress`: where a migration outside a transaction got to, written
+    /// after each of its statements. Never writes over an applied row.
+    ///
+    /// # Errors
+    ///
+    /// The row could not be written, or is no longer marked (another run
+    /// finished or resolved the migration).
+    fn record_progress(
+        &mut self,
+        table: &TableName,
+        version: Version,
+        progress: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// Changes a history row's version from `from` to `to`: the migration
     /// applied under a timestamp that `migrate fix` renumbered.
     ///

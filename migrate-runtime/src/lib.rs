@@ -61,6 +61,7 @@ mod backup;
 mod error;
 mod foreign;
 mod lock_wait;
+mod mark;
 mod migration;
 mod migrator;
 mod operation;

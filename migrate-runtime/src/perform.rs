@@ -234,11 +234,14 @@ async fn act<B: Backend>(
         },
         Action::CreateHistory => db.create_history(table).await,
         Action::Started(step) => {
-            let started = script.started(step);
-            db.record_failure(table, script.migration(step), &started)
+            let mark = script.mark(step, script.first_statement(step));
+            db.record_failure(table, script.migration(step), &mark)
                 .await
         }
-        Action::Run(step) => run(migrator, db, lock, script, progress, at, step).await,
+        Action::Run(step) => {
+            let at = Place { table, at, step };
+            run(migrator, db, lock, script, progress, at).await
+        }
         Action::Insert(step) => {
             db.insert_history(table, script.migration(step), progress.duration(step))
                 .await
@@ -303,6 +306,15 @@ pub(crate) async fn plan<'m, B: Backend>(
 const SET_ASIDE: &str =
     "keeping the other tool's history table under a new name (a table of that name exists?)";
 
+/// Where in a run a step's statements run: the history table, the action
+/// number and the step.
+#[derive(Clone, Copy)]
+struct Place<'t> {
+    table: &'t TableName,
+    at: usize,
+    step: usize,
+}
+
 /// Runs the statements of step `step` (action number `at`), timed, each
 /// waiting at most the step's lock timeout for a lock where the database
 /// bounds it. A statement outside a transaction that waited that long is
@@ -314,15 +326,18 @@ async fn run<B: Backend>(
     lock: &mut B::Lock,
     script: &Script<'_>,
     progress: &mut Progress,
-    at: usize,
-    step: usize,
+    place: Place<'_>,
 ) -> Result<()> {
+    let Place { table, at, step } = place;
     let started = Instant::now();
     let deadline = script.deadline(step, started, progress.run_started());
     let file = script.file(step);
     let lock_timeout = script.lock_timeout(step);
     async {
-        for (index, statement) in script.statements(step).iter().enumerate() {
+        let statements = script.statements(step);
+        let first = script.first_statement(step);
+        let outside = script.migration(step).no_transaction();
+        for (index, statement) in statements.iter().enumerate().skip(first) {
             let mut lock_timeout = lock_timeout;
             if let Some(waits) = db.lock_waits() {
                 // A `CONCURRENTLY` statement waits for transactions without
@@ -355,6 +370,13 @@ async fn run<B: Backend>(
                     return Err(script.lock_timed_out(at, step, index, source, &progress.attempts));
                 }
                 retried(migrator, db, &retry).await;
+            }
+            // Outside a transaction, the statement is known done; after the
+            // last, the row becomes applied instead.
+            if outside && index + 1 < statements.len() {
+                let mark = script.mark(step, index + 1);
+                db.record_progress(table, script.migration(step).version(), &mark)
+                    .await?;
             }
         }
         Ok::<_, Error>(())

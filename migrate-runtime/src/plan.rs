@@ -2,6 +2,7 @@
 //! alone: the drift checks and the list of steps. No database access here.
 
 pub(crate) use crate::adopt::SetAside;
+use crate::mark::Mark;
 use crate::{
     AppliedMigration, AppliedVersion, Checksum, Error, Migration, Migrations, Result, Version,
 };
@@ -133,6 +134,9 @@ pub(crate) struct Plan<'m> {
     /// Another tool's history table, in the place of ours, renamed before
     /// ours is created (an adoption in place).
     pub set_aside: Option<SetAside>,
+    /// How many statements of the first step are known done: a migration
+    /// declared `Idempotent` that a run left part-way goes on after them.
+    pub resume: usize,
 }
 
 /// Refuses a database that does not match the binary: a version the binary
@@ -304,13 +308,7 @@ pub(crate) fn plan<'m>(
         return resolve(migrations, history, version, resolution, rules);
     }
     if let Some(row) = failed {
-        return Err(Error::UnresolvedFailure {
-            version: row.version,
-            path: migrations
-                .get_for(row.version, rules.environment)
-                .map_or_else(|| row.version.to_string(), |m| m.up_path().to_owned()),
-            failure: row.failure.clone().unwrap_or_default(),
-        });
+        return go_on(migrations, history, row, operation, rules);
     }
     let renumbered = renumbered(migrations, history, rules.environment);
     let history = &*renumber(history, &renumbered);
@@ -400,7 +398,57 @@ pub(crate) fn plan<'m>(
         steps,
         renumbered,
         set_aside: None,
+        resume: 0,
     })
+}
+
+/// The plan past a migration left part-way outside a transaction: one
+/// declared `Idempotent`, with the same checksum, marked by a run that
+/// stopped (not failed), goes on from its first statement not known done
+/// when the operation's first step moves it the way it was moving;
+/// anything else is refused until resolved.
+fn go_on<'m>(
+    migrations: &'m Migrations,
+    history: &[AppliedVersion],
+    row: &AppliedVersion,
+    operation: Operation,
+    rules: Rules<'_>,
+) -> Result<Plan<'m>> {
+    let migration = migrations.get_for(row.version, rules.environment);
+    let refused = || Error::UnresolvedFailure {
+        version: row.version,
+        path: migration.map_or_else(|| row.version.to_string(), |m| m.up_path().to_owned()),
+        failure: row.failure.clone().unwrap_or_default(),
+    };
+    let Some((migration, mark)) = migration
+        .filter(|m| m.idempotent().is_some() && m.no_transaction())
+        .filter(|m| row.checksum == Some(m.checksum()))
+        .zip(row.failure.as_deref().and_then(Mark::read))
+    else {
+        return Err(refused());
+    };
+    // Being applied, it is pending; being reverted, still applied.
+    let rest: Vec<AppliedVersion> = history
+        .iter()
+        .filter(|r| mark.reverting || r.version != row.version)
+        .map(|r| AppliedVersion {
+            failure: r.failure.clone().filter(|_| r.version != row.version),
+            ..r.clone()
+        })
+        .collect();
+    let mut plan = plan(migrations, &rest, operation, rules)?;
+    let way = if mark.reverting {
+        Direction::Down
+    } else {
+        Direction::Up
+    };
+    match plan.steps.first() {
+        Some(&(first, direction)) if first.version() == migration.version() && direction == way => {
+            plan.resume = mark.done;
+            Ok(plan)
+        }
+        _ => Err(refused()),
+    }
 }
 
 /// The steps that clear the failure recorded for `version`: its row is
@@ -437,6 +485,7 @@ fn resolve<'m>(
         steps,
         renumbered: Vec::new(),
         set_aside: None,
+        resume: 0,
     })
 }
 
@@ -509,6 +558,7 @@ fn down<'m>(
 #[cfg(test)]
 mod tests {
     use super::{Direction, Operation, Resolution, Rules, plan};
+    use crate::mark::Mark;
     use crate::{AppliedVersion, Checksum, Error, Migrations, Version};
 
     const RULES: Rules<'static> = Rules {
@@ -698,5 +748,119 @@ mod tests {
         )
         .expect("resolve plans");
         assert_eq!(resolved.to, Some(Version(1)));
+    }
+
+    /// Version 2 outside a transaction, three statements, `Idempotent`
+    /// when `idempotent`.
+    fn outside(idempotent: bool) -> Migrations {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("migrations");
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::fs::write(
+            dir.join("001_a.sql"),
+            "-- +migrate Up\nCREATE TABLE a (x INT);\n-- +migrate Down\nDROP TABLE a;\n",
+        )
+        .expect("write");
+        let declared = if idempotent {
+            "-- +migrate Idempotent each insert ignores a row that is there\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            dir.join("002_b.sql"),
+            format!(
+                "-- +migrate NoTransaction\n{declared}-- +migrate Up\nINSERT OR IGNORE INTO a VALUES (1);\n\
+                 INSERT OR IGNORE INTO a VALUES (2);\nINSERT OR IGNORE INTO a VALUES (3);\n\
+                 -- +migrate Down\nDELETE FROM a;\n"
+            ),
+        )
+        .expect("write");
+        let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+            .expect("valid");
+        Migrations::from_set(set)
+    }
+
+    /// History: 1 applied, 2 marked with `mark`, under `checksum`.
+    fn marked(set: &Migrations, mark: Mark, checksum: Checksum) -> Vec<AppliedVersion> {
+        let two = set.get(Version(2)).expect("embedded");
+        let text = mark.text(two.up(), two.up_path());
+        let mut history = applied(set, &[1]);
+        history.push(AppliedVersion::recorded(
+            Version(2),
+            &checksum.to_string(),
+            Some(text),
+        ));
+        history
+    }
+
+    #[test]
+    fn an_idempotent_migration_left_part_way_goes_on_after_what_is_known_done() {
+        let set = outside(true);
+        let checksum = set.get(Version(2)).expect("embedded").checksum();
+        let mark = Mark {
+            reverting: false,
+            done: 2,
+            total: 3,
+        };
+        let history = marked(&set, mark, checksum);
+        let up = Operation::Up { target: None };
+        let plan = plan(&set, &history, up, RULES).expect("goes on");
+        assert_eq!(plan.resume, 2);
+        assert_eq!(plan.from, Some(Version(1)));
+        assert_eq!(
+            plan.steps
+                .iter()
+                .map(|(m, d)| (m.version().0, *d))
+                .collect::<Vec<_>>(),
+            [(2, Direction::Up)]
+        );
+        // Another operation than the one it was doing is refused.
+        assert!(matches!(
+            super::plan(&set, &history, Operation::DownSteps(1), RULES),
+            Err(Error::UnresolvedFailure { .. })
+        ));
+        // So is a file edited since the mark.
+        let edited = marked(&set, mark, Checksum([7; 32]));
+        assert!(matches!(
+            super::plan(&set, &edited, up, RULES),
+            Err(Error::UnresolvedFailure { .. })
+        ));
+        // And a revert left part-way goes on reverting.
+        let reverting = Mark {
+            reverting: true,
+            done: 0,
+            total: 1,
+        };
+        let two = set.get(Version(2)).expect("embedded");
+        let mut history = applied(&set, &[1]);
+        history.push(AppliedVersion::recorded(
+            Version(2),
+            &checksum.to_string(),
+            Some(reverting.text(two.down().expect("down"), two.up_path())),
+        ));
+        let down = super::plan(&set, &history, Operation::DownSteps(1), RULES).expect("goes on");
+        assert_eq!((down.resume, down.steps[0].1), (0, Direction::Down));
+    }
+
+    #[test]
+    fn a_migration_not_declared_idempotent_is_refused_where_it_stopped() {
+        let set = outside(false);
+        let checksum = set.get(Version(2)).expect("embedded").checksum();
+        let mark = Mark {
+            reverting: false,
+            done: 2,
+            total: 3,
+        };
+        let history = marked(&set, mark, checksum);
+        let Err(Error::UnresolvedFailure { failure, .. }) =
+            plan(&set, &history, Operation::Up { target: None }, RULES)
+        else {
+            panic!("refused")
+        };
+        assert!(
+            failure.contains("statements known done: 2 of 3 (the last at migrations/002_b.sql:4)")
+                && failure.contains("statement 3 (migrations/002_b.sql:5) may or may not have run"),
+            "{failure}"
+        );
     }
 }

@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::lock_wait::{Attempts, LockRetry, LockWait};
+use crate::mark::Mark;
 use crate::plan::Plan;
 use crate::report::section;
 use crate::{Direction, DriverError, Error, Migration, Report, Result, Statement, Step, Version};
@@ -391,18 +392,25 @@ impl<'m> Script<'m> {
             .collect()
     }
 
-    /// What [`Action::Started`] records for step `step` until the step
-    /// ends: the migration did not finish, and how far it got is unknown.
-    pub fn started(&self, step: usize) -> String {
-        let doing = match self.plan.steps[step].1 {
-            Direction::Down => "was being reverted",
-            _ => "was started",
+    /// What the history row of step `step`, outside a transaction, says
+    /// once `done` of its statements are known done (written by
+    /// [`Action::Started`] and after each statement): the run did not
+    /// finish it, the last statement known done and the next.
+    pub fn mark(&self, step: usize, done: usize) -> String {
+        let (migration, direction) = self.plan.steps[step];
+        let statements = self.statements(step);
+        let mark = Mark {
+            reverting: direction == Direction::Down,
+            done,
+            total: statements.len(),
         };
-        format!(
-            "{doing} outside a transaction by a run that did not finish it \
-             (still at work, or killed, paused past its lock's lease, or disconnected), \
-             so part of it may have run"
-        )
+        mark.text(statements, section(migration, direction).0)
+    }
+
+    /// The first statement of step `step` to run: after those a run that
+    /// stopped left known done, for an `Idempotent` migration it goes on with.
+    pub fn first_statement(&self, step: usize) -> usize {
+        if step == 0 { self.plan.resume } else { 0 }
     }
 
     /// What a run of this script has done so far.
@@ -572,6 +580,7 @@ mod tests {
             up_file_text: None,
             timeout: None,
             lock_timeout: None,
+            idempotent: None,
             no_check: None,
         }
     }
@@ -587,6 +596,7 @@ mod tests {
             steps: steps.to_vec(),
             renumbered: Vec::new(),
             set_aside: None,
+            resume: 0,
         };
         Script::new(
             plan,
@@ -760,6 +770,7 @@ mod tests {
             steps,
             renumbered: vec![(Version(20240101120000), Version(1))],
             set_aside: None,
+            resume: 0,
         };
         let a: &'static Migration = Box::leak(Box::new(a));
         let b: &'static Migration = Box::leak(Box::new(b));
@@ -821,6 +832,7 @@ mod tests {
             steps: up.to_vec(),
             renumbered: Vec::new(),
             set_aside: None,
+            resume: 0,
         };
         let script = Script::new(
             plan,

@@ -96,6 +96,9 @@ pub static PG_QUEUE: Migrations = embed_migrations!("migrations/pg_queue", diale
 /// 4,000 INSERTs outside a transaction (version 2), each its own commit:
 /// for killing a run in the middle of a migration outside a transaction.
 pub static NO_TX_LONG: Migrations = embed_migrations!("migrations/no_tx_long");
+/// The same 4,000 statements declared `Idempotent`: each writes its row,
+/// or counts in `times` that it ran again.
+pub static NO_TX_RESUMABLE: Migrations = embed_migrations!("migrations/no_tx_resumable");
 /// PostgreSQL: 400 INSERTs of about 2 ms each outside a transaction
 /// (version 2), for the same.
 pub static PG_NO_TX_LONG: Migrations =
@@ -156,6 +159,7 @@ pub fn set(name: &str) -> Option<&'static Migrations> {
         "pg_slow" => &PG_SLOW,
         "pg_rows" => &PG_ROWS,
         "no_tx_long" => &NO_TX_LONG,
+        "no_tx_resumable" => &NO_TX_RESUMABLE,
         "pg_no_tx_long" => &PG_NO_TX_LONG,
         "pg_paused" => &PG_PAUSED,
         _ => return None,

@@ -47,6 +47,7 @@ fn a_statement_with_a_nul_byte_fails_instead_of_running_in_part() {
             up_file_text: None,
             timeout: None,
             lock_timeout: None,
+            idempotent: None,
             no_check: None,
         }],
         files: Vec::new(),

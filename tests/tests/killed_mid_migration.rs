@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, Migrations, State, Version};
 use migrate_tests::pg::Scratch;
-use migrate_tests::{NO_TX_LONG, PG_NO_TX_LONG, PG_PAUSED};
+use migrate_tests::{NO_TX_LONG, NO_TX_RESUMABLE, PG_NO_TX_LONG, PG_PAUSED};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -84,7 +84,28 @@ fn refused_after_the_kill(
         after, before,
         "the refused run ran nothing of the migration"
     );
+    // It says exactly where the migration stopped: each statement writes
+    // one row, so the rows are the statements known done, or one more.
+    let done = known_done(failure);
+    assert!(
+        before == done || before == done + 1,
+        "{before} rows, but the record says {done} statements are known done: {failure}"
+    );
+    assert!(
+        failure.contains(&format!("statement {} (", done + 1))
+            && failure.contains("may or may not have run"),
+        "{failure}"
+    );
     let _ = set;
+}
+
+/// The number of statements a mark records as known done.
+fn known_done(failure: &str) -> i64 {
+    let (_, after) = failure
+        .split_once("statements known done: ")
+        .unwrap_or_else(|| panic!("no statements known done in: {failure}"));
+    let (done, _) = after.split_once(" of ").expect("N of M");
+    done.parse().expect("a number")
 }
 
 fn sqlite_count(db: &Path) -> i64 {
@@ -136,6 +157,45 @@ fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
             .expect("resolved");
         assert!(NO_TX_LONG.migrate(&mut conn).expect("runs").is_empty());
         assert_eq!(sqlite_count(&db), SQLITE_ROWS);
+    }
+    assert!(
+        killed >= 3,
+        "only {killed} of 5 children were killed inside the migration"
+    );
+}
+
+/// A migration declared `Idempotent`, killed part-way: the next plain run
+/// goes on from the first statement not known done, so at most that one
+/// statement runs twice, and the migration completes.
+#[test]
+fn an_idempotent_migration_killed_part_way_goes_on_where_it_stopped() {
+    let mut killed = 0;
+    for trial in 0..5_i64 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("app.db");
+        let child = spawn(db.to_str().expect("utf-8"), "no_tx_resumable");
+        if !kill_in_the_middle(child, &mut || sqlite_count(&db), SQLITE_ROWS, trial * 300) {
+            continue;
+        }
+        killed += 1;
+        let mut conn = Connection::open(&db).expect("open");
+        let status = NO_TX_RESUMABLE.status(&mut conn).expect("status");
+        let failure = status.entries[1].failure.clone().expect("the mark");
+        let done = known_done(&failure);
+        let report = NO_TX_RESUMABLE
+            .migrate(&mut conn)
+            .expect("goes on where it stopped");
+        assert_eq!(report.to, Some(Version(2)));
+        assert_eq!(sqlite_count(&db), SQLITE_ROWS);
+        let twice: Vec<i64> = conn
+            .prepare("SELECT n FROM filled WHERE times > 1")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("rows");
+        assert!(
+            twice.is_empty() || twice == [done + 1],
+            "ran twice: {twice:?}; the record said {done} known done"
+        );
+        assert!(NO_TX_RESUMABLE.migrate(&mut conn).expect("runs").is_empty());
     }
     assert!(
         killed >= 3,

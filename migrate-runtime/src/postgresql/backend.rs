@@ -12,9 +12,10 @@ use super::{
     SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, ServerError, Taken, applied,
     applied_sql, blocker, columns, create_sql, delete_sql, driver, driver_tagged, failed,
     failure_sql, first, history, history_rows, history_sql, insert_sql, lacks_failure_column,
-    millis, renumber_sql, row_values, rows_sql, search_path, single, values,
+    millis, progress_sql, renumber_sql, row_values, rows_sql, search_path, single, values,
 };
 use crate::backoff::Backoff;
+use crate::mark::{NO_LONGER_MARKED, RECORDING_PROGRESS};
 use crate::{
     AppliedMigration, AppliedVersion, Backend, Blocker, Catalog, DriverError, Error, HistoryStore,
     LockRequest, LockWaits, Locking, Migration, Result, SearchPath, Session, TableName, Value,
@@ -306,6 +307,28 @@ impl<C: Client> HistoryStore for C {
         .map_err(failed(
             "recording the failed migration in the history table",
         ))
+    }
+
+    async fn record_progress(
+        &mut self,
+        table: &TableName,
+        version: Version,
+        progress: &str,
+    ) -> Result<()> {
+        let updated = self
+            .query(
+                &progress_sql(table),
+                &[
+                    (&version.0.cast_signed(), Type::INT8),
+                    (&progress, Type::TEXT),
+                ],
+            )
+            .await
+            .map_err(failed(RECORDING_PROGRESS))?;
+        if updated.is_empty() {
+            return Err(Error::database(RECORDING_PROGRESS, NO_LONGER_MARKED));
+        }
+        Ok(())
     }
 
     async fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {

@@ -103,6 +103,13 @@ pub(super) fn failure_sql(table: &TableName) -> String {
     )
 }
 
+pub(super) fn progress_sql(table: &TableName) -> String {
+    format!(
+        "UPDATE {} SET failure = $2 WHERE version = $1 AND failure IS NOT NULL RETURNING version",
+        table.quoted()
+    )
+}
+
 pub(super) fn delete_sql(table: &TableName) -> String {
     format!("DELETE FROM {} WHERE version = $1", table.quoted())
 }

@@ -44,7 +44,8 @@ mod history;
 
 use history::{
     applied, applied_sql, columns, create_sql, delete_sql, failure_sql, history, history_rows,
-    history_sql, insert_sql, lacks_failure_column, renumber_sql, row_values, rows_sql, values,
+    history_sql, insert_sql, lacks_failure_column, progress_sql, renumber_sql, row_values,
+    rows_sql, values,
 };
 
 /// What the lock holds on PostgreSQL: for a run that is one transaction,

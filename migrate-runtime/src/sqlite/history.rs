@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, params};
 
 use super::{classify, file_error, is_no_such_table, version, waiting};
+use crate::mark::{NO_LONGER_MARKED, RECORDING_PROGRESS};
 use crate::{
     AppliedMigration, AppliedVersion, Catalog, Error, HistoryStore, Migration, Result, TableName,
     Value, Version,
@@ -149,6 +150,26 @@ impl HistoryStore for Connection {
                 action,
                 "the version is already recorded as applied",
             ));
+        }
+        Ok(())
+    }
+
+    async fn record_progress(
+        &mut self,
+        table: &TableName,
+        version: Version,
+        progress: &str,
+    ) -> Result<()> {
+        let sql = format!(
+            "UPDATE {} SET failure = ?2 WHERE version = ?1 AND failure IS NOT NULL",
+            table.quoted()
+        );
+        let updated = self
+            .prepare_cached(&sql)
+            .and_then(|mut statement| statement.execute(params![version.0.cast_signed(), progress]))
+            .map_err(|e| Error::database(RECORDING_PROGRESS, e))?;
+        if updated == 0 {
+            return Err(Error::database(RECORDING_PROGRESS, NO_LONGER_MARKED));
         }
         Ok(())
     }
