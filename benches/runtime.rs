@@ -26,6 +26,11 @@
 //!   (read as goose reads it, checked, our rows written in one
 //!   transaction) vs raw rusqlite reading the same table and inserting the
 //!   same 1,000 history rows in one transaction (`raw`).
+//! - `apply_outside_transaction/100`: one migration outside a transaction
+//!   of 100 inserts, each its own commit, on a database at version 1: ours
+//!   (a started mark, then after each statement a record that it is done,
+//!   then the row applied) vs raw rusqlite running the same inserts and
+//!   writing one history row (`raw`).
 //! - `backup_100mb`: our backup vs a file copy followed by fsync (`copy_fsync`,
 //!   fair: both are on disk when they return) and a plain copy (`copy`).
 //!
@@ -197,6 +202,95 @@ fn apply(c: &mut Criterion) {
             });
         });
     }
+    group.finish();
+}
+
+/// Statements in the migration outside a transaction of `outside`.
+const OUTSIDE_STATEMENTS: usize = 100;
+
+/// A table (1), then one migration outside a transaction (2) of
+/// [`OUTSIDE_STATEMENTS`] inserts, each its own commit.
+fn outside_set() -> (Migrations, Vec<String>) {
+    let inserts: Vec<String> = (1..=OUTSIDE_STATEMENTS)
+        .map(|k| format!("INSERT INTO filled (n) VALUES ({k});"))
+        .collect();
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("migrations");
+    fs::create_dir(&dir).expect("mkdir");
+    fs::write(
+        dir.join("001_filled.sql"),
+        "-- +migrate Up\nCREATE TABLE filled (n INTEGER);\n-- +migrate Down\nDROP TABLE filled;\n",
+    )
+    .expect("write");
+    fs::write(
+        dir.join("002_fill.sql"),
+        format!(
+            "-- +migrate NoTransaction\n-- +migrate Up\n{}\n-- +migrate Down\nDELETE FROM filled;\n",
+            inserts.join("\n")
+        ),
+    )
+    .expect("write");
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
+    (Migrations::from_set(set), inserts)
+}
+
+/// A migration outside a transaction: each statement its own commit, and
+/// ours records after each that it is done. Ours applies version 2 on a
+/// database at version 1; raw runs the same inserts, each its own commit,
+/// and writes one history row.
+fn outside(c: &mut Criterion) {
+    let (migrations, inserts) = outside_set();
+    let at_one = || {
+        let db = new_database();
+        let mut conn = Connection::open(&db.path).expect("open");
+        migrations
+            .migrator()
+            .to(migrate_runtime::Version(1))
+            .backup(false)
+            .run(&mut conn)
+            .expect("version 1");
+        db
+    };
+    let mut group = c.benchmark_group("apply_outside_transaction");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function(BenchmarkId::new("ours", OUTSIDE_STATEMENTS), |b| {
+        b.iter_batched(
+            at_one,
+            |db| {
+                let mut conn = Connection::open(&db.path).expect("open");
+                let report = migrations
+                    .migrator()
+                    .backup(false)
+                    .run(&mut conn)
+                    .expect("migrates");
+                assert_eq!(report.steps.len(), 1);
+                db
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function(BenchmarkId::new("raw", OUTSIDE_STATEMENTS), |b| {
+        b.iter_batched(
+            at_one,
+            |db| {
+                let conn = Connection::open(&db.path).expect("open");
+                for insert in &inserts {
+                    conn.execute_batch(insert).expect("insert");
+                }
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_time_us) \
+                     VALUES (2, 'fill', '', '', 1)",
+                    [],
+                )
+                .expect("history row");
+                db
+            },
+            BatchSize::PerIteration,
+        );
+    });
     group.finish();
 }
 
@@ -427,5 +521,5 @@ fn adopt(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, apply, startup, adopt, backup);
+criterion_group!(benches, apply, outside, startup, adopt, backup);
 criterion_main!(benches);
