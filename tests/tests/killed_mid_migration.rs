@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, Migrations, State, Version};
+use migrate_tests::Rng;
 use migrate_tests::pg::Scratch;
 use migrate_tests::{NO_TX_LONG, NO_TX_RESUMABLE, PG_NO_TX_LONG, PG_PAUSED};
 
@@ -117,15 +118,20 @@ fn sqlite_count(db: &Path) -> i64 {
         .unwrap_or(0)
 }
 
+/// Trials of each kind, as issue 22 asks: 50 SIGKILLs on SQLite and on
+/// PostgreSQL, direct and through PgBouncer.
+const KILLS: u64 = 50;
+
 #[test]
 fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
     let mut killed = 0;
-    for trial in 0..5_i64 {
+    let mut rng = Rng(0x5eed_0022);
+    for _ in 0..KILLS {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("app.db");
         let child = spawn(db.to_str().expect("utf-8"), "no_tx_long");
-        // Later trials let more of the migration run first.
-        let skip = trial * 300;
+        // Killed after a random number of the migration's statements.
+        let skip = i64::try_from(rng.below(1_200)).expect("small");
         if !kill_in_the_middle(child, &mut || sqlite_count(&db), SQLITE_ROWS, skip) {
             continue;
         }
@@ -159,8 +165,8 @@ fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
         assert_eq!(sqlite_count(&db), SQLITE_ROWS);
     }
     assert!(
-        killed >= 3,
-        "only {killed} of 5 children were killed inside the migration"
+        killed >= KILLS - 5,
+        "only {killed} of {KILLS} children were killed inside the migration"
     );
 }
 
@@ -203,22 +209,24 @@ fn an_idempotent_migration_killed_part_way_goes_on_where_it_stopped() {
     );
 }
 
-#[test]
-fn a_postgres_run_killed_outside_a_transaction_is_refused_next_time() {
+/// `KILLS` children killed inside the PostgreSQL migration outside a
+/// transaction, each reaching the server at the URL `through` gives.
+fn postgres_kills(through: &dyn Fn(&Scratch) -> String, seed: u64) {
     let mut killed = 0;
-    for trial in 0..3_i64 {
+    let mut rng = Rng(seed);
+    for _ in 0..KILLS {
         let Some(scratch) = Scratch::new() else {
             return;
         };
-        let url = scratch.url();
         let mut reader = scratch.client();
         let mut count = || {
             reader
                 .query_one("SELECT count(*) FROM filled", &[])
                 .map_or(0, |row| row.get::<_, i64>(0))
         };
-        let child = spawn(&url, "pg_no_tx_long");
-        if !kill_in_the_middle(child, &mut count, PG_ROWS, trial * 50) {
+        let child = spawn(&through(&scratch), "pg_no_tx_long");
+        let skip = i64::try_from(rng.below(200)).expect("small");
+        if !kill_in_the_middle(child, &mut count, PG_ROWS, skip) {
             continue;
         }
         killed += 1;
@@ -236,9 +244,22 @@ fn a_postgres_run_killed_outside_a_transaction_is_refused_next_time() {
         refused_after_the_kill(&PG_NO_TX_LONG, before, run, after);
     }
     assert!(
-        killed >= 2,
-        "only {killed} of 3 children were killed inside the migration"
+        killed >= KILLS - 5,
+        "only {killed} of {KILLS} children were killed inside the migration"
     );
+}
+
+#[test]
+fn a_postgres_run_killed_outside_a_transaction_is_refused_next_time() {
+    postgres_kills(&Scratch::url, 0x5eed_0023);
+}
+
+#[test]
+fn a_run_through_pgbouncer_killed_outside_a_transaction_is_refused_next_time() {
+    let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
+        return;
+    };
+    postgres_kills(&|scratch| bouncer.url(scratch), 0x5eed_0024);
 }
 
 /// Sends `signal` (`STOP`, `CONT`) to `child`.
@@ -257,7 +278,8 @@ fn signal(child: &Child, signal: &str) {
 /// first, resumed, stops before its next change (`LockLost`).
 #[test]
 fn a_lease_holder_paused_past_its_lease_never_makes_a_migration_run_twice() {
-    for trial in 0..4_u64 {
+    let mut rng = Rng(0x5eed_0025);
+    for trial in 0..20_u64 {
         let Some(scratch) = Scratch::new() else {
             return;
         };
@@ -269,8 +291,8 @@ fn a_lease_holder_paused_past_its_lease_never_makes_a_migration_run_twice() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
-        // Paused at a different point of its 2.4 s of migrations each trial.
-        std::thread::sleep(Duration::from_millis(400 + trial * 450));
+        // Paused at a random point of its 2.4 s of migrations.
+        std::thread::sleep(Duration::from_millis(300 + rng.below(2_100)));
         signal(&first, "STOP");
         std::thread::sleep(Duration::from_millis(2_500));
         let mut client = scratch.client();
