@@ -38,8 +38,10 @@ impl Mark {
         let doing = if self.reverting { REVERTING } else { STARTED };
         let mut text = format!(
             "{doing} outside a transaction by a run that did not finish it (still at work, or \
-             killed, paused past its lock's lease, or disconnected); {KNOWN}{} of {}",
-            self.done, self.total
+             killed, paused past its lock's lease, or disconnected; process {}); {KNOWN}{} of {}",
+            std::process::id(),
+            self.done,
+            self.total
         );
         if let Some(last) = self.done.checked_sub(1).and_then(|i| statements.get(i)) {
             let _ = write!(text, " (the last at {path}:{})", last.line());
