@@ -66,6 +66,17 @@ fn waits(readers: Vec<JoinHandle<Duration>>) -> Vec<Duration> {
         .collect()
 }
 
+/// A session on `db`, migrated to `version` with nothing in the way.
+fn at(db: &Scratch, version: u64) -> Client {
+    let mut client = db.client();
+    PG_QUEUE
+        .migrator()
+        .to(Version(version))
+        .run(&mut client)
+        .expect("the set up to there");
+    client
+}
+
 fn has_column(client: &mut Client, column: &str) -> bool {
     client
         .query_one(
@@ -97,12 +108,7 @@ fn retries(seen: &Arc<Mutex<Vec<LockRetry>>>) -> Vec<LockRetry> {
 #[test]
 fn with_the_defaults_no_reader_waits_past_the_lock_timeout_and_the_migration_completes() {
     let Some(db) = Scratch::new() else { return };
-    let mut client = db.client();
-    PG_QUEUE
-        .migrator()
-        .to(Version(1))
-        .run(&mut client)
-        .expect("the table");
+    let mut client = at(&db, 1);
     let blocker = hold_readings(&db, Duration::from_secs(6));
     let start = Instant::now();
     let readers = readers(&db, start);
@@ -140,12 +146,7 @@ fn with_the_defaults_no_reader_waits_past_the_lock_timeout_and_the_migration_com
 #[test]
 fn without_a_lock_timeout_readers_queue_until_the_long_transaction_ends() {
     let Some(db) = Scratch::new() else { return };
-    let mut client = db.client();
-    PG_QUEUE
-        .migrator()
-        .to(Version(1))
-        .run(&mut client)
-        .expect("the table");
+    let mut client = at(&db, 1);
     let blocker = hold_readings(&db, Duration::from_secs(6));
     let start = Instant::now();
     let readers = readers(&db, start);
@@ -165,12 +166,7 @@ fn without_a_lock_timeout_readers_queue_until_the_long_transaction_ends() {
 #[test]
 fn a_run_that_never_gets_its_lock_names_the_blocking_session_and_changes_nothing() {
     let Some(db) = Scratch::new() else { return };
-    let mut client = db.client();
-    PG_QUEUE
-        .migrator()
-        .to(Version(1))
-        .run(&mut client)
-        .expect("the table");
+    let mut client = at(&db, 1);
     let blocker = hold_readings(&db, Duration::from_secs(4));
     let (seen, record) = recorder();
     let error = PG_QUEUE
@@ -232,12 +228,7 @@ fn a_run_that_never_gets_its_lock_names_the_blocking_session_and_changes_nothing
 #[test]
 fn a_statement_outside_a_transaction_is_tried_again_alone() {
     let Some(db) = Scratch::new() else { return };
-    let mut client = db.client();
-    PG_QUEUE
-        .migrator()
-        .to(Version(2))
-        .run(&mut client)
-        .expect("the table");
+    let mut client = at(&db, 2);
     let blocker = hold_readings(&db, Duration::from_secs(2));
     let (seen, record) = recorder();
     PG_QUEUE
@@ -269,12 +260,7 @@ fn a_statement_outside_a_transaction_is_tried_again_alone() {
 #[test]
 fn a_file_lock_timeout_wins_over_the_migrators() {
     let Some(db) = Scratch::new() else { return };
-    let mut client = db.client();
-    PG_QUEUE
-        .migrator()
-        .to(Version(3))
-        .run(&mut client)
-        .expect("the table");
+    let mut client = at(&db, 3);
     let blocker = hold_readings(&db, Duration::from_millis(1_500));
     let (seen, record) = recorder();
     PG_QUEUE
@@ -307,12 +293,7 @@ fn a_file_lock_timeout_wins_over_the_migrators() {
 #[test]
 fn a_concurrent_index_waits_for_the_long_transaction_instead_of_timing_out() {
     let Some(db) = Scratch::new() else { return };
-    let mut client = db.client();
-    PG_QUEUE
-        .migrator()
-        .to(Version(4))
-        .run(&mut client)
-        .expect("the table");
+    let mut client = at(&db, 4);
     // A writer: the index waits for it to end.
     let blocker = hold_after(
         &db,
