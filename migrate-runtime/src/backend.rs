@@ -185,6 +185,14 @@ pub trait Locking: Send {
         false
     }
 
+    /// The token of `lock`'s lease, for a lock that is one (PostgreSQL's
+    /// run across transactions): which run holds it, written into the mark
+    /// of a migration outside a transaction. `None` by default.
+    fn lease_token<'l>(&self, lock: &'l Self::Lock) -> Option<&'l str> {
+        let _ = lock;
+        None
+    }
+
     /// Releases the lock and restores what it changed on the connection.
     /// Never fails: a lock that cannot be released explicitly is released
     /// when the connection or the process ends.

@@ -35,13 +35,14 @@ const KNOWN: &str = "statements known done: ";
 
 impl Mark {
     /// What the history row says: `statements` are the section's, in
-    /// `path`.
-    pub fn text(&self, statements: &[Statement], path: &str) -> String {
+    /// `path`; `lease`, the token of the run's lock when it is a lease.
+    pub fn text(&self, statements: &[Statement], path: &str, lease: Option<&str>) -> String {
         let doing = if self.reverting { REVERTING } else { STARTED };
         let mut text = format!(
             "{doing} outside a transaction by a run that did not finish it (still at work, or \
-             killed, paused past its lock's lease, or disconnected; process {}); {KNOWN}{} of {}",
+             killed, paused past its lock's lease, or disconnected; process {}{}); {KNOWN}{} of {}",
             std::process::id(),
+            lease.map_or_else(String::new, |token| format!(", lease {token}")),
             self.done,
             self.total
         );
@@ -109,7 +110,7 @@ mod tests {
             done: 2,
             total: 3,
         };
-        let text = mark.text(&statements, "m/002_x.sql");
+        let text = mark.text(&statements, "m/002_x.sql", Some("4f1c"));
         assert!(
             text.ends_with(
                 "statements known done: 2 of 3 (the last at m/002_x.sql:5); statement 3 \
@@ -117,6 +118,7 @@ mod tests {
             ),
             "{text}"
         );
+        assert!(text.contains(", lease 4f1c); "), "{text}");
         assert_eq!(Mark::read(&text), Some(mark));
         for done in 0..=3 {
             for reverting in [false, true] {
@@ -125,7 +127,10 @@ mod tests {
                     done,
                     total: 3,
                 };
-                assert_eq!(Mark::read(&mark.text(&statements, "f.sql")), Some(mark));
+                assert_eq!(
+                    Mark::read(&mark.text(&statements, "f.sql", None)),
+                    Some(mark)
+                );
             }
         }
     }

@@ -234,7 +234,8 @@ async fn act<B: Backend>(
         },
         Action::CreateHistory => db.create_history(table).await,
         Action::Started(step) => {
-            let mark = script.mark(step, script.first_statement(step));
+            let lease = db.lease_token(lock);
+            let mark = script.mark(step, script.first_statement(step), lease);
             db.record_failure(table, script.migration(step), &mark)
                 .await
         }
@@ -384,7 +385,7 @@ async fn run<B: Backend>(
             }
             // After the last, the row becomes applied instead.
             if recorded {
-                let done = script.mark(step, index + 1);
+                let done = script.mark(step, index + 1, db.lease_token(lock));
                 record_done(db, lock, table, script.migration(step), &done, together).await?;
             }
         }

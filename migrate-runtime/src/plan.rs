@@ -783,7 +783,7 @@ mod tests {
     /// History: 1 applied, 2 marked with `mark`, under `checksum`.
     fn marked(set: &Migrations, mark: Mark, checksum: Checksum) -> Vec<AppliedVersion> {
         let two = set.get(Version(2)).expect("embedded");
-        let text = mark.text(two.up(), two.up_path());
+        let text = mark.text(two.up(), two.up_path(), None);
         let mut history = applied(set, &[1]);
         history.push(AppliedVersion::recorded(
             Version(2),
@@ -836,7 +836,7 @@ mod tests {
         history.push(AppliedVersion::recorded(
             Version(2),
             &checksum.to_string(),
-            Some(reverting.text(two.down().expect("down"), two.up_path())),
+            Some(reverting.text(two.down().expect("down"), two.up_path(), None)),
         ));
         let down = super::plan(&set, &history, Operation::DownSteps(1), RULES).expect("goes on");
         assert_eq!((down.resume, down.steps[0].1), (0, Direction::Down));

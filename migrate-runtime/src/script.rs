@@ -396,7 +396,7 @@ impl<'m> Script<'m> {
     /// once `done` of its statements are known done (written by
     /// [`Action::Started`] and after each statement): the run did not
     /// finish it, the last statement known done and the next.
-    pub fn mark(&self, step: usize, done: usize) -> String {
+    pub fn mark(&self, step: usize, done: usize, lease: Option<&str>) -> String {
         let (migration, direction) = self.plan.steps[step];
         let statements = self.statements(step);
         let mark = Mark {
@@ -404,7 +404,7 @@ impl<'m> Script<'m> {
             done,
             total: statements.len(),
         };
-        mark.text(statements, section(migration, direction).0)
+        mark.text(statements, section(migration, direction).0, lease)
     }
 
     /// The first statement of step `step` to run: after those a run that

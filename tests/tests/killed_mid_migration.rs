@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use migrate_runtime::rusqlite::Connection;
-use migrate_runtime::{Error, Migrations, State, Version};
+use migrate_runtime::{Error, State, Version};
 use migrate_tests::Rng;
 use migrate_tests::pg::Scratch;
 use migrate_tests::{NO_TX_LONG, NO_TX_RESUMABLE, PG_NO_TX_LONG, PG_PAUSED};
@@ -59,9 +59,10 @@ fn kill_in_the_middle(
     }
 }
 
-/// What a plain run says after the kill, and that it ran nothing.
+/// What a plain run says after the kill, and that it ran nothing;
+/// `leased`: the killed run's lock was a lease (PostgreSQL).
 fn refused_after_the_kill(
-    set: &Migrations,
+    leased: bool,
     before: i64,
     run: Result<migrate_runtime::Report, Error>,
     after: i64,
@@ -87,6 +88,9 @@ fn refused_after_the_kill(
     );
     // It says exactly where the migration stopped: each statement writes
     // one row, so the rows are the statements known done, or one more.
+    // Which run: its process, and on PostgreSQL its lease.
+    assert!(failure.contains("; process "), "{failure}");
+    assert_eq!(failure.contains(", lease "), leased, "{failure}");
     let done = known_done(failure);
     assert!(
         before == done || before == done + 1,
@@ -97,7 +101,6 @@ fn refused_after_the_kill(
             && failure.contains("may or may not have run"),
         "{failure}"
     );
-    let _ = set;
 }
 
 /// The number of statements a mark records as known done.
@@ -141,7 +144,7 @@ fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
         let status = NO_TX_LONG.status(&mut conn).expect("status");
         assert_eq!(status.entries[1].state, State::Failed, "{status}");
         let run = NO_TX_LONG.migrate(&mut conn);
-        refused_after_the_kill(&NO_TX_LONG, before, run, sqlite_count(&db));
+        refused_after_the_kill(false, before, run, sqlite_count(&db));
         // Finished by hand, then resolved: the migration counts as applied
         // and never runs again.
         conn.execute(
@@ -241,7 +244,7 @@ fn postgres_kills(through: &dyn Fn(&Scratch) -> String, seed: u64) {
             .busy_timeout(Duration::from_secs(20))
             .run(&mut client);
         let after = count();
-        refused_after_the_kill(&PG_NO_TX_LONG, before, run, after);
+        refused_after_the_kill(true, before, run, after);
     }
     assert!(
         killed >= KILLS - 5,

@@ -122,6 +122,10 @@ impl<C: Client> Locking for C {
         true
     }
 
+    fn lease_token<'l>(&self, lock: &'l PostgresLock) -> Option<&'l str> {
+        lock.lease.as_ref().map(|lease| lease.token.as_str())
+    }
+
     async fn unlock(&mut self, lock: PostgresLock) {
         let _ = self.batch("ROLLBACK").await;
         if let Some(own) = &lock.own_lock_timeout
