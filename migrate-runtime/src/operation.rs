@@ -300,7 +300,9 @@ impl<'m> Migrator<'m> {
     /// Makes the history say that exactly the migrations up to `version`
     /// are applied, running no SQL: migrations up to it are recorded,
     /// records above it are removed. For a database fixed by hand after a
-    /// failure (golang-migrate's `force`); `Version(0)` forgets everything.
+    /// failure (golang-migrate's `force`). It always means "exactly the
+    /// migrations up to `version`": `Version(0)` forgets everything where
+    /// no migration has version 0, and keeps a real version 0 recorded.
     ///
     /// # Errors
     ///

@@ -678,6 +678,25 @@ mod tests {
             steps(&set, &all, Operation::DownTo(Some(Version(0)))),
             [(1, Direction::Down)]
         );
+        // `force` means "exactly the migrations up to it": forced to 0,
+        // a real version 0 stays recorded, or is recorded.
+        assert_eq!(
+            steps(&set, &all, Operation::Force(Version(0))),
+            [(1, Direction::Forget)]
+        );
+        assert_eq!(
+            steps(&set, &[], Operation::Force(Version(0))),
+            [(0, Direction::Baseline)]
+        );
+        assert_eq!(
+            steps(
+                &three(),
+                &applied(&three(), &[1, 2]),
+                Operation::Force(Version(0))
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]
