@@ -181,24 +181,28 @@ pub fn dump(conn: &Connection) -> rusqlite::Result<String> {
     for (kind, name, sql) in &objects {
         let _ = writeln!(out, "{kind} {name}: {sql}");
         if kind == "table" {
-            let mut rows = conn.prepare(&format!("SELECT * FROM \"{name}\" ORDER BY rowid"))?;
-            let columns = rows.column_count();
-            let rows: Vec<String> = rows
-                .query_map([], |r| {
-                    let mut cells = Vec::with_capacity(columns);
-                    for i in 0..columns {
-                        let value: rusqlite::types::Value = r.get(i)?;
-                        cells.push(format!("{value:?}"));
-                    }
-                    Ok(cells.join("|"))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            for row in rows {
+            for row in rows(conn, name)? {
                 let _ = writeln!(out, "  {row}");
             }
         }
     }
     Ok(out)
+}
+
+/// Every row of `table`, in rowid order, one line each: its values'
+/// `Debug` forms joined by `|` (`Integer(2)|Text("a")`).
+pub fn rows(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
+    let mut rows = conn.prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))?;
+    let columns = rows.column_count();
+    rows.query_map([], |r| {
+        let mut cells = Vec::with_capacity(columns);
+        for i in 0..columns {
+            let value: rusqlite::types::Value = r.get(i)?;
+            cells.push(format!("{value:?}"));
+        }
+        Ok(cells.join("|"))
+    })?
+    .collect()
 }
 
 /// Runs `refused` on a connection to the file at `path`, and asserts that

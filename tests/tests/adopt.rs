@@ -114,19 +114,7 @@ fn tables(conn: &Connection) -> Vec<String> {
 }
 
 fn dump(conn: &Connection, table: &str) -> Vec<String> {
-    let sql = format!("SELECT * FROM {table}");
-    let mut statement = conn.prepare(&sql).expect("prepare");
-    let width = statement.column_count();
-    statement
-        .query_map([], |row| {
-            Ok((0..width)
-                .map(|i| format!("{:?}", row.get_ref(i).expect("value")))
-                .collect::<Vec<_>>()
-                .join("|"))
-        })
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
+    migrate_tests::rows(conn, table).expect("rows")
 }
 
 const GOOSE_1: &str =
