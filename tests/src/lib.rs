@@ -90,7 +90,8 @@ pub static PG_SLOW: Migrations = embed_migrations!("migrations/pg_slow", dialect
 /// PostgreSQL: `readings` (100 rows) and `log`, then plain `ALTER TABLE
 /// readings ADD COLUMN`s: in a transaction (2), outside one after an
 /// insert into `log` (3), and with `LockTimeout 300ms` in its file (4);
-/// then `CREATE INDEX CONCURRENTLY` (5).
+/// then `CREATE INDEX CONCURRENTLY` (5); then, outside a transaction,
+/// an `UPDATE` of row 1 and an insert into `log` (6).
 pub static PG_QUEUE: Migrations = embed_migrations!("migrations/pg_queue", dialect = "postgres");
 
 /// 4,000 INSERTs outside a transaction (version 2), each its own commit:

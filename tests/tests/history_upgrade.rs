@@ -29,7 +29,8 @@ fn create_history(db: &mut impl HistoryStore, table: &TableName) {
     migrate_tests::ready(db.create_history(table)).expect("creates or upgrades");
 }
 
-/// An applied row is never written over: recording it again is an error.
+/// An applied row is never written over: recording it again, or recording
+/// progress over it, is an error.
 fn recorded_twice_is_an_error(db: &mut impl HistoryStore, set: &Migrations) {
     let table = TableName::new("schema_migrations").expect("valid");
     let first = set.get(Version(1)).expect("version 1");
@@ -37,6 +38,20 @@ fn recorded_twice_is_an_error(db: &mut impl HistoryStore, set: &Migrations) {
         .expect_err("version 1 is applied");
     assert!(
         error.to_string().contains("already recorded as applied"),
+        "{error}"
+    );
+    // Nor is an applied row turned back into a mark by a run's progress
+    // (a run that lost its lease while another finished the migration).
+    let error = migrate_tests::ready(db.record_progress(
+        &table,
+        Version(1),
+        "statements known done: 1 of 2",
+    ))
+    .expect_err("version 1 is applied");
+    assert!(
+        error
+            .to_string()
+            .contains("another run finished or resolved it"),
         "{error}"
     );
 }

@@ -304,6 +304,7 @@ fn a_concurrent_index_waits_for_the_long_transaction_instead_of_timing_out() {
     let (seen, record) = recorder();
     PG_QUEUE
         .migrator()
+        .to(Version(5))
         .lock_timeout(Duration::from_millis(200))
         .on_lock_retry(record)
         .run(&mut client)
@@ -361,6 +362,49 @@ fn through_pgbouncer_the_retry_works_and_leaves_no_setting_behind() {
             .get(0);
         assert_eq!(setting, "0");
     }
+}
+
+/// A row change outside a transaction commits in one small transaction
+/// with the record that it is done: a lock timeout rolls both back, and the
+/// statement alone is tried again.
+#[test]
+fn a_row_change_outside_a_transaction_is_tried_again_with_its_record() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = at(&db, 5);
+    let blocker = hold_after(
+        &db,
+        "UPDATE readings SET id = id WHERE id = 1",
+        Duration::from_millis(1_500),
+    );
+    let (seen, record) = recorder();
+    PG_QUEUE
+        .migrator()
+        .lock_timeout(Duration::from_millis(300))
+        .on_lock_retry(record)
+        .run(&mut client)
+        .expect("completes once the long transaction ends");
+    blocker.join().expect("the blocker");
+    let retries = retries(&seen);
+    assert!(!retries.is_empty());
+    assert!(
+        retries
+            .iter()
+            .all(|r| !r.transaction && r.version == Version(6) && r.line == 4),
+        "{retries:?}"
+    );
+    let note: Option<String> = client
+        .query_one("SELECT note FROM readings WHERE id = 1", &[])
+        .expect("row 1")
+        .get(0);
+    assert_eq!(note.as_deref(), Some("first"));
+    let logged: Vec<i32> = client
+        .query("SELECT k FROM log WHERE k = 6", &[])
+        .expect("log")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(logged, [6]);
+    assert_eq!(history(&mut client), [1, 2, 3, 4, 5, 6]);
 }
 
 #[test]

@@ -1,0 +1,9 @@
+-- +migrate NoTransaction
+-- +migrate Up
+-- Changes a row another session may hold: it commits with its record that it is done.
+UPDATE readings SET note = 'first' WHERE id = 1;
+INSERT INTO log VALUES (6);
+
+-- +migrate Down
+DELETE FROM log WHERE k = 6;
+UPDATE readings SET note = NULL WHERE id = 1;
