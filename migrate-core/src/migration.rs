@@ -55,29 +55,6 @@ impl Statement {
             .any(|token| token.is("concurrently"))
     }
 
-    /// Whether the statement only changes rows (`INSERT`, `UPDATE`,
-    /// `DELETE`, `MERGE`, `REPLACE`, or a `WITH` before one): a statement
-    /// that runs the same inside a transaction on every database, so that
-    /// a migration outside a transaction can commit it together with the
-    /// record that it is done.
-    ///
-    /// ```
-    /// use std::borrow::Cow;
-    /// use migrate_core::Statement;
-    ///
-    /// let fill = Statement { sql: Cow::Borrowed("-- backfill\nUPDATE t SET c = 0 WHERE c IS NULL;"), line: 1 };
-    /// assert!(fill.changes_rows_only());
-    /// let vacuum = Statement { sql: Cow::Borrowed("VACUUM;"), line: 1 };
-    /// assert!(!vacuum.changes_rows_only());
-    /// ```
-    pub fn changes_rows_only(&self) -> bool {
-        crate::sql::tokens(&self.sql).first().is_some_and(|first| {
-            ["insert", "update", "delete", "merge", "replace", "with"]
-                .iter()
-                .any(|word| first.is(word))
-        })
-    }
-
     /// The line in the file, and the 1-based column, of the character at
     /// the 1-based `position` in the statement (as PostgreSQL reports where
     /// an error is).

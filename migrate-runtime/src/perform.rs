@@ -349,24 +349,13 @@ async fn run<B: Backend>(
                 }
                 waits.set_lock_timeout(lock, lock_timeout).await?;
             }
-            // Outside a transaction, a statement that only changes rows
-            // commits with the record that it is done; any other runs
-            // alone, and the record follows it.
-            let recorded = outside && index + 1 < statements.len();
-            let together = recorded && statement.changes_rows_only();
             loop {
-                if together {
-                    db.begin(lock).await?;
-                }
                 let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
                 let ran = Instant::now();
                 let Err(source) = db.execute(lock, statement.sql(), limit).await else {
                     trace::statement(file, statement, ran.elapsed());
                     break;
                 };
-                if together {
-                    db.rollback(lock).await;
-                }
                 let waited = db
                     .lock_waits()
                     .is_some_and(|waits| waits.is_lock_timeout(&source));
@@ -383,10 +372,13 @@ async fn run<B: Backend>(
                 }
                 retried(migrator, db, &retry).await;
             }
-            // After the last, the row becomes applied instead.
-            if recorded {
+            // Outside a transaction, the record that the statement is done
+            // follows it, alone: a run paused between the two holds no
+            // transaction open. After the last, the row becomes applied.
+            if outside && index + 1 < statements.len() {
                 let done = script.mark(step, index + 1, db.lease_token(lock));
-                record_done(db, lock, table, script.migration(step), &done, together).await?;
+                db.record_progress(table, script.migration(step).version(), &done)
+                    .await?;
             }
         }
         Ok::<_, Error>(())
@@ -395,28 +387,4 @@ async fn run<B: Backend>(
     .await?;
     progress.ran(step, started.elapsed());
     Ok(())
-}
-
-/// Records in `migration`'s history row that its statements are `done`;
-/// `together`: in the transaction of the statement just run, committed
-/// with it (rolled back with it when the record fails).
-async fn record_done<B: Backend>(
-    db: &mut B,
-    lock: &mut B::Lock,
-    table: &TableName,
-    migration: &crate::Migration,
-    done: &str,
-    together: bool,
-) -> Result<()> {
-    let written = db.record_progress(table, migration.version(), done).await;
-    if !together {
-        return written;
-    }
-    match written {
-        Ok(()) => db.commit(lock).await,
-        Err(error) => {
-            db.rollback(lock).await;
-            Err(error)
-        }
-    }
 }

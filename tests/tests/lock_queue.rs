@@ -364,11 +364,10 @@ fn through_pgbouncer_the_retry_works_and_leaves_no_setting_behind() {
     }
 }
 
-/// A row change outside a transaction commits in one small transaction
-/// with the record that it is done: a lock timeout rolls both back, and the
-/// statement alone is tried again.
+/// A row change outside a transaction blocked by a row lock: the statement
+/// alone is tried again, and what ran before it is not.
 #[test]
-fn a_row_change_outside_a_transaction_is_tried_again_with_its_record() {
+fn a_row_change_outside_a_transaction_is_tried_again_alone() {
     let Some(db) = Scratch::new() else { return };
     let mut client = at(&db, 5);
     let blocker = hold_after(

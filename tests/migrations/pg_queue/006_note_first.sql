@@ -1,6 +1,6 @@
 -- +migrate NoTransaction
 -- +migrate Up
--- Changes a row another session may hold: it commits with its record that it is done.
+-- Changes a row another session may hold.
 UPDATE readings SET note = 'first' WHERE id = 1;
 INSERT INTO log VALUES (6);
 
