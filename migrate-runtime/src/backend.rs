@@ -15,7 +15,9 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Blocker, Checksum, DriverError, Migration, Result, TableName, Value, Version};
+use crate::{
+    Blocker, Checksum, DriverError, Error, Migration, Result, TableName, Value, Version,
+};
 
 /// How long the migration lock lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +192,15 @@ pub trait Locking: Send {
     /// of a migration outside a transaction. `None` by default.
     fn lease_token<'l>(&self, lock: &'l Self::Lock) -> Option<&'l str> {
         let _ = lock;
+        None
+    }
+
+    /// When `error`, which stopped a run holding `lock`, means that the
+    /// lock was lost meanwhile (PostgreSQL ended the session of a run
+    /// paused inside a transaction longer than its lease), the error that
+    /// says so. `None` by default.
+    fn lost_lock(&self, lock: &Self::Lock, error: &Error) -> Option<Error> {
+        let _ = (lock, error);
         None
     }
 

@@ -221,6 +221,11 @@ impl<'m> Migrator<'m> {
     /// (and then stops with [`Error::LockLost`](crate::Error::LockLost)); a
     /// killed holder's lock is free this long after its last renewal. A run
     /// in one transaction needs no lease: its lock ends with its transaction.
+    /// Either way, a transaction of the run that sits idle longer than this
+    /// (its process paused) has its session ended by the server
+    /// (`idle_in_transaction_session_timeout`) and is rolled back, so that
+    /// a paused holder does not keep every other migrator waiting; the run,
+    /// should it come back, stops with [`Error::LockLost`](crate::Error::LockLost).
     pub fn lock_lease(mut self, lease: Duration) -> Self {
         self.lock_lease = lease;
         self

@@ -168,6 +168,9 @@ async fn actions<B: Backend>(
     for (at, &action) in script.actions.iter().enumerate() {
         let outcome = act(migrator, db, lock, table, script, progress, at, action).await;
         if let Err(error) = outcome {
+            if let Some(lost) = db.lost_lock(lock, &error) {
+                return Err(lost);
+            }
             db.rollback(lock).await;
             if let Some((step, failure)) = script.failure_to_record(at, &error) {
                 let recorded = match db.create_history(table).await {

@@ -110,6 +110,11 @@ pub static PG_NO_TX_LONG: Migrations =
 /// for pausing a lease holder in the middle.
 pub static PG_PAUSED: Migrations = embed_migrations!("migrations/pg_paused", dialect = "postgres");
 
+/// PostgreSQL: a counter, a migration in a transaction that inserts and
+/// then sleeps 1.5 s, and one after it: for pausing a holder while its
+/// transaction is open.
+pub static PG_HELD: Migrations = embed_migrations!("migrations/pg_held", dialect = "postgres");
+
 /// A small, seeded generator (xorshift64*) for the kill and pause trials:
 /// random, but the same from run to run, so a failing trial can be replayed.
 pub struct Rng(pub u64);
@@ -163,6 +168,7 @@ pub fn set(name: &str) -> Option<&'static Migrations> {
         "no_tx_resumable" => &NO_TX_RESUMABLE,
         "pg_no_tx_long" => &PG_NO_TX_LONG,
         "pg_paused" => &PG_PAUSED,
+        "pg_held" => &PG_HELD,
         _ => return None,
     })
 }

@@ -12,7 +12,7 @@ use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, State, Version};
 use migrate_tests::Rng;
 use migrate_tests::pg::Scratch;
-use migrate_tests::{NO_TX_LONG, NO_TX_RESUMABLE, PG_NO_TX_LONG, PG_PAUSED};
+use migrate_tests::{NO_TX_LONG, NO_TX_RESUMABLE, PG_HELD, PG_NO_TX_LONG, PG_PAUSED};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -322,6 +322,72 @@ fn a_lease_holder_paused_past_its_lease_never_makes_a_migration_run_twice() {
         assert!(
             first.status.success() || first_said.contains("lease"),
             "trial {trial}: the first migrator: {first_said}"
+        );
+    }
+}
+
+/// A holder paused (SIGSTOP) while a transaction of its run is open keeps
+/// the lock's row locked for as long as it stays paused, unless the server
+/// ends its session: once the transaction has sat idle for the lease, it
+/// does, rolls the transaction back, and a second migrator applies
+/// everything; the first, resumed, stops with the lease's error. For a run
+/// across transactions (`per-migration`) and a run in one (`atomic`).
+/// Without the limit, the second waited out its 10 s and said `Locked`.
+#[test]
+fn a_holder_paused_inside_a_transaction_past_its_lease_lets_the_next_migrator_go_on() {
+    for mode in ["per-migration", "atomic"] {
+        let Some(scratch) = Scratch::new() else {
+            return;
+        };
+        let url = scratch.url();
+        let mut client = scratch.client();
+        let first = Command::new(CHILD)
+            .args([url.as_str(), "pg_held", mode])
+            .env("MIGRATE_CHILD_LEASE_MS", "1000")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Paused during the sleep of version 2, inside its transaction.
+        let started = Instant::now();
+        while client
+            .query(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+                   AND pid <> pg_backend_pid() AND state = 'active'
+                   AND query LIKE '%pg_sleep(1.5)%'",
+                &[],
+            )
+            .expect("pg_stat_activity")
+            .is_empty()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{mode}: the child never reached version 2"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        signal(&first, "STOP");
+        let second = PG_HELD
+            .migrator()
+            .lock_lease(Duration::from_secs(1))
+            .busy_timeout(Duration::from_secs(10))
+            .run(&mut client);
+        signal(&first, "CONT");
+        let first = first.wait_with_output().expect("wait");
+        if let Err(error) = &second {
+            panic!("{mode}: the second migrator: {error}");
+        }
+        let counted: Vec<i32> = client
+            .query("SELECT k FROM counter ORDER BY k", &[])
+            .expect("counter")
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        assert_eq!(counted, [2, 3], "{mode}: each migration ran once");
+        let first_said = String::from_utf8_lossy(&first.stderr);
+        assert!(
+            !first.status.success() && first_said.contains("lease (1s) ran out"),
+            "{mode}: the first migrator: {first_said}"
         );
     }
 }

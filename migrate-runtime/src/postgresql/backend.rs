@@ -126,6 +126,10 @@ impl<C: Client> Locking for C {
         lock.lease.as_ref().map(|lease| lease.token.as_str())
     }
 
+    fn lost_lock(&self, lock: &PostgresLock, error: &Error) -> Option<Error> {
+        PostgresLock::ended_idle(error).then(|| lock.lost())
+    }
+
     async fn unlock(&mut self, lock: PostgresLock) {
         let _ = self.batch("ROLLBACK").await;
         if let Some(own) = &lock.own_lock_timeout

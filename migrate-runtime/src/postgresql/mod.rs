@@ -27,6 +27,14 @@
 //!   in a leading comment, so a waiter sees in `pg_stat_activity` that the
 //!   holder is still at work however long the statement runs. A killed
 //!   holder's lease ends at its expiry.
+//!
+//! Every transaction of a run (and every try) tells the server to end the
+//! session should it sit idle in that transaction longer than the lease
+//! (`idle_in_transaction_session_timeout`, set for the transaction only): a
+//! holder paused inside a transaction (SIGSTOP, a debugger, a swapped-out
+//! VM) would otherwise keep the row locked, and every waiter waiting, for
+//! as long as it stays paused. The server rolls that transaction back, and
+//! the holder, should it come back, stops with `LockLost`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -55,6 +63,9 @@ pub struct PostgresLock {
     /// The lease of a run across transactions; `None` for a run that is
     /// one transaction (the lock ends with it).
     lease: Option<Lease>,
+    /// The lease's length, also how long a transaction of the run may sit
+    /// idle before the server ends the session.
+    length: Duration,
     /// Whether a transaction of the run is open.
     open: bool,
     /// The session's own `search_path`, restored at the unlock.
@@ -71,8 +82,6 @@ struct Lease {
     token: String,
     /// How long the lease lasts after each renewal, in seconds.
     seconds: f64,
-    /// How long, as the user set it.
-    length: Duration,
     /// When it was last renewed (by this process's clock).
     renewed: Instant,
     renew: String,
@@ -104,7 +113,7 @@ impl PostgresLock {
         let lease = self.lease.as_ref()?;
         let sql = match moment {
             Moment::Begun => &lease.fence,
-            Moment::Committing if lease.renewed.elapsed() < lease.length / 2 => return None,
+            Moment::Committing if lease.renewed.elapsed() < self.length / 2 => return None,
             Moment::Statement if self.open => return None,
             Moment::Committing | Moment::Statement => &lease.renew,
         };
@@ -123,8 +132,31 @@ impl PostgresLock {
     /// The error of a lease found lost.
     fn lost(&self) -> Error {
         Error::LockLost {
-            lease: self.lease.as_ref().map_or(Duration::ZERO, |l| l.length),
+            lease: self.length,
         }
+    }
+
+    /// Whether `error` is the server ending the session because a
+    /// transaction of this run sat idle longer than the lease (the
+    /// run was paused): its transaction was rolled back, and another
+    /// migrator may hold the lock by now.
+    fn ended_idle(error: &Error) -> bool {
+        let mut source = std::error::Error::source(error);
+        while let Some(error) = source {
+            let code = match (
+                error.downcast_ref::<ServerError>(),
+                error.downcast_ref::<tokio_postgres::Error>(),
+            ) {
+                (Some(server), _) => Some(server.code.as_str()),
+                (None, Some(driver)) => driver.code().map(|code| code.code()),
+                (None, None) => None,
+            };
+            if code == Some(IDLE_IN_TRANSACTION_TIMEOUT) {
+                return true;
+            }
+            source = error.source();
+        }
+        false
     }
 
     /// The lease, when a statement outside a transaction must carry its token.
@@ -321,7 +353,22 @@ fn millis(limit: Duration) -> String {
 }
 
 /// The advisory lock of a try, held until the try's transaction ends.
-const TRY_TRANSACTION_LOCK: &str = "SELECT pg_try_advisory_xact_lock($1)";
+/// The server ends a session idle in a transaction longer than this, in
+/// seconds (`$2`), for the rest of the transaction: part of every
+/// transaction of a run, which a paused holder must not keep open.
+macro_rules! idle_limit {
+    () => {
+        "set_config('idle_in_transaction_session_timeout', ceil($2::float8 * 1000)::bigint::text, true)"
+    };
+}
+
+/// Tries the advisory lock of the key (`$1`), and limits the try's
+/// transaction's idling (`$2`, see [`idle_limit`]).
+const TRY_TRANSACTION_LOCK: &str = concat!("SELECT pg_try_advisory_xact_lock($1), ", idle_limit!());
+
+/// SQLSTATE `idle_in_transaction_session_timeout`: the server ended a
+/// session that sat idle in a transaction too long.
+const IDLE_IN_TRANSACTION_TIMEOUT: &str = "25P03";
 
 /// Who holds an advisory lock, by the two halves of its key.
 const HOLDER: &str = "SELECT a.pid, coalesce(a.application_name, ''), host(a.client_addr),
@@ -454,11 +501,15 @@ fn clear_sql(lock: &str) -> String {
 
 /// Locks the row until the transaction ends when the lease is still this
 /// run's (the same parameters as [`renew_sql`]); a waiter's claim skips a
-/// locked row.
+/// locked row. The transaction may sit idle no longer than the lease.
 fn fence_sql(lock: &str) -> String {
     format!(
-        "SELECT true FROM {lock} WHERE id = 1 AND token = $1 AND $2::float8 IS NOT NULL
-         FOR KEY SHARE"
+        concat!(
+            "SELECT ",
+            idle_limit!(),
+            " FROM {lock} WHERE id = 1 AND token = $1 FOR KEY SHARE"
+        ),
+        lock = lock
     )
 }
 
@@ -548,9 +599,15 @@ impl Attempt {
         })
     }
 
-    /// The statement that tries the advisory lock, and its parameter.
-    fn try_lock(&self) -> (&'static str, Params<'_, 1>) {
-        (TRY_TRANSACTION_LOCK, [(&self.key, Type::INT8)])
+    /// The statement that tries the advisory lock, and its parameters.
+    fn try_lock(&self) -> (&'static str, Params<'_, 2>) {
+        (
+            TRY_TRANSACTION_LOCK,
+            [
+                (&self.key as &(dyn ToSql + Sync), Type::INT8),
+                (&self.seconds as &(dyn ToSql + Sync), Type::FLOAT8),
+            ],
+        )
     }
 
     /// The key's halves, as [`HOLDER`] takes them.
@@ -594,12 +651,12 @@ impl Attempt {
             lease: token.map(|token| Lease {
                 token,
                 seconds: self.seconds,
-                length: self.lease,
                 renewed: Instant::now(),
                 renew: renew_sql(&self.lock_table),
                 fence: fence_sql(&self.lock_table),
                 release: release_sql(&self.lock_table),
             }),
+            length: self.lease,
             open: self.scope == crate::LockScope::Transaction,
             search_path: None,
             lock_timeout: None,
