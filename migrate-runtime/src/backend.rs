@@ -15,9 +15,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{
-    Blocker, Checksum, DriverError, Error, Migration, Result, TableName, Value, Version,
-};
+use crate::{Blocker, Checksum, DriverError, Error, Migration, Result, TableName, Value, Version};
 
 /// How long the migration lock lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

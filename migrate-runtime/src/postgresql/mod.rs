@@ -131,9 +131,7 @@ impl PostgresLock {
 
     /// The error of a lease found lost.
     fn lost(&self) -> Error {
-        Error::LockLost {
-            lease: self.length,
-        }
+        Error::LockLost { lease: self.length }
     }
 
     /// Whether `error` is the server ending the session because a
