@@ -141,15 +141,10 @@ impl PostgresLock {
     fn ended_idle(error: &Error) -> bool {
         let mut source = std::error::Error::source(error);
         while let Some(error) = source {
-            let code = match (
-                error.downcast_ref::<ServerError>(),
-                error.downcast_ref::<tokio_postgres::Error>(),
-            ) {
-                (Some(server), _) => Some(server.code.as_str()),
-                (None, Some(driver)) => driver.code().map(|code| code.code()),
-                (None, None) => None,
-            };
-            if code == Some(IDLE_IN_TRANSACTION_TIMEOUT) {
+            if error
+                .downcast_ref::<ServerError>()
+                .is_some_and(|server| server.code == IDLE_IN_TRANSACTION_TIMEOUT)
+            {
                 return true;
             }
             source = error.source();
