@@ -5,19 +5,43 @@
 //! token, punctuation one token each. Never used to run anything.
 
 /// One token: a string literal as written, anything else lowercased with
-/// identifier quotes removed.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// identifier quotes removed. Two tokens are equal when their text and
+/// literalness are: a quoted name equals the same name unquoted.
+#[derive(Debug, Clone)]
 pub struct Token {
     /// The text: lowercased unless `literal`.
     pub text: String,
     /// A `'…'` literal or `$tag$…$tag$` body, never a keyword or identifier.
     pub literal: bool,
+    /// A quoted identifier (`"where"`): a name, never a keyword.
+    pub quoted: bool,
+}
+
+impl PartialEq for Token {
+    fn eq(&self, other: &Token) -> bool {
+        (&self.text, self.literal) == (&other.text, other.literal)
+    }
+}
+
+impl Eq for Token {}
+
+impl PartialOrd for Token {
+    fn partial_cmp(&self, other: &Token) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Token {
+    fn cmp(&self, other: &Token) -> std::cmp::Ordering {
+        (&self.text, self.literal).cmp(&(&other.text, other.literal))
+    }
 }
 
 impl Token {
-    /// Whether this is the keyword, identifier or punctuation `text` (lowercase).
+    /// Whether this is the keyword, unquoted identifier or punctuation
+    /// `text` (lowercase): a quoted identifier is never a keyword.
     pub fn is(&self, text: &str) -> bool {
-        !self.literal && self.text == text
+        !self.literal && !self.quoted && self.text == text
     }
 
     /// The keyword or identifier, when the token is one (not a literal,
@@ -34,9 +58,10 @@ pub fn tokens(sql: &str) -> Vec<Token> {
     let chars: Vec<char> = sql.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
-    let word = |text: String| Token {
+    let word = |text: String, quoted: bool| Token {
         text: text.to_lowercase(),
         literal: false,
+        quoted,
     };
     while i < chars.len() {
         let c = chars[i];
@@ -73,9 +98,10 @@ pub fn tokens(sql: &str) -> Vec<Token> {
                 out.push(Token {
                     text,
                     literal: true,
+                    quoted: false,
                 });
             } else {
-                out.push(word(text));
+                out.push(word(text, true));
             }
         } else if c == '$'
             && let Some(end) = dollar_quote(&chars, i)
@@ -83,6 +109,7 @@ pub fn tokens(sql: &str) -> Vec<Token> {
             out.push(Token {
                 text: chars[i..end].iter().collect(),
                 literal: true,
+                quoted: false,
             });
             i = end;
         } else if c.is_alphanumeric() || c == '_' || c == '$' {
@@ -90,9 +117,9 @@ pub fn tokens(sql: &str) -> Vec<Token> {
             while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$')) {
                 i += 1;
             }
-            out.push(word(chars[start..i].iter().collect()));
+            out.push(word(chars[start..i].iter().collect(), false));
         } else {
-            out.push(word(c.to_string()));
+            out.push(word(c.to_string(), false));
             i += 1;
         }
     }

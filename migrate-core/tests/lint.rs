@@ -2,14 +2,14 @@
 //! not (a table new in the migration or the release, a rebuild, a Down, an
 //! acknowledged finding).
 
-use migrate_core::{Dialect, Version, lint};
+use migrate_core::{Dialect, Finding, Version, lint};
 
-/// The findings of `files` as `version code what`, one string each.
-fn findings(dialect: Dialect, release: Option<u64>, files: &[(&str, &str)]) -> Vec<String> {
+/// The findings of `files` (name, Up section or whole file).
+fn found(dialect: Dialect, release: Option<u64>, files: &[(&str, &str)]) -> Vec<Finding> {
     let root = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(root.path().join("migrations")).expect("mkdir");
     for (name, up) in files {
-        let text = if up.contains("+migrate Up") {
+        let text = if up.contains("+migrate Up") || up.contains("+goose Up") {
             (*up).to_owned()
         } else {
             format!("-- +migrate Up\n{up}\n")
@@ -19,6 +19,11 @@ fn findings(dialect: Dialect, release: Option<u64>, files: &[(&str, &str)]) -> V
     let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
         .expect("valid");
     lint(&set, dialect, release.map(Version))
+}
+
+/// The findings of `files` as `version code what`, one string each.
+fn findings(dialect: Dialect, release: Option<u64>, files: &[(&str, &str)]) -> Vec<String> {
+    found(dialect, release, files)
         .iter()
         .map(|f| format!("{} {} {}", f.version, f.rule.code(), f.what))
         .collect()
@@ -60,10 +65,6 @@ fn each_rule_finds_its_statement_on_a_table_from_an_earlier_migration() {
         (
             "CREATE UNIQUE INDEX CONCURRENTLY a_email ON accounts (email);",
             "unique-on-existing-data creates a unique index on `accounts`, which fails if its rows hold duplicates",
-        ),
-        (
-            "ALTER TABLE public.accounts ADD CONSTRAINT a_email UNIQUE (email);",
-            "unique-on-existing-data adds a unique constraint to `accounts`, which fails if its rows hold duplicates",
         ),
         (
             "CREATE INDEX a_email ON ONLY \"accounts\" (email);",
@@ -330,4 +331,373 @@ fn allow_needs_a_known_code_and_a_reason() {
         "{problems:?}"
     );
     assert!(problems[1].starts_with("migrations/001_a.sql:2: `drop-colum` is not a lint code; the codes are `drop-table`, `drop-column`"), "{problems:?}");
+}
+
+/// A table with rows, an index on it and a domain, from migration 1, for
+/// the PostgreSQL reviewer's rules.
+const ORDERS: (&str, &str) = (
+    "001_orders.sql",
+    "CREATE TABLE orders (id INT, total INT, code TEXT, user_id INT);\nCREATE INDEX orders_user ON orders (user_id);\nCREATE DOMAIN positive AS INT;",
+);
+
+/// The findings of migration 2 holding `up`, on [`ORDERS`], as `code what`.
+fn reviewed(up: &str) -> Vec<String> {
+    findings(Dialect::Postgres, None, &[ORDERS, ("002_change.sql", up)])
+        .into_iter()
+        .map(|f| {
+            f.split_once(' ')
+                .map(|(_, rest)| rest.to_owned())
+                .unwrap_or(f)
+        })
+        .collect()
+}
+
+#[test]
+fn each_hazard_a_postgresql_reviewer_names_is_found() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+            &[
+                "add-column-rewrite adds column `token` to `orders` with a default that calls `gen_random_uuid()`, evaluated for every row, rewriting the table under an exclusive lock",
+            ],
+        ),
+        (
+            "ALTER TABLE orders ADD COLUMN n bigserial;",
+            &[
+                "add-column-rewrite adds column `n` to `orders` with a serial type, a sequence value for every row, rewriting the table under an exclusive lock",
+            ],
+        ),
+        (
+            "ALTER TABLE orders ADD COLUMN doubled int GENERATED ALWAYS AS (total * 2) STORED;",
+            &[
+                "add-column-rewrite adds column `doubled` to `orders` with a stored generated value, computed for every row, rewriting the table under an exclusive lock",
+            ],
+        ),
+        (
+            "DROP INDEX orders_user;",
+            &[
+                "drop-index-not-concurrently drops index `orders_user` without CONCURRENTLY, locking its table against reads and writes",
+            ],
+        ),
+        (
+            "VACUUM FULL orders;",
+            &["blocking-rebuild VACUUM FULL rewrites `orders` under an exclusive lock"],
+        ),
+        (
+            "VACUUM (FULL, ANALYZE) orders;",
+            &["blocking-rebuild VACUUM FULL rewrites `orders` under an exclusive lock"],
+        ),
+        (
+            "CLUSTER orders USING orders_user;",
+            &["blocking-rebuild CLUSTER rewrites `orders` under an exclusive lock"],
+        ),
+        (
+            "REINDEX TABLE orders;",
+            &["blocking-rebuild REINDEX rebuilds the indexes of `orders` under an exclusive lock"],
+        ),
+        (
+            "REINDEX INDEX orders_user;",
+            &["blocking-rebuild REINDEX rebuilds index `orders_user` while its table waits"],
+        ),
+        (
+            "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;",
+            &[
+                "lock-table locks table `orders` in ACCESS EXCLUSIVE mode until the transaction ends, blocking its writes and reads",
+            ],
+        ),
+        (
+            "LOCK orders;",
+            &[
+                "lock-table locks table `orders` in ACCESS EXCLUSIVE mode until the transaction ends, blocking its writes and reads",
+            ],
+        ),
+        (
+            "LOCK TABLE orders IN SHARE MODE NOWAIT;",
+            &[
+                "lock-table locks table `orders` in SHARE mode until the transaction ends, blocking its writes",
+            ],
+        ),
+        (
+            "ALTER TABLE orders ADD CONSTRAINT orders_code UNIQUE (code);",
+            &[
+                "unique-on-existing-data adds a unique constraint to `orders`, which fails if its rows hold duplicates",
+                "constraint-builds-index adds a unique constraint to `orders`, building its index while reads and writes wait",
+            ],
+        ),
+        (
+            "ALTER TABLE orders ADD PRIMARY KEY (id) USING INDEX TABLESPACE fast;",
+            &[
+                "unique-on-existing-data adds a unique constraint to `orders`, which fails if its rows hold duplicates",
+                "constraint-builds-index adds a primary key to `orders`, building its index while reads and writes wait",
+            ],
+        ),
+        (
+            "ALTER TABLE orders ADD CONSTRAINT no_overlap EXCLUDE USING gist (code WITH =);",
+            &[
+                "constraint-builds-index adds an exclusion constraint to `orders`, building its index while reads and writes wait",
+            ],
+        ),
+        (
+            "UPDATE orders SET total = 0;",
+            &[
+                "update-without-where updates every row of `orders` in the migration's transaction, keeping them all locked until it commits",
+            ],
+        ),
+        (
+            "UPDATE orders SET total = (SELECT 0 WHERE true);",
+            &[
+                "update-without-where updates every row of `orders` in the migration's transaction, keeping them all locked until it commits",
+            ],
+        ),
+        (
+            "UPDATE orders SET \"where\" = 1;",
+            &[
+                "update-without-where updates every row of `orders` in the migration's transaction, keeping them all locked until it commits",
+            ],
+        ),
+        (
+            "ALTER TABLE orders DETACH PARTITION orders_2020;",
+            &[
+                "detach-partition-not-concurrently detaches partition `orders_2020` from `orders`, locking it against reads and writes",
+            ],
+        ),
+        (
+            "DROP DATABASE IF EXISTS legacy;",
+            &["drop-database drops database `legacy`"],
+        ),
+        (
+            "ALTER TABLE orders ALTER COLUMN code DROP NOT NULL;",
+            &[
+                "drop-not-null drops NOT NULL from column `code` of table `orders`, which the running release may read as never NULL",
+            ],
+        ),
+        (
+            "TRUNCATE orders CASCADE;",
+            &[
+                "truncate-table empties table `orders` and, with CASCADE, every table with a foreign key to it",
+            ],
+        ),
+        (
+            "ALTER DOMAIN positive ADD CONSTRAINT p CHECK (VALUE > 0);",
+            &[
+                "constraint-not-valid adds a constraint to domain `positive` without NOT VALID, checking every column of that type under lock",
+            ],
+        ),
+        (
+            "ALTER TABLE orders ADD COLUMN account_id INT REFERENCES orders (id);",
+            &[
+                "constraint-not-valid adds column `account_id` to `orders` with a foreign key, checked under a lock on both tables",
+            ],
+        ),
+        (
+            "ALTER TABLE orders ADD COLUMN ref TEXT UNIQUE;",
+            &[
+                "constraint-builds-index adds column `ref` to `orders` with a unique index, built while reads and writes wait",
+            ],
+        ),
+    ];
+    for (up, expected) in cases {
+        assert_eq!(reviewed(up), *expected, "{up}");
+    }
+}
+
+#[test]
+fn what_a_postgresql_reviewer_lets_pass_is_not_found() {
+    let quiet = [
+        "ALTER TABLE orders ADD COLUMN seen timestamptz DEFAULT now() NOT NULL;",
+        "ALTER TABLE orders ADD COLUMN state TEXT DEFAULT 'new';",
+        "ALTER TABLE orders ADD COLUMN price numeric(10, 2) DEFAULT 0::numeric(10, 2);",
+        "ALTER TABLE orders ADD CONSTRAINT orders_code UNIQUE USING INDEX orders_code_idx;",
+        "ALTER DOMAIN positive ADD CONSTRAINT p CHECK (VALUE > 0) NOT VALID;",
+        "VACUUM ANALYZE orders;",
+        "LOCK TABLE orders IN ROW EXCLUSIVE MODE;",
+        "UPDATE orders SET total = 0 WHERE total IS NULL;",
+        "-- +migrate NoTransaction\n-- +migrate Up\nUPDATE orders SET total = 0;\n",
+        "-- +migrate NoTransaction\n-- +migrate Up\nDROP INDEX CONCURRENTLY orders_user;\n",
+        "-- +migrate NoTransaction\n-- +migrate Up\nREINDEX INDEX CONCURRENTLY orders_user;\n",
+        "-- +migrate NoTransaction\n-- +migrate Up\nALTER TABLE orders DETACH PARTITION orders_2020 CONCURRENTLY;\n",
+        // A table made in the same migration has no rows and no readers.
+        "CREATE TABLE fresh (id INT);\nCREATE INDEX fresh_id ON fresh (id);\nUPDATE fresh SET id = 1;\nTRUNCATE fresh;\nVACUUM FULL fresh;\nCLUSTER fresh;\nLOCK TABLE fresh;\nDROP INDEX fresh_id;\nALTER TABLE fresh ADD COLUMN t uuid DEFAULT gen_random_uuid();",
+    ];
+    for up in quiet {
+        assert_eq!(reviewed(up), Vec::<String>::new(), "{up}");
+    }
+}
+
+mod parsed {
+    //! Statements PostgreSQL accepts, written with random names (plain,
+    //! or quoted words that are also keywords), random keyword case, and
+    //! comments and line breaks between words: each rule finds exactly
+    //! the statement it names, at its line, never one it does not.
+
+    use proptest::prelude::*;
+
+    use super::{Dialect, findings};
+
+    /// A statement (names as `{t}` table, `{c}` column, `{i}` index,
+    /// `{k}` constraint), and the codes it must be found under.
+    const SHAPES: &[(&str, &[&str])] = &[
+        (
+            "ALTER TABLE {t} ADD COLUMN {k} uuid DEFAULT gen_random_uuid ( )",
+            &["add-column-rewrite"],
+        ),
+        (
+            "ALTER TABLE {t} ADD COLUMN {k} timestamptz DEFAULT now ( )",
+            &[],
+        ),
+        (
+            "ALTER TABLE {t} ADD COLUMN {k} int GENERATED ALWAYS AS IDENTITY",
+            &["add-column-rewrite"],
+        ),
+        ("DROP INDEX {i}", &["drop-index-not-concurrently"]),
+        ("DROP INDEX IF EXISTS {i}", &["drop-index-not-concurrently"]),
+        ("VACUUM FULL {t}", &["blocking-rebuild"]),
+        ("VACUUM ( FULL ) {t}", &["blocking-rebuild"]),
+        ("VACUUM {t}", &[]),
+        ("VACUUM ( ANALYZE ) {t} ( {c} )", &[]),
+        ("CLUSTER {t} USING {i}", &["blocking-rebuild"]),
+        ("REINDEX TABLE {t}", &["blocking-rebuild"]),
+        ("LOCK TABLE {t}", &["lock-table"]),
+        ("LOCK TABLE ONLY {t} IN EXCLUSIVE MODE", &["lock-table"]),
+        ("LOCK TABLE {t} IN ACCESS SHARE MODE", &[]),
+        ("LOCK TABLE {t} IN SHARE UPDATE EXCLUSIVE MODE", &[]),
+        ("UPDATE {t} SET {c} = 0", &["update-without-where"]),
+        (
+            "UPDATE {t} SET {c} = ( SELECT 1 WHERE true )",
+            &["update-without-where"],
+        ),
+        ("UPDATE {t} SET {c} = 0 WHERE {c} IS NULL", &[]),
+        (
+            "UPDATE ONLY {t} AS x SET {c} = 0 FROM {t} y WHERE x . {c} = y . {c}",
+            &[],
+        ),
+        (
+            "ALTER TABLE {t} ADD CONSTRAINT {k} UNIQUE ( {c} )",
+            &["constraint-builds-index", "unique-on-existing-data"],
+        ),
+        (
+            "ALTER TABLE {t} ADD CONSTRAINT {k} UNIQUE USING INDEX {i}",
+            &[],
+        ),
+        (
+            "ALTER TABLE {t} ADD CONSTRAINT {k} CHECK ( {c} > 0 ) NOT VALID",
+            &[],
+        ),
+        (
+            "ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL",
+            &["drop-not-null"],
+        ),
+        ("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT", &[]),
+        ("TRUNCATE TABLE {t}", &["truncate-table"]),
+        ("SELECT {c} FROM {t} WHERE {c} = 'VACUUM FULL'", &[]),
+    ];
+
+    /// Names a statement may use: plain, or quoted keywords.
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z][a-z0-9_]{0,6}".prop_map(|n| format!("n_{n}")),
+            prop::sample::select(
+                &[
+                    "where",
+                    "full",
+                    "concurrently",
+                    "valid",
+                    "using",
+                    "mode",
+                    "default",
+                    "only",
+                    "set",
+                    "index",
+                    "not",
+                    "null",
+                    "exclusive",
+                    "cascade",
+                    "unique",
+                ][..]
+            )
+            .prop_map(|k| format!("\"{k}\"")),
+        ]
+    }
+
+    /// What may stand between two words.
+    fn gap() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(&[" ", "  ", "\n", " /* a; b */ ", " -- c;\n", "\t"][..])
+    }
+
+    /// `word` in a random case, when it is a keyword.
+    fn cased(word: &str, upper: &[bool]) -> String {
+        if word.starts_with('"') || word.starts_with('\'') {
+            return word.to_owned();
+        }
+        word.chars()
+            .zip(upper.iter().cycle())
+            .map(|(c, up)| {
+                if *up {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn each_rule_finds_exactly_the_statements_it_names(
+            shape in 0..SHAPES.len(),
+            names in prop::collection::vec(name(), 4),
+            gaps in prop::collection::vec(gap(), 40),
+            upper in prop::collection::vec(any::<bool>(), 1..5),
+            blank_lines in 0usize..4,
+        ) {
+            let (t, c, i, k) = (&names[0], &names[1], &names[2], &names[3]);
+            prop_assume!(t != i && c != k);
+            let (template, codes) = SHAPES[shape];
+            let mut up = String::new();
+            for (n, word) in template.split(' ').enumerate() {
+                let word = word.replace("{t}", t).replace("{c}", c).replace("{i}", i).replace("{k}", k);
+                if n > 0 {
+                    up.push_str(gaps[n % gaps.len()]);
+                }
+                up.push_str(&cased(&word, &upper));
+            }
+            let first = format!(
+                "CREATE TABLE {t} ({c} INT);\nCREATE INDEX {i} ON {t} ({c});"
+            );
+            let second = format!("-- +migrate Up\n{}{up};\n", "\n".repeat(blank_lines));
+            let found = findings(
+                Dialect::Postgres,
+                None,
+                &[("001_first.sql", &first), ("002_second.sql", &second)],
+            );
+            let mut got: Vec<&str> = found
+                .iter()
+                .map(|f| f.split(' ').nth(1).unwrap_or_default())
+                .collect();
+            got.sort_unstable();
+            prop_assert_eq!(&got, &codes.to_vec(), "{}", up);
+        }
+    }
+}
+
+#[test]
+fn a_block_sent_as_one_statement_is_read_statement_by_statement() {
+    // goose's StatementBegin block: an added column, then a unique index
+    // on it. The column is NULL in every row, so the index meets no
+    // duplicates; the ALTER TABLE holds no NOT NULL and no UNIQUE.
+    let block = "-- +goose Up\n-- +goose StatementBegin\nALTER TABLE orders ADD COLUMN label text;\n\nCREATE UNIQUE INDEX IF NOT EXISTS orders_label ON orders (user_id, label) WHERE label IS NOT NULL;\nDROP INDEX orders_user;\n-- +goose StatementEnd\n";
+    let said = findings(Dialect::Postgres, None, &[ORDERS, ("002_label.sql", block)]);
+    assert_eq!(
+        said,
+        [
+            "2 index-not-concurrently builds an index on `orders` without CONCURRENTLY, blocking its writes while it builds",
+            "2 drop-index-not-concurrently drops index `orders_user` without CONCURRENTLY, locking its table against reads and writes",
+        ]
+    );
+    let lines: Vec<u32> = found(Dialect::Postgres, None, &[ORDERS, ("002_label.sql", block)])
+        .iter()
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(lines, [5, 6]);
 }

@@ -27,6 +27,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod column;
+mod cursor;
 mod rule;
 mod statement;
 
@@ -61,7 +63,21 @@ pub fn lint(set: &MigrationSet, dialect: Dialect, release: Option<Version>) -> V
         };
         let mut scope = statement::Scope::new(&mut schema, migration, start, dialect);
         for statement in migration.up.iter() {
-            scope.statement(statement.sql(), statement.line);
+            // A block sent as one statement (goose's `StatementBegin`) is
+            // read statement by statement.
+            let inner = statement
+                .sql()
+                .trim_end()
+                .trim_end_matches(';')
+                .contains(';');
+            match inner.then(|| crate::split(statement.sql(), statement.line)) {
+                Some(Ok(parts)) => {
+                    for part in &parts {
+                        scope.statement(part.sql(), part.line);
+                    }
+                }
+                _ => scope.statement(statement.sql(), statement.line),
+            }
         }
         let found = scope.finish();
         let allowed = set.allowed(&migration.up_path);
@@ -91,6 +107,12 @@ struct Schema {
     columns: BTreeMap<(String, String), Version>,
     /// (table, column) with a `CHECK (column IS NOT NULL)`.
     not_null_checks: BTreeSet<(String, String)>,
+    /// (table, column) added without a default: NULL in every row there
+    /// was, so a unique index on it cannot meet duplicates.
+    null_columns: BTreeSet<(String, String)>,
+    /// Each index by name → its table.
+    indexes: BTreeMap<String, String>,
+    domains: BTreeMap<String, Version>,
 }
 
 impl Schema {

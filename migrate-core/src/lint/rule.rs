@@ -113,6 +113,39 @@ rules! {
     /// `CONCURRENTLY` in a migration that runs in a transaction (PostgreSQL refuses it).
     ConcurrentlyInTransaction, "concurrently-in-transaction", Locking, true,
         "mark the migration `-- +migrate NoTransaction`, with the concurrent statement alone in it";
+    /// `ADD COLUMN` whose value PostgreSQL computes for every row: a
+    /// volatile default (`gen_random_uuid()`, `nextval(…)`, a function not
+    /// known to be stable), a `serial` type, an identity or a stored
+    /// generated column. The table is rewritten under an exclusive lock.
+    AddColumnRewrite, "add-column-rewrite", Locking, true,
+        "add the column without that default (a constant or `now()` is quick), backfill it in batches, then set the default for new rows";
+    /// A unique, primary-key or exclusion constraint whose index `ALTER TABLE` builds while it blocks reads and writes.
+    ConstraintBuildsIndex, "constraint-builds-index", Locking, true,
+        "build the index first with CREATE UNIQUE INDEX CONCURRENTLY in a `NoTransaction` migration, then ADD CONSTRAINT … UNIQUE (or PRIMARY KEY) USING INDEX; an exclusion constraint has no such way, so add it while the table is small";
+    /// `DROP INDEX` without `CONCURRENTLY`: its table locked against reads and writes.
+    DropIndexNotConcurrently, "drop-index-not-concurrently", Locking, true,
+        "use DROP INDEX CONCURRENTLY in a migration marked `-- +migrate NoTransaction`";
+    /// `VACUUM FULL`, `CLUSTER`, or `REINDEX` without `CONCURRENTLY`: the table or its indexes rebuilt under an exclusive lock.
+    BlockingRebuild, "blocking-rebuild", Locking, true,
+        "use REINDEX … CONCURRENTLY in a `NoTransaction` migration; for VACUUM FULL and CLUSTER, pg_repack outside the migrations, or a maintenance window";
+    /// `LOCK TABLE` in a mode that blocks writes (by default `ACCESS EXCLUSIVE`, which blocks reads too), held until the transaction ends.
+    LockTable, "lock-table", Locking, true,
+        "take no explicit lock: each statement takes the lock it needs; if the rows must not change meanwhile, keep the migration short and bound its wait with `-- +migrate LockTimeout`";
+    /// `UPDATE` without `WHERE` of a table with rows, in a migration that runs in a transaction: every row stays locked until it commits.
+    UpdateWithoutWhere, "update-without-where", Locking, true,
+        "backfill in batches (`… WHERE id BETWEEN …`), each its own statement, in a migration marked `-- +migrate NoTransaction`";
+    /// `DETACH PARTITION` without `CONCURRENTLY`: the parent table locked against reads and writes.
+    DetachPartition, "detach-partition-not-concurrently", Locking, true,
+        "use DETACH PARTITION … CONCURRENTLY (PostgreSQL 14+) in a migration marked `-- +migrate NoTransaction`";
+    /// `DROP DATABASE`.
+    DropDatabase, "drop-database", Destructive, false,
+        "drop a database by hand, not in a migration every environment runs";
+    /// `DROP NOT NULL` on a column the running release reads, which may not expect NULL.
+    DropNotNull, "drop-not-null", BackwardIncompatible, false,
+        "release code that reads NULL in the column safely first, then drop NOT NULL in a later release";
+    /// `TRUNCATE` of a table with rows (with `CASCADE`, of every table that references it too).
+    TruncateTable, "truncate-table", Destructive, false,
+        "delete the rows you mean with DELETE … WHERE, naming each table; empty a table by hand if all must go";
 }
 
 impl Rule {

@@ -5,8 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Dialect;
 use super::Schema;
+use super::column;
+use super::cursor::{Cursor, top_level_has, uses_existing_index};
 use super::rule::Rule;
-use crate::sql::{Token, split_top_level, tokens};
+use crate::sql::{Token, tokens};
+
+mod whole;
 use crate::{Migration, Version};
 
 /// The lints of one migration under way.
@@ -63,8 +67,22 @@ impl<'s> Scope<'s> {
             self.create(&mut at, line);
         } else if at.eat("drop") {
             self.drop(&mut at, line);
-        } else if at.eat("alter") && at.eat("table") {
+        } else if at.eat_all(&["alter", "table"]) {
             self.alter_table(&mut at, line);
+        } else if at.eat_all(&["alter", "domain"]) {
+            self.alter_domain(&mut at, line);
+        } else if at.eat("update") {
+            self.update(&mut at, line);
+        } else if at.eat("truncate") {
+            self.truncate(&mut at, line);
+        } else if at.eat("vacuum") {
+            self.vacuum(&mut at, line);
+        } else if at.eat("cluster") {
+            self.cluster(&mut at, line);
+        } else if at.eat("reindex") {
+            self.reindex(&mut at, line);
+        } else if at.eat("lock") {
+            self.lock(&mut at, line);
         } else if at.eat("insert") {
             // `INSERT … SELECT … FROM t`: the rows of `t` are copied.
             for (k, word) in words.iter().enumerate() {
@@ -78,8 +96,6 @@ impl<'s> Scope<'s> {
                     }
                 }
             }
-        } else if at.eat("reindex") && words.iter().any(|w| w.is("concurrently")) {
-            self.concurrently(line);
         }
     }
 
@@ -139,7 +155,7 @@ impl<'s> Scope<'s> {
         at.eat_all(&["or", "replace"]);
         let unique = at.eat("unique");
         let mut temporary = false;
-        while let Some(word) = at.peek_name() {
+        while let Some(word) = at.peek_keyword() {
             match word {
                 "temp" | "temporary" => temporary = true,
                 "unlogged" | "global" | "local" | "materialized" | "recursive" | "virtual" => {}
@@ -164,6 +180,10 @@ impl<'s> Scope<'s> {
             if let Some(name) = at.name(false) {
                 self.schema.schemas.insert(name, self.version);
             }
+        } else if at.eat("domain") {
+            if let Some(name) = at.name(self.postgres) {
+                self.schema.domains.insert(name, self.version);
+            }
         } else if at.eat("index") {
             self.create_index(at, line, unique);
         }
@@ -174,6 +194,12 @@ impl<'s> Scope<'s> {
         if concurrently {
             self.concurrently(line);
         }
+        at.eat_all(&["if", "not", "exists"]);
+        let index = if at.peek_is("on") {
+            None
+        } else {
+            at.name(self.postgres)
+        };
         while !at.done() && !at.eat("on") {
             at.i += 1;
         }
@@ -181,10 +207,13 @@ impl<'s> Scope<'s> {
         let Some(table) = at.name(self.postgres) else {
             return;
         };
+        if let Some(index) = index {
+            self.schema.indexes.insert(index, table.clone());
+        }
         if !self.table_in_use(&table) {
             return;
         }
-        if unique {
+        if unique && !self.indexes_a_null_column(&table, &at.words[at.i..]) {
             self.find(
                 Rule::UniqueOnExistingData,
                 line,
@@ -200,6 +229,41 @@ impl<'s> Scope<'s> {
                 format!("builds an index on `{table}` without CONCURRENTLY, blocking its writes while it builds"),
             );
         }
+    }
+
+    /// Whether the index columns `(a, b …)` that `words` start with hold a
+    /// column of `table` added in this release without a default: NULL in
+    /// every row, so no two rows are equal.
+    fn indexes_a_null_column(&self, table: &str, words: &[Token]) -> bool {
+        let mut depth = 0usize;
+        let mut start = true;
+        for word in words {
+            if word.is("(") {
+                depth += 1;
+                start = depth == 1;
+                continue;
+            }
+            if word.is(")") {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+                continue;
+            }
+            if depth == 1 && start {
+                let key = (table.to_owned(), word.text.clone());
+                let new = self
+                    .schema
+                    .columns
+                    .get(&key)
+                    .is_some_and(|added| *added >= self.release_start);
+                if new && self.schema.null_columns.contains(&key) {
+                    return true;
+                }
+            }
+            start = depth == 1 && word.is(",");
+        }
+        false
     }
 
     fn concurrently(&mut self, line: u32) {
@@ -220,9 +284,14 @@ impl<'s> Scope<'s> {
             (Rule::DropView, "view")
         } else if at.eat("schema") {
             (Rule::DropSchema, "schema")
+        } else if at.eat("database") {
+            at.eat_all(&["if", "exists"]);
+            let name = at.name(false).unwrap_or_default();
+            self.find(Rule::DropDatabase, line, format!("drops database `{name}`"));
+            return;
         } else {
-            if at.eat("index") && at.eat("concurrently") {
-                self.concurrently(line);
+            if at.eat("index") {
+                self.drop_index(at, line);
             }
             return;
         };
@@ -295,11 +364,28 @@ impl<'s> Scope<'s> {
             self.schema.columns.remove(&(table.to_owned(), column));
         } else if at.eat("add") {
             self.add(table, at, line, in_use);
+        } else if at.eat_all(&["detach", "partition"]) {
+            let partition = at.name(self.postgres).unwrap_or_default();
+            if at.eat("concurrently") {
+                self.concurrently(line);
+            } else if in_use {
+                let what = format!(
+                    "detaches partition `{partition}` from `{table}`, locking it against reads and writes"
+                );
+                self.find(Rule::DetachPartition, line, what);
+            }
         } else if at.eat("alter") {
             at.eat("column");
             let column = at.name(false).unwrap_or_default();
             if at.eat_all(&["set", "not", "null"]) {
                 self.set_not_null(table, &column, line, in_use);
+            } else if at.eat_all(&["drop", "not", "null"]) {
+                if self.column_in_use(table, &column) {
+                    let what = format!(
+                        "drops NOT NULL from column `{column}` of table `{table}`, which the running release may read as never NULL"
+                    );
+                    self.find(Rule::DropNotNull, line, what);
+                }
             } else if at.eat_all(&["set", "data", "type"]) || at.eat("type") {
                 let new_type = at.peek_name().unwrap_or_default().to_owned();
                 self.change_type(table, &column, &new_type, line);
@@ -387,50 +473,109 @@ impl<'s> Scope<'s> {
         if constraint {
             at.name(false);
         }
-        let rest = &at.words[at.i..];
-        let has = |name: &str| rest.iter().any(|w| w.is(name));
-        let kind = at.peek_name().unwrap_or_default();
+        let kind = at.peek_keyword().unwrap_or_default();
         match kind {
             "primary" | "unique" | "foreign" | "check" | "exclude" => {
-                if kind == "check" {
-                    self.note_not_null_check(table, rest);
-                }
-                if !in_use {
-                    return;
-                }
-                if matches!(kind, "primary" | "unique") && !has("using") {
-                    self.find(
-                        Rule::UniqueOnExistingData,
-                        line,
-                        format!("adds a unique constraint to `{table}`, which fails if its rows hold duplicates"),
-                    );
-                } else if matches!(kind, "foreign" | "check") && !has("valid") {
-                    self.find(
-                        Rule::ConstraintNotValid,
-                        line,
-                        format!("adds a {} constraint to `{table}` without NOT VALID, scanning it under lock", if kind == "check" { "check" } else { "foreign key" }),
-                    );
-                }
+                self.add_constraint(table, kind, &at.words[at.i..], line, in_use);
             }
             _ if constraint => {}
             _ => {
                 at.eat("column");
                 at.eat_all(&["if", "not", "exists"]);
-                let column = at.name(false).unwrap_or_default();
-                self.schema
-                    .columns
-                    .insert((table.to_owned(), column.clone()), self.version);
-                let not_null = rest.windows(2).any(|w| w[0].is("not") && w[1].is("null"));
-                if in_use && not_null && !has("default") && !has("generated") {
-                    self.find(
-                        Rule::AddNotNullColumn,
-                        line,
-                        format!(
-                            "adds column `{column}` to `{table}` as NOT NULL without a default"
-                        ),
-                    );
-                }
+                self.add_column(table, &at.words[at.i..], line, in_use);
             }
+        }
+    }
+
+    /// `ADD [CONSTRAINT name] <kind> …`, `rest` from the kind on.
+    fn add_constraint(&mut self, table: &str, kind: &str, rest: &[Token], line: u32, in_use: bool) {
+        if kind == "check" {
+            self.note_not_null_check(table, rest);
+        }
+        if !in_use {
+            return;
+        }
+        let reuses_index = uses_existing_index(rest);
+        if matches!(kind, "primary" | "unique") && !reuses_index {
+            self.find(
+                Rule::UniqueOnExistingData,
+                line,
+                format!(
+                    "adds a unique constraint to `{table}`, which fails if its rows hold duplicates"
+                ),
+            );
+        }
+        if matches!(kind, "primary" | "unique" | "exclude") && !reuses_index {
+            let what = match kind {
+                "primary" => "a primary key",
+                "unique" => "a unique constraint",
+                _ => "an exclusion constraint",
+            };
+            self.find(
+                Rule::ConstraintBuildsIndex,
+                line,
+                format!("adds {what} to `{table}`, building its index while reads and writes wait"),
+            );
+        }
+        if matches!(kind, "foreign" | "check") && !top_level_has(rest, "valid") {
+            let what = if kind == "check" {
+                "check"
+            } else {
+                "foreign key"
+            };
+            self.find(
+                Rule::ConstraintNotValid,
+                line,
+                format!("adds a {what} constraint to `{table}` without NOT VALID, scanning it under lock"),
+            );
+        }
+    }
+
+    /// `ADD [COLUMN] [IF NOT EXISTS] <column> …`, `rest` from the column on.
+    fn add_column(&mut self, table: &str, rest: &[Token], line: u32, in_use: bool) {
+        let column = rest
+            .first()
+            .and_then(Token::word)
+            .unwrap_or_default()
+            .to_owned();
+        self.schema
+            .columns
+            .insert((table.to_owned(), column.clone()), self.version);
+        let has = |name: &str| top_level_has(rest, name);
+        let key = (table.to_owned(), column.clone());
+        if has("default") || has("generated") || column::rewrite(rest).is_some() {
+            self.schema.null_columns.remove(&key);
+        } else {
+            self.schema.null_columns.insert(key);
+        }
+        if !in_use {
+            return;
+        }
+        let not_null = rest.windows(2).any(|w| w[0].is("not") && w[1].is("null"));
+        if not_null && !has("default") && !has("generated") {
+            self.find(
+                Rule::AddNotNullColumn,
+                line,
+                format!("adds column `{column}` to `{table}` as NOT NULL without a default"),
+            );
+        }
+        if let Some(why) = column::rewrite(rest) {
+            let what = format!(
+                "adds column `{column}` to `{table}` with {why}, rewriting the table under an exclusive lock"
+            );
+            self.find(Rule::AddColumnRewrite, line, what);
+        }
+        if has("references") {
+            let what = format!(
+                "adds column `{column}` to `{table}` with a foreign key, checked under a lock on both tables"
+            );
+            self.find(Rule::ConstraintNotValid, line, what);
+        }
+        if has("unique") || has("primary") {
+            let what = format!(
+                "adds column `{column}` to `{table}` with a unique index, built while reads and writes wait"
+            );
+            self.find(Rule::ConstraintBuildsIndex, line, what);
         }
     }
 
@@ -448,75 +593,5 @@ impl<'s> Scope<'s> {
                     .insert((table.to_owned(), column.to_owned()));
             }
         }
-    }
-}
-
-/// A position in a statement's words.
-struct Cursor<'w> {
-    words: &'w [Token],
-    i: usize,
-}
-
-impl<'w> Cursor<'w> {
-    fn done(&self) -> bool {
-        self.i >= self.words.len()
-    }
-
-    fn peek_name(&self) -> Option<&'w str> {
-        self.words.get(self.i).and_then(Token::word)
-    }
-
-    fn peek_is(&self, name: &str) -> bool {
-        self.words.get(self.i).is_some_and(|w| w.is(name))
-    }
-
-    /// Moves past `name` when it is next.
-    fn eat(&mut self, name: &str) -> bool {
-        let found = self.peek_is(name);
-        if found {
-            self.i += 1;
-        }
-        found
-    }
-
-    /// Moves past all of `names` when they come next, in order.
-    fn eat_all(&mut self, names: &[&str]) -> bool {
-        let found = names
-            .iter()
-            .enumerate()
-            .all(|(k, name)| self.words.get(self.i + k).is_some_and(|w| w.is(name)));
-        if found {
-            self.i += names.len();
-        }
-        found
-    }
-
-    /// A possibly qualified name; PostgreSQL's `public.` is dropped.
-    fn name(&mut self, postgres: bool) -> Option<String> {
-        let mut name = self.peek_name()?.to_owned();
-        self.i += 1;
-        while self.eat(".") {
-            let Some(next) = self.peek_name() else { break };
-            name = format!("{name}.{next}");
-            self.i += 1;
-        }
-        if postgres && let Some(rest) = name.strip_prefix("public.") {
-            name = rest.to_owned();
-        }
-        Some(name)
-    }
-
-    /// The rest of the statement (without its `;`) split at the commas
-    /// outside parentheses: the actions of an `ALTER TABLE`.
-    fn actions(&self) -> Vec<&'w [Token]> {
-        let mut rest = &self.words[self.i.min(self.words.len())..];
-        if let [before @ .., last] = rest
-            && last.is(";")
-        {
-            rest = before;
-        }
-        let mut out = split_top_level(rest);
-        out.retain(|action| !action.is_empty());
-        out
     }
 }
