@@ -352,151 +352,153 @@ fn reviewed(up: &str) -> Vec<String> {
         .collect()
 }
 
+/// Each hazard a PostgreSQL reviewer names, and exactly what is found.
+const HAZARDS: &[(&str, &[&str])] = &[
+    (
+        "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+        &[
+            "add-column-rewrite adds column `token` to `orders` with a default that calls `gen_random_uuid()`, evaluated for every row, rewriting the table under an exclusive lock",
+        ],
+    ),
+    (
+        "ALTER TABLE orders ADD COLUMN n bigserial;",
+        &[
+            "add-column-rewrite adds column `n` to `orders` with a serial type, a sequence value for every row, rewriting the table under an exclusive lock",
+        ],
+    ),
+    (
+        "ALTER TABLE orders ADD COLUMN doubled int GENERATED ALWAYS AS (total * 2) STORED;",
+        &[
+            "add-column-rewrite adds column `doubled` to `orders` with a stored generated value, computed for every row, rewriting the table under an exclusive lock",
+        ],
+    ),
+    (
+        "DROP INDEX orders_user;",
+        &[
+            "drop-index-not-concurrently drops index `orders_user` without CONCURRENTLY, locking its table against reads and writes",
+        ],
+    ),
+    (
+        "VACUUM FULL orders;",
+        &["blocking-rebuild VACUUM FULL rewrites `orders` under an exclusive lock"],
+    ),
+    (
+        "VACUUM (FULL, ANALYZE) orders;",
+        &["blocking-rebuild VACUUM FULL rewrites `orders` under an exclusive lock"],
+    ),
+    (
+        "CLUSTER orders USING orders_user;",
+        &["blocking-rebuild CLUSTER rewrites `orders` under an exclusive lock"],
+    ),
+    (
+        "REINDEX TABLE orders;",
+        &["blocking-rebuild REINDEX rebuilds the indexes of `orders` under an exclusive lock"],
+    ),
+    (
+        "REINDEX INDEX orders_user;",
+        &["blocking-rebuild REINDEX rebuilds index `orders_user` while its table waits"],
+    ),
+    (
+        "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;",
+        &[
+            "lock-table locks table `orders` in ACCESS EXCLUSIVE mode until the transaction ends, blocking its writes and reads",
+        ],
+    ),
+    (
+        "LOCK orders;",
+        &[
+            "lock-table locks table `orders` in ACCESS EXCLUSIVE mode until the transaction ends, blocking its writes and reads",
+        ],
+    ),
+    (
+        "LOCK TABLE orders IN SHARE MODE NOWAIT;",
+        &[
+            "lock-table locks table `orders` in SHARE mode until the transaction ends, blocking its writes",
+        ],
+    ),
+    (
+        "ALTER TABLE orders ADD CONSTRAINT orders_code UNIQUE (code);",
+        &[
+            "unique-on-existing-data adds a unique constraint to `orders`, which fails if its rows hold duplicates",
+            "constraint-builds-index adds a unique constraint to `orders`, building its index while reads and writes wait",
+        ],
+    ),
+    (
+        "ALTER TABLE orders ADD PRIMARY KEY (id) USING INDEX TABLESPACE fast;",
+        &[
+            "unique-on-existing-data adds a unique constraint to `orders`, which fails if its rows hold duplicates",
+            "constraint-builds-index adds a primary key to `orders`, building its index while reads and writes wait",
+        ],
+    ),
+    (
+        "ALTER TABLE orders ADD CONSTRAINT no_overlap EXCLUDE USING gist (code WITH =);",
+        &[
+            "constraint-builds-index adds an exclusion constraint to `orders`, building its index while reads and writes wait",
+        ],
+    ),
+    (
+        "UPDATE orders SET total = 0;",
+        &[
+            "update-without-where updates every row of `orders` in the migration's transaction, keeping them all locked until it commits",
+        ],
+    ),
+    (
+        "UPDATE orders SET total = (SELECT 0 WHERE true);",
+        &[
+            "update-without-where updates every row of `orders` in the migration's transaction, keeping them all locked until it commits",
+        ],
+    ),
+    (
+        "UPDATE orders SET \"where\" = 1;",
+        &[
+            "update-without-where updates every row of `orders` in the migration's transaction, keeping them all locked until it commits",
+        ],
+    ),
+    (
+        "ALTER TABLE orders DETACH PARTITION orders_2020;",
+        &[
+            "detach-partition-not-concurrently detaches partition `orders_2020` from `orders`, locking it against reads and writes",
+        ],
+    ),
+    (
+        "DROP DATABASE IF EXISTS legacy;",
+        &["drop-database drops database `legacy`"],
+    ),
+    (
+        "ALTER TABLE orders ALTER COLUMN code DROP NOT NULL;",
+        &[
+            "drop-not-null drops NOT NULL from column `code` of table `orders`, which the running release may read as never NULL",
+        ],
+    ),
+    (
+        "TRUNCATE orders CASCADE;",
+        &[
+            "truncate-table empties table `orders` and, with CASCADE, every table with a foreign key to it",
+        ],
+    ),
+    (
+        "ALTER DOMAIN positive ADD CONSTRAINT p CHECK (VALUE > 0);",
+        &[
+            "constraint-not-valid adds a constraint to domain `positive` without NOT VALID, checking every column of that type under lock",
+        ],
+    ),
+    (
+        "ALTER TABLE orders ADD COLUMN account_id INT REFERENCES orders (id);",
+        &[
+            "constraint-not-valid adds column `account_id` to `orders` with a foreign key, checked under a lock on both tables",
+        ],
+    ),
+    (
+        "ALTER TABLE orders ADD COLUMN ref TEXT UNIQUE;",
+        &[
+            "constraint-builds-index adds column `ref` to `orders` with a unique index, built while reads and writes wait",
+        ],
+    ),
+];
+
 #[test]
 fn each_hazard_a_postgresql_reviewer_names_is_found() {
-    let cases: &[(&str, &[&str])] = &[
-        (
-            "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();",
-            &[
-                "add-column-rewrite adds column `token` to `orders` with a default that calls `gen_random_uuid()`, evaluated for every row, rewriting the table under an exclusive lock",
-            ],
-        ),
-        (
-            "ALTER TABLE orders ADD COLUMN n bigserial;",
-            &[
-                "add-column-rewrite adds column `n` to `orders` with a serial type, a sequence value for every row, rewriting the table under an exclusive lock",
-            ],
-        ),
-        (
-            "ALTER TABLE orders ADD COLUMN doubled int GENERATED ALWAYS AS (total * 2) STORED;",
-            &[
-                "add-column-rewrite adds column `doubled` to `orders` with a stored generated value, computed for every row, rewriting the table under an exclusive lock",
-            ],
-        ),
-        (
-            "DROP INDEX orders_user;",
-            &[
-                "drop-index-not-concurrently drops index `orders_user` without CONCURRENTLY, locking its table against reads and writes",
-            ],
-        ),
-        (
-            "VACUUM FULL orders;",
-            &["blocking-rebuild VACUUM FULL rewrites `orders` under an exclusive lock"],
-        ),
-        (
-            "VACUUM (FULL, ANALYZE) orders;",
-            &["blocking-rebuild VACUUM FULL rewrites `orders` under an exclusive lock"],
-        ),
-        (
-            "CLUSTER orders USING orders_user;",
-            &["blocking-rebuild CLUSTER rewrites `orders` under an exclusive lock"],
-        ),
-        (
-            "REINDEX TABLE orders;",
-            &["blocking-rebuild REINDEX rebuilds the indexes of `orders` under an exclusive lock"],
-        ),
-        (
-            "REINDEX INDEX orders_user;",
-            &["blocking-rebuild REINDEX rebuilds index `orders_user` while its table waits"],
-        ),
-        (
-            "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;",
-            &[
-                "lock-table locks table `orders` in ACCESS EXCLUSIVE mode until the transaction ends, blocking its writes and reads",
-            ],
-        ),
-        (
-            "LOCK orders;",
-            &[
-                "lock-table locks table `orders` in ACCESS EXCLUSIVE mode until the transaction ends, blocking its writes and reads",
-            ],
-        ),
-        (
-            "LOCK TABLE orders IN SHARE MODE NOWAIT;",
-            &[
-                "lock-table locks table `orders` in SHARE mode until the transaction ends, blocking its writes",
-            ],
-        ),
-        (
-            "ALTER TABLE orders ADD CONSTRAINT orders_code UNIQUE (code);",
-            &[
-                "unique-on-existing-data adds a unique constraint to `orders`, which fails if its rows hold duplicates",
-                "constraint-builds-index adds a unique constraint to `orders`, building its index while reads and writes wait",
-            ],
-        ),
-        (
-            "ALTER TABLE orders ADD PRIMARY KEY (id) USING INDEX TABLESPACE fast;",
-            &[
-                "unique-on-existing-data adds a unique constraint to `orders`, which fails if its rows hold duplicates",
-                "constraint-builds-index adds a primary key to `orders`, building its index while reads and writes wait",
-            ],
-        ),
-        (
-            "ALTER TABLE orders ADD CONSTRAINT no_overlap EXCLUDE USING gist (code WITH =);",
-            &[
-                "constraint-builds-index adds an exclusion constraint to `orders`, building its index while reads and writes wait",
-            ],
-        ),
-        (
-            "UPDATE orders SET total = 0;",
-            &[
-                "update-without-where updates every row of `orders` in the migration's transaction, keeping them all locked until it commits",
-            ],
-        ),
-        (
-            "UPDATE orders SET total = (SELECT 0 WHERE true);",
-            &[
-                "update-without-where updates every row of `orders` in the migration's transaction, keeping them all locked until it commits",
-            ],
-        ),
-        (
-            "UPDATE orders SET \"where\" = 1;",
-            &[
-                "update-without-where updates every row of `orders` in the migration's transaction, keeping them all locked until it commits",
-            ],
-        ),
-        (
-            "ALTER TABLE orders DETACH PARTITION orders_2020;",
-            &[
-                "detach-partition-not-concurrently detaches partition `orders_2020` from `orders`, locking it against reads and writes",
-            ],
-        ),
-        (
-            "DROP DATABASE IF EXISTS legacy;",
-            &["drop-database drops database `legacy`"],
-        ),
-        (
-            "ALTER TABLE orders ALTER COLUMN code DROP NOT NULL;",
-            &[
-                "drop-not-null drops NOT NULL from column `code` of table `orders`, which the running release may read as never NULL",
-            ],
-        ),
-        (
-            "TRUNCATE orders CASCADE;",
-            &[
-                "truncate-table empties table `orders` and, with CASCADE, every table with a foreign key to it",
-            ],
-        ),
-        (
-            "ALTER DOMAIN positive ADD CONSTRAINT p CHECK (VALUE > 0);",
-            &[
-                "constraint-not-valid adds a constraint to domain `positive` without NOT VALID, checking every column of that type under lock",
-            ],
-        ),
-        (
-            "ALTER TABLE orders ADD COLUMN account_id INT REFERENCES orders (id);",
-            &[
-                "constraint-not-valid adds column `account_id` to `orders` with a foreign key, checked under a lock on both tables",
-            ],
-        ),
-        (
-            "ALTER TABLE orders ADD COLUMN ref TEXT UNIQUE;",
-            &[
-                "constraint-builds-index adds column `ref` to `orders` with a unique index, built while reads and writes wait",
-            ],
-        ),
-    ];
-    for (up, expected) in cases {
+    for (up, expected) in HAZARDS {
         assert_eq!(reviewed(up), *expected, "{up}");
     }
 }
