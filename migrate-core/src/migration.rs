@@ -45,7 +45,7 @@ impl Statement {
     /// let index = Statement { sql: Cow::Borrowed("create index concurrently i on t (a);"), line: 1 };
     /// assert!(index.is_concurrent());
     /// let named = Statement { sql: Cow::Borrowed("CREATE INDEX \"concurrently\" ON t (a);"), line: 1 };
-    /// assert!(named.is_concurrent()); // a name that reads as the keyword counts too
+    /// assert!(!named.is_concurrent()); // a quoted name is not the keyword
     /// let plain = Statement { sql: Cow::Borrowed("ALTER TABLE t ADD COLUMN c int; -- not concurrently"), line: 1 };
     /// assert!(!plain.is_concurrent());
     /// ```
