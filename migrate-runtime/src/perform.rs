@@ -104,6 +104,15 @@ async fn attempt<B: Backend>(
         // work under the lock: only under the lock does the mark say
         // that its run is gone.
         Err(Error::UnresolvedFailure { .. }) => LockScope::Session,
+        // A read without the lock may meet another migrator's work half
+        // done (a table created, renamed or dropped between two reads; a
+        // pooler's statements on two sessions): it is read again under the
+        // lock, where nothing moves, and an error that persists there is
+        // the answer.
+        Err(error @ Error::Database { .. }) => {
+            tracing::debug!("read again under the lock after: {error}");
+            LockScope::Session
+        }
         Err(error) => return Err(error),
     };
     let waiting = Instant::now();
