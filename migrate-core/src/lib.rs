@@ -21,6 +21,7 @@
 mod advice;
 mod checksum;
 mod directory;
+mod lex;
 mod lint;
 mod migration;
 mod name;

@@ -1,5 +1,5 @@
-//! The statement splitter: a small SQL lexer that cuts a section into
-//! statements the way SQLite and PostgreSQL read them.
+//! The statement splitter: cuts a section into statements the way SQLite
+//! and PostgreSQL read them, from the pieces of the one lexer (`lex.rs`).
 //!
 //! A `;` ends a statement unless it is inside a quoted string or identifier
 //! (`'…'`, `"…"`, `` `…` ``, `E'…'` with backslash escapes), a comment (`--`,
@@ -10,6 +10,7 @@
 use std::fmt;
 
 use crate::Statement;
+use crate::lex::{Kind, Lexer};
 
 /// A construct the splitter found open at the end of the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,18 +89,47 @@ impl std::error::Error for SplitError {}
 /// # Ok::<(), migrate_core::SplitError>(())
 /// ```
 pub fn split(text: &str, first_line: u32) -> Result<Vec<Statement>, SplitError> {
-    Lexer {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        line: first_line,
-        statements: Vec::new(),
-        current: None,
+    let mut lexer = Lexer::new(text, first_line);
+    let mut statements = Vec::new();
+    let mut current: Option<Current> = None;
+    while let Some(piece) = lexer.next() {
+        let piece = piece?;
+        if piece.kind == Kind::Punct && text.as_bytes()[piece.start] == b';' {
+            if current.as_ref().is_none_or(|c| c.depth == 0) {
+                finish(text, current.take(), piece.end, &mut statements);
+            }
+            continue;
+        }
+        let current = current.get_or_insert(Current {
+            start: piece.start,
+            line: piece.line,
+            words: 0,
+            create: false,
+            has_body: false,
+            depth: 0,
+        });
+        if piece.kind == Kind::Word {
+            current.word(&text[piece.start..piece.end]);
+        }
     }
-    .run()
+    finish(text, current, lexer.position(), &mut statements);
+    Ok(statements)
 }
 
-/// What the lexer knows of the statement it is inside.
+/// Ends the statement under way, if any, at byte `end`.
+fn finish(text: &str, current: Option<Current>, end: usize, statements: &mut Vec<Statement>) {
+    if let Some(current) = current {
+        // ASCII whitespace only, as SQLite reads it: a statement of a
+        // no-break space is a statement (and an error), not nothing.
+        let sql = text[current.start..end].trim_end_matches(|c: char| c.is_ascii_whitespace());
+        statements.push(Statement {
+            sql: sql.to_owned().into(),
+            line: current.line,
+        });
+    }
+}
+
+/// What the splitter knows of the statement it is inside.
 struct Current {
     start: usize,
     line: u32,
@@ -109,217 +139,27 @@ struct Current {
     depth: u32,
 }
 
-struct Lexer<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-    line: u32,
-    statements: Vec<Statement>,
-    current: Option<Current>,
-}
-
-impl Lexer<'_> {
-    fn run(mut self) -> Result<Vec<Statement>, SplitError> {
-        while let Some(&byte) = self.bytes.get(self.pos) {
-            match byte {
-                b'\n' => {
-                    self.line += 1;
-                    self.pos += 1;
-                }
-                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => self.pos += 1,
-                b'-' if self.peek(1) == Some(b'-') => self.skip_line_comment(),
-                b'/' if self.peek(1) == Some(b'*') => self.skip_block_comment()?,
-                b'\'' | b'"' | b'`' => {
-                    self.start_token();
-                    self.skip_quoted(byte, false)?;
-                }
-                b'$' => {
-                    self.start_token();
-                    self.dollar()?;
-                }
-                b';' => {
-                    self.pos += 1;
-                    if self.current.as_ref().is_none_or(|c| c.depth == 0) {
-                        self.finish();
-                    }
-                }
-                b if is_word_start(b) => {
-                    self.start_token();
-                    self.word()?;
-                }
-                _ => {
-                    self.start_token();
-                    self.pos += 1;
-                }
-            }
-        }
-        self.finish();
-        Ok(self.statements)
-    }
-
-    fn peek(&self, ahead: usize) -> Option<u8> {
-        self.bytes.get(self.pos + ahead).copied()
-    }
-
-    fn start_token(&mut self) {
-        if self.current.is_none() {
-            self.current = Some(Current {
-                start: self.pos,
-                line: self.line,
-                words: 0,
-                create: false,
-                has_body: false,
-                depth: 0,
-            });
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(current) = self.current.take() {
-            // ASCII whitespace only, as SQLite reads it: a statement of a
-            // no-break space is a statement (and an error), not nothing.
-            let sql = self.text[current.start..self.pos]
-                .trim_end_matches(|c: char| c.is_ascii_whitespace());
-            self.statements.push(Statement {
-                sql: sql.to_owned().into(),
-                line: current.line,
-            });
-        }
-    }
-
-    /// Moves past `end`, counting the newlines on the way.
-    fn advance_to(&mut self, end: usize) {
-        let end = end.min(self.bytes.len());
-        self.line += count_newlines(&self.bytes[self.pos..end]);
-        self.pos = end;
-    }
-
-    fn skip_line_comment(&mut self) {
-        let end = memchr(b'\n', &self.bytes[self.pos..]).map_or(self.bytes.len(), |n| self.pos + n);
-        self.pos = end;
-    }
-
-    fn skip_block_comment(&mut self) -> Result<(), SplitError> {
-        let line = self.line;
-        match find(&self.bytes[self.pos + 2..], b"*/") {
-            Some(n) => {
-                self.advance_to(self.pos + 2 + n + 2);
-                Ok(())
-            }
-            None => Err(SplitError::UnterminatedComment { line }),
-        }
-    }
-
-    /// Skips a quoted string or identifier; a doubled quote is an escaped
-    /// quote, and with `backslash` (PostgreSQL `E'…'`) so is `\'`.
-    fn skip_quoted(&mut self, quote: u8, backslash: bool) -> Result<(), SplitError> {
-        let line = self.line;
-        let mut i = self.pos + 1;
-        while let Some(&b) = self.bytes.get(i) {
-            if backslash && b == b'\\' {
-                i += 2;
-            } else if b == quote {
-                if self.bytes.get(i + 1) == Some(&quote) {
-                    i += 2;
-                } else {
-                    self.advance_to(i + 1);
-                    return Ok(());
-                }
-            } else {
-                i += 1;
-            }
-        }
-        Err(SplitError::UnterminatedQuote {
-            line,
-            quote: char::from(quote),
-        })
-    }
-
-    /// A `$` outside a word: a dollar quote `$tag$…$tag$`, or a parameter
-    /// such as `$1`, or a lone `$`.
-    fn dollar(&mut self) -> Result<(), SplitError> {
-        let rest = &self.bytes[self.pos + 1..];
-        let tag_len = rest
-            .iter()
-            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80))
-            .unwrap_or(rest.len());
-        let opens =
-            rest.get(tag_len) == Some(&b'$') && rest.first().is_none_or(|&b| !b.is_ascii_digit());
-        if !opens {
-            self.pos += 1;
-            return Ok(());
-        }
-        let tag = &self.bytes[self.pos..self.pos + tag_len + 2];
-        let line = self.line;
-        match find(&self.bytes[self.pos + tag.len()..], tag) {
-            Some(n) => {
-                self.advance_to(self.pos + tag.len() + n + tag.len());
-                Ok(())
-            }
-            None => Err(SplitError::UnterminatedDollarQuote {
-                line,
-                tag: String::from_utf8_lossy(tag).into_owned(),
-            }),
-        }
-    }
-
-    /// A word (keyword or identifier); keeps track of trigger and function
+impl Current {
+    /// A word (keyword or name); keeps track of trigger and function
     /// bodies, where `;` does not end the statement.
-    fn word(&mut self) -> Result<(), SplitError> {
-        let start = self.pos;
-        let len = self.bytes[start..]
-            .iter()
-            .position(|&b| !is_word_byte(b))
-            .unwrap_or(self.bytes.len() - start);
-        self.pos += len;
-        let word = &self.text[start..self.pos];
-        if (word == "E" || word == "e") && self.peek(0) == Some(b'\'') {
-            return self.skip_quoted(b'\'', true);
-        }
-        let Some(current) = self.current.as_mut() else {
-            return Ok(());
-        };
-        current.words += 1;
+    fn word(&mut self, word: &str) {
+        self.words += 1;
         let is = |keyword: &str| word.eq_ignore_ascii_case(keyword);
-        if current.words == 1 {
-            current.create = is("CREATE");
-        } else if current.create
-            && !current.has_body
+        if self.words == 1 {
+            self.create = is("CREATE");
+        } else if self.create
+            && !self.has_body
             && (is("TRIGGER") || is("FUNCTION") || is("PROCEDURE"))
         {
-            current.has_body = true;
-        } else if current.has_body {
-            if is("BEGIN") || (current.depth > 0 && is("CASE")) {
-                current.depth += 1;
-            } else if current.depth > 0 && is("END") {
-                current.depth -= 1;
+            self.has_body = true;
+        } else if self.has_body {
+            if is("BEGIN") || (self.depth > 0 && is("CASE")) {
+                self.depth += 1;
+            } else if self.depth > 0 && is("END") {
+                self.depth -= 1;
             }
         }
-        Ok(())
     }
-}
-
-fn is_word_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
-}
-
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
-}
-
-// Counting newlines is not worth a crate (`bytecount`) here.
-#[allow(clippy::naive_bytecount)]
-fn count_newlines(bytes: &[u8]) -> u32 {
-    let n = bytes.iter().filter(|&&b| b == b'\n').count();
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

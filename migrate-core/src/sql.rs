@@ -4,6 +4,8 @@
 //! string literals, a string literal or a dollar-quoted body one opaque
 //! token, punctuation one token each. Never used to run anything.
 
+use crate::lex::Kind;
+
 /// One token: a string literal as written, anything else lowercased with
 /// identifier quotes removed. Two tokens are equal when their text and
 /// literalness are: a quoted name equals the same name unquoted.
@@ -53,102 +55,58 @@ impl Token {
     }
 }
 
-/// The tokens of `sql`.
+/// The tokens of `sql`, from the pieces of the one lexer (`lex.rs`); a
+/// quote, comment or body left open ends them.
 pub fn tokens(sql: &str) -> Vec<Token> {
-    let chars: Vec<char> = sql.chars().collect();
     let mut out = Vec::new();
-    let mut i = 0;
-    let word = |text: String, quoted: bool| Token {
-        text: text.to_lowercase(),
-        literal: false,
-        quoted,
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            i += 2;
-        } else if matches!(c, '\'' | '"' | '`' | '[') {
-            let close = if c == '[' { ']' } else { c };
-            let mut text = String::new();
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == close {
-                    if close != ']' && chars.get(i + 1) == Some(&close) {
-                        text.push(close);
-                        i += 2;
-                        continue;
-                    }
-                    break;
+    for piece in crate::lex::Lexer::new(sql, 1) {
+        let Ok(piece) = piece else { break };
+        let text = &sql[piece.start..piece.end];
+        let token = match piece.kind {
+            Kind::Word | Kind::Punct => Token {
+                text: text.to_lowercase(),
+                literal: false,
+                quoted: false,
+            },
+            Kind::Quoted => {
+                let close = if text.starts_with('[') {
+                    "]"
+                } else {
+                    &text[..1]
+                };
+                Token {
+                    text: unquoted(text, close).to_lowercase(),
+                    literal: false,
+                    quoted: true,
                 }
-                text.push(chars[i]);
-                i += 1;
             }
-            i += 1;
-            if c == '\'' {
-                out.push(Token {
-                    text,
-                    literal: true,
-                    quoted: false,
-                });
-            } else {
-                out.push(word(text, true));
-            }
-        } else if c == '$'
-            && let Some(end) = dollar_quote(&chars, i)
-        {
-            out.push(Token {
-                text: chars[i..end].iter().collect(),
+            Kind::Literal => Token {
+                text: unquoted(text.trim_start_matches(['E', 'e']), "'"),
                 literal: true,
                 quoted: false,
-            });
-            i = end;
-        } else if c.is_alphanumeric() || c == '_' || c == '$' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$')) {
-                i += 1;
-            }
-            out.push(word(chars[start..i].iter().collect(), false));
-        } else {
-            out.push(word(c.to_string(), false));
-            i += 1;
-        }
+            },
+            Kind::Body => Token {
+                text: text.to_owned(),
+                literal: true,
+                quoted: false,
+            },
+        };
+        out.push(token);
     }
     out
 }
 
-/// The end of a PostgreSQL `$tag$ … $tag$` body starting at `start`, if one
-/// starts there (`$` then letters, digits or `_`, then `$`; a tag does not
-/// start with a digit, so `$1` is not one).
-fn dollar_quote(chars: &[char], start: usize) -> Option<usize> {
-    let mut i = start + 1;
-    if chars.get(i).is_some_and(char::is_ascii_digit) {
-        return None;
+/// The inside of a quoted piece (its first and last characters dropped),
+/// a doubled `close` read as one.
+fn unquoted(text: &str, close: &str) -> String {
+    let inside = text
+        .get(1..text.len().saturating_sub(1))
+        .unwrap_or_default();
+    if close == "]" {
+        inside.to_owned()
+    } else {
+        inside.replace(&close.repeat(2), close)
     }
-    while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-        i += 1;
-    }
-    if chars.get(i) != Some(&'$') {
-        return None;
-    }
-    let tag = &chars[start..=i];
-    let mut j = i + 1;
-    while j + tag.len() <= chars.len() {
-        if &chars[j..j + tag.len()] == tag {
-            return Some(j + tag.len());
-        }
-        j += 1;
-    }
-    Some(chars.len())
 }
 
 /// Splits `tokens` at the commas outside parentheses.
