@@ -92,7 +92,7 @@ pub fn split(text: &str, first_line: u32) -> Result<Vec<Statement>, SplitError> 
     let mut lexer = Lexer::new(text, first_line);
     let mut statements = Vec::new();
     let mut current: Option<Current> = None;
-    while let Some(piece) = lexer.next() {
+    for piece in lexer.by_ref() {
         let piece = piece?;
         if piece.kind == Kind::Punct && text.as_bytes()[piece.start] == b';' {
             if current.as_ref().is_none_or(|c| c.depth == 0) {
