@@ -27,6 +27,7 @@ mod migration;
 mod name;
 mod problem;
 mod scan;
+pub mod schema_diff;
 mod sections;
 mod split;
 pub mod sql;
@@ -43,6 +44,7 @@ pub use name::{
 };
 pub use problem::{Problem, ProblemKind, ReplayedSection};
 pub use scan::{Entry, Folder, Listing, display_dir, is_environment_name, scan};
+pub use schema_diff::{SchemaObjects, schema_differences};
 pub use sections::{FileForm, ParsedFile, Section, parse};
 pub use split::{SplitError, split};
 pub use version::{Scheme, Version, is_timestamp, scheme_of};

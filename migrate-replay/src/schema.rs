@@ -8,14 +8,15 @@ use rusqlite::Connection;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 
 use crate::normal::{Normal, collapsed};
-use crate::sequence::{changed, dropped, left_behind};
+use migrate_core::schema_diff::changed;
+use migrate_core::{SchemaObjects, schema_differences};
 
 /// Every object of `sqlite_master` (tables, indexes, views, triggers) by
 /// type and name, with its SQL (compared in its token-level normal form,
 /// see [`Normal`]), and `PRAGMA user_version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schema {
-    objects: BTreeMap<(String, String), String>,
+    objects: SchemaObjects<String>,
     user_version: i64,
 }
 
@@ -275,47 +276,12 @@ impl Schema {
     /// What `after` has that `self` had not, what it lacks, and what changed,
     /// one sentence each (to follow "Down of `004_idx` …").
     pub fn differences(&self, after: &Schema) -> Vec<String> {
-        let mut out = Vec::new();
-        for ((kind, name), sql) in &self.objects {
-            match after.objects.get(&(kind.clone(), name.clone())) {
-                None => out.push(dropped(kind, name)),
-                Some(other) if other != sql => {
-                    let (before, now) = (Normal::of(sql), Normal::of(other));
-                    if before == now {
-                        continue;
-                    }
-                    // A table is compared as SQLite reads it, and said column by column.
-                    if kind == "table" && is_plain_table(sql) && is_plain_table(other) {
-                        match crate::table::compare(sql, other) {
-                            Ok(None) => continue,
-                            Ok(Some(what)) => {
-                                out.push(format!("leaves table `{name}` changed: {what}"));
-                                continue;
-                            }
-                            Err(_) => {}
-                        }
-                    }
-                    let what = if before.differs_in_column_order(&now) {
-                        "with its columns in another order"
-                    } else {
-                        "changed"
-                    };
-                    out.push(changed(
-                        kind,
-                        name,
-                        what,
-                        &collapsed(sql),
-                        &collapsed(other),
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        for (kind, name) in after.objects.keys() {
-            if !self.objects.contains_key(&(kind.clone(), name.clone())) {
-                out.push(left_behind(kind, name));
-            }
-        }
+        let mut out = schema_differences(
+            &self.objects,
+            &after.objects,
+            |_| false,
+            |kind, name, sql, other| table_change(kind, name, sql, other),
+        );
         if self.user_version != after.user_version {
             out.push(format!(
                 "leaves `PRAGMA user_version` at {}, not {}",
@@ -324,6 +290,38 @@ impl Schema {
         }
         out
     }
+}
+
+/// How the object `kind` `name` changed from `sql` to `other`, if it did:
+/// compared in normal form, a plain table as SQLite reads it, column by
+/// column.
+fn table_change(kind: &str, name: &str, sql: &str, other: &str) -> Option<String> {
+    if other == sql {
+        return None;
+    }
+    let (before, now) = (Normal::of(sql), Normal::of(other));
+    if before == now {
+        return None;
+    }
+    if kind == "table" && is_plain_table(sql) && is_plain_table(other) {
+        match crate::table::compare(sql, other) {
+            Ok(None) => return None,
+            Ok(Some(what)) => return Some(format!("leaves table `{name}` changed: {what}")),
+            Err(_) => {}
+        }
+    }
+    let what = if before.differs_in_column_order(&now) {
+        "with its columns in another order"
+    } else {
+        "changed"
+    };
+    Some(changed(
+        kind,
+        name,
+        what,
+        &collapsed(sql),
+        &collapsed(other),
+    ))
 }
 
 /// `CREATE TABLE …`, not a virtual table (whose module makes tables of its own).

@@ -182,23 +182,6 @@ fn label(migration: &Migration) -> String {
     format!("{version}_{}", migration.name)
 }
 
-/// How a Down's difference is said, the same on every database (to follow
-/// "Down of `004_idx` …"): an object gone that was there before the Up.
-pub(crate) fn dropped(kind: &str, name: &str) -> String {
-    format!("drops {kind} `{name}`, which existed before its Up")
-}
-
-/// An object there after the Down that was not before the Up.
-pub(crate) fn left_behind(kind: &str, name: &str) -> String {
-    format!("leaves {kind} `{name}` behind")
-}
-
-/// An object whose definition after the Down (`after`) is not the one
-/// from before the Up; `how` says in what way (`changed`).
-pub(crate) fn changed(kind: &str, name: &str, how: &str, before: &str, after: &str) -> String {
-    format!("leaves {kind} `{name}` {how}: `{before}` before its Up, `{after}` after its Down")
-}
-
 #[cfg(test)]
 mod tests {
     use super::label;

@@ -16,13 +16,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use postgres::Client;
 
 use crate::normal::collapsed;
-use crate::sequence::{changed, dropped, left_behind};
+use migrate_core::schema_diff::changed;
+use migrate_core::{SchemaObjects, schema_differences};
 
 /// One reading of a database's schema.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Catalog {
     /// (kind, name) → (the table it belongs to, or `""`; its description).
-    objects: BTreeMap<(String, String), (String, String)>,
+    objects: SchemaObjects<(String, String)>,
 }
 
 /// The schemas of the user: not PostgreSQL's own, not temporary.
@@ -138,29 +139,19 @@ impl Catalog {
     /// gone or new are not said again.
     pub fn differences(&self, after: &Catalog) -> Vec<String> {
         let (named_before, named_after) = (self.names(), after.names());
-        let told = |parent: &str| {
-            !parent.is_empty() && named_before.contains(parent) != named_after.contains(parent)
+        let told = |(parent, _): &(String, String)| {
+            !parent.is_empty()
+                && named_before.contains(parent.as_str()) != named_after.contains(parent.as_str())
         };
-        let mut out = Vec::new();
-        for ((kind, name), (parent, description)) in &self.objects {
-            match after.objects.get(&(kind.clone(), name.clone())) {
-                None if !told(parent) => out.push(dropped(kind, name)),
-                Some((_, now)) if now != description => out.push(changed(
-                    kind,
-                    name,
-                    "changed",
-                    &shown(description),
-                    &shown(now),
-                )),
-                _ => {}
-            }
-        }
-        for ((kind, name), (parent, _)) in &after.objects {
-            if !self.objects.contains_key(&(kind.clone(), name.clone())) && !told(parent) {
-                out.push(left_behind(kind, name));
-            }
-        }
-        out
+        schema_differences(
+            &self.objects,
+            &after.objects,
+            told,
+            |kind, name, was, now| {
+                (now.1 != was.1)
+                    .then(|| changed(kind, name, "changed", &shown(&was.1), &shown(&now.1)))
+            },
+        )
     }
 
     /// The name of every object.

@@ -4,18 +4,21 @@
 
 use std::collections::BTreeMap;
 
+use migrate_core::SchemaObjects;
+
 use super::Failure;
 use crate::Backend;
 
 /// What a test reads of a database.
 pub trait Inspect: Backend {
-    /// The schema, one sorted line per object (a table's columns, an index,
-    /// a constraint …), without the runtime's own tables `own`.
+    /// The schema: each object (a table, a column, an index, a constraint
+    /// …) by kind and name, with its definition on one line, without the
+    /// runtime's own tables `own`.
     ///
     /// # Errors
     ///
     /// [`Failure::Database`] when the catalog cannot be read.
-    fn schema(&mut self, own: &[String]) -> Result<Vec<String>, Failure>;
+    fn schema(&mut self, own: &[String]) -> Result<SchemaObjects<String>, Failure>;
 
     /// Each table's number of rows, without the runtime's own tables.
     ///
@@ -38,13 +41,26 @@ pub trait Fresh {
     fn fresh(&mut self) -> Result<Self::Conn, Failure>;
 }
 
-/// What `after` lacks, has more or has changed against `before`.
-pub(super) fn differences(before: &[String], after: &[String]) -> Vec<String> {
-    let gone = before.iter().filter(|line| !after.contains(line));
-    let new = after.iter().filter(|line| !before.contains(line));
-    gone.map(|line| format!("lacks `{line}`"))
-        .chain(new.map(|line| format!("has `{line}`, which was not there before the Up")))
-        .collect()
+/// What `after` (the schema after a Down) lacks, has more or has changed
+/// against `before`, said as the build-time replay says it.
+pub(super) fn differences(
+    before: &SchemaObjects<String>,
+    after: &SchemaObjects<String>,
+) -> Vec<String> {
+    migrate_core::schema_differences(
+        before,
+        after,
+        |_| false,
+        |kind, name, was, now| {
+            (was != now)
+                .then(|| migrate_core::schema_diff::changed(kind, name, "changed", was, now))
+        },
+    )
+}
+
+/// `text` on one line, its whitespace collapsed.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(feature = "sqlite")]
@@ -54,9 +70,10 @@ pub use sqlite::SqliteFiles;
 mod sqlite {
     use std::collections::BTreeMap;
 
+    use migrate_core::SchemaObjects;
     use rusqlite::Connection;
 
-    use super::{Failure, Fresh, Inspect};
+    use super::{Failure, Fresh, Inspect, one_line};
 
     /// Fresh SQLite files in a temporary directory, removed with it.
     pub struct SqliteFiles {
@@ -87,7 +104,7 @@ mod sqlite {
     }
 
     impl Inspect for Connection {
-        fn schema(&mut self, own: &[String]) -> Result<Vec<String>, Failure> {
+        fn schema(&mut self, own: &[String]) -> Result<SchemaObjects<String>, Failure> {
             let mut statement = self
                 .prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
                 .map_err(Failure::database)?;
@@ -100,15 +117,14 @@ mod sqlite {
                     ))
                 })
                 .map_err(Failure::database)?;
-            let mut lines = Vec::new();
+            let mut objects = SchemaObjects::new();
             for row in rows {
                 let (kind, name, sql) = row.map_err(Failure::database)?;
                 if !own.contains(&name) {
-                    let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-                    lines.push(format!("{kind} {name}: {sql}"));
+                    objects.insert((kind, name), one_line(&sql));
                 }
             }
-            Ok(lines)
+            Ok(objects)
         }
 
         fn row_counts(&mut self, own: &[String]) -> Result<BTreeMap<String, i64>, Failure> {
@@ -142,9 +158,10 @@ mod postgres {
     use std::collections::BTreeMap;
     use std::sync::atomic::{AtomicU32, Ordering};
 
+    use migrate_core::SchemaObjects;
     use postgres::{Client, Config, NoTls};
 
-    use super::{Failure, Fresh, Inspect};
+    use super::{Failure, Fresh, Inspect, one_line};
 
     /// Fresh databases on a PostgreSQL server, each created from
     /// `template0` and dropped when the next is made or this is dropped.
@@ -211,41 +228,38 @@ mod postgres {
     const USER: &str = "n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'";
 
     impl Inspect for Client {
-        fn schema(&mut self, own: &[String]) -> Result<Vec<String>, Failure> {
+        fn schema(&mut self, own: &[String]) -> Result<SchemaObjects<String>, Failure> {
             let sql = format!(
-                "SELECT c.relname::text, 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || ' ' \
-                        || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END \
+                "SELECT c.relname::text, 'column', n.nspname || '.' || c.relname || '.' || a.attname, \
+                        format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END \
                         || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '') \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
                  WHERE {USER} AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped \
                  UNION ALL \
-                 SELECT c.relname::text, 'constraint ' || n.nspname || '.' || c.relname || '.' || con.conname || ' ' || pg_get_constraintdef(con.oid) \
+                 SELECT c.relname::text, 'constraint', n.nspname || '.' || c.relname || '.' || con.conname, pg_get_constraintdef(con.oid) \
                  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER} \
                  UNION ALL \
-                 SELECT t.relname::text, 'index ' || pg_get_indexdef(i.indexrelid) \
-                 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE {USER} \
+                 SELECT t.relname::text, 'index', n.nspname || '.' || ic.relname, pg_get_indexdef(i.indexrelid) \
+                 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid \
+                 JOIN pg_namespace n ON n.oid = t.relnamespace WHERE {USER} \
                  UNION ALL \
-                 SELECT c.relname::text, 'view ' || n.nspname || '.' || c.relname || ' ' || pg_get_viewdef(c.oid) \
+                 SELECT c.relname::text, 'view', n.nspname || '.' || c.relname, pg_get_viewdef(c.oid) \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER} AND c.relkind IN ('v', 'm') \
                  UNION ALL \
-                 SELECT t.relname::text, 'trigger ' || pg_get_triggerdef(tg.oid) \
+                 SELECT t.relname::text, 'trigger', n.nspname || '.' || t.relname || '.' || tg.tgname, pg_get_triggerdef(tg.oid) \
                  FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
                  WHERE {USER} AND NOT tg.tgisinternal"
             );
             let rows = self.query(&sql, &[]).map_err(Failure::database)?;
-            let mut lines: Vec<String> = rows
-                .iter()
-                .filter(|row| !own.contains(&row.get::<_, String>(0)))
-                .map(|row| {
-                    row.get::<_, String>(1)
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect();
-            lines.sort();
-            Ok(lines)
+            let mut objects = SchemaObjects::new();
+            for row in &rows {
+                let text = |i: usize| row.try_get::<_, String>(i).map_err(Failure::database);
+                if !own.contains(&text(0)?) {
+                    objects.insert((text(1)?, text(2)?), one_line(&text(3)?));
+                }
+            }
+            Ok(objects)
         }
 
         fn row_counts(&mut self, own: &[String]) -> Result<BTreeMap<String, i64>, Failure> {

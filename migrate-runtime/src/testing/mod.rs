@@ -267,7 +267,7 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
         db: &mut F::Conn,
         migration: &Migration,
         below: Option<&Migration>,
-        expected: &[String],
+        expected: &migrate_core::SchemaObjects<String>,
     ) -> Result<(), Failure> {
         let migrator = self.migrator(None);
         match below {
