@@ -307,7 +307,6 @@ pub fn server_url(
 /// in a fresh database it drops.
 pub mod pg {
     use std::process::{Child, Command, Stdio};
-    use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::{Duration, Instant};
 
     use migrate_runtime::postgres::{Client, NoTls};
@@ -321,32 +320,28 @@ pub mod pg {
         )
     }
 
-    /// A database created for one test and dropped after it.
+    /// A database created for one test and dropped after it (by
+    /// `migrate_replay::Scratch`, the one scratch-database maker: a test
+    /// process killed before its end leaves databases the next one drops).
     pub struct Scratch {
         server: String,
         /// The database's name.
         pub name: String,
+        _database: migrate_replay::Scratch,
     }
 
     impl Scratch {
         /// A new, empty database; `None` when no server answers (and none is required).
         pub fn new() -> Option<Scratch> {
-            static NEXT: AtomicU32 = AtomicU32::new(0);
             let server = server()?;
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("time")
-                .subsec_nanos();
-            let name = format!(
-                "migrate_test_{}_{}_{nanos}",
-                std::process::id(),
-                NEXT.fetch_add(1, Ordering::Relaxed)
-            );
-            let mut admin = Client::connect(&server, NoTls).expect("connect");
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
-                .expect("create the scratch database");
-            Some(Scratch { server, name })
+            let config = server.parse().expect("the server's URL");
+            let database =
+                migrate_replay::Scratch::create(&config).expect("create the scratch database");
+            Some(Scratch {
+                name: database.name().to_owned(),
+                server,
+                _database: database,
+            })
         }
 
         /// The scratch database's URL (the server's, with this database).
@@ -366,17 +361,6 @@ pub mod pg {
         /// A new session on the scratch database.
         pub fn client(&self) -> Client {
             Client::connect(&self.url(), NoTls).expect("connect to the scratch database")
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            if let Ok(mut admin) = Client::connect(&self.server, NoTls) {
-                let _ = admin.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ));
-            }
         }
     }
 

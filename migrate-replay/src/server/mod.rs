@@ -14,9 +14,8 @@ use postgres::error::ErrorPosition;
 
 use crate::sequence::Target;
 use catalog::Catalog;
-use scratch::Scratch;
 
-pub use scratch::ServerError;
+pub use scratch::{Scratch, ServerError};
 
 /// Replays `set` on scratch databases of the PostgreSQL server at `url`
 /// (a `postgres://` URL or a `key=value` connection string, without TLS):

@@ -100,9 +100,13 @@ fn message(error: &postgres::Error) -> String {
     text
 }
 
-/// The scratch database of one sequence of migrations, the copies taken of
-/// it, and the session on it.
-pub(super) struct Scratch {
+/// A scratch database: made fresh from `template0` under a name no other
+/// has, dropped (with the copies taken of it) when this is dropped, and, if
+/// the process is killed first, by the next one made on the server. The
+/// build-time replay runs each sequence of migrations in one; the
+/// migration-path tests (`migrate_runtime::testing`) and this project's own
+/// tests make theirs with it too.
+pub struct Scratch {
     config: Config,
     /// A session on the URL's own database, which creates and drops.
     admin: Client,
@@ -116,8 +120,15 @@ pub(super) struct Scratch {
 }
 
 impl Scratch {
-    /// Creates a fresh database from `template0` and opens a session on it.
-    pub(super) fn create(url: &Config) -> Result<Scratch, ServerError> {
+    /// Creates a fresh database from `template0` on the server of `url`
+    /// (whose own database is where it is created from), first dropping
+    /// the scratch databases of processes that are gone.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError`] when the server cannot be reached or the role may
+    /// not create a database.
+    pub fn create(url: &Config) -> Result<Scratch, ServerError> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let mut config = url.clone();
         if config.get_connect_timeout().is_none() {
@@ -157,16 +168,27 @@ impl Scratch {
                 message: message(&error),
             })?;
         scratch.created.push(scratch.name.clone());
-        scratch.client()?;
         Ok(scratch)
     }
 
-    /// The session on the scratch database, opened again after a copy.
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How the replay connects to the database: the server's settings
+    /// (named `migrate replay` unless they name themselves), with its name.
+    fn config(&self) -> Config {
+        let mut config = self.config.clone();
+        config.dbname(&self.name);
+        config
+    }
+
+    /// The session on the scratch database, opened at first use and again
+    /// after a copy.
     pub(super) fn client(&mut self) -> Result<&mut Client, ServerError> {
         if self.client.is_none() {
-            let mut config = self.config.clone();
-            config.dbname(&self.name);
-            self.client = Some(connect(&config)?);
+            self.client = Some(connect(&self.config())?);
         }
         Ok(self.client.as_mut().expect("opened above"))
     }

@@ -156,50 +156,35 @@ pub use postgres::PostgresDatabases;
 #[cfg(feature = "postgres")]
 mod postgres {
     use std::collections::BTreeMap;
-    use std::sync::atomic::{AtomicU32, Ordering};
 
     use migrate_core::SchemaObjects;
+    use migrate_replay::Scratch;
     use postgres::{Client, Config, NoTls};
 
     use super::{Failure, Fresh, Inspect, one_line};
 
     /// Fresh databases on a PostgreSQL server, each created from
-    /// `template0` and dropped when the next is made or this is dropped.
+    /// `template0` and dropped when the next is made or this is dropped
+    /// (by `migrate_replay::Scratch`, the build-time replay's own: a test
+    /// process killed before its end leaves databases the next one drops).
     pub struct PostgresDatabases {
         config: Config,
-        admin: Client,
-        made: Vec<String>,
+        current: Option<Scratch>,
     }
 
     impl PostgresDatabases {
-        /// Connects to the server at `url` (its database creates and drops
-        /// the test databases).
+        /// The server at `url` (its database creates and drops the test
+        /// databases).
         ///
         /// # Errors
         ///
-        /// [`Failure::Database`] when the server cannot be reached.
+        /// [`Failure::Database`] when the URL cannot be read.
         pub fn new(url: &str) -> Result<PostgresDatabases, Failure> {
             let config: Config = url.parse().map_err(Failure::database)?;
-            let admin = config.connect(NoTls).map_err(Failure::database)?;
             Ok(PostgresDatabases {
                 config,
-                admin,
-                made: Vec::new(),
+                current: None,
             })
-        }
-
-        fn drop_all(&mut self) {
-            for name in std::mem::take(&mut self.made) {
-                let _ = self
-                    .admin
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
-    }
-
-    impl Drop for PostgresDatabases {
-        fn drop(&mut self) {
-            self.drop_all();
         }
     }
 
@@ -207,20 +192,13 @@ mod postgres {
         type Conn = Client;
 
         fn fresh(&mut self) -> Result<Client, Failure> {
-            static NEXT: AtomicU32 = AtomicU32::new(0);
-            self.drop_all();
-            let name = format!(
-                "migrate_test_path_{}_{}",
-                std::process::id(),
-                NEXT.fetch_add(1, Ordering::Relaxed)
-            );
-            self.admin
-                .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
-                .map_err(Failure::database)?;
-            self.made.push(name.clone());
+            self.current = None;
+            let scratch = Scratch::create(&self.config).map_err(Failure::database)?;
             let mut config = self.config.clone();
-            config.dbname(&name);
-            config.connect(NoTls).map_err(Failure::database)
+            config.dbname(scratch.name());
+            let client = config.connect(NoTls).map_err(Failure::database);
+            self.current = Some(scratch);
+            client
         }
     }
 
