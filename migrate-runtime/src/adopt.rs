@@ -361,7 +361,7 @@ pub(crate) fn adoption<'m>(
         // The tool's table has our table's name: adopted in place, the
         // tool's table kept under a new name.
         Err(Error::InvalidHistory { .. }) if foreign.table == table.to_string() => {
-            let mut plan = plan(migrations, &foreign, environment)?;
+            let mut plan = adoption_plan(migrations, &foreign, environment)?;
             plan.set_aside = Some(SetAside::new(foreign.tool, table)?);
             Ok(plan)
         }
@@ -372,13 +372,13 @@ pub(crate) fn adoption<'m>(
         Ok(rows) if !rows.is_empty() => Err(refuse(AdoptProblem::HistoryExists {
             table: table.to_string(),
         })),
-        Ok(_) => plan(migrations, &foreign, environment),
+        Ok(_) => adoption_plan(migrations, &foreign, environment),
     }
 }
 
 /// The plan that records `foreign`'s migrations as ours, after checking
 /// each against the embedded set.
-pub(crate) fn plan<'m>(
+pub(crate) fn adoption_plan<'m>(
     migrations: &'m Migrations,
     foreign: &ForeignHistory,
     environment: Option<&str>,

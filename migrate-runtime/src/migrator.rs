@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::lock_wait::LockRetry;
-use crate::plan::{Operation, Plan, Rules, plan};
+use crate::plan::{Operation, Plan, Rules, decide};
 use crate::script::{Script, Shape};
 use crate::{
     AppliedVersion, BackupSettings, LockScope, Migrations, Report, Result, Step, TableName, Tool,
@@ -299,7 +299,7 @@ impl<'m> Migrator<'m> {
             environment: self.environment.as_deref(),
             allow_out_of_order: self.allow_out_of_order,
         };
-        plan(self.migrations, history, operation, rules)
+        decide(self.migrations, history, operation, rules)
     }
 
     /// The plan of an adoption (see [`crate::adopt::adoption`]).

@@ -92,7 +92,7 @@ async fn attempt<B: Backend>(
         operation,
         started,
     } = asked;
-    let scope = match plan(migrator, db, table, operation).await {
+    let scope = match read_and_plan(migrator, db, table, operation).await {
         Ok(plan) => {
             trace::planned(&tracing::Span::current(), plan.from, plan.to);
             if let Some(report) = migrator.report_without_lock(&plan, started) {
@@ -156,7 +156,7 @@ async fn locked<B: Backend>(
         operation,
         started,
     } = asked;
-    let plan = plan(migrator, db, table, operation).await?;
+    let plan = read_and_plan(migrator, db, table, operation).await?;
     let script = migrator.script(plan, scope);
     let mut progress = script.start(started);
     progress.attempts = mem::replace(attempts, Attempts::new(Duration::ZERO));
@@ -284,7 +284,7 @@ async fn act<B: Backend>(
 
 /// Reads what `operation` is planned from (our history; another tool's
 /// for an adoption) and plans it.
-pub(crate) async fn plan<'m, B: Backend>(
+pub(crate) async fn read_and_plan<'m, B: Backend>(
     migrator: &Migrator<'m>,
     db: &mut B,
     table: &TableName,

@@ -297,7 +297,7 @@ fn renumber<'h>(
 }
 
 /// Checks the database and decides the steps of `operation`.
-pub(crate) fn plan<'m>(
+pub(crate) fn decide<'m>(
     migrations: &'m Migrations,
     history: &[AppliedVersion],
     operation: Operation,
@@ -436,7 +436,7 @@ fn go_on<'m>(
             ..r.clone()
         })
         .collect();
-    let mut plan = plan(migrations, &rest, operation, rules)?;
+    let mut plan = decide(migrations, &rest, operation, rules)?;
     let way = if mark.reverting {
         Direction::Down
     } else {
@@ -557,7 +557,7 @@ fn down<'m>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Direction, Operation, Resolution, Rules, plan};
+    use super::{Direction, Operation, Resolution, Rules, decide};
     use crate::mark::Mark;
     use crate::{AppliedVersion, Checksum, Error, Migrations, Version};
 
@@ -600,7 +600,7 @@ mod tests {
         history: &[AppliedVersion],
         operation: Operation,
     ) -> Vec<(u64, Direction)> {
-        plan(migrations, history, operation, RULES)
+        decide(migrations, history, operation, RULES)
             .expect("plans")
             .steps
             .iter()
@@ -706,7 +706,7 @@ mod tests {
         edited[1].checksum = Some(Checksum::of("SELECT 1;", None));
         let up = Operation::Up { target: None };
         assert!(matches!(
-            plan(&set, &edited, up, RULES),
+            decide(&set, &edited, up, RULES),
             Err(Error::ChecksumMismatch {
                 version: Version(2),
                 ..
@@ -715,7 +715,7 @@ mod tests {
         let mut newer = applied(&set, &[1, 2, 3]);
         newer.push(AppliedVersion::new(Version(4), None));
         assert!(matches!(
-            plan(&set, &newer, up, RULES),
+            decide(&set, &newer, up, RULES),
             Err(Error::UnknownVersion {
                 applied: Version(4),
                 ..
@@ -729,7 +729,7 @@ mod tests {
         let gap = applied(&set, &[1, 3]);
         let up = Operation::Up { target: None };
         assert!(matches!(
-            plan(&set, &gap, up, RULES),
+            decide(&set, &gap, up, RULES),
             Err(Error::OutOfOrder {
                 version: Version(2),
                 ..
@@ -739,7 +739,7 @@ mod tests {
             allow_out_of_order: true,
             ..RULES
         };
-        let planned = plan(&set, &gap, up, allowed).expect("plans");
+        let planned = decide(&set, &gap, up, allowed).expect("plans");
         assert_eq!(planned.steps.len(), 1);
     }
 
@@ -753,13 +753,13 @@ mod tests {
             Some("failed at statement 1 of 1".to_owned()),
         ));
         assert!(matches!(
-            plan(&set, &history, Operation::Up { target: None }, RULES),
+            decide(&set, &history, Operation::Up { target: None }, RULES),
             Err(Error::UnresolvedFailure {
                 version: Version(2),
                 ..
             })
         ));
-        let resolved = plan(
+        let resolved = decide(
             &set,
             &history,
             Operation::Resolve(Version(2), Resolution::Pending),
@@ -823,7 +823,7 @@ mod tests {
         };
         let history = marked(&set, mark, checksum);
         let up = Operation::Up { target: None };
-        let plan = plan(&set, &history, up, RULES).expect("goes on");
+        let plan = decide(&set, &history, up, RULES).expect("goes on");
         assert_eq!(plan.resume, 2);
         assert_eq!(plan.from, Some(Version(1)));
         assert_eq!(
@@ -835,13 +835,13 @@ mod tests {
         );
         // Another operation than the one it was doing is refused.
         assert!(matches!(
-            super::plan(&set, &history, Operation::DownSteps(1), RULES),
+            super::decide(&set, &history, Operation::DownSteps(1), RULES),
             Err(Error::UnresolvedFailure { .. })
         ));
         // So is a file edited since the mark.
         let edited = marked(&set, mark, Checksum([7; 32]));
         assert!(matches!(
-            super::plan(&set, &edited, up, RULES),
+            super::decide(&set, &edited, up, RULES),
             Err(Error::UnresolvedFailure { .. })
         ));
         // And a revert left part-way goes on reverting.
@@ -857,7 +857,7 @@ mod tests {
             &checksum.to_string(),
             Some(reverting.text(two.down().expect("down"), two.up_path(), None)),
         ));
-        let down = super::plan(&set, &history, Operation::DownSteps(1), RULES).expect("goes on");
+        let down = super::decide(&set, &history, Operation::DownSteps(1), RULES).expect("goes on");
         assert_eq!((down.resume, down.steps[0].1), (0, Direction::Down));
     }
 
@@ -872,7 +872,7 @@ mod tests {
         };
         let history = marked(&set, mark, checksum);
         let Err(Error::UnresolvedFailure { failure, .. }) =
-            plan(&set, &history, Operation::Up { target: None }, RULES)
+            decide(&set, &history, Operation::Up { target: None }, RULES)
         else {
             panic!("refused")
         };
