@@ -12,8 +12,7 @@ use crate::foreign::{ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, 
 use crate::plan::Plan;
 use crate::report::KeptHistory;
 use crate::{
-    AppliedVersion, Backend, Direction, Error, Migration, Migrations, Result, TableName, Tool,
-    Version,
+    AppliedVersion, Backend, Change, Error, Migration, Migrations, Result, TableName, Tool, Version,
 };
 
 /// Why another tool's history cannot be adopted; nothing was changed.
@@ -421,7 +420,7 @@ pub(crate) fn adoption_plan<'m>(
     Ok(Plan {
         from: None,
         to: adopted.iter().map(|m| m.version()).max(),
-        steps: adopted.into_iter().map(|m| (m, Direction::Adopt)).collect(),
+        steps: adopted.into_iter().map(|m| (m, Change::Adopt)).collect(),
         renumbered: Vec::new(),
         set_aside: None,
         resume: 0,

@@ -103,7 +103,7 @@ pub use migrator::{
     DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_LOCK_LEASE, DEFAULT_LOCK_TIMEOUT,
     DEFAULT_TABLE, Migrator,
 };
-pub use plan::{Direction, Resolution};
+pub use plan::{Change, Resolution};
 #[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
 pub use postgresql::{PostgresLock, ServerError};
 /// The `refinery-core` this crate is built against: turn on its driver

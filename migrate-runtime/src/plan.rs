@@ -7,14 +7,15 @@ use crate::{
     AppliedMigration, AppliedVersion, Checksum, Error, Migration, Migrations, Result, Version,
 };
 
-/// Which way a step moves the database.
+/// What a step does to the database: runs a section (`Up`, `Down`), or
+/// changes only the history (`Baseline`, `Adopt`, `Forget`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize),
     serde(rename_all = "lowercase")
 )]
-pub enum Direction {
+pub enum Change {
     /// The Up section runs and the migration is recorded.
     Up,
     /// The Down section runs and the record is removed.
@@ -30,37 +31,37 @@ pub enum Direction {
     Forget,
 }
 
-impl Direction {
+impl Change {
     /// The word for a report's table: `up`, `down`, `baseline`.
     pub fn label(self) -> &'static str {
         match self {
-            Direction::Up => "up",
-            Direction::Down => "down",
-            Direction::Baseline => "baseline",
-            Direction::Adopt => "adopt",
-            Direction::Forget => "forget",
+            Change::Up => "up",
+            Change::Down => "down",
+            Change::Baseline => "baseline",
+            Change::Adopt => "adopt",
+            Change::Forget => "forget",
         }
     }
 
     /// What happened to a migration: `applied`, `reverted`, `baselined`.
     pub fn past_tense(self) -> &'static str {
         match self {
-            Direction::Up => "applied",
-            Direction::Down => "reverted",
-            Direction::Baseline => "baselined",
-            Direction::Adopt => "adopted",
-            Direction::Forget => "forgotten",
+            Change::Up => "applied",
+            Change::Down => "reverted",
+            Change::Baseline => "baselined",
+            Change::Adopt => "adopted",
+            Change::Forget => "forgotten",
         }
     }
 
     /// Whether the step runs SQL (`up`, `down`); the others only change the history.
     pub fn runs_sql(self) -> bool {
-        matches!(self, Direction::Up | Direction::Down)
+        matches!(self, Change::Up | Change::Down)
     }
 
     /// Whether the step ends with the migration recorded as applied.
     pub fn records(self) -> bool {
-        matches!(self, Direction::Up | Direction::Baseline | Direction::Adopt)
+        matches!(self, Change::Up | Change::Baseline | Change::Adopt)
     }
 }
 
@@ -128,7 +129,7 @@ pub(crate) struct Plan<'m> {
     /// The newest applied version after the run.
     pub to: Option<Version>,
     /// Each migration with the way it moves.
-    pub steps: Vec<(&'m Migration, Direction)>,
+    pub steps: Vec<(&'m Migration, Change)>,
     /// History rows to give a new version first, `(timestamp, sequential)`.
     pub renumbered: Vec<(Version, Version)>,
     /// Another tool's history table, in the place of ours, renamed before
@@ -330,7 +331,7 @@ pub(crate) fn decide<'m>(
             .filter_map(|r| migrations.get_for(r.version, rules.environment))
             .collect::<Vec<&'m Migration>>()
     };
-    let steps: Vec<(&'m Migration, Direction)> = match operation {
+    let steps: Vec<(&'m Migration, Change)> = match operation {
         Operation::Up { target } => {
             if let Some(target) = target {
                 known(target)?;
@@ -354,7 +355,7 @@ pub(crate) fn decide<'m>(
         Operation::Redo => {
             let mut steps = down(applied_desc().into_iter().take(1))?;
             if let Some(&(migration, _)) = steps.first() {
-                steps.push((migration, Direction::Up));
+                steps.push((migration, Change::Up));
             }
             steps
         }
@@ -367,7 +368,7 @@ pub(crate) fn decide<'m>(
             }
             unapplied(migrations, history, rules.environment)
                 .filter(|m| m.version() <= target)
-                .map(|m| (m, Direction::Baseline))
+                .map(|m| (m, Change::Baseline))
                 .collect()
         }
         Operation::Force(target) => {
@@ -385,8 +386,8 @@ pub(crate) fn decide<'m>(
         Operation::Adopt(_) | Operation::Resolve(..) => Vec::new(),
     };
     let mut after: Vec<Version> = history.iter().map(|r| r.version).collect();
-    for (migration, direction) in &steps {
-        if direction.records() {
+    for (migration, change) in &steps {
+        if change.records() {
             after.push(migration.version());
         } else {
             after.retain(|v| *v != migration.version());
@@ -438,12 +439,12 @@ fn go_on<'m>(
         .collect();
     let mut plan = decide(migrations, &rest, operation, rules)?;
     let way = if mark.reverting {
-        Direction::Down
+        Change::Down
     } else {
-        Direction::Up
+        Change::Up
     };
     match plan.steps.first() {
-        Some(&(first, direction)) if first.version() == migration.version() && direction == way => {
+        Some(&(first, change)) if first.version() == migration.version() && change == way => {
             plan.resume = mark.done;
             Ok(plan)
         }
@@ -471,9 +472,9 @@ fn resolve<'m>(
         .cloned()
         .collect();
     check_drift(migrations, &rest, rules.environment)?;
-    let mut steps = vec![(migration, Direction::Forget)];
+    let mut steps = vec![(migration, Change::Forget)];
     if resolution == Resolution::Applied {
-        steps.push((migration, Direction::Baseline));
+        steps.push((migration, Change::Baseline));
     }
     let mut after: Vec<Version> = rest.iter().map(|r| r.version).collect();
     if resolution == Resolution::Applied {
@@ -498,7 +499,7 @@ fn up<'m>(
     rules: Rules<'_>,
     target: Option<Version>,
     from: Option<Version>,
-) -> Result<Vec<(&'m Migration, Direction)>> {
+) -> Result<Vec<(&'m Migration, Change)>> {
     if let (Some(target), Some(current)) = (target, from)
         && target < current
     {
@@ -520,7 +521,7 @@ fn up<'m>(
             latest,
         });
     }
-    Ok(pending.into_iter().map(|m| (m, Direction::Up)).collect())
+    Ok(pending.into_iter().map(|m| (m, Change::Up)).collect())
 }
 
 /// The steps of a `force` to `target`: the applied migrations above it
@@ -529,24 +530,24 @@ fn force<'m>(
     applied_desc: Vec<&'m Migration>,
     unapplied: impl Iterator<Item = &'m Migration>,
     target: Version,
-) -> Vec<(&'m Migration, Direction)> {
+) -> Vec<(&'m Migration, Change)> {
     let forget = applied_desc
         .into_iter()
         .take_while(|m| m.version() > target)
-        .map(|m| (m, Direction::Forget));
+        .map(|m| (m, Change::Forget));
     let record = unapplied
         .filter(|m| m.version() <= target)
-        .map(|m| (m, Direction::Baseline));
+        .map(|m| (m, Change::Baseline));
     forget.chain(record).collect()
 }
 
 /// Down steps for `migrations`, refused as a whole when one is irreversible.
 fn down<'m>(
     migrations: impl Iterator<Item = &'m Migration>,
-) -> Result<Vec<(&'m Migration, Direction)>> {
+) -> Result<Vec<(&'m Migration, Change)>> {
     migrations
         .map(|m| match m.down() {
-            Some(_) => Ok((m, Direction::Down)),
+            Some(_) => Ok((m, Change::Down)),
             None => Err(Error::Irreversible {
                 version: m.version(),
                 path: m.up_path().to_owned(),
@@ -557,7 +558,7 @@ fn down<'m>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Direction, Operation, Resolution, Rules, decide};
+    use super::{Change, Operation, Resolution, Rules, decide};
     use crate::mark::Mark;
     use crate::{AppliedVersion, Checksum, Error, Migrations, Version};
 
@@ -599,7 +600,7 @@ mod tests {
         migrations: &Migrations,
         history: &[AppliedVersion],
         operation: Operation,
-    ) -> Vec<(u64, Direction)> {
+    ) -> Vec<(u64, Change)> {
         decide(migrations, history, operation, RULES)
             .expect("plans")
             .steps
@@ -614,19 +615,13 @@ mod tests {
         let up = Operation::Up { target: None };
         assert_eq!(
             steps(&set, &[], up),
-            [(1, Direction::Up), (2, Direction::Up), (3, Direction::Up)]
+            [(1, Change::Up), (2, Change::Up), (3, Change::Up)]
         );
-        assert_eq!(
-            steps(&set, &applied(&set, &[1, 2]), up),
-            [(3, Direction::Up)]
-        );
+        assert_eq!(steps(&set, &applied(&set, &[1, 2]), up), [(3, Change::Up)]);
         let to_two = Operation::Up {
             target: Some(Version(2)),
         };
-        assert_eq!(
-            steps(&set, &applied(&set, &[1]), to_two),
-            [(2, Direction::Up)]
-        );
+        assert_eq!(steps(&set, &applied(&set, &[1]), to_two), [(2, Change::Up)]);
         assert!(steps(&set, &applied(&set, &[1, 2, 3]), up).is_empty());
     }
 
@@ -636,15 +631,15 @@ mod tests {
         let all = applied(&set, &[1, 2, 3]);
         assert_eq!(
             steps(&set, &all, Operation::DownSteps(2)),
-            [(3, Direction::Down), (2, Direction::Down)]
+            [(3, Change::Down), (2, Change::Down)]
         );
         assert_eq!(
             steps(&set, &all, Operation::DownTo(Some(Version(2)))),
-            [(3, Direction::Down)]
+            [(3, Change::Down)]
         );
         assert_eq!(
             steps(&set, &all, Operation::Redo),
-            [(3, Direction::Down), (3, Direction::Up)]
+            [(3, Change::Down), (3, Change::Up)]
         );
     }
 
@@ -672,21 +667,21 @@ mod tests {
         let all = applied(&set, &[0, 1]);
         assert_eq!(
             steps(&set, &all, Operation::DownTo(None)),
-            [(1, Direction::Down), (0, Direction::Down)]
+            [(1, Change::Down), (0, Change::Down)]
         );
         assert_eq!(
             steps(&set, &all, Operation::DownTo(Some(Version(0)))),
-            [(1, Direction::Down)]
+            [(1, Change::Down)]
         );
         // `force` means "exactly the migrations up to it": forced to 0,
         // a real version 0 stays recorded, or is recorded.
         assert_eq!(
             steps(&set, &all, Operation::Force(Version(0))),
-            [(1, Direction::Forget)]
+            [(1, Change::Forget)]
         );
         assert_eq!(
             steps(&set, &[], Operation::Force(Version(0))),
-            [(0, Direction::Baseline)]
+            [(0, Change::Baseline)]
         );
         assert_eq!(
             steps(
@@ -831,7 +826,7 @@ mod tests {
                 .iter()
                 .map(|(m, d)| (m.version().0, *d))
                 .collect::<Vec<_>>(),
-            [(2, Direction::Up)]
+            [(2, Change::Up)]
         );
         // Another operation than the one it was doing is refused.
         assert!(matches!(
@@ -858,7 +853,7 @@ mod tests {
             Some(reverting.text(two.down().expect("down"), two.up_path(), None)),
         ));
         let down = super::decide(&set, &history, Operation::DownSteps(1), RULES).expect("goes on");
-        assert_eq!((down.resume, down.steps[0].1), (0, Direction::Down));
+        assert_eq!((down.resume, down.steps[0].1), (0, Change::Down));
     }
 
     #[test]

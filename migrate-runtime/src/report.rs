@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Direction, Migration, Statement, Version};
+use crate::{Change, Migration, Statement, Version};
 
 /// One migration applied, reverted or recorded by a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +18,8 @@ pub struct Step {
     pub name: Cow<'static, str>,
     /// The file whose SQL ran (the Down file for a revert).
     pub path: Cow<'static, str>,
-    /// Which way the database moved.
-    pub direction: Direction,
+    /// What the step did: ran a section, or changed only the history.
+    pub change: Change,
     /// How long the SQL took (zero in a dry run and for a baseline);
     /// `duration_ms` in JSON.
     #[cfg_attr(
@@ -34,32 +34,32 @@ pub struct Step {
     pub statements: Cow<'static, [Statement]>,
 }
 
-/// The file whose SQL a step of `migration` moving `direction` runs, and
+/// The file whose SQL a step of `migration` making `change` runs, and
 /// that SQL (none for a baseline).
 pub(crate) fn section(
     migration: &Migration,
-    direction: Direction,
+    change: Change,
 ) -> (&Cow<'static, str>, Option<&Cow<'static, [Statement]>>) {
-    match direction {
-        Direction::Up => (&migration.up_path, Some(&migration.up)),
-        Direction::Down => (
+    match change {
+        Change::Up => (&migration.up_path, Some(&migration.up)),
+        Change::Down => (
             migration.down_path.as_ref().unwrap_or(&migration.up_path),
             migration.down.as_ref(),
         ),
-        Direction::Baseline | Direction::Adopt | Direction::Forget => (&migration.up_path, None),
+        Change::Baseline | Change::Adopt | Change::Forget => (&migration.up_path, None),
     }
 }
 
 impl Step {
-    /// The step of `migration` moving `direction`, not run yet. Cheap for an
+    /// The step of `migration` making `change`, not run yet. Cheap for an
     /// embedded migration: its texts are borrowed, not copied.
-    pub(crate) fn new(migration: &Migration, direction: Direction) -> Step {
-        let (path, statements) = section(migration, direction);
+    pub(crate) fn new(migration: &Migration, change: Change) -> Step {
+        let (path, statements) = section(migration, change);
         Step {
             version: migration.version(),
             name: migration.name.clone(),
             path: path.clone(),
-            direction,
+            change,
             duration: Duration::ZERO,
             transaction: !migration.no_transaction(),
             statements: statements.cloned().unwrap_or(Cow::Borrowed(&[])),
@@ -70,7 +70,7 @@ impl Step {
 impl Step {
     /// Whether the step ran SQL outside a transaction.
     fn outside_transaction(&self) -> bool {
-        !self.transaction && self.direction.runs_sql()
+        !self.transaction && self.change.runs_sql()
     }
 }
 
@@ -80,12 +80,12 @@ impl fmt::Display for Step {
         write!(
             f,
             "{} {} {}",
-            self.direction.past_tense(),
+            self.change.past_tense(),
             self.version,
             self.name
         )?;
         // Only SQL takes time worth saying; a record takes none.
-        if self.direction.runs_sql() {
+        if self.change.runs_sql() {
             write!(f, " in {}", Millis(self.duration))?;
         }
         if self.outside_transaction() {
@@ -150,7 +150,7 @@ impl Report {
 impl Report {
     /// The first line: where the database went (or would go), and in how long.
     fn headline(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let runs_sql = self.steps.iter().any(|s| s.direction.runs_sql());
+        let runs_sql = self.steps.iter().any(|s| s.change.runs_sql());
         let (from, to) = (VersionOrEmpty(self.from), VersionOrEmpty(self.to));
         let would = if self.dry_run { "dry run: would " } else { "" };
         if !runs_sql {
@@ -166,7 +166,7 @@ impl Report {
             )?;
             return Ok(());
         }
-        if self.from == self.to && self.steps.iter().any(|s| s.direction == Direction::Down) {
+        if self.from == self.to && self.steps.iter().any(|s| s.change == Change::Down) {
             let verb = if self.dry_run {
                 "would revert"
             } else {
@@ -272,13 +272,13 @@ impl fmt::Display for Report {
             .max()
             .unwrap_or(0);
         for step in &self.steps {
-            let direction = step.direction.label();
+            let change = step.change.label();
             write!(
                 f,
-                "  {direction:<8} {:>version_width$} {:<name_width$}",
+                "  {change:<8} {:>version_width$} {:<name_width$}",
                 step.version, step.name
             )?;
-            if !self.dry_run && step.direction.runs_sql() {
+            if !self.dry_run && step.change.runs_sql() {
                 write!(f, " {:>10}", Millis(step.duration))?;
             }
             if step.outside_transaction() {

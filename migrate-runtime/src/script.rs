@@ -10,7 +10,7 @@ use crate::lock_wait::{Attempts, LockRetry, LockWait};
 use crate::mark::Mark;
 use crate::plan::Plan;
 use crate::report::section;
-use crate::{Direction, DriverError, Error, Migration, Report, Result, Statement, Step, Version};
+use crate::{Change, DriverError, Error, Migration, Report, Result, Statement, Step, Version};
 
 /// Where in the statement the driver says the error is: a 1-based
 /// character position (PostgreSQL's error position).
@@ -105,7 +105,7 @@ impl<'m> Script<'m> {
         if !plan.renumbered.is_empty() {
             builder.actions.push(Action::ConfirmRenumbered);
         }
-        let runs_sql = |&(_, d): &(&Migration, Direction)| d.runs_sql();
+        let runs_sql = |&(_, d): &(&Migration, Change)| d.runs_sql();
         if shape.backup && plan.steps.iter().any(runs_sql) {
             builder.actions.push(Action::Backup);
         }
@@ -121,13 +121,13 @@ impl<'m> Script<'m> {
             builder.begin();
             builder.actions.push(Action::Renumber(index));
         }
-        for (index, &(migration, direction)) in plan.steps.iter().enumerate() {
-            let record = if direction.records() {
+        for (index, &(migration, change)) in plan.steps.iter().enumerate() {
+            let record = if change.records() {
                 Action::Insert(index)
             } else {
                 Action::Delete(index)
             };
-            if !direction.runs_sql() {
+            if !change.runs_sql() {
                 builder.begin();
                 builder.stage(index, record);
             } else if migration.no_transaction() {
@@ -263,20 +263,20 @@ impl<'m> Script<'m> {
 
     /// The file whose statements step `step` runs.
     pub fn file(&self, step: usize) -> &'m str {
-        let (migration, direction) = self.plan.steps[step];
-        section(migration, direction).0
+        let (migration, change) = self.plan.steps[step];
+        section(migration, change).0
     }
 
     /// The span of step `step`'s statements.
     pub fn span(&self, step: usize) -> tracing::Span {
-        let (migration, direction) = self.plan.steps[step];
-        crate::trace::migration(migration, direction, self.file(step))
+        let (migration, change) = self.plan.steps[step];
+        crate::trace::migration(migration, change, self.file(step))
     }
 
     /// The statements step `step` runs.
     pub fn statements(&self, step: usize) -> &'m [Statement] {
-        let (migration, direction) = self.plan.steps[step];
-        section(migration, direction).1.map_or(&[], |s| &s[..])
+        let (migration, change) = self.plan.steps[step];
+        section(migration, change).1.map_or(&[], |s| &s[..])
     }
 
     /// The error for statement `statement` of step `step` failing with
@@ -397,14 +397,14 @@ impl<'m> Script<'m> {
     /// [`Action::Started`] and after each statement): the run did not
     /// finish it, the last statement known done and the next.
     pub fn mark(&self, step: usize, done: usize, lease: Option<&str>) -> String {
-        let (migration, direction) = self.plan.steps[step];
+        let (migration, change) = self.plan.steps[step];
         let statements = self.statements(step);
         let mark = Mark {
-            reverting: direction == Direction::Down,
+            reverting: change == Change::Down,
             done,
             total: statements.len(),
         };
-        mark.text(statements, section(migration, direction).0, lease)
+        mark.text(statements, section(migration, change).0, lease)
     }
 
     /// The first statement of step `step` to run: after those a run that
@@ -520,8 +520,8 @@ impl Progress {
         step: usize,
         on_progress: Option<&(dyn Fn(&Step) + Send + Sync)>,
     ) {
-        let (migration, direction) = script.plan.steps[step];
-        let mut done = Step::new(migration, direction);
+        let (migration, change) = script.plan.steps[step];
+        let mut done = Step::new(migration, change);
         done.duration = self.durations[step];
         crate::trace::step(&done);
         if let Some(on_progress) = on_progress {
@@ -556,7 +556,7 @@ mod tests {
 
     use super::{Action, Action::*, Script, Shape};
     use crate::plan::Plan;
-    use crate::{Checksum, Direction, Migration, Statement, Version};
+    use crate::{Change, Checksum, Migration, Statement, Version};
 
     const STATEMENTS: &[Statement] = &[Statement {
         sql: Cow::Borrowed("SELECT 1;"),
@@ -585,11 +585,7 @@ mod tests {
         }
     }
 
-    fn actions(
-        steps: &[(&Migration, Direction)],
-        per_migration: bool,
-        backup: bool,
-    ) -> Vec<Action> {
+    fn actions(steps: &[(&Migration, Change)], per_migration: bool, backup: bool) -> Vec<Action> {
         let plan = Plan {
             from: None,
             to: None,
@@ -616,7 +612,7 @@ mod tests {
     #[test]
     fn one_transaction_by_default_with_the_backup_first() {
         let (a, b) = (migration(1, false, false), migration(2, false, false));
-        let up = [(&a, Direction::Up), (&b, Direction::Up)];
+        let up = [(&a, Change::Up), (&b, Change::Up)];
         assert_eq!(
             actions(&up, false, true),
             [
@@ -637,7 +633,7 @@ mod tests {
     #[test]
     fn per_migration_commits_each_step() {
         let (a, b) = (migration(1, false, false), migration(2, false, false));
-        let down = [(&b, Direction::Down), (&a, Direction::Down)];
+        let down = [(&b, Change::Down), (&a, Change::Down)];
         assert_eq!(
             actions(&down, true, false),
             [
@@ -663,11 +659,7 @@ mod tests {
             migration(2, true, false),
             migration(3, false, false),
         );
-        let up = [
-            (&a, Direction::Up),
-            (&b, Direction::Up),
-            (&c, Direction::Up),
-        ];
+        let up = [(&a, Change::Up), (&b, Change::Up), (&c, Change::Up)];
         assert_eq!(
             actions(&up, false, false),
             [
@@ -717,11 +709,7 @@ mod tests {
             migration(2, false, true),
             migration(3, false, false),
         );
-        let up = [
-            (&a, Direction::Up),
-            (&b, Direction::Up),
-            (&c, Direction::Up),
-        ];
+        let up = [(&a, Change::Up), (&b, Change::Up), (&c, Change::Up)];
         assert_eq!(
             actions(&up, false, false),
             [
@@ -746,7 +734,7 @@ mod tests {
     #[test]
     fn a_baseline_records_without_running_backing_up_or_touching_foreign_keys() {
         let (a, b) = (migration(1, true, true), migration(2, false, false));
-        let baseline = [(&a, Direction::Baseline), (&b, Direction::Baseline)];
+        let baseline = [(&a, Change::Baseline), (&b, Change::Baseline)];
         assert_eq!(
             actions(&baseline, false, true),
             [
@@ -764,7 +752,7 @@ mod tests {
     #[test]
     fn renumbered_rows_change_in_the_first_transaction() {
         let (a, b) = (migration(1, false, false), migration(2, true, false));
-        let plan = |steps: Vec<(&'static Migration, Direction)>| Plan {
+        let plan = |steps: Vec<(&'static Migration, Change)>| Plan {
             from: Some(Version(1)),
             to: Some(Version(2)),
             steps,
@@ -784,7 +772,7 @@ mod tests {
             lock_timeout: Duration::from_secs(2),
         };
         assert_eq!(
-            Script::new(plan(vec![(a, Direction::Up)]), shape).actions,
+            Script::new(plan(vec![(a, Change::Up)]), shape).actions,
             [
                 ConfirmRenumbered,
                 Begin,
@@ -798,7 +786,7 @@ mod tests {
         );
         // Before a step outside a transaction, it has a transaction of its own.
         assert_eq!(
-            Script::new(plan(vec![(b, Direction::Up)]), shape).actions,
+            Script::new(plan(vec![(b, Change::Up)]), shape).actions,
             [
                 ConfirmRenumbered,
                 Begin,
@@ -825,7 +813,7 @@ mod tests {
     #[test]
     fn a_failure_names_what_was_committed_before_it() {
         let (a, b) = (migration(1, false, false), migration(2, true, false));
-        let up = [(&a, Direction::Up), (&b, Direction::Up)];
+        let up = [(&a, Change::Up), (&b, Change::Up)];
         let plan = Plan {
             from: None,
             to: Some(Version(2)),

@@ -13,7 +13,7 @@ use tracing::{Span, debug, info, info_span, warn};
 
 use crate::plan::Operation;
 use crate::report::VersionOrEmpty;
-use crate::{Direction, Error, Migration, Result, Statement, TableName, Version};
+use crate::{Change, Error, Migration, Result, Statement, TableName, Version};
 
 /// Milliseconds with a fraction, the unit of every duration field.
 fn ms(duration: Duration) -> f64 {
@@ -41,13 +41,13 @@ pub(crate) fn planned(span: &Span, from: Option<Version>, to: Option<Version>) {
 }
 
 /// The span of one migration's statements.
-pub(crate) fn migration(migration: &Migration, direction: Direction, file: &str) -> Span {
+pub(crate) fn migration(migration: &Migration, change: Change, file: &str) -> Span {
     info_span!(
         "migration",
         version = migration.version().0,
         // Not `name`: JSON output gives a span's own name that key.
         migration_name = %migration.name(),
-        direction = direction.label(),
+        change = change.label(),
         file,
         transaction = !migration.no_transaction(),
     )
@@ -68,7 +68,7 @@ pub(crate) fn step(step: &crate::Step) {
     info!(
         version = step.version.0,
         migration_name = %step.name,
-        direction = step.direction.label(),
+        change = step.change.label(),
         elapsed_ms = ms(step.duration),
         "{step}"
     );

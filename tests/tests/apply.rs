@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use migrate_runtime::rusqlite::Connection;
-use migrate_runtime::{Direction, State, Version};
+use migrate_runtime::{Change, State, Version};
 use migrate_tests::{BASIC, ENVS, FAILING, NO_TX, NO_TX_FAILING, dump, history, table_exists};
 
 use migrate_tests::sqlite_file as database;
@@ -18,14 +18,14 @@ fn migrate_applies_everything_and_records_it() {
     let steps: Vec<_> = report
         .steps
         .iter()
-        .map(|s| (s.version.0, &*s.name, s.direction))
+        .map(|s| (s.version.0, &*s.name, s.change))
         .collect();
     assert_eq!(
         steps,
         [
-            (1, "accounts", Direction::Up),
-            (2, "entries", Direction::Up),
-            (3, "seed", Direction::Up)
+            (1, "accounts", Change::Up),
+            (2, "entries", Change::Up),
+            (3, "seed", Change::Up)
         ]
     );
     assert!(report.steps.iter().all(|s| s.transaction));
@@ -105,7 +105,7 @@ fn down_redo_and_reset() {
         (report.from, report.to),
         (Some(Version(3)), Some(Version(2)))
     );
-    assert_eq!(report.steps[0].direction, Direction::Down);
+    assert_eq!(report.steps[0].change, Change::Down);
     assert_eq!(report.steps[0].path, "migrations/basic/003_seed.sql");
     assert_eq!(history(&conn), [1, 2]);
     let accounts: i64 = conn
@@ -118,9 +118,9 @@ fn down_redo_and_reset() {
     let steps: Vec<_> = report
         .steps
         .iter()
-        .map(|s| (s.version.0, s.direction))
+        .map(|s| (s.version.0, s.change))
         .collect();
-    assert_eq!(steps, [(3, Direction::Down), (3, Direction::Up)]);
+    assert_eq!(steps, [(3, Change::Down), (3, Change::Up)]);
     assert_eq!(history(&conn), [1, 2, 3]);
 
     let report = BASIC
@@ -169,9 +169,9 @@ fn baseline_records_without_running() {
         report
             .steps
             .iter()
-            .map(|s| (s.version.0, s.direction))
+            .map(|s| (s.version.0, s.change))
             .collect::<Vec<_>>(),
-        [(1, Direction::Baseline), (2, Direction::Baseline)]
+        [(1, Change::Baseline), (2, Change::Baseline)]
     );
     assert_eq!(
         report.backup, None,

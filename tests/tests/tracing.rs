@@ -104,13 +104,13 @@ fn a_run_logs_its_span_each_migration_each_statement_and_the_backup() {
     let migration = span(first, "migration");
     assert_eq!(migration["version"], 1);
     assert_eq!(migration["migration_name"], "accounts");
-    assert_eq!(migration["direction"], "up");
+    assert_eq!(migration["change"], "up");
     assert_eq!(migration["file"], "migrations/basic/001_accounts.sql");
     assert_eq!(migration["transaction"], true);
 
     let applied: Vec<_> = lines
         .iter()
-        .filter(|l| l["level"] == "INFO" && l["fields"]["direction"] == "up")
+        .filter(|l| l["level"] == "INFO" && l["fields"]["change"] == "up")
         .collect();
     assert_eq!(applied.len(), 2, "one event per migration: {lines:#?}");
     assert_eq!(applied[1]["fields"]["version"], 2);
