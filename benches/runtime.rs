@@ -16,7 +16,9 @@
 //! - `startup_fresh/1000`: all applied, nothing pending, drift check
 //!   included, each iteration on a newly opened connection as a process
 //!   start has it: ours vs opening and reading every version and checksum
-//!   (`raw`) vs refinery. `startup_warm/1000` reuses one connection and its
+//!   (`raw`) vs refinery; `ours_first_use_decoded` adds what a process's
+//!   first run pays with an embedded set: decoding it from the bytes
+//!   `embed_migrations!` keeps. `startup_warm/1000` reuses one connection and its
 //!   cached statement (labelled: what a long-running process re-checking
 //!   pays, not a start-up).
 //! - `apply/N/ours_via_refinery_runner`: our set through
@@ -333,6 +335,27 @@ fn startup(c: &mut Criterion) {
     });
     fresh.bench_function(BenchmarkId::new("raw", count), |b| {
         b.iter(|| raw_history_scan(&Connection::open(&ours_db.path).expect("open"), count));
+    });
+    // As a process's first run has it with `embed_migrations!` and the
+    // README's build.rs: the set decoded from its bytes, then the run.
+    // Without the files' text, as the macro embeds a set unless the
+    // `refinery` feature needs it.
+    let embedded: Vec<migrate_core::Migration> = migrations
+        .all()
+        .iter()
+        .map(|m| migrate_core::Migration {
+            up_file_text: None,
+            ..m.clone()
+        })
+        .collect();
+    let encoded: &'static [u8] =
+        Box::leak(migrate_core::encoded::encode(&embedded).into_boxed_slice());
+    fresh.bench_function(BenchmarkId::new("ours_first_use_decoded", count), |b| {
+        b.iter(|| {
+            let set = migrate_runtime::__private::encoded(encoded);
+            let mut conn = Connection::open(&ours_db.path).expect("open");
+            assert!(set.migrate(&mut conn).expect("runs").is_empty());
+        });
     });
     fresh.bench_function(BenchmarkId::new("refinery", count), |b| {
         b.iter(|| {

@@ -21,6 +21,7 @@
 mod advice;
 mod checksum;
 mod directory;
+pub mod encoded;
 mod lex;
 mod lint;
 mod migration;

@@ -8,8 +8,11 @@
 //! root, `MIGRATE_REPLAY_POSTGRES_URL`, and every migration file's path and
 //! bytes (with a diesel folder's `metadata.toml` flag). A hit costs listing
 //! the directory, hashing its files and reading the key file; the set
-//! itself is an `include!` of the data file the miss wrote, which rustc
-//! reads faster than the macro could hand the same tokens over. Only a
+//! itself is an `include!` of the data file the miss wrote: the item that
+//! tracks the files and an `include_bytes!` of the set encoded beside it
+//! (`migrate_core::encoded`), decoded by the program at first use. rustc
+//! reads one byte string in no time, where the set as constants costs it
+//! a parse and their memory at every check. Only a
 //! success is kept: a directory with problems is checked each time.
 //!
 //! The store is `OUT_DIR` (which the README's one-line `build.rs` gives
@@ -157,11 +160,21 @@ impl Store {
         let data = self.out_dir.join(&name);
         let previous = fs::read_to_string(self.key_file()).ok();
         let previous = previous.as_deref().and_then(|t| t.lines().nth(1));
-        atomic_write(&data, &expansion.data)?;
+        // The set as one byte string the data file includes: rustc reads
+        // it in no time, where the set's constants cost it a parse and
+        // their memory at every check.
+        let encoded = data.with_extension("bin");
+        atomic_write(&encoded, &expansion.encoded)?;
+        let text = format!(
+            "{{\n{}::migrate_runtime::__private::encoded(::core::include_bytes!({:?}))\n}}\n",
+            expansion.tracking,
+            encoded.to_string_lossy()
+        );
+        atomic_write(&data, text.as_bytes())?;
         let lints = expansion.lints.to_string().replace('\n', " ");
         atomic_write(
             &self.key_file(),
-            &format!("{}\n{name}\n{lints}", self.head()),
+            format!("{}\n{name}\n{lints}", self.head()),
         )?;
         // Older data files of this invocation go, but the one just
         // replaced stays: another compiler (an editor's, beside cargo) may
@@ -170,8 +183,13 @@ impl Store {
             for file in listing.flatten() {
                 let file = file.file_name();
                 let file = file.to_string_lossy();
-                let ours = file.starts_with(&format!("{}-", self.stem)) && file.ends_with(".rs");
-                if ours && file != name && Some(file.as_ref()) != previous {
+                let stem = file
+                    .strip_suffix(".rs")
+                    .or_else(|| file.strip_suffix(".bin"));
+                let ours = file.starts_with(&format!("{}-", self.stem)) && stem.is_some();
+                let keep =
+                    |kept: Option<&str>| kept.and_then(|kept| kept.strip_suffix(".rs")) == stem;
+                if ours && !keep(Some(&name)) && !keep(previous) {
                     let _ = fs::remove_file(self.out_dir.join(file.as_ref()));
                 }
             }
@@ -186,7 +204,7 @@ impl Store {
 
 /// Writes `text` beside `path`, then renames it there: a reader never
 /// sees half a file.
-fn atomic_write(path: &Path, text: &str) -> Option<()> {
+fn atomic_write(path: &Path, text: impl AsRef<[u8]>) -> Option<()> {
     let partial = path.with_extension(format!("partial-{}", std::process::id()));
     if fs::write(&partial, text).is_ok() && fs::rename(&partial, path).is_ok() {
         return Some(());
@@ -231,6 +249,12 @@ mod tests {
         fs::write(data, "MARK").expect("mark");
     }
 
+    /// Whether the set the data file includes holds `sql`.
+    fn holds(data: &Path, sql: &str) -> bool {
+        let encoded = fs::read(data.with_extension("bin")).expect("the encoded set");
+        String::from_utf8_lossy(&encoded).contains(sql)
+    }
+
     fn marked(data: &Path) -> bool {
         fs::read_to_string(data).is_ok_and(|t| t == "MARK")
     }
@@ -245,11 +269,7 @@ mod tests {
         let written = "\"migrations\"";
 
         let first = included(&expand(written, root.path(), out.path()));
-        assert!(
-            fs::read_to_string(&first)
-                .expect("data")
-                .contains("CREATE TABLE a")
-        );
+        assert!(holds(&first, "CREATE TABLE a"));
         mark(&first);
         // Nothing changed: a hit, the data file as it was.
         assert_eq!(included(&expand(written, root.path(), out.path())), first);
@@ -260,23 +280,16 @@ mod tests {
         let edited = included(&expand(written, root.path(), out.path()));
         assert_ne!(edited, first);
         assert!(first.exists(), "the data file just replaced stays a while");
-        assert!(
-            fs::read_to_string(&edited)
-                .expect("data")
-                .contains("y INTEGER")
-        );
+        assert!(holds(&edited, "y INTEGER"));
 
         // A new file is a change too; the data files before the one it
         // replaces go.
         fs::write(dir.join("002_b.sql"), ONE.replace(" a", " b")).expect("add");
         let added = included(&expand(written, root.path(), out.path()));
         assert!(!first.exists(), "older data files are removed");
+        assert!(!first.with_extension("bin").exists(), "and their sets");
         assert!(edited.exists());
-        assert!(
-            fs::read_to_string(&added)
-                .expect("data")
-                .contains("CREATE TABLE b")
-        );
+        assert!(holds(&added, "CREATE TABLE b"));
         mark(&added);
 
         // A changed option: another invocation, checked in full.
@@ -296,11 +309,7 @@ mod tests {
         }
         let again = included(&expand(written, root.path(), out.path()));
         assert!(!marked(&again), "a corrupt cache is never trusted");
-        assert!(
-            fs::read_to_string(&again)
-                .expect("data")
-                .contains("CREATE TABLE b")
-        );
+        assert!(holds(&again, "CREATE TABLE b"));
     }
 
     #[test]

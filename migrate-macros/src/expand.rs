@@ -36,6 +36,13 @@ pub struct Expansion {
     /// its own; the compiler's printer is slow on one stream the size of
     /// the set (2 s at 1,000 migrations).
     pub data: String,
+    /// The set encoded ([`migrate_core::encoded`]), for the cache to keep
+    /// beside a data file that includes it: rustc then reads one byte
+    /// string instead of the set's constants.
+    pub encoded: Vec<u8>,
+    /// The items that make cargo build again when a file or the replay's
+    /// variable changes, as Rust source.
+    pub tracking: String,
 }
 
 impl Expansion {
@@ -117,6 +124,19 @@ pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<
     } else {
         String::new()
     };
+    let tracking = format!(
+        "const _: [&[u8]; {count}] = [{files}];\n{tracked_variable}\n",
+        files = joined(&files),
+    );
+    let embedded: Vec<Migration> = set
+        .migrations
+        .iter()
+        .map(|m| Migration {
+            up_file_text: m.up_file_text.clone().filter(|_| cfg!(feature = "source")),
+            ..m.clone()
+        })
+        .collect();
+    let encoded = migrate_core::encoded::encode(&embedded);
     let data = format!(
         "{{\n#[doc(hidden)]\n#[allow(non_upper_case_globals)]\nmod __embedded_migrations {{\n\
          const _: [&[u8]; {count}] = [{files}];\n{tracked_variable}\n\
@@ -137,7 +157,12 @@ pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<
             .collect::<Vec<_>>()
             .join(","),
     );
-    Ok(Expansion { lints, data })
+    Ok(Expansion {
+        lints,
+        data,
+        encoded,
+        tracking,
+    })
 }
 
 /// The variable naming a PostgreSQL server to replay a `dialect =

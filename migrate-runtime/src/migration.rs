@@ -2,6 +2,7 @@
 //! at build time, or read from a directory at run time, as one type.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use crate::{Migration, Version};
 
@@ -16,30 +17,55 @@ use crate::{Migration, Version};
 /// assert_eq!(first.version(), migrate_runtime::Version(1));
 /// assert_eq!(MIGRATIONS.get(first.version()).map(|m| m.name()), Some(first.name()));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Migrations {
-    pub(crate) migrations: Cow<'static, [Migration]>,
+    /// The set, built from constants or read at run time.
+    pub(crate) listed: Cow<'static, [Migration]>,
+    /// The set as `embed_migrations!` keeps it in `OUT_DIR` (see
+    /// [`migrate_core::encoded`]): decoded once, at first use.
+    pub(crate) encoded: Option<&'static [u8]>,
+    pub(crate) decoded: OnceLock<Vec<Migration>>,
 }
+
+impl PartialEq for Migrations {
+    fn eq(&self, other: &Migrations) -> bool {
+        self.all() == other.all()
+    }
+}
+
+impl Eq for Migrations {}
 
 impl Migrations {
     /// All migrations, base set and every environment, sorted by version.
+    ///
+    /// # Panics
+    ///
+    /// When the set `embed_migrations!` encoded does not decode: the build
+    /// output was damaged, and the program must be built again.
     pub fn all(&self) -> &[Migration] {
-        &self.migrations
+        match self.encoded {
+            Some(bytes) => self.decoded.get_or_init(|| {
+                migrate_core::encoded::decode(bytes).expect(
+                    "the migrations embedded by `embed_migrations!` are damaged; build the program again",
+                )
+            }),
+            None => &self.listed,
+        }
     }
 
     /// Iterates over all migrations in version order.
     pub fn iter(&self) -> std::slice::Iter<'_, Migration> {
-        self.migrations.iter()
+        self.all().iter()
     }
 
     /// The number of migrations, every environment included.
     pub fn len(&self) -> usize {
-        self.migrations.len()
+        self.all().len()
     }
 
     /// Whether there are no migrations (only a placeholder after a compile error has none).
     pub fn is_empty(&self) -> bool {
-        self.migrations.is_empty()
+        self.all().is_empty()
     }
 
     /// The migration with this version (of the base set, or the first
@@ -52,8 +78,8 @@ impl Migrations {
     /// folders that never run together may reuse a version, so the one of
     /// the base set or of `environment` comes first, then any other.
     pub fn get_for(&self, version: Version, environment: Option<&str>) -> Option<&Migration> {
-        let start = self.migrations.partition_point(|m| m.version < version);
-        let same = self.migrations[start..]
+        let start = self.all().partition_point(|m| m.version < version);
+        let same = self.all()[start..]
             .iter()
             .take_while(|m| m.version == version);
         same.clone()
@@ -67,15 +93,13 @@ impl Migrations {
         &'s self,
         environment: Option<&'e str>,
     ) -> impl Iterator<Item = &'s Migration> + use<'s, 'e> {
-        self.migrations
-            .iter()
-            .filter(move |m| m.applies_to(environment))
+        self.all().iter().filter(move |m| m.applies_to(environment))
     }
 
     /// The names of the environments that have migrations, sorted.
     pub fn environments(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self
-            .migrations
+            .all()
             .iter()
             .filter_map(Migration::environment)
             .collect();
@@ -94,7 +118,9 @@ impl Migrations {
     /// time (the `migrate` command line, benchmarks with generated sets).
     pub fn from_set(set: migrate_core::MigrationSet) -> Migrations {
         Migrations {
-            migrations: Cow::Owned(set.migrations),
+            listed: Cow::Owned(set.migrations),
+            encoded: None,
+            decoded: OnceLock::new(),
         }
     }
 }
@@ -104,6 +130,6 @@ impl<'a> IntoIterator for &'a Migrations {
     type IntoIter = std::slice::Iter<'a, Migration>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.migrations.iter()
+        self.all().iter()
     }
 }

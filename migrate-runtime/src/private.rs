@@ -10,11 +10,24 @@
 use crate::Migrations;
 pub use crate::{Checksum, Migration, Statement, Version};
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// The set, already sorted by version.
 pub const fn migrations(migrations: &'static [Migration]) -> Migrations {
     Migrations {
-        migrations: Cow::Borrowed(migrations),
+        listed: Cow::Borrowed(migrations),
+        encoded: None,
+        decoded: OnceLock::new(),
+    }
+}
+
+/// The set as the macro encoded it in `OUT_DIR` (see
+/// [`migrate_core::encoded`]), decoded at first use.
+pub const fn encoded(bytes: &'static [u8]) -> Migrations {
+    Migrations {
+        listed: Cow::Borrowed(&[]),
+        encoded: Some(bytes),
+        decoded: OnceLock::new(),
     }
 }
 
