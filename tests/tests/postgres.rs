@@ -513,3 +513,44 @@ fn timeouts_stop_a_migration_and_roll_it_back() {
     );
     assert!(history(&mut client).is_empty(), "rolled back as a whole");
 }
+
+/// A history read that fails without the lock is read again under it (a
+/// probe without the lock may meet another migrator's half-done work); an
+/// error that persists there is the answer, as the server said it, and the
+/// lock is released. Here the role may take the lock but not read the
+/// history table.
+#[test]
+fn a_history_the_role_may_not_read_is_refused_after_a_second_read_under_the_lock() {
+    let Some(db) = Scratch::new() else { return };
+    let mut owner = db.client();
+    PG_BASIC.migrate(&mut owner).expect("migrates");
+    let role = format!("migrate_no_reader_{}", std::process::id());
+    owner
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN;
+             GRANT USAGE, CREATE ON SCHEMA public TO {role};
+             GRANT SELECT, INSERT, UPDATE ON schema_migrations_lock TO {role}"
+        ))
+        .expect("a role that may lock but not read");
+    let url = db.url().replacen("postgres@", &format!("{role}@"), 1);
+    let mut limited =
+        migrate_runtime::postgres::Client::connect(&url, migrate_runtime::postgres::NoTls)
+            .expect("connect as the role");
+    let error = PG_BASIC
+        .migrator()
+        .busy_timeout(Duration::from_secs(5))
+        .run(&mut limited)
+        .expect_err("the history may not be read");
+    assert!(
+        matches!(error, Error::Database { .. }) && error.to_string().contains("permission denied"),
+        "{error}"
+    );
+    drop(limited);
+    assert!(lock_is_free(&mut owner), "the lock was released");
+    owner
+        .batch_execute(&format!(
+            "REVOKE ALL ON schema_migrations_lock FROM {role};
+             REVOKE ALL ON SCHEMA public FROM {role}; DROP ROLE {role}"
+        ))
+        .expect("the role goes");
+}

@@ -152,10 +152,22 @@ pub(super) fn history_rows(
         {
             Ok(None)
         }
-        Err(error) if error.as_db_error().is_some() => Err(invalid(table, &error)),
+        // A table of another shape (a missing column, another type) is
+        // not ours; anything else the server refuses (a role without the
+        // right to read it, SQLSTATE 42501) is said as the server said it.
+        Err(error)
+            if error.code().is_some_and(|code| {
+                code.code().starts_with("42") && code.code() != INSUFFICIENT_PRIVILEGE
+            }) =>
+        {
+            Err(invalid(table, &error))
+        }
         Err(error) => Err(Error::database("reading the history table", driver(error))),
     }
 }
+
+/// SQLSTATE `insufficient_privilege`.
+const INSUFFICIENT_PRIVILEGE: &str = "42501";
 
 pub(super) fn invalid(table: &TableName, error: &tokio_postgres::Error) -> Error {
     Error::InvalidHistory {
