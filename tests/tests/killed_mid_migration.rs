@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, State, Version};
 use migrate_tests::Rng;
-use migrate_tests::pg::Scratch;
+use migrate_tests::pg::{Scratch, counter};
 use migrate_tests::{NO_TX_LONG, NO_TX_RESUMABLE, PG_HELD, PG_NO_TX_LONG, PG_PAUSED};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
@@ -377,13 +377,11 @@ fn a_holder_paused_inside_a_transaction_past_its_lease_lets_the_next_migrator_go
         if let Err(error) = &second {
             panic!("{mode}: the second migrator: {error}");
         }
-        let counted: Vec<i32> = client
-            .query("SELECT k FROM counter ORDER BY k", &[])
-            .expect("counter")
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
-        assert_eq!(counted, [2, 3], "{mode}: each migration ran once");
+        assert_eq!(
+            counter(&mut client),
+            [2, 3],
+            "{mode}: each migration ran once"
+        );
         let first_said = String::from_utf8_lossy(&first.stderr);
         assert!(
             !first.status.success() && first_said.contains("lease (1s) ran out"),
