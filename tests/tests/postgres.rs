@@ -11,7 +11,8 @@ use migrate_tests::pg::{
     wait_for_lock,
 };
 use migrate_tests::{
-    PG_BASIC, PG_FAILING, PG_NO_TX_FAILING, PG_ONCE, PG_ROWS, PG_SLOW, PG_SYNTAX, PG_TIMEOUT,
+    PG_BASIC, PG_FAILING, PG_HELD, PG_NO_TX_FAILING, PG_ONCE, PG_ROWS, PG_SLOW, PG_SYNTAX,
+    PG_TIMEOUT,
 };
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
@@ -550,6 +551,87 @@ fn a_history_the_role_may_not_read_is_refused_after_a_second_read_under_the_lock
     owner
         .batch_execute(&format!(
             "REVOKE ALL ON schema_migrations_lock FROM {role};
+             REVOKE ALL ON SCHEMA public FROM {role}; DROP ROLE {role}"
+        ))
+        .expect("the role goes");
+}
+
+/// The read without the lock fails, the one under the lock does not: the
+/// run goes on instead of failing on what another migrator was doing. Here
+/// the role may read the history only once the first migrator is at work
+/// (granted meanwhile), and finds everything applied under the lock.
+/// Without the second read, the run failed at once with the first error.
+#[test]
+fn a_history_read_that_fails_without_the_lock_is_read_again_under_it() {
+    let Some(db) = Scratch::new() else { return };
+    let mut owner = db.client();
+    PG_HELD
+        .migrator()
+        .to(Version(1))
+        .run(&mut owner)
+        .expect("version 1");
+    let role = format!("migrate_late_reader_{}", std::process::id());
+    owner
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN;
+             GRANT USAGE, CREATE ON SCHEMA public TO {role};
+             GRANT SELECT, INSERT, UPDATE ON schema_migrations_lock TO {role}"
+        ))
+        .expect("a role that may lock but not yet read");
+    let url = db.url();
+    let holder = std::thread::spawn(move || {
+        let mut client =
+            migrate_runtime::postgres::Client::connect(&url, migrate_runtime::postgres::NoTls)
+                .expect("connect");
+        PG_HELD.migrate(&mut client).expect("the holder migrates")
+    });
+    let started = Instant::now();
+    while owner
+        .query(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+               AND state = 'active' AND query LIKE '%pg_sleep(1.5)%'
+               AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .expect("pg_stat_activity")
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the holder never got going"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let url = db.url().replacen("postgres@", &format!("{role}@"), 1);
+    let mut limited =
+        migrate_runtime::postgres::Client::connect(&url, migrate_runtime::postgres::NoTls)
+            .expect("connect as the role");
+    let granter = {
+        let url = db.url();
+        let role = role.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            let mut client =
+                migrate_runtime::postgres::Client::connect(&url, migrate_runtime::postgres::NoTls)
+                    .expect("connect");
+            client
+                .batch_execute(&format!("GRANT SELECT ON schema_migrations TO {role}"))
+                .expect("grant");
+        })
+    };
+    let report = PG_HELD
+        .migrator()
+        .busy_timeout(Duration::from_secs(10))
+        .run(&mut limited)
+        .expect("read again under the lock, after the grant");
+    assert!(report.is_empty(), "the holder applied everything");
+    granter.join().expect("the grant");
+    assert_eq!(holder.join().expect("the holder").steps.len(), 2);
+    assert_eq!(counter(&mut owner), [2, 3]);
+    drop(limited);
+    owner
+        .batch_execute(&format!(
+            "REVOKE ALL ON schema_migrations, schema_migrations_lock FROM {role};
              REVOKE ALL ON SCHEMA public FROM {role}; DROP ROLE {role}"
         ))
         .expect("the role goes");
