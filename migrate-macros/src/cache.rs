@@ -164,7 +164,7 @@ impl Store {
         // it in no time, where the set's constants cost it a parse and
         // their memory at every check.
         let encoded = data.with_extension("bin");
-        atomic_write(&encoded, &expansion.encoded)?;
+        atomic_write(&encoded, migrate_core::encoded::encode(&expansion.set))?;
         let text = format!(
             "{{\n{}::migrate_runtime::__private::encoded(::core::include_bytes!({:?}))\n}}\n",
             expansion.tracking,

@@ -26,20 +26,15 @@ pub fn root(input: &Input) -> syn::Result<PathBuf> {
         })
 }
 
-/// What a successful expansion is made of: the lint warnings, and the set
-/// as an expression (which the cache keeps in a file of its own).
+/// What a successful expansion is made of: the lint warnings, the set as
+/// it is embedded, and the items that track what it was read from. The
+/// cache keeps the set encoded; without a cache it becomes constants.
 pub struct Expansion {
     /// The warnings' items (empty when nothing is found).
     pub lints: TokenStream,
-    /// Rust source of a block whose value is the `Migrations`: text, as
-    /// the cache's data file holds it. Each piece is turned into text on
-    /// its own; the compiler's printer is slow on one stream the size of
-    /// the set (2 s at 1,000 migrations).
-    pub data: String,
-    /// The set encoded ([`migrate_core::encoded`]), for the cache to keep
-    /// beside a data file that includes it: rustc then reads one byte
-    /// string instead of the set's constants.
-    pub encoded: Vec<u8>,
+    /// The migrations as embedded (the file's text only where refinery's
+    /// checksums need it).
+    pub set: Vec<Migration>,
     /// The items that make cargo build again when a file or the replay's
     /// variable changes, as Rust source.
     pub tracking: String,
@@ -52,12 +47,53 @@ impl Expansion {
         quote! { { #lints #data } }
     }
 
-    /// The set as tokens, where no cache holds it.
+    /// The set as constants, where no cache holds it.
     pub fn data_tokens(&self) -> syn::Result<TokenStream> {
-        self.data.parse().map_err(|error: proc_macro2::LexError| {
-            syn::Error::new(proc_macro2::Span::call_site(), error.to_string())
-        })
+        constants(&self.set, &self.tracking)
+            .parse()
+            .map_err(|error: proc_macro2::LexError| {
+                syn::Error::new(proc_macro2::Span::call_site(), error.to_string())
+            })
     }
+}
+
+/// Rust source of a block whose value is the `Migrations` of `set`, as
+/// constants, with the `tracking` items. Each piece is turned into text on
+/// its own; the compiler's printer is slow on one stream the size of the
+/// set (2 s at 1,000 migrations).
+///
+/// Two constants per migration (its statements, Up then Down, and the
+/// migration, whose sections are slices of them), built from concrete
+/// `const fn`s: rustc checks many small items in linear time, where one
+/// expression the size of the set is far from it (8,000 migrations took
+/// 3.5 min and 24 GB that way). Measured at 1,000 / 3,000 migrations,
+/// `cargo check` after an edit (cold) and after a touch (incremental):
+/// these two items 0.56 / 1.8 s and 0.25 / 0.72 s; three items (the Down
+/// in its own list) 0.86 s and 0.28 s; the migrations inline in `ALL`
+/// 0.90 / 3.1 s and 0.22 / 0.62 s; one list of every statement, sliced,
+/// 2.2 s and 0.19 s at 1,000.
+fn constants(set: &[Migration], tracking: &str) -> String {
+    let mut all = Statements::default();
+    let migrations: Vec<TokenStream> = set.iter().map(|m| migration(m, &mut all)).collect();
+    format!(
+        "{{\n#[doc(hidden)]\n#[allow(non_upper_case_globals)]\nmod __embedded_migrations {{\n\
+         {tracking}\n\
+         {statements}\n\
+         {migrations}\n\
+         pub(super) const ALL: &[::migrate_runtime::__private::Migration] = &[{names}];\n\
+         }}\n::migrate_runtime::__private::migrations(__embedded_migrations::ALL)\n}}\n",
+        statements = all.items.join("\n"),
+        migrations = migrations
+            .iter()
+            .enumerate()
+            .map(|(i, m)| format!("const M{i}: ::migrate_runtime::__private::Migration = {m};"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        names = (0..migrations.len())
+            .map(|i| format!("M{i}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    )
 }
 
 /// The text of `items`, one by one, separated by commas.
@@ -101,23 +137,6 @@ pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<
             quote! { ::core::include_bytes!(#file) }
         })
         .collect();
-    // Two constants per migration (its statements, Up then Down, and the
-    // migration, whose sections are slices of them), built from concrete
-    // `const fn`s: rustc checks many small items in linear time, where one
-    // expression the size of the set is far from it (8,000 migrations took
-    // 3.5 min and 24 GB that way). Measured at 1,000 / 3,000 migrations,
-    // `cargo check` after an edit (cold) and after a touch (incremental):
-    // these two items 0.56 / 1.8 s and 0.25 / 0.72 s; three items (the
-    // Down in its own list) 0.86 s and 0.28 s; the migrations inline in
-    // `ALL` 0.90 / 3.1 s and 0.22 / 0.62 s; one list of every statement,
-    // sliced, 2.2 s and 0.19 s at 1,000.
-    let mut all = Statements::default();
-    let migrations: Vec<TokenStream> = set
-        .migrations
-        .iter()
-        .map(|m| migration(m, &mut all))
-        .collect();
-    let statements = all.items;
     // The replay depends on the variable: cargo builds again when it changes.
     let tracked_variable = if input.check_postgres {
         quote! { const _: bool = ::core::option_env!(#REPLAY_URL).is_some(); }.to_string()
@@ -128,39 +147,18 @@ pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<
         "const _: [&[u8]; {count}] = [{files}];\n{tracked_variable}\n",
         files = joined(&files),
     );
-    let embedded: Vec<Migration> = set
+    // The file's text is embedded only for refinery's checksums.
+    let set = set
         .migrations
-        .iter()
+        .into_iter()
         .map(|m| Migration {
-            up_file_text: m.up_file_text.clone().filter(|_| cfg!(feature = "source")),
-            ..m.clone()
+            up_file_text: m.up_file_text.filter(|_| cfg!(feature = "source")),
+            ..m
         })
         .collect();
-    let encoded = migrate_core::encoded::encode(&embedded);
-    let data = format!(
-        "{{\n#[doc(hidden)]\n#[allow(non_upper_case_globals)]\nmod __embedded_migrations {{\n\
-         const _: [&[u8]; {count}] = [{files}];\n{tracked_variable}\n\
-         {statements}\n\
-         {migrations}\n\
-         pub(super) const ALL: &[::migrate_runtime::__private::Migration] = &[{names}];\n\
-         }}\n::migrate_runtime::__private::migrations(__embedded_migrations::ALL)\n}}\n",
-        files = joined(&files),
-        statements = statements.join("\n"),
-        migrations = migrations
-            .iter()
-            .enumerate()
-            .map(|(i, m)| format!("const M{i}: ::migrate_runtime::__private::Migration = {m};"))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        names = (0..migrations.len())
-            .map(|i| format!("M{i}"))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
     Ok(Expansion {
         lints,
-        data,
-        encoded,
+        set,
         tracking,
     })
 }
@@ -337,12 +335,7 @@ fn migration(m: &Migration, all: &mut Statements) -> TokenStream {
     let no_check = option(m.no_check.as_deref());
     let idempotent = option(m.idempotent.as_deref());
     let sha384 = proc_macro2::Literal::byte_string(&m.up_file_sha384);
-    // The file's text is embedded only for refinery's checksums.
-    let up_file_text = if cfg!(feature = "source") {
-        option(m.up_file_text.as_deref())
-    } else {
-        option(None)
-    };
+    let up_file_text = option(m.up_file_text.as_deref());
     let timeout = duration(m.timeout);
     let lock_timeout = duration(m.lock_timeout);
     quote! {

@@ -19,12 +19,17 @@ use crate::{Migration, Version};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Migrations {
-    /// The set, built from constants or read at run time.
-    pub(crate) listed: Cow<'static, [Migration]>,
-    /// The set as `embed_migrations!` keeps it in `OUT_DIR` (see
+    pub(crate) source: Source,
+}
+
+/// Where a set's migrations are.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// Built from constants, or read at run time.
+    Listed(Cow<'static, [Migration]>),
+    /// As `embed_migrations!` keeps it in `OUT_DIR` (see
     /// [`migrate_core::encoded`]): decoded once, at first use.
-    pub(crate) encoded: Option<&'static [u8]>,
-    pub(crate) decoded: OnceLock<Vec<Migration>>,
+    Encoded(&'static [u8], OnceLock<Vec<Migration>>),
 }
 
 impl PartialEq for Migrations {
@@ -43,13 +48,13 @@ impl Migrations {
     /// When the set `embed_migrations!` encoded does not decode: the build
     /// output was damaged, and the program must be built again.
     pub fn all(&self) -> &[Migration] {
-        match self.encoded {
-            Some(bytes) => self.decoded.get_or_init(|| {
+        match &self.source {
+            Source::Listed(list) => list,
+            Source::Encoded(bytes, decoded) => decoded.get_or_init(|| {
                 migrate_core::encoded::decode(bytes).expect(
                     "the migrations embedded by `embed_migrations!` are damaged; build the program again",
                 )
             }),
-            None => &self.listed,
         }
     }
 
@@ -118,9 +123,7 @@ impl Migrations {
     /// time (the `migrate` command line, benchmarks with generated sets).
     pub fn from_set(set: migrate_core::MigrationSet) -> Migrations {
         Migrations {
-            listed: Cow::Owned(set.migrations),
-            encoded: None,
-            decoded: OnceLock::new(),
+            source: Source::Listed(Cow::Owned(set.migrations)),
         }
     }
 }

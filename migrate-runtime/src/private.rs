@@ -8,6 +8,7 @@
 //! size of the whole set.
 
 use crate::Migrations;
+use crate::migration::Source;
 pub use crate::{Checksum, Migration, Statement, Version};
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -15,9 +16,7 @@ use std::sync::OnceLock;
 /// The set, already sorted by version.
 pub const fn migrations(migrations: &'static [Migration]) -> Migrations {
     Migrations {
-        listed: Cow::Borrowed(migrations),
-        encoded: None,
-        decoded: OnceLock::new(),
+        source: Source::Listed(Cow::Borrowed(migrations)),
     }
 }
 
@@ -25,9 +24,7 @@ pub const fn migrations(migrations: &'static [Migration]) -> Migrations {
 /// [`migrate_core::encoded`]), decoded at first use.
 pub const fn encoded(bytes: &'static [u8]) -> Migrations {
     Migrations {
-        listed: Cow::Borrowed(&[]),
-        encoded: Some(bytes),
-        decoded: OnceLock::new(),
+        source: Source::Encoded(bytes, OnceLock::new()),
     }
 }
 
