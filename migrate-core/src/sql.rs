@@ -109,22 +109,30 @@ fn unquoted(text: &str, close: &str) -> String {
     }
 }
 
+/// Each token with the depth of parentheses it stands at: a `(` and its
+/// `)` at the depth outside them, what is between them one deeper.
+pub fn depths(tokens: &[Token]) -> impl Iterator<Item = (usize, &Token)> {
+    let mut depth = 0usize;
+    tokens.iter().map(move |token| {
+        if token.is(")") {
+            depth = depth.saturating_sub(1);
+        }
+        let at = depth;
+        if token.is("(") {
+            depth += 1;
+        }
+        (at, token)
+    })
+}
+
 /// Splits `tokens` at the commas outside parentheses.
 pub fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
     let mut parts = Vec::new();
-    let (mut depth, mut start) = (0usize, 0);
-    for (i, token) in tokens.iter().enumerate() {
-        if token.literal {
-            continue;
-        }
-        match token.text.as_str() {
-            "(" => depth += 1,
-            ")" => depth = depth.saturating_sub(1),
-            "," if depth == 0 => {
-                parts.push(&tokens[start..i]);
-                start = i + 1;
-            }
-            _ => {}
+    let mut start = 0;
+    for (i, (depth, token)) in depths(tokens).enumerate() {
+        if depth == 0 && token.is(",") {
+            parts.push(&tokens[start..i]);
+            start = i + 1;
         }
     }
     parts.push(&tokens[start..]);

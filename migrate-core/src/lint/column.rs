@@ -3,7 +3,7 @@
 //! the catalog (PostgreSQL 11+); any value computed per row rewrites the
 //! whole table under an `ACCESS EXCLUSIVE` lock.
 
-use crate::sql::Token;
+use crate::sql::{Token, depths};
 
 /// Functions a default may call without a rewrite: stable or immutable
 /// built-ins (and the SQL keywords written like calls). Any other call
@@ -144,17 +144,10 @@ pub(super) fn rewrite(words: &[Token]) -> Option<String> {
 /// The words of a default expression: up to the first constraint word
 /// outside parentheses.
 fn default_expression(words: &[Token]) -> &[Token] {
-    let mut depth = 0usize;
-    for (i, word) in words.iter().enumerate() {
-        if word.is("(") {
-            depth += 1;
-        } else if word.is(")") {
-            depth = depth.saturating_sub(1);
-        } else if depth == 0 && CONSTRAINT_WORDS.iter().any(|end| word.is(end)) {
-            return &words[..i];
-        }
-    }
-    words
+    let end = depths(words)
+        .position(|(depth, word)| depth == 0 && CONSTRAINT_WORDS.iter().any(|end| word.is(end)))
+        .unwrap_or(words.len());
+    &words[..end]
 }
 
 /// The first function the expression calls that is not known to be

@@ -1,6 +1,6 @@
 //! A position in a statement's words, and the reading the rules share.
 
-use crate::sql::{Token, split_top_level};
+use crate::sql::{Token, depths, split_top_level};
 
 /// A position in a statement's words.
 pub(super) struct Cursor<'w> {
@@ -82,15 +82,7 @@ impl<'w> Cursor<'w> {
 
 /// Whether the keyword `name` stands in `words` outside parentheses.
 pub(super) fn top_level_has(words: &[Token], name: &str) -> bool {
-    let mut depth = 0usize;
-    words.iter().any(|word| {
-        if word.is("(") {
-            depth += 1;
-        } else if word.is(")") {
-            depth = depth.saturating_sub(1);
-        }
-        depth == 0 && word.is(name)
-    })
+    depths(words).any(|(depth, word)| depth == 0 && word.is(name))
 }
 
 /// Whether `words` reuse an existing index (`USING INDEX name`), not only

@@ -8,7 +8,7 @@ use super::Schema;
 use super::column;
 use super::cursor::{Cursor, top_level_has, uses_existing_index};
 use super::rule::Rule;
-use crate::sql::{Token, tokens};
+use crate::sql::{Token, depths, tokens};
 
 mod whole;
 use crate::{Migration, Version};
@@ -235,33 +235,25 @@ impl<'s> Scope<'s> {
     /// column of `table` added in this release without a default: NULL in
     /// every row, so no two rows are equal.
     fn indexes_a_null_column(&self, table: &str, words: &[Token]) -> bool {
-        let mut depth = 0usize;
-        let mut start = true;
-        for word in words {
-            if word.is("(") {
-                depth += 1;
-                start = depth == 1;
+        let mut previous: Option<&Token> = None;
+        for (depth, word) in depths(words) {
+            if depth == 0 && word.is(")") {
+                break;
+            }
+            let first = previous.is_some_and(|p| p.is("(") || p.is(","));
+            previous = Some(word);
+            if depth != 1 || !first {
                 continue;
             }
-            if word.is(")") {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    break;
-                }
-                continue;
+            let key = (table.to_owned(), word.text.clone());
+            let new = self
+                .schema
+                .columns
+                .get(&key)
+                .is_some_and(|added| *added >= self.release_start);
+            if new && self.schema.null_columns.contains(&key) {
+                return true;
             }
-            if depth == 1 && start {
-                let key = (table.to_owned(), word.text.clone());
-                let new = self
-                    .schema
-                    .columns
-                    .get(&key)
-                    .is_some_and(|added| *added >= self.release_start);
-                if new && self.schema.null_columns.contains(&key) {
-                    return true;
-                }
-            }
-            start = depth == 1 && word.is(",");
         }
         false
     }
