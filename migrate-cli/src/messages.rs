@@ -35,6 +35,12 @@ impl Wording for CommandLine {
             }
             Remedy::NewerRelease => "use that release's migration directory (or a newer one)",
             Remedy::AllowGaps => "`--allow-gaps`",
+            Remedy::RunRustMigrations => {
+                "the `migrate` command cannot compile Rust: run your application's migrations, \
+                 or a small binary of three lines, `static MIGRATIONS: Migrations = \
+                 embed_migrations!(\"migrations\");` and `MIGRATIONS.migrate(&mut conn)?` in \
+                 `main` (see the README's \"Rust migrations\")"
+            }
             _ => return migrate_runtime::Library.remedy(remedy),
         })
     }
@@ -108,6 +114,7 @@ mod tests {
             Remedy::ResolvePending(Version(2)),
             Remedy::NewerRelease,
             Remedy::AllowGaps,
+            Remedy::RunRustMigrations,
         ];
         for remedy in remedies {
             let said = CommandLine.remedy(remedy);

@@ -46,6 +46,8 @@ pub enum Remedy {
     NewerRelease,
     /// Accept a set that does not start at 1 or has gaps (`allow_gaps = true`), after "pass".
     AllowGaps,
+    /// Run a set holding Rust migrations from a program that compiles them.
+    RunRustMigrations,
 }
 
 /// How a front end says remedies and names the embedded migrations.
@@ -91,6 +93,10 @@ impl Wording for Library {
                 "run that release (or a newer one), or revert the database with it"
             }
             Remedy::AllowGaps => "`allow_gaps = true`",
+            Remedy::RunRustMigrations => {
+                "run it from a program that embeds the set with `embed_migrations!`, which \
+                 compiles its Rust migrations"
+            }
         })
     }
 

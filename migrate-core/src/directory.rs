@@ -491,6 +491,9 @@ fn assemble(
         .all(|f| f.clean || (history && f.name.form == FileForm::Down));
     let mut group = group.into_iter();
     let first = group.next()?;
+    if first.name.form == FileForm::Rust {
+        return clean.then(|| rust_migration(version, first, history));
+    }
     let down_file = group.next();
     let mut files = vec![first.entry.full_path.clone()];
     if first.parsed.plain && directory.has_sections {
@@ -566,8 +569,39 @@ fn assemble(
         lock_timeout: parsed.lock_timeout,
         idempotent: parsed.idempotent.map(|(_, reason)| reason.into()),
         no_check: parsed.no_check.map(Into::into),
+        rust: false,
     };
     Some((migration, files, allows))
+}
+
+/// A Rust migration: its checksum is that of its text, its Up and Down
+/// the functions `up` and `down` (no `down`: irreversible, which needs no
+/// saying in Rust).
+fn rust_migration(version: Version, file: File, history: bool) -> (Migration, Vec<PathBuf>, Vec<Allowed>) {
+    let (entry, name, parsed, source) = (file.entry, file.name, file.parsed, file.source);
+    let checksum = Checksum::of(&source.text, None);
+    let down = parsed.down.filter(|_| !history);
+    let migration = Migration {
+        version,
+        name: name.name.into(),
+        environment: entry.environment.map(Into::into),
+        down_path: down.as_ref().map(|_| entry.path.clone().into()),
+        up_path: entry.path.into(),
+        up: parsed.up.map(|up| up.statements).unwrap_or_default().into(),
+        down: down.map(|d| d.statements.into()),
+        no_transaction: parsed.no_transaction,
+        foreign_keys_off: false,
+        unordered: false,
+        checksum,
+        up_file_sha384: source.sha384,
+        up_file_text: Some(source.text.into()),
+        timeout: parsed.timeout,
+        lock_timeout: parsed.lock_timeout,
+        idempotent: None,
+        no_check: None,
+        rust: true,
+    };
+    (migration, vec![entry.full_path], Vec::new())
 }
 
 /// A migration that has no Down and does not say it is irreversible: a
@@ -630,7 +664,7 @@ fn controls_transaction(statements: &[crate::Statement]) -> bool {
 fn is_one_migration(version: Version, group: &[File], problems: &mut Vec<Problem>) -> bool {
     let count = |form: FileForm| group.iter().filter(|f| f.name.form == form).count();
     let (singles, ups, downs) = (
-        count(FileForm::Single),
+        count(FileForm::Single) + count(FileForm::Rust),
         count(FileForm::Up),
         count(FileForm::Down),
     );

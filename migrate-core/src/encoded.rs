@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::{Checksum, Migration, Statement, Version};
 
 /// The first bytes of an encoded set.
-const MAGIC: &[u8; 8] = b"MIGSET01";
+const MAGIC: &[u8; 8] = b"MIGSET02";
 
 /// `migrations` as bytes.
 pub fn encode(migrations: &[Migration]) -> Vec<u8> {
@@ -33,6 +33,7 @@ pub fn encode(migrations: &[Migration]) -> Vec<u8> {
         out.0.push(u8::from(m.no_transaction));
         out.0.push(u8::from(m.foreign_keys_off));
         out.0.push(u8::from(m.unordered));
+        out.0.push(u8::from(m.rust));
         out.0.extend_from_slice(&m.checksum.0);
         out.0.extend_from_slice(&m.up_file_sha384);
         out.option(m.up_file_text.as_deref(), Writer::text);
@@ -65,6 +66,7 @@ pub fn decode(bytes: &'static [u8]) -> Option<Vec<Migration>> {
             no_transaction: at.flag()?,
             foreign_keys_off: at.flag()?,
             unordered: at.flag()?,
+            rust: at.flag()?,
             checksum: Checksum(at.array()?),
             up_file_sha384: at.array()?,
             up_file_text: at.option(Reader::text).ok()?,
@@ -218,6 +220,7 @@ mod tests {
             lock_timeout: None,
             idempotent: Some("upserts".into()),
             no_check: None,
+            rust: false,
         };
         let bare = Migration {
             version: Version(2),
@@ -230,6 +233,7 @@ mod tests {
             lock_timeout: Some(Duration::from_secs(2)),
             idempotent: None,
             no_check: Some("uses an extension".into()),
+            rust: true,
             ..full.clone()
         };
         let set = vec![full, bare];

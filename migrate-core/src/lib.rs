@@ -27,6 +27,7 @@ mod lint;
 mod migration;
 mod name;
 mod problem;
+mod rust_file;
 mod scan;
 pub mod schema_diff;
 mod sections;
@@ -40,11 +41,12 @@ pub use directory::{Allowed, MigrationSet, Options, leftover_timestamps, load};
 pub use lint::{Category, Dialect, Finding, Rule, lint};
 pub use migration::{Migration, Statement};
 pub use name::{
-    FileName, Naming, diesel_digits, is_display_name, is_migration_file, parse_file_name,
-    parse_folder_name,
+    FileName, Naming, diesel_digits, is_display_name, is_migration_file, is_rust_file,
+    parse_file_name, parse_folder_name,
 };
 pub use problem::{Problem, ProblemKind, ReplayedSection};
 pub use scan::{Entry, Folder, Listing, display_dir, is_environment_name, scan};
+pub use rust_file::parse_rust;
 pub use schema_diff::{SchemaObjects, schema_differences};
 pub use sections::{FileForm, ParsedFile, Section, parse};
 pub use split::{SplitError, split};

@@ -108,6 +108,7 @@ impl Statement {
 ///     lock_timeout: None,
 ///     idempotent: None,
 ///     no_check: None,
+///     rust: false,
 /// };
 /// assert_eq!(FIRST.to_string(), "1 create_users");
 /// assert!(!FIRST.is_reversible());
@@ -160,6 +161,11 @@ pub struct Migration {
     pub idempotent: Option<Cow<'static, str>>,
     /// Why the build-time replay skips it (`-- +migrate NoCheck <reason>`).
     pub no_check: Option<Cow<'static, str>>,
+    /// A Rust migration (`<version>_<name>.rs`): its Up is the function
+    /// `up` and its Down the function `down`, each given as one statement
+    /// naming the function at its line; `embed_migrations!` compiles them
+    /// and the runtime calls them instead of running SQL.
+    pub rust: bool,
 }
 
 impl Migration {
@@ -251,6 +257,12 @@ impl Migration {
     /// The Up file's text as read, when it was kept (see the field).
     pub fn up_file_text(&self) -> Option<&str> {
         self.up_file_text.as_deref()
+    }
+
+    /// Whether the migration is a Rust file whose functions run instead of
+    /// SQL (see the field).
+    pub fn is_rust(&self) -> bool {
+        self.rust
     }
 
     /// Whether the migration belongs to the base set or to `environment`.

@@ -1,5 +1,5 @@
 //! File names: `<version>_<name>.sql`, `<version>_<name>.up.sql`,
-//! `<version>_<name>.down.sql`, refinery's `V<version>__<name>.sql` and
+//! `<version>_<name>.down.sql`, Rust migrations `<version>_<name>.rs`, refinery's `V<version>__<name>.sql` and
 //! `U<version>__<name>.sql`, and diesel's `<version>_<name>/` folders.
 
 use crate::{FileForm, ProblemKind, Version};
@@ -37,11 +37,35 @@ pub struct FileName {
 }
 
 /// Whether a directory entry is a migration file at all: a `.sql` file
-/// (any case) that is not hidden. Everything else in a directory is ignored.
+/// (any case) that is not hidden, or a Rust migration (see
+/// [`is_rust_file`]). Everything else in a directory is ignored.
 pub fn is_migration_file(file_name: &str) -> bool {
     !file_name.starts_with('.')
-        && file_name.len() > 4
-        && file_name.as_bytes()[file_name.len() - 4..].eq_ignore_ascii_case(b".sql")
+        && (file_name.len() > 4
+            && file_name.as_bytes()[file_name.len() - 4..].eq_ignore_ascii_case(b".sql")
+            || is_rust_file(file_name))
+}
+
+/// Whether a file is a Rust migration by its name: `.rs`, and a version
+/// first (`003_backfill.rs`; refinery's `V3__backfill.rs` too, which is
+/// refused with what to do). Other Rust files (a `mod.rs`) are ignored.
+///
+/// ```
+/// use migrate_core::is_rust_file;
+/// assert!(is_rust_file("003_backfill.rs"));
+/// assert!(is_rust_file("V3__backfill.rs"));
+/// assert!(!is_rust_file("mod.rs"));
+/// ```
+pub fn is_rust_file(file_name: &str) -> bool {
+    let Some(stem) = file_name.strip_suffix(".rs") else {
+        return false;
+    };
+    let bytes = stem.as_bytes();
+    match bytes {
+        [first, ..] if first.is_ascii_digit() => true,
+        [b'V' | b'U', second, ..] => second.is_ascii_digit(),
+        _ => false,
+    }
 }
 
 /// Whether `name` can be a migration's name: display text, stored as a
@@ -70,6 +94,9 @@ pub fn is_display_name(name: &str) -> bool {
 /// # Ok::<(), migrate_core::ProblemKind>(())
 /// ```
 pub fn parse_file_name(file_name: &str) -> Result<FileName, ProblemKind> {
+    if let Some(stem) = file_name.strip_suffix(".rs") {
+        return rust_file_name(stem);
+    }
     let stem = file_name
         .get(..file_name.len().saturating_sub(4))
         .unwrap_or_default();
@@ -95,6 +122,27 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, ProblemKind> {
         None => return Err(ProblemKind::MissingSeparator),
     };
     named(digits, name, form, Naming::Plain)
+}
+
+/// The name of a Rust migration, `<version>_<name>` before `.rs`.
+/// refinery's `V<version>__<name>.rs` returns SQL text instead of running
+/// against a transaction: it is refused, with what to do.
+fn rust_file_name(stem: &str) -> Result<FileName, ProblemKind> {
+    if refinery(stem).is_some() {
+        return Err(ProblemKind::RefineryRustMigration);
+    }
+    let digits_len = stem.bytes().take_while(u8::is_ascii_digit).count();
+    if digits_len == 0 {
+        return Err(ProblemKind::MissingVersion);
+    }
+    let (digits, rest) = stem.split_at(digits_len);
+    let name = match rest.strip_prefix('_') {
+        Some("") => return Err(ProblemKind::MissingName),
+        Some(name) => name,
+        None if rest.is_empty() => return Err(ProblemKind::MissingName),
+        None => return Err(ProblemKind::MissingSeparator),
+    };
+    named(digits, name, FileForm::Rust, Naming::Plain)
 }
 
 /// Parses a diesel migration folder's name, `<version>_<name>`, whose
@@ -275,6 +323,24 @@ mod tests {
         assert!(!is_migration_file("README.md"));
         assert!(!is_migration_file("1_a.sql.bak"));
         assert!(!is_migration_file(".sql"));
+        assert!(is_migration_file("003_backfill.rs"));
+        assert!(!is_migration_file("mod.rs"));
+        assert!(!is_migration_file("build.rs"));
+    }
+
+    #[test]
+    fn rust_names() {
+        let name = parse_file_name("003_hash_passwords.rs").expect("valid");
+        assert_eq!(
+            (name.version, name.name.as_str(), name.form),
+            (Version(3), "hash_passwords", FileForm::Rust)
+        );
+        assert_eq!(
+            parse_file_name("V3__hash.rs"),
+            Err(ProblemKind::RefineryRustMigration)
+        );
+        assert_eq!(parse_file_name("3.rs"), Err(ProblemKind::MissingName));
+        assert_eq!(parse_file_name("3-x.rs"), Err(ProblemKind::MissingSeparator));
     }
 
     #[test]

@@ -108,6 +108,36 @@ pub enum ProblemKind {
         "file name does not start with a version; name it `<version>_<name>.sql`, e.g. `001_create_users.sql`"
     )]
     MissingVersion,
+    /// refinery's `V<version>__<name>.rs`, a function returning SQL text.
+    #[error(
+        "this is a refinery Rust migration, which returns SQL text; put that SQL in \
+         `<version>_<name>.sql` (its output, once: `println!(\"{{}}\", migration())`), or make it \
+         a Rust migration of this format, `<version>_<name>.rs` with `pub fn up` (see the README's \
+         \"Rust migrations\")"
+    )]
+    RefineryRustMigration,
+    /// A Rust migration without `pub fn up`.
+    #[error(
+        "Rust migration defines no `pub fn up`; add it, e.g. \
+         `pub fn up(tx: &rusqlite::Connection) -> Result<(), Box<dyn std::error::Error + Send + Sync>>`"
+    )]
+    RustWithoutUp,
+    /// A Rust migration's `up` or `down` that is not `pub`.
+    #[error("`fn {function}` must be public: write `pub fn {function}`")]
+    RustFunctionNotPublic {
+        /// `up` or `down`.
+        function: String,
+    },
+    /// A `// +migrate` line of a Rust migration that is not one it takes.
+    #[error(
+        "`// +migrate {directive}` is not a directive of a Rust migration; it takes \
+         `// +migrate NoTransaction`, `// +migrate Timeout <duration>` and \
+         `// +migrate LockTimeout <duration>`"
+    )]
+    UnknownRustDirective {
+        /// The directive as written.
+        directive: String,
+    },
     /// A file or folder that no known layout takes, with what it seems to be.
     #[error("{what}")]
     UnknownLayout {

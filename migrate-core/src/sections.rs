@@ -14,6 +14,9 @@ pub enum FileForm {
     Up,
     /// `<version>_<name>.down.sql`: the whole file is the Down section.
     Down,
+    /// `<version>_<name>.rs`: a Rust migration, its Up and Down functions
+    /// (see [`parse_rust`](crate::parse_rust)).
+    Rust,
 }
 
 /// One section of a file: its statements and its text for the checksum.
@@ -313,6 +316,9 @@ type Found = Vec<(Option<u32>, ProblemKind)>;
 /// Reads a file's text. Problems come back with their line; the caller adds
 /// the path. Every problem of the file is reported, not just the first.
 pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Found) {
+    if form == FileForm::Rust {
+        return crate::parse_rust(text);
+    }
     let mut reader = Reader::new(form);
     for (index, raw) in text.split('\n').enumerate() {
         let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
@@ -345,7 +351,7 @@ impl Reader {
             form,
             place: match form {
                 FileForm::Single => Place::BeforeUp,
-                FileForm::Up => Place::Up,
+                FileForm::Up | FileForm::Rust => Place::Up,
                 FileForm::Down => Place::Down,
             },
             before: Building::default(),
@@ -631,7 +637,7 @@ fn after_word<'l>(line: &'l str, word: &str) -> &'l str {
 }
 
 /// `500ms`, `30s`, `5m`, `1h` (a space before the unit allowed).
-fn parse_duration(text: &str) -> Option<std::time::Duration> {
+pub(crate) fn parse_duration(text: &str) -> Option<std::time::Duration> {
     let text = text.trim();
     let digits = text
         .find(|c: char| !c.is_ascii_digit())

@@ -166,9 +166,12 @@ impl Store {
         let encoded = data.with_extension("bin");
         atomic_write(&encoded, migrate_core::encoded::encode(&expansion.set))?;
         let text = format!(
-            "{{\n{}::migrate_runtime::__private::encoded(::core::include_bytes!({:?}))\n}}\n",
+            "{{\n{}{}\n::migrate_runtime::__private::set(\
+             ::migrate_runtime::__private::encoded(::core::include_bytes!({:?})), {})\n}}\n",
             expansion.tracking,
-            encoded.to_string_lossy()
+            expansion.code.items,
+            encoded.to_string_lossy(),
+            expansion.code.list,
         );
         atomic_write(&data, text.as_bytes())?;
         let lints = expansion.lints.to_string().replace('\n', " ");

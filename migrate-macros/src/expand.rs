@@ -7,6 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::input::Input;
+use crate::rust_code::{RustCode, rust_code};
 
 /// The variable that, when set, replaces `CARGO_MANIFEST_DIR` as the root the
 /// directory is relative to. Test harnesses such as trybuild build crates
@@ -38,6 +39,8 @@ pub struct Expansion {
     /// The items that make cargo build again when a file or the replay's
     /// variable changes, as Rust source.
     pub tracking: String,
+    /// The Rust migrations' modules and functions.
+    pub code: RustCode,
 }
 
 impl Expansion {
@@ -49,7 +52,7 @@ impl Expansion {
 
     /// The set as constants, where no cache holds it.
     pub fn data_tokens(&self) -> syn::Result<TokenStream> {
-        constants(&self.set, &self.tracking)
+        constants(&self.set, &self.tracking, &self.code)
             .parse()
             .map_err(|error: proc_macro2::LexError| {
                 syn::Error::new(proc_macro2::Span::call_site(), error.to_string())
@@ -72,7 +75,7 @@ impl Expansion {
 /// in its own list) 0.86 s and 0.28 s; the migrations inline in `ALL`
 /// 0.90 / 3.1 s and 0.22 / 0.62 s; one list of every statement, sliced,
 /// 2.2 s and 0.19 s at 1,000.
-fn constants(set: &[Migration], tracking: &str) -> String {
+fn constants(set: &[Migration], tracking: &str, code: &RustCode) -> String {
     let mut all = Statements::default();
     let migrations: Vec<TokenStream> = set.iter().map(|m| migration(m, &mut all)).collect();
     format!(
@@ -81,7 +84,11 @@ fn constants(set: &[Migration], tracking: &str) -> String {
          {statements}\n\
          {migrations}\n\
          pub(super) const ALL: &[::migrate_runtime::__private::Migration] = &[{names}];\n\
-         }}\n::migrate_runtime::__private::migrations(__embedded_migrations::ALL)\n}}\n",
+         }}\n{code_items}\n\
+         ::migrate_runtime::__private::set(\
+         ::migrate_runtime::__private::migrations(__embedded_migrations::ALL), {code_list})\n}}\n",
+        code_items = code.items,
+        code_list = code.list,
         statements = all.items.join("\n"),
         migrations = migrations
             .iter()
@@ -126,6 +133,7 @@ pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<
         check_postgres(input, &set)?;
     }
     let lints = lints(input, &set)?;
+    let code = rust_code(input, root, &set)?;
     // Every file read, so that cargo builds again when one changes: one
     // item for all (an item each costs rustc 0.07 s more at 1,000 files).
     let count = set.files.len();
@@ -160,6 +168,7 @@ pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<
         lints,
         set,
         tracking,
+        code,
     })
 }
 
@@ -275,7 +284,7 @@ pub fn placeholder(error: &syn::Error) -> TokenStream {
     quote! {
         {
             #errors
-            ::migrate_runtime::__private::migrations(&[])
+            ::migrate_runtime::__private::set(::migrate_runtime::__private::migrations(&[]), &[])
         }
     }
 }
@@ -329,6 +338,7 @@ fn migration(m: &Migration, all: &mut Statements) -> TokenStream {
     let no_transaction = m.no_transaction;
     let foreign_keys_off = m.foreign_keys_off;
     let unordered = m.unordered;
+    let rust = m.rust;
     // Byte strings: one token each, where an array is 32 or 48 literals
     // for rustc to type (0.04 s at 1,000 migrations).
     let checksum = proc_macro2::Literal::byte_string(&m.checksum.0);
@@ -357,6 +367,7 @@ fn migration(m: &Migration, all: &mut Statements) -> TokenStream {
             lock_timeout: #lock_timeout,
             idempotent: #idempotent,
             no_check: #no_check,
+            rust: #rust,
         }
     }
 }

@@ -5,6 +5,7 @@
 mod cache;
 mod expand;
 mod input;
+mod rust_code;
 
 use proc_macro::TokenStream;
 

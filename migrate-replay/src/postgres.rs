@@ -31,12 +31,15 @@ fn parse_migration(migration: &Migration) -> Vec<Problem> {
         .collect()
 }
 
-/// Every statement of `migration`'s Up and Down sections, with its file.
+/// Every statement of `migration`'s Up and Down sections, with its file
+/// (none for a Rust migration, whose functions are not SQL).
 fn statements(migration: &Migration) -> impl Iterator<Item = (&str, &Statement)> {
-    let up = migration.up().iter().map(|s| (migration.up_path(), s));
+    let sql = if migration.is_rust() { &[][..] } else { migration.up() };
+    let up = sql.iter().map(|s| (migration.up_path(), s));
     let down_path = migration.down_path().unwrap_or(migration.up_path());
     let down = migration
         .down()
+        .filter(|_| !migration.is_rust())
         .unwrap_or_default()
         .iter()
         .map(move |s| (down_path, s));

@@ -89,7 +89,7 @@ fn prefixes(migrations: &[&Migration], salt: &str) -> Vec<String> {
     let mut names = vec![sha256_hex(hash.clone().finalize())];
     for m in migrations {
         let identity = format!(
-            "{}\0{}\0{:?}\0{}\0{}\0{}\0{}\0{}\0{}\n",
+            "{}\0{}\0{:?}\0{}\0{}\0{}\0{}\0{}\0{}\0{}\n",
             m.version,
             m.up_path,
             m.down_path,
@@ -99,6 +99,7 @@ fn prefixes(migrations: &[&Migration], salt: &str) -> Vec<String> {
             m.foreign_keys_off,
             m.no_check.is_some(),
             m.up.len(),
+            m.rust,
         );
         hash.update(identity.as_bytes());
         names.push(sha256_hex(hash.clone().finalize()));

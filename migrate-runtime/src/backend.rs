@@ -15,7 +15,9 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Blocker, Checksum, DriverError, Error, Migration, Result, TableName, Value, Version};
+use crate::{
+    Blocker, Checksum, DriverError, Error, Function, Migration, Result, TableName, Value, Version,
+};
 
 /// How long the migration lock lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,6 +248,31 @@ pub trait Session: Locking {
         sql: &str,
         limit: Option<Duration>,
     ) -> impl Future<Output = Result<(), DriverError>> + Send;
+
+    /// Whether [`call`](Session::call) runs `function` on this connection:
+    /// a Rust migration written for it. None by default.
+    fn can_call(&self, function: &Function) -> bool {
+        let _ = function;
+        false
+    }
+
+    /// Calls a Rust migration's function where [`execute`](Session::execute)
+    /// would run a statement (in the open transaction, if any; under the
+    /// same `limit`). A panic in it is its error.
+    ///
+    /// # Errors
+    ///
+    /// The function's error, or the panic's message; the executor wraps it
+    /// with the migration's file and the function's line.
+    fn call(
+        &mut self,
+        lock: &mut Self::Lock,
+        function: Function,
+        limit: Option<Duration>,
+    ) -> impl Future<Output = Result<(), DriverError>> + Send {
+        let _ = (lock, function, limit);
+        async { Err::<(), DriverError>("this database runs no Rust migrations".into()) }
+    }
 }
 
 /// The history table. Table names arrive as a [`TableName`], already

@@ -294,6 +294,28 @@ pub enum Error {
         problem: AdoptProblem,
     },
 
+    /// A Rust migration this program does not carry compiled: the set was
+    /// read at run time ([`Migrations::from_set`](crate::Migrations::from_set)).
+    /// Refused before anything runs.
+    #[non_exhaustive]
+    RustMigrationNotCompiled {
+        /// Its file.
+        path: String,
+    },
+
+    /// A Rust migration written for another connection than the run's
+    /// (a `postgres::Transaction` function run on SQLite, a blocking one
+    /// with the `*_async` methods). Refused before anything runs.
+    #[non_exhaustive]
+    RustMigrationDriver {
+        /// Its file.
+        path: String,
+        /// The connection its function takes, as a user names it.
+        written_for: &'static str,
+        /// The database of the run (`sqlite`, `postgres`).
+        backend: &'static str,
+    },
+
     /// A migration failed outside a transaction, part-way, in an earlier
     /// run: the database holds part of it. Nothing runs until it is resolved.
     #[non_exhaustive]
@@ -516,6 +538,18 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 f,
                 "cannot adopt {tool}'s history: {}; nothing was changed",
                 problem.worded(w)
+            ),
+            Error::RustMigrationNotCompiled { path } => write!(
+                f,
+                "{path} is a Rust migration, and this set was read at run time, where Rust \
+         cannot be compiled; nothing was changed: {}",
+                w.remedy(Remedy::RunRustMigrations)
+            ),
+            Error::RustMigrationDriver { path, written_for, backend } => write!(
+                f,
+                "{path} is a Rust migration written for {written_for}, and this run is on a \
+         {backend} connection; nothing was changed: run the set with the connection its \
+         functions take, or change the function's parameter"
             ),
             Error::UnresolvedFailure { version, path, failure } => write!(
                 f,

@@ -58,6 +58,7 @@ mod backend;
 mod backoff;
 #[cfg(feature = "sqlite")]
 mod backup;
+mod code;
 mod error;
 mod foreign;
 mod lock_wait;
@@ -92,6 +93,7 @@ pub use backend::{
 };
 #[cfg(feature = "sqlite")]
 pub use backup::backups_of;
+pub use code::{Code, CodeResult, Function, PendingCode};
 pub use error::{DriverError, Error, LockHolder, Result};
 pub use foreign::{
     ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, Tool, UnknownTool, Value,

@@ -20,6 +20,8 @@ use crate::{Migration, Version};
 #[derive(Debug, Clone)]
 pub struct Migrations {
     pub(crate) source: Source,
+    /// The functions of the Rust migrations, compiled with the set.
+    pub(crate) code: &'static [crate::Code],
 }
 
 /// Where a set's migrations are.
@@ -118,12 +120,23 @@ impl Migrations {
         self.for_environment(environment).last().map(|m| m.version)
     }
 
+    /// The functions of a Rust migration, compiled into this program by
+    /// `embed_migrations!`; `None` for a SQL migration, and for a Rust one
+    /// in a set read at run time ([`from_set`](Migrations::from_set)),
+    /// which cannot compile it.
+    pub fn code_of(&self, migration: &Migration) -> Option<&crate::Code> {
+        self.code.iter().find(|code| {
+            code.version == migration.version && code.environment == migration.environment()
+        })
+    }
+
     /// The migrations of a directory read at run time with
     /// [`migrate_core::load`], for programs that cannot embed them at build
     /// time (the `migrate` command line, benchmarks with generated sets).
     pub fn from_set(set: migrate_core::MigrationSet) -> Migrations {
         Migrations {
             source: Source::Listed(Cow::Owned(set.migrations)),
+            code: &[],
         }
     }
 }

@@ -157,7 +157,10 @@ async fn locked<B: Backend>(
         started,
     } = asked;
     let plan = read_and_plan(migrator, db, table, operation).await?;
-    let script = migrator.script(plan, scope);
+    let mut script = migrator.script(plan, scope);
+    script.functions = crate::code::functions(migrator.migrations, &script.plan, db.kind(), |f| {
+        db.can_call(f)
+    })?;
     let mut progress = script.start(started);
     progress.attempts = mem::replace(attempts, Attempts::new(Duration::ZERO));
     let result = actions(migrator, db, lock, table, &script, &mut progress).await;
@@ -314,6 +317,38 @@ pub(crate) async fn read_and_plan<'m, B: Backend>(
     }
 }
 
+/// Calls the function of step `step` (action number `at`), a Rust
+/// migration's, where its statements would run. It is not tried again
+/// after a lock timeout: what it did before is its own.
+async fn call<B: Backend>(
+    db: &mut B,
+    lock: &mut B::Lock,
+    script: &Script<'_>,
+    (at, step): (usize, usize),
+    deadline: Option<(Instant, Duration)>,
+    lock_timeout: Duration,
+) -> Result<()> {
+    let Some(function) = script.functions.get(step).copied().flatten() else {
+        return Ok(());
+    };
+    if let Some(waits) = db.lock_waits() {
+        waits.set_lock_timeout(lock, lock_timeout).await?;
+    }
+    let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
+    let ran = Instant::now();
+    let named = &script.statements(step)[0];
+    match db.call(lock, function, limit).await {
+        Ok(()) => {
+            trace::statement(script.file(step), named, ran.elapsed());
+            Ok(())
+        }
+        Err(source) => {
+            let source = crate::code::named(named.sql(), source);
+            Err(script.statement_failed(at, step, 0, source, deadline))
+        }
+    }
+}
+
 /// What a failed set-aside (renaming another tool's table that has the
 /// name of ours) was doing.
 const SET_ASIDE: &str =
@@ -347,6 +382,9 @@ async fn run<B: Backend>(
     let file = script.file(step);
     let lock_timeout = script.lock_timeout(step);
     async {
+        if script.migration(step).is_rust() {
+            return call(db, lock, script, (at, step), deadline, lock_timeout).await;
+        }
         let statements = script.statements(step);
         let first = script.first_statement(step);
         let outside = script.migration(step).no_transaction();

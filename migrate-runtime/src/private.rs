@@ -9,22 +9,51 @@
 
 use crate::Migrations;
 use crate::migration::Source;
-pub use crate::{Checksum, Migration, Statement, Version};
+pub use crate::{Checksum, Code, Function, Migration, PendingCode, Statement, Version};
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-/// The set, already sorted by version.
-pub const fn migrations(migrations: &'static [Migration]) -> Migrations {
-    Migrations {
-        source: Source::Listed(Cow::Borrowed(migrations)),
-    }
+/// Where the embedded migrations are: constants, or the set the macro
+/// encoded in `OUT_DIR` (see [`migrate_core::encoded`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Embedded {
+    /// The set as constants, already sorted by version.
+    Listed(&'static [Migration]),
+    /// The set encoded, decoded at first use.
+    Encoded(&'static [u8]),
 }
 
-/// The set as the macro encoded it in `OUT_DIR` (see
-/// [`migrate_core::encoded`]), decoded at first use.
-pub const fn encoded(bytes: &'static [u8]) -> Migrations {
-    Migrations {
-        source: Source::Encoded(bytes, OnceLock::new()),
+/// The set as constants, already sorted by version.
+pub const fn migrations(migrations: &'static [Migration]) -> Embedded {
+    Embedded::Listed(migrations)
+}
+
+/// The set as the macro encoded it.
+pub const fn encoded(bytes: &'static [u8]) -> Embedded {
+    Embedded::Encoded(bytes)
+}
+
+/// The set, with the functions of its Rust migrations.
+pub const fn set(embedded: Embedded, code: &'static [Code]) -> Migrations {
+    let source = match embedded {
+        Embedded::Listed(migrations) => Source::Listed(Cow::Borrowed(migrations)),
+        Embedded::Encoded(bytes) => Source::Encoded(bytes, OnceLock::new()),
+    };
+    Migrations { source, code }
+}
+
+/// A Rust migration's functions.
+pub const fn code(
+    version: u64,
+    environment: Option<&'static str>,
+    up: Function,
+    down: Option<Function>,
+) -> Code {
+    Code {
+        version: Version(version),
+        environment,
+        up,
+        down,
     }
 }
 

@@ -88,6 +88,9 @@ pub(crate) struct Shape {
 pub(crate) struct Script<'m> {
     pub plan: Plan<'m>,
     pub actions: Vec<Action>,
+    /// The function each step calls, a Rust migration's (`None` for SQL),
+    /// set once the run's connection has said it can call them.
+    pub functions: Vec<Option<crate::Function>>,
     /// The migration, run and lock-wait limits of the shape.
     limits: (Option<Duration>, Option<Duration>, Duration),
 }
@@ -162,6 +165,7 @@ impl<'m> Script<'m> {
         Script {
             plan,
             actions,
+            functions: Vec::new(),
             limits: (shape.timeout, shape.run_timeout, shape.lock_timeout),
         }
     }
@@ -582,6 +586,7 @@ mod tests {
             lock_timeout: None,
             idempotent: None,
             no_check: None,
+            rust: false,
         }
     }
 

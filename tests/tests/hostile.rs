@@ -49,6 +49,7 @@ fn a_statement_with_a_nul_byte_fails_instead_of_running_in_part() {
             lock_timeout: None,
             idempotent: None,
             no_check: None,
+            rust: false,
         }],
         files: Vec::new(),
     };

@@ -205,23 +205,57 @@ impl<C: Client> Session for C {
         let lease = lock.tagging();
         let tagged = lease.map(|lease| lease.tag(sql));
         let sql = tagged.as_deref().unwrap_or(sql);
-        let Some(limit) = limit else {
-            return self.batch(sql).await.map_err(|e| driver_tagged(e, lease));
-        };
-        let own: String = self
-            .query(SET_STATEMENT_TIMEOUT, &[(&millis(limit), Type::TEXT)])
-            .await
-            .map_err(driver)?
-            .first()
-            .and_then(|row| row.try_get(0).ok())
-            .unwrap_or_default();
+        let own = set_limit(self, limit).await?;
         let result = self.batch(sql).await.map_err(|e| driver_tagged(e, lease));
-        // In a transaction the statement's failure aborted, the setting
-        // goes back with the rollback; elsewhere it is set back here.
-        let _ = self
+        restore_limit(self, own).await;
+        result
+    }
+
+    fn can_call(&self, function: &crate::Function) -> bool {
+        Client::can_call(self, function)
+    }
+
+    async fn call(
+        &mut self,
+        lock: &mut PostgresLock,
+        function: crate::Function,
+        limit: Option<Duration>,
+    ) -> Result<(), DriverError> {
+        keep(self, lock, Moment::Statement).await?;
+        let own = set_limit(self, limit).await?;
+        let result = Client::call(self, function).await;
+        restore_limit(self, own).await;
+        result
+    }
+}
+
+/// Sets `statement_timeout` to `limit`, when there is one; answers the
+/// session's own setting, to give back.
+async fn set_limit<C: Client>(
+    client: &mut C,
+    limit: Option<Duration>,
+) -> Result<Option<String>, DriverError> {
+    let Some(limit) = limit else {
+        return Ok(None);
+    };
+    let own: String = client
+        .query(SET_STATEMENT_TIMEOUT, &[(&millis(limit), Type::TEXT)])
+        .await
+        .map_err(driver)?
+        .first()
+        .and_then(|row| row.try_get(0).ok())
+        .unwrap_or_default();
+    Ok(Some(own))
+}
+
+/// Gives the session its own `statement_timeout` back. In a transaction
+/// a failure aborted, the setting goes back with the rollback; elsewhere
+/// it is set back here.
+async fn restore_limit<C: Client>(client: &mut C, own: Option<String>) {
+    if let Some(own) = own {
+        let _ = client
             .query(RESTORE_STATEMENT_TIMEOUT, &[(&own, Type::TEXT)])
             .await;
-        result
     }
 }
 

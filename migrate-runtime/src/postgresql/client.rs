@@ -7,6 +7,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use tokio_postgres::Row;
+
+use crate::{DriverError, Function, code};
 use tokio_postgres::types::{ToSql, Type};
 
 /// The parameters of a statement, with their types.
@@ -30,6 +32,22 @@ pub trait Client: Send {
 
     /// Waits `pause` between two tries of the lock.
     fn pause(&mut self, pause: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Whether `function`, a Rust migration's, is written for this client.
+    fn can_call(&self, function: &Function) -> bool;
+
+    /// Calls a Rust migration's function: one taking a transaction gets
+    /// the run's open one, one taking the client (`NoTransaction`) the
+    /// client itself.
+    fn call(
+        &mut self,
+        function: Function,
+    ) -> impl Future<Output = Result<(), DriverError>> + Send;
+}
+
+/// The message for a function of another client's.
+fn other_client(function: Function, this: &str) -> DriverError {
+    format!("a function written for {} cannot run on {this}", function.driver()).into()
 }
 
 #[cfg(feature = "postgres")]
@@ -49,6 +67,29 @@ impl Client for postgres::Client {
     async fn pause(&mut self, pause: Duration) {
         std::thread::sleep(pause);
     }
+
+    fn can_call(&self, function: &Function) -> bool {
+        matches!(function, Function::Postgres(_) | Function::PostgresClient(_))
+    }
+
+    async fn call(&mut self, function: Function) -> Result<(), DriverError> {
+        match function {
+            Function::Postgres(run) => {
+                // The run's transaction is open: `transaction()` sends a
+                // BEGIN the server only warns about, and gives the driver's
+                // handle on the open transaction. The handle is forgotten,
+                // not dropped: dropping it would roll the run back, and the
+                // run commits (or rolls back) it itself.
+                let mut transaction = self.transaction()?;
+                let result = code::call(|| run(&mut transaction));
+                std::mem::forget(transaction);
+                result
+            }
+            Function::PostgresClient(run) => code::call(|| run(self)),
+            #[allow(unreachable_patterns)]
+            other => Err(other_client(other, "a `postgres::Client`")),
+        }
+    }
 }
 
 #[cfg(feature = "tokio-postgres")]
@@ -67,5 +108,28 @@ impl Client for tokio_postgres::Client {
 
     async fn pause(&mut self, pause: Duration) {
         tokio::time::sleep(pause).await;
+    }
+
+    fn can_call(&self, function: &Function) -> bool {
+        matches!(
+            function,
+            Function::TokioPostgres(_) | Function::TokioPostgresClient(_)
+        )
+    }
+
+    async fn call(&mut self, function: Function) -> Result<(), DriverError> {
+        match function {
+            Function::TokioPostgres(run) => {
+                // As for the blocking client: the handle on the run's open
+                // transaction is forgotten, since dropping it rolls back.
+                let mut transaction = self.transaction().await?;
+                let result = code::call_async(run(&mut transaction)).await;
+                std::mem::forget(transaction);
+                result
+            }
+            Function::TokioPostgresClient(run) => code::call_async(run(self)).await,
+            #[allow(unreachable_patterns)]
+            other => Err(other_client(other, "a `tokio_postgres::Client`")),
+        }
     }
 }

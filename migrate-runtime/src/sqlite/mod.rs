@@ -12,8 +12,8 @@ mod history;
 use crate::backoff::Backoff;
 use crate::backup::{self, prune};
 use crate::{
-    Backend, BackupSettings, Backups, DriverError, Error, ForeignKeys, LockRequest, Locking,
-    Result, Session, TableName, Version,
+    Backend, BackupSettings, Backups, DriverError, Error, ForeignKeys, Function, LockRequest,
+    Locking, Result, Session, TableName, Version, code,
 };
 
 /// What [`Backend::lock`] holds on SQLite: an exclusive lock on the
@@ -102,15 +102,7 @@ impl Session for Connection {
             )
             .into());
         }
-        // SQLite's interrupt, checked every thousand virtual machine steps.
-        if let Some(limit) = limit {
-            let deadline = Instant::now() + limit;
-            self.progress_handler(1000, Some(move || Instant::now() >= deadline));
-        }
-        let result = self.execute_batch(sql);
-        if limit.is_some() {
-            self.progress_handler(0, None::<fn() -> bool>);
-        }
+        let result = limited(self, limit, |conn| conn.execute_batch(sql));
         result.map_err(|error| match error {
             // SQLite's own message: the statement is reported beside it anyway.
             #[cfg(feature = "bundled")]
@@ -120,6 +112,41 @@ impl Session for Connection {
             other => other.into(),
         })
     }
+
+    fn can_call(&self, function: &Function) -> bool {
+        #[allow(unreachable_patterns)]
+        match function {
+            Function::Sqlite(_) => true,
+            _ => false,
+        }
+    }
+
+    async fn call(
+        &mut self,
+        _lock: &mut SqliteLock,
+        function: Function,
+        limit: Option<Duration>,
+    ) -> Result<(), DriverError> {
+        #[allow(unreachable_patterns)]
+        match function {
+            Function::Sqlite(run) => limited(self, limit, |conn| code::call(|| run(conn))),
+            other => Err(format!("a function written for {} cannot run on SQLite", other.driver()).into()),
+        }
+    }
+}
+
+/// Runs `run` on `conn`, interrupted by SQLite after `limit` (checked
+/// every thousand virtual machine steps of its statements).
+fn limited<T>(conn: &Connection, limit: Option<Duration>, run: impl FnOnce(&Connection) -> T) -> T {
+    if let Some(limit) = limit {
+        let deadline = Instant::now() + limit;
+        conn.progress_handler(1000, Some(move || Instant::now() >= deadline));
+    }
+    let result = run(conn);
+    if limit.is_some() {
+        conn.progress_handler(0, None::<fn() -> bool>);
+    }
+    result
 }
 
 impl Backups for Connection {

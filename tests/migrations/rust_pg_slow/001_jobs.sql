@@ -1,0 +1,5 @@
+-- +migrate Up
+CREATE TABLE jobs (id INTEGER PRIMARY KEY);
+
+-- +migrate Down
+DROP TABLE jobs;
