@@ -237,6 +237,27 @@ struct Checks {
     sequential_only: bool,
 }
 
+/// The note that says which Rust migrations a command went around (they
+/// are checked in the sequence, but this command cannot compile them):
+/// `None` when the set has none.
+pub fn rust_skipped(set: &migrate_core::MigrationSet, what: &str) -> Option<String> {
+    let files: Vec<&str> = set
+        .migrations
+        .iter()
+        .filter(|m| m.is_rust())
+        .map(|m| m.up_path())
+        .collect();
+    (!files.is_empty()).then(|| {
+        format!(
+            "note: {} checked in the sequence but not {what} (Rust, which only `embed_migrations!` \
+             compiles; their effect is proven by a migration-path test that runs them, \
+             `testing::MigrationTest`): {}",
+            count(files.len(), "Rust migration"),
+            files.join(", ")
+        )
+    })
+}
+
 fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
     let mut server_error = None;
     let mut parsed = false;
@@ -246,6 +267,9 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
                 "note: {ignored} is not a migration (a file without a version beside diesel's \
                  migration folders, which diesel does not read either); ignored"
             ));
+        }
+        if let Some(note) = rust_skipped(&set, "replayed or parsed") {
+            crate::messages::progress(&note);
         }
         let mut problems = if checks.sequential_only {
             migrate_core::leftover_timestamps(&set)

@@ -105,6 +105,7 @@ pub fn plan(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
             let suffix = match form {
                 FileForm::Single => ".sql",
                 FileForm::Up => ".up.sql",
+                FileForm::Rust => ".rs",
                 FileForm::Down => ".down.sql",
             };
             let target = path.with_file_name(format!("{next:0width$}_{name}{suffix}"));

@@ -16,6 +16,9 @@ pub fn lint(
     json: bool,
 ) -> Result<ExitCode, String> {
     let set = crate::commands::checked(dir)?;
+    if let Some(note) = crate::commands::rust_skipped(&set, "linted") {
+        crate::messages::progress(&note);
+    }
     let dialect = if postgres {
         Dialect::Postgres
     } else {

@@ -711,3 +711,67 @@ fn irreversible_before_takes_old_migrations_as_history() {
         "{status}"
     );
 }
+
+/// The set a program embeds, Rust migration compiled: what ran on the
+/// database the command then reads.
+static RUST_SET: migrate_runtime::Migrations =
+    migrate_runtime::embed_migrations!("../tests/migrations/rust_sqlite");
+
+#[test]
+fn rust_migrations_are_checked_in_place_never_run_and_read_from_the_history() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/migrations/rust_sqlite");
+    for entry in fs::read_dir(&source).expect("fixture") {
+        let entry = entry.expect("entry");
+        let text = fs::read_to_string(entry.path()).expect("read");
+        write(
+            root.path(),
+            &format!("migrations/{}", entry.file_name().to_string_lossy()),
+            &text,
+        );
+    }
+    // validate and lint: its place checked, the file said to be skipped.
+    let validated = migrate(root.path(), &["validate"]);
+    ok(&validated);
+    assert!(
+        stderr(&validated).contains(
+            "1 Rust migration checked in the sequence but not replayed or parsed (Rust"
+        ),
+        "{}",
+        stderr(&validated)
+    );
+    assert!(stderr(&validated).contains("migrations/002_email_keys.rs"));
+    let linted = migrate(root.path(), &["lint"]);
+    assert!(stderr(&linted).contains("but not linted"), "{}", stderr(&linted));
+
+    // up: refused before anything changes, with the program to write.
+    let up = migrate(root.path(), &["up", "--db", "app.db"]);
+    assert_eq!(up.status.code(), Some(1));
+    let said = stderr(&up);
+    assert!(said.contains("migrations/002_email_keys.rs is a Rust migration"), "{said}");
+    assert!(said.contains("nothing was changed"), "{said}");
+    assert!(said.contains("embed_migrations!(\"migrations\")"), "{said}");
+    let conn = Connection::open(root.path().join("app.db")).expect("open");
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(tables, 0, "nothing was created");
+
+    // The application ran them: status and down work from the history,
+    // until a down would have to call the Rust function.
+    let mut conn = conn;
+    RUST_SET.migrate(&mut conn).expect("the program migrates");
+    let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
+    let line = status
+        .lines()
+        .find(|l| l.contains("email_keys"))
+        .expect("the Rust migration's line");
+    assert!(line.contains("applied") && line.ends_with("Rust"), "{status}");
+    let down = migrate(root.path(), &["down", "--db", "app.db"]);
+    ok(&down);
+    assert!(stderr(&down).contains("reverted 3 email_index"), "{}", stderr(&down));
+    let refused = migrate(root.path(), &["down", "--db", "app.db"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("is a Rust migration"), "{}", stderr(&refused));
+    assert_eq!(migrate_tests::history(&conn), [1, 2]);
+}

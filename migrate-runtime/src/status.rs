@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::plan::{is_edited, is_out_of_order};
 use crate::report::{Millis, VersionOrEmpty};
-use crate::{AppliedMigration, Checksum, ForeignHistory, Migrations, Version};
+use crate::{AppliedMigration, Checksum, ForeignHistory, Migration, Migrations, Version};
 
 /// The state of one migration in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,11 @@ pub struct StatusEntry {
     pub out_of_order: bool,
     /// What was recorded when it failed outside a transaction.
     pub failure: Option<String>,
+    /// Whether the embedded migration is a Rust file (`<version>_<name>.rs`).
+    pub rust: bool,
+    /// Whether the embedded migration can be reverted (`false` for one
+    /// without a Down, and for a version this binary does not have).
+    pub reversible: bool,
 }
 
 /// Every migration of the selected environment, and every version of the
@@ -101,6 +106,8 @@ impl Status {
                     drift: false,
                     out_of_order: is_out_of_order(migration.version(), current),
                     failure: None,
+                    rust: migration.is_rust(),
+                    reversible: migration.is_reversible(),
                 },
             );
         }
@@ -125,6 +132,8 @@ impl Status {
                             .is_some_and(|m| is_edited(m, Checksum::from_hex(&row.checksum))),
                     out_of_order: false,
                     failure,
+                    rust: embedded.is_some_and(Migration::is_rust),
+                    reversible: embedded.is_some_and(Migration::is_reversible),
                 },
             );
         }
@@ -189,6 +198,11 @@ fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::R
                 let mut notes = Vec::new();
                 if let Some(env) = &e.environment {
                     notes.push(format!("env {env}"));
+                }
+                match (e.rust, e.reversible) {
+                    (true, true) => notes.push("Rust".to_owned()),
+                    (true, false) => notes.push("Rust, irreversible: no `down`".to_owned()),
+                    (false, _) => {}
                 }
                 if e.drift {
                     notes.push("DRIFT: file edited after it was applied".to_owned());
