@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::tokio_postgres::{self, NoTls};
+use migrate_runtime::testing::MigrationTest;
 use migrate_runtime::{Error, Migrations, Report, Version};
 use migrate_tests::pg::{Scratch, lock_is_free};
 
@@ -364,4 +365,60 @@ fn a_rust_migration_is_stopped_at_its_time_limit_and_rolled_back() {
     assert_eq!(*limit, Duration::from_secs(1));
     assert!(*rolled_back);
     assert!(pg_history(&mut db.client).is_empty());
+}
+
+/// The key the Rust migration gave the seeded user: `None` until version 2.
+fn lin(keys: Option<String>) -> migrate_runtime::testing::HookResult {
+    match keys.as_deref() {
+        Some("lin@example.org") => Ok(()),
+        other => Err(format!("Lin's key is {other:?}").into()),
+    }
+}
+
+#[test]
+fn the_migration_path_test_runs_the_rust_migration_on_sqlite() {
+    MigrationTest::sqlite(&SQLITE)
+        .expect("a temporary directory")
+        .seed(Version(1), |db| {
+            db.execute("INSERT INTO users (email) VALUES ('  Lin@Example.ORG ')", [])?;
+            Ok(())
+        })
+        .check(Version(2), |db| {
+            lin(db.query_row(
+                "SELECT email_key FROM users WHERE email LIKE '%Lin%'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .walk()
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    // A seed the function refuses: the walk fails at the Rust file.
+    let failure = MigrationTest::sqlite(&SQLITE)
+        .expect("a temporary directory")
+        .seed(Version(1), |db| {
+            db.execute("INSERT INTO users (email) VALUES ('fail@example.com')", [])?;
+            Ok(())
+        })
+        .walk()
+        .expect_err("the Rust migration fails on that row");
+    let said = failure.to_string();
+    assert!(said.contains("002_email_keys.rs:15"), "{said}");
+    assert!(said.contains("`up` returned an error: cannot key fail@example.com"), "{said}");
+}
+
+#[test]
+fn the_migration_path_test_runs_the_rust_migration_on_postgresql() {
+    let Some(scratch) = Scratch::new() else { return };
+    MigrationTest::postgres(&PG, &scratch.url())
+        .expect("the server")
+        .seed(Version(1), |db| {
+            db.batch_execute("INSERT INTO users (email) VALUES ('  Lin@Example.ORG ')")?;
+            Ok(())
+        })
+        .check(Version(2), |db| {
+            let row = db.query_one("SELECT email_key FROM users WHERE email LIKE '%Lin%'", &[])?;
+            lin(row.get(0))
+        })
+        .walk()
+        .unwrap_or_else(|failure| panic!("{failure}"));
 }
