@@ -352,7 +352,8 @@ fn startup(c: &mut Criterion) {
         Box::leak(migrate_core::encoded::encode(&embedded).into_boxed_slice());
     fresh.bench_function(BenchmarkId::new("ours_first_use_decoded", count), |b| {
         b.iter(|| {
-            let set = migrate_runtime::__private::set(migrate_runtime::__private::encoded(encoded), &[]);
+            let set =
+                migrate_runtime::__private::set(migrate_runtime::__private::encoded(encoded), &[]);
             let mut conn = Connection::open(&ours_db.path).expect("open");
             assert!(set.migrate(&mut conn).expect("runs").is_empty());
         });

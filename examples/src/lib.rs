@@ -1,6 +1,16 @@
 //! The examples of the README and of the guide (`docs/`), compiled and run
 //! as doctests against this crate's `migrations/` folder, the way a user's
-//! crate would hold it.
+//! crate would hold it; and a function of the application that a Rust
+//! migration (`rust_migrations/003_fill_email_keys.rs`) calls.
+
+/// An email as the application compares it: trimmed, lower case.
+///
+/// ```
+/// assert_eq!(migrate_examples::email_key("  Ada@Example.COM"), "ada@example.com");
+/// ```
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
 
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]

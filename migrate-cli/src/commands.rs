@@ -245,7 +245,7 @@ pub fn rust_skipped(set: &migrate_core::MigrationSet, what: &str) -> Option<Stri
         .migrations
         .iter()
         .filter(|m| m.is_rust())
-        .map(|m| m.up_path())
+        .map(migrate_core::Migration::up_path)
         .collect();
     (!files.is_empty()).then(|| {
         format!(

@@ -734,21 +734,27 @@ fn rust_migrations_are_checked_in_place_never_run_and_read_from_the_history() {
     let validated = migrate(root.path(), &["validate"]);
     ok(&validated);
     assert!(
-        stderr(&validated).contains(
-            "1 Rust migration checked in the sequence but not replayed or parsed (Rust"
-        ),
+        stderr(&validated)
+            .contains("1 Rust migration checked in the sequence but not replayed or parsed (Rust"),
         "{}",
         stderr(&validated)
     );
     assert!(stderr(&validated).contains("migrations/002_email_keys.rs"));
     let linted = migrate(root.path(), &["lint"]);
-    assert!(stderr(&linted).contains("but not linted"), "{}", stderr(&linted));
+    assert!(
+        stderr(&linted).contains("but not linted"),
+        "{}",
+        stderr(&linted)
+    );
 
     // up: refused before anything changes, with the program to write.
     let up = migrate(root.path(), &["up", "--db", "app.db"]);
     assert_eq!(up.status.code(), Some(1));
     let said = stderr(&up);
-    assert!(said.contains("migrations/002_email_keys.rs is a Rust migration"), "{said}");
+    assert!(
+        said.contains("migrations/002_email_keys.rs is a Rust migration"),
+        "{said}"
+    );
     assert!(said.contains("nothing was changed"), "{said}");
     assert!(said.contains("embed_migrations!(\"migrations\")"), "{said}");
     let conn = Connection::open(root.path().join("app.db")).expect("open");
@@ -766,12 +772,23 @@ fn rust_migrations_are_checked_in_place_never_run_and_read_from_the_history() {
         .lines()
         .find(|l| l.contains("email_keys"))
         .expect("the Rust migration's line");
-    assert!(line.contains("applied") && line.ends_with("Rust"), "{status}");
+    assert!(
+        line.contains("applied") && line.ends_with("Rust"),
+        "{status}"
+    );
     let down = migrate(root.path(), &["down", "--db", "app.db"]);
     ok(&down);
-    assert!(stderr(&down).contains("reverted 3 email_index"), "{}", stderr(&down));
+    assert!(
+        stderr(&down).contains("reverted 3 email_index"),
+        "{}",
+        stderr(&down)
+    );
     let refused = migrate(root.path(), &["down", "--db", "app.db"]);
     assert_eq!(refused.status.code(), Some(1));
-    assert!(stderr(&refused).contains("is a Rust migration"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("is a Rust migration"),
+        "{}",
+        stderr(&refused)
+    );
     assert_eq!(migrate_tests::history(&conn), [1, 2]);
 }

@@ -577,7 +577,11 @@ fn assemble(
 /// A Rust migration: its checksum is that of its text, its Up and Down
 /// the functions `up` and `down` (no `down`: irreversible, which needs no
 /// saying in Rust).
-fn rust_migration(version: Version, file: File, history: bool) -> (Migration, Vec<PathBuf>, Vec<Allowed>) {
+fn rust_migration(
+    version: Version,
+    file: File,
+    history: bool,
+) -> (Migration, Vec<PathBuf>, Vec<Allowed>) {
     let (entry, name, parsed, source) = (file.entry, file.name, file.parsed, file.source);
     let checksum = Checksum::of(&source.text, None);
     let down = parsed.down.filter(|_| !history);

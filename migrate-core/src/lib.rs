@@ -45,8 +45,8 @@ pub use name::{
     parse_file_name, parse_folder_name,
 };
 pub use problem::{Problem, ProblemKind, ReplayedSection};
-pub use scan::{Entry, Folder, Listing, display_dir, is_environment_name, scan};
 pub use rust_file::parse_rust;
+pub use scan::{Entry, Folder, Listing, display_dir, is_environment_name, scan};
 pub use schema_diff::{SchemaObjects, schema_differences};
 pub use sections::{FileForm, ParsedFile, Section, parse};
 pub use split::{SplitError, split};

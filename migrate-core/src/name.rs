@@ -340,7 +340,10 @@ mod tests {
             Err(ProblemKind::RefineryRustMigration)
         );
         assert_eq!(parse_file_name("3.rs"), Err(ProblemKind::MissingName));
-        assert_eq!(parse_file_name("3-x.rs"), Err(ProblemKind::MissingSeparator));
+        assert_eq!(
+            parse_file_name("3-x.rs"),
+            Err(ProblemKind::MissingSeparator)
+        );
     }
 
     #[test]

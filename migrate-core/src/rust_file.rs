@@ -160,7 +160,10 @@ mod tests {
     #[test]
     fn what_is_wrong_is_said() {
         let (_, problems) = parse_rust("fn up() {}\n// +migrate Timeout soon\n// +migrate Up\n");
-        let kinds: Vec<_> = problems.iter().map(|(line, kind)| (*line, kind.to_string())).collect();
+        let kinds: Vec<_> = problems
+            .iter()
+            .map(|(line, kind)| (*line, kind.to_string()))
+            .collect();
         assert_eq!(kinds[0].0, Some(1));
         assert!(kinds[0].1.contains("pub fn up"), "{kinds:?}");
         assert_eq!(kinds[1].0, Some(2));

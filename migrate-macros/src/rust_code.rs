@@ -72,12 +72,20 @@ fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, T
     let file = root.join(m.up_path());
     let file_text = file.to_string_lossy().into_owned();
     let text = std::fs::read_to_string(&file).unwrap_or_default();
-    let module = format_ident!("m{}_{}", m.version.0, m.environment().unwrap_or_default().replace('-', "_"));
+    let module = format_ident!(
+        "m{}_{}",
+        m.version.0,
+        m.environment().unwrap_or_default().replace('-', "_")
+    );
     let error = |line: u32, message: String| {
-        syn::Error::new(input.dir.span(), format!("{}:{line}: {message}", m.up_path()))
+        syn::Error::new(
+            input.dir.span(),
+            format!("{}:{line}: {message}", m.up_path()),
+        )
     };
     let up_line = m.up().first().map_or(1, |s| s.line);
-    let up_form = form(input.postgres, m.no_transaction(), &text, "up").map_err(|e| error(up_line, e))?;
+    let up_form =
+        form(input.postgres, m.no_transaction(), &text, "up").map_err(|e| error(up_line, e))?;
     let down = match m.down().and_then(|d| d.first()) {
         Some(statement) => {
             let down_form = form(input.postgres, m.no_transaction(), &text, "down")
@@ -96,7 +104,11 @@ fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, T
     };
     // A signature the tokens did not show (written by a macro, say) is
     // left to rustc; its form follows from the dialect and the file.
-    let fallback = default_form(input.postgres, m.no_transaction(), text.contains("async fn"));
+    let fallback = default_form(
+        input.postgres,
+        m.no_transaction(),
+        text.contains("async fn"),
+    );
     let up_form = up_form.unwrap_or(fallback);
     let (up_item, up_value) = function(&module, "up", up_form);
     let (down_item, down_value) = match down {
@@ -107,13 +119,13 @@ fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, T
         None => (TokenStream::new(), quote! { ::core::option::Option::None }),
     };
     let version = m.version.0;
-    let environment = match m.environment() {
-        Some(name) => quote! { ::core::option::Option::Some(#name) },
-        None => quote! { ::core::option::Option::None },
+    let environment = if let Some(name) = m.environment() {
+        quote! { ::core::option::Option::Some(#name) }
+    } else {
+        quote! { ::core::option::Option::None }
     };
     let item = quote! {
         #[path = #file_text]
-        #[allow(clippy::all)]
         mod #module;
         #up_item
         #down_item
@@ -146,8 +158,14 @@ fn function(module: &syn::Ident, name: &str, form: Form) -> (TokenStream, TokenS
     let wrapper = format_ident!("{module}_{name}");
     let private = quote! { ::migrate_runtime::__private };
     match form {
-        Form::Sqlite => (TokenStream::new(), quote! { #private::Function::Sqlite(#module::#name) }),
-        Form::Postgres => (TokenStream::new(), quote! { #private::Function::Postgres(#module::#name) }),
+        Form::Sqlite => (
+            TokenStream::new(),
+            quote! { #private::Function::Sqlite(#module::#name) },
+        ),
+        Form::Postgres => (
+            TokenStream::new(),
+            quote! { #private::Function::Postgres(#module::#name) },
+        ),
         Form::PostgresClient => (
             TokenStream::new(),
             quote! { #private::Function::PostgresClient(#module::#name) },
@@ -177,7 +195,12 @@ fn function(module: &syn::Ident, name: &str, form: Form) -> (TokenStream, TokenS
 
 /// The form of function `name` in `text`, as its tokens show it; `Ok(None)`
 /// when they do not show it; `Err` with what to write when it does not fit.
-fn form(postgres: bool, no_transaction: bool, text: &str, name: &str) -> Result<Option<Form>, String> {
+fn form(
+    postgres: bool,
+    no_transaction: bool,
+    text: &str,
+    name: &str,
+) -> Result<Option<Form>, String> {
     let Ok(tokens) = text.parse::<TokenStream>() else {
         return Ok(None);
     };
@@ -192,7 +215,11 @@ fn form(postgres: bool, no_transaction: bool, text: &str, name: &str) -> Result<
         Form::TokioPostgres => (true, "tokio_postgres", "Transaction"),
         Form::TokioPostgresClient => (true, "tokio_postgres", "Client"),
     };
-    let lifetime = if type_name == "Transaction" { "<'_>" } else { "" };
+    let lifetime = if type_name == "Transaction" {
+        "<'_>"
+    } else {
+        ""
+    };
     let wanted = format!(
         "`{}fn {name}(…: &{}{crate_name}::{type_name}{lifetime}) -> Result<(), Box<dyn std::error::Error + Send + Sync>>`",
         if signature.is_async { "async " } else { "" },
@@ -219,10 +246,9 @@ fn form(postgres: bool, no_transaction: bool, text: &str, name: &str) -> Result<
         }
         _ => String::new(),
     };
-    let other_crate = signature
-        .crates
-        .iter()
-        .find(|c| ["rusqlite", "postgres", "tokio_postgres"].contains(&c.as_str()) && *c != crate_name);
+    let other_crate = signature.crates.iter().find(|c| {
+        ["rusqlite", "postgres", "tokio_postgres"].contains(&c.as_str()) && *c != crate_name
+    });
     let fits = signature.parameters == 1
         && signature.returns
         && signature.is_reference
@@ -232,10 +258,14 @@ fn form(postgres: bool, no_transaction: bool, text: &str, name: &str) -> Result<
     if fits {
         return Ok(Some(expected));
     }
-    let dialect = if postgres { "a `dialect = \"postgres\"` directory" } else { "a SQLite directory" };
+    let dialect = if postgres {
+        "a `dialect = \"postgres\"` directory"
+    } else {
+        "a SQLite directory"
+    };
     let mut message = format!("in {dialect}, `{name}` must be {wanted}");
     if let Some(other) = other_crate {
-        message.push_str(&format!(" (`{other}` is another database's driver)"));
+        message = format!("{message} (`{other}` is another database's driver)");
     }
     if !why.is_empty() {
         message.push_str("; ");
@@ -343,7 +373,8 @@ mod tests {
 
     #[test]
     fn signatures_that_fit() {
-        let sqlite = "use rusqlite::Connection;\npub fn up(conn: &Connection) -> Result<(), E> { Ok(()) }";
+        let sqlite =
+            "use rusqlite::Connection;\npub fn up(conn: &Connection) -> Result<(), E> { Ok(()) }";
         assert_eq!(checked(false, false, sqlite), Ok(Some(Form::Sqlite)));
         let postgres = "pub fn up(tx: &mut postgres::Transaction<'_>) -> R { Ok(()) }";
         assert_eq!(checked(true, false, postgres), Ok(Some(Form::Postgres)));
@@ -358,7 +389,10 @@ mod tests {
     fn signatures_that_do_not() {
         let postgres_in_sqlite = "pub fn up(tx: &mut postgres::Transaction<'_>) -> R { Ok(()) }";
         let error = checked(false, false, postgres_in_sqlite).expect_err("refused");
-        assert!(error.contains("`fn up(…: &rusqlite::Connection)"), "{error}");
+        assert!(
+            error.contains("`fn up(…: &rusqlite::Connection)"),
+            "{error}"
+        );
         let transaction = "pub fn up(tx: &rusqlite::Transaction<'_>) -> R { Ok(()) }";
         let error = checked(false, false, transaction).expect_err("refused");
         assert!(error.contains("begins one"), "{error}");

@@ -34,7 +34,11 @@ fn parse_migration(migration: &Migration) -> Vec<Problem> {
 /// Every statement of `migration`'s Up and Down sections, with its file
 /// (none for a Rust migration, whose functions are not SQL).
 fn statements(migration: &Migration) -> impl Iterator<Item = (&str, &Statement)> {
-    let sql = if migration.is_rust() { &[][..] } else { migration.up() };
+    let sql = if migration.is_rust() {
+        &[][..]
+    } else {
+        migration.up()
+    };
     let up = sql.iter().map(|s| (migration.up_path(), s));
     let down_path = migration.down_path().unwrap_or(migration.up_path());
     let down = migration

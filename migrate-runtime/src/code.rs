@@ -4,10 +4,15 @@
 //! calls them where a SQL migration's statements would run, in the same
 //! transaction, under the same lock and time limit.
 
-use std::future::{Future, poll_fn};
+// Without a database feature no function exists to call.
+#![cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "tokio-postgres")),
+    allow(dead_code, unused_imports)
+)]
+
+use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::Poll;
 
 use crate::plan::Plan;
 use crate::{Change, DriverError, Error, Migration, Migrations, Result, Version};
@@ -93,7 +98,9 @@ pub(crate) fn functions(
             if !migration.is_rust() || !change.runs_sql() {
                 return Ok(None);
             }
-            let code = migrations.code_of(migration).ok_or_else(|| not_compiled(migration))?;
+            let code = migrations
+                .code_of(migration)
+                .ok_or_else(|| not_compiled(migration))?;
             let function = match change {
                 Change::Down => code.down,
                 _ => Some(code.up),
@@ -122,6 +129,7 @@ pub(crate) fn not_compiled(migration: &Migration) -> Error {
 }
 
 /// Calls a blocking function; a panic in it becomes its error.
+#[cfg(any(feature = "sqlite", feature = "postgres", test))]
 pub(crate) fn call(run: impl FnOnce() -> CodeResult) -> std::result::Result<(), DriverError> {
     match panic::catch_unwind(AssertUnwindSafe(run)) {
         Ok(result) => result.map_err(|error| Failed::Returned(error).into()),
@@ -130,15 +138,22 @@ pub(crate) fn call(run: impl FnOnce() -> CodeResult) -> std::result::Result<(), 
 }
 
 /// Awaits an async function's future; a panic in it becomes its error.
-pub(crate) async fn call_async(mut future: PendingCode<'_>) -> std::result::Result<(), DriverError> {
-    let result = poll_fn(|cx| {
-        match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Ready(result)) => Poll::Ready(result.map_err(Failed::Returned)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(Failed::panicked(payload.as_ref()))),
-        }
-    })
-    .await;
+#[cfg(feature = "tokio-postgres")]
+pub(crate) async fn call_async(
+    mut future: PendingCode<'_>,
+) -> std::result::Result<(), DriverError> {
+    use std::future::poll_fn;
+    use std::task::Poll;
+
+    let result =
+        poll_fn(
+            |cx| match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                Ok(Poll::Ready(result)) => Poll::Ready(result.map_err(Failed::Returned)),
+                Ok(Poll::Pending) => Poll::Pending,
+                Err(payload) => Poll::Ready(Err(Failed::panicked(payload.as_ref()))),
+            },
+        )
+        .await;
     result.map_err(Into::into)
 }
 
@@ -197,6 +212,9 @@ mod tests {
         assert!(call(|| Ok(())).is_ok());
         let error = call(|| Err("no such user".into())).expect_err("failed");
         assert_eq!(error.to_string(), "it returned an error: no such user");
-        assert_eq!(named("up", error).to_string(), "`up` returned an error: no such user");
+        assert_eq!(
+            named("up", error).to_string(),
+            "`up` returned an error: no such user"
+        );
     }
 }

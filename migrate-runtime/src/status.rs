@@ -195,30 +195,7 @@ fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::R
                     State::Unknown => "unknown",
                     State::Failed => "FAILED",
                 };
-                let mut notes = Vec::new();
-                if let Some(env) = &e.environment {
-                    notes.push(format!("env {env}"));
-                }
-                match (e.rust, e.reversible) {
-                    (true, true) => notes.push("Rust".to_owned()),
-                    (true, false) => notes.push("Rust, irreversible: no `down`".to_owned()),
-                    (false, _) => {}
-                }
-                if e.drift {
-                    notes.push("DRIFT: file edited after it was applied".to_owned());
-                }
-                if e.state == State::Unknown {
-                    notes.push(format!("not in {}", w.embedded()));
-                }
-                if e.out_of_order {
-                    notes.push("out of order".to_owned());
-                }
-                if let Some(failure) = &e.failure {
-                    notes.push(format!(
-                        "{failure}; resolve it ({})",
-                        w.remedy(Remedy::ResolveAny)
-                    ));
-                }
+                let notes = notes(e, w);
                 [
                     e.version.to_string(),
                     e.name.clone(),
@@ -230,7 +207,7 @@ fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::R
                         (None, Some(_)) => "recorded".to_owned(),
                         (None, None) => "-".to_owned(),
                     },
-                    notes.join(", "),
+                    notes,
                 ]
             })
             .collect();
@@ -278,4 +255,33 @@ fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::R
         }
         Ok(())
     }
+}
+
+/// The notes of one entry: its environment, its kind, what is wrong.
+fn notes(e: &StatusEntry, w: &dyn Wording) -> String {
+    let mut notes = Vec::new();
+    if let Some(env) = &e.environment {
+        notes.push(format!("env {env}"));
+    }
+    match (e.rust, e.reversible) {
+        (true, true) => notes.push("Rust".to_owned()),
+        (true, false) => notes.push("Rust, irreversible: no `down`".to_owned()),
+        (false, _) => {}
+    }
+    if e.drift {
+        notes.push("DRIFT: file edited after it was applied".to_owned());
+    }
+    if e.state == State::Unknown {
+        notes.push(format!("not in {}", w.embedded()));
+    }
+    if e.out_of_order {
+        notes.push("out of order".to_owned());
+    }
+    if let Some(failure) = &e.failure {
+        notes.push(format!(
+            "{failure}; resolve it ({})",
+            w.remedy(Remedy::ResolveAny)
+        ));
+    }
+    notes.join(", ")
 }

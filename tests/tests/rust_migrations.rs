@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use migrate_runtime::rusqlite::Connection;
-use migrate_runtime::tokio_postgres::{self, NoTls};
 use migrate_runtime::testing::MigrationTest;
+use migrate_runtime::tokio_postgres::{self, NoTls};
 use migrate_runtime::{Error, Migrations, Report, Version};
 use migrate_tests::pg::{Scratch, lock_is_free};
 
@@ -210,9 +210,16 @@ fn up_down_up(db: &mut impl Database) {
     let report = db.migrate(None).expect("migrates");
     assert_eq!(report.to, Some(Version(3)), "{report}");
     let step = &report.steps[1];
-    assert_eq!(step.path, step.path.replace(".sql", ""), "the Rust file's step");
+    assert_eq!(
+        step.path,
+        step.path.replace(".sql", ""),
+        "the Rust file's step"
+    );
     assert!(step.path.ends_with("002_email_keys.rs"), "{}", step.path);
-    assert!(step.to_string().starts_with("applied 2 email_keys in "), "{step}");
+    assert!(
+        step.to_string().starts_with("applied 2 email_keys in "),
+        "{step}"
+    );
     assert_eq!(db.keys(), keyed(&["ada@example.com", "grace@example.com"]));
     db.down_to(Version(1)).expect("reverts");
     assert_eq!(db.keys(), [None, None]);
@@ -228,8 +235,14 @@ fn up_down_up(db: &mut impl Database) {
 /// up`, and the lock is released for the next run, which applies the set.
 fn an_error_or_a_panic_rolls_back(db: &mut impl Database) {
     for (email, said) in [
-        ("fail@example.com", "`up` returned an error: cannot key fail@example.com"),
-        ("panic@example.com", "`up` panicked: cannot key panic@example.com"),
+        (
+            "fail@example.com",
+            "`up` returned an error: cannot key fail@example.com",
+        ),
+        (
+            "panic@example.com",
+            "`up` panicked: cannot key panic@example.com",
+        ),
     ] {
         db.migrate(Some(Version(1))).expect("version 1");
         db.exec(&format!("INSERT INTO users (email) VALUES ('{email}')"));
@@ -274,25 +287,33 @@ fn sqlite_an_error_or_a_panic_rolls_back() {
 
 #[test]
 fn postgres_up_down_up() {
-    let Some(mut db) = Postgres::fresh() else { return };
+    let Some(mut db) = Postgres::fresh() else {
+        return;
+    };
     up_down_up(&mut db);
 }
 
 #[test]
 fn postgres_an_error_or_a_panic_rolls_back() {
-    let Some(mut db) = Postgres::fresh() else { return };
+    let Some(mut db) = Postgres::fresh() else {
+        return;
+    };
     an_error_or_a_panic_rolls_back(&mut db);
 }
 
 #[test]
 fn tokio_postgres_up_down_up() {
-    let Some(mut db) = PostgresAsync::fresh() else { return };
+    let Some(mut db) = PostgresAsync::fresh() else {
+        return;
+    };
     up_down_up(&mut db);
 }
 
 #[test]
 fn tokio_postgres_an_error_or_a_panic_rolls_back() {
-    let Some(mut db) = PostgresAsync::fresh() else { return };
+    let Some(mut db) = PostgresAsync::fresh() else {
+        return;
+    };
     an_error_or_a_panic_rolls_back(&mut db);
 }
 
@@ -307,15 +328,26 @@ fn an_edited_rust_migration_is_refused_naming_its_file() {
         panic!("not drift: {error:?}");
     };
     assert_eq!(*version, Version(2));
-    assert!(path.ends_with("rust_sqlite_edited/002_email_keys.rs"), "{path}");
-    assert!(error.to_string().contains("was edited after it was applied"));
+    assert!(
+        path.ends_with("rust_sqlite_edited/002_email_keys.rs"),
+        "{path}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("was edited after it was applied")
+    );
 }
 
 #[test]
 fn a_set_read_at_run_time_refuses_its_rust_migrations_before_any_change() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let set = migrate_core::load(root, "migrations/rust_sqlite", &Default::default())
-        .expect("a valid directory");
+    let set = migrate_core::load(
+        root,
+        "migrations/rust_sqlite",
+        &migrate_core::Options::default(),
+    )
+    .expect("a valid directory");
     let read = Migrations::from_set(set);
     let mut db = Sqlite::fresh();
     let error = read.migrate(&mut db.conn).expect_err("refused");
@@ -333,7 +365,9 @@ fn a_set_read_at_run_time_refuses_its_rust_migrations_before_any_change() {
 
 #[test]
 fn a_blocking_rust_migration_is_refused_on_the_async_client_before_any_change() {
-    let Some(mut db) = PostgresAsync::fresh() else { return };
+    let Some(mut db) = PostgresAsync::fresh() else {
+        return;
+    };
     let error = db
         .runtime
         .block_on(PG.migrator().run_async(&mut db.client))
@@ -355,9 +389,18 @@ fn a_blocking_rust_migration_is_refused_on_the_async_client_before_any_change() 
 
 #[test]
 fn a_rust_migration_is_stopped_at_its_time_limit_and_rolled_back() {
-    let Some(mut db) = Postgres::fresh() else { return };
+    let Some(mut db) = Postgres::fresh() else {
+        return;
+    };
     let error = PG_SLOW.migrate(&mut db.client).expect_err("stopped");
-    let Error::TimedOut { version, path, limit, rolled_back, .. } = &error else {
+    let Error::TimedOut {
+        version,
+        path,
+        limit,
+        rolled_back,
+        ..
+    } = &error
+    else {
         panic!("not a time limit: {error:?}");
     };
     assert_eq!(*version, Version(2));
@@ -368,8 +411,8 @@ fn a_rust_migration_is_stopped_at_its_time_limit_and_rolled_back() {
 }
 
 /// The key the Rust migration gave the seeded user: `None` until version 2.
-fn lin(keys: Option<String>) -> migrate_runtime::testing::HookResult {
-    match keys.as_deref() {
+fn lin(keys: Option<&str>) -> migrate_runtime::testing::HookResult {
+    match keys {
         Some("lin@example.org") => Ok(()),
         other => Err(format!("Lin's key is {other:?}").into()),
     }
@@ -380,15 +423,19 @@ fn the_migration_path_test_runs_the_rust_migration_on_sqlite() {
     MigrationTest::sqlite(&SQLITE)
         .expect("a temporary directory")
         .seed(Version(1), |db| {
-            db.execute("INSERT INTO users (email) VALUES ('  Lin@Example.ORG ')", [])?;
+            db.execute(
+                "INSERT INTO users (email) VALUES ('  Lin@Example.ORG ')",
+                [],
+            )?;
             Ok(())
         })
         .check(Version(2), |db| {
-            lin(db.query_row(
+            let key: Option<String> = db.query_row(
                 "SELECT email_key FROM users WHERE email LIKE '%Lin%'",
                 [],
                 |r| r.get(0),
-            )?)
+            )?;
+            lin(key.as_deref())
         })
         .walk()
         .unwrap_or_else(|failure| panic!("{failure}"));
@@ -403,12 +450,17 @@ fn the_migration_path_test_runs_the_rust_migration_on_sqlite() {
         .expect_err("the Rust migration fails on that row");
     let said = failure.to_string();
     assert!(said.contains("002_email_keys.rs:15"), "{said}");
-    assert!(said.contains("`up` returned an error: cannot key fail@example.com"), "{said}");
+    assert!(
+        said.contains("`up` returned an error: cannot key fail@example.com"),
+        "{said}"
+    );
 }
 
 #[test]
 fn the_migration_path_test_runs_the_rust_migration_on_postgresql() {
-    let Some(scratch) = Scratch::new() else { return };
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     MigrationTest::postgres(&PG, &scratch.url())
         .expect("the server")
         .seed(Version(1), |db| {
@@ -417,7 +469,7 @@ fn the_migration_path_test_runs_the_rust_migration_on_postgresql() {
         })
         .check(Version(2), |db| {
             let row = db.query_one("SELECT email_key FROM users WHERE email LIKE '%Lin%'", &[])?;
-            lin(row.get(0))
+            lin(row.get::<_, Option<&str>>(0))
         })
         .walk()
         .unwrap_or_else(|failure| panic!("{failure}"));

@@ -39,15 +39,16 @@ pub trait Client: Send {
     /// Calls a Rust migration's function: one taking a transaction gets
     /// the run's open one, one taking the client (`NoTransaction`) the
     /// client itself.
-    fn call(
-        &mut self,
-        function: Function,
-    ) -> impl Future<Output = Result<(), DriverError>> + Send;
+    fn call(&mut self, function: Function) -> impl Future<Output = Result<(), DriverError>> + Send;
 }
 
 /// The message for a function of another client's.
 fn other_client(function: Function, this: &str) -> DriverError {
-    format!("a function written for {} cannot run on {this}", function.driver()).into()
+    format!(
+        "a function written for {} cannot run on {this}",
+        function.driver()
+    )
+    .into()
 }
 
 #[cfg(feature = "postgres")]
@@ -69,7 +70,10 @@ impl Client for postgres::Client {
     }
 
     fn can_call(&self, function: &Function) -> bool {
-        matches!(function, Function::Postgres(_) | Function::PostgresClient(_))
+        matches!(
+            function,
+            Function::Postgres(_) | Function::PostgresClient(_)
+        )
     }
 
     async fn call(&mut self, function: Function) -> Result<(), DriverError> {

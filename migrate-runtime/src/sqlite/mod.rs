@@ -113,8 +113,9 @@ impl Session for Connection {
         })
     }
 
+    // With the `sqlite` feature alone, every function is a SQLite one.
+    #[allow(clippy::match_like_matches_macro, unreachable_patterns)]
     fn can_call(&self, function: &Function) -> bool {
-        #[allow(unreachable_patterns)]
         match function {
             Function::Sqlite(_) => true,
             _ => false,
@@ -130,7 +131,11 @@ impl Session for Connection {
         #[allow(unreachable_patterns)]
         match function {
             Function::Sqlite(run) => limited(self, limit, |conn| code::call(|| run(conn))),
-            other => Err(format!("a function written for {} cannot run on SQLite", other.driver()).into()),
+            other => Err(format!(
+                "a function written for {} cannot run on SQLite",
+                other.driver()
+            )
+            .into()),
         }
     }
 }
