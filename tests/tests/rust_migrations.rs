@@ -474,3 +474,22 @@ fn the_migration_path_test_runs_the_rust_migration_on_postgresql() {
         .walk()
         .unwrap_or_else(|failure| panic!("{failure}"));
 }
+
+static SQLITE_SCHEMA: Migrations =
+    migrate_runtime::embed_migrations!("migrations/rust_sqlite_schema");
+
+#[test]
+fn the_migration_path_test_finds_a_schema_change_in_a_rust_migration() {
+    let failure = MigrationTest::sqlite(&SQLITE_SCHEMA)
+        .expect("a temporary directory")
+        .walk()
+        .expect_err("the schema changed");
+    let said = failure.to_string();
+    assert!(
+        said.starts_with(
+            "migrations/rust_sqlite_schema/002_audit_table.rs: the Rust migration of version 2 changed the schema: "
+        ),
+        "{said}"
+    );
+    assert!(said.contains("audit"), "{said}");
+}

@@ -71,6 +71,23 @@ pub enum Failure {
         /// What differs, one sentence each.
         differences: Vec<String>,
     },
+    /// A Rust migration's `up` changed the schema: a Rust migration is
+    /// declared to change data only, so the build-time replay goes around
+    /// it; a schema change there would escape its proof.
+    #[error(
+        "{path}: the Rust migration of version {version} changed the schema: {}; a Rust \
+         migration changes data only (the build-time replay goes around it), so put the \
+         schema change in a SQL migration before or after it",
+        differences.join("; ")
+    )]
+    RustChangedSchema {
+        /// The migration.
+        version: Version,
+        /// Its `.rs` file.
+        path: String,
+        /// What differs, one sentence each.
+        differences: Vec<String>,
+    },
     /// `path` was given a version the set does not reach.
     #[error("no migration at or below version {version} in this set")]
     NoSuchVersion {

@@ -150,7 +150,8 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
     }
 
     /// The whole chain on a fresh database: Up one migration at a time
-    /// (seeds, the seeded rows checked after each later Up, checks), then
+    /// (seeds, the seeded rows checked after each later Up, checks; a Rust
+    /// migration must leave the schema as it found it), then
     /// Down one at a time from the newest while the migrations are
     /// reversible (the schema compared with the one from before each Up,
     /// checks), then Up again to the newest.
@@ -164,8 +165,10 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
         let mut run = Run::default();
         let mut before = Vec::new();
         for migration in &chain {
-            before.push(F::Conn::schema(&mut db, &own())?);
-            self.up_to(&mut db, migration, &mut run)?;
+            let schema = F::Conn::schema(&mut db, &own())?;
+            let unchanged = migration.is_rust().then_some(&schema);
+            self.up_to(&mut db, migration, &mut run, unchanged)?;
+            before.push(schema);
         }
         for (i, migration) in chain.iter().enumerate().rev() {
             if !migration.is_reversible() {
@@ -203,11 +206,11 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
         let mut db = self.fresh.fresh()?;
         let mut run = Run::default();
         match start {
-            Some(start) => self.up_to(&mut db, start, &mut run)?,
+            Some(start) => self.up_to(&mut db, start, &mut run, None)?,
             None => return Err(Failure::NoSuchVersion { version: from }),
         }
         let at_from = F::Conn::schema(&mut db, &own())?;
-        self.up_to(&mut db, end, &mut run)?;
+        self.up_to(&mut db, end, &mut run, None)?;
         let mut between = chain
             .iter()
             .filter(|m| m.version() > from && m.version() <= to);
@@ -238,17 +241,30 @@ impl<'m, 'h, F: Fresh> MigrationTest<'m, 'h, F> {
         }
     }
 
-    /// Up to `migration` in one run; its seeds; the seeded rows checked; its checks.
+    /// Up to `migration` in one run (the schema still `unchanged` after
+    /// it, for a Rust migration run alone); its seeds; the seeded rows
+    /// checked; its checks.
     fn up_to(
         &mut self,
         db: &mut F::Conn,
         migration: &Migration,
         run: &mut Run,
+        unchanged: Option<&migrate_core::SchemaObjects<String>>,
     ) -> Result<(), Failure> {
         let version = migration.version();
         self.migrator(Some(version))
             .run(db)
             .map_err(|error| Failure::migration(migration, "up", error))?;
+        if let Some(expected) = unchanged {
+            let differences = inspect::differences(expected, &F::Conn::schema(db, &own())?);
+            if !differences.is_empty() {
+                return Err(Failure::RustChangedSchema {
+                    version,
+                    path: migration.up_path().to_owned(),
+                    differences,
+                });
+            }
+        }
         run.survived(db, migration)?;
         if let Some(seeds) = self.seeds.get_mut(&version) {
             let before = F::Conn::row_counts(db, &own())?;
