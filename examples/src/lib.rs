@@ -37,6 +37,8 @@ pub mod guide {
     pub struct RefineryDrivers;
     #[doc = include_str!("../../docs/runtime.md")]
     pub struct Runtime;
+    #[doc = include_str!("../../docs/rust-migrations.md")]
+    pub struct RustMigrations;
     #[doc = include_str!("../../docs/speed.md")]
     pub struct Speed;
     #[doc = include_str!("../../docs/cli.md")]

@@ -11,7 +11,7 @@ fuzz_target!(|text: &str| {
     // The parser reads a CRLF line ending as LF.
     let read: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
     let read = read.join("\n");
-    for form in [FileForm::Single, FileForm::Up, FileForm::Down] {
+    for form in [FileForm::Single, FileForm::Up, FileForm::Down, FileForm::Rust] {
         let (parsed, problems) = migrate_core::parse(text, form);
         for section in [&parsed.up, &parsed.down].into_iter().flatten() {
             for statement in &section.statements {

@@ -111,7 +111,7 @@ pub enum ProblemKind {
     /// refinery's `V<version>__<name>.rs`, a function returning SQL text.
     #[error(
         "this is a refinery Rust migration, which returns SQL text; put that SQL in \
-         `<version>_<name>.sql` (its output, once: `println!(\"{{}}\", migration())`), or make it \
+         `V<version>__<name>.sql`, byte for byte (print it once: `print!(\"{{}}\", migration())`), or make it \
          a Rust migration of this format, `<version>_<name>.rs` with `pub fn up` (see the README's \
          \"Rust migrations\")"
     )]
