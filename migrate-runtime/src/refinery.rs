@@ -37,9 +37,19 @@ impl Migrations {
     ///
     /// [`Error::Refinery`] when refinery cannot take a migration (a version
     /// above `i32::MAX`, which refinery does not accept, or a name it does
-    /// not read).
+    /// not read), or the set holds a Rust migration, which refinery's
+    /// runner, running SQL text, cannot call.
     pub fn refinery_runner(&self) -> Result<refinery_core::Runner, Error> {
         let migrations: Vec<&Migration> = self.for_environment(None).collect();
+        if let Some(rust) = migrations.iter().find(|m| m.is_rust()) {
+            return Err(Error::Refinery {
+                path: rust.up_path().to_owned(),
+                message: "a Rust migration, whose functions refinery's runner (which runs SQL \
+                          text) cannot call; run the set with `Migrator` on a backend of this \
+                          crate (SQLite, PostgreSQL)"
+                    .to_owned(),
+            });
+        }
         let converted = migrations
             .iter()
             .map(|m| to_refinery(m))

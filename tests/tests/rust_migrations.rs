@@ -493,3 +493,13 @@ fn the_migration_path_test_finds_a_schema_change_in_a_rust_migration() {
     );
     assert!(said.contains("audit"), "{said}");
 }
+
+#[test]
+fn refinerys_runner_refuses_a_set_with_a_rust_migration() {
+    let Err(error) = SQLITE.refinery_runner() else {
+        panic!("refinery's runner cannot call a Rust migration");
+    };
+    let said = error.to_string();
+    assert!(said.contains("rust_sqlite/002_email_keys.rs"), "{said}");
+    assert!(said.contains("refinery's runner"), "{said}");
+}
