@@ -78,7 +78,7 @@ pub fn is_display_name(name: &str) -> bool {
             .any(|c| c == '/' || c == '\\' || c.is_control())
 }
 
-/// Parses a `.sql` file name.
+/// Parses a migration file's name (`.sql`, or `.rs` for a Rust migration).
 ///
 /// # Errors
 ///
@@ -94,21 +94,27 @@ pub fn is_display_name(name: &str) -> bool {
 /// # Ok::<(), migrate_core::ProblemKind>(())
 /// ```
 pub fn parse_file_name(file_name: &str) -> Result<FileName, ProblemKind> {
-    if let Some(stem) = file_name.strip_suffix(".rs") {
-        return rust_file_name(stem);
-    }
-    let stem = file_name
-        .get(..file_name.len().saturating_sub(4))
-        .unwrap_or_default();
-    if let Some(name) = refinery(stem) {
-        return name;
-    }
-    let (stem, form) = if let Some(stem) = stem.strip_suffix(".up") {
-        (stem, FileForm::Up)
-    } else if let Some(stem) = stem.strip_suffix(".down") {
-        (stem, FileForm::Down)
+    let (stem, form) = if let Some(stem) = file_name.strip_suffix(".rs") {
+        // refinery's `V<version>__<name>.rs` returns SQL text instead of
+        // running against a transaction: refused, with what to do.
+        if refinery(stem).is_some() {
+            return Err(ProblemKind::RefineryRustMigration);
+        }
+        (stem, FileForm::Rust)
     } else {
-        (stem, FileForm::Single)
+        let stem = file_name
+            .get(..file_name.len().saturating_sub(4))
+            .unwrap_or_default();
+        if let Some(name) = refinery(stem) {
+            return name;
+        }
+        if let Some(stem) = stem.strip_suffix(".up") {
+            (stem, FileForm::Up)
+        } else if let Some(stem) = stem.strip_suffix(".down") {
+            (stem, FileForm::Down)
+        } else {
+            (stem, FileForm::Single)
+        }
     };
     let digits_len = stem.bytes().take_while(u8::is_ascii_digit).count();
     if digits_len == 0 {
@@ -122,27 +128,6 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, ProblemKind> {
         None => return Err(ProblemKind::MissingSeparator),
     };
     named(digits, name, form, Naming::Plain)
-}
-
-/// The name of a Rust migration, `<version>_<name>` before `.rs`.
-/// refinery's `V<version>__<name>.rs` returns SQL text instead of running
-/// against a transaction: it is refused, with what to do.
-fn rust_file_name(stem: &str) -> Result<FileName, ProblemKind> {
-    if refinery(stem).is_some() {
-        return Err(ProblemKind::RefineryRustMigration);
-    }
-    let digits_len = stem.bytes().take_while(u8::is_ascii_digit).count();
-    if digits_len == 0 {
-        return Err(ProblemKind::MissingVersion);
-    }
-    let (digits, rest) = stem.split_at(digits_len);
-    let name = match rest.strip_prefix('_') {
-        Some("") => return Err(ProblemKind::MissingName),
-        Some(name) => name,
-        None if rest.is_empty() => return Err(ProblemKind::MissingName),
-        None => return Err(ProblemKind::MissingSeparator),
-    };
-    named(digits, name, FileForm::Rust, Naming::Plain)
 }
 
 /// Parses a diesel migration folder's name, `<version>_<name>`, whose

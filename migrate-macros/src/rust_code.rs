@@ -71,7 +71,9 @@ enum Form {
 fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, TokenStream)> {
     let file = root.join(m.up_path());
     let file_text = file.to_string_lossy().into_owned();
-    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    // The text `load` read (always kept there); the file itself is
+    // compiled by rustc through `#[path]`.
+    let text = m.up_file_text().unwrap_or_default();
     let module = format_ident!(
         "m{}_{}",
         m.version.0,
@@ -85,10 +87,10 @@ fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, T
     };
     let up_line = m.up().first().map_or(1, |s| s.line);
     let up_form =
-        form(input.postgres, m.no_transaction(), &text, "up").map_err(|e| error(up_line, e))?;
+        form(input.postgres, m.no_transaction(), text, "up").map_err(|e| error(up_line, e))?;
     let down = match m.down().and_then(|d| d.first()) {
         Some(statement) => {
-            let down_form = form(input.postgres, m.no_transaction(), &text, "down")
+            let down_form = form(input.postgres, m.no_transaction(), text, "down")
                 .map_err(|e| error(statement.line, e))?;
             if let (Some(up), Some(down)) = (up_form, down_form)
                 && is_async(up) != is_async(down)
