@@ -29,9 +29,12 @@ pub struct Step {
     pub duration: Duration,
     /// Whether it ran inside a transaction (`false` for `NoTransaction` migrations).
     pub transaction: bool,
-    /// The statements that ran (or would run), in order.
+    /// The statements that ran (or would run), in order; for a Rust
+    /// migration, the function called (`up`, `down`) at its line.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub statements: Cow<'static, [Statement]>,
+    /// Whether the migration is a Rust file, whose function ran instead of SQL.
+    pub rust: bool,
 }
 
 /// The file whose SQL a step of `migration` making `change` runs, and
@@ -63,6 +66,7 @@ impl Step {
             duration: Duration::ZERO,
             transaction: !migration.no_transaction(),
             statements: statements.cloned().unwrap_or(Cow::Borrowed(&[])),
+            rust: migration.is_rust(),
         }
     }
 }
@@ -288,6 +292,10 @@ impl fmt::Display for Report {
             if self.dry_run {
                 for statement in step.statements.iter() {
                     writeln!(f, "      -- {}:{}", step.path, statement.line())?;
+                    if step.rust {
+                        writeln!(f, "      (the Rust function `{}`)", statement.sql())?;
+                        continue;
+                    }
                     for line in statement.sql().lines() {
                         writeln!(f, "      {line}")?;
                     }

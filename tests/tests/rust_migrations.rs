@@ -503,3 +503,49 @@ fn refinerys_runner_refuses_a_set_with_a_rust_migration() {
     assert!(said.contains("rust_sqlite/002_email_keys.rs"), "{said}");
     assert!(said.contains("refinery's runner"), "{said}");
 }
+
+static SQLITE_ENVS: Migrations = migrate_runtime::embed_migrations!("migrations/rust_envs");
+
+#[test]
+fn an_environments_rust_migration_runs_in_that_environment_only() {
+    let mut db = Sqlite::fresh();
+    let base = SQLITE_ENVS.migrate(&mut db.conn).expect("the base set");
+    assert_eq!(base.to, Some(Version(1)));
+    assert_eq!(db.keys(), [None, None]);
+    let dry = SQLITE_ENVS
+        .migrator()
+        .environment("dev")
+        .dry_run(true)
+        .run(&mut db.conn)
+        .expect("a dry run");
+    let said = dry.to_string();
+    assert!(
+        said.contains(
+            "-- migrations/rust_envs/dev/002_dev_keys.rs:6\n      (the Rust function `up`)"
+        ),
+        "{said}"
+    );
+    assert_eq!(db.keys(), [None, None], "a dry run calls nothing");
+    SQLITE_ENVS
+        .migrator()
+        .environment("dev")
+        .run(&mut db.conn)
+        .expect("dev");
+    assert_eq!(db.keys(), keyed(&["dev-1", "dev-2"]));
+    // Irreversible: no `down`, and the status says so.
+    let status = SQLITE_ENVS
+        .migrator()
+        .environment("dev")
+        .status(&mut db.conn)
+        .expect("status");
+    assert!(
+        status.to_string().contains("Rust, irreversible: no `down`"),
+        "{status}"
+    );
+    let refused = SQLITE_ENVS
+        .migrator()
+        .environment("dev")
+        .down(&mut db.conn)
+        .expect_err("irreversible");
+    assert!(matches!(refused, Error::Irreversible { .. }), "{refused:?}");
+}
