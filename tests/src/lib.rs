@@ -57,6 +57,14 @@ pub static CRASH: Migrations = embed_migrations!("migrations/crash");
 /// constraint); version 25 runs outside a transaction.
 pub static ONCE: Migrations = embed_migrations!("migrations/once");
 
+/// Rust migrations that count themselves, one in the run's transaction and
+/// one outside any (`NoTransaction`), between SQL ones.
+pub static RUST_ONCE: Migrations = embed_migrations!("migrations/rust_once");
+
+/// Rust migrations that count themselves and then sleep 1.5 s, in the
+/// run's transaction and outside any: for SIGKILL inside the function.
+pub static RUST_KILLED: Migrations = embed_migrations!("migrations/rust_killed");
+
 /// PostgreSQL: accounts, entries (a foreign key, a check) and a seed.
 pub static PG_BASIC: Migrations = embed_migrations!("migrations/pg_basic", dialect = "postgres");
 /// PostgreSQL: version 3 fails on its second statement, at line 3.
@@ -161,6 +169,8 @@ pub fn set(name: &str) -> Option<&'static Migrations> {
         "crash" => &CRASH,
         "newer" => &NEWER,
         "once" => &ONCE,
+        "rust_once" => &RUST_ONCE,
+        "rust_killed" => &RUST_KILLED,
         "pg_once" => &PG_ONCE,
         "pg_slow" => &PG_SLOW,
         "pg_rows" => &PG_ROWS,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use migrate_runtime::backups_of;
 use migrate_runtime::rusqlite::Connection;
-use migrate_tests::{BASIC, CRASH, ONCE, Rng, history, table_exists};
+use migrate_tests::{BASIC, CRASH, ONCE, RUST_KILLED, Rng, history, table_exists};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -232,6 +232,89 @@ fn no_transaction_runs_once(processes: usize, trials: usize, journal_mode: &str)
                 .is_empty()
         );
     }
+}
+
+/// 16 processes started together on a new file, 10 times: each Rust
+/// migration's function runs exactly once, the one outside a transaction
+/// included (only the lock keeps a second process from calling it).
+#[test]
+fn rust_migrations_run_once_under_16_processes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for trial in 0..10 {
+        let db = dir.path().join(format!("rust-{trial}.db"));
+        let go = dir.path().join(format!("go-rust-{trial}"));
+        let applied = all_at_once(&db, "rust_once", 16, &go);
+        assert_eq!(applied, 4, "trial {trial}: the children applied 4 in all");
+        let conn = Connection::open(&db).expect("open");
+        let counted: Vec<i64> = conn
+            .prepare("SELECT migration FROM counter ORDER BY migration")
+            .expect("counter")
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .map(|row| row.expect("row"))
+            .collect();
+        assert_eq!(counted, [1, 2, 3, 4], "trial {trial}");
+        assert_eq!(history(&conn), [1, 2, 3, 4]);
+    }
+}
+
+/// The counts in `db`'s `counter`, in order.
+fn counted(db: &Path) -> Vec<i64> {
+    let conn = Connection::open(db).expect("open");
+    let mut statement = conn
+        .prepare("SELECT migration FROM counter ORDER BY migration")
+        .expect("counter");
+    statement
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .map(|row| row.expect("row"))
+        .collect()
+}
+
+/// SIGKILL inside a Rust migration's function. Inside the run's
+/// transaction: nothing of the run stays, and the next run applies each
+/// migration once. Outside a transaction: its count stays, the history
+/// says it started, and the next run refuses instead of calling it again.
+#[test]
+fn sigkill_inside_a_rust_migration_never_runs_it_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("in-transaction.db");
+    let mut process = child(&db, "rust_killed", "atomic").spawn().expect("spawn");
+    // Version 2 sleeps 1.5 s inside the run's one transaction.
+    std::thread::sleep(Duration::from_millis(700));
+    process.kill().expect("SIGKILL");
+    process.wait().expect("wait");
+    let mut conn = Connection::open(&db).expect("open");
+    assert!(
+        !table_exists(&conn, "counter"),
+        "the transaction was rolled back"
+    );
+    assert!(RUST_KILLED.migrate(&mut conn).is_ok());
+    assert_eq!(counted(&db), [1, 2, 3]);
+
+    let db = dir.path().join("outside.db");
+    let mut process = child(&db, "rust_killed", "atomic").spawn().expect("spawn");
+    // Versions 1 and 2 commit (1.5 s), then version 3 starts outside a
+    // transaction and sleeps 1.5 s after its count.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let conn = Connection::open(&db).expect("open");
+        if table_exists(&conn, "counter") && counted(&db).contains(&3) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "version 3 never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    process.kill().expect("SIGKILL");
+    process.wait().expect("wait");
+    let mut conn = Connection::open(&db).expect("open");
+    let error = RUST_KILLED.migrate(&mut conn).expect_err("refused");
+    assert!(
+        matches!(&error, migrate_runtime::Error::UnresolvedFailure { version, path, .. }
+            if version.0 == 3 && path.ends_with("003_slow_outside.rs")),
+        "{error:?}"
+    );
+    assert_eq!(counted(&db), [1, 2, 3], "called once, never again");
 }
 
 #[test]
