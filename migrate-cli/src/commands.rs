@@ -22,6 +22,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             timestamp,
             sequential,
             pair,
+            rust,
             irreversible,
         } => {
             let scheme = match (timestamp, sequential) {
@@ -29,7 +30,18 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                 (_, true) => Some(migrate_core::Scheme::Sequential),
                 _ => None,
             };
-            for path in crate::create::create(&dir.dir, &name, scheme, pair, irreversible)? {
+            let layout = match (rust, pair) {
+                (Some(driver), _) => {
+                    let driver = crate::create::DRIVERS
+                        .into_iter()
+                        .find(|known| *known == driver)
+                        .ok_or("`--rust` takes sqlite, postgres or tokio-postgres")?;
+                    crate::create::Layout::Rust(driver)
+                }
+                (None, true) => crate::create::Layout::Pair,
+                (None, false) => crate::create::Layout::Single,
+            };
+            for path in crate::create::create(&dir.dir, &name, scheme, layout, irreversible)? {
                 println(&path.display().to_string());
             }
             Ok(ExitCode::SUCCESS)

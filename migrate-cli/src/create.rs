@@ -9,13 +9,28 @@ use migrate_runtime::rusqlite::Connection;
 /// The width of a sequential version in a new directory: `001`.
 const DEFAULT_WIDTH: usize = 3;
 
+/// The files `migrate new` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One `.sql` file with its sections.
+    Single,
+    /// A `.up.sql` and `.down.sql` pair.
+    Pair,
+    /// A Rust migration, `.rs`, for this driver: `sqlite`, `postgres` or
+    /// `tokio-postgres`.
+    Rust(&'static str),
+}
+
+/// The drivers a Rust migration's template is written for.
+pub const DRIVERS: [&str; 3] = ["sqlite", "postgres", "tokio-postgres"];
+
 /// Creates the next migration in `dir` and returns the files written;
 /// `scheme` chooses how it is versioned (`None`: as the directory is).
 pub fn create(
     dir: &Path,
     name: &str,
     scheme: Option<Scheme>,
-    pair: bool,
+    layout: Layout,
     irreversible: bool,
 ) -> Result<Vec<PathBuf>, String> {
     let existing: Vec<FileName> = crate::files::named_files(dir)?
@@ -42,7 +57,12 @@ pub fn create(
             format!("{next:0width$}")
         }
     };
-    let files: Vec<(String, String)> = if pair {
+    let files: Vec<(String, String)> = if let Layout::Rust(driver) = layout {
+        vec![(
+            format!("{digits}_{name}.rs"),
+            rust_template(driver, irreversible),
+        )]
+    } else if layout == Layout::Pair {
         let mut files = vec![(
             format!("{digits}_{name}.up.sql"),
             if irreversible {
@@ -80,6 +100,46 @@ pub fn create(
         written.push(path);
     }
     Ok(written)
+}
+
+/// A Rust migration's file for `driver`: `pub fn up`, and `pub fn down`
+/// unless it is irreversible, with the parameter the macro expects.
+fn rust_template(driver: &str, irreversible: bool) -> String {
+    let (import, parameter, asynchronous) = match driver {
+        "postgres" => (
+            "use migrate_runtime::postgres::Transaction;",
+            "tx: &mut Transaction<'_>",
+            "",
+        ),
+        "tokio-postgres" => (
+            "use migrate_runtime::tokio_postgres::Transaction;",
+            "tx: &mut Transaction<'_>",
+            "async ",
+        ),
+        _ => (
+            "use migrate_runtime::rusqlite::Connection;",
+            "conn: &Connection",
+            "",
+        ),
+    };
+    let function = |name: &str| {
+        format!(
+            "pub {asynchronous}fn {name}({parameter}) -> Result {{\n    todo!(\"the {name} of this migration\")\n}}\n"
+        )
+    };
+    let down = if irreversible {
+        "\n// No `down`: the migration is irreversible.\n".to_owned()
+    } else {
+        format!("\n{}", function("down"))
+    };
+    format!(
+        "//! A Rust migration: its functions run in the migrator's transaction, with the\n\
+         //! migrations before and after it (`// +migrate NoTransaction` runs it outside one).\n\n\
+         {import}\n\n\
+         type Result = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;\n\n\
+         {}{down}",
+        function("up")
+    )
 }
 
 /// The current UTC time as `YYYYMMDDHHMMSS`, read from SQLite's clock

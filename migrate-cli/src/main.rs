@@ -130,6 +130,17 @@ enum Command {
         /// Create a `.up.sql` and `.down.sql` pair instead of one file.
         #[arg(long)]
         pair: bool,
+        /// Create a Rust migration (`.rs`) for this driver: its `pub fn up`
+        /// and `pub fn down`, run by a program that embeds the set.
+        #[arg(
+            long,
+            value_name = "DRIVER",
+            num_args = 0..=1,
+            default_missing_value = "sqlite",
+            value_parser = ["sqlite", "postgres", "tokio-postgres"],
+            conflicts_with = "pair"
+        )]
+        rust: Option<String>,
         /// Declare the migration irreversible (no Down).
         #[arg(long)]
         irreversible: bool,

@@ -792,3 +792,38 @@ fn rust_migrations_are_checked_in_place_never_run_and_read_from_the_history() {
     );
     assert_eq!(migrate_tests::history(&conn), [1, 2]);
 }
+
+#[test]
+fn new_writes_a_rust_migration_for_each_driver() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_users.sql", GOOD);
+    let path = ok(&migrate(root.path(), &["new", "fill_keys", "--rust"]));
+    assert_eq!(path.trim(), "migrations/002_fill_keys.rs");
+    let text = fs::read_to_string(root.path().join(path.trim())).expect("written");
+    assert!(
+        text.contains("pub fn up(conn: &Connection) -> Result {"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pub fn down(conn: &Connection) -> Result {"),
+        "{text}"
+    );
+    // Its place is checked with the SQL files: the next version follows it.
+    let validated = migrate(root.path(), &["validate"]);
+    assert!(stderr(&validated).contains("1 Rust migration checked in the sequence"));
+    let path = ok(&migrate(
+        root.path(),
+        &["new", "later", "--rust", "tokio-postgres", "--irreversible"],
+    ));
+    assert_eq!(path.trim(), "migrations/003_later.rs");
+    let text = fs::read_to_string(root.path().join(path.trim())).expect("written");
+    assert!(
+        text.contains("pub async fn up(tx: &mut Transaction<'_>) -> Result {"),
+        "{text}"
+    );
+    assert!(!text.contains("fn down"), "{text}");
+    let (parsed, problems) = migrate_core::parse_rust(&text);
+    assert!(problems.is_empty() && parsed.irreversible, "{problems:?}");
+    let refused = migrate(root.path(), &["new", "x", "--rust", "mysql"]);
+    assert!(!refused.status.success());
+}
