@@ -11,11 +11,10 @@
 )]
 
 use std::future::Future;
-use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 
 use crate::plan::Plan;
-use crate::{Change, DriverError, Error, Migration, Migrations, Result, Version};
+use crate::{Change, DriverError, Error, Migrations, Result, Version};
 
 /// What a Rust migration's function returns: any error, said in the
 /// run's error beside the file and the function's line.
@@ -98,9 +97,12 @@ pub(crate) fn functions(
             if !migration.is_rust() || !change.runs_sql() {
                 return Ok(None);
             }
-            let code = migrations
-                .code_of(migration)
-                .ok_or_else(|| not_compiled(migration))?;
+            let code =
+                migrations
+                    .code_of(migration)
+                    .ok_or_else(|| Error::RustMigrationNotCompiled {
+                        path: migration.up_path().to_owned(),
+                    })?;
             let function = match change {
                 Change::Down => code.down,
                 _ => Some(code.up),
@@ -121,16 +123,10 @@ pub(crate) fn functions(
         .collect()
 }
 
-/// The error for a Rust migration the program does not carry compiled.
-pub(crate) fn not_compiled(migration: &Migration) -> Error {
-    Error::RustMigrationNotCompiled {
-        path: migration.up_path().to_owned(),
-    }
-}
-
 /// Calls a blocking function; a panic in it becomes its error.
 #[cfg(any(feature = "sqlite", feature = "postgres", test))]
 pub(crate) fn call(run: impl FnOnce() -> CodeResult) -> std::result::Result<(), DriverError> {
+    use std::panic::{self, AssertUnwindSafe};
     match panic::catch_unwind(AssertUnwindSafe(run)) {
         Ok(result) => result.map_err(|error| Failed::Returned(error).into()),
         Err(payload) => Err(Failed::panicked(payload.as_ref()).into()),
@@ -139,22 +135,11 @@ pub(crate) fn call(run: impl FnOnce() -> CodeResult) -> std::result::Result<(), 
 
 /// Awaits an async function's future; a panic in it becomes its error.
 #[cfg(feature = "tokio-postgres")]
-pub(crate) async fn call_async(
-    mut future: PendingCode<'_>,
-) -> std::result::Result<(), DriverError> {
-    use std::future::poll_fn;
-    use std::task::Poll;
-
-    let result =
-        poll_fn(
-            |cx| match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                Ok(Poll::Ready(result)) => Poll::Ready(result.map_err(Failed::Returned)),
-                Ok(Poll::Pending) => Poll::Pending,
-                Err(payload) => Poll::Ready(Err(Failed::panicked(payload.as_ref()))),
-            },
-        )
-        .await;
-    result.map_err(Into::into)
+pub(crate) async fn call_async(future: PendingCode<'_>) -> std::result::Result<(), DriverError> {
+    match crate::ready::caught(future).await {
+        Ok(result) => result.map_err(|error| Failed::Returned(error).into()),
+        Err(payload) => Err(Failed::panicked(payload.as_ref()).into()),
+    }
 }
 
 /// How a Rust migration's function failed.

@@ -2,11 +2,8 @@
 //! in order, and decides nothing itself. It is async; the blocking
 //! operations drive it with `ready::block_on`.
 
-use std::future::poll_fn;
 use std::mem;
-use std::panic::{self, AssertUnwindSafe};
-use std::pin::pin;
-use std::task::Poll;
+use std::panic;
 use std::time::{Duration, Instant};
 
 use tracing::Instrument;
@@ -128,17 +125,8 @@ async fn attempt<B: Backend>(
     // Released on every path: a panic (in a progress callback, say) is
     // caught, the lock released and the connection's settings restored,
     // and the panic resumed.
-    let result = {
-        let mut run = pin!(locked(migrator, db, &mut lock, asked, scope, attempts));
-        poll_fn(
-            |cx| match panic::catch_unwind(AssertUnwindSafe(|| run.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => Poll::Pending,
-                Ok(Poll::Ready(result)) => Poll::Ready(Ok(result)),
-                Err(payload) => Poll::Ready(Err(payload)),
-            },
-        )
-        .await
-    };
+    let result =
+        crate::ready::caught(locked(migrator, db, &mut lock, asked, scope, attempts)).await;
     db.unlock(lock).await;
     result.unwrap_or_else(|payload| panic::resume_unwind(payload))
 }
