@@ -400,6 +400,7 @@ fn migrator<'m>(migrations: &'m Migrations, db: &DbArgs) -> Migrator<'m> {
         .busy_timeout(Duration::from_millis(db.busy_timeout))
         .lock_lease(Duration::from_millis(db.lock_lease))
         .lock_timeout(Duration::from_millis(db.lock_timeout))
+        .direct_connection(db.direct)
         .backup(!db.no_backup)
         .on_progress(|step| crate::messages::progress(&step.to_string()))
         .on_lock_retry(|retry| crate::messages::progress(&retry.to_string()));

@@ -70,9 +70,16 @@ struct DbArgs {
     #[arg(long, default_value = migrate_runtime::DEFAULT_TABLE, value_name = "NAME")]
     table: String,
     /// The schema to migrate (PostgreSQL): the history table is in it, and
-    /// the run's `search_path` is set to it.
+    /// the run's `search_path` is set to it in each of its transactions.
     #[arg(long, value_name = "NAME")]
     schema: Option<String>,
+    /// PostgreSQL: `--db` is straight to the server (or a pooler in session
+    /// mode), not a pooler in transaction mode. A statement that cannot run
+    /// in a transaction (`CREATE INDEX CONCURRENTLY` …) then gets `--schema`
+    /// and the time limit for the session around it; without `--direct`, a
+    /// run refuses to send such a statement when it needs either.
+    #[arg(long)]
+    direct: bool,
     /// How long one migration may run, in milliseconds, when its file does
     /// not say (`-- +migrate Timeout 30s`).
     #[arg(long, value_name = "MS")]

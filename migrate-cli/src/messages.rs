@@ -20,6 +20,7 @@ impl Wording for CommandLine {
             Remedy::AllowOutOfOrder => "`--allow-out-of-order`",
             Remedy::BusyTimeout => "`--busy-timeout MS`",
             Remedy::LockLease => "`--lock-lease MS`",
+            Remedy::DirectConnection => "`--direct`",
             Remedy::LockTimeout => "`--lock-timeout MS`",
             Remedy::BackupDir => "`--backup-dir DIR`",
             Remedy::NoBackup => "`--no-backup`",

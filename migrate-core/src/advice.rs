@@ -48,6 +48,9 @@ pub enum Remedy {
     AllowGaps,
     /// Run a set holding Rust migrations from a program that compiles them.
     RunRustMigrations,
+    /// Declare the connection a server session of the run's own, with no
+    /// pooler in transaction mode between (`direct_connection(true)`).
+    DirectConnection,
 }
 
 /// How a front end says remedies and names the embedded migrations.
@@ -97,6 +100,7 @@ impl Wording for Library {
                 "run it from a program that embeds the set with `embed_migrations!`, which \
                  compiles its Rust migrations"
             }
+            Remedy::DirectConnection => "`direct_connection(true)`",
         })
     }
 

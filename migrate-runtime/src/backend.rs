@@ -156,6 +156,9 @@ pub struct LockRequest<'a> {
     /// (PostgreSQL, also through a pooler): how long it outlives its
     /// holder's last sign of life.
     pub lease: Duration,
+    /// The connection is a server session of the run's own, with no pooler
+    /// in transaction mode between ([`Migrator::direct_connection`](crate::Migrator::direct_connection)).
+    pub direct: bool,
 }
 
 /// The migration lock: taken before and released after the whole run,

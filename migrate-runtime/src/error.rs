@@ -433,8 +433,12 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             ),
             Error::MigrationFailed { path, line, column, rolled_back, committed, driver, .. } => write!(
                 f,
-                "{path}:{line}{}: {driver}; {}",
+                "{path}:{line}{}: {}; {}",
         match column { Some(column) => format!(":{column}"), None => String::new() },
+        match driver.downcast_ref::<SettingsRefused>() {
+            Some(refused) => refused.worded(w),
+            None => driver.to_string(),
+        },
         outcome(*rolled_back, committed, w)
             ),
             Error::TimedOut { path, line, limit, rolled_back, committed, driver, .. } => write!(
@@ -593,6 +597,54 @@ impl std::fmt::Debug for Error {
         Ok(())
     }
 }
+
+/// Why a statement outside a transaction that the database refuses inside
+/// a transaction block (PostgreSQL's `CREATE INDEX CONCURRENTLY`, `VACUUM`
+/// …) was not sent: it needs the run's schema or a time limit, and without
+/// a transaction of its own it can carry neither through a pooler in
+/// transaction mode (the source of an [`Error::MigrationFailed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SettingsRefused {
+    /// The run's schema, which the statement's unqualified names would mean.
+    pub schema: Option<String>,
+    /// The time limit the statement would run under.
+    pub limit: Option<std::time::Duration>,
+}
+
+impl SettingsRefused {
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn new(schema: Option<String>, limit: Option<std::time::Duration>) -> Self {
+        SettingsRefused { schema, limit }
+    }
+
+    /// The reason with its remedy in `w`'s words.
+    fn worded(&self, w: &dyn Wording) -> String {
+        let needs = match (&self.schema, self.limit) {
+            (Some(schema), Some(limit)) => {
+                format!("the schema `{schema}` nor the time limit of {limit:?}")
+            }
+            (Some(schema), None) => format!("the schema `{schema}`"),
+            (None, Some(limit)) => format!("the time limit of {limit:?}"),
+            (None, None) => "the run's settings".to_owned(),
+        };
+        format!(
+            "this statement cannot run inside a transaction block, so it cannot carry {needs} \
+             through a pooler in transaction mode, and it was not sent: on a connection straight \
+             to the server (no pooler), say so with {}; through a pooler, write the schema into \
+             its names and run it without a time limit",
+            w.remedy(Remedy::DirectConnection)
+        )
+    }
+}
+
+impl std::fmt::Display for SettingsRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.worded(&Library))
+    }
+}
+
+impl std::error::Error for SettingsRefused {}
 
 /// The session that holds the migration lock, as the server reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]

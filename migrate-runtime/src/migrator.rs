@@ -74,6 +74,7 @@ pub struct Migrator<'m> {
     allow_out_of_order: bool,
     pub(crate) busy_timeout: Duration,
     pub(crate) lock_lease: Duration,
+    pub(crate) direct_connection: bool,
     lock_timeout: Duration,
     backup: bool,
     backup_dir: Option<PathBuf>,
@@ -96,6 +97,7 @@ impl fmt::Debug for Migrator<'_> {
             .field("allow_out_of_order", &self.allow_out_of_order)
             .field("busy_timeout", &self.busy_timeout)
             .field("lock_lease", &self.lock_lease)
+            .field("direct_connection", &self.direct_connection)
             .field("lock_timeout", &self.lock_timeout)
             .field("backup", &self.backup)
             .field("backup_dir", &self.backup_dir)
@@ -120,6 +122,7 @@ impl Migrations {
             allow_out_of_order: false,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             lock_lease: DEFAULT_LOCK_LEASE,
+            direct_connection: false,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             backup: true,
             backup_dir: None,
@@ -170,8 +173,11 @@ impl<'m> Migrator<'m> {
 
     /// The schema to migrate (PostgreSQL): the history table is in it (when
     /// [`table`](Migrator::table) names none), and the run's `search_path`
-    /// is set to it, so that unqualified names in the migrations mean its
-    /// objects; the session's own `search_path` is restored afterwards.
+    /// is set to it in each of its transactions (never for the session),
+    /// so that unqualified names in the migrations mean its objects. A
+    /// statement that cannot run inside a transaction block (`CREATE INDEX
+    /// CONCURRENTLY` …) cannot carry it: see
+    /// [`direct_connection`](Migrator::direct_connection).
     /// Letters, digits and `_`. On SQLite it names the attached database
     /// of the history table.
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
@@ -228,6 +234,27 @@ impl<'m> Migrator<'m> {
     /// should it come back, stops with [`Error::LockLost`](crate::Error::LockLost).
     pub fn lock_lease(mut self, lease: Duration) -> Self {
         self.lock_lease = lease;
+        self
+    }
+
+    /// PostgreSQL: with `true`, says that the connection is a server
+    /// session of the run's own — straight to the server, or through a
+    /// pooler in session mode — and not one of a pooler in transaction
+    /// mode, which may send each transaction to another server session
+    /// (default `false`).
+    ///
+    /// Every setting of a run (the [`schema`](Migrator::schema), the
+    /// statement and lock timeouts) is set inside the transaction it
+    /// serves, also for a statement outside a transaction, which gets a
+    /// transaction of its own. A statement that the server refuses inside a
+    /// transaction block (`CREATE INDEX CONCURRENTLY`, `VACUUM` …) cannot
+    /// carry them: when it needs the schema or a time limit, it is sent
+    /// only on a connection declared direct, with the two set for the
+    /// session around it and given back after it; otherwise the run fails
+    /// at it without sending it ([`SettingsRefused`](crate::SettingsRefused)).
+    /// So is a Rust migration's function outside a transaction.
+    pub fn direct_connection(mut self, direct: bool) -> Self {
+        self.direct_connection = direct;
         self
     }
 

@@ -118,6 +118,7 @@ async fn attempt<B: Backend>(
         timeout: migrator.busy_timeout,
         scope,
         lease: migrator.lock_lease,
+        direct: migrator.direct_connection,
     };
     let lock = db.lock(request).await;
     trace::lock(&lock, waiting.elapsed());

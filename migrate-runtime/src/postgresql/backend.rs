@@ -6,13 +6,12 @@ use std::time::Duration;
 use tokio_postgres::types::Type;
 
 use super::client::Client;
+use super::settings::{Alone, CANNOT_RUN_IN_TRANSACTION, Settings};
 use super::{
-    Attempt, BLOCKERS, CHECK_CLIENT, COLUMNS, CURRENT_SCHEMA, LOCK_NOT_AVAILABLE, Moment,
-    PostgresLock, RESTORE_LOCK_TIMEOUT, RESTORE_STATEMENT_TIMEOUT, SET_LOCK_TIMEOUT,
-    SET_SEARCH_PATH, SET_STATEMENT_TIMEOUT, SHOW_SEARCH_PATH, ServerError, Taken, applied,
-    applied_sql, blocker, columns, create_sql, delete_sql, driver, driver_tagged, failed,
-    failure_sql, first, history, history_rows, history_sql, insert_sql, lacks_failure_column,
-    millis, progress_sql, renumber_sql, row_values, rows_sql, search_path, single, values,
+    Attempt, BLOCKERS, COLUMNS, CURRENT_SCHEMA, LOCK_NOT_AVAILABLE, Moment, PostgresLock,
+    ServerError, Taken, applied, applied_sql, blocker, columns, create_sql, delete_sql, driver,
+    driver_after, failed, failure_sql, first, history, history_rows, history_sql, insert_sql,
+    lacks_failure_column, progress_sql, renumber_sql, row_values, rows_sql, single, values,
 };
 use crate::backoff::Backoff;
 use crate::mark::{NO_LONGER_MARKED, RECORDING_PROGRESS};
@@ -49,6 +48,7 @@ impl<C: Client> Locking for C {
             timeout,
             scope,
             lease,
+            direct,
         } = request;
         let current = match table.schema() {
             Some(_) => None,
@@ -57,8 +57,7 @@ impl<C: Client> Locking for C {
                 "reading the current schema",
             )?),
         };
-        let attempt = Attempt::new(table, current.as_ref(), scope, lease)?;
-        let _ = self.batch(CHECK_CLIENT).await;
+        let attempt = Attempt::new(table, current.as_ref(), scope, lease, direct)?;
         let mut backoff = Backoff::new(timeout);
         loop {
             self.batch("BEGIN")
@@ -131,17 +130,9 @@ impl<C: Client> Locking for C {
     }
 
     async fn unlock(&mut self, lock: PostgresLock) {
+        // Every setting of the run was its transactions' own: there is
+        // nothing to give back.
         let _ = self.batch("ROLLBACK").await;
-        if let Some(own) = &lock.own_lock_timeout
-            && let Err(error) = self.query(RESTORE_LOCK_TIMEOUT, &[(own, Type::TEXT)]).await
-        {
-            tracing::error!("could not restore the lock timeout: {}", driver(error));
-        }
-        if let Some(own) = &lock.search_path
-            && let Err(error) = self.query(SET_SEARCH_PATH, &[(own, Type::TEXT)]).await
-        {
-            tracing::error!("could not restore the search path: {}", driver(error));
-        }
         if let Some(lease) = &lock.lease
             && let Err(error) = self
                 .query(&lease.release, &[(&lease.token, Type::TEXT)])
@@ -157,7 +148,7 @@ impl<C: Client> Locking for C {
 
 impl<C: Client> Session for C {
     async fn begin(&mut self, lock: &mut PostgresLock) -> Result<()> {
-        self.batch("BEGIN")
+        self.batch(&lock.settings.begin())
             .await
             .map_err(failed("starting the migration transaction"))?;
         lock.open = true;
@@ -167,10 +158,7 @@ impl<C: Client> Session for C {
     async fn commit(&mut self, lock: &mut PostgresLock) -> Result<()> {
         let renewed = keep(self, lock, Moment::Committing).await;
         lock.open = false;
-        if lock.lease.is_none() {
-            // Set for the transaction only.
-            lock.lock_timeout = None;
-        }
+        lock.settings.ended();
         renewed?;
         match self.batch("COMMIT").await {
             Ok(()) => Ok(()),
@@ -183,8 +171,7 @@ impl<C: Client> Session for C {
 
     async fn rollback(&mut self, lock: &mut PostgresLock) {
         lock.open = false;
-        // A setting changed in the transaction goes back with it.
-        lock.lock_timeout = None;
+        lock.settings.ended();
         if let Err(error) = self.batch("ROLLBACK").await {
             tracing::error!(
                 "ROLLBACK failed, the server rolls back when the session ends: {}",
@@ -202,13 +189,33 @@ impl<C: Client> Session for C {
         // Outside a transaction, a lease is renewed before each statement,
         // and the statement carries its token.
         keep(self, lock, Moment::Statement).await?;
-        let lease = lock.tagging();
-        let tagged = lease.map(|lease| lease.tag(sql));
-        let sql = tagged.as_deref().unwrap_or(sql);
-        let own = set_limit(self, limit).await?;
-        let result = self.batch(sql).await.map_err(|e| driver_tagged(e, lease));
-        restore_limit(self, own).await;
-        result
+        let tag = lock
+            .tagging()
+            .map(|lease| lease.prefix())
+            .unwrap_or_default();
+        if lock.open {
+            let prefix = format!("{tag}{}", lock.settings.inside(limit));
+            return self
+                .batch(&format!("{prefix}{sql}"))
+                .await
+                .map_err(|e| driver_after(e, &prefix));
+        }
+        // Outside a transaction: the settings and the statement in one
+        // message, one implicit transaction.
+        let prefix = format!("{tag}{}", lock.settings.outside(limit));
+        match self.batch(&format!("{prefix}{sql}")).await {
+            Ok(()) => Ok(()),
+            Err(error) if is_code(&error, CANNOT_RUN_IN_TRANSACTION) => {
+                alone(self, &lock.settings, limit, &tag, async |client: &mut C| {
+                    client
+                        .batch(&format!("{tag}{sql}"))
+                        .await
+                        .map_err(|e| driver_after(e, &tag))
+                })
+                .await
+            }
+            Err(error) => Err(driver_after(error, &prefix)),
+        }
     }
 
     fn can_call(&self, function: &crate::Function) -> bool {
@@ -222,40 +229,63 @@ impl<C: Client> Session for C {
         limit: Option<Duration>,
     ) -> Result<(), DriverError> {
         keep(self, lock, Moment::Statement).await?;
-        let own = set_limit(self, limit).await?;
-        let result = Client::call(self, function).await;
-        restore_limit(self, own).await;
-        result
+        if lock.open {
+            let settings = lock.settings.inside(limit);
+            if !settings.is_empty() {
+                self.batch(&settings).await.map_err(driver)?;
+            }
+            return Client::call(self, function).await;
+        }
+        // The function's own statements outside a transaction cannot carry
+        // the run's settings.
+        alone(self, &lock.settings, limit, "", async |client: &mut C| {
+            Client::call(client, function).await
+        })
+        .await
     }
 }
 
-/// Sets `statement_timeout` to `limit`, when there is one; answers the
-/// session's own setting, to give back.
-async fn set_limit<C: Client>(
-    client: &mut C,
-    limit: Option<Duration>,
-) -> Result<Option<String>, DriverError> {
-    let Some(limit) = limit else {
-        return Ok(None);
-    };
-    let own: String = client
-        .query(SET_STATEMENT_TIMEOUT, &[(&millis(limit), Type::TEXT)])
-        .await
-        .map_err(driver)?
-        .first()
-        .and_then(|row| row.try_get(0).ok())
-        .unwrap_or_default();
-    Ok(Some(own))
+/// Whether `error` is the server's, of SQLSTATE `code`.
+fn is_code(error: &tokio_postgres::Error, code: &str) -> bool {
+    error
+        .as_db_error()
+        .is_some_and(|db| db.code().code() == code)
 }
 
-/// Gives the session its own `statement_timeout` back. In a transaction
-/// a failure aborted, the setting goes back with the rollback; elsewhere
-/// it is set back here.
-async fn restore_limit<C: Client>(client: &mut C, own: Option<String>) {
-    if let Some(own) = own {
-        let _ = client
-            .query(RESTORE_STATEMENT_TIMEOUT, &[(&own, Type::TEXT)])
-            .await;
+/// Runs `run` (a statement that cannot run inside a transaction block, or
+/// a Rust function given the client outside a transaction) where it can
+/// carry no setting in a transaction: as it is when it needs none; with
+/// the schema and time limit it needs set for the session around it on a
+/// connection declared the run's own; else not at all.
+async fn alone<C: Client>(
+    client: &mut C,
+    settings: &Settings,
+    limit: Option<Duration>,
+    tag: &str,
+    run: impl AsyncFnOnce(&mut C) -> Result<(), DriverError>,
+) -> Result<(), DriverError> {
+    match settings.alone(limit) {
+        Alone::Bare => run(client).await,
+        Alone::Refused(needs) => Err(Box::new(crate::SettingsRefused::new(
+            needs.schema,
+            needs.limit,
+        ))),
+        Alone::Session { set } => {
+            let own = first(
+                client.query(&format!("{tag}{set}"), &[]).await,
+                "setting the schema and time limit for the session",
+            )?;
+            let path: String = own.try_get(0).map_err(driver)?;
+            let timeout: String = own.try_get(1).map_err(driver)?;
+            let result = run(client).await;
+            if let Err(error) = client.batch(&Settings::restore(&path, &timeout)).await {
+                tracing::error!(
+                    "could not give the session its search path and statement timeout back: {}",
+                    driver(error)
+                );
+            }
+            result
+        }
     }
 }
 
@@ -434,39 +464,22 @@ impl<C: Client> Catalog for C {
 
 impl<C: Client> SearchPath<PostgresLock> for C {
     async fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
-        let own: String = single(
-            self.query(SHOW_SEARCH_PATH, &[]).await,
-            "reading the search path",
-        )?;
-        lock.search_path = Some(own);
-        self.query(SET_SEARCH_PATH, &[(&search_path(schema), Type::TEXT)])
-            .await
-            .map(drop)
-            .map_err(failed("setting the search path"))
+        lock.settings.set_schema(schema);
+        // A run that is one transaction has it open already.
+        match lock.settings.schema_now().filter(|_| lock.open) {
+            Some(set) => self
+                .batch(&set)
+                .await
+                .map_err(failed("setting the search path")),
+            None => Ok(()),
+        }
     }
 }
 
 impl<C: Client> LockWaits<PostgresLock> for C {
     async fn set_lock_timeout(&mut self, lock: &mut PostgresLock, limit: Duration) -> Result<()> {
-        if lock.lock_timeout == Some(limit) {
-            return Ok(());
-        }
-        // A run that is one transaction (also through a pooler) sets it
-        // for the transaction; a run across transactions for the session,
-        // given back at the unlock.
-        let local = lock.lease.is_none();
-        let own: String = single(
-            self.query(
-                SET_LOCK_TIMEOUT,
-                &[(&millis_or_off(limit), Type::TEXT), (&local, Type::BOOL)],
-            )
-            .await,
-            "setting the lock timeout",
-        )?;
-        if !local && lock.own_lock_timeout.is_none() {
-            lock.own_lock_timeout = Some(own);
-        }
-        lock.lock_timeout = Some(limit);
+        // Sent with the next statement, for its transaction only.
+        lock.settings.set_lock_timeout(limit);
         Ok(())
     }
 
@@ -491,15 +504,6 @@ impl<C: Client> LockWaits<PostgresLock> for C {
 
     async fn pause(&mut self, pause: Duration) {
         Client::pause(self, pause).await;
-    }
-}
-
-/// A limit as `lock_timeout` takes it: `0` turns it off.
-fn millis_or_off(limit: Duration) -> String {
-    if limit.is_zero() {
-        "0".to_owned()
-    } else {
-        millis(limit)
     }
 }
 

@@ -45,10 +45,25 @@ use tokio_postgres::Row;
 use tokio_postgres::types::{ToSql, Type};
 
 use crate::{DriverError, Error, LockHolder, Result, TableName};
+use settings::Settings;
+
+/// The server checks every second that this client is still there, also
+/// during a long statement: a migrator killed in the middle of one releases
+/// the lock within a second (PostgreSQL 14 and later; older servers do not
+/// know the setting, which is then left alone, and release the lock when
+/// the statement ends). For the transaction only, like every setting of a
+/// run.
+macro_rules! check_client {
+    () => {
+        "CASE WHEN current_setting('client_connection_check_interval', true) IS NOT NULL \
+         THEN set_config('client_connection_check_interval', '1s', true) END"
+    };
+}
 
 mod backend;
 mod client;
 mod history;
+mod settings;
 
 use history::{
     applied, applied_sql, columns, create_sql, delete_sql, failure_sql, history, history_rows,
@@ -68,12 +83,8 @@ pub struct PostgresLock {
     length: Duration,
     /// Whether a transaction of the run is open.
     open: bool,
-    /// The session's own `search_path`, restored at the unlock.
-    search_path: Option<String>,
-    /// The `lock_timeout` this run set and that is in force, if any.
-    lock_timeout: Option<Duration>,
-    /// The session's own `lock_timeout`, restored at the unlock.
-    own_lock_timeout: Option<String>,
+    /// The run's settings, and what its open transaction holds.
+    settings: Settings,
 }
 
 /// The lease a run across transactions holds on the lock table's row.
@@ -159,12 +170,8 @@ impl PostgresLock {
 }
 
 impl Lease {
-    /// `sql` as sent outside a transaction: the token in a leading comment,
-    /// which waiters look for in `pg_stat_activity`.
-    fn tag(&self, sql: &str) -> String {
-        format!("{}{sql}", self.prefix())
-    }
-
+    /// The leading comment of a message sent outside a transaction: the
+    /// token, which waiters look for in `pg_stat_activity`.
     fn prefix(&self) -> String {
         format!("/* migration lock {} */\n", self.token)
     }
@@ -178,15 +185,16 @@ impl Lease {
     }
 }
 
-/// The driver's error of a statement sent with the lease's comment before
-/// it: the server's position moved back into the statement as written.
-fn driver_tagged(error: tokio_postgres::Error, lease: Option<&Lease>) -> DriverError {
+/// The driver's error of a statement sent after `prefix` (the lease's
+/// comment, settings) in one message: the server's position moved back
+/// into the statement as written.
+fn driver_after(error: tokio_postgres::Error, prefix: &str) -> DriverError {
     let mut error = driver(error);
-    if let Some(lease) = lease
+    if !prefix.is_empty()
         && let Some(server) = error.downcast_mut::<ServerError>()
         && let Some(at) = server.position
     {
-        let shift = u32::try_from(lease.prefix().chars().count()).unwrap_or(u32::MAX);
+        let shift = u32::try_from(prefix.chars().count()).unwrap_or(u32::MAX);
         server.position = at.checked_sub(shift).filter(|at| *at > 0);
     }
     error
@@ -272,33 +280,6 @@ fn failed(action: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
 /// `SELECT current_schema()`: the schema of an unqualified history table.
 const CURRENT_SCHEMA: &str = "SELECT current_schema()::text";
 
-/// The server checks every second that this client is still there, also
-/// during a long statement: a migrator killed in the middle of one releases
-/// the lock within a second (PostgreSQL 14 and later; older servers refuse
-/// the setting and release the lock when the statement ends).
-const CHECK_CLIENT: &str = "SET client_connection_check_interval = '1s'";
-
-const SHOW_SEARCH_PATH: &str = "SELECT current_setting('search_path')";
-const SET_SEARCH_PATH: &str = "SELECT set_config('search_path', $1, false)";
-
-/// `schema` as a `search_path` value (it is a checked identifier).
-fn search_path(schema: &str) -> String {
-    format!("\"{schema}\"")
-}
-
-/// Sets `statement_timeout` (in milliseconds) and answers the one it replaces.
-const SET_STATEMENT_TIMEOUT: &str =
-    "WITH own AS MATERIALIZED (SELECT current_setting('statement_timeout') AS v)
-     SELECT v, set_config('statement_timeout', $1, false) FROM own";
-const RESTORE_STATEMENT_TIMEOUT: &str = "SELECT set_config('statement_timeout', $1, false)";
-
-/// Sets `lock_timeout` (in milliseconds; for the transaction only with
-/// `$2`) and answers the one it replaces.
-const SET_LOCK_TIMEOUT: &str =
-    "WITH own AS MATERIALIZED (SELECT current_setting('lock_timeout') AS v)
-     SELECT v, set_config('lock_timeout', $1, $2) FROM own";
-const RESTORE_LOCK_TIMEOUT: &str = "SELECT set_config('lock_timeout', $1, false)";
-
 /// PostgreSQL's `lock_not_available`: a lock wait ran past `lock_timeout`.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
 
@@ -357,7 +338,14 @@ macro_rules! idle_limit {
 
 /// Tries the advisory lock of the key (`$1`), and limits the try's
 /// transaction's idling (`$2`, see [`idle_limit`]).
-const TRY_TRANSACTION_LOCK: &str = concat!("SELECT pg_try_advisory_xact_lock($1), ", idle_limit!());
+/// The try's transaction (a run's, when the run is one transaction) also
+/// checks that the client is still there.
+const TRY_TRANSACTION_LOCK: &str = concat!(
+    "SELECT pg_try_advisory_xact_lock($1), ",
+    idle_limit!(),
+    ", ",
+    check_client!()
+);
 
 /// SQLSTATE `idle_in_transaction_session_timeout`: the server ended a
 /// session that sat idle in a transaction too long.
@@ -534,6 +522,8 @@ struct Attempt {
     process: i32,
     seconds: f64,
     lease: Duration,
+    /// The connection is a server session of the run's own.
+    direct: bool,
     /// What makes the tables sure: the lock table, and for a run in one
     /// transaction the history table (created in the run's transaction).
     ensure: String,
@@ -568,6 +558,7 @@ impl Attempt {
         current: Option<&Row>,
         scope: crate::LockScope,
         lease: Duration,
+        direct: bool,
     ) -> Result<Attempt> {
         let key = lock_key(&schema_of(table, current), table.name());
         let (high, low) = key_halves(key);
@@ -584,6 +575,7 @@ impl Attempt {
             process: i32::try_from(std::process::id()).unwrap_or(i32::MAX),
             seconds: lease.as_secs_f64().max(0.001),
             lease,
+            direct,
             ensure,
             claim: claim_sql(&lock),
             take: take_sql(&lock),
@@ -651,9 +643,7 @@ impl Attempt {
             }),
             length: self.lease,
             open: self.scope == crate::LockScope::Transaction,
-            search_path: None,
-            lock_timeout: None,
-            own_lock_timeout: None,
+            settings: Settings::new(self.direct),
         }
     }
 }
