@@ -117,6 +117,21 @@ pub static PG_NO_TX_LONG: Migrations =
 /// each sleeping 0.3 s, adding its number to `counter`, sleeping 0.3 s:
 /// for pausing a lease holder in the middle.
 pub static PG_PAUSED: Migrations = embed_migrations!("migrations/pg_paused", dialect = "postgres");
+/// PostgreSQL, for a tenant's schema: `items`, then 150 rows inserted
+/// outside a transaction, each statement limited to 30 s.
+pub static PG_TENANT: Migrations = embed_migrations!("migrations/pg_tenant", dialect = "postgres");
+/// The same 150 rows in a transaction.
+pub static PG_TENANT_TX: Migrations =
+    embed_migrations!("migrations/pg_tenant_tx", dialect = "postgres");
+/// The same 150 rows from a Rust function in the run's transaction.
+pub static PG_TENANT_RUST: Migrations =
+    embed_migrations!("migrations/pg_tenant_rust", dialect = "postgres");
+/// The same 150 rows from a Rust function given the client, outside a transaction.
+pub static PG_TENANT_RUST_OUTSIDE: Migrations =
+    embed_migrations!("migrations/pg_tenant_rust_outside", dialect = "postgres");
+/// `items`, then `CREATE INDEX CONCURRENTLY` on it.
+pub static PG_TENANT_CONCURRENT: Migrations =
+    embed_migrations!("migrations/pg_tenant_concurrent", dialect = "postgres");
 
 /// PostgreSQL: a counter, a migration in a transaction that inserts and
 /// then sleeps 1.5 s, and one after it: for pausing a holder while its
@@ -178,6 +193,8 @@ pub fn set(name: &str) -> Option<&'static Migrations> {
         "no_tx_resumable" => &NO_TX_RESUMABLE,
         "pg_no_tx_long" => &PG_NO_TX_LONG,
         "pg_paused" => &PG_PAUSED,
+        "pg_tenant" => &PG_TENANT,
+        "pg_tenant_tx" => &PG_TENANT_TX,
         "pg_held" => &PG_HELD,
         _ => return None,
     })
@@ -545,9 +562,14 @@ pub mod pg {
     }
 
     impl Bouncer {
-        /// Starts one; `None` when there is no server, or no `pgbouncer`
-        /// and none is required.
+        /// Starts one with a pool of 8 server sessions; `None` when there
+        /// is no server, or no `pgbouncer` and none is required.
         pub fn start() -> Option<Bouncer> {
+            Bouncer::with_pool(8)
+        }
+
+        /// Starts one with a pool of `size` server sessions per database.
+        pub fn with_pool(size: usize) -> Option<Bouncer> {
             let server: migrate_runtime::postgres::Config = server()?.parse().expect("a URL");
             let binary = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
                 .into_iter()
@@ -578,7 +600,7 @@ pub mod pg {
             let config = format!(
                 "[databases]\n* = host={host} port={server_port} user={user}{password}\n\
                  [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nauth_type = any\n\
-                 pool_mode = transaction\nmax_client_conn = 500\ndefault_pool_size = 8\n\
+                 pool_mode = transaction\nmax_client_conn = 500\ndefault_pool_size = {size}\n\
                  unix_socket_dir =\nignore_startup_parameters = extra_float_digits,options\n\
                  logfile = {}/pgbouncer.log\n",
                 dir.path().display()

@@ -70,7 +70,7 @@ struct Local {
 /// The settings of one run, and what its open transaction holds.
 #[derive(Debug)]
 pub(super) struct Settings {
-    /// The run's schema, as a `search_path` value.
+    /// The run's schema.
     schema: Option<String>,
     /// The lock timeout the next statements wait at most.
     lock_timeout: Option<Duration>,
@@ -113,13 +113,16 @@ impl Settings {
 
     /// The run's schema, from now on.
     pub(super) fn set_schema(&mut self, schema: &str) {
-        self.schema = Some(search_path(schema));
+        self.schema = Some(schema.to_owned());
     }
 
     /// `SELECT …` that sets the schema in the open transaction, if any.
     pub(super) fn schema_now(&self) -> Option<String> {
-        let path = self.schema.as_deref()?;
-        Some(format!("SELECT {}", set_config("search_path", path, true)))
+        let schema = self.schema.as_deref()?;
+        Some(format!(
+            "SELECT {}",
+            set_config("search_path", &search_path(schema), true)
+        ))
     }
 
     /// The lock timeout of the next statements.
@@ -136,8 +139,8 @@ impl Settings {
     pub(super) fn begin(&mut self) -> String {
         self.ended();
         let mut set = vec![CHECK_CLIENT.to_owned()];
-        if let Some(path) = &self.schema {
-            set.push(set_config("search_path", path, true));
+        if let Some(schema) = &self.schema {
+            set.push(set_config("search_path", &search_path(schema), true));
         }
         format!("BEGIN; SELECT {}", set.join(", "))
     }
@@ -182,8 +185,8 @@ impl Settings {
     /// needs in its own implicit transaction, sent in one message with it.
     pub(super) fn outside(&self, limit: Option<Duration>) -> String {
         let mut set = vec![CHECK_CLIENT.to_owned()];
-        if let Some(path) = &self.schema {
-            set.push(set_config("search_path", path, true));
+        if let Some(schema) = &self.schema {
+            set.push(set_config("search_path", &search_path(schema), true));
         }
         if let Some(wait) = self.lock_timeout {
             set.push(set_config("lock_timeout", &millis_or_off(wait), true));
@@ -208,8 +211,8 @@ impl Settings {
             });
         }
         let mut set = Vec::new();
-        if let Some(path) = &self.schema {
-            set.push(set_config("search_path", path, false));
+        if let Some(schema) = &self.schema {
+            set.push(set_config("search_path", &search_path(schema), false));
         }
         if let Some(limit) = limit {
             set.push(set_config("statement_timeout", &millis(limit), false));

@@ -5,7 +5,8 @@
 //! children start at once. Prints the number of migrations it applied.
 //! A `postgres://` URL as `<db>` migrates that PostgreSQL database.
 //! `MIGRATE_CHILD_WAIT_MS` bounds its wait for the lock (default 60 s);
-//! `MIGRATE_CHILD_LEASE_MS` sets the lease of a run across transactions.
+//! `MIGRATE_CHILD_LEASE_MS` sets the lease of a run across transactions;
+//! `MIGRATE_CHILD_SCHEMA` the schema to migrate.
 
 use std::path::Path;
 use std::time::Duration;
@@ -36,6 +37,9 @@ fn main() {
         .and_then(|ms| ms.parse().ok())
     {
         migrator = migrator.lock_lease(Duration::from_millis(lease));
+    }
+    if let Ok(schema) = std::env::var("MIGRATE_CHILD_SCHEMA") {
+        migrator = migrator.schema(schema);
     }
     if mode == "per-migration" {
         migrator = migrator.per_migration(true);

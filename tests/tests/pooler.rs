@@ -1,0 +1,383 @@
+//! Runs with a schema through a real PgBouncer in transaction mode, whose
+//! pool of two server sessions other clients keep busy: every row lands in
+//! the run's schema and none in `public` (which has a table of the same
+//! name), and no other client of the pool ever sees a setting of the run —
+//! during the run, and after a migrator killed at a random point. The
+//! oracle is the server as other clients see it, not the run's own report.
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+use migrate_runtime::postgres::{Client, NoTls};
+use migrate_runtime::{Error, Migrations, SettingsRefused};
+use migrate_tests::pg::{Bouncer, Scratch};
+use migrate_tests::{
+    PG_TENANT, PG_TENANT_CONCURRENT, PG_TENANT_RUST, PG_TENANT_RUST_OUTSIDE, PG_TENANT_TX, Rng,
+};
+
+const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
+
+/// Trials of each kind of run.
+const TRIALS: usize = 20;
+
+/// The rows each set inserts.
+const ROWS: i64 = 150;
+
+/// What a client reads of its session: every setting a run needs, and
+/// the server session it was given.
+const SETTINGS: &str = "SELECT current_setting('search_path') || ' | lock_timeout ' || \
+     current_setting('lock_timeout') || ' | statement_timeout ' || \
+     current_setting('statement_timeout') || ' | idle ' || \
+     current_setting('idle_in_transaction_session_timeout') || ' | check ' || \
+     coalesce(current_setting('client_connection_check_interval', true), '-'), \
+     pg_backend_pid()";
+
+/// A pooler of two server sessions in front of a new database, which has
+/// `public.items`, and a direct session on it.
+fn setup() -> Option<(Bouncer, Scratch, Client)> {
+    let bouncer = Bouncer::with_pool(2)?;
+    let db = Scratch::new()?;
+    let mut direct = db.client();
+    direct
+        .batch_execute("CREATE TABLE public.items (n INTEGER NOT NULL)")
+        .expect("public.items");
+    Some((bouncer, db, direct))
+}
+
+/// The first row of `sql`, sent unnamed (a pooler in transaction mode
+/// loses named prepared statements).
+fn first(client: &mut Client, sql: &str) -> migrate_runtime::postgres::Row {
+    client
+        .query_typed(sql, &[])
+        .expect("a query")
+        .into_iter()
+        .next()
+        .expect("a row")
+}
+
+/// What a new session reads: the settings no run may change.
+fn own_settings(client: &mut Client) -> String {
+    first(client, SETTINGS).get(0)
+}
+
+/// Clients of the pool reading their session's settings until stopped.
+struct Samplers {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<(usize, BTreeSet<String>, BTreeSet<i32>)>>,
+    own: String,
+}
+
+/// What the samplers saw.
+struct Seen {
+    samples: usize,
+    /// Settings other than the server's own.
+    foreign: BTreeSet<String>,
+    /// The server sessions they were given.
+    sessions: BTreeSet<i32>,
+}
+
+impl Samplers {
+    fn start(url: &str, own: String) -> Samplers {
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads = (0..3)
+            .map(|_| {
+                let (stop, url, own) = (stop.clone(), url.to_owned(), own.clone());
+                std::thread::spawn(move || {
+                    let mut client = Client::connect(&url, NoTls).expect("a client of the pool");
+                    let (mut samples, mut foreign, mut sessions) =
+                        (0, BTreeSet::new(), BTreeSet::new());
+                    while !stop.load(Ordering::Relaxed) {
+                        let row = first(&mut client, SETTINGS);
+                        let settings: String = row.get(0);
+                        sessions.insert(row.get(1));
+                        if settings != own {
+                            foreign.insert(settings);
+                        }
+                        samples += 1;
+                    }
+                    (samples, foreign, sessions)
+                })
+            })
+            .collect();
+        Samplers { stop, threads, own }
+    }
+
+    fn finish(self) -> Seen {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut seen = Seen {
+            samples: 0,
+            foreign: BTreeSet::new(),
+            sessions: BTreeSet::new(),
+        };
+        for thread in self.threads {
+            let (samples, foreign, sessions) = thread.join().expect("sampler");
+            seen.samples += samples;
+            seen.foreign.extend(foreign);
+            seen.sessions.extend(sessions);
+        }
+        seen
+    }
+
+    /// Stops them and checks that they shared both server sessions of the
+    /// pool (so every session the migrator used) and never saw a setting
+    /// other than the server's own.
+    fn assert_clean(self, what: &str) {
+        let own = self.own.clone();
+        let seen = self.finish();
+        assert!(seen.samples >= 100, "{what}: only {} samples", seen.samples);
+        // Two, or more where the pooler replaced a session a killed
+        // migrator left in a transaction.
+        assert!(
+            seen.sessions.len() >= 2,
+            "{what}: the samplers did not share both server sessions of the pool"
+        );
+        assert!(
+            seen.foreign.is_empty(),
+            "{what}: other clients of the pool saw {:?} instead of {own:?}",
+            seen.foreign
+        );
+    }
+}
+
+fn count(direct: &mut Client, table: &str) -> i64 {
+    direct
+        .query_typed(&format!("SELECT count(*) FROM {table}"), &[])
+        .ok()
+        .and_then(|rows| rows.first().map(|row| row.get(0)))
+        .unwrap_or(-1)
+}
+
+/// A new schema for a trial.
+fn tenant(direct: &mut Client, name: &str) -> String {
+    direct
+        .batch_execute(&format!("CREATE SCHEMA {name}"))
+        .expect("schema");
+    name.to_owned()
+}
+
+/// Every row in `schema`, none in `public`, and both migrations recorded
+/// in `schema`'s history.
+fn assert_landed(direct: &mut Client, schema: &str, what: &str) {
+    assert_eq!(count(direct, &format!("{schema}.items")), ROWS, "{what}");
+    assert_eq!(count(direct, "public.items"), 0, "{what}: rows in public");
+    let versions: Vec<i64> = direct
+        .query(
+            &format!("SELECT version FROM {schema}.schema_migrations ORDER BY version"),
+            &[],
+        )
+        .expect("history")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, [1, 2], "{what}");
+}
+
+/// `TRIALS` runs of `set` with a schema each, through the pooler, on the
+/// blocking client; `per_migration` for a run across transactions.
+fn blocking_trials(set: &'static Migrations, per_migration: bool, what: &str) {
+    let Some((bouncer, db, mut direct)) = setup() else {
+        return;
+    };
+    let url = bouncer.url(&db);
+    let samplers = Samplers::start(&url, own_settings(&mut db.client()));
+    for trial in 0..TRIALS {
+        let schema = tenant(&mut direct, &format!("tenant_{trial}"));
+        let mut client = Client::connect(&url, NoTls).expect("through the pooler");
+        set.migrator()
+            .schema(schema.clone())
+            .per_migration(per_migration)
+            .run(&mut client)
+            .unwrap_or_else(|e| panic!("{what}, trial {trial}: {e}"));
+        assert_landed(&mut direct, &schema, &format!("{what}, trial {trial}"));
+    }
+    samplers.assert_clean(what);
+}
+
+#[test]
+fn a_no_transaction_migration_with_a_schema_writes_every_row_into_it_and_leaves_no_setting() {
+    blocking_trials(&PG_TENANT, false, "NoTransaction");
+}
+
+#[test]
+fn a_run_in_one_transaction_with_a_schema_writes_into_it_and_leaves_no_setting() {
+    blocking_trials(&PG_TENANT_TX, false, "one transaction");
+}
+
+#[test]
+fn a_run_per_migration_with_a_schema_writes_into_it_and_leaves_no_setting() {
+    blocking_trials(&PG_TENANT_TX, true, "per migration");
+}
+
+#[test]
+fn a_rust_migration_with_a_schema_writes_into_it_and_leaves_no_setting() {
+    blocking_trials(&PG_TENANT_RUST, false, "Rust migration");
+}
+
+#[test]
+fn the_async_client_with_a_schema_writes_into_it_and_leaves_no_setting() {
+    let Some((bouncer, db, mut direct)) = setup() else {
+        return;
+    };
+    let url = bouncer.url(&db);
+    let samplers = Samplers::start(&url, own_settings(&mut db.client()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    for trial in 0..TRIALS {
+        let schema = tenant(&mut direct, &format!("tenant_{trial}"));
+        runtime.block_on(async {
+            let (mut client, connection) = migrate_runtime::tokio_postgres::connect(&url, NoTls)
+                .await
+                .expect("through the pooler");
+            tokio::spawn(connection);
+            PG_TENANT
+                .migrator()
+                .schema(schema.clone())
+                .run_async(&mut client)
+                .await
+                .unwrap_or_else(|e| panic!("async, trial {trial}: {e}"));
+        });
+        assert_landed(&mut direct, &schema, &format!("async, trial {trial}"));
+    }
+    samplers.assert_clean("async");
+}
+
+/// Migrators killed at a random point of the `NoTransaction` migration
+/// (a random number of its rows written) leave no setting on any server
+/// session: 20 queries of a new client after each kill, and the samplers
+/// throughout, read the server's own; and no row ever lands in `public`.
+#[test]
+fn a_migrator_killed_at_a_random_point_leaves_no_setting_on_the_pool() {
+    let Some((bouncer, db, mut direct)) = setup() else {
+        return;
+    };
+    let url = bouncer.url(&db);
+    let own = own_settings(&mut db.client());
+    let samplers = Samplers::start(&url, own.clone());
+    let mut rng = Rng(0x5eed_0033);
+    for trial in 0..TRIALS {
+        let schema = tenant(&mut direct, &format!("tenant_{trial}"));
+        let at = i64::try_from(rng.below(u64::try_from(ROWS).unwrap_or(1))).unwrap_or(0);
+        let mut child = Command::new(CHILD)
+            .args([url.as_str(), "pg_tenant", "atomic"])
+            .env("MIGRATE_CHILD_SCHEMA", &schema)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        // Killed once `at` rows are in (or when it is done): the state, not a time.
+        while count(&mut direct, &format!("{schema}.items")) < at
+            && child.try_wait().expect("wait").is_none()
+        {
+            std::thread::yield_now();
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut after = Client::connect(&url, NoTls).expect("through the pooler");
+        for query in 0..20 {
+            assert_eq!(
+                own_settings(&mut after),
+                own,
+                "trial {trial}: query {query} after the kill (at {at} rows)"
+            );
+        }
+        assert_eq!(count(&mut direct, "public.items"), 0, "trial {trial}");
+    }
+    samplers.assert_clean("killed");
+}
+
+/// The `MigrationFailed` error's source, as a refusal of settings.
+fn refused(error: &Error) -> Option<&SettingsRefused> {
+    std::error::Error::source(error)?.downcast_ref::<SettingsRefused>()
+}
+
+/// `CREATE INDEX CONCURRENTLY` cannot run in a transaction block, so it
+/// cannot carry the schema through the pooler: under a schema it is not
+/// sent and the run says so; on a connection declared direct it gets the
+/// schema for the session around it, given back after; without a schema
+/// it runs as it is.
+#[test]
+fn a_concurrent_index_under_a_schema_is_refused_through_the_pooler_and_built_on_a_direct_connection()
+ {
+    let Some((bouncer, db, mut direct)) = setup() else {
+        return;
+    };
+    let indexes = |direct: &mut Client| -> Vec<String> {
+        direct
+            .query(
+                "SELECT schemaname::text FROM pg_indexes WHERE indexname = 'items_n' ORDER BY 1",
+                &[],
+            )
+            .expect("indexes")
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    };
+    let url = bouncer.url(&db);
+    let schema = tenant(&mut direct, "tenant_c");
+    let mut pooled = Client::connect(&url, NoTls).expect("through the pooler");
+    let error = PG_TENANT_CONCURRENT
+        .migrator()
+        .schema(schema)
+        .run(&mut pooled)
+        .expect_err("refused");
+    let reason = refused(&error).unwrap_or_else(|| panic!("not a refusal: {error}"));
+    assert_eq!(reason.schema.as_deref(), Some("tenant_c"));
+    let message = error.to_string();
+    assert!(
+        message.contains("002_index.sql:3")
+            && message.contains("cannot run inside a transaction block")
+            && message.contains("`direct_connection(true)`"),
+        "{message}"
+    );
+    assert!(indexes(&mut direct).is_empty(), "no index was built");
+
+    // Direct, and declared so: built in the schema; the session's own
+    // search_path is as it was.
+    let schema = tenant(&mut direct, "tenant_d");
+    let mut own = db.client();
+    own.batch_execute("SET search_path = public").expect("set");
+    PG_TENANT_CONCURRENT
+        .migrator()
+        .schema(schema)
+        .direct_connection(true)
+        .run(&mut own)
+        .expect("built");
+    assert_eq!(indexes(&mut direct), ["tenant_d"]);
+    let path: String = own.query_one("SHOW search_path", &[]).expect("show").get(0);
+    assert_eq!(path, "public");
+
+    // Without a schema it needs nothing: through the pooler it runs as it is.
+    direct
+        .batch_execute("DROP TABLE public.items")
+        .expect("drop");
+    PG_TENANT_CONCURRENT
+        .migrator()
+        .run(&mut pooled)
+        .expect("no schema");
+    assert_eq!(indexes(&mut direct), ["public", "tenant_d"]);
+}
+
+/// A Rust function given the client outside a transaction cannot carry
+/// the schema through the pooler: it is not called, and nothing lands in
+/// any schema.
+#[test]
+fn a_rust_function_outside_a_transaction_under_a_schema_is_refused_through_the_pooler() {
+    let Some((bouncer, db, mut direct)) = setup() else {
+        return;
+    };
+    let schema = tenant(&mut direct, "tenant_r");
+    let mut pooled = Client::connect(&bouncer.url(&db), NoTls).expect("through the pooler");
+    let error = PG_TENANT_RUST_OUTSIDE
+        .migrator()
+        .schema(schema)
+        .run(&mut pooled)
+        .expect_err("refused");
+    assert!(refused(&error).is_some(), "not a refusal: {error}");
+    assert_eq!(count(&mut direct, "tenant_r.items"), 0);
+    assert_eq!(count(&mut direct, "public.items"), 0);
+}
