@@ -171,28 +171,13 @@ fn lease_holders_killed_at_random_points_leave_nothing_half_applied() {
         let child = per_migration(&url, "pg_rows", 500);
         std::thread::sleep(Duration::from_millis(rng.below(150)));
         kill(child);
-        // Through the pooler, the next migrator's first connection may be
-        // dropped while PgBouncer and the server clean up after the killed
-        // client (seen as `connection closed` or an empty answer on its
-        // first read); an application reconnects, and so does this one, on
-        // a new connection, at most twice.
-        let mut attempts = 0;
-        loop {
-            let mut client = Client::connect(&url, NoTls).expect("connect");
-            let run = PG_ROWS
-                .migrator()
-                .per_migration(true)
-                .busy_timeout(Duration::from_secs(10))
-                .run(&mut client);
-            match run {
-                Ok(_) => break,
-                Err(e) if attempts < 2 && trial % 2 == 1 => {
-                    eprintln!("trial {trial}: reconnecting after: {e}");
-                    attempts += 1;
-                }
-                Err(e) => panic!("trial {trial}: the next migrator completes: {e}"),
-            }
-        }
+        let mut client = Client::connect(&url, NoTls).expect("connect");
+        PG_ROWS
+            .migrator()
+            .per_migration(true)
+            .busy_timeout(Duration::from_secs(10))
+            .run(&mut client)
+            .unwrap_or_else(|e| panic!("trial {trial}: the next migrator completes: {e}"));
         let mut direct = db.client();
         assert_eq!(
             counter(&mut direct),
