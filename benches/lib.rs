@@ -27,3 +27,34 @@ pub fn generated(count: usize, up_sql: fn(usize) -> String) -> Migrations {
         .expect("valid");
     Migrations::from_set(set)
 }
+
+/// A table `filled` (version 1), then one migration outside a transaction
+/// (version 2) of `count` inserts, each its own commit; and those inserts.
+///
+/// # Panics
+///
+/// When the temporary directory cannot be written.
+pub fn outside_transaction(count: usize) -> (Migrations, Vec<String>) {
+    let inserts: Vec<String> = (1..=count)
+        .map(|k| format!("INSERT INTO filled (n) VALUES ({k});"))
+        .collect();
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("migrations");
+    fs::create_dir(&dir).expect("mkdir");
+    fs::write(
+        dir.join("001_filled.sql"),
+        "-- +migrate Up\nCREATE TABLE filled (n INTEGER);\n-- +migrate Down\nDROP TABLE filled;\n",
+    )
+    .expect("write");
+    fs::write(
+        dir.join("002_fill.sql"),
+        format!(
+            "-- +migrate NoTransaction\n-- +migrate Up\n{}\n-- +migrate Down\nDELETE FROM filled;\n",
+            inserts.join("\n")
+        ),
+    )
+    .expect("write");
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
+    (Migrations::from_set(set), inserts)
+}

@@ -14,6 +14,12 @@
 //!   each time (connecting included on both sides): ours vs connecting and
 //!   one raw query of every version and checksum (`raw`).
 //!
+//! - `pg_outside_transaction/100`: one migration of 100 inserts outside a
+//!   transaction on a database at version 1: ours (the lease renewed before
+//!   each statement, the statement sent with its settings in one message,
+//!   its record after it; `ours_schema` under a schema) vs raw `postgres`
+//!   running the same inserts, each its own commit, and one history row.
+//!
 //! `cargo bench -p migrate-benches --features bench --bench postgres`
 
 use std::time::Duration;
@@ -246,5 +252,72 @@ fn startup(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, apply, startup);
+/// Statements of the migration outside a transaction.
+const OUTSIDE_STATEMENTS: usize = 100;
+
+fn outside(c: &mut Criterion) {
+    let (migrations, inserts) = migrate_benches::outside_transaction(OUTSIDE_STATEMENTS);
+    let mut n = 2000;
+    let mut at_one = |schema: Option<&str>| {
+        n += 1;
+        let db = Scratch::new(n);
+        let mut client = db.connect();
+        let mut migrator = migrations.migrator().to(migrate_runtime::Version(1));
+        if let Some(schema) = schema {
+            client
+                .batch_execute(&format!("CREATE SCHEMA {schema}"))
+                .expect("schema");
+            migrator = migrator.schema(schema);
+        }
+        migrator.run(&mut client).expect("version 1");
+        (db, client)
+    };
+    let mut group = c.benchmark_group("pg_outside_transaction");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
+    for schema in [None, Some("tenant")] {
+        let name = if schema.is_some() {
+            "ours_schema"
+        } else {
+            "ours"
+        };
+        group.bench_function(BenchmarkId::new(name, OUTSIDE_STATEMENTS), |b| {
+            b.iter_batched(
+                || at_one(schema),
+                |(db, mut client)| {
+                    let mut migrator = migrations.migrator();
+                    if let Some(schema) = schema {
+                        migrator = migrator.schema(schema);
+                    }
+                    let report = migrator.run(&mut client).expect("migrates");
+                    assert_eq!(report.steps.len(), 1);
+                    (db, client)
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    group.bench_function(BenchmarkId::new("raw", OUTSIDE_STATEMENTS), |b| {
+        b.iter_batched(
+            || at_one(None),
+            |(db, mut client)| {
+                for insert in &inserts {
+                    client.batch_execute(insert).expect("insert");
+                }
+                client
+                    .batch_execute(
+                        "INSERT INTO schema_migrations (version, name, checksum, execution_time_us) \
+                         VALUES (2, 'fill', '', 1)",
+                    )
+                    .expect("history row");
+                (db, client)
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+}
+
+criterion_group!(benches, apply, outside, startup);
 criterion_main!(benches);

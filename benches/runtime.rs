@@ -210,39 +210,12 @@ fn apply(c: &mut Criterion) {
 /// Statements in the migration outside a transaction of `outside`.
 const OUTSIDE_STATEMENTS: usize = 100;
 
-/// A table (1), then one migration outside a transaction (2) of
-/// [`OUTSIDE_STATEMENTS`] inserts, each its own commit.
-fn outside_set() -> (Migrations, Vec<String>) {
-    let inserts: Vec<String> = (1..=OUTSIDE_STATEMENTS)
-        .map(|k| format!("INSERT INTO filled (n) VALUES ({k});"))
-        .collect();
-    let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("migrations");
-    fs::create_dir(&dir).expect("mkdir");
-    fs::write(
-        dir.join("001_filled.sql"),
-        "-- +migrate Up\nCREATE TABLE filled (n INTEGER);\n-- +migrate Down\nDROP TABLE filled;\n",
-    )
-    .expect("write");
-    fs::write(
-        dir.join("002_fill.sql"),
-        format!(
-            "-- +migrate NoTransaction\n-- +migrate Up\n{}\n-- +migrate Down\nDELETE FROM filled;\n",
-            inserts.join("\n")
-        ),
-    )
-    .expect("write");
-    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
-        .expect("valid");
-    (Migrations::from_set(set), inserts)
-}
-
 /// A migration outside a transaction: each statement its own commit, and
 /// ours records after each that it is done. Ours applies version 2 on a
 /// database at version 1; raw runs the same inserts, each its own commit,
 /// and writes one history row.
 fn outside(c: &mut Criterion) {
-    let (migrations, inserts) = outside_set();
+    let (migrations, inserts) = migrate_benches::outside_transaction(OUTSIDE_STATEMENTS);
     let at_one = || {
         let db = new_database();
         let mut conn = Connection::open(&db.path).expect("open");

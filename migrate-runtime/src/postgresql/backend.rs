@@ -189,10 +189,7 @@ impl<C: Client> Session for C {
         // Outside a transaction, a lease is renewed before each statement,
         // and the statement carries its token.
         keep(self, lock, Moment::Statement).await?;
-        let tag = lock
-            .tagging()
-            .map(|lease| lease.prefix())
-            .unwrap_or_default();
+        let tag = lock.tagging().map(super::Lease::prefix).unwrap_or_default();
         if lock.open {
             let prefix = format!("{tag}{}", lock.settings.inside(limit));
             return self
