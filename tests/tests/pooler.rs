@@ -66,11 +66,12 @@ fn own_settings(client: &mut Client) -> String {
 /// Clients of the pool reading their session's settings until stopped.
 struct Samplers {
     stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<(usize, BTreeSet<String>, BTreeSet<i32>)>>,
+    threads: Vec<JoinHandle<Seen>>,
     own: String,
 }
 
 /// What the samplers saw.
+#[derive(Default)]
 struct Seen {
     samples: usize,
     /// Settings other than the server's own.
@@ -87,18 +88,17 @@ impl Samplers {
                 let (stop, url, own) = (stop.clone(), url.to_owned(), own.clone());
                 std::thread::spawn(move || {
                     let mut client = Client::connect(&url, NoTls).expect("a client of the pool");
-                    let (mut samples, mut foreign, mut sessions) =
-                        (0, BTreeSet::new(), BTreeSet::new());
+                    let mut seen = Seen::default();
                     while !stop.load(Ordering::Relaxed) {
                         let row = first(&mut client, SETTINGS);
                         let settings: String = row.get(0);
-                        sessions.insert(row.get(1));
+                        seen.sessions.insert(row.get(1));
                         if settings != own {
-                            foreign.insert(settings);
+                            seen.foreign.insert(settings);
                         }
-                        samples += 1;
+                        seen.samples += 1;
                     }
-                    (samples, foreign, sessions)
+                    seen
                 })
             })
             .collect();
@@ -107,16 +107,12 @@ impl Samplers {
 
     fn finish(self) -> Seen {
         self.stop.store(true, Ordering::Relaxed);
-        let mut seen = Seen {
-            samples: 0,
-            foreign: BTreeSet::new(),
-            sessions: BTreeSet::new(),
-        };
+        let mut seen = Seen::default();
         for thread in self.threads {
-            let (samples, foreign, sessions) = thread.join().expect("sampler");
-            seen.samples += samples;
-            seen.foreign.extend(foreign);
-            seen.sessions.extend(sessions);
+            let one = thread.join().expect("sampler");
+            seen.samples += one.samples;
+            seen.foreign.extend(one.foreign);
+            seen.sessions.extend(one.sessions);
         }
         seen
     }
