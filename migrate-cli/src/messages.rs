@@ -116,6 +116,7 @@ mod tests {
             Remedy::NewerRelease,
             Remedy::AllowGaps,
             Remedy::RunRustMigrations,
+            Remedy::DirectConnection,
         ];
         for remedy in remedies {
             let said = CommandLine.remedy(remedy);

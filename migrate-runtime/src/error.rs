@@ -613,7 +613,10 @@ pub struct SettingsRefused {
 }
 
 impl SettingsRefused {
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "tokio-postgres")),
+        allow(dead_code)
+    )]
     pub(crate) fn new(schema: Option<String>, limit: Option<std::time::Duration>) -> Self {
         SettingsRefused { schema, limit }
     }

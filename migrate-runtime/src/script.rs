@@ -290,12 +290,20 @@ impl<'m> Script<'m> {
         at: usize,
         step: usize,
         statement: usize,
-        source: DriverError,
+        mut source: DriverError,
         deadline: Option<(Instant, Duration)>,
     ) -> Error {
         // A lease lost before the statement: the statement was not sent.
         if let Some(Error::LockLost { lease }) = source.downcast_ref::<Error>() {
             return Error::LockLost { lease: *lease };
+        }
+        // A statement refused its settings was given what remained of its
+        // limit: say the limit itself.
+        if let Some(refused) = source.downcast_mut::<crate::SettingsRefused>()
+            && refused.limit.is_some()
+            && let Some((_, limit)) = deadline
+        {
+            refused.limit = Some(limit);
         }
         let migration = self.migration(step);
         let statement = &self.statements(step)[statement];

@@ -132,6 +132,9 @@ pub static PG_TENANT_RUST_OUTSIDE: Migrations =
 /// `items`, then `CREATE INDEX CONCURRENTLY` on it.
 pub static PG_TENANT_CONCURRENT: Migrations =
     embed_migrations!("migrations/pg_tenant_concurrent", dialect = "postgres");
+/// PostgreSQL: a migration limited to 10 s, then one without a limit, each
+/// recording the `statement_timeout` and `lock_timeout` it ran under.
+pub static PG_LIMITS: Migrations = embed_migrations!("migrations/pg_limits", dialect = "postgres");
 
 /// PostgreSQL: a counter, a migration in a transaction that inserts and
 /// then sleeps 1.5 s, and one after it: for pausing a holder while its

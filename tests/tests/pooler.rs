@@ -2,8 +2,10 @@
 //! pool of two server sessions other clients keep busy: every row lands in
 //! the run's schema and none in `public` (which has a table of the same
 //! name), and no other client of the pool ever sees a setting of the run —
-//! during the run, and after a migrator killed at a random point. The
-//! oracle is the server as other clients see it, not the run's own report.
+//! during the run, and after a migrator killed at a random point. On a
+//! session of its own, a run's limits end with the statements that need
+//! them, and the session keeps its own. The oracle is the server as other
+//! clients, or the statements themselves, see it, not the run's own report.
 
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
@@ -15,7 +17,8 @@ use migrate_runtime::postgres::{Client, NoTls};
 use migrate_runtime::{Error, Migrations, SettingsRefused};
 use migrate_tests::pg::{Bouncer, Scratch};
 use migrate_tests::{
-    PG_TENANT, PG_TENANT_CONCURRENT, PG_TENANT_RUST, PG_TENANT_RUST_OUTSIDE, PG_TENANT_TX, Rng,
+    PG_LIMITS, PG_NO_TX_FAILING, PG_TENANT, PG_TENANT_CONCURRENT, PG_TENANT_RUST,
+    PG_TENANT_RUST_OUTSIDE, PG_TENANT_TX, Rng,
 };
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
@@ -376,4 +379,138 @@ fn a_rust_function_outside_a_transaction_under_a_schema_is_refused_through_the_p
     assert!(refused(&error).is_some(), "not a refusal: {error}");
     assert_eq!(count(&mut direct, "tenant_r.items"), 0);
     assert_eq!(count(&mut direct, "public.items"), 0);
+}
+
+/// The session's own `statement_timeout` and `lock_timeout`, set for it.
+const SESSION_LIMITS: &str = "SET statement_timeout = '5min'; SET lock_timeout = '7s'";
+
+/// What each migration of `pg_limits` ran under, by the server's reading.
+fn limits_seen(client: &mut Client) -> Vec<(i32, String, String)> {
+    client
+        .query(
+            "SELECT migration, statement_timeout, lock_timeout FROM seen ORDER BY 1",
+            &[],
+        )
+        .expect("seen")
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect()
+}
+
+/// A limit set for one migration's statements ends with them: the next
+/// migration, in the same transaction or the next one, runs under the
+/// session's own `statement_timeout`, every statement under the run's lock
+/// timeout, and the session has its own two back after the run.
+#[test]
+fn a_migrations_time_limit_ends_with_it_and_the_session_keeps_its_own() {
+    for per_migration in [false, true] {
+        let Some(db) = Scratch::new() else { return };
+        let mut client = db.client();
+        client
+            .batch_execute(SESSION_LIMITS)
+            .expect("session limits");
+        PG_LIMITS
+            .migrator()
+            .per_migration(per_migration)
+            .run(&mut client)
+            .expect("runs");
+        let seen = limits_seen(&mut client);
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        let (_, limited, wait) = &seen[0];
+        assert!(
+            limited != "5min" && limited != "0",
+            "per migration {per_migration}: the 10 s limit was not in force: {seen:?}"
+        );
+        assert_eq!(wait, "2s", "the run's lock timeout");
+        assert_eq!(
+            seen[1],
+            (2, "5min".to_owned(), "2s".to_owned()),
+            "per migration {per_migration}"
+        );
+        let after: Vec<String> = ["statement_timeout", "lock_timeout"]
+            .iter()
+            .map(|name| {
+                client
+                    .query_one(&format!("SHOW {name}"), &[])
+                    .expect("show")
+                    .get(0)
+            })
+            .collect();
+        assert_eq!(after, ["5min", "7s"], "per migration {per_migration}");
+    }
+}
+
+/// Without a schema, a time limit alone is what a statement that cannot
+/// run in a transaction block cannot carry through the pooler: refused
+/// unsent; on a session declared direct it is set around the statement
+/// and the session's own given back.
+#[test]
+fn a_time_limit_on_a_concurrent_index_is_refused_through_the_pooler_and_set_on_a_direct_session() {
+    let Some(bouncer) = Bouncer::with_pool(2) else {
+        return;
+    };
+    let Some(db) = Scratch::new() else { return };
+    let limited = || {
+        PG_TENANT_CONCURRENT
+            .migrator()
+            .timeout(std::time::Duration::from_secs(10))
+    };
+    let mut pooled = Client::connect(&bouncer.url(&db), NoTls).expect("through the pooler");
+    let error = limited().run(&mut pooled).expect_err("refused");
+    let reason = refused(&error).unwrap_or_else(|| panic!("not a refusal: {error}"));
+    assert_eq!(reason.schema, None);
+    assert_eq!(reason.limit, Some(std::time::Duration::from_secs(10)));
+    assert!(
+        error.to_string().contains("the time limit of 10s"),
+        "{error}"
+    );
+    let mut direct = db.client();
+    let indexes: i64 = direct
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'items_n'",
+            &[],
+        )
+        .expect("indexes")
+        .get(0);
+    assert_eq!(indexes, 0, "no index was built");
+
+    let Some(db) = Scratch::new() else { return };
+    let mut own = db.client();
+    own.batch_execute(SESSION_LIMITS).expect("session limits");
+    limited()
+        .direct_connection(true)
+        .run(&mut own)
+        .expect("built");
+    let timeout: String = own
+        .query_one("SHOW statement_timeout", &[])
+        .expect("show")
+        .get(0);
+    assert_eq!(timeout, "5min");
+}
+
+/// A failing statement outside a transaction, sent through the pooler
+/// after its settings in one message, is reported at its own line and
+/// column, as the server placed the error in the message.
+#[test]
+fn an_error_outside_a_transaction_through_the_pooler_is_placed_in_the_statement() {
+    let Some(bouncer) = Bouncer::with_pool(2) else {
+        return;
+    };
+    let Some(db) = Scratch::new() else { return };
+    let mut pooled = Client::connect(&bouncer.url(&db), NoTls).expect("through the pooler");
+    let error = PG_NO_TX_FAILING
+        .migrate(&mut pooled)
+        .expect_err("fails part-way");
+    assert!(
+        matches!(
+            error,
+            Error::MigrationFailed {
+                line: 4,
+                column: Some(13),
+                rolled_back: false,
+                ..
+            }
+        ),
+        "{error}"
+    );
 }

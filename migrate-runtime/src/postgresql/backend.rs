@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
 use super::client::Client;
-use super::settings::{Alone, CANNOT_RUN_IN_TRANSACTION, Settings};
+use super::settings::{Alone, Settings};
 use super::{
     Attempt, BLOCKERS, COLUMNS, CURRENT_SCHEMA, LOCK_NOT_AVAILABLE, Moment, PostgresLock,
     ServerError, Taken, applied, applied_sql, blocker, columns, create_sql, delete_sql, driver,
@@ -202,7 +203,9 @@ impl<C: Client> Session for C {
         let prefix = format!("{tag}{}", lock.settings.outside(limit));
         match self.batch(&format!("{prefix}{sql}")).await {
             Ok(()) => Ok(()),
-            Err(error) if is_code(&error, CANNOT_RUN_IN_TRANSACTION) => {
+            // The server refused it inside the implicit transaction before
+            // doing anything: it cannot run inside a transaction block.
+            Err(error) if error.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION) => {
                 alone(self, &lock.settings, limit, &tag, async |client: &mut C| {
                     client
                         .batch(&format!("{tag}{sql}"))
@@ -242,13 +245,6 @@ impl<C: Client> Session for C {
     }
 }
 
-/// Whether `error` is the server's, of SQLSTATE `code`.
-fn is_code(error: &tokio_postgres::Error, code: &str) -> bool {
-    error
-        .as_db_error()
-        .is_some_and(|db| db.code().code() == code)
-}
-
 /// Runs `run` (a statement that cannot run inside a transaction block, or
 /// a Rust function given the client outside a transaction) where it can
 /// carry no setting in a transaction: as it is when it needs none; with
@@ -263,10 +259,7 @@ async fn alone<C: Client>(
 ) -> Result<(), DriverError> {
     match settings.alone(limit) {
         Alone::Bare => run(client).await,
-        Alone::Refused(needs) => Err(Box::new(crate::SettingsRefused::new(
-            needs.schema,
-            needs.limit,
-        ))),
+        Alone::Refused(refused) => Err(Box::new(refused)),
         Alone::Session { set } => {
             let own = first(
                 client.query(&format!("{tag}{set}"), &[]).await,

@@ -21,6 +21,7 @@
 use std::time::Duration;
 
 use super::millis;
+use crate::SettingsRefused;
 
 /// The check that the client is still there (see `check_client!`).
 const CHECK_CLIENT: &str = check_client!();
@@ -28,10 +29,6 @@ const CHECK_CLIENT: &str = check_client!();
 /// The custom setting that keeps, for the rest of a transaction, the
 /// `statement_timeout` that a limit of the run replaced in it.
 const OWN_STATEMENT_TIMEOUT: &str = "embedded_migrations.statement_timeout";
-
-/// SQLSTATE `active_sql_transaction`: the statement cannot run inside a
-/// transaction block.
-pub(super) const CANNOT_RUN_IN_TRANSACTION: &str = "25001";
 
 /// `schema` as a `search_path` value (it is a checked identifier).
 fn search_path(schema: &str) -> String {
@@ -81,14 +78,6 @@ pub(super) struct Settings {
     direct: bool,
 }
 
-/// What a statement that cannot run inside a transaction block would need
-/// and cannot carry through a pooler: it was not sent.
-#[derive(Debug)]
-pub(super) struct Needs {
-    pub(super) schema: Option<String>,
-    pub(super) limit: Option<Duration>,
-}
-
 /// How a statement that cannot run inside a transaction block is sent.
 #[derive(Debug)]
 pub(super) enum Alone {
@@ -97,8 +86,8 @@ pub(super) enum Alone {
     /// Between `set` (which answers the session's own values in its one
     /// row) and the statement that gives them back, made of that row.
     Session { set: String },
-    /// Not at all.
-    Refused(Needs),
+    /// Not at all, for what it would need.
+    Refused(SettingsRefused),
 }
 
 impl Settings {
@@ -136,8 +125,7 @@ impl Settings {
     }
 
     /// The message that begins a transaction of the run with its settings.
-    pub(super) fn begin(&mut self) -> String {
-        self.ended();
+    pub(super) fn begin(&self) -> String {
         let mut set = vec![CHECK_CLIENT.to_owned()];
         if let Some(schema) = &self.schema {
             set.push(set_config("search_path", &search_path(schema), true));
@@ -149,7 +137,7 @@ impl Settings {
     /// needs (its lock timeout, and its time limit or none), empty when it
     /// has it already.
     pub(super) fn inside(&mut self, limit: Option<Duration>) -> String {
-        let mut keep = "";
+        let mut keep = String::new();
         let mut set = Vec::new();
         if let Some(wait) = self.lock_timeout
             && self.local.lock_timeout != Some(wait)
@@ -160,8 +148,10 @@ impl Settings {
         match limit {
             Some(limit) if self.local.limit != Some(limit) => {
                 if !self.local.own_kept {
-                    keep = "SELECT set_config('embedded_migrations.statement_timeout', \
-                            current_setting('statement_timeout'), true);\n";
+                    keep = format!(
+                        "SELECT set_config('{OWN_STATEMENT_TIMEOUT}', \
+                         current_setting('statement_timeout'), true);\n"
+                    );
                     self.local.own_kept = true;
                 }
                 set.push(set_config("statement_timeout", &millis(limit), true));
@@ -205,10 +195,7 @@ impl Settings {
             return Alone::Bare;
         }
         if !self.direct {
-            return Alone::Refused(Needs {
-                schema: self.schema.clone(),
-                limit,
-            });
+            return Alone::Refused(SettingsRefused::new(self.schema.clone(), limit));
         }
         let mut set = Vec::new();
         if let Some(schema) = &self.schema {
