@@ -190,6 +190,16 @@ pub trait Locking: Send {
         false
     }
 
+    /// The history table as `lock` found it when taken: in the schema an
+    /// unqualified name resolved to then (PostgreSQL's `current_schema()`),
+    /// which every statement of the run's own names from then on, so that
+    /// nothing a migration does to the session moves them. `None` by
+    /// default: the table as asked.
+    fn history_table<'l>(&self, lock: &'l Self::Lock) -> Option<&'l TableName> {
+        let _ = lock;
+        None
+    }
+
     /// The token of `lock`'s lease, for a lock that is one (PostgreSQL's
     /// run across transactions): which run holds it, written into the mark
     /// of a migration outside a transaction. `None` by default.
@@ -223,6 +233,13 @@ pub trait Session: Locking {
     /// [`Error::LockLost`](crate::Error::LockLost) when the lock's lease
     /// was lost.
     fn begin(&mut self, lock: &mut Self::Lock) -> impl Future<Output = Result<()>> + Send;
+
+    /// A migration's statements follow: what an earlier migration of the
+    /// run changed in the session (PostgreSQL's `search_path`, time limits)
+    /// is set back to the run's with the first of them. Nothing by default.
+    fn starting_migration(&mut self, lock: &mut Self::Lock) {
+        let _ = lock;
+    }
 
     /// Commits the transaction.
     ///

@@ -326,6 +326,8 @@ pub enum Error {
         path: String,
         /// What was recorded: `failed at statement k of n (file:line): …`.
         failure: String,
+        /// Whether its revert (its Down) was under way, not its apply.
+        reverting: bool,
     },
 
     /// `resolve` of a version that is not recorded as failed.
@@ -555,13 +557,21 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
          {backend} connection; nothing was changed: run the set with the connection its \
          functions take, or change the function's parameter"
             ),
-            Error::UnresolvedFailure { version, path, failure } => write!(
+            Error::UnresolvedFailure { version, path, failure, reverting: false } => write!(
                 f,
                 "{path} (version {version}) {failure}; what ran of it stays applied, so nothing runs \
          until it is resolved: fix the database by hand, then mark the migration with \
          {} if you completed it, or {} if you undid it",
                 w.remedy(Remedy::ResolveApplied(*version)),
                 w.remedy(Remedy::ResolvePending(*version))
+            ),
+            Error::UnresolvedFailure { version, path, failure, reverting: true } => write!(
+                f,
+                "{path} (version {version}) {failure}; what ran of its revert stays done, so \
+         nothing runs until it is resolved: fix the database by hand, then mark the migration \
+         with {} if you completed the revert, or {} if you restored what it had undone",
+                w.remedy(Remedy::ResolvePending(*version)),
+                w.remedy(Remedy::ResolveApplied(*version))
             ),
             Error::NotFailed { version } => write!(
                 f,

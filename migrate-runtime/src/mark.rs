@@ -32,6 +32,27 @@ pub(crate) struct Mark {
 const STARTED: &str = "was started";
 const REVERTING: &str = "was being reverted";
 const KNOWN: &str = "statements known done: ";
+const FAILED: &str = "failed at statement";
+const REVERT_FAILED: &str = "failed while being reverted, at statement";
+
+/// What the history row says of a migration outside a transaction whose
+/// statement `k` of `total` (at `path:line`) failed with `message`, while
+/// being applied or, when `reverting`, reverted.
+pub(crate) fn failed_text(
+    reverting: bool,
+    (k, total): (usize, usize),
+    (path, line): (&str, u32),
+    message: &str,
+) -> String {
+    let doing = if reverting { REVERT_FAILED } else { FAILED };
+    format!("{doing} {k} of {total} ({path}:{line}): {message}")
+}
+
+/// Whether a history row's `failure` text (a mark or a failed statement's
+/// record) is of a revert: its Down was under way.
+pub(crate) fn is_revert(failure: &str) -> bool {
+    failure.starts_with(REVERTING) || failure.starts_with(REVERT_FAILED)
+}
 
 impl Mark {
     /// What the history row says: `statements` are the section's, in
@@ -133,6 +154,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_failed_revert_says_so_and_reads_as_one() {
+        let applying = super::failed_text(false, (2, 3), ("f.sql", 5), "no such table");
+        assert_eq!(
+            applying,
+            "failed at statement 2 of 3 (f.sql:5): no such table"
+        );
+        assert!(!super::is_revert(&applying));
+        let reverting = super::failed_text(true, (2, 3), ("f.sql", 9), "no such table");
+        assert!(reverting.starts_with("failed while being reverted, at statement 2 of 3"));
+        assert!(super::is_revert(&reverting));
+        assert_eq!(Mark::read(&reverting), None);
+        let mark = Mark {
+            reverting: true,
+            done: 1,
+            total: 3,
+        };
+        assert!(super::is_revert(&mark.text(&statements(), "f.sql", None)));
     }
 
     #[test]

@@ -145,6 +145,10 @@ async fn locked<B: Backend>(
         operation,
         started,
     } = asked;
+    // From here on the run's own statements name the table where the lock
+    // found it, whatever a migration does to the session.
+    let resolved = db.history_table(lock).cloned();
+    let table = resolved.as_ref().unwrap_or(table);
     let plan = read_and_plan(migrator, db, table, operation).await?;
     let mut script = migrator.script(plan, scope);
     script.functions = crate::code::functions(migrator.migrations, &script.plan, db.kind(), |f| {
@@ -370,6 +374,7 @@ async fn run<B: Backend>(
     let deadline = script.deadline(step, started, progress.run_started());
     let file = script.file(step);
     let lock_timeout = script.lock_timeout(step);
+    db.starting_migration(lock);
     async {
         if script.migration(step).is_rust() {
             return call(db, lock, script, (at, step), deadline, lock_timeout).await;

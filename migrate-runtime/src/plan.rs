@@ -420,6 +420,7 @@ fn go_on<'m>(
         version: row.version,
         path: migration.map_or_else(|| row.version.to_string(), |m| m.up_path().to_owned()),
         failure: row.failure.clone().unwrap_or_default(),
+        reverting: row.failure.as_deref().is_some_and(crate::mark::is_revert),
     };
     let Some((migration, mark)) = migration
         .filter(|m| m.idempotent().is_some() && m.no_transaction())

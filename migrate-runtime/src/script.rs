@@ -371,12 +371,10 @@ impl<'m> Script<'m> {
             .count()
             .max(1);
         let message: String = driver.to_string().chars().take(300).collect();
+        let reverting = self.plan.steps[step].1 == Change::Down;
         Some((
             step,
-            format!(
-                "failed at statement {k} of {} ({path}:{line}): {message}",
-                statements.len()
-            ),
+            crate::mark::failed_text(reverting, (k, statements.len()), (path, *line), &message),
         ))
     }
 

@@ -180,6 +180,21 @@ pub fn sqlite_file() -> (tempfile::TempDir, Connection) {
     (dir, conn)
 }
 
+/// A set read at run time from `files` (name, text), written to a new
+/// directory as a user's would be: for trials over many variants of one
+/// migration.
+pub fn generated(files: &[(&str, String)]) -> Migrations {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("migrations");
+    std::fs::create_dir(&dir).expect("mkdir");
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("a valid set");
+    Migrations::from_set(set)
+}
+
 /// The migration set called `name`, for the child process.
 pub fn set(name: &str) -> Option<&'static Migrations> {
     Some(match name {

@@ -340,16 +340,22 @@ fn adoption_in_place<D: Database>() {
     );
     let report = SET.migrator().adopt(db.conn()).expect("adopt in place");
     let kept = report.kept_history.as_ref().expect("the tool's table kept");
+    // On PostgreSQL the report names the schema the run found the table in.
+    let unqualified = |name: &'_ str| name.trim_start_matches("public.").to_owned();
     assert_eq!(
-        (kept.tool, kept.table.as_str(), kept.kept_as.as_str()),
+        (
+            kept.tool,
+            unqualified(&kept.table),
+            unqualified(&kept.kept_as)
+        ),
         (
             Tool::GolangMigrate,
-            "schema_migrations",
-            "golang_migrate_schema_migrations"
+            "schema_migrations".to_owned(),
+            "golang_migrate_schema_migrations".to_owned()
         )
     );
     assert!(
-        report.to_string().contains(
+        report.to_string().replace("public.", "").contains(
             "golang-migrate's history table `schema_migrations` is kept as `golang_migrate_schema_migrations`; \
              to go back to golang-migrate, drop the table `schema_migrations` and rename \
              `golang_migrate_schema_migrations` to `schema_migrations`"

@@ -9,10 +9,11 @@ use tokio_postgres::types::Type;
 use super::client::Client;
 use super::settings::{Alone, Settings};
 use super::{
-    Attempt, BLOCKERS, COLUMNS, CURRENT_SCHEMA, LOCK_NOT_AVAILABLE, Moment, PostgresLock,
+    Attempt, BLOCKERS, COLUMNS, LOCK_NOT_AVAILABLE, Moment, PostgresLock, SESSION_STATE,
     ServerError, Taken, applied, applied_sql, blocker, columns, create_sql, delete_sql, driver,
     driver_after, failed, failure_sql, first, history, history_rows, history_sql, insert_sql,
-    lacks_failure_column, progress_sql, renumber_sql, row_values, rows_sql, single, values,
+    lacks_failure_column, progress_sql, renumber_sql, row_values, rows_sql, session_state, single,
+    values,
 };
 use crate::backoff::Backoff;
 use crate::mark::{NO_LONGER_MARKED, RECORDING_PROGRESS};
@@ -51,14 +52,11 @@ impl<C: Client> Locking for C {
             lease,
             direct,
         } = request;
-        let current = match table.schema() {
-            Some(_) => None,
-            None => Some(first(
-                self.query(CURRENT_SCHEMA, &[]).await,
-                "reading the current schema",
-            )?),
-        };
-        let attempt = Attempt::new(table, current.as_ref(), scope, lease, direct)?;
+        let state = first(
+            self.query(SESSION_STATE, &[]).await,
+            "reading the session's schema and settings",
+        )?;
+        let attempt = Attempt::new(session_state(table, &state)?, scope, lease, direct)?;
         let mut backoff = Backoff::new(timeout);
         loop {
             self.batch("BEGIN")
@@ -122,6 +120,10 @@ impl<C: Client> Locking for C {
         true
     }
 
+    fn history_table<'l>(&self, lock: &'l PostgresLock) -> Option<&'l TableName> {
+        Some(&lock.table)
+    }
+
     fn lease_token<'l>(&self, lock: &'l PostgresLock) -> Option<&'l str> {
         lock.lease.as_ref().map(|lease| lease.token.as_str())
     }
@@ -131,9 +133,13 @@ impl<C: Client> Locking for C {
     }
 
     async fn unlock(&mut self, lock: PostgresLock) {
-        // Every setting of the run was its transactions' own: there is
-        // nothing to give back.
+        // Every setting of the run was its transactions' own, and each
+        // commit gave the session back what a migration set for it; a
+        // statement outside a transaction may have set something since.
         let _ = self.batch("ROLLBACK").await;
+        if lock.lease.is_some() {
+            let _ = self.batch(&lock.settings.give_back()).await;
+        }
         if let Some(lease) = &lock.lease
             && let Err(error) = self
                 .query(&lease.release, &[(&lease.token, Type::TEXT)])
@@ -156,12 +162,19 @@ impl<C: Client> Session for C {
         keep(self, lock, Moment::Begun).await
     }
 
+    fn starting_migration(&mut self, lock: &mut PostgresLock) {
+        lock.settings.starting_migration();
+    }
+
     async fn commit(&mut self, lock: &mut PostgresLock) -> Result<()> {
         let renewed = keep(self, lock, Moment::Committing).await;
         lock.open = false;
         lock.settings.ended();
         renewed?;
-        match self.batch("COMMIT").await {
+        match self
+            .batch(&format!("{}COMMIT", lock.settings.give_back()))
+            .await
+        {
             Ok(()) => Ok(()),
             Err(error) => {
                 Session::rollback(self, lock).await;
@@ -456,7 +469,10 @@ impl<C: Client> SearchPath<PostgresLock> for C {
     async fn set_search_path(&mut self, lock: &mut PostgresLock, schema: &str) -> Result<()> {
         lock.settings.set_schema(schema);
         // A run that is one transaction has it open already.
-        match lock.settings.schema_now().filter(|_| lock.open) {
+        if !lock.open {
+            return Ok(());
+        }
+        match lock.settings.schema_now() {
             Some(set) => self
                 .batch(&set)
                 .await

@@ -45,7 +45,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::{ToSql, Type};
 
 use crate::{DriverError, Error, LockHolder, Result, TableName};
-use settings::Settings;
+use settings::{Own, Settings};
 
 /// The server checks every second that this client is still there, also
 /// during a long statement: a migrator killed in the middle of one releases
@@ -75,6 +75,9 @@ use history::{
 /// that transaction; for a run across transactions, a lease.
 #[derive(Debug)]
 pub struct PostgresLock {
+    /// The history table, in the schema it was in when the lock was
+    /// taken: what every statement of the run's own names.
+    table: TableName,
     /// The lease of a run across transactions; `None` for a run that is
     /// one transaction (the lock ends with it).
     lease: Option<Lease>,
@@ -277,8 +280,51 @@ fn failed(action: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
     move |error| Error::database(action, driver(error))
 }
 
-/// `SELECT current_schema()`: the schema of an unqualified history table.
-const CURRENT_SCHEMA: &str = "SELECT current_schema()::text";
+/// The session's state when a run takes its lock: the schema of an
+/// unqualified history table, and the session's own settings that every
+/// migration starts from ([`Own`]).
+const SESSION_STATE: &str = "SELECT current_schema()::text, current_setting('search_path'),
+     current_setting('statement_timeout'), current_setting('lock_timeout'),
+     current_setting('idle_in_transaction_session_timeout')";
+
+/// The session's state as [`SESSION_STATE`] answered it: the history
+/// table in the schema an unqualified name resolves to now, and the
+/// session's own settings. Resolved once, so that nothing a migration
+/// does to the session (`SET search_path`, `RESET ALL`) moves the run's
+/// own statements.
+fn session_state(table: &TableName, row: &Row) -> Result<(TableName, Own)> {
+    let action = "reading the session's schema and settings";
+    let current: Option<String> = row.try_get(0).map_err(failed(action))?;
+    let own = Own {
+        search_path: row.try_get(1).map_err(failed(action))?,
+        statement_timeout: row.try_get(2).map_err(failed(action))?,
+        lock_timeout: row.try_get(3).map_err(failed(action))?,
+        idle_timeout: row.try_get(4).map_err(failed(action))?,
+    };
+    if table.schema().is_some() {
+        return Ok((table.clone(), own));
+    }
+    let Some(schema) = current else {
+        return Err(Error::database(
+            "finding the schema of the history table",
+            format!(
+                "no schema of the session's search_path ({}) exists; create one, or give the \
+                 run its schema",
+                own.search_path
+            ),
+        ));
+    };
+    let resolved = TableName::in_schema(Some(&schema), table.name()).map_err(|_| {
+        Error::database(
+            "finding the schema of the history table",
+            format!(
+                "the current schema `{schema}` is not a plain name (letters, digits, `_`); give \
+                 the run its schema"
+            ),
+        )
+    })?;
+    Ok((resolved, own))
+}
 
 /// PostgreSQL's `lock_not_available`: a lock wait ran past `lock_timeout`.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
@@ -380,16 +426,6 @@ fn key_halves(key: i64) -> (i64, i64) {
         (bits >> 32).cast_signed(),
         (bits & 0xffff_ffff).cast_signed(),
     )
-}
-
-/// The schema an unqualified table is in, from `SELECT current_schema()`.
-fn schema_of(table: &TableName, current: Option<&Row>) -> String {
-    match table.schema() {
-        Some(schema) => schema.to_owned(),
-        None => current
-            .and_then(|row| row.try_get::<_, Option<String>>(0).ok().flatten())
-            .unwrap_or_default(),
-    }
 }
 
 /// The holder of the advisory lock, from [`HOLDER`]; `None` when the
@@ -515,6 +551,10 @@ fn lease_holder_sql(lock: &str) -> String {
 /// sure, and claims the lock table's row; what follows a claim depends on
 /// the scope. The backends only send what it says.
 struct Attempt {
+    /// The history table, schema-qualified.
+    table: TableName,
+    /// The session's own settings.
+    own: Own,
     key: i64,
     high: i64,
     low: i64,
@@ -551,23 +591,25 @@ enum Taken<'a> {
 }
 
 impl Attempt {
-    /// The try of `table`'s lock, in the schema `current` says when the
-    /// table names none.
+    /// The try of `table`'s lock (schema-qualified, see
+    /// [`session_state`]), for a run that starts from the session's `own`
+    /// settings.
     fn new(
-        table: &TableName,
-        current: Option<&Row>,
+        (table, own): (TableName, Own),
         scope: crate::LockScope,
         lease: Duration,
         direct: bool,
     ) -> Result<Attempt> {
-        let key = lock_key(&schema_of(table, current), table.name());
+        let key = lock_key(table.schema().unwrap_or_default(), table.name());
         let (high, low) = key_halves(key);
-        let lock = lock_table(table)?.quoted();
+        let lock = lock_table(&table)?.quoted();
         let mut ensure = ensure_lock_sql(&lock);
         if scope == crate::LockScope::Transaction {
-            ensure = format!("{ensure}; {}", create_sql(table));
+            ensure = format!("{ensure}; {}", create_sql(&table));
         }
         Ok(Attempt {
+            table,
+            own,
             key,
             high,
             low,
@@ -633,6 +675,7 @@ impl Attempt {
     /// transactions.
     fn lock(&self, token: Option<String>) -> PostgresLock {
         PostgresLock {
+            table: self.table.clone(),
             lease: token.map(|token| Lease {
                 token,
                 seconds: self.seconds,
@@ -643,7 +686,7 @@ impl Attempt {
             }),
             length: self.lease,
             open: self.scope == crate::LockScope::Transaction,
-            settings: Settings::new(self.direct),
+            settings: Settings::new(self.direct, self.own.clone()),
         }
     }
 }

@@ -26,10 +26,6 @@ use crate::SettingsRefused;
 /// The check that the client is still there (see `check_client!`).
 const CHECK_CLIENT: &str = check_client!();
 
-/// The custom setting that keeps, for the rest of a transaction, the
-/// `statement_timeout` that a limit of the run replaced in it.
-const OWN_STATEMENT_TIMEOUT: &str = "embedded_migrations.statement_timeout";
-
 /// `schema` as a `search_path` value (it is a checked identifier).
 fn search_path(schema: &str) -> String {
     format!("\"{schema}\"")
@@ -54,14 +50,38 @@ fn millis_or_off(limit: Duration) -> String {
     }
 }
 
+/// The session's own settings when the run took its lock: what every
+/// migration starts from where the run sets nothing of its own, whatever
+/// an earlier migration set (`SET search_path`, `RESET ALL`, a
+/// `statement_timeout`), and what the session is given back when a
+/// transaction of the run commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Own {
+    /// `search_path`, as the server wrote it.
+    pub search_path: String,
+    /// `statement_timeout`, as the server wrote it.
+    pub statement_timeout: String,
+    /// `lock_timeout`, as the server wrote it.
+    pub lock_timeout: String,
+    /// `idle_in_transaction_session_timeout`, as the server wrote it.
+    pub idle_timeout: String,
+}
+
+/// The statement time limit an open transaction has been given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timeout {
+    /// The session's own ([`Own::statement_timeout`]).
+    Own,
+    /// A limit of the run.
+    Limit(Duration),
+}
+
 /// What the run set in the open transaction, which its end takes back.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Local {
+    path: bool,
     lock_timeout: Option<Duration>,
-    limit: Option<Duration>,
-    /// Whether [`OWN_STATEMENT_TIMEOUT`] keeps the transaction's own
-    /// `statement_timeout`.
-    own_kept: bool,
+    timeout: Option<Timeout>,
 }
 
 /// The settings of one run, and what its open transaction holds.
@@ -69,9 +89,14 @@ struct Local {
 pub(super) struct Settings {
     /// The run's schema.
     schema: Option<String>,
+    /// The session's own settings, where the run has none.
+    own: Own,
     /// The lock timeout the next statements wait at most.
     lock_timeout: Option<Duration>,
     local: Local,
+    /// A migration starts: the next statement gets everything, also
+    /// outside a transaction.
+    starting: bool,
     /// The connection is a server session of the run's own (no pooler in
     /// transaction mode between): a statement that cannot run in a
     /// transaction may get the settings it needs for the session.
@@ -91,11 +116,13 @@ pub(super) enum Alone {
 }
 
 impl Settings {
-    pub(super) fn new(direct: bool) -> Settings {
+    pub(super) fn new(direct: bool, own: Own) -> Settings {
         Settings {
             schema: None,
+            own,
             lock_timeout: None,
             local: Local::default(),
+            starting: false,
             direct,
         }
     }
@@ -105,12 +132,21 @@ impl Settings {
         self.schema = Some(schema.to_owned());
     }
 
+    /// The run's `search_path`: its schema, else the session's own.
+    fn path(&self) -> String {
+        match &self.schema {
+            Some(schema) => search_path(schema),
+            None => self.own.search_path.clone(),
+        }
+    }
+
     /// `SELECT …` that sets the schema in the open transaction, if any.
-    pub(super) fn schema_now(&self) -> Option<String> {
-        let schema = self.schema.as_deref()?;
+    pub(super) fn schema_now(&mut self) -> Option<String> {
+        self.schema.as_ref()?;
+        self.local.path = true;
         Some(format!(
             "SELECT {}",
-            set_config("search_path", &search_path(schema), true)
+            set_config("search_path", &self.path(), true)
         ))
     }
 
@@ -124,65 +160,98 @@ impl Settings {
         self.local = Local::default();
     }
 
+    /// A migration's statements follow: its first statement sets the
+    /// run's path and limits again, whatever an earlier migration set.
+    pub(super) fn starting_migration(&mut self) {
+        self.local = Local::default();
+        self.starting = true;
+    }
+
+    /// `SELECT …;` that gives the session its own settings back, for the
+    /// session: sent before each commit of the run (and at the release of
+    /// a lease), so that what a migration set for the session (`SET
+    /// search_path`, the `SET statement_timeout = 0` of a `pg_dump` file)
+    /// does not outlive its migration's transaction on the connection, nor
+    /// on a pooler's server session that other clients are given next.
+    pub(super) fn give_back(&self) -> String {
+        let own = &self.own;
+        format!(
+            "SELECT {}, {}, {}, {};\n",
+            set_config("search_path", &own.search_path, false),
+            set_config("statement_timeout", &own.statement_timeout, false),
+            set_config("lock_timeout", &own.lock_timeout, false),
+            set_config(
+                "idle_in_transaction_session_timeout",
+                &own.idle_timeout,
+                false
+            )
+        )
+    }
+
     /// The message that begins a transaction of the run with its settings.
-    pub(super) fn begin(&self) -> String {
-        let mut set = vec![CHECK_CLIENT.to_owned()];
-        if let Some(schema) = &self.schema {
-            set.push(set_config("search_path", &search_path(schema), true));
+    pub(super) fn begin(&mut self) -> String {
+        self.local = Local {
+            path: true,
+            ..Local::default()
+        };
+        format!(
+            "BEGIN; SELECT {CHECK_CLIENT}, {}",
+            set_config("search_path", &self.path(), true)
+        )
+    }
+
+    /// `set_config` of the statement time limit: `limit`, or the
+    /// session's own.
+    fn timeout(&self, limit: Option<Duration>) -> String {
+        match limit {
+            Some(limit) => set_config("statement_timeout", &millis(limit), true),
+            None => set_config("statement_timeout", &self.own.statement_timeout, true),
         }
-        format!("BEGIN; SELECT {}", set.join(", "))
     }
 
     /// `SELECT …;` that gives the open transaction what the next statement
-    /// needs (its lock timeout, and its time limit or none), empty when it
-    /// has it already.
+    /// needs (the run's path, its lock timeout, its time limit or the
+    /// session's own), empty when it has it already.
     pub(super) fn inside(&mut self, limit: Option<Duration>) -> String {
-        let mut keep = String::new();
+        self.starting = false;
         let mut set = Vec::new();
+        if !self.local.path {
+            set.push(set_config("search_path", &self.path(), true));
+            self.local.path = true;
+        }
         if let Some(wait) = self.lock_timeout
             && self.local.lock_timeout != Some(wait)
         {
             set.push(set_config("lock_timeout", &millis_or_off(wait), true));
             self.local.lock_timeout = Some(wait);
         }
-        match limit {
-            Some(limit) if self.local.limit != Some(limit) => {
-                if !self.local.own_kept {
-                    keep = format!(
-                        "SELECT set_config('{OWN_STATEMENT_TIMEOUT}', \
-                         current_setting('statement_timeout'), true);\n"
-                    );
-                    self.local.own_kept = true;
-                }
-                set.push(set_config("statement_timeout", &millis(limit), true));
-                self.local.limit = Some(limit);
-            }
-            None if self.local.limit.is_some() => {
-                set.push(format!(
-                    "set_config('statement_timeout', current_setting('{OWN_STATEMENT_TIMEOUT}'), true)"
-                ));
-                self.local.limit = None;
-            }
-            _ => {}
+        let timeout = limit.map_or(Timeout::Own, Timeout::Limit);
+        if self.local.timeout != Some(timeout) {
+            set.push(self.timeout(limit));
+            self.local.timeout = Some(timeout);
         }
         if set.is_empty() {
             return String::new();
         }
-        format!("{keep}SELECT {};\n", set.join(", "))
+        format!("SELECT {};\n", set.join(", "))
     }
 
     /// `SELECT …;` that gives a statement outside a transaction all it
-    /// needs in its own implicit transaction, sent in one message with it.
-    pub(super) fn outside(&self, limit: Option<Duration>) -> String {
+    /// needs in its own implicit transaction, sent in one message with it:
+    /// the schema, the lock timeout and the time limit; for a migration's
+    /// first statement also the session's own path and time limit where
+    /// the run has none.
+    pub(super) fn outside(&mut self, limit: Option<Duration>) -> String {
+        let starting = std::mem::take(&mut self.starting);
         let mut set = vec![CHECK_CLIENT.to_owned()];
-        if let Some(schema) = &self.schema {
-            set.push(set_config("search_path", &search_path(schema), true));
+        if self.schema.is_some() || starting {
+            set.push(set_config("search_path", &self.path(), true));
         }
         if let Some(wait) = self.lock_timeout {
             set.push(set_config("lock_timeout", &millis_or_off(wait), true));
         }
-        if let Some(limit) = limit {
-            set.push(set_config("statement_timeout", &millis(limit), true));
+        if limit.is_some() || starting {
+            set.push(self.timeout(limit));
         }
         format!("SELECT {};\n", set.join(", "))
     }
@@ -228,28 +297,87 @@ impl Settings {
 mod tests {
     use super::*;
 
+    fn own() -> Own {
+        Own {
+            search_path: "\"$user\", public".to_owned(),
+            statement_timeout: "5min".to_owned(),
+            lock_timeout: "0".to_owned(),
+            idle_timeout: "0".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_session_is_given_its_own_settings_back_for_the_session() {
+        let back = Settings::new(false, own()).give_back();
+        assert!(back.contains("set_config('search_path', '\"$user\", public', false)"));
+        assert!(back.contains("set_config('statement_timeout', '5min', false)"));
+        assert!(back.contains("set_config('idle_in_transaction_session_timeout', '0', false)"));
+        assert!(!back.contains(", true)"));
+    }
+
     #[test]
     fn inside_a_transaction_only_what_changed_is_sent() {
-        let mut settings = Settings::new(false);
+        let mut settings = Settings::new(false, own());
         settings.set_lock_timeout(Duration::from_secs(2));
+        let begin = settings.begin();
+        assert!(begin.contains("set_config('search_path', '\"$user\", public', true)"));
         let first = settings.inside(None);
-        assert_eq!(first, "SELECT set_config('lock_timeout', '2000', true);\n");
+        assert_eq!(
+            first,
+            "SELECT set_config('lock_timeout', '2000', true), \
+             set_config('statement_timeout', '5min', true);\n"
+        );
         assert_eq!(settings.inside(None), "");
         let limited = settings.inside(Some(Duration::from_millis(1500)));
-        assert!(limited.starts_with("SELECT set_config('embedded_migrations."));
-        assert!(limited.ends_with("SELECT set_config('statement_timeout', '1500', true);\n"));
-        let back = settings.inside(None);
-        assert!(back.contains("current_setting('embedded_migrations.statement_timeout')"));
-        settings.ended();
         assert_eq!(
-            settings.inside(None),
-            "SELECT set_config('lock_timeout', '2000', true);\n"
+            limited,
+            "SELECT set_config('statement_timeout', '1500', true);\n"
+        );
+        let back = settings.inside(None);
+        assert_eq!(
+            back,
+            "SELECT set_config('statement_timeout', '5min', true);\n"
+        );
+        settings.ended();
+        assert!(settings.inside(None).contains("'lock_timeout', '2000'"));
+    }
+
+    #[test]
+    fn each_migration_starts_from_the_runs_path_and_limits() {
+        let mut settings = Settings::new(false, own());
+        settings.set_lock_timeout(Duration::from_secs(2));
+        let _ = settings.begin();
+        let _ = settings.inside(None);
+        assert_eq!(settings.inside(None), "");
+        settings.starting_migration();
+        let again = settings.inside(None);
+        for set in [
+            "'search_path', '\"$user\", public'",
+            "'lock_timeout'",
+            "'5min'",
+        ] {
+            assert!(again.contains(set), "{again}");
+        }
+        // Outside a transaction, the first statement of a migration gets
+        // the session's own path and time limit; the next ones do not
+        // undo what the migration itself set.
+        settings.ended();
+        settings.starting_migration();
+        let first = settings.outside(None);
+        assert!(
+            first.contains("search_path") && first.contains("'5min'"),
+            "{first}"
+        );
+        let next = settings.outside(None);
+        assert!(
+            !next.contains("search_path") && !next.contains("statement_timeout"),
+            "{next}"
         );
     }
 
     #[test]
     fn outside_a_transaction_everything_is_local_and_sent_with_the_statement() {
-        let mut settings = Settings::new(false);
+        let mut settings = Settings::new(false, own());
         settings.set_schema("tenant_a");
         settings.set_lock_timeout(Duration::ZERO);
         let sql = settings.outside(Some(Duration::from_secs(3)));
@@ -261,11 +389,11 @@ mod tests {
 
     #[test]
     fn a_statement_alone_is_refused_what_it_cannot_carry_unless_the_session_is_its_own() {
-        let mut settings = Settings::new(false);
+        let mut settings = Settings::new(false, own());
         assert!(matches!(settings.alone(None), Alone::Bare));
         settings.set_schema("tenant_a");
         assert!(matches!(settings.alone(None), Alone::Refused(_)));
-        let mut direct = Settings::new(true);
+        let mut direct = Settings::new(true, own());
         direct.set_schema("tenant_a");
         let Alone::Session { set } = direct.alone(Some(Duration::from_secs(1))) else {
             panic!("a direct connection gets session settings");
