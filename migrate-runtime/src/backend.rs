@@ -159,6 +159,10 @@ pub struct LockRequest<'a> {
     /// The connection is a server session of the run's own, with no pooler
     /// in transaction mode between ([`Migrator::direct_connection`](crate::Migrator::direct_connection)).
     pub direct: bool,
+    /// This run's identifier, unique among runs (32 hex digits): the token
+    /// of a lease, known before it is written, so that a run dropped while
+    /// writing it can still release it ([`Locking::abandon`]).
+    pub run: &'a str,
 }
 
 /// The migration lock: taken before and released after the whole run,
@@ -182,6 +186,31 @@ pub trait Locking: Send {
     /// [`Error::Locked`](crate::Error::Locked) when the lock stayed taken.
     fn lock(&mut self, request: LockRequest<'_>)
     -> impl Future<Output = Result<Self::Lock>> + Send;
+
+    /// Refuses a connection already inside a transaction that the run did
+    /// not open (an application's, or one left by a dropped future of
+    /// another library): the run would go on inside it, and its owner's
+    /// `COMMIT` or `ROLLBACK` would decide the run's changes. Called
+    /// before [`lock`](Locking::lock). `Ok` by default.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SessionInTransaction`](crate::Error::SessionInTransaction).
+    fn outside_transaction(&mut self) -> impl Future<Output = Result<()>> + Send {
+        std::future::ready(Ok(()))
+    }
+
+    /// The run's future was dropped (a timeout, `select!`, an aborted
+    /// task) while it was taking, holding or releasing the lock (`lock`,
+    /// once [`lock`](Locking::lock) has handed it out), or taking it
+    /// failed: queues, without waiting, what ends the run's transaction,
+    /// gives the session its own settings back and releases the lock
+    /// (`run`'s lease, on `table`), so that whatever the connection sends
+    /// next runs after it. Nothing by default: a blocking connection's run
+    /// cannot be dropped part-way.
+    fn abandon(&mut self, table: &TableName, run: &str, lock: Option<&Self::Lock>) {
+        let _ = (table, run, lock);
+    }
 
     /// Whether the backend can take a lock that lasts one transaction
     /// ([`LockScope::Transaction`]): the lock that works through a

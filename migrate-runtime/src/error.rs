@@ -330,6 +330,17 @@ pub enum Error {
         reverting: bool,
     },
 
+    /// The connection given to the run is inside a transaction the run did
+    /// not open. Refused before any change: the run would go on inside it,
+    /// and that transaction's `COMMIT` or `ROLLBACK` would decide the
+    /// run's changes.
+    SessionInTransaction,
+
+    /// A blocking operation was given an async client on the thread of a
+    /// current-thread async runtime, whose connection cannot make
+    /// progress while that thread waits. Refused before any change.
+    BlockingOnAsyncRuntime,
+
     /// `resolve` of a version that is not recorded as failed.
     #[non_exhaustive]
     NotFailed {
@@ -572,6 +583,16 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
          with {} if you completed the revert, or {} if you restored what it had undone",
                 w.remedy(Remedy::ResolvePending(*version)),
                 w.remedy(Remedy::ResolveApplied(*version))
+            ),
+            Error::SessionInTransaction => f.write_str(
+                "the connection is inside a transaction that this run did not open; nothing \
+         was changed: end it (COMMIT or ROLLBACK) before migrating, or give the run a \
+         connection of its own",
+            ),
+            Error::BlockingOnAsyncRuntime => f.write_str(
+                "a blocking operation was given an async client on a current-thread async \
+         runtime, where the client's connection cannot make progress while the operation \
+         waits; nothing was changed: await the `_async` form of the operation instead",
             ),
             Error::NotFailed { version } => write!(
                 f,

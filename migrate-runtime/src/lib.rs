@@ -52,6 +52,7 @@
 // The build.rs example is a whole file, `fn main` included.
 #![allow(clippy::needless_doctest_main)]
 
+mod abandon;
 mod adopt;
 mod backend;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "tokio-postgres"))]

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
+use crate::abandon::Held;
 use crate::backend::{Backups, ForeignKeys, LockWaits, SearchPath};
 use crate::lock_wait::{Attempts, LockRetry};
 use crate::plan::{Operation, Plan};
@@ -112,23 +113,45 @@ async fn attempt<B: Backend>(
         }
         Err(error) => return Err(error),
     };
-    let waiting = Instant::now();
+    // A session inside someone's transaction is refused before any change.
+    db.outside_transaction().await?;
+    let run = crate::abandon::run_id();
     let request = LockRequest {
         table,
         timeout: migrator.busy_timeout,
         scope,
         lease: migrator.lock_lease,
         direct: migrator.direct_connection,
+        run: &run,
     };
-    let lock = db.lock(request).await;
+    // From here until the lock is released, a dropped future (or a lock
+    // not taken cleanly) leaves the connection as the run found it.
+    let mut held = Held::new(db, table, &run);
+    let waiting = Instant::now();
+    let lock = held.db.lock(request).await;
     trace::lock(&lock, waiting.elapsed());
-    let mut lock = lock?;
+    let lock = match lock {
+        Ok(lock) => lock,
+        // Another migrator kept it: the tries left nothing open.
+        Err(error @ Error::Locked { .. }) => {
+            held.released();
+            return Err(error);
+        }
+        Err(error) => return Err(error),
+    };
+    held.taken(lock);
     // Released on every path: a panic (in a progress callback, say) is
     // caught, the lock released and the connection's settings restored,
     // and the panic resumed.
-    let result =
-        crate::ready::caught(locked(migrator, db, &mut lock, asked, scope, attempts)).await;
-    db.unlock(lock).await;
+    let result = {
+        let Held { db, lock, .. } = &mut held;
+        let lock = lock.as_mut().expect("taken just above");
+        crate::ready::caught(locked(migrator, &mut **db, lock, asked, scope, attempts)).await
+    };
+    if let Some(lock) = held.lock.take() {
+        held.db.unlock(lock).await;
+    }
+    held.released();
     result.unwrap_or_else(|payload| panic::resume_unwind(payload))
 }
 

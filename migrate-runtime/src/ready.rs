@@ -27,14 +27,21 @@ pub(crate) async fn caught<T>(future: impl Future<Output = T>) -> std::thread::R
     .await
 }
 
-/// Runs `future` to completion on this thread.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+/// Runs `future`, an operation, to completion on this thread. An
+/// operation whose first poll waits (an async client's) on the thread of a
+/// current-thread async runtime would wait forever, since the client's
+/// connection runs on that thread: refused then, before any change (the
+/// first wait is the history's read).
+pub(crate) fn block_on<T>(future: impl Future<Output = crate::Result<T>>) -> crate::Result<T> {
     let mut future = pin!(future);
     if let Poll::Ready(output) = future
         .as_mut()
         .poll(&mut Context::from_waker(Waker::noop()))
     {
         return output;
+    }
+    if on_current_thread_runtime() {
+        return Err(crate::Error::BlockingOnAsyncRuntime);
     }
     let waker = Waker::from(Arc::new(Unpark(thread::current())));
     let mut context = Context::from_waker(&waker);
@@ -43,6 +50,20 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
             Poll::Ready(output) => return output,
             Poll::Pending => thread::park(),
         }
+    }
+}
+
+/// Whether this thread runs in a current-thread tokio runtime.
+fn on_current_thread_runtime() -> bool {
+    #[cfg(feature = "tokio-postgres")]
+    {
+        tokio::runtime::Handle::try_current().is_ok_and(|runtime| {
+            runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
+        })
+    }
+    #[cfg(not(feature = "tokio-postgres"))]
+    {
+        false
     }
 }
 
@@ -71,9 +92,9 @@ mod tests {
         let mut polls = 0;
         let output = block_on(std::future::poll_fn(|_| {
             polls += 1;
-            std::task::Poll::Ready(7)
+            std::task::Poll::Ready(Ok(7))
         }));
-        assert_eq!((output, polls), (7, 1));
+        assert_eq!((output.ok(), polls), (Some(7), 1));
     }
 
     #[test]
@@ -89,7 +110,7 @@ mod tests {
         block_on(std::future::poll_fn(|cx| {
             if sent {
                 woken = true;
-                return std::task::Poll::Ready(());
+                return std::task::Poll::Ready(Ok(()));
             }
             // The first poll's waker is a no-op; the second one's wakes us.
             if !std::ptr::eq(cx.waker().data(), std::task::Waker::noop().data()) {
@@ -97,7 +118,8 @@ mod tests {
                 sent = true;
             }
             std::task::Poll::Pending
-        }));
+        }))
+        .expect("ready");
         assert!(woken);
         waker_thread.join().expect("joined");
     }

@@ -9,11 +9,11 @@ use tokio_postgres::types::Type;
 use super::client::Client;
 use super::settings::{Alone, Settings};
 use super::{
-    Attempt, BLOCKERS, COLUMNS, LOCK_NOT_AVAILABLE, Moment, PostgresLock, SESSION_STATE,
-    ServerError, Taken, applied, applied_sql, blocker, columns, create_sql, delete_sql, driver,
-    driver_after, failed, failure_sql, first, history, history_rows, history_sql, insert_sql,
-    lacks_failure_column, progress_sql, renumber_sql, row_values, rows_sql, session_state, single,
-    values,
+    Attempt, BLOCKERS, COLUMNS, IN_TRANSACTION, LOCK_NOT_AVAILABLE, Moment, PostgresLock,
+    SESSION_STATE, ServerError, Taken, applied, applied_sql, blocker, columns, create_sql,
+    delete_sql, driver, driver_after, failed, failure_sql, first, history, history_rows,
+    history_sql, in_transaction, insert_sql, lacks_failure_column, literal, lock_table,
+    progress_sql, release_sql, renumber_sql, row_values, rows_sql, session_state, single, values,
 };
 use crate::backoff::Backoff;
 use crate::mark::{NO_LONGER_MARKED, RECORDING_PROGRESS};
@@ -45,56 +45,22 @@ impl<C: Client> Locking for C {
     type Lock = PostgresLock;
 
     async fn lock(&mut self, request: LockRequest<'_>) -> Result<PostgresLock> {
-        let LockRequest {
-            table,
-            timeout,
-            scope,
-            lease,
-            direct,
-        } = request;
         let state = first(
             self.query(SESSION_STATE, &[]).await,
             "reading the session's schema and settings",
         )?;
-        let attempt = Attempt::new(session_state(table, &state)?, scope, lease, direct)?;
-        let mut backoff = Backoff::new(timeout);
+        let attempt = Attempt::new(session_state(request.table, &state)?, &request)?;
+        let mut backoff = Backoff::new(request.timeout);
         loop {
-            self.batch("BEGIN")
-                .await
-                .map_err(failed("starting the migration transaction"))?;
-            let (try_lock, key) = attempt.try_lock();
-            let mut claimed: bool = single(
-                self.query(try_lock, &key).await,
-                "taking the migration lock",
-            )?;
-            if claimed {
-                self.batch(&attempt.ensure)
-                    .await
-                    .map_err(failed("creating the lock and history tables"))?;
-                claimed = !self
-                    .query(&attempt.claim, &[])
-                    .await
-                    .map_err(failed("taking the migration lock"))?
-                    .is_empty();
+            match try_once(self, &attempt).await {
+                Ok(Some(lock)) => return Ok(lock),
+                Ok(None) => {}
+                Err(error) => {
+                    // The try's transaction ends with its error.
+                    let _ = self.batch("ROLLBACK").await;
+                    return Err(error);
+                }
             }
-            if claimed {
-                let (take, params) = match attempt.taken() {
-                    Taken::Lease(take, params) => (take, params),
-                    Taken::Keep(clear) => {
-                        self.batch(clear)
-                            .await
-                            .map_err(failed("taking the migration lock"))?;
-                        return Ok(attempt.lock(None));
-                    }
-                };
-                let token: String =
-                    single(self.query(take, &params).await, "taking the migration lock")?;
-                self.batch("COMMIT")
-                    .await
-                    .map_err(failed("taking the migration lock"))?;
-                return Ok(attempt.lock(Some(token)));
-            }
-            let _ = self.batch("ROLLBACK").await;
             match backoff.next() {
                 Ok(pause) => self.pause(pause).await,
                 Err(waited) => {
@@ -114,6 +80,36 @@ impl<C: Client> Locking for C {
                 }
             }
         }
+    }
+
+    async fn outside_transaction(&mut self) -> Result<()> {
+        if in_transaction(self.simple_row(IN_TRANSACTION).await)? {
+            return Err(Error::SessionInTransaction);
+        }
+        Ok(())
+    }
+
+    fn abandon(&mut self, table: &TableName, run: &str, lock: Option<&PostgresLock>) {
+        // The run's transaction, if open, ends; the session gets its own
+        // settings back; the lease, if taken (with the run's token), is
+        // released.
+        let sql = match lock {
+            Some(lock) => format!(
+                "ROLLBACK;\n{}{}",
+                lock.settings.give_back(),
+                lock.lease
+                    .as_ref()
+                    .map_or("", |lease| lease.release_now.as_str())
+            ),
+            None => format!(
+                "ROLLBACK;\n{}",
+                lock_table(table).map_or_else(
+                    |_| String::new(),
+                    |lock| release_sql(&lock.quoted(), &literal(run))
+                )
+            ),
+        };
+        self.send_and_forget(&sql);
     }
 
     fn takes_transaction_lock(&self) -> bool {
@@ -256,6 +252,55 @@ impl<C: Client> Session for C {
         })
         .await
     }
+}
+
+/// One try of the lock: `Some` when taken, `None` when another migrator
+/// holds it (the try's transaction is then rolled back); on an error, the
+/// try's transaction may be open.
+async fn try_once<C: Client>(client: &mut C, attempt: &Attempt) -> Result<Option<PostgresLock>> {
+    client
+        .batch("BEGIN")
+        .await
+        .map_err(failed("starting the migration transaction"))?;
+    let (try_lock, key) = attempt.try_lock();
+    let mut claimed: bool = single(
+        client.query(try_lock, &key).await,
+        "taking the migration lock",
+    )?;
+    if claimed {
+        client
+            .batch(&attempt.ensure)
+            .await
+            .map_err(failed("creating the lock and history tables"))?;
+        claimed = !client
+            .query(&attempt.claim, &[])
+            .await
+            .map_err(failed("taking the migration lock"))?
+            .is_empty();
+    }
+    if !claimed {
+        let _ = client.batch("ROLLBACK").await;
+        return Ok(None);
+    }
+    let (take, params) = match attempt.taken() {
+        Taken::Lease(take, params) => (take, params),
+        Taken::Keep(clear) => {
+            client
+                .batch(clear)
+                .await
+                .map_err(failed("taking the migration lock"))?;
+            return Ok(Some(attempt.lock(false)));
+        }
+    };
+    client
+        .query(take, &params)
+        .await
+        .map_err(failed("taking the migration lock"))?;
+    client
+        .batch("COMMIT")
+        .await
+        .map_err(failed("taking the migration lock"))?;
+    Ok(Some(attempt.lock(true)))
 }
 
 /// Runs `run` (a statement that cannot run inside a transaction block, or

@@ -30,6 +30,18 @@ pub trait Client: Send {
         params: &Typed<'_>,
     ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>> + Send;
 
+    /// Runs `sql`, one statement, as a simple query (its own message, the
+    /// way `psql` sends one), answering its first row's columns as text.
+    fn simple_row(
+        &mut self,
+        sql: &str,
+    ) -> impl Future<Output = Result<Vec<Option<String>>, tokio_postgres::Error>> + Send;
+
+    /// Sends `sql` without waiting for the server's answer: queued before
+    /// anything the connection sends next. For a run whose future was
+    /// dropped, which can wait for nothing.
+    fn send_and_forget(&mut self, sql: &str);
+
     /// Waits `pause` between two tries of the lock.
     fn pause(&mut self, pause: Duration) -> impl Future<Output = ()> + Send;
 
@@ -40,6 +52,21 @@ pub trait Client: Send {
     /// the run's open one, one taking the client (`NoTransaction`) the
     /// client itself.
     fn call(&mut self, function: Function) -> impl Future<Output = Result<(), DriverError>> + Send;
+}
+
+/// The columns of the first row of a simple query's answer.
+fn first_row(messages: &[tokio_postgres::SimpleQueryMessage]) -> Vec<Option<String>> {
+    messages
+        .iter()
+        .find_map(|message| match message {
+            tokio_postgres::SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_owned))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// The message for a function of another client's.
@@ -63,6 +90,19 @@ impl Client for postgres::Client {
         params: &Typed<'_>,
     ) -> Result<Vec<Row>, tokio_postgres::Error> {
         self.query_typed(sql, params)
+    }
+
+    async fn simple_row(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
+        Ok(first_row(&self.simple_query(sql)?))
+    }
+
+    fn send_and_forget(&mut self, sql: &str) {
+        // A blocking client cannot be dropped part-way: this runs when a
+        // lock could not be taken cleanly, and waits, as every call here.
+        let _ = self.batch_execute(sql);
     }
 
     async fn pause(&mut self, pause: Duration) {
@@ -110,8 +150,29 @@ impl Client for tokio_postgres::Client {
         self.query_typed(sql, params).await
     }
 
+    async fn simple_row(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
+        Ok(first_row(&self.simple_query(sql).await?))
+    }
+
+    fn send_and_forget(&mut self, sql: &str) {
+        // The driver queues a request for its connection when its future is
+        // first polled, before it waits for the answer; the answer of a
+        // request whose future is gone is read and set aside.
+        let sending = std::pin::pin!(self.batch_execute(sql));
+        let _ = sending.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    }
+
     async fn pause(&mut self, pause: Duration) {
-        tokio::time::sleep(pause).await;
+        // A blocking operation given this client polls it on a thread of
+        // no runtime, where tokio's timer cannot run.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            tokio::time::sleep(pause).await;
+        } else {
+            std::thread::sleep(pause);
+        }
     }
 
     fn can_call(&self, function: &Function) -> bool {

@@ -101,6 +101,9 @@ struct Lease {
     renew: String,
     fence: String,
     release: String,
+    /// The release with the token written in, for a message sent without
+    /// parameters (a run dropped part-way).
+    release_now: String,
 }
 
 /// The parameters of a statement, with their types.
@@ -287,6 +290,33 @@ const SESSION_STATE: &str = "SELECT current_schema()::text, current_setting('sea
      current_setting('statement_timeout'), current_setting('lock_timeout'),
      current_setting('idle_in_transaction_session_timeout')";
 
+/// Whether the session is inside a transaction: sent as a simple query
+/// (a message of its own), whose start is its implicit transaction's start
+/// unless a transaction was open before it.
+const IN_TRANSACTION: &str = "SELECT (statement_timestamp() <> transaction_timestamp())::text";
+
+/// SQLSTATE `in_failed_sql_transaction`: the session is inside a
+/// transaction that failed, which refuses every statement until it ends.
+const IN_FAILED_TRANSACTION: &str = "25P02";
+
+/// Whether the answer of [`IN_TRANSACTION`] says the session is inside a
+/// transaction (one that failed, too).
+fn in_transaction(answer: Result<Vec<Option<String>>, tokio_postgres::Error>) -> Result<bool> {
+    match answer {
+        Err(error)
+            if error.code().map(tokio_postgres::error::SqlState::code)
+                == Some(IN_FAILED_TRANSACTION) =>
+        {
+            Ok(true)
+        }
+        Err(error) => Err(Error::database(
+            "reading the session's state",
+            driver(error),
+        )),
+        Ok(row) => Ok(row.first().cloned().flatten().as_deref() == Some("true")),
+    }
+}
+
 /// The session's state as [`SESSION_STATE`] answered it: the history
 /// table in the schema an unqualified name resolves to now, and the
 /// session's own settings. Resolved once, so that nothing a migration
@@ -364,6 +394,11 @@ fn blocker(row: &Row) -> Option<crate::Blocker> {
             age(5),
         ),
     )
+}
+
+/// `value` as an SQL string literal.
+fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// A limit as `statement_timeout` takes it: whole milliseconds, at least 1
@@ -486,12 +521,14 @@ fn claim_sql(lock: &str) -> String {
     )
 }
 
-/// Writes this run's lease into the claimed row: a new token, who holds
-/// it, and its expiry ($1: the process id, $2: the lease in seconds).
+/// Writes this run's lease into the claimed row: its token, who holds
+/// it, and its expiry ($1: the process id, $2: the lease in seconds, $3:
+/// the token, the run's own, so that a run dropped while its lease was
+/// being written can still release it).
 fn take_sql(lock: &str) -> String {
     format!(
         "UPDATE {lock} SET
-            token = md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text),
+            token = $3::text,
             process = $1, application = current_setting('application_name'),
             client = host(inet_client_addr()), taken_at = clock_timestamp(),
             expires_at = clock_timestamp() + make_interval(secs => $2)
@@ -530,8 +567,11 @@ fn fence_sql(lock: &str) -> String {
     )
 }
 
-fn release_sql(lock: &str) -> String {
-    format!("UPDATE {lock} SET token = NULL, expires_at = '-infinity' WHERE id = 1 AND token = $1")
+/// Releases the lease whose token `token` says (`$1`, or a literal).
+fn release_sql(lock: &str, token: &str) -> String {
+    format!(
+        "UPDATE {lock} SET token = NULL, expires_at = '-infinity' WHERE id = 1 AND token = {token}"
+    )
 }
 
 /// The holder of the lease written in the row, for a wait that ran out:
@@ -553,6 +593,8 @@ fn lease_holder_sql(lock: &str) -> String {
 struct Attempt {
     /// The history table, schema-qualified.
     table: TableName,
+    /// The lease's token: the run's.
+    token: String,
     /// The session's own settings.
     own: Own,
     key: i64,
@@ -584,7 +626,7 @@ type HolderLookup<'a> = (
 enum Taken<'a> {
     /// A run across transactions writes its lease ($1, $2 as given) and
     /// commits; the statement answers the lease's token.
-    Lease(&'a str, Params<'a, 2>),
+    Lease(&'a str, Params<'a, 3>),
     /// A run in one transaction clears a lease that ran out and keeps the
     /// try's transaction as its own.
     Keep(&'a str),
@@ -593,13 +635,15 @@ enum Taken<'a> {
 impl Attempt {
     /// The try of `table`'s lock (schema-qualified, see
     /// [`session_state`]), for a run that starts from the session's `own`
-    /// settings.
-    fn new(
-        (table, own): (TableName, Own),
-        scope: crate::LockScope,
-        lease: Duration,
-        direct: bool,
-    ) -> Result<Attempt> {
+    /// settings; `token`, the run's, is its lease's.
+    fn new((table, own): (TableName, Own), request: &crate::LockRequest<'_>) -> Result<Attempt> {
+        let crate::LockRequest {
+            scope,
+            lease,
+            direct,
+            run,
+            ..
+        } = *request;
         let key = lock_key(table.schema().unwrap_or_default(), table.name());
         let (high, low) = key_halves(key);
         let lock = lock_table(&table)?.quoted();
@@ -610,6 +654,7 @@ impl Attempt {
         Ok(Attempt {
             table,
             own,
+            token: run.to_owned(),
             key,
             high,
             low,
@@ -650,6 +695,7 @@ impl Attempt {
                 [
                     (&self.process as &(dyn ToSql + Sync), Type::INT4),
                     (&self.seconds as &(dyn ToSql + Sync), Type::FLOAT8),
+                    (&self.token as &(dyn ToSql + Sync), Type::TEXT),
                 ],
             ),
             crate::LockScope::Transaction => Taken::Keep(&self.clear),
@@ -671,18 +717,19 @@ impl Attempt {
         ]
     }
 
-    /// The lock, once taken: with the lease's token for a run across
-    /// transactions.
-    fn lock(&self, token: Option<String>) -> PostgresLock {
+    /// The lock, once taken: with a lease (the run's token) for a run
+    /// across transactions.
+    fn lock(&self, leased: bool) -> PostgresLock {
         PostgresLock {
             table: self.table.clone(),
-            lease: token.map(|token| Lease {
-                token,
+            lease: leased.then(|| Lease {
+                token: self.token.clone(),
                 seconds: self.seconds,
                 renewed: Instant::now(),
                 renew: renew_sql(&self.lock_table),
                 fence: fence_sql(&self.lock_table),
-                release: release_sql(&self.lock_table),
+                release: release_sql(&self.lock_table, "$1"),
+                release_now: release_sql(&self.lock_table, &literal(&self.token)),
             }),
             length: self.lease,
             open: self.scope == crate::LockScope::Transaction,

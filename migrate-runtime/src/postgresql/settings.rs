@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use super::millis;
+use super::{literal, millis};
 use crate::SettingsRefused;
 
 /// The check that the client is still there (see `check_client!`).
@@ -29,11 +29,6 @@ const CHECK_CLIENT: &str = check_client!();
 /// `schema` as a `search_path` value (it is a checked identifier).
 fn search_path(schema: &str) -> String {
     format!("\"{schema}\"")
-}
-
-/// `value` as an SQL string literal.
-fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// `set_config` of `name` to `value`, for the transaction only when `local`.

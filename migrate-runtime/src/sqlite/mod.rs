@@ -55,6 +55,14 @@ impl Locking for Connection {
         })
     }
 
+    async fn outside_transaction(&mut self) -> Result<()> {
+        if self.is_autocommit() {
+            Ok(())
+        } else {
+            Err(Error::SessionInTransaction)
+        }
+    }
+
     async fn unlock(&mut self, lock: SqliteLock) {
         if lock.foreign_keys_were_on
             && let Err(error) = self.execute_batch("PRAGMA foreign_keys = ON")
