@@ -827,3 +827,55 @@ fn new_writes_a_rust_migration_for_each_driver() {
     let refused = migrate(root.path(), &["new", "x", "--rust", "mysql"]);
     assert!(!refused.status.success());
 }
+
+/// A `ForeignKeys off` rebuild between a migration that creates a
+/// cascading key and one that deletes a parent: the delete cascades, per
+/// migration and in one run (foreign keys are off for the rebuild only).
+#[test]
+fn foreign_keys_are_off_for_the_rebuild_only_from_the_command_line() {
+    for per_migration in [true, false] {
+        let root = tempfile::tempdir().expect("tempdir");
+        write(
+            root.path(),
+            "migrations/001_pets.sql",
+            "-- +migrate Up\nCREATE TABLE owner (id INTEGER PRIMARY KEY);\n\
+             CREATE TABLE pet (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL \
+             REFERENCES owner (id) ON DELETE CASCADE);\nCREATE TABLE misc (x INTEGER);\n\
+             INSERT INTO owner (id) VALUES (1), (2);\nINSERT INTO pet (id, owner) VALUES (10, 1), (20, 2);\n\
+             -- +migrate Down\nDROP TABLE pet;\nDROP TABLE owner;\nDROP TABLE misc;\n",
+        );
+        write(
+            root.path(),
+            "migrations/002_rebuild.sql",
+            "-- +migrate ForeignKeys off\n-- +migrate Up\nCREATE TABLE misc_new (x INTEGER, y INTEGER);\n\
+             INSERT INTO misc_new (x) SELECT x FROM misc;\nDROP TABLE misc;\n\
+             ALTER TABLE misc_new RENAME TO misc;\n-- +migrate Down\nSELECT 1;\n",
+        );
+        write(
+            root.path(),
+            "migrations/003_forget.sql",
+            "-- +migrate Up\nDELETE FROM owner WHERE id = 1;\n-- +migrate Down\nSELECT 1;\n",
+        );
+        let mut args = vec!["up", "--db", "app.db"];
+        if per_migration {
+            args.push("--per-migration");
+        }
+        ok(&migrate(root.path(), &args));
+        let conn = Connection::open(root.path().join("app.db")).expect("open");
+        let pets: i64 = conn
+            .query_row("SELECT count(*) FROM pet WHERE id = 10", [], |row| {
+                row.get(0)
+            })
+            .expect("pets");
+        assert_eq!(
+            pets, 0,
+            "per_migration {per_migration}: the delete did not cascade"
+        );
+        let orphans: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+                row.get(0)
+            })
+            .expect("check");
+        assert_eq!(orphans, 0);
+    }
+}

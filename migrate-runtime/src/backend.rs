@@ -501,13 +501,22 @@ pub trait SearchPath<L>: Send {
 /// `PRAGMA foreign_keys`, which cannot change inside a transaction), under
 /// lock `L`.
 pub trait ForeignKeys<L>: Send {
-    /// Turns enforcement off for the rest of the run, outside any
-    /// transaction; the unlock restores it.
+    /// Turns enforcement off, outside any transaction, for the migration
+    /// that asks; [`foreign_keys_on`](ForeignKeys::foreign_keys_on) after
+    /// it, and the unlock on every path, restore it.
     ///
     /// # Errors
     ///
     /// The setting could not be changed.
     fn foreign_keys_off(&mut self, lock: &mut L) -> impl Future<Output = Result<()>> + Send;
+
+    /// Turns enforcement back on, outside any transaction, if
+    /// [`foreign_keys_off`](ForeignKeys::foreign_keys_off) turned it off.
+    ///
+    /// # Errors
+    ///
+    /// The setting could not be changed.
+    fn foreign_keys_on(&mut self, lock: &mut L) -> impl Future<Output = Result<()>> + Send;
 
     /// The rows that violate a foreign key, one line each, checked before a
     /// commit after migrations that ran with foreign keys off.
@@ -630,6 +639,10 @@ impl<L: Send> LockWaits<L> for Unsupported {
 
 impl<L: Send> ForeignKeys<L> for Unsupported {
     async fn foreign_keys_off(&mut self, _: &mut L) -> Result<()> {
+        match *self {}
+    }
+
+    async fn foreign_keys_on(&mut self, _: &mut L) -> Result<()> {
         match *self {}
     }
 

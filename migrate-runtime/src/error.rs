@@ -186,6 +186,10 @@ pub enum Error {
         path: String,
         /// One line per violating row: table, rowid, referenced table.
         violations: Vec<String>,
+        /// Whether the migration was rolled back (`false`: it ran outside
+        /// a transaction, its statements stay, and it is recorded as
+        /// failed until resolved).
+        rolled_back: bool,
     },
 
     /// Another connection held the database lock, or another migrator the
@@ -328,6 +332,23 @@ pub enum Error {
         failure: String,
         /// Whether its revert (its Down) was under way, not its apply.
         reverting: bool,
+    },
+
+    /// A Rust migration's function ended the run's transaction itself (ran
+    /// `COMMIT` or `ROLLBACK`, or a statement whose conflict clause rolls
+    /// back): the run stopped there, and wrote no history row outside its
+    /// transaction.
+    #[non_exhaustive]
+    TransactionEnded {
+        /// The migration's version.
+        version: Version,
+        /// Its file.
+        path: String,
+        /// Whether the transaction was committed (`Some(true)`), rolled
+        /// back (`Some(false)`), or the database cannot tell (`None`).
+        committed: Option<bool>,
+        /// The migrations committed before that transaction, in order.
+        before: Vec<Version>,
     },
 
     /// The connection given to the run is inside a transaction the run did
@@ -481,10 +502,18 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 blocked_by(&wait.blockers),
                 outcome(*rolled_back, committed, w)
             ),
-            Error::ForeignKeyViolations { version, path, violations } => write!(
+            Error::ForeignKeyViolations { version, path, violations, rolled_back: true } => write!(
                 f,
                 "foreign key violations after {path} (version {version}), rolled back: {}",
         violations.join("; ")
+            ),
+            Error::ForeignKeyViolations { version, path, violations, rolled_back: false } => write!(
+                f,
+                "foreign key violations after {path} (version {version}): {}; it ran outside a \
+         transaction, so its statements stay applied, and it is recorded as failed until it \
+         is resolved ({})",
+        violations.join("; "),
+                w.remedy(Remedy::ResolveAny)
             ),
             Error::Locked { waited, holder } => write!(
                 f,
@@ -584,6 +613,37 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 w.remedy(Remedy::ResolvePending(*version)),
                 w.remedy(Remedy::ResolveApplied(*version))
             ),
+            Error::TransactionEnded { version, path, committed, before } => write!(
+                f,
+                "{path} (version {version}): its function ended the run's transaction itself \
+         (COMMIT, ROLLBACK, or a statement whose conflict clause rolls back), so the run \
+         stopped and recorded nothing more: {}{}",
+                match committed {
+                    Some(false) => "the transaction was rolled back, so nothing of it is applied \
+                         or recorded"
+                        .to_owned(),
+                    Some(true) => format!(
+                        "the transaction was committed without its history rows, so the database \
+                         holds changes of this migration (up to where its function ended it) and \
+                         of any migration before it in that transaction, which the history does \
+                         not record: restore a backup, or undo them by hand; {} shows what is \
+                         recorded",
+                        w.remedy(Remedy::Status)
+                    ),
+                    None => format!(
+                        "whether it was committed or rolled back cannot be told, so the database \
+                         may hold changes the history does not record; {} shows what is recorded",
+                        w.remedy(Remedy::Status)
+                    ),
+                },
+                match before.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("; migration {one} was committed before it and stays applied"),
+                    [first, .., last] => format!(
+                        "; migrations {first} to {last} were committed before it and stay applied"
+                    ),
+                }
+            ),
             Error::SessionInTransaction => f.write_str(
                 "the connection is inside a transaction that this run did not open; nothing \
          was changed: end it (COMMIT or ROLLBACK) before migrating, or give the run a \
@@ -641,6 +701,31 @@ pub struct SettingsRefused {
     pub schema: Option<String>,
     /// The time limit the statement would run under.
     pub limit: Option<std::time::Duration>,
+}
+
+/// What a Rust migration's function did to the run's transaction, found
+/// when it returned (the source a backend gives; the run reports it as
+/// [`Error::TransactionEnded`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransactionEnded {
+    /// Committed (`Some(true)`), rolled back (`Some(false)`), or unknown.
+    pub committed: Option<bool>,
+}
+
+impl std::fmt::Display for TransactionEnded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the function ended the run's transaction")
+    }
+}
+
+impl std::error::Error for TransactionEnded {}
+
+impl TransactionEnded {
+    /// The transaction ended, committed or not.
+    pub fn new(committed: Option<bool>) -> TransactionEnded {
+        TransactionEnded { committed }
+    }
 }
 
 impl SettingsRefused {

@@ -95,7 +95,7 @@ pub use backend::{
 #[cfg(feature = "sqlite")]
 pub use backup::backups_of;
 pub use code::{Code, CodeResult, Function, PendingCode};
-pub use error::{DriverError, Error, LockHolder, Result, SettingsRefused};
+pub use error::{DriverError, Error, LockHolder, Result, SettingsRefused, TransactionEnded};
 pub use foreign::{
     ForeignChecksum, ForeignHistory, ForeignRow, ForeignState, Tool, UnknownTool, Value,
 };

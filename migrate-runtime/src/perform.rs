@@ -255,6 +255,10 @@ async fn act<B: Backend>(
             Some(keys) => keys.foreign_keys_off(lock).await,
             None => Ok(()),
         },
+        Action::ForeignKeysOn => match db.foreign_keys() {
+            Some(keys) => keys.foreign_keys_on(lock).await,
+            None => Ok(()),
+        },
         Action::Begin => db.begin(lock).await,
         Action::SetAside => match &script.plan.set_aside {
             Some(set_aside) => db
@@ -354,6 +358,16 @@ async fn call<B: Backend>(
     let ran = Instant::now();
     let named = &script.statements(step)[0];
     match db.call(lock, function, limit).await {
+        // A function that works in Rust past its limit is not interrupted
+        // by the database: it is stopped when it returns.
+        Ok(()) if deadline.is_some_and(|(end, _)| Instant::now() >= end) => Err(script
+            .statement_failed(
+                at,
+                step,
+                0,
+                "the function returned after its time limit".into(),
+                deadline,
+            )),
         Ok(()) => {
             trace::statement(script.file(step), named, ran.elapsed());
             Ok(())

@@ -33,8 +33,12 @@ pub(crate) enum Action {
     ConfirmRenumbered,
     /// Back the database up before the first change.
     Backup,
-    /// Turn foreign key enforcement off until the lock is released.
+    /// Turn foreign key enforcement off, outside any transaction, for the
+    /// one migration that asks.
     ForeignKeysOff,
+    /// Turn it back on (as it was) after that migration, outside any
+    /// transaction.
+    ForeignKeysOn,
     /// Start a transaction.
     Begin,
     /// Rename another tool's history table that has the name of ours (an
@@ -55,7 +59,8 @@ pub(crate) enum Action {
     /// Give a history row its new version (`migrate fix` renumbered it);
     /// an index into the plan's renumbered rows.
     Renumber(usize),
-    /// Refuse to commit if foreign keys are violated after this step.
+    /// Refuse to commit (or, outside a transaction, to record as applied)
+    /// if foreign keys are violated after this step.
     CheckForeignKeys(usize),
     /// Commit the transaction.
     Commit,
@@ -112,13 +117,6 @@ impl<'m> Script<'m> {
         if shape.backup && plan.steps.iter().any(runs_sql) {
             builder.actions.push(Action::Backup);
         }
-        if plan
-            .steps
-            .iter()
-            .any(|s| runs_sql(s) && s.0.foreign_keys_off())
-        {
-            builder.actions.push(Action::ForeignKeysOff);
-        }
         // Rows `migrate fix` renumbered change in the run's first transaction.
         for index in 0..plan.renumbered.len() {
             builder.begin();
@@ -130,6 +128,15 @@ impl<'m> Script<'m> {
             } else {
                 Action::Delete(index)
             };
+            // Foreign keys are off for exactly the migration that asks:
+            // SQLite changes the setting only outside a transaction, so the
+            // migration is a transaction of its own, checked before its
+            // commit (or, outside a transaction, before it is recorded).
+            let keys_off = change.runs_sql() && migration.foreign_keys_off();
+            if keys_off {
+                builder.commit();
+                builder.actions.push(Action::ForeignKeysOff);
+            }
             if !change.runs_sql() {
                 builder.begin();
                 builder.stage(index, record);
@@ -139,17 +146,27 @@ impl<'m> Script<'m> {
                 builder.actions.push(Action::Started(index));
                 builder.commit();
                 builder.actions.push(Action::Run(index));
+                if keys_off {
+                    builder.actions.push(Action::CheckForeignKeys(index));
+                }
                 builder.begin();
                 builder.stage(index, record);
                 builder.commit();
-                continue;
             } else {
                 builder.begin();
                 builder.actions.push(Action::Run(index));
                 builder.stage(index, record);
-                if migration.foreign_keys_off() {
+                if keys_off {
                     builder.foreign_keys_checked_after = Some(index);
+                    builder.commit();
                 }
+            }
+            if keys_off {
+                builder.actions.push(Action::ForeignKeysOn);
+                continue;
+            }
+            if migration.no_transaction() && change.runs_sql() {
+                continue;
             }
             if shape.per_migration {
                 builder.commit();
@@ -297,6 +314,16 @@ impl<'m> Script<'m> {
         if let Some(Error::LockLost { lease }) = source.downcast_ref::<Error>() {
             return Error::LockLost { lease: *lease };
         }
+        // A function that ended the run's transaction: the run stops there.
+        if let Some(ended) = source.downcast_ref::<crate::TransactionEnded>() {
+            let migration = self.migration(step);
+            return Error::TransactionEnded {
+                version: migration.version(),
+                path: section(migration, self.plan.steps[step].1).0.to_string(),
+                committed: ended.committed,
+                before: self.committed_before(at),
+            };
+        }
         // A statement refused its settings was given what remained of its
         // limit: say the limit itself.
         if let Some(refused) = source.downcast_mut::<crate::SettingsRefused>()
@@ -346,6 +373,36 @@ impl<'m> Script<'m> {
     /// failed, at its statement and line, so that no later run goes on over
     /// a half-applied migration. `None` for a failure that was rolled back.
     pub fn failure_to_record(&self, at: usize, error: &Error) -> Option<(usize, String)> {
+        if let (
+            Action::CheckForeignKeys(step),
+            Error::ForeignKeyViolations {
+                path,
+                violations,
+                rolled_back: false,
+                ..
+            },
+        ) = (self.actions[at], error)
+        {
+            // Every statement ran, outside a transaction: the violations stay.
+            let statements = self.statements(step);
+            let last = statements.last().map_or(1, Statement::line);
+            let message: String = format!(
+                "foreign key violations after its last statement: {}",
+                violations.join("; ")
+            )
+            .chars()
+            .take(300)
+            .collect();
+            return Some((
+                step,
+                crate::mark::failed_text(
+                    self.plan.steps[step].1 == Change::Down,
+                    (statements.len(), statements.len()),
+                    (path, last),
+                    &message,
+                ),
+            ));
+        }
         let Action::Run(step) = self.actions[at] else {
             return None;
         };
@@ -386,8 +443,9 @@ impl<'m> Script<'m> {
         let migration = self.migration(step);
         Err(Error::ForeignKeyViolations {
             version: migration.version(),
-            path: migration.up_path().to_owned(),
+            path: section(migration, self.plan.steps[step].1).0.to_string(),
             violations,
+            rolled_back: !migration.no_transaction(),
         })
     }
 
@@ -714,7 +772,7 @@ mod tests {
     }
 
     #[test]
-    fn foreign_keys_go_off_first_and_are_checked_before_the_commit() {
+    fn foreign_keys_are_off_for_exactly_the_migration_that_asks_and_checked_before_its_commit() {
         let (a, b, c) = (
             migration(1, false, false),
             migration(2, false, true),
@@ -724,22 +782,37 @@ mod tests {
         assert_eq!(
             actions(&up, false, false),
             [
-                ForeignKeysOff,
                 Begin,
                 CreateHistory,
                 Run(0),
-                Run(1),
-                Run(2),
                 Insert(0),
-                Insert(1),
-                Insert(2),
-                CheckForeignKeys(1),
                 Commit,
                 Done(0),
+                ForeignKeysOff,
+                Begin,
+                Run(1),
+                Insert(1),
+                CheckForeignKeys(1),
+                Commit,
                 Done(1),
+                ForeignKeysOn,
+                Begin,
+                Run(2),
+                Insert(2),
+                Commit,
                 Done(2),
             ]
         );
+        // Outside a transaction, the check follows its last statement,
+        // before it is recorded as applied.
+        let outside = migration(2, true, true);
+        let up = [(&a, Change::Up), (&outside, Change::Up)];
+        let actions = actions(&up, false, false);
+        let at = |action| actions.iter().position(|a| *a == action).expect("present");
+        assert!(at(ForeignKeysOff) < at(Run(1)));
+        assert!(at(Run(1)) < at(CheckForeignKeys(1)));
+        assert!(at(CheckForeignKeys(1)) < at(Insert(1)));
+        assert!(at(Insert(1)) < at(ForeignKeysOn));
     }
 
     #[test]

@@ -195,6 +195,16 @@ pub fn generated(files: &[(&str, String)]) -> Migrations {
     Migrations::from_set(set)
 }
 
+/// SQLite: `items` and `actions` (1), a seed row (2), a Rust function that
+/// ends the run's transaction as `actions` says (3), and a table (4).
+pub static RUST_SQLITE_TX: Migrations = embed_migrations!(
+    "migrations/rust_sqlite_tx",
+    check = false,
+    reason = "version 3 ends the run's transaction on purpose, for the runtime's check"
+);
+/// SQLite: a Rust function that works 0.7 s past its 300 ms limit.
+pub static RUST_SQLITE_SLOW: Migrations = embed_migrations!("migrations/rust_sqlite_slow");
+
 /// The migration set called `name`, for the child process.
 pub fn set(name: &str) -> Option<&'static Migrations> {
     Some(match name {

@@ -553,3 +553,64 @@ fn an_environments_rust_migration_runs_in_that_environment_only() {
         .expect_err("irreversible");
     assert!(matches!(refused, Error::Irreversible { .. }), "{refused:?}");
 }
+
+static PG_ENDS_TRANSACTION: Migrations = migrate_runtime::embed_migrations!(
+    "migrations/rust_pg_tx",
+    dialect = "postgres",
+    check = false,
+    reason = "version 2 commits the run's transaction on purpose"
+);
+static PG_LEFT_OPEN: Migrations = migrate_runtime::embed_migrations!(
+    "migrations/rust_pg_left_open",
+    dialect = "postgres",
+    check = false,
+    reason = "version 2 leaves a transaction open on purpose"
+);
+
+/// A function that commits the run's transaction stops the run, which
+/// says so and writes no history row; one given the client that leaves a
+/// transaction open has it rolled back and fails.
+#[test]
+fn postgres_a_function_that_ends_or_leaves_a_transaction_stops_the_run() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    let error = PG_ENDS_TRANSACTION
+        .migrate(&mut client)
+        .expect_err("stopped");
+    assert!(
+        matches!(
+            error,
+            Error::TransactionEnded {
+                version: Version(2),
+                committed: Some(true),
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM items", &[])
+        .expect("items")
+        .get(0);
+    assert_eq!(rows, 1, "the function committed its row");
+    let recorded: i64 = client
+        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .expect("history")
+        .get(0);
+    assert_eq!(recorded, 0, "no history row outside the run's transaction");
+    assert!(lock_is_free(&mut client));
+
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    let error = PG_LEFT_OPEN.migrate(&mut client).expect_err("stopped");
+    assert!(
+        error.to_string().contains("left a transaction open"),
+        "{error}"
+    );
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM items", &[])
+        .expect("the client is usable, outside a transaction")
+        .get(0);
+    assert_eq!(rows, 0, "the open transaction was rolled back");
+    assert!(lock_is_free(&mut client));
+}

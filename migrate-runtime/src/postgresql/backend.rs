@@ -239,18 +239,50 @@ impl<C: Client> Session for C {
     ) -> Result<(), DriverError> {
         keep(self, lock, Moment::Statement).await?;
         if lock.open {
+            // The transaction's id, assigned now: when the function ends the
+            // transaction, the server tells whether it was committed.
             let settings = lock.settings.inside(limit);
-            if !settings.is_empty() {
-                self.batch(&settings).await.map_err(driver)?;
+            let xid = self
+                .simple_row(&format!("{settings}SELECT txid_current()::text"))
+                .await
+                .map_err(driver)?
+                .first()
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
+            let result = Client::call(self, function).await;
+            if !in_transaction(self.simple_row(IN_TRANSACTION).await)? {
+                lock.open = false;
+                lock.settings.ended();
+                let status = self
+                    .simple_row(&format!("SELECT txid_status({})", literal(&xid)))
+                    .await
+                    .ok()
+                    .and_then(|row| row.first().cloned().flatten());
+                let committed = match status.as_deref() {
+                    Some("committed") => Some(true),
+                    Some("aborted") => Some(false),
+                    _ => None,
+                };
+                return Err(Box::new(crate::TransactionEnded::new(committed)));
             }
-            return Client::call(self, function).await;
+            return result;
         }
         // The function's own statements outside a transaction cannot carry
         // the run's settings.
-        alone(self, &lock.settings, limit, "", async |client: &mut C| {
+        let result = alone(self, &lock.settings, limit, "", async |client: &mut C| {
             Client::call(client, function).await
         })
-        .await
+        .await;
+        if in_transaction(self.simple_row(IN_TRANSACTION).await)? {
+            let _ = self.batch("ROLLBACK").await;
+            return Err(
+                "the function, given the client outside a transaction, left a transaction \
+                        open; the run rolled it back, with what the function did in it"
+                    .into(),
+            );
+        }
+        result
     }
 }
 

@@ -30,8 +30,9 @@ pub trait Client: Send {
         params: &Typed<'_>,
     ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>> + Send;
 
-    /// Runs `sql`, one statement, as a simple query (its own message, the
-    /// way `psql` sends one), answering its first row's columns as text.
+    /// Runs `sql` as a simple query (its own message, the way `psql` sends
+    /// one), answering the columns of the last row it returned, as text
+    /// (the answer of the last statement that returns one row).
     fn simple_row(
         &mut self,
         sql: &str,
@@ -54,10 +55,11 @@ pub trait Client: Send {
     fn call(&mut self, function: Function) -> impl Future<Output = Result<(), DriverError>> + Send;
 }
 
-/// The columns of the first row of a simple query's answer.
-fn first_row(messages: &[tokio_postgres::SimpleQueryMessage]) -> Vec<Option<String>> {
+/// The columns of the last row of a simple query's answer.
+fn last_row(messages: &[tokio_postgres::SimpleQueryMessage]) -> Vec<Option<String>> {
     messages
         .iter()
+        .rev()
         .find_map(|message| match message {
             tokio_postgres::SimpleQueryMessage::Row(row) => Some(
                 (0..row.len())
@@ -96,7 +98,7 @@ impl Client for postgres::Client {
         &mut self,
         sql: &str,
     ) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
-        Ok(first_row(&self.simple_query(sql)?))
+        Ok(last_row(&self.simple_query(sql)?))
     }
 
     fn send_and_forget(&mut self, sql: &str) {
@@ -154,7 +156,7 @@ impl Client for tokio_postgres::Client {
         &mut self,
         sql: &str,
     ) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
-        Ok(first_row(&self.simple_query(sql).await?))
+        Ok(last_row(&self.simple_query(sql).await?))
     }
 
     fn send_and_forget(&mut self, sql: &str) {

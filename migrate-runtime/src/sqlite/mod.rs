@@ -138,13 +138,62 @@ impl Session for Connection {
     ) -> Result<(), DriverError> {
         #[allow(unreachable_patterns)]
         match function {
-            Function::Sqlite(run) => limited(self, limit, |conn| code::call(|| run(conn))),
+            Function::Sqlite(run) => {
+                let inside = !self.is_autocommit();
+                if inside {
+                    // Created in the run's transaction: after the function,
+                    // it tells a commit from a rollback.
+                    self.execute_batch(&format!("CREATE TEMP TABLE {MARKER} (x INTEGER)"))?;
+                }
+                let result = limited(self, limit, |conn| code::call(|| run(conn)));
+                still_inside(self, inside)?;
+                result
+            }
             other => Err(format!(
                 "a function written for {} cannot run on SQLite",
                 other.driver()
             )
             .into()),
         }
+    }
+}
+
+/// The table that marks the run's transaction while a Rust migration's
+/// function runs in it (in the connection's own `temp` schema).
+const MARKER: &str = "temp.embedded_migrations_open_run";
+
+/// After a Rust migration's function: whether the connection is still as
+/// the run left it, `inside` its transaction or outside any; the marker
+/// is dropped. A function that ended the run's transaction is the
+/// [`TransactionEnded`](crate::TransactionEnded) error (committed when
+/// the marker outlived it); one that left a transaction open outside the
+/// run's has it rolled back.
+fn still_inside(conn: &Connection, inside: bool) -> Result<(), DriverError> {
+    match (inside, conn.is_autocommit()) {
+        (true, false) => {
+            conn.execute_batch(&format!("DROP TABLE {MARKER}"))?;
+            Ok(())
+        }
+        (true, true) => {
+            let committed = conn
+                .query_row(
+                    "SELECT count(*) > 0 FROM temp.sqlite_master WHERE name = 'embedded_migrations_open_run'",
+                    [],
+                    |row| row.get::<_, bool>(0),
+                )
+                .ok();
+            let _ = conn.execute_batch(&format!("DROP TABLE IF EXISTS {MARKER}"));
+            Err(Box::new(crate::TransactionEnded::new(committed)))
+        }
+        (false, false) => {
+            rollback(conn);
+            Err(
+                "the function, given the connection outside a transaction, left a transaction \
+                 open; the run rolled it back, with what the function did in it"
+                    .into(),
+            )
+        }
+        (false, true) => Ok(()),
     }
 }
 
@@ -213,6 +262,14 @@ impl ForeignKeys<SqliteLock> for Connection {
             self.execute_batch("PRAGMA foreign_keys = OFF")
                 .map_err(|e| Error::database("setting PRAGMA foreign_keys", e))?;
             lock.foreign_keys_were_on = true;
+        }
+        Ok(())
+    }
+
+    async fn foreign_keys_on(&mut self, lock: &mut SqliteLock) -> Result<()> {
+        if lock.foreign_keys_were_on {
+            self.execute_batch("PRAGMA foreign_keys = ON")
+                .map_err(|e| Error::database("setting PRAGMA foreign_keys", e))?;
         }
         Ok(())
     }
@@ -351,18 +408,27 @@ fn version(table: &TableName, stored: i64) -> Result<Version> {
     }
 }
 
-/// Runs `read` with the connection's busy timeout set to `wait`, and gives
-/// the connection's own back afterwards.
+/// Runs `read`, tried again while another connection keeps the database
+/// locked (SQLite's busy and shared-cache locked answers), for at most
+/// `wait`. The connection's own busy handler is left as it is: the
+/// application's (`busy_handler`, `busy_timeout`) still decides how long
+/// each try waits.
 fn waiting<T>(
     conn: &Connection,
     wait: Duration,
-    read: impl FnOnce(&Connection, Instant) -> Result<T>,
+    read: impl Fn(&Connection, Instant) -> Result<T>,
 ) -> Result<T> {
-    let previous = busy_timeout_ms(conn)?;
-    set_busy_timeout(conn, wait)?;
-    let result = read(conn, Instant::now());
-    restore_busy_timeout(conn, previous);
-    result
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match read(conn, started) {
+            Err(Error::Locked { .. }) if started.elapsed() < wait => {
+                std::thread::sleep(pause.min(wait.saturating_sub(started.elapsed())));
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            answer => return answer,
+        }
+    }
 }
 
 /// The connection's busy timeout, in milliseconds.

@@ -1,0 +1,5 @@
+-- +migrate Up
+CREATE TABLE items (n INTEGER PRIMARY KEY);
+
+-- +migrate Down
+DROP TABLE items;

@@ -1,0 +1,5 @@
+-- +migrate Up
+INSERT INTO items (n) VALUES (1);
+
+-- +migrate Down
+DELETE FROM items WHERE n = 1;
