@@ -23,7 +23,14 @@ fn a_backup_holds_the_state_before_the_run() {
         .expect("name")
         .to_string_lossy()
         .into_owned();
-    assert!(name.starts_with("app.db.backup-v2-"), "{name}");
+    // `app.db.backup-<8 hex digits of the path's digest>-v2-<time>Z`.
+    let id = &name[14..22];
+    assert!(
+        name.starts_with("app.db.backup-")
+            && id.bytes().all(|b| b.is_ascii_hexdigit())
+            && name[22..].starts_with("-v2-"),
+        "{name}"
+    );
     assert_eq!(backup.parent(), Some(dir.path()));
     assert_eq!(
         dump_file(&backup),
@@ -61,7 +68,7 @@ fn backups_can_go_elsewhere_be_limited_or_be_turned_off() {
         .to_string_lossy()
         .into_owned();
     assert!(
-        newest.starts_with("app.db.backup-v3-"),
+        newest.starts_with("app.db.backup-") && newest[22..].starts_with("-v3-"),
         "the last run reverted from 3: {newest}"
     );
 

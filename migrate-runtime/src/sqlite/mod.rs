@@ -410,32 +410,48 @@ fn version(table: &TableName, stored: i64) -> Result<Version> {
 
 /// Runs `read`, tried again while another connection keeps the database
 /// locked (SQLite's busy and shared-cache locked answers), for at most
-/// `wait`. The connection's own busy handler is left as it is: the
-/// application's (`busy_handler`, `busy_timeout`) still decides how long
-/// each try waits.
+/// `wait`. A connection whose busy handler is a timeout (what `PRAGMA
+/// busy_timeout` reports, rusqlite's 5 s by default) waits at most `wait`
+/// in each try and gets its own timeout back; any other handler (an
+/// application's `busy_handler`, which SQLite cannot report) is left as it
+/// is.
 fn waiting<T>(
     conn: &Connection,
     wait: Duration,
     read: impl Fn(&Connection, Instant) -> Result<T>,
 ) -> Result<T> {
+    // A shared-cache database whose schema another connection holds
+    // cannot even report its busy timeout: the reads below wait for it.
+    let previous = busy_timeout_ms(conn).unwrap_or(0);
+    if previous > 0 {
+        set_busy_timeout(conn, wait)?;
+    }
     let started = Instant::now();
     let mut pause = Duration::from_millis(1);
-    loop {
+    let result = loop {
         match read(conn, started) {
             Err(Error::Locked { .. }) if started.elapsed() < wait => {
                 std::thread::sleep(pause.min(wait.saturating_sub(started.elapsed())));
                 pause = (pause * 2).min(Duration::from_millis(50));
             }
-            answer => return answer,
+            answer => break answer,
         }
+    };
+    if previous > 0 {
+        restore_busy_timeout(conn, previous);
     }
+    result
 }
 
 /// The connection's busy timeout, in milliseconds.
 fn busy_timeout_ms(conn: &Connection) -> Result<i64> {
+    let started = Instant::now();
     conn.prepare_cached("PRAGMA busy_timeout")
         .and_then(|mut s| s.query_row([], |row| row.get(0)))
-        .map_err(|e| Error::database("reading the busy timeout", e))
+        .map_err(|e| {
+            file_error(&e, started)
+                .unwrap_or_else(|| Error::database("reading the busy timeout", e))
+        })
 }
 
 /// Sets the busy timeout; SQLite takes at most `i32::MAX` milliseconds
