@@ -77,6 +77,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                     parse_postgres: postgres,
                     replay_url: replay_url.filter(|url| postgres && !url.trim().is_empty()),
                     sequential_only,
+                    postgres: dialect == "postgres",
                 },
             )
         }
@@ -229,10 +230,12 @@ fn rewrite_history<B: Backend>(
 /// compile error would say it.
 pub(crate) fn load(
     dir: &DirArgs,
+    dialect: migrate_core::Dialect,
 ) -> Result<migrate_core::MigrationSet, Vec<migrate_core::Problem>> {
     let options = migrate_core::Options {
         allow_gaps: dir.allow_gaps,
         irreversible_before: dir.irreversible_before.map(Version),
+        dialect,
     };
     migrate_core::load(Path::new("."), &dir.dir.to_string_lossy(), &options)
 }
@@ -245,6 +248,8 @@ struct Checks {
     parse_postgres: bool,
     /// Replay on a scratch database of this PostgreSQL server (`--replay-url`).
     replay_url: Option<String>,
+    /// The files are PostgreSQL's (`--dialect postgres`), read by its rules.
+    postgres: bool,
     /// Refuse timestamp versions (`--sequential-only`).
     sequential_only: bool,
 }
@@ -270,10 +275,21 @@ pub fn rust_skipped(set: &migrate_core::MigrationSet, what: &str) -> Option<Stri
     })
 }
 
+impl Checks {
+    /// The rules the files are read by.
+    fn dialect(&self) -> migrate_core::Dialect {
+        if self.postgres {
+            migrate_core::Dialect::Postgres
+        } else {
+            migrate_core::Dialect::Sqlite
+        }
+    }
+}
+
 fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
     let mut server_error = None;
     let mut parsed = false;
-    let checked = load(dir).and_then(|set| {
+    let checked = load(dir, checks.dialect()).and_then(|set| {
         for ignored in &set.ignored {
             crate::messages::progress(&format!(
                 "note: {ignored} is not a migration (a file without a version beside diesel's \
@@ -373,12 +389,15 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
 
 /// The directory, validated; every problem is listed.
 fn directory(db: &DbArgs) -> Result<Migrations, String> {
-    checked(&db.dir).map(Migrations::from_set)
+    checked(&db.dir, crate::database::dialect(&db.db)).map(Migrations::from_set)
 }
 
 /// The directory, read and validated; its problems listed in one message.
-pub(crate) fn checked(dir: &DirArgs) -> Result<migrate_core::MigrationSet, String> {
-    load(dir).map_err(|problems| {
+pub(crate) fn checked(
+    dir: &DirArgs,
+    dialect: migrate_core::Dialect,
+) -> Result<migrate_core::MigrationSet, String> {
+    load(dir, dialect).map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(crate::messages::problem).collect();
         format!(
             "the migration directory has {}:\n  {}",

@@ -39,6 +39,15 @@ pub fn open(url: &str, existing: bool) -> Result<Database, String> {
 }
 
 /// Whether `url` names a PostgreSQL server.
+/// The SQL dialect of the database at `url`: how its migrations are read.
+pub fn dialect(url: &str) -> migrate_core::Dialect {
+    if is_postgres(url) {
+        migrate_core::Dialect::Postgres
+    } else {
+        migrate_core::Dialect::Sqlite
+    }
+}
+
 fn is_postgres(url: &str) -> bool {
     let lower = url.get(..13).unwrap_or(url).to_ascii_lowercase();
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")

@@ -15,15 +15,15 @@ pub fn lint(
     from: Option<u64>,
     json: bool,
 ) -> Result<ExitCode, String> {
-    let set = crate::commands::checked(dir)?;
-    if let Some(note) = crate::commands::rust_skipped(&set, "linted") {
-        crate::messages::progress(&note);
-    }
     let dialect = if postgres {
         Dialect::Postgres
     } else {
         Dialect::Sqlite
     };
+    let set = crate::commands::checked(dir, dialect)?;
+    if let Some(note) = crate::commands::rust_skipped(&set, "linted") {
+        crate::messages::progress(&note);
+    }
     let from = from.map(Version);
     let findings: Vec<Finding> = migrate_core::lint(&set, dialect, from)
         .into_iter()

@@ -678,3 +678,42 @@ fn a_replay_killed_midway_leaves_databases_the_next_replay_drops() {
         assert_eq!(scratch_databases_of(&mut admin, pid), Vec::<String>::new());
     }
 }
+
+/// A commented-out `DROP TABLE` inside a nested comment, in a migration
+/// outside a transaction, read with PostgreSQL's rules by `migrate up` on a
+/// PostgreSQL URL: only the index is built, and the table keeps its rows.
+#[test]
+fn up_on_postgresql_keeps_a_table_whose_drop_is_in_a_nested_comment() {
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    write(
+        root.path(),
+        "migrations/001_orders.sql",
+        "-- +migrate Up\nCREATE TABLE orders (id INT);\nINSERT INTO orders SELECT generate_series(1, 5);\n\
+         -- +migrate Down\nDROP TABLE orders;\n",
+    );
+    write(
+        root.path(),
+        "migrations/002_index.sql",
+        "-- +migrate NoTransaction\n-- +migrate Up\n/* Kept for reference, do not run:\n   \
+         /* old cleanup */\n   DROP TABLE orders;\n*/\n\
+         CREATE INDEX CONCURRENTLY orders_id_idx ON orders (id);\n\
+         -- +migrate Down\nDROP INDEX orders_id_idx;\n",
+    );
+    let url = db.url();
+    ok(&migrate(root.path(), &["up", "--db", url.as_str()]));
+    let rows: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM orders", &[])
+        .expect("the table survived")
+        .get(0);
+    assert_eq!(rows, 5);
+    let indexed: bool = db
+        .client()
+        .query_one("SELECT to_regclass('orders_id_idx') IS NOT NULL", &[])
+        .expect("catalog")
+        .get(0);
+    assert!(indexed);
+}

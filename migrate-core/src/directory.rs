@@ -27,6 +27,9 @@ pub struct Options {
     /// there is no problem. Checksums are unchanged: the Down's text still
     /// counts, so an applied database sees no drift.
     pub irreversible_before: Option<Version>,
+    /// The database whose rules read the files (how a file splits into
+    /// statements: PostgreSQL's comments nest, SQLite's `[…]` names…).
+    pub dialect: crate::Dialect,
 }
 
 /// A validated migration directory: every migration of the base set and of
@@ -154,7 +157,7 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
         // A history migration's `.down.sql` is not checked: its problems
         // (a 2017 typo nobody will run) are not reported.
         let mut found = Vec::new();
-        let (parsed, clean, source) = read(&entry, name.form, &mut found);
+        let (parsed, clean, source) = read(&entry, (name.form, options.dialect), &mut found);
         if !(history(name.version) && name.form == FileForm::Down) {
             problems.append(&mut found);
         }
@@ -435,7 +438,11 @@ fn by_environment(
 
 /// Reads and parses one file; its problems go to `problems`. The flag says
 /// whether it had none.
-fn read(entry: &Entry, form: FileForm, problems: &mut Vec<Problem>) -> (ParsedFile, bool, Source) {
+fn read(
+    entry: &Entry,
+    (form, dialect): (FileForm, crate::Dialect),
+    problems: &mut Vec<Problem>,
+) -> (ParsedFile, bool, Source) {
     let bytes = match fs::read(&entry.full_path) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -459,7 +466,11 @@ fn read(entry: &Entry, form: FileForm, problems: &mut Vec<Problem>) -> (ParsedFi
         problems.push(Problem::new(&entry.path, Some(line), ProblemKind::NulByte));
         return (ParsedFile::default(), false, Source::default());
     }
-    let (parsed, found) = parse(text.strip_prefix('\u{feff}').unwrap_or(&text), form);
+    let (parsed, found) = parse(
+        text.strip_prefix('\u{feff}').unwrap_or(&text),
+        form,
+        dialect,
+    );
     let clean = found.is_empty();
     problems.extend(
         found
@@ -532,6 +543,9 @@ fn assemble(
     let checksum = Checksum::of(&up.text, down.section.as_ref().map(|d| d.text.as_str()));
     // History: irreversible, whatever its Down says (its text is in the checksum).
     let down = if history { Down::default() } else { down };
+    if !balanced(&entry.path, &up, &down, problems) {
+        return None;
+    }
     let own_transaction = controls_transaction(&up.statements)
         || down
             .section
@@ -644,23 +658,87 @@ fn no_down(
     None
 }
 
+/// Whether each section's own transactions are balanced; the first that
+/// is not in each is a problem at its line.
+fn balanced(path: &str, up: &Section, down: &Down, problems: &mut Vec<Problem>) -> bool {
+    let sections = std::iter::once((path, &up.statements)).chain(
+        down.section
+            .as_ref()
+            .map(|d| (down.path.as_deref().unwrap_or(path), &d.statements)),
+    );
+    let mut balanced = true;
+    for (path, statements) in sections {
+        if let Some((line, kind)) = transaction_balance(statements) {
+            problems.push(Problem::new(path, Some(line), kind));
+            balanced = false;
+        }
+    }
+    balanced
+}
+
+/// What a statement does to the transaction, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    /// `BEGIN …`, `START TRANSACTION`.
+    Open,
+    /// `COMMIT`, `END`, `ROLLBACK` (not `ROLLBACK TO` a savepoint), `ABORT`.
+    Close,
+}
+
+/// What `statement` does to the transaction: its first words, as both
+/// databases read them.
+fn control(statement: &crate::Statement) -> Option<Control> {
+    let mut words = statement
+        .sql
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty());
+    let first = words.next().unwrap_or_default();
+    let second = words.next().unwrap_or_default();
+    let is = |word: &str, keyword: &str| word.eq_ignore_ascii_case(keyword);
+    if is(first, "BEGIN") || (is(first, "START") && is(second, "TRANSACTION")) {
+        Some(Control::Open)
+    } else if ["COMMIT", "END", "ABORT"].iter().any(|k| is(first, k))
+        || (is(first, "ROLLBACK") && !is(second, "TO"))
+    {
+        Some(Control::Close)
+    } else {
+        None
+    }
+}
+
+/// The first transaction a section's statements leave unbalanced: a
+/// `BEGIN` never ended (at its line), one inside another, or an end with
+/// none open. A migration that controls its transaction runs its
+/// statements as written; one left open would hold the run (and the
+/// build's replay) inside it.
+fn transaction_balance(statements: &[crate::Statement]) -> Option<(u32, ProblemKind)> {
+    let mut open: Option<u32> = None;
+    for statement in statements {
+        match (control(statement), open) {
+            (Some(Control::Open), Some(since)) => {
+                return Some((
+                    statement.line,
+                    ProblemKind::TransactionAlreadyOpen { since },
+                ));
+            }
+            (Some(Control::Open), None) => open = Some(statement.line),
+            (Some(Control::Close), None) => {
+                return Some((statement.line, ProblemKind::TransactionNotOpen));
+            }
+            (Some(Control::Close), Some(_)) => open = None,
+            (None, _) => {}
+        }
+    }
+    open.map(|line| (line, ProblemKind::TransactionNeverEnded))
+}
+
 /// Whether statements control their own transaction (`BEGIN`, `COMMIT`,
 /// `END`, `ROLLBACK`, `START TRANSACTION`), as golang-migrate's files for
 /// SQLite often do: such a migration runs outside the runner's transaction.
 fn controls_transaction(statements: &[crate::Statement]) -> bool {
-    statements.iter().any(|statement| {
-        let mut words = statement
-            .sql
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .filter(|w| !w.is_empty());
-        let first = words.next().unwrap_or_default();
-        let second = words.next().unwrap_or_default();
-        ["BEGIN", "COMMIT", "END"]
-            .iter()
-            .any(|k| first.eq_ignore_ascii_case(k))
-            || (first.eq_ignore_ascii_case("ROLLBACK") && !second.eq_ignore_ascii_case("TO"))
-            || (first.eq_ignore_ascii_case("START") && second.eq_ignore_ascii_case("TRANSACTION"))
-    })
+    statements
+        .iter()
+        .any(|statement| control(statement).is_some())
 }
 
 /// Whether the files of one version make one migration: an Up (single file

@@ -1,19 +1,25 @@
-//! The one SQL lexer: the pieces of a text as SQLite and PostgreSQL read
-//! them, with comments and whitespace left out. The splitter cuts
-//! statements from them (`split.rs`) and the build-time checks read them as
-//! tokens (`sql.rs`), so both agree on what is a string, a name, a comment
-//! and a body.
+//! The one SQL lexer: the pieces of a text as SQLite or PostgreSQL reads
+//! them (each by its own rules), with comments and whitespace left out.
+//! The splitter cuts statements from them (`split.rs`) and the build-time
+//! checks read them as tokens (`sql.rs`), so both agree on what is a
+//! string, a name, a comment and a body.
 //!
-//! - `'…'` is a string, `''` inside it a quote; `E'…'` also takes `\'`.
-//! - `"…"`, `` `…` `` and SQLite's `[…]` are quoted names (`""` inside a
-//!   name is a quote); a `[` whose `]` does not come before a quote, `$`,
-//!   `;` or line break is punctuation, PostgreSQL's subscript or array.
-//! - `$tag$…$tag$` and `$$…$$` are bodies; `$1` is a parameter, one word.
-//! - `--` runs to the end of the line, `/* … */` to its close.
+//! - `'…'` is a string, `''` inside it a quote; PostgreSQL's `E'…'` also
+//!   takes `\'`.
+//! - `"…"` and `` `…` `` are quoted names (`""` inside a name is a quote);
+//!   on SQLite so is `[…]`, whatever it holds (`[a;b]`), while on PostgreSQL
+//!   `[` is punctuation, a subscript or an array.
+//! - PostgreSQL's `$tag$…$tag$` and `$$…$$` are bodies; `$1` is a
+//!   parameter, one word (on SQLite, `$name` is one).
+//! - `--` runs to the end of the line; `/* … */` to its close, and on
+//!   PostgreSQL block comments nest (`/* a /* b */ still a comment */`), as
+//!   its lexer reads them.
+//! - On PostgreSQL a `\` outside a string starts a psql meta-command
+//!   (`\set`, `\i`), which is not SQL: an error at its line.
 //! - Whitespace is ASCII whitespace, as SQLite reads it: a no-break space
 //!   is part of a word (and an error for the database), never nothing.
 
-use crate::SplitError;
+use crate::{Dialect, SplitError};
 
 /// What a piece is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +51,18 @@ pub(crate) struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     line: u32,
+    dialect: Dialect,
 }
 
 impl<'a> Lexer<'a> {
-    /// The pieces of `text`, whose first line is line `first_line` of its file.
-    pub(crate) fn new(text: &'a str, first_line: u32) -> Lexer<'a> {
+    /// The pieces of `text` as `dialect` reads it, whose first line is
+    /// line `first_line` of its file.
+    pub(crate) fn new(text: &'a str, first_line: u32, dialect: Dialect) -> Lexer<'a> {
         Lexer {
             bytes: text.as_bytes(),
             pos: 0,
             line: first_line,
+            dialect,
         }
     }
 
@@ -83,15 +92,33 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Moves past a `/* … */` comment; PostgreSQL's nest.
     fn block_comment(&mut self) -> Result<(), SplitError> {
         let line = self.line;
-        match find(&self.bytes[self.pos + 2..], b"*/") {
-            Some(n) => {
-                self.advance_to(self.pos + 2 + n + 2);
-                Ok(())
+        let nests = self.dialect == Dialect::Postgres;
+        let mut depth = 0_usize;
+        let mut i = self.pos;
+        while i + 1 < self.bytes.len() {
+            match (self.bytes[i], self.bytes[i + 1]) {
+                (b'/', b'*') if depth == 0 || nests => {
+                    depth += 1;
+                    i += 2;
+                }
+                (b'*', b'/') => {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        self.advance_to(i);
+                        return Ok(());
+                    }
+                }
+                _ => i += 1,
             }
-            None => Err(SplitError::UnterminatedComment { line }),
         }
+        Err(SplitError::UnterminatedComment {
+            line,
+            nested: nests,
+        })
     }
 
     /// Moves past a quoted string or name opened at `self.pos + skip`; a
@@ -120,15 +147,17 @@ impl<'a> Lexer<'a> {
         })
     }
 
-    /// The end of SQLite's `[name]` opened at `self.pos`: a `]` before any
-    /// quote, `$`, `[`, `;` or line break. Anything else is PostgreSQL's
-    /// subscript or array (`ARRAY[']']`), whose insides are read as usual.
-    fn bracket_name_end(&self) -> Option<usize> {
-        let rest = &self.bytes[self.pos + 1..];
-        let close = rest
-            .iter()
-            .position(|b| matches!(b, b']' | b'\'' | b'"' | b'`' | b'$' | b'[' | b';' | b'\n'))?;
-        (rest[close] == b']').then_some(self.pos + 1 + close + 1)
+    /// Moves past SQLite's `[name]` opened at `self.pos`: everything up to
+    /// the first `]` is the name.
+    fn bracket_name(&mut self) -> Result<(), SplitError> {
+        let line = self.line;
+        match memchr(b']', &self.bytes[self.pos + 1..]) {
+            Some(n) => {
+                self.advance_to(self.pos + 1 + n + 1);
+                Ok(())
+            }
+            None => Err(SplitError::UnterminatedQuote { line, quote: '[' }),
+        }
     }
 
     /// A `$` outside a word: a body `$tag$…$tag$` (true), or a parameter
@@ -170,19 +199,24 @@ impl<'a> Lexer<'a> {
                 self.quoted(0, byte, false)?;
                 Kind::Quoted
             }
-            b'[' if let Some(end) = self.bracket_name_end() => {
-                self.advance_to(end);
+            b'[' if self.dialect == Dialect::Sqlite => {
+                self.bracket_name()?;
                 Kind::Quoted
             }
-            b'$' if self.dollar()? => Kind::Body,
+            b'$' if self.dialect == Dialect::Postgres && self.dollar()? => Kind::Body,
+            b'\\' if self.dialect == Dialect::Postgres => {
+                return Err(SplitError::MetaCommand { line });
+            }
             b if is_word_start(b)
-                || (b == b'$' && self.peek(1).is_some_and(|d| d.is_ascii_digit())) =>
+                || (b == b'$' && self.peek(1).is_some_and(|d| d.is_ascii_digit()))
+                || (b == b'$' && self.dialect == Dialect::Sqlite) =>
             {
                 let len = self.bytes[start..]
                     .iter()
                     .position(|&b| !is_word_byte(b))
                     .unwrap_or(self.bytes.len() - start);
-                if matches!(&self.bytes[start..start + len], b"E" | b"e")
+                if self.dialect == Dialect::Postgres
+                    && matches!(&self.bytes[start..start + len], b"E" | b"e")
                     && self.bytes.get(start + len) == Some(&b'\'')
                 {
                     self.quoted(len, b'\'', true)?;
@@ -260,26 +294,47 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use crate::split;
     use crate::sql::tokens;
+    use crate::{Dialect, split};
 
     /// The splitter and the tokens agree on each construct: one statement,
     /// and the token that construct makes.
     #[test]
     fn the_splitter_and_the_tokens_read_each_construct_alike() {
-        let cases: &[(&str, &str, bool)] = &[
-            // (statement, the token of its second piece, literal)
-            ("SELECT E'it\\'s; a' AS x;", "it\\'s; a", true),
-            ("SELECT 'a''b; c';", "a'b; c", true),
-            ("CREATE TABLE [odd name] (x INT);", "odd name", false),
-            ("CREATE TABLE \"Odd\"\"Name\" (x INT);", "odd\"name", false),
-            ("CREATE TABLE `a;b` (x INT);", "a;b", false),
-            ("SELECT $f$ x; y $f$;", "$f$ x; y $f$", true),
+        let cases: &[(Dialect, &str, &str, bool)] = &[
+            // (dialect, statement, the token of its second piece, literal)
+            (
+                Dialect::Postgres,
+                "SELECT E'it\\'s; a' AS x;",
+                "it\\'s; a",
+                true,
+            ),
+            (Dialect::Sqlite, "SELECT 'a''b; c';", "a'b; c", true),
+            (
+                Dialect::Sqlite,
+                "CREATE TABLE [odd name] (x INT);",
+                "odd name",
+                false,
+            ),
+            (Dialect::Sqlite, "CREATE TABLE [a;b] (x INT);", "a;b", false),
+            (
+                Dialect::Sqlite,
+                "CREATE TABLE \"Odd\"\"Name\" (x INT);",
+                "odd\"name",
+                false,
+            ),
+            (Dialect::Sqlite, "CREATE TABLE `a;b` (x INT);", "a;b", false),
+            (
+                Dialect::Postgres,
+                "SELECT $f$ x; y $f$;",
+                "$f$ x; y $f$",
+                true,
+            ),
         ];
-        for (sql, token, literal) in cases {
-            let statements = split(sql, 1).expect("splits");
+        for (dialect, sql, token, literal) in cases {
+            let statements = split(sql, 1, *dialect).expect("splits");
             assert_eq!(statements.len(), 1, "{sql}");
-            let found = tokens(sql);
+            let found = tokens(sql, *dialect);
             let piece = found
                 .iter()
                 .find(|t| t.text == *token)
@@ -291,8 +346,8 @@ mod tests {
     #[test]
     fn a_postgresql_array_of_strings_is_no_bracketed_name() {
         let sql = "SELECT ARRAY[']', ';'], a[1] FROM t; SELECT 2;";
-        assert_eq!(split(sql, 1).expect("splits").len(), 2);
-        let found = tokens("SELECT ARRAY[']']");
+        assert_eq!(split(sql, 1, Dialect::Postgres).expect("splits").len(), 2);
+        let found = tokens("SELECT ARRAY[']']", Dialect::Postgres);
         let texts: Vec<(&str, bool)> = found.iter().map(|t| (t.text.as_str(), t.literal)).collect();
         assert_eq!(
             texts,
@@ -304,5 +359,16 @@ mod tests {
                 ("]", false)
             ]
         );
+    }
+
+    #[test]
+    fn postgresql_block_comments_nest_and_sqlites_do_not() {
+        let sql = "/* a /* b */ DROP TABLE orders; */ SELECT 1;";
+        let postgres = split(sql, 1, Dialect::Postgres).expect("splits");
+        assert_eq!(postgres.len(), 1);
+        assert_eq!(postgres[0].sql, "SELECT 1;");
+        // SQLite ends the comment at the first `*/`.
+        let sqlite = split(sql, 1, Dialect::Sqlite).expect("splits");
+        assert_eq!(sqlite.len(), 2);
     }
 }

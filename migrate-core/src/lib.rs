@@ -20,6 +20,7 @@
 
 mod advice;
 mod checksum;
+mod dialect;
 mod directory;
 pub mod encoded;
 mod lex;
@@ -37,8 +38,9 @@ mod version;
 
 pub use advice::{Library, Remedy, Worded, Wording};
 pub use checksum::Checksum;
+pub use dialect::Dialect;
 pub use directory::{Allowed, MigrationSet, Options, leftover_timestamps, load};
-pub use lint::{Category, Dialect, Finding, Rule, lint};
+pub use lint::{Category, Finding, Rule, lint};
 pub use migration::{Migration, Statement};
 pub use name::{
     FileName, Naming, diesel_digits, is_display_name, is_migration_file, is_rust_file,

@@ -50,7 +50,8 @@ impl Statement {
     /// assert!(!plain.is_concurrent());
     /// ```
     pub fn is_concurrent(&self) -> bool {
-        crate::sql::tokens(&self.sql)
+        // `CONCURRENTLY` is PostgreSQL's, read by its rules.
+        crate::sql::tokens(&self.sql, crate::Dialect::Postgres)
             .iter()
             .any(|token| token.is("concurrently"))
     }

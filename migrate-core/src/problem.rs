@@ -329,14 +329,34 @@ pub enum ProblemKind {
         /// The line of the open block.
         open: u32,
     },
-    /// A quote, comment or dollar quote that is never closed.
+    /// Text that does not split into SQL statements: a quote, comment or
+    /// dollar quote that is never closed, or what is not SQL (a psql
+    /// meta-command, `COPY … FROM stdin`).
     #[error("{0}")]
-    Unterminated(SplitError),
+    Unsplit(SplitError),
     /// `-- +migrate NoCheck` without a reason after it.
     #[error(
         "`-- +migrate NoCheck` needs a reason after it, e.g. `-- +migrate NoCheck uses the spatialite extension`"
     )]
     NoCheckWithoutReason,
+    /// A `BEGIN` the section never ends.
+    #[error(
+        "this `BEGIN` opens a transaction that the file never ends (no `COMMIT`, `END` or `ROLLBACK` after it): the run, and the build's replay, would stay inside it; end it in the same section"
+    )]
+    TransactionNeverEnded,
+    /// A `BEGIN` while the file's own transaction is open.
+    #[error(
+        "a transaction is already open here (its `BEGIN` is on line {since}); end it with `COMMIT` before opening another"
+    )]
+    TransactionAlreadyOpen {
+        /// The line of the open transaction's `BEGIN`.
+        since: u32,
+    },
+    /// A `COMMIT`, `END` or `ROLLBACK` with no transaction of the file's open.
+    #[error(
+        "this ends a transaction that the file did not open (no `BEGIN` before it in the section); a migration runs in the run's transaction unless it opens its own: remove it, or add the `BEGIN`"
+    )]
+    TransactionNotOpen,
     /// `-- +migrate Idempotent` without a reason.
     #[error(
         "`-- +migrate Idempotent` needs a reason after it, e.g. `-- +migrate Idempotent every statement says IF NOT EXISTS`"

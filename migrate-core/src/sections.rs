@@ -3,7 +3,7 @@
 //! into its Up and Down statements. A file without section annotations is
 //! all Up.
 
-use crate::{ProblemKind, Statement, split};
+use crate::{Dialect, ProblemKind, Statement, split};
 
 /// Which kind of file is being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,16 +269,16 @@ impl Building {
 
     /// The section's statements; a piece that does not split is reported and
     /// leaves the section incomplete.
-    fn finish(self, problems: &mut Found) -> Section {
+    fn finish(self, problems: &mut Found, dialect: Dialect) -> Section {
         let mut statements = Vec::new();
         let mut complete = true;
         for piece in self.pieces {
             match piece {
-                Piece::Sql { first_line, text } => match split(&text, first_line) {
+                Piece::Sql { first_line, text } => match split(&text, first_line, dialect) {
                     Ok(found) => statements.extend(found),
                     Err(error) => {
                         complete = false;
-                        problems.push((Some(error.line()), ProblemKind::Unterminated(error)));
+                        problems.push((Some(error.line()), ProblemKind::Unsplit(error)));
                     }
                 },
                 Piece::Block { first_line, text } => {
@@ -315,11 +315,11 @@ type Found = Vec<(Option<u32>, ProblemKind)>;
 
 /// Reads a file's text. Problems come back with their line; the caller adds
 /// the path. Every problem of the file is reported, not just the first.
-pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Found) {
+pub fn parse(text: &str, form: FileForm, dialect: Dialect) -> (ParsedFile, Found) {
     if form == FileForm::Rust {
         return crate::parse_rust(text);
     }
-    let mut reader = Reader::new(form);
+    let mut reader = Reader::new(form, dialect);
     for (index, raw) in text.split('\n').enumerate() {
         let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
         reader.line(line, raw.strip_suffix('\r').unwrap_or(raw));
@@ -331,6 +331,7 @@ pub fn parse(text: &str, form: FileForm) -> (ParsedFile, Found) {
 /// annotation, and the checks of the whole file at the end.
 struct Reader {
     form: FileForm,
+    dialect: Dialect,
     place: Place,
     before: Building,
     up: Option<Building>,
@@ -346,9 +347,10 @@ struct Reader {
 }
 
 impl Reader {
-    fn new(form: FileForm) -> Reader {
+    fn new(form: FileForm, dialect: Dialect) -> Reader {
         Reader {
             form,
+            dialect,
             place: match form {
                 FileForm::Single => Place::BeforeUp,
                 FileForm::Up | FileForm::Rust => Place::Up,
@@ -559,7 +561,7 @@ impl Reader {
             self.problem(open, ProblemKind::UnclosedStatementBegin);
         }
         let problems = &mut self.problems;
-        let before = self.before.finish(problems);
+        let before = self.before.finish(problems, self.dialect);
         let mut parsed = self.parsed;
         if self.form == FileForm::Single && !self.saw_section {
             parsed.plain = true;
@@ -568,9 +570,9 @@ impl Reader {
             problems.push((Some(first.line), ProblemKind::SqlBeforeUp));
         }
         if parsed.up.is_none() {
-            parsed.up = self.up.map(|b| b.finish(problems));
+            parsed.up = self.up.map(|b| b.finish(problems, self.dialect));
         }
-        parsed.down = self.down.map(|b| b.finish(problems));
+        parsed.down = self.down.map(|b| b.finish(problems, self.dialect));
         check_sections(&parsed, problems);
         self.problems.sort_by_key(|(line, _)| *line);
         (parsed, self.problems)
@@ -664,6 +666,11 @@ fn push_text(text: &mut String, line: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The file read as SQLite reads it.
+    fn parse(text: &str, form: FileForm) -> (ParsedFile, Found) {
+        super::parse(text, form, Dialect::Sqlite)
+    }
 
     fn kinds(text: &str, form: FileForm) -> Vec<(Option<u32>, ProblemKind)> {
         parse(text, form).1
@@ -1078,7 +1085,7 @@ mod tests {
             ),
             [(
                 Some(2),
-                ProblemKind::Unterminated(crate::SplitError::UnterminatedQuote {
+                ProblemKind::Unsplit(crate::SplitError::UnterminatedQuote {
                     line: 2,
                     quote: '\''
                 })

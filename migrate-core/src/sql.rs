@@ -55,11 +55,11 @@ impl Token {
     }
 }
 
-/// The tokens of `sql`, from the pieces of the one lexer (`lex.rs`); a
-/// quote, comment or body left open ends them.
-pub fn tokens(sql: &str) -> Vec<Token> {
+/// The tokens of `sql` as `dialect` reads it, from the pieces of the one
+/// lexer (`lex.rs`); a quote, comment or body left open ends them.
+pub fn tokens(sql: &str, dialect: crate::Dialect) -> Vec<Token> {
     let mut out = Vec::new();
-    for piece in crate::lex::Lexer::new(sql, 1) {
+    for piece in crate::lex::Lexer::new(sql, 1, dialect) {
         let Ok(piece) = piece else { break };
         let text = &sql[piece.start..piece.end];
         let token = match piece.kind {
@@ -145,11 +145,13 @@ mod tests {
 
     #[test]
     fn comments_go_literals_stay_opaque_and_quoted_names_are_unquoted() {
-        let texts: Vec<(String, bool)> =
-            tokens("ALTER TABLE \"Users\" -- note\n ADD x TEXT DEFAULT 'a;b' /* c */;")
-                .into_iter()
-                .map(|t| (t.text, t.literal))
-                .collect();
+        let texts: Vec<(String, bool)> = tokens(
+            "ALTER TABLE \"Users\" -- note\n ADD x TEXT DEFAULT 'a;b' /* c */;",
+            crate::Dialect::Sqlite,
+        )
+        .into_iter()
+        .map(|t| (t.text, t.literal))
+        .collect();
         let expected = [
             ("alter", false),
             ("table", false),
@@ -165,7 +167,7 @@ mod tests {
             texts,
             expected.map(|(text, literal)| (text.to_owned(), literal))
         );
-        let body = tokens("SELECT $f$ DROP TABLE x $f$, $1");
+        let body = tokens("SELECT $f$ DROP TABLE x $f$, $1", crate::Dialect::Postgres);
         assert!(body[1].literal, "{body:?}");
         assert_eq!(body[3].word(), Some("$1"), "a parameter is no dollar quote");
     }

@@ -1,7 +1,7 @@
 //! Arbitrary input never panics the splitter or the section parser, and what
 //! the splitter returns is always a piece of its input at a line within it.
 
-use migrate_core::{FileForm, parse, split};
+use migrate_core::{Dialect, FileForm, parse, split};
 use proptest::prelude::*;
 
 /// Text made of the pieces the lexer cares about, so that quotes, comments,
@@ -41,7 +41,13 @@ fn sqlish() -> impl Strategy<Value = String> {
 }
 
 fn check_split(text: &str) {
-    if let Ok(statements) = split(text, 1) {
+    for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+        check_split_in(text, dialect);
+    }
+}
+
+fn check_split_in(text: &str, dialect: Dialect) {
+    if let Ok(statements) = split(text, 1, dialect) {
         let last_line = 1 + u32::try_from(text.matches('\n').count()).expect("fits");
         for statement in statements {
             assert!(!statement.sql.is_empty());
@@ -56,8 +62,12 @@ fn check_split(text: &str) {
 }
 
 fn check_parse(text: &str) {
-    for form in [FileForm::Single, FileForm::Up, FileForm::Down] {
-        let (parsed, problems) = parse(text, form);
+    for (form, dialect) in [
+        (FileForm::Single, Dialect::Sqlite),
+        (FileForm::Up, Dialect::Postgres),
+        (FileForm::Down, Dialect::Sqlite),
+    ] {
+        let (parsed, problems) = parse(text, form, dialect);
         // Without problems, a file has an Up (empty for a no-op).
         if problems.is_empty() && form != FileForm::Down {
             assert!(parsed.up.is_some());

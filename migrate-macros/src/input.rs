@@ -58,8 +58,14 @@ struct Written {
     options: migrate_core::Options,
     check: Option<(Ident, bool)>,
     reason: Option<LitStr>,
-    postgres: bool,
     lint_errors_from: Option<u64>,
+}
+
+impl Written {
+    /// Whether the set is PostgreSQL's (`dialect = "postgres"`).
+    fn postgres(&self) -> bool {
+        self.options.dialect == migrate_core::Dialect::Postgres
+    }
 }
 
 impl Parse for Input {
@@ -98,14 +104,15 @@ impl Parse for Input {
         }
         let replay = replay(&written, &mut errors);
         // `check = false` (with its reason) turns the parser off too.
-        let check_postgres = written.postgres && !matches!(written.check, Some((_, false)));
+        let postgres = written.postgres();
+        let check_postgres = postgres && !matches!(written.check, Some((_, false)));
         errors.finish()?;
         Ok(Input {
             dir,
             options: written.options,
             replay,
             check_postgres,
-            postgres: written.postgres,
+            postgres,
             lint_errors_from: written.lint_errors_from,
         })
     }
@@ -142,8 +149,10 @@ fn option(input: ParseStream<'_>, written: &mut Written, errors: &mut Errors) ->
         "dialect" => {
             let dialect: LitStr = input.parse()?;
             match dialect.value().as_str() {
-                "sqlite" => written.postgres = false,
-                "postgres" | "postgresql" => written.postgres = true,
+                "sqlite" => written.options.dialect = migrate_core::Dialect::Sqlite,
+                "postgres" | "postgresql" => {
+                    written.options.dialect = migrate_core::Dialect::Postgres;
+                }
                 other => errors.push(syn::Error::new(
                     dialect.span(),
                     format!("unknown dialect `{other}`; use `sqlite` (the default) or `postgres`"),
@@ -185,9 +194,9 @@ fn replay(written: &Written, errors: &mut Errors) -> bool {
                 reason.span(),
                 "`reason` explains `check = false`; remove it or add `check = false`",
             ));
-            !written.postgres
+            !written.postgres()
         }
-        _ => !written.postgres,
+        _ => !written.postgres(),
     }
 }
 

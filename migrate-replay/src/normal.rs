@@ -30,9 +30,9 @@ pub struct Normal {
 }
 
 impl Normal {
-    /// The normal form of `sql`.
+    /// The normal form of `sql`, SQL as SQLite keeps it.
     pub fn of(sql: &str) -> Normal {
-        let tokens = tokens(sql);
+        let tokens = tokens(sql, migrate_core::Dialect::Sqlite);
         let is_table = tokens
             .iter()
             .take(4)

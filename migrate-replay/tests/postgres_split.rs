@@ -1,7 +1,9 @@
 //! Our statement splitter against PostgreSQL's own (`libpg_query`'s
 //! `split_with_parser`), on generated PostgreSQL: quotes, quoted
-//! identifiers, comments and dollar quotes holding `;`. A disagreement is
-//! a bug in ours.
+//! identifiers, comments (nested ones too) and dollar quotes holding `;`;
+//! `begin` as a name (a parameter, a column, in a `BEGIN ATOMIC` body);
+//! `CASE … END` inside such bodies; a rule's parenthesised actions; a
+//! trigger's condition. A disagreement is a bug in ours.
 
 use proptest::prelude::*;
 
@@ -50,7 +52,7 @@ fn fingerprint(sql: &str) -> String {
 }
 
 fn agree(text: &str) {
-    let ours: Vec<String> = migrate_core::split(text, 1)
+    let ours: Vec<String> = migrate_core::split(text, 1, migrate_core::Dialect::Postgres)
         .expect("our split")
         .iter()
         .map(|s| fingerprint(s.sql()))
@@ -63,11 +65,55 @@ fn agree(text: &str) {
     assert_eq!(ours, theirs, "split differently: {text:?}");
 }
 
+/// A statement of the constructs that misled splitters.
+fn construct() -> impl Strategy<Value = String> {
+    let text = "[a-z ;]{0,6}";
+    prop_oneof![
+        text.prop_map(|s| format!("/* a /* b{s} */ DROP TABLE t; */ SELECT 1")),
+        text.prop_map(|s| format!(
+            "CREATE FUNCTION f(begin int, c_x int) RETURNS int LANGUAGE sql \
+             BEGIN ATOMIC SELECT begin; SELECT CASE WHEN c_x = 1 THEN '{s}' END; END"
+        )),
+        text.prop_map(|s| format!(
+            "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC \
+             UPDATE t SET begin = 1 WHERE c_a = '{s}'; END"
+        )),
+        text.prop_map(|s| format!(
+            "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); \
+             INSERT INTO b VALUES ('{s}'))"
+        )),
+        Just(
+            "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW WHEN (NEW.begin IS NULL) \
+              EXECUTE FUNCTION f()"
+                .to_owned()
+        ),
+        Just(
+            "CREATE FUNCTION span(begin timestamptz, finish timestamptz) RETURNS interval \
+              LANGUAGE sql AS $$ SELECT finish - begin $$"
+                .to_owned()
+        ),
+        Just("BEGIN".to_owned()),
+        Just("COMMIT".to_owned()),
+        Just("CREATE INDEX CONCURRENTLY i ON t (begin)".to_owned()),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
 
     #[test]
     fn our_split_is_postgresqls(statements in statements()) {
+        agree(&format!("{};\n", statements.join(";\n")));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn our_split_of_bodies_comments_and_names_is_postgresqls(
+        statements in prop::collection::vec(prop_oneof![construct(), statements().prop_map(|s| s.join(";\n"))], 1..6)
+    ) {
         agree(&format!("{};\n", statements.join(";\n")));
     }
 }

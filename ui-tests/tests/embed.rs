@@ -28,8 +28,19 @@ static OWN_TRANSACTION: Migrations = embed_migrations!("fixtures/pass-own-transa
 /// versions, names, paths, environments, every statement with its line,
 /// checksums and flags.
 fn assert_same_as_core(embedded: &Migrations, dir: &str, allow_gaps: bool) {
+    assert_same_as_core_in(embedded, dir, allow_gaps, migrate_core::Dialect::Sqlite);
+}
+
+/// [`assert_same_as_core`] for a set of `dialect`, whose rules read its files.
+fn assert_same_as_core_in(
+    embedded: &Migrations,
+    dir: &str,
+    allow_gaps: bool,
+    dialect: migrate_core::Dialect,
+) {
     let options = migrate_core::Options {
         allow_gaps,
+        dialect,
         ..migrate_core::Options::default()
     };
     let set =
@@ -101,7 +112,12 @@ fn pairs() {
 
 #[test]
 fn goose_spelling() {
-    assert_same_as_core(&GOOSE, "fixtures/pass-goose", false);
+    assert_same_as_core_in(
+        &GOOSE,
+        "fixtures/pass-goose",
+        false,
+        migrate_core::Dialect::Postgres,
+    );
     assert_eq!(
         summary(&GOOSE),
         [

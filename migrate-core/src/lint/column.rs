@@ -169,7 +169,7 @@ mod tests {
     use crate::sql::tokens;
 
     fn why(column: &str) -> Option<String> {
-        rewrite(&tokens(column))
+        rewrite(&tokens(column, crate::Dialect::Sqlite))
     }
 
     #[test]

@@ -34,18 +34,9 @@ mod statement;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::{MigrationSet, Version};
+use crate::{Dialect, MigrationSet, Version};
 
 pub use rule::{Category, Finding, Rule};
-
-/// The SQL dialect of a set, which decides the PostgreSQL-only rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// SQLite (the default).
-    Sqlite,
-    /// PostgreSQL (`dialect = "postgres"`).
-    Postgres,
-}
 
 /// Every finding of the Up sections of `set`, in version order, except the
 /// ones a migration acknowledges with `-- +migrate Allow <code> <reason>`.
@@ -71,7 +62,7 @@ pub fn lint(set: &MigrationSet, dialect: Dialect, release: Option<Version>) -> V
                 .trim_end()
                 .trim_end_matches(';')
                 .contains(';');
-            match inner.then(|| crate::split(statement.sql(), statement.line)) {
+            match inner.then(|| crate::split(statement.sql(), statement.line, dialect)) {
                 Some(Ok(parts)) => {
                     for part in &parts {
                         scope.statement(part.sql(), part.line);

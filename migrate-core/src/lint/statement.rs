@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Dialect;
 use super::Schema;
 use super::column;
 use super::cursor::{Cursor, top_level_has, uses_existing_index};
 use super::rule::Rule;
+use crate::Dialect;
 use crate::sql::{Token, depths, tokens};
 
 mod whole;
@@ -58,7 +58,12 @@ impl<'s> Scope<'s> {
 
     /// Reads one statement of the Up section.
     pub fn statement(&mut self, sql: &str, line: u32) {
-        let words = tokens(sql);
+        let dialect = if self.postgres {
+            Dialect::Postgres
+        } else {
+            Dialect::Sqlite
+        };
+        let words = tokens(sql, dialect);
         let mut at = Cursor {
             words: &words,
             i: 0,
