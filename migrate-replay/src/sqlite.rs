@@ -122,13 +122,29 @@ impl Target for Sqlite {
     }
 }
 
-/// Copies the whole in-memory database `from` over `to`, in one step.
+/// Copies the whole in-memory database `from` over `to`, in one step. A
+/// copy that the database refuses as busy or locked (a statement of the
+/// set left a transaction open, which nothing will end) is an error at
+/// once, never a wait: a build must not hang.
 fn copy_database(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
-    rusqlite::backup::Backup::new(from, to)?.run_to_completion(
-        i32::MAX,
-        std::time::Duration::ZERO,
-        None,
-    )
+    use rusqlite::backup::StepResult;
+    let backup = rusqlite::backup::Backup::new(from, to)?;
+    // One step copies every page; a few more only if SQLite asks for them.
+    for _ in 0..16 {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            _ => break,
+        }
+    }
+    Err(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+        Some(
+            "the replay's database stayed locked: a statement left a transaction open \
+             (a `BEGIN` or `SAVEPOINT` that nothing ends)"
+                .to_owned(),
+        ),
+    ))
 }
 
 /// SQLite's own message, without rusqlite's wrapping.

@@ -238,3 +238,23 @@ fn a_file_with_its_own_transaction_replays_outside_one_and_is_put_back() {
         problems[0]
     );
 }
+
+/// A `SAVEPOINT` that nothing releases leaves SQLite inside a
+/// transaction: the replay ends with an error instead of waiting forever.
+#[test]
+fn a_transaction_left_open_ends_the_replay_with_an_error_not_a_hang() {
+    let problems = replay(&[
+        BASE,
+        (
+            "002_b.sql",
+            "-- +migrate NoTransaction\n-- +migrate Up\nSAVEPOINT s;\nCREATE TABLE b (x INT);\n\
+             -- +migrate Down\nDROP TABLE b;\n",
+        ),
+    ]);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("left a transaction open")),
+        "{problems:?}"
+    );
+}
