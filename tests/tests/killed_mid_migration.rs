@@ -125,52 +125,81 @@ fn sqlite_count(db: &Path) -> i64 {
 /// PostgreSQL, direct and through PgBouncer.
 const KILLS: u64 = 50;
 
+/// Runs `trial` for each of `inputs`, five at a time (each trial has its
+/// own database and child; most of a trial is waiting for them); how many
+/// returned `true`.
+fn in_rounds<T: Copy + Send>(inputs: &[T], trial: impl Fn(T) -> bool + Sync) -> usize {
+    let mut passed = 0;
+    for round in inputs.chunks(5) {
+        passed += std::thread::scope(|scope| {
+            let running: Vec<_> = round
+                .iter()
+                .map(|&input| {
+                    let trial = &trial;
+                    scope.spawn(move || trial(input))
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|t| t.join().expect("a trial"))
+                .filter(|&passed| passed)
+                .count()
+        });
+    }
+    passed
+}
+
 #[test]
 fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
-    let mut killed = 0;
     let mut rng = Rng(0x5eed_0022);
-    for _ in 0..KILLS {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("app.db");
-        let child = spawn(db.to_str().expect("utf-8"), "no_tx_long");
-        // Killed after a random number of the migration's statements.
-        let skip = i64::try_from(rng.below(1_200)).expect("small");
-        if !kill_in_the_middle(child, &mut || sqlite_count(&db), SQLITE_ROWS, skip) {
-            continue;
-        }
-        killed += 1;
-        let before = sqlite_count(&db);
-        let mut conn = Connection::open(&db).expect("open");
-        let status = NO_TX_LONG.status(&mut conn).expect("status");
-        assert_eq!(status.entries[1].state, State::Failed, "{status}");
-        let run = NO_TX_LONG.migrate(&mut conn);
-        refused_after_the_kill(false, before, run, sqlite_count(&db));
-        // Finished by hand, then resolved: the migration counts as applied
-        // and never runs again.
-        conn.execute(
-            "INSERT INTO filled (n) SELECT value FROM generate_series(?1, ?2)",
-            [before + 1, SQLITE_ROWS],
-        )
-        .or_else(|_| {
-            conn.execute_batch(&format!(
-                "WITH RECURSIVE k(x) AS (SELECT {} UNION ALL SELECT x + 1 FROM k WHERE x < {SQLITE_ROWS})
-                 INSERT INTO filled (n) SELECT x FROM k",
-                before + 1
-            ))
-            .map(|()| 0)
-        })
-        .expect("finished by hand");
-        NO_TX_LONG
-            .migrator()
-            .resolve(&mut conn, Version(2), migrate_runtime::Resolution::Applied)
-            .expect("resolved");
-        assert!(NO_TX_LONG.migrate(&mut conn).expect("runs").is_empty());
-        assert_eq!(sqlite_count(&db), SQLITE_ROWS);
-    }
+    // Killed after a random number of the migration's statements.
+    let skips: Vec<i64> = (0..KILLS)
+        .map(|_| i64::try_from(rng.below(1_200)).expect("small"))
+        .collect();
+    let killed = in_rounds(&skips, sqlite_killed_after);
     assert!(
-        killed >= KILLS - 5,
+        killed >= usize::try_from(KILLS - 5).expect("small"),
         "only {killed} of {KILLS} children were killed inside the migration"
     );
+}
+
+/// One SQLite trial: the child killed after `skip` statements; whether it
+/// was killed inside the migration.
+fn sqlite_killed_after(skip: i64) -> bool {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("app.db");
+    let child = spawn(db.to_str().expect("utf-8"), "no_tx_long");
+    if !kill_in_the_middle(child, &mut || sqlite_count(&db), SQLITE_ROWS, skip) {
+        return false;
+    }
+    let before = sqlite_count(&db);
+    let mut conn = Connection::open(&db).expect("open");
+    let status = NO_TX_LONG.status(&mut conn).expect("status");
+    assert_eq!(status.entries[1].state, State::Failed, "{status}");
+    let run = NO_TX_LONG.migrate(&mut conn);
+    refused_after_the_kill(false, before, run, sqlite_count(&db));
+    // Finished by hand, then resolved: the migration counts as applied
+    // and never runs again.
+    conn.execute(
+        "INSERT INTO filled (n) SELECT value FROM generate_series(?1, ?2)",
+        [before + 1, SQLITE_ROWS],
+    )
+    .or_else(|_| {
+        conn.execute_batch(&format!(
+            "WITH RECURSIVE k(x) AS (SELECT {} UNION ALL SELECT x + 1 FROM k WHERE x < {SQLITE_ROWS})
+             INSERT INTO filled (n) SELECT x FROM k",
+            before + 1
+        ))
+        .map(|()| 0)
+    })
+    .expect("finished by hand");
+    NO_TX_LONG
+        .migrator()
+        .resolve(&mut conn, Version(2), migrate_runtime::Resolution::Applied)
+        .expect("resolved");
+    assert!(NO_TX_LONG.migrate(&mut conn).expect("runs").is_empty());
+    assert_eq!(sqlite_count(&db), SQLITE_ROWS);
+    true
 }
 
 /// A migration declared `Idempotent`, killed part-way: the next plain run
@@ -214,42 +243,47 @@ fn an_idempotent_migration_killed_part_way_goes_on_where_it_stopped() {
 
 /// `KILLS` children killed inside the PostgreSQL migration outside a
 /// transaction, each reaching the server at the URL `through` gives.
-fn postgres_kills(through: &dyn Fn(&Scratch) -> String, seed: u64) {
-    let mut killed = 0;
+fn postgres_kills(through: &(dyn Fn(&Scratch) -> String + Sync), seed: u64) {
     let mut rng = Rng(seed);
-    for _ in 0..KILLS {
-        let Some(scratch) = Scratch::new() else {
-            return;
-        };
-        let mut reader = scratch.client();
-        let mut count = || {
-            reader
-                .query_one("SELECT count(*) FROM filled", &[])
-                .map_or(0, |row| row.get::<_, i64>(0))
-        };
-        let child = spawn(&through(&scratch), "pg_no_tx_long");
-        let skip = i64::try_from(rng.below(200)).expect("small");
-        if !kill_in_the_middle(child, &mut count, PG_ROWS, skip) {
-            continue;
-        }
-        killed += 1;
-        // The killed session's statement ends with it; the server may take
-        // a moment to notice the connection is gone.
-        std::thread::sleep(Duration::from_millis(200));
-        let before = count();
-        let mut client = scratch.client();
-        let run = PG_NO_TX_LONG
-            .migrator()
-            .lock_lease(Duration::from_millis(500))
-            .busy_timeout(Duration::from_secs(20))
-            .run(&mut client);
-        let after = count();
-        refused_after_the_kill(true, before, run, after);
-    }
+    let skips: Vec<i64> = (0..KILLS)
+        .map(|_| i64::try_from(rng.below(200)).expect("small"))
+        .collect();
+    let killed = in_rounds(&skips, |skip| postgres_killed_after(through, skip));
     assert!(
-        killed >= KILLS - 5,
+        killed >= usize::try_from(KILLS - 5).expect("small"),
         "only {killed} of {KILLS} children were killed inside the migration"
     );
+}
+
+/// One PostgreSQL trial: the child killed after `skip` statements; whether
+/// it was killed inside the migration.
+fn postgres_killed_after(through: &(dyn Fn(&Scratch) -> String + Sync), skip: i64) -> bool {
+    let Some(scratch) = Scratch::new() else {
+        return true;
+    };
+    let mut reader = scratch.client();
+    let mut count = || {
+        reader
+            .query_one("SELECT count(*) FROM filled", &[])
+            .map_or(0, |row| row.get::<_, i64>(0))
+    };
+    let child = spawn(&through(&scratch), "pg_no_tx_long");
+    if !kill_in_the_middle(child, &mut count, PG_ROWS, skip) {
+        return false;
+    }
+    // The killed session's statement ends with it; the server may take
+    // a moment to notice the connection is gone.
+    std::thread::sleep(Duration::from_millis(200));
+    let before = count();
+    let mut client = scratch.client();
+    let run = PG_NO_TX_LONG
+        .migrator()
+        .lock_lease(Duration::from_millis(500))
+        .busy_timeout(Duration::from_secs(20))
+        .run(&mut client);
+    let after = count();
+    refused_after_the_kill(true, before, run, after);
+    true
 }
 
 #[test]
@@ -282,48 +316,59 @@ fn signal(child: &Child, signal: &str) {
 #[test]
 fn a_lease_holder_paused_past_its_lease_never_makes_a_migration_run_twice() {
     let mut rng = Rng(0x5eed_0025);
-    for trial in 0..20_u64 {
-        let Some(scratch) = Scratch::new() else {
-            return;
-        };
-        let url = scratch.url();
-        let first = Command::new(CHILD)
-            .args([url.as_str(), "pg_paused", "atomic"])
-            .env("MIGRATE_CHILD_LEASE_MS", "1000")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        // Paused at a random point of its 2.4 s of migrations.
-        std::thread::sleep(Duration::from_millis(300 + rng.below(2_100)));
-        signal(&first, "STOP");
-        std::thread::sleep(Duration::from_millis(2_500));
-        let mut client = scratch.client();
-        let second = PG_PAUSED
-            .migrator()
-            .lock_lease(Duration::from_secs(1))
-            .busy_timeout(Duration::from_secs(20))
-            .run(&mut client);
-        signal(&first, "CONT");
-        let first = first.wait_with_output().expect("wait");
-        let counted: Vec<i32> = client
-            .query("SELECT k FROM counter ORDER BY k", &[])
-            .map(|rows| rows.iter().map(|row| row.get(0)).collect())
-            .unwrap_or_default();
-        let mut once = counted.clone();
-        once.dedup();
-        assert_eq!(counted, once, "trial {trial}: a migration ran twice");
-        if let Err(error) = &second
-            && !matches!(error, Error::UnresolvedFailure { .. })
-        {
-            panic!("trial {trial}: the second migrator: {error}");
-        }
-        let first_said = String::from_utf8_lossy(&first.stderr);
-        assert!(
-            first.status.success() || first_said.contains("lease"),
-            "trial {trial}: the first migrator: {first_said}"
-        );
+    // Each trial's pause point, drawn in order.
+    let pauses: Vec<(usize, u64)> = (0..20)
+        .map(|trial| (trial, 300 + rng.below(2_100)))
+        .collect();
+    in_rounds(&pauses, |(trial, pause)| {
+        paused_past_the_lease(trial, pause);
+        true
+    });
+}
+
+/// One trial of [`a_lease_holder_paused_past_its_lease_never_makes_a_migration_run_twice`]:
+/// the holder paused after `pause` milliseconds.
+fn paused_past_the_lease(trial: usize, pause: u64) {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let url = scratch.url();
+    let first = Command::new(CHILD)
+        .args([url.as_str(), "pg_paused", "atomic"])
+        .env("MIGRATE_CHILD_LEASE_MS", "1000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Paused at a random point of its 2.4 s of migrations.
+    std::thread::sleep(Duration::from_millis(pause));
+    signal(&first, "STOP");
+    std::thread::sleep(Duration::from_millis(2_500));
+    let mut client = scratch.client();
+    let second = PG_PAUSED
+        .migrator()
+        .lock_lease(Duration::from_secs(1))
+        .busy_timeout(Duration::from_secs(20))
+        .run(&mut client);
+    signal(&first, "CONT");
+    let first = first.wait_with_output().expect("wait");
+    let counted: Vec<i32> = client
+        .query("SELECT k FROM counter ORDER BY k", &[])
+        .map(|rows| rows.iter().map(|row| row.get(0)).collect())
+        .unwrap_or_default();
+    let mut once = counted.clone();
+    once.dedup();
+    assert_eq!(counted, once, "trial {trial}: a migration ran twice");
+    if let Err(error) = &second
+        && !matches!(error, Error::UnresolvedFailure { .. })
+    {
+        panic!("trial {trial}: the second migrator: {error}");
     }
+    let first_said = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        first.status.success() || first_said.contains("lease"),
+        "trial {trial}: the first migrator: {first_said}"
+    );
 }
 
 /// A holder paused (SIGSTOP) while a transaction of its run is open keeps
