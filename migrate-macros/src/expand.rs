@@ -190,6 +190,20 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
         Ok(url) if !url.trim().is_empty() => url,
         _ => return Ok(()),
     };
+    // Cargo writes the variables a build reads, with their values, into
+    // `target/` (dep-info, fingerprints): a password there would be kept,
+    // and cached by CI. The password comes from `PGPASSWORD` instead,
+    // which the build reads without tracking.
+    if carries_password(&url) {
+        return Err(syn::Error::new(
+            input.dir.span(),
+            format!(
+                "the URL in `{REPLAY_URL}` carries a password, and cargo writes the variables \
+                 a build reads, with their values, into `target/`; give the URL without it and \
+                 the password in `PGPASSWORD`, which the build reads and never writes"
+            ),
+        ));
+    }
     #[cfg(feature = "postgres-replay")]
     {
         let problems = migrate_replay::replay_postgres(set, &url).map_err(|error| {
@@ -211,6 +225,25 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
                  turn the feature on to replay the migrations on that server, or unset the variable"
             ),
         ))
+    }
+}
+
+/// Whether a PostgreSQL URL (`postgres://user:password@host/db`) or
+/// connection string (`… password=…`) carries a password.
+fn carries_password(url: &str) -> bool {
+    match url.split_once("://") {
+        Some((_, rest)) => {
+            let authority = rest.split(['/', '?']).next().unwrap_or_default();
+            authority
+                .rsplit_once('@')
+                .is_some_and(|(user, _)| user.contains(':'))
+                || rest
+                    .split_once('?')
+                    .is_some_and(|(_, query)| query.split('&').any(|p| p.starts_with("password=")))
+        }
+        None => url
+            .split_whitespace()
+            .any(|pair| pair.trim_start().starts_with("password")),
     }
 }
 
@@ -392,5 +425,30 @@ fn option(value: Option<&str>) -> TokenStream {
         quote! { ::core::option::Option::Some(#value) }
     } else {
         quote! { ::core::option::Option::None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::carries_password;
+
+    #[test]
+    fn a_password_in_the_replay_url_is_found_in_every_form() {
+        for with in [
+            "postgres://app:S3cret@db/app",
+            "postgresql://app:S3cret@db:5432/app?sslmode=disable",
+            "postgres://app@db/app?password=S3cret",
+            "host=db user=app password=S3cret",
+        ] {
+            assert!(carries_password(with), "{with}");
+        }
+        for without in [
+            "postgres://app@db/app",
+            "postgres://db/app",
+            "postgres://app@db/app?application_name=x:y",
+            "host=db user=app",
+        ] {
+            assert!(!carries_password(without), "{without}");
+        }
     }
 }

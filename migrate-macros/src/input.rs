@@ -87,6 +87,18 @@ impl Parse for Input {
             )
         })?;
         let mut errors = Errors::default();
+        // The crate root is no migration directory: its `migrations/` would
+        // be read as an environment, and the base set as empty.
+        let trimmed = dir.value();
+        let trimmed = trimmed.trim().trim_end_matches('/');
+        if trimmed.is_empty() || trimmed == "." {
+            errors.push(syn::Error::new(
+                dir.span(),
+                "name the migration directory, e.g. `embed_migrations!(\"migrations\")`; \
+                 the crate root is not one (its `migrations/` folder would be read as an \
+                 environment, and nothing would be applied)",
+            ));
+        }
         let mut written = Written::default();
         while !input.is_empty() {
             if let Err(error) = input.parse::<Token![,]>() {

@@ -26,7 +26,10 @@ use crate::{replay, sequence, unreadable};
 /// [`replay`], resuming from the snapshots in `dir` and leaving new ones
 /// there. A set with environments is replayed in full.
 pub fn replay_resuming(set: &MigrationSet, dir: &Path, salt: &str) -> Vec<Problem> {
-    if !set.environments().is_empty() || fs::create_dir_all(dir).is_err() {
+    if !set.environments().is_empty()
+        || set.migrations.iter().any(keeps_connection_state)
+        || fs::create_dir_all(dir).is_err()
+    {
         return replay(set);
     }
     let migrations: Vec<&Migration> = set.migrations.iter().collect();
@@ -80,6 +83,25 @@ pub fn replay_resuming(set: &MigrationSet, dir: &Path, salt: &str) -> Vec<Proble
     remove_others(dir, &keep);
     let _ = fs::write(&record, prefixes.join("\n"));
     Vec::new()
+}
+
+/// Whether `migration` may leave state on the connection that a snapshot
+/// (the database file) does not hold: `TEMP` objects, an attached
+/// database, a connection `PRAGMA` (all but the file's `user_version` and
+/// `application_id`). A set with one is replayed whole: a resumed replay
+/// gives a whole one's verdict only when the snapshot is all the state.
+fn keeps_connection_state(migration: &Migration) -> bool {
+    let down: &[migrate_core::Statement] = migration.down.as_deref().unwrap_or_default();
+    migration.up.iter().chain(down).any(|statement| {
+        let tokens = migrate_core::sql::tokens(statement.sql(), migrate_core::Dialect::Sqlite);
+        let word = |i: usize| tokens.get(i).map(|t| t.text.as_str());
+        tokens
+            .iter()
+            .any(|t| !t.literal && !t.quoted && (t.text == "temp" || t.text == "temporary"))
+            || matches!(word(0), Some("attach" | "detach"))
+            || (word(0) == Some("pragma")
+                && !matches!(word(1), Some("user_version" | "application_id")))
+    })
 }
 
 /// The name of each prefix of `migrations`: `prefixes[k]` for the first `k`.

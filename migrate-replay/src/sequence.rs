@@ -3,7 +3,57 @@
 //! from before the Up, Up again. What a database does at each step (a
 //! savepoint, a copy, reading its schema) is its [`Target`]'s.
 
+use std::time::Duration;
+
 use migrate_core::{Migration, Problem, ProblemKind, ReplayedSection, Statement};
+
+/// How long a statement may run at build time when its migration gives no
+/// `Timeout`: on an empty scratch database, a statement still running after
+/// this long runs away (a recursive query without end, a sleep), and a
+/// build must end.
+pub const DEFAULT_STATEMENT_LIMIT: Duration = Duration::from_secs(10);
+
+/// A statement's time limit at build time: its migration's `Timeout`
+/// (which the run applies too), else [`DEFAULT_STATEMENT_LIMIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limit {
+    pub duration: Duration,
+    /// The migration's own `Timeout`, not the default.
+    pub own: bool,
+}
+
+impl Limit {
+    fn of(migration: &Migration) -> Limit {
+        match migration.timeout {
+            Some(duration) => Limit {
+                duration,
+                own: true,
+            },
+            None => Limit {
+                duration: DEFAULT_STATEMENT_LIMIT,
+                own: false,
+            },
+        }
+    }
+
+    /// What a statement stopped at this limit says.
+    pub(crate) fn stopped(self) -> String {
+        if self.own {
+            format!(
+                "stopped at its migration's time limit of {:?} (`-- +migrate Timeout`), as the run \
+                 would stop it",
+                self.duration
+            )
+        } else {
+            format!(
+                "still running after {:?} on an empty database at build time, so stopped: a \
+                 statement that runs away (a recursive query without end, a sleep) never ends \
+                 a build; give the migration a longer `-- +migrate Timeout` if it needs one",
+                self.duration
+            )
+        }
+    }
+}
 
 /// A database the replay runs on.
 pub(crate) trait Target {
@@ -14,6 +64,8 @@ pub(crate) trait Target {
 
     /// Before a migration's Up: remember the schema its Down must give back.
     fn start(&mut self) -> Result<(), Self::Error>;
+    /// The time limit of each statement of the migration that starts.
+    fn limit(&mut self, limit: Limit);
     /// A state to go back to; `copy` for a migration that runs outside a
     /// transaction (and may run its own), where a savepoint cannot hold.
     fn checkpoint(
@@ -109,6 +161,7 @@ impl<T: Target> Replay<'_, T> {
     /// failing.
     fn migration(&mut self, migration: &Migration) -> Result<(), T::Error> {
         self.target.start()?;
+        self.target.limit(Limit::of(migration));
         let copy = migration.no_transaction;
         let before_up = self.target.checkpoint("replay_before_up", copy)?;
         if let Err(problem) =

@@ -1,16 +1,20 @@
 //! The replay's SQLite: an in-memory database, savepoints, and for a
 //! migration outside a transaction a copy of the whole database.
 
+use std::time::Instant;
+
 use migrate_core::{Problem, ProblemKind, ReplayedSection, Statement};
 use rusqlite::Connection;
 
 use crate::schema::Tracker;
-use crate::sequence::Target;
+use crate::sequence::{Limit, Target};
 
 /// An in-memory SQLite and the schema [`Tracker`] on it.
 pub(crate) struct Sqlite {
     conn: Connection,
     tracker: Tracker,
+    /// The time limit of each statement of the current migration.
+    limit: Limit,
 }
 
 impl Sqlite {
@@ -18,7 +22,18 @@ impl Sqlite {
     pub(crate) fn open() -> rusqlite::Result<Sqlite> {
         let conn = Connection::open_in_memory()?;
         let tracker = Tracker::new(&conn)?;
-        Ok(Sqlite { conn, tracker })
+        Ok(Sqlite::new(conn, tracker))
+    }
+
+    fn new(conn: Connection, tracker: Tracker) -> Sqlite {
+        Sqlite {
+            conn,
+            tracker,
+            limit: Limit {
+                duration: crate::sequence::DEFAULT_STATEMENT_LIMIT,
+                own: false,
+            },
+        }
     }
 
     /// An in-memory database holding the snapshot `path` (see
@@ -28,7 +43,7 @@ impl Sqlite {
         let mut conn = Connection::open_in_memory()?;
         copy_database(&file, &mut conn)?;
         let tracker = Tracker::new(&conn)?;
-        Ok(Sqlite { conn, tracker })
+        Ok(Sqlite::new(conn, tracker))
     }
 
     /// Writes the database as it is to the file `path` (written beside it,
@@ -62,6 +77,10 @@ impl Target for Sqlite {
         Ok(())
     }
 
+    fn limit(&mut self, limit: Limit) {
+        self.limit = limit;
+    }
+
     fn checkpoint(&mut self, name: &'static str, copy: bool) -> rusqlite::Result<Checkpoint> {
         if !copy {
             self.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
@@ -74,6 +93,10 @@ impl Target for Sqlite {
 
     fn restore(&mut self, checkpoint: &Checkpoint) -> rusqlite::Result<()> {
         match checkpoint {
+            // An interrupted statement (stopped at its limit) rolled the
+            // whole transaction back: the database is as before the
+            // outermost savepoint, the migration's start.
+            Checkpoint::Savepoint(_) if self.conn.is_autocommit() => Ok(()),
             Checkpoint::Savepoint(name) => self.conn.execute_batch(&format!("ROLLBACK TO {name}")),
             Checkpoint::Copy(saved) => {
                 // A file that failed inside its own `BEGIN` left it open.
@@ -87,6 +110,7 @@ impl Target for Sqlite {
 
     fn release(&mut self, checkpoint: Checkpoint) -> rusqlite::Result<()> {
         match checkpoint {
+            Checkpoint::Savepoint(_) if self.conn.is_autocommit() => Ok(()),
             Checkpoint::Savepoint(name) => self.conn.execute_batch(&format!("RELEASE {name}")),
             Checkpoint::Copy(_) => Ok(()),
         }
@@ -98,11 +122,21 @@ impl Target for Sqlite {
         path: &str,
         section: ReplayedSection,
     ) -> Result<(), Problem> {
-        self.conn.execute_batch(&statement.sql).map_err(|error| {
-            let kind = ProblemKind::StatementFailed {
-                section,
-                message: sqlite_message(&error),
-            };
+        // Interrupted at its limit (checked every thousand steps of
+        // SQLite's virtual machine).
+        let deadline = Instant::now() + self.limit.duration;
+        self.conn
+            .progress_handler(1000, Some(move || Instant::now() >= deadline));
+        let result = self.conn.execute_batch(&statement.sql);
+        self.conn.progress_handler(0, None::<fn() -> bool>);
+        result.map_err(|error| {
+            let message =
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
+                    self.limit.stopped()
+                } else {
+                    sqlite_message(&error)
+                };
+            let kind = ProblemKind::StatementFailed { section, message };
             Problem::new(path, Some(statement.line), kind)
         })
     }

@@ -143,3 +143,34 @@ fn an_older_migration_edited_again_replays_from_right_before_it() {
         Vec::<String>::new()
     );
 }
+
+/// A TEMP table lives on the connection, not in a snapshot: `002` added
+/// later that creates the same TEMP table gets the whole replay's verdict
+/// (and the run's), never a resumed one's pass.
+#[test]
+fn a_temp_table_added_again_later_fails_as_in_a_whole_replay() {
+    let (root, dir, snapshots) = project(&["a"]);
+    fs::write(
+        dir.join("001_a.sql"),
+        "-- +migrate Up\nCREATE TEMP TABLE tmp (x INTEGER);\nCREATE TABLE a (x INTEGER);\n\
+         -- +migrate Down\nDROP TABLE a;\nDROP TABLE tmp;\n",
+    )
+    .expect("write");
+    assert!(migrate_replay::replay_resuming(&set(root.path()), &snapshots, "test").is_empty());
+    fs::write(
+        dir.join("002_b.sql"),
+        "-- +migrate Up\nCREATE TEMP TABLE tmp (x INTEGER);\n-- +migrate Down\nDROP TABLE tmp;\n",
+    )
+    .expect("write");
+    let whole = texts(&migrate_replay::replay(&set(root.path())));
+    let resumed = texts(&migrate_replay::replay_resuming(
+        &set(root.path()),
+        &snapshots,
+        "test",
+    ));
+    assert!(
+        whole.iter().any(|p| p.contains("table tmp already exists")),
+        "{whole:?}"
+    );
+    assert_eq!(resumed, whole);
+}

@@ -36,12 +36,12 @@ fn replay(files: &[(&str, &str)]) -> Option<Vec<String>> {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     }
-    let set = migrate_core::load(
-        Path::new(root.path()),
-        "migrations",
-        &migrate_core::Options::default(),
-    )
-    .expect("valid format");
+    let options = migrate_core::Options {
+        dialect: migrate_core::Dialect::Postgres,
+        ..migrate_core::Options::default()
+    };
+    let set =
+        migrate_core::load(Path::new(root.path()), "migrations", &options).expect("valid format");
     let problems = migrate_replay::replay_postgres(&set, &url).expect("the server is usable");
     assert_eq!(scratch_databases(&url), Vec::<String>::new(), "left behind");
     Some(problems.iter().map(ToString::to_string).collect())
@@ -333,4 +333,49 @@ fn a_role_that_may_not_create_databases_is_told_so_and_nothing_is_left() {
         )
     );
     assert_eq!(scratch_databases(&url), Vec::<String>::new(), "left behind");
+}
+
+/// A statement that sleeps past its file's `Timeout` is stopped at the
+/// limit at build time, as the run would stop it, at its line.
+#[test]
+fn a_statement_past_its_files_time_limit_is_stopped_at_build_time() {
+    let Some(problems) = replay(&[(
+        "001_slow.sql",
+        "-- +migrate Timeout 1s\n-- +migrate Up\nCREATE TABLE a (x INT);\nSELECT pg_sleep(30);\n\
+         -- +migrate Down\nDROP TABLE a;\n",
+    )]) else {
+        return;
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .starts_with("migrations/001_slow.sql:4: stopped at its migration's time limit of 1s"),
+        "{problems:?}"
+    );
+}
+
+/// A server that accepts the connection and never answers (a dead tunnel)
+/// ends the replay with an error that says so, not a build that hangs.
+#[test]
+fn a_server_that_never_answers_ends_the_replay_with_an_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("address").port();
+    let held = std::thread::spawn(move || listener.accept().map(|(stream, _)| stream));
+    let root = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(root.path().join("migrations")).expect("mkdir");
+    std::fs::write(
+        root.path().join("migrations/001_a.sql"),
+        "-- +migrate Up\nCREATE TABLE a (x INT);\n-- +migrate Down\nDROP TABLE a;\n",
+    )
+    .expect("write");
+    let options = migrate_core::Options {
+        dialect: migrate_core::Dialect::Postgres,
+        ..migrate_core::Options::default()
+    };
+    let set = migrate_core::load(root.path(), "migrations", &options).expect("valid");
+    let error =
+        migrate_replay::replay_postgres(&set, &format!("postgres://app@127.0.0.1:{port}/app"))
+            .expect_err("no answer");
+    assert!(error.to_string().contains("did not answer"), "{error}");
+    drop(held);
 }

@@ -31,12 +31,23 @@ pub use scratch::{Scratch, ServerError};
 /// reached, a database cannot be created, the replay's own session fails,
 /// or a scratch database cannot be dropped (it is named, to drop by hand).
 pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, ServerError> {
-    let config: postgres::Config = url.parse().map_err(|error| ServerError::url(&error))?;
+    let mut config: postgres::Config = url.parse().map_err(|error| ServerError::url(&error))?;
+    // A password kept out of the URL (which a build tracks, value and all)
+    // comes from `PGPASSWORD`, as psql takes it.
+    if config.get_password().is_none()
+        && let Ok(password) = std::env::var("PGPASSWORD")
+    {
+        config.password(password);
+    }
     crate::each_sequence(set, |migrations| {
         let mut scratch = Scratch::create(&config)?;
         let mut target = Server {
             scratch: &mut scratch,
             before: Catalog::default(),
+            limit: crate::sequence::Limit {
+                duration: crate::sequence::DEFAULT_STATEMENT_LIMIT,
+                own: false,
+            },
             depth: 0,
         };
         let replayed = crate::sequence::replay(&mut target, migrations);
@@ -50,6 +61,8 @@ pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, Se
 struct Server<'s> {
     scratch: &'s mut Scratch,
     before: Catalog,
+    /// The time limit of each statement of the current migration.
+    limit: crate::sequence::Limit,
     /// How many savepoints are open: the transaction is ours while any is.
     depth: u32,
 }
@@ -102,6 +115,10 @@ impl Target for Server<'_> {
         Ok(())
     }
 
+    fn limit(&mut self, limit: crate::sequence::Limit) {
+        self.limit = limit;
+    }
+
     fn checkpoint(&mut self, name: &'static str, copy: bool) -> Result<Checkpoint, ServerError> {
         if copy {
             return self.scratch.copy().map(Checkpoint::Copy);
@@ -145,9 +162,22 @@ impl Target for Server<'_> {
             .scratch
             .client()
             .map_err(|error| Problem::new(path, Some(statement.line), error.problem()))?;
+        // Each statement under its limit, set for the session just before it
+        // (the scratch database's session is the replay's own).
+        let ms = self.limit.duration.as_millis().max(1);
         client
-            .batch_execute(&statement.sql)
-            .map_err(|error| failed(&error, statement, path, section))
+            .batch_execute(&format!("SET statement_timeout = {ms}"))
+            .map_err(|error| failed(&error, statement, path, section))?;
+        client.batch_execute(&statement.sql).map_err(|error| {
+            if error.code() == Some(&postgres::error::SqlState::QUERY_CANCELED) {
+                let kind = ProblemKind::StatementFailed {
+                    section,
+                    message: self.limit.stopped(),
+                };
+                return Problem::new(path, Some(statement.line), kind);
+            }
+            failed(&error, statement, path, section)
+        })
     }
 
     fn differences(&mut self) -> Result<Vec<String>, ServerError> {

@@ -296,12 +296,31 @@ fn sweep(admin: &mut Client) {
     }
 }
 
-/// A session, or the error naming the server without its password.
+/// How long a connection's whole startup may take (the socket, the
+/// server's answer, the authentication): a server that accepts the
+/// connection and never answers (a dead tunnel) must not hang a build.
+const STARTUP_LIMIT: Duration = Duration::from_secs(10);
+
+/// A session, or the error naming the server without its password. The
+/// startup runs on a thread of its own, waited for at most
+/// [`STARTUP_LIMIT`]; one that never ends is left to the process's end.
 fn connect(config: &Config) -> Result<Client, ServerError> {
-    config.connect(NoTls).map_err(|error| ServerError::Connect {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let starting = config.clone();
+    std::thread::spawn(move || {
+        let _ = sender.send(starting.connect(NoTls));
+    });
+    let failed = |message: String| ServerError::Connect {
         server: describe(config),
-        message: message(&error),
-    })
+        message,
+    };
+    match receiver.recv_timeout(STARTUP_LIMIT) {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(error)) => Err(failed(message(&error))),
+        Err(_) => Err(failed(format!(
+            "the server accepted the connection but did not answer in {STARTUP_LIMIT:?}"
+        ))),
+    }
 }
 
 /// `DROP DATABASE`, ending any session still on it (`WITH (FORCE)`, from
