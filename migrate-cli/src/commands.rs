@@ -101,7 +101,15 @@ fn on_database(command: Command) -> Result<ExitCode, String> {
         .ok_or("not a database command")?;
     let migrations = directory(&args)?;
     match crate::database::open(&args.db, command.needs_existing_database())? {
-        Database::Sqlite(mut conn) => operate(command, &migrations, &mut conn),
+        Database::Sqlite(mut conn, new) => {
+            let result = operate(command, &migrations, &mut conn);
+            // A new file that a dry run or a refused command left empty is
+            // taken back: they change nothing, not even the file system.
+            if let Some(new) = new {
+                new.take_back_if_empty(conn);
+            }
+            result
+        }
         Database::Postgres(mut client) => operate(command, &migrations, &mut *client),
     }
 }

@@ -9,8 +9,8 @@ use migrate_runtime::rusqlite::Connection;
 
 /// An open database.
 pub enum Database {
-    /// A SQLite file.
-    Sqlite(Connection),
+    /// A SQLite file; with the file this command created, if it did.
+    Sqlite(Connection, Option<NewFile>),
     /// A session on a PostgreSQL server (boxed: a client is large).
     Postgres(Box<postgres::Client>),
 }
@@ -21,21 +21,59 @@ pub fn open(url: &str, existing: bool) -> Result<Database, String> {
     if is_postgres(url) {
         let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
             format!(
-                "cannot connect to the PostgreSQL server of --db (or DATABASE_URL) `{}`: {e}",
-                redacted(url)
+                "cannot connect to the PostgreSQL server of --db (or DATABASE_URL) `{}`: {}",
+                redacted(url),
+                with_causes(&e)
             )
         })?;
         return Ok(Database::Postgres(Box::new(client)));
     }
     let path = path(url)?;
-    if existing && !Path::new(path).exists() {
+    let exists = Path::new(path).exists();
+    if existing && !exists {
         return Err(format!(
             "the database {path} does not exist; check the path (`migrate up` creates a new database)"
         ));
     }
+    let new = (!exists).then(|| NewFile(path.into()));
     Connection::open(path)
-        .map(Database::Sqlite)
+        .map(|conn| Database::Sqlite(conn, new))
         .map_err(|e| format!("cannot open the database {path}: {e}"))
+}
+
+/// A SQLite file the command created by opening it.
+pub struct NewFile(std::path::PathBuf);
+
+impl NewFile {
+    /// Removes the file (and SQLite's files beside it) when the command
+    /// left it without a single table: a dry run, or a refused command.
+    pub fn take_back_if_empty(self, conn: Connection) {
+        let empty = conn
+            .query_row("SELECT count(*) = 0 FROM sqlite_master", [], |row| {
+                row.get::<_, bool>(0)
+            })
+            .unwrap_or(false);
+        drop(conn);
+        if empty {
+            for side in ["", "-journal", "-wal", "-shm"] {
+                let mut name = self.0.clone().into_os_string();
+                name.push(side);
+                let _ = std::fs::remove_file(std::path::PathBuf::from(name));
+            }
+        }
+    }
+}
+
+/// An error with the causes it holds (the driver's `db error` says only
+/// that the server answered; the server's words are its source).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 /// Whether `url` names a PostgreSQL server.

@@ -384,10 +384,7 @@ impl Command {
     fn needs_existing_database(&self) -> bool {
         !matches!(
             self,
-            Command::Up { .. }
-                | Command::UpTo { .. }
-                | Command::Goto { .. }
-                | Command::Baseline { .. }
+            Command::Up { .. } | Command::UpTo { .. } | Command::Goto { .. }
         )
     }
 }

@@ -340,11 +340,10 @@ fn up_to_dry_run_down_to_redo_baseline_and_database_url() {
         "{dry}"
     );
     assert!(dry.contains("CREATE TABLE b (x INTEGER);"));
-    let conn = Connection::open(root.path().join("app.db")).expect("open");
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-        .expect("count");
-    assert_eq!(tables, 0, "a dry run changes nothing");
+    assert!(
+        !root.path().join("app.db").exists(),
+        "a dry run changes nothing, not even the file system"
+    );
 
     let out = Command::new(env!("CARGO_BIN_EXE_migrate"))
         .current_dir(root.path())
@@ -366,6 +365,11 @@ fn up_to_dry_run_down_to_redo_baseline_and_database_url() {
         "{out}"
     );
 
+    // An existing database made by hand up to version 2's schema.
+    Connection::open(root.path().join("other.db"))
+        .expect("create")
+        .execute_batch("CREATE TABLE a (x INTEGER); CREATE TABLE b (x INTEGER);")
+        .expect("the schema");
     let fresh = ok(&migrate(
         root.path(),
         &["baseline", "2", "--db", "other.db"],
@@ -615,6 +619,11 @@ fn status_columns_line_up_and_a_recorded_row_took_no_time() {
         "migrations/002_b.sql",
         "-- +migrate Up\nCREATE TABLE b (x INTEGER);\n\n-- +migrate Down\nDROP TABLE b;\n",
     );
+    // An existing database that has migration 1's table, taken as version 1.
+    Connection::open(root.path().join("app.db"))
+        .expect("create")
+        .execute_batch("CREATE TABLE a (x INTEGER);")
+        .expect("the table");
     ok(&migrate(root.path(), &["baseline", "1", "--db", "app.db"]));
     ok(&migrate(root.path(), &["up", "--db", "app.db"]));
     let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
@@ -878,4 +887,72 @@ fn foreign_keys_are_off_for_the_rebuild_only_from_the_command_line() {
             .expect("check");
         assert_eq!(orphans, 0);
     }
+}
+
+/// Three table migrations, `001_a` … `003_c`.
+fn three_tables(root: &Path) {
+    for (file, table) in [("001_a.sql", "a"), ("002_b.sql", "b"), ("003_c.sql", "c")] {
+        write(
+            root,
+            &format!("migrations/{file}"),
+            &GOOD.replace(" a", &format!(" {table}")),
+        );
+    }
+}
+
+/// The files of a folder, to compare before and after a command.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A dry run and a refused command on a path that does not exist change
+/// nothing, not even the file system; `baseline` there is refused as
+/// `force` is.
+#[test]
+fn a_dry_run_or_a_refused_command_creates_no_database_file() {
+    let root = tempfile::tempdir().expect("tempdir");
+    three_tables(root.path());
+    let before = listing(root.path());
+    let plan = ok(&migrate(
+        root.path(),
+        &["up", "--db", "new.db", "--dry-run"],
+    ));
+    assert!(plan.contains("3"), "{plan}");
+    let refused = migrate(root.path(), &["goto", "9", "--db", "new.db"]);
+    assert!(!refused.status.success());
+    let baseline = migrate(root.path(), &["baseline", "2", "--db", "typo.db"]);
+    assert!(!baseline.status.success());
+    assert!(
+        stderr(&baseline).contains("does not exist"),
+        "{}",
+        stderr(&baseline)
+    );
+    assert_eq!(listing(root.path()), before, "a file was created");
+    // `up` itself creates it.
+    ok(&migrate(root.path(), &["up", "--db", "new.db"]));
+    assert!(root.path().join("new.db").exists());
+}
+
+/// An applied migration whose file was removed is named as such, not as a
+/// newer release's.
+#[test]
+fn an_applied_migration_whose_file_is_gone_is_named() {
+    let root = tempfile::tempdir().expect("tempdir");
+    three_tables(root.path());
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    fs::remove_file(root.path().join("migrations/002_b.sql")).expect("removed");
+    let refused = migrate(root.path(), &["up", "--db", "app.db", "--allow-gaps"]);
+    assert!(!refused.status.success());
+    let said = stderr(&refused);
+    assert!(
+        said.contains("version 2 is applied in the database")
+            && said.contains("its file was removed or renamed")
+            && !said.contains("newer release"),
+        "{said}"
+    );
 }

@@ -274,6 +274,8 @@ fn small_lies_are_gone() {
 
     // A baseline ran no SQL, so it reports no time.
     let fresh = project(2);
+    // The database exists (made by another tool); baseline takes it as 2.
+    Connection::open(fresh.path().join("app.db")).expect("create");
     let out = migrate(fresh.path(), &["baseline", "2", "--db", "app.db"]);
     assert!(
         !ok(&out).contains(" ms") && !stderr(&out).contains(" ms"),
@@ -716,4 +718,33 @@ fn up_on_postgresql_keeps_a_table_whose_drop_is_in_a_nested_comment() {
         .expect("catalog")
         .get(0);
     assert!(indexed);
+}
+
+/// A PostgreSQL connection that fails says the server's own cause: a
+/// database that does not exist, a port where nothing listens.
+#[test]
+fn a_failed_postgresql_connection_says_why() {
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let root = project(1);
+    let url = db.url();
+    let missing = url.replace(&db.name, "nonexist_db");
+    let out = migrate(root.path(), &["status", "--db", missing.as_str()]);
+    assert!(
+        stderr(&out).contains("database \"nonexist_db\" does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    let closed = migrate(
+        root.path(),
+        &["status", "--db", "postgres://app@127.0.0.1:1/app"],
+    );
+    assert!(
+        stderr(&closed)
+            .to_lowercase()
+            .contains("connection refused"),
+        "{}",
+        stderr(&closed)
+    );
 }

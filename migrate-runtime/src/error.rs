@@ -415,6 +415,14 @@ impl std::fmt::Display for Error {
 #[allow(clippy::too_many_lines)]
 fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std::fmt::Result {
     match error {
+            // A version below the newest embedded one: its file is gone.
+            Error::UnknownVersion { applied, known: Some(known) } if applied < known => write!(
+                f,
+                "version {applied} is applied in the database, but {} has no migration {applied} \
+         (it has migrations up to {known}): its file was removed or renamed; restore it, since \
+         an applied migration stays in the set",
+                w.embedded()
+            ),
             Error::UnknownVersion { applied, known } => write!(
                 f,
                 "the database is at version {applied}, {} has {}: a newer release migrated it; {}",
