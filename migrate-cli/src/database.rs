@@ -10,7 +10,7 @@ use migrate_runtime::rusqlite::Connection;
 /// An open database.
 pub enum Database {
     /// A SQLite file; with the file this command created, if it did.
-    Sqlite(Connection, Option<NewFile>),
+    Sqlite(Connection, Option<Box<NewFile>>),
     /// A session on a PostgreSQL server (boxed: a client is large).
     Postgres(Box<postgres::Client>),
 }
@@ -35,7 +35,7 @@ pub fn open(url: &str, existing: bool) -> Result<Database, String> {
             "the database {path} does not exist; check the path (`migrate up` creates a new database)"
         ));
     }
-    let new = (!exists).then(|| NewFile(path.into()));
+    let new = (!exists).then(|| Box::new(NewFile(path.into())));
     Connection::open(path)
         .map(|conn| Database::Sqlite(conn, new))
         .map_err(|e| format!("cannot open the database {path}: {e}"))

@@ -922,7 +922,7 @@ fn a_dry_run_or_a_refused_command_creates_no_database_file() {
         root.path(),
         &["up", "--db", "new.db", "--dry-run"],
     ));
-    assert!(plan.contains("3"), "{plan}");
+    assert!(plan.contains("to 3"), "{plan}");
     let refused = migrate(root.path(), &["goto", "9", "--db", "new.db"]);
     assert!(!refused.status.success());
     let baseline = migrate(root.path(), &["baseline", "2", "--db", "typo.db"]);
