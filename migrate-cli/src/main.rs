@@ -123,7 +123,8 @@ enum Command {
         creates migrations/004_add_email_to_users.up.sql and .down.sql"
     )]
     New {
-        /// The migration's name: letters, digits and `_`.
+        /// The migration's name: any text without a path separator or a
+        /// control character (spaces and `-` are kept as written).
         name: String,
         #[command(flatten)]
         dir: DirArgs,
