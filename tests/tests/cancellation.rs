@@ -81,9 +81,11 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn connect(db: &Scratch) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(&db.url(), NoTls)
-        .await
-        .expect("connect");
+    connect_to(&db.url()).await
+}
+
+async fn connect_to(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await.expect("connect");
     tokio::spawn(connection);
     client
 }
@@ -102,15 +104,14 @@ async fn text(client: &tokio_postgres::Client, sql: &str) -> String {
 }
 
 /// Waits, reading from `oracle`, until session `pid` is outside any
-/// transaction, no advisory lock is held in the database and no lease is
-/// written in `schema`'s lock table; panics after 5 s (the lease is 60 s:
+/// transaction and holds no advisory lock, and no lease is written in
+/// `schema`'s lock table; panics after 5 s (the lease is 60 s:
 /// the lock must be free because it was released, not because it ran out).
 async fn wait_until_free(oracle: &tokio_postgres::Client, pid: i32, schema: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     let session = format!(
         "SELECT coalesce((SELECT state FROM pg_stat_activity WHERE pid = {pid}), 'gone') || ' | ' ||
-            (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-               AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
+            (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = {pid})"
     );
     let lease = format!(
         "SELECT count(*)::text FROM {schema}.schema_migrations_lock WHERE token IS NOT NULL"
@@ -204,17 +205,18 @@ async fn whole_migrations_only(oracle: &tokio_postgres::Client, schema: &str, wh
     }
 }
 
-/// One trial: a run of `set` in `schema` on a new client, dropped by `cancel`
-/// after `after`; then the checks and the retry.
+/// One trial: a run of `set` in `schema` on a new client of the database
+/// at `url`, dropped by `cancel` after `after`; then the checks and the
+/// retry.
 async fn trial(
-    db: &Scratch,
+    url: &str,
     oracle: &tokio_postgres::Client,
     set: &'static Migrations,
     (mode, cancel, after): (Mode, Cancel, Duration),
     schema: &str,
 ) {
     let what = format!("{mode:?} dropped by {cancel:?} after {after:?} in {schema}");
-    let client = Arc::new(tokio::sync::Mutex::new(connect(db).await));
+    let client = Arc::new(tokio::sync::Mutex::new(connect_to(url).await));
     let (pid, own) = {
         let c = client.lock().await;
         let pid: i32 = c
@@ -331,25 +333,34 @@ fn trials(mode: Mode, seed: u64) {
     } else {
         in_transactions
     };
+    let url = db.url();
     runtime().block_on(async {
         let length = run_length(&db, set, mode).await;
-        let oracle = connect(&db).await;
+        let oracle = Arc::new(connect(&db).await);
         let mut rng = Rng(seed);
-        let mut n = 0;
+        // Each trial's drop, drawn in order: up to 1.2 times a whole run,
+        // so some drops come after the end.
+        let mut drops = Vec::new();
         for cancel in [Cancel::Timeout, Cancel::Select, Cancel::Abort] {
             for _ in 0..TRIALS {
-                n += 1;
-                // Up to 1.2 times a whole run: some drops come after the end.
                 let micros = rng.below(u64::try_from(length.as_micros()).unwrap_or(1) * 6 / 5);
-                let after = Duration::from_micros(micros);
-                trial(
-                    &db,
-                    &oracle,
-                    set,
-                    (mode, cancel, after),
-                    &format!("trial_{n}"),
-                )
-                .await;
+                drops.push((cancel, Duration::from_micros(micros)));
+            }
+        }
+        // Five at a time, each in a schema and on a client of its own.
+        for (round, chunk) in drops.chunks(5).enumerate() {
+            let mut running = tokio::task::JoinSet::new();
+            for (i, &(cancel, after)) in chunk.iter().enumerate() {
+                let (url, oracle) = (url.clone(), oracle.clone());
+                let schema = format!("trial_{}", round * 5 + i + 1);
+                running.spawn(async move {
+                    trial(&url, &oracle, set, (mode, cancel, after), &schema).await;
+                });
+            }
+            while let Some(done) = running.join_next().await {
+                if let Err(error) = done {
+                    std::panic::resume_unwind(error.into_panic());
+                }
             }
         }
     });
