@@ -137,12 +137,27 @@ fn operate<B: Backend>(
             let status = migrator(migrations, &db)
                 .status(conn)
                 .map_err(|e| describe(&e))?;
-            println(
-                &status
-                    .current
-                    .map_or_else(|| "none".to_owned(), |v| v.to_string()),
-            );
-            Ok(ExitCode::SUCCESS)
+            let version = status
+                .current
+                .map_or_else(|| "none".to_owned(), |v| v.to_string());
+            // A migration left part-way makes the version dirty, as
+            // golang-migrate says it; a script can tell by the exit code.
+            let failed = status
+                .entries
+                .iter()
+                .find(|e| e.state == migrate_runtime::State::Failed);
+            let Some(failed) = failed else {
+                println(&version);
+                return Ok(ExitCode::SUCCESS);
+            };
+            println(&format!("{version} (dirty)"));
+            crate::messages::progress(&format!(
+                "version {} failed part-way: nothing runs until it is resolved \
+                 (`migrate resolve {} --applied` if you completed it by hand, `--pending` if \
+                 you undid it)",
+                failed.version, failed.version
+            ));
+            Ok(ExitCode::from(1))
         }
         Command::Up {
             db,

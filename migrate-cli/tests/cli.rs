@@ -956,3 +956,37 @@ fn an_applied_migration_whose_file_is_gone_is_named() {
         "{said}"
     );
 }
+
+/// A migration left part-way makes `version` say `(dirty)` with exit code
+/// 1 and what to do, and `status` say it first.
+#[test]
+fn version_and_status_mark_a_migration_left_part_way() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    write(
+        root.path(),
+        "migrations/002_b.sql",
+        "-- +migrate NoTransaction\n-- +migrate Up\nCREATE TABLE b (x INTEGER);\nINSERT INTO missing VALUES (1);\n\n\
+         -- +migrate Down\nDROP TABLE b;\n",
+    );
+    let up = migrate(root.path(), &["up", "--db", "app.db"]);
+    assert!(!up.status.success());
+    let version = migrate(root.path(), &["version", "--db", "app.db"]);
+    assert_eq!(version.status.code(), Some(1));
+    assert!(
+        stdout(&version).ends_with("(dirty)\n"),
+        "{}",
+        stdout(&version)
+    );
+    assert!(
+        stderr(&version).contains("migrate resolve 2 --applied"),
+        "{}",
+        stderr(&version)
+    );
+    let status = migrate(root.path(), &["status", "--db", "app.db"]);
+    assert!(
+        stdout(&status).contains("version 2 failed part-way (dirty)"),
+        "{}",
+        stdout(&status)
+    );
+}

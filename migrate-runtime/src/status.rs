@@ -175,6 +175,15 @@ impl fmt::Display for Status {
 fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::Result {
     {
         writeln!(f, "database at version {}", VersionOrEmpty(status.current))?;
+        // A migration left part-way: the database is dirty until it is resolved.
+        for failed in status.entries.iter().filter(|e| e.state == State::Failed) {
+            writeln!(
+                f,
+                "version {} failed part-way (dirty): nothing runs until it is resolved ({})",
+                failed.version,
+                w.remedy(Remedy::ResolveAny)
+            )?;
+        }
         if let Some(foreign) = &status.foreign {
             writeln!(
                 f,
