@@ -298,8 +298,10 @@ enum Command {
     /// migrations up to it are recorded as applied, those above it are
     /// forgotten. For a database fixed by hand (golang-migrate's `force`).
     #[command(
-        after_help = "Example (after fixing a failed migration 4 by hand):\n  \
-        migrate force 4 --db app.db --yes"
+        after_help = "Example (a database whose schema was brought to version 4 by hand):\n  \
+        migrate force 4 --db app.db --yes\n\
+        A migration recorded as failed part-way is settled with `migrate resolve` instead:\n  \
+        migrate resolve 4 --applied --db app.db"
     )]
     Force {
         /// The version the database is really at.
