@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha384};
 
-use crate::Section;
 use crate::sections::{ParsedFile, parse};
 use crate::{
     Checksum, Entry, FileForm, FileName, Migration, Naming, Problem, ProblemKind, Scheme, Version,
     display_dir, is_timestamp, parse_file_name, parse_folder_name, scan,
 };
+use crate::{Section, TransactionControl};
 
 /// What the caller allows beyond the default rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -676,36 +676,6 @@ fn balanced(path: &str, up: &Section, down: &Down, problems: &mut Vec<Problem>) 
     balanced
 }
 
-/// What a statement does to the transaction, if anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Control {
-    /// `BEGIN …`, `START TRANSACTION`.
-    Open,
-    /// `COMMIT`, `END`, `ROLLBACK` (not `ROLLBACK TO` a savepoint), `ABORT`.
-    Close,
-}
-
-/// What `statement` does to the transaction: its first words, as both
-/// databases read them.
-fn control(statement: &crate::Statement) -> Option<Control> {
-    let mut words = statement
-        .sql
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| !w.is_empty());
-    let first = words.next().unwrap_or_default();
-    let second = words.next().unwrap_or_default();
-    let is = |word: &str, keyword: &str| word.eq_ignore_ascii_case(keyword);
-    if is(first, "BEGIN") || (is(first, "START") && is(second, "TRANSACTION")) {
-        Some(Control::Open)
-    } else if ["COMMIT", "END", "ABORT"].iter().any(|k| is(first, k))
-        || (is(first, "ROLLBACK") && !is(second, "TO"))
-    {
-        Some(Control::Close)
-    } else {
-        None
-    }
-}
-
 /// The first transaction a section's statements leave unbalanced: a
 /// `BEGIN` never ended (at its line), one inside another, or an end with
 /// none open. A migration that controls its transaction runs its
@@ -714,18 +684,18 @@ fn control(statement: &crate::Statement) -> Option<Control> {
 fn transaction_balance(statements: &[crate::Statement]) -> Option<(u32, ProblemKind)> {
     let mut open: Option<u32> = None;
     for statement in statements {
-        match (control(statement), open) {
-            (Some(Control::Open), Some(since)) => {
+        match (statement.transaction_control(), open) {
+            (Some(TransactionControl::Open), Some(since)) => {
                 return Some((
                     statement.line,
                     ProblemKind::TransactionAlreadyOpen { since },
                 ));
             }
-            (Some(Control::Open), None) => open = Some(statement.line),
-            (Some(Control::Close), None) => {
+            (Some(TransactionControl::Open), None) => open = Some(statement.line),
+            (Some(TransactionControl::Close), None) => {
                 return Some((statement.line, ProblemKind::TransactionNotOpen));
             }
-            (Some(Control::Close), Some(_)) => open = None,
+            (Some(TransactionControl::Close), Some(_)) => open = None,
             (None, _) => {}
         }
     }
@@ -738,7 +708,7 @@ fn transaction_balance(statements: &[crate::Statement]) -> Option<(u32, ProblemK
 fn controls_transaction(statements: &[crate::Statement]) -> bool {
     statements
         .iter()
-        .any(|statement| control(statement).is_some())
+        .any(|statement| statement.transaction_control().is_some())
 }
 
 /// Whether the files of one version make one migration: an Up (single file

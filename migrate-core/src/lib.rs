@@ -41,7 +41,7 @@ pub use checksum::Checksum;
 pub use dialect::Dialect;
 pub use directory::{Allowed, MigrationSet, Options, leftover_timestamps, load};
 pub use lint::{Category, Finding, Rule, lint};
-pub use migration::{Migration, Statement};
+pub use migration::{Migration, Statement, TransactionControl};
 pub use name::{
     FileName, Naming, diesel_digits, is_display_name, is_migration_file, is_rust_file,
     parse_file_name, parse_folder_name,

@@ -10,6 +10,15 @@ use std::fmt;
 
 use crate::{Checksum, Version};
 
+/// What a statement does to a transaction ([`Statement::transaction_control`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionControl {
+    /// `BEGIN …`, `START TRANSACTION`.
+    Open,
+    /// `COMMIT`, `END`, `ROLLBACK` (not `ROLLBACK TO`), `ABORT`.
+    Close,
+}
+
 /// One SQL statement of a section, as written in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
@@ -54,6 +63,38 @@ impl Statement {
         crate::sql::tokens(&self.sql, crate::Dialect::Postgres)
             .iter()
             .any(|token| token.is("concurrently"))
+    }
+
+    /// What the statement does to a transaction: opens one (`BEGIN …`,
+    /// `START TRANSACTION`), ends one (`COMMIT`, `END`, `ABORT`,
+    /// `ROLLBACK` but not `ROLLBACK TO` a savepoint), or neither.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use migrate_core::{Statement, TransactionControl};
+    ///
+    /// let begin = Statement { sql: Cow::Borrowed("BEGIN;"), line: 1 };
+    /// assert_eq!(begin.transaction_control(), Some(TransactionControl::Open));
+    /// let back = Statement { sql: Cow::Borrowed("ROLLBACK TO SAVEPOINT s;"), line: 2 };
+    /// assert_eq!(back.transaction_control(), None);
+    /// ```
+    pub fn transaction_control(&self) -> Option<TransactionControl> {
+        let mut words = self
+            .sql
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty());
+        let first = words.next().unwrap_or_default();
+        let second = words.next().unwrap_or_default();
+        let is = |word: &str, keyword: &str| word.eq_ignore_ascii_case(keyword);
+        if is(first, "BEGIN") || (is(first, "START") && is(second, "TRANSACTION")) {
+            Some(TransactionControl::Open)
+        } else if ["COMMIT", "END", "ABORT"].iter().any(|k| is(first, k))
+            || (is(first, "ROLLBACK") && !is(second, "TO"))
+        {
+            Some(TransactionControl::Close)
+        } else {
+            None
+        }
     }
 
     /// The line in the file, and the 1-based column, of the character at

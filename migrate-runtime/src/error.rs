@@ -124,6 +124,10 @@ pub enum Error {
         /// `per_migration()`, or before a `NoTransaction` migration); they
         /// stay applied.
         committed: Vec<Version>,
+        /// For a migration that opens its own transaction: the line of its
+        /// `BEGIN` when the statement failed inside it. That transaction was
+        /// rolled back, so what ran from that line on is undone.
+        own_transaction: Option<u32>,
         /// The driver's error.
         #[source]
         driver: DriverError,
@@ -473,7 +477,7 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 w.remedy(Remedy::Target),
                 w.remedy(Remedy::DownTo)
             ),
-            Error::MigrationFailed { path, line, column, rolled_back, committed, driver, .. } => write!(
+            Error::MigrationFailed { path, line, column, rolled_back, committed, own_transaction, driver, .. } => write!(
                 f,
                 "{path}:{line}{}: {}; {}",
         match column { Some(column) => format!(":{column}"), None => String::new() },
@@ -481,7 +485,10 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             Some(refused) => refused.worded(w),
             None => driver.to_string(),
         },
-        outcome(*rolled_back, committed, w)
+        match own_transaction {
+            Some(begin) => own_outcome(*begin, committed, w),
+            None => outcome(*rolled_back, committed, w),
+        }
             ),
             Error::TimedOut { path, line, limit, rolled_back, committed, driver, .. } => write!(
                 f,
@@ -855,6 +862,26 @@ fn blocked_by(blockers: &[Blocker]) -> String {
     }
     let each: Vec<String> = blockers.iter().map(|b| format!("({b})")).collect();
     format!("blocked by {}", each.join(", "))
+}
+
+/// What a failure inside a migration's own transaction (its `BEGIN` on
+/// line `begin`) left: that transaction rolled back, the statements before
+/// it applied.
+fn own_outcome(begin: u32, committed: &[Version], w: &dyn Wording) -> String {
+    let own = format!(
+        "this migration's own transaction (its `BEGIN` on line {begin}) was rolled back, so \
+         what ran from that line on is undone; statements before it stay applied, and it is \
+         recorded as failed until it is resolved ({})",
+        w.remedy(Remedy::ResolveAny)
+    );
+    match committed {
+        [] => own,
+        [one] => format!("{own}; migration {one} was committed before it and stays applied"),
+        [first, .., last] => format!(
+            "{own}; migrations {first} to {last} ({} in all) were committed before it and stay applied",
+            committed.len()
+        ),
+    }
 }
 
 fn outcome(rolled_back: bool, committed: &[Version], w: &dyn Wording) -> String {

@@ -441,7 +441,18 @@ async fn run<B: Backend>(
                     .lock_waits()
                     .is_some_and(|waits| waits.is_lock_timeout(&source));
                 if !waited || lock_timeout.is_zero() {
-                    return Err(script.statement_failed(at, step, index, source, deadline));
+                    let mut error = script.statement_failed(at, step, index, source, deadline);
+                    // Inside the file's own transaction: it is rolled back
+                    // (the server aborted it), and the error says so.
+                    if let Some(begin) = script.own_transaction_at(step, index)
+                        && let Error::MigrationFailed {
+                            own_transaction, ..
+                        } = &mut error
+                    {
+                        db.rollback(lock).await;
+                        *own_transaction = Some(begin);
+                    }
+                    return Err(error);
                 }
                 let Ok(pause) = progress.attempts.failed(ran, lock_timeout) else {
                     return Err(script.lock_timed_out(at, step, index, source, &progress.attempts));

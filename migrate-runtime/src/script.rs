@@ -364,8 +364,24 @@ impl<'m> Script<'m> {
             statement: statement.sql().to_owned(),
             rolled_back: !migration.no_transaction(),
             committed: self.committed_before(at),
+            own_transaction: None,
             driver: source,
         }
+    }
+
+    /// The line of the `BEGIN` of step `step`'s own transaction, when its
+    /// statement `index` runs inside it (a file that controls its own
+    /// transaction, run outside the run's).
+    pub fn own_transaction_at(&self, step: usize, index: usize) -> Option<u32> {
+        let mut open = None;
+        for statement in self.statements(step).iter().take(index) {
+            match statement.transaction_control() {
+                Some(migrate_core::TransactionControl::Open) => open = Some(statement.line()),
+                Some(migrate_core::TransactionControl::Close) => open = None,
+                None => {}
+            }
+        }
+        open
     }
 
     /// What to record when action number `at` failed with `error`: a
@@ -406,6 +422,13 @@ impl<'m> Script<'m> {
         let Action::Run(step) = self.actions[at] else {
             return None;
         };
+        let own = match error {
+            Error::MigrationFailed {
+                own_transaction: Some(begin),
+                ..
+            } => format!(" (its own transaction from line {begin} was rolled back)"),
+            _ => String::new(),
+        };
         let (Error::MigrationFailed {
             path, line, driver, ..
         }
@@ -427,7 +450,7 @@ impl<'m> Script<'m> {
             .filter(|s| s.line() <= *line)
             .count()
             .max(1);
-        let message: String = driver.to_string().chars().take(300).collect();
+        let message: String = format!("{driver}{own}").chars().take(300).collect();
         let reverting = self.plan.steps[step].1 == Change::Down;
         Some((
             step,
