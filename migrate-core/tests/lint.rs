@@ -16,8 +16,11 @@ fn found(dialect: Dialect, release: Option<u64>, files: &[(&str, &str)]) -> Vec<
         };
         std::fs::write(root.path().join("migrations").join(name), text).expect("write");
     }
-    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
-        .expect("valid");
+    let options = migrate_core::Options {
+        dialect,
+        ..migrate_core::Options::default()
+    };
+    let set = migrate_core::load(root.path(), "migrations", &options).expect("valid");
     lint(&set, dialect, release.map(Version))
 }
 
@@ -702,4 +705,34 @@ fn a_block_sent_as_one_statement_is_read_statement_by_statement() {
         .map(|f| f.line)
         .collect();
     assert_eq!(lines, [5, 6]);
+}
+
+/// `CREATE TABLE IF NOT EXISTS` over a table an earlier migration made
+/// creates nothing: the table's later changes in the same migration are
+/// changes to a table in use, and are found.
+#[test]
+fn create_table_if_not_exists_over_an_existing_table_hides_nothing() {
+    let found = findings(
+        Dialect::Postgres,
+        None,
+        &[
+            ACCOUNTS,
+            (
+                "002_again.sql",
+                "CREATE TABLE IF NOT EXISTS accounts (id INT PRIMARY KEY, email TEXT, visits INT);\n\
+                 ALTER TABLE accounts DROP COLUMN visits;\n\
+                 CREATE INDEX accounts_email ON accounts (email);",
+            ),
+        ],
+    );
+    assert!(
+        found.iter().any(|f| f.starts_with("2 drop-column")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("2 ") && f.contains("index")),
+        "{found:?}"
+    );
 }

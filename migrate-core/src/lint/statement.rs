@@ -169,9 +169,13 @@ impl<'s> Scope<'s> {
             at.i += 1;
         }
         if at.eat("table") {
-            at.eat_all(&["if", "not", "exists"]);
+            let if_not_exists = at.eat_all(&["if", "not", "exists"]);
+            // `IF NOT EXISTS` over a table that exists creates nothing: the
+            // table stays as old as it was, and later changes to it are
+            // changes to a table in use.
             if let Some(name) = at.name(self.postgres)
                 && !temporary
+                && !(if_not_exists && self.schema.tables.contains_key(&name))
             {
                 self.schema.tables.insert(name, self.version);
             }
