@@ -108,7 +108,9 @@ fn path(url: &str) -> Result<&str, String> {
         "sqlite" | "sqlite3" | "file" => {
             let rest = rest.strip_prefix("//").unwrap_or(rest);
             let rest = rest.strip_prefix("localhost/").map_or(rest, |_| &rest[9..]);
-            rest.split_once('?').map_or(rest, |(path, _)| path)
+            let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+            refuse_what_is_not_followed(url, path, query)?;
+            path
         }
         "mysql" | "mariadb" | "sqlserver" | "mssql" => {
             return Err(format!(
@@ -129,6 +131,32 @@ fn path(url: &str) -> Result<&str, String> {
         ));
     }
     Ok(path)
+}
+
+/// Refuses what a SQLite URL asks that this command line would not do as
+/// SQLite does: a query parameter other than `mode=rwc`/`mode=rw` (`mode=ro`
+/// and `immutable=1` would be dropped, and the file migrated all the same),
+/// and a percent-encoded path (SQLite decodes `%20`; this reads it as
+/// written, so another file would be opened).
+fn refuse_what_is_not_followed(url: &str, path: &str, query: &str) -> Result<(), String> {
+    let odd = query
+        .split('&')
+        .find(|p| !p.is_empty() && !matches!(*p, "mode=rwc" | "mode=rw" | "mode=memory"));
+    if let Some(parameter) = odd {
+        return Err(format!(
+            "--db (or DATABASE_URL) asks SQLite for `{parameter}` (`{}`), which this command line \
+             does not follow: it opens the file to read and write. Remove it",
+            redacted(url)
+        ));
+    }
+    if path.contains('%') {
+        return Err(format!(
+            "--db (or DATABASE_URL) has a percent-encoded path (`{}`), which SQLite would \
+             decode and this command line would not; write the path as it is (`app data.db`)",
+            redacted(url)
+        ));
+    }
+    Ok(())
 }
 
 /// `url` with the password of its `user:password@` part replaced by `***`.
@@ -183,6 +211,14 @@ mod tests {
             "file:app.db?mode=memory",
         ] {
             assert!(path(none).is_err(), "{none:?}");
+        }
+        // What SQLite would do otherwise is refused, not dropped.
+        for odd in [
+            "sqlite:///x.db?mode=ro",
+            "file:app.db?immutable=1",
+            "file:rel%20sp.db",
+        ] {
+            assert!(path(odd).is_err(), "{odd:?}");
         }
     }
 

@@ -990,3 +990,27 @@ fn version_and_status_mark_a_migration_left_part_way() {
         stdout(&status)
     );
 }
+
+/// A SQLite URL asking what the command line would not do as SQLite does
+/// (read-only, a percent-encoded path) is refused, and nothing is created.
+#[test]
+fn sqlite_url_parameters_it_would_drop_are_refused() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    let before = listing(root.path());
+    let read_only = migrate(root.path(), &["up", "--db", "sqlite://x.db?mode=ro"]);
+    assert!(!read_only.status.success());
+    assert!(
+        stderr(&read_only).contains("`mode=ro`"),
+        "{}",
+        stderr(&read_only)
+    );
+    let encoded = migrate(root.path(), &["up", "--db", "file:rel%20sp.db"]);
+    assert!(!encoded.status.success());
+    assert!(
+        stderr(&encoded).contains("percent-encoded"),
+        "{}",
+        stderr(&encoded)
+    );
+    assert_eq!(listing(root.path()), before);
+}
