@@ -315,15 +315,18 @@ enum Command {
     /// Clear the failure recorded for VERSION, a migration that failed
     /// outside a transaction part-way, after fixing the database by hand:
     /// `--applied` if you completed it, `--pending` if you undid it.
-    #[command(after_help = "Example (the rest of migration 4 was run by hand):\n  \
-        migrate resolve 4 --applied --db app.db")]
+    #[command(
+        after_help = "Example (the rest of migration 4 was run by hand):\n  \
+        migrate resolve 4 --applied --db app.db",
+        group = clap::ArgGroup::new("resolution").required(true).args(["applied", "pending"])
+    )]
     Resolve {
         /// The failed migration's version.
         version: u64,
         #[command(flatten)]
         db: DbArgs,
         /// Record it as applied.
-        #[arg(long, conflicts_with = "pending", required_unless_present = "pending")]
+        #[arg(long)]
         applied: bool,
         /// Make it pending again.
         #[arg(long)]

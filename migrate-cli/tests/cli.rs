@@ -1014,3 +1014,36 @@ fn sqlite_url_parameters_it_would_drop_are_refused() {
     );
     assert_eq!(listing(root.path()), before);
 }
+
+/// `resolve` without `--applied` or `--pending` names both.
+#[test]
+fn resolve_without_a_resolution_names_both() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    let out = migrate(root.path(), &["resolve", "1", "--db", "app.db"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("<--applied|--pending>"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// An invalid `--schema` is said to be the schema, not the history table.
+#[test]
+fn an_invalid_schema_is_named_as_the_schema() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_a.sql", GOOD);
+    let out = migrate(root.path(), &["up", "--db", "app.db", "--schema", "a-b"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("schema name `a-b`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("history table name"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -260,6 +260,9 @@ pub enum Error {
     /// The history table name is not a plain identifier.
     InvalidTableName(String),
 
+    /// The schema given to the run is not a plain identifier.
+    InvalidSchemaName(String),
+
     /// The history table exists but does not have the expected columns.
     #[non_exhaustive]
     InvalidHistory {
@@ -572,6 +575,10 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             Error::InvalidTableName(value) => write!(
                 f,
                 "history table name `{value}` must be letters, digits and `_`, not starting with a digit"
+            ),
+            Error::InvalidSchemaName(value) => write!(
+                f,
+                "schema name `{value}` must be letters, digits and `_`, not starting with a digit"
             ),
             Error::InvalidHistory { table, message } => write!(
                 f,

@@ -310,6 +310,9 @@ impl<'m> Migrator<'m> {
     pub(crate) fn table_name(&self) -> Result<TableName> {
         match &self.schema {
             Some(schema) if !self.table.contains('.') => {
+                // The schema is checked as the one name it is.
+                TableName::new(schema)
+                    .map_err(|_| crate::Error::InvalidSchemaName(schema.clone()))?;
                 TableName::in_schema(Some(schema), &self.table)
             }
             _ => TableName::new(&self.table),
