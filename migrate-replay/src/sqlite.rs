@@ -137,7 +137,7 @@ impl Target for Sqlite {
                     sqlite_message(&error)
                 };
             let kind = ProblemKind::StatementFailed { section, message };
-            Problem::new(path, Some(statement.line), kind)
+            Problem::new(path, Some(error_line(&error, statement)), kind)
         })
     }
 
@@ -179,6 +179,21 @@ fn copy_database(from: &Connection, to: &mut Connection) -> rusqlite::Result<()>
                 .to_owned(),
         ),
     ))
+}
+
+/// The line of the error in the file: where SQLite says in the statement
+/// (`sqlite3_error_offset`, for a syntax error), else the statement's.
+fn error_line(error: &rusqlite::Error, statement: &Statement) -> u32 {
+    match error {
+        rusqlite::Error::SqlInputError { offset, .. } => usize::try_from(*offset)
+            .ok()
+            .and_then(|offset| statement.sql.get(..offset))
+            .map_or(statement.line, |before| {
+                let newlines = before.matches('\n').count();
+                statement.line + u32::try_from(newlines).unwrap_or(0)
+            }),
+        _ => statement.line,
+    }
 }
 
 /// SQLite's own message, without rusqlite's wrapping.

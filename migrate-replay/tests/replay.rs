@@ -258,3 +258,18 @@ fn a_transaction_left_open_ends_the_replay_with_an_error_not_a_hang() {
         "{problems:?}"
     );
 }
+
+/// A syntax error is placed at its own line, not the statement's first.
+#[test]
+fn a_syntax_error_is_placed_at_its_own_line() {
+    let problems = replay(&[(
+        "001_a.sql",
+        "-- +migrate Up\nCREATE TABLE a (\n  x INTEGER,\n  y INTEGR NOTNUL NULL,\n  z INTEGER,,\n);\n-- +migrate Down\nDROP TABLE a;\n",
+    )]);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("migrations/001_a.sql:5:")),
+        "{problems:?}"
+    );
+}
