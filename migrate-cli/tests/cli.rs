@@ -1047,3 +1047,66 @@ fn an_invalid_schema_is_named_as_the_schema() {
         stderr(&out)
     );
 }
+
+/// Every flag README.md and docs/cli.md name for the command line (in a
+/// code line that runs `migrate`, or a backticked `migrate …` or `--flag`)
+/// is one some command's `--help` lists: a renamed or removed flag fails
+/// here.
+#[test]
+fn every_flag_the_docs_name_is_in_the_help() {
+    let commands = [
+        "new", "fix", "validate", "lint", "status", "up", "down", "redo", "up-to", "down-to",
+        "goto", "version", "reset", "force", "resolve", "adopt", "baseline",
+    ];
+    let root = tempfile::tempdir().expect("tempdir");
+    let mut help = String::new();
+    for command in commands {
+        help.push_str(&stdout(&migrate(root.path(), &[command, "--help"])));
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
+    let mut docs = vec![workspace.join("README.md"), workspace.join("docs/cli.md")];
+    docs.sort();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for doc in &docs {
+        let text = fs::read_to_string(doc).expect("a doc");
+        // Where the docs name our flags: lines of a code block that run
+        // `migrate`, and spans in backticks that start with `migrate` or a flag.
+        let runs = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("migrate "))
+            .map(str::to_owned);
+        let spans = text
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|span| span.starts_with("migrate ") || span.starts_with("--"))
+            .map(str::to_owned);
+        for place in runs.chain(spans) {
+            for flag in place.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+                let is_flag = flag.starts_with("--")
+                    && flag.len() > 3
+                    && flag[2..]
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-');
+                checked += usize::from(is_flag);
+                if is_flag && !help.contains(flag) {
+                    missing.push(format!("{}: {flag}", doc.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        checked >= 20,
+        "only {checked} flags found: the reading broke"
+    );
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "flags the help does not list:\n  {}",
+        missing.join("\n  ")
+    );
+}
