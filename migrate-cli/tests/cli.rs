@@ -12,6 +12,7 @@ use migrate_runtime::rusqlite::Connection;
 const GOOD: &str =
     "-- +migrate Up\nCREATE TABLE a (x INTEGER);\n\n-- +migrate Down\nDROP TABLE a;\n";
 
+/// The names in a folder, sorted: to compare before and after a command.
 fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .expect("dir")
@@ -900,16 +901,6 @@ fn three_tables(root: &Path) {
     }
 }
 
-/// The files of a folder, to compare before and after a command.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// A dry run and a refused command on a path that does not exist change
 /// nothing, not even the file system; `baseline` there is refused as
 /// `force` is.
@@ -917,7 +908,7 @@ fn listing(dir: &Path) -> Vec<String> {
 fn a_dry_run_or_a_refused_command_creates_no_database_file() {
     let root = tempfile::tempdir().expect("tempdir");
     three_tables(root.path());
-    let before = listing(root.path());
+    let before = files(root.path());
     let plan = ok(&migrate(
         root.path(),
         &["up", "--db", "new.db", "--dry-run"],
@@ -932,7 +923,7 @@ fn a_dry_run_or_a_refused_command_creates_no_database_file() {
         "{}",
         stderr(&baseline)
     );
-    assert_eq!(listing(root.path()), before, "a file was created");
+    assert_eq!(files(root.path()), before, "a file was created");
     // `up` itself creates it.
     ok(&migrate(root.path(), &["up", "--db", "new.db"]));
     assert!(root.path().join("new.db").exists());
@@ -997,7 +988,7 @@ fn version_and_status_mark_a_migration_left_part_way() {
 fn sqlite_url_parameters_it_would_drop_are_refused() {
     let root = tempfile::tempdir().expect("tempdir");
     write(root.path(), "migrations/001_a.sql", GOOD);
-    let before = listing(root.path());
+    let before = files(root.path());
     let read_only = migrate(root.path(), &["up", "--db", "sqlite://x.db?mode=ro"]);
     assert!(!read_only.status.success());
     assert!(
@@ -1012,7 +1003,7 @@ fn sqlite_url_parameters_it_would_drop_are_refused() {
         "{}",
         stderr(&encoded)
     );
-    assert_eq!(listing(root.path()), before);
+    assert_eq!(files(root.path()), before);
 }
 
 /// `resolve` without `--applied` or `--pending` names both.

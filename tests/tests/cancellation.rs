@@ -454,6 +454,16 @@ fn a_lock_waiter_dropped_while_waiting_leaves_its_client_as_it_was() {
     });
 }
 
+/// A run of `set` on `client`, which is inside a transaction: refused.
+async fn refused_inside_a_transaction(
+    set: &Migrations,
+    client: &mut tokio_postgres::Client,
+) -> Error {
+    let refused = set.migrator().run_async(client).await.expect_err("refused");
+    assert!(matches!(refused, Error::SessionInTransaction), "{refused}");
+    refused
+}
+
 #[test]
 fn a_run_refuses_a_session_inside_a_transaction_it_did_not_open() {
     let Some(db) = Scratch::new() else { return };
@@ -467,12 +477,7 @@ fn a_run_refuses_a_session_inside_a_transaction_it_did_not_open() {
             .batch_execute("BEGIN; SELECT 1")
             .await
             .expect("begin");
-        let refused = set
-            .migrator()
-            .run_async(&mut client)
-            .await
-            .expect_err("refused");
-        assert!(matches!(refused, Error::SessionInTransaction), "{refused}");
+        refused_inside_a_transaction(set, &mut client).await;
         client.batch_execute("ROLLBACK").await.expect("rollback");
         set.migrator()
             .to(Version(1))
@@ -483,12 +488,7 @@ fn a_run_refuses_a_session_inside_a_transaction_it_did_not_open() {
             .batch_execute("BEGIN; CREATE TABLE app_rows (n INT); INSERT INTO app_rows VALUES (1)")
             .await
             .expect("the application's work");
-        let refused = set
-            .migrator()
-            .run_async(&mut client)
-            .await
-            .expect_err("refused");
-        assert!(matches!(refused, Error::SessionInTransaction), "{refused}");
+        let refused = refused_inside_a_transaction(set, &mut client).await;
         assert!(
             refused.to_string().contains("nothing was changed"),
             "{refused}"
@@ -520,12 +520,7 @@ fn a_run_refuses_a_session_inside_a_transaction_it_did_not_open() {
         // A failed transaction is refused the same way.
         client.batch_execute("BEGIN").await.expect("begin");
         let _ = client.batch_execute("SELECT 1/0").await;
-        let refused = set
-            .migrator()
-            .run_async(&mut client)
-            .await
-            .expect_err("refused");
-        assert!(matches!(refused, Error::SessionInTransaction), "{refused}");
+        refused_inside_a_transaction(set, &mut client).await;
     });
     // On SQLite too.
     let (_dir, mut conn) = migrate_tests::sqlite_file();
