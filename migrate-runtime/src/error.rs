@@ -456,11 +456,12 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             ),
             Error::NoSuchVersion { version, environment } => write!(
                 f,
-                "no migration has version {version}{}; use one of the embedded versions ({} lists them)",
+                "no migration has version {version}{}; use one of the versions {} has ({} lists them)",
                 match environment {
                     Some(env) => format!(" in the base set or environment `{env}`"),
                     None => String::new(),
                 },
+                w.embedded(),
                 w.remedy(Remedy::Status)
             ),
             Error::TargetBelowCurrent { current, target } => write!(

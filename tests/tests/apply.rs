@@ -239,7 +239,7 @@ fn environments_add_their_migrations() {
         .expect_err("2 is not in the base set");
     assert_eq!(
         error.to_string(),
-        "no migration has version 2; use one of the embedded versions (`status` lists them)"
+        "no migration has version 2; use one of the versions this binary has (`status` lists them)"
     );
 }
 
