@@ -405,3 +405,34 @@ fn links_inside_the_directory_are_followed_and_links_out_of_it_refused() {
          copy the file into the directory, or link to one inside it"
     );
 }
+
+/// A file's own transaction must be balanced in each section: a `BEGIN`
+/// inside the open one and an end with none open are errors at their
+/// lines (a `BEGIN` never ended is a UI case); a balanced one loads, and
+/// runs outside the run's transaction.
+#[test]
+fn a_files_own_transaction_is_balanced_or_refused_at_its_line() {
+    let nested = dir(&[(
+        "001_a.sql",
+        "-- +migrate Up\nBEGIN;\nSELECT 1;\nBEGIN;\nCOMMIT;\n-- +migrate Down\nSELECT 2;\n",
+    )]);
+    let problem = only(nested.path());
+    assert_eq!(problem.line, Some(4));
+    assert_eq!(
+        problem.kind,
+        ProblemKind::TransactionAlreadyOpen { since: 2 }
+    );
+    let stray = dir(&[(
+        "001_a.sql",
+        "-- +migrate Up\nSELECT 1;\nCOMMIT;\n-- +migrate Down\nSELECT 2;\n",
+    )]);
+    let problem = only(stray.path());
+    assert_eq!(problem.line, Some(3));
+    assert_eq!(problem.kind, ProblemKind::TransactionNotOpen);
+    let balanced = dir(&[(
+        "001_a.sql",
+        "-- +migrate Up\nBEGIN;\nSELECT 1;\nROLLBACK TO SAVEPOINT s;\nCOMMIT;\n-- +migrate Down\nSELECT 2;\n",
+    )]);
+    let set = load(balanced.path(), "migrations", &Options::default()).expect("balanced");
+    assert!(set.migrations[0].no_transaction);
+}

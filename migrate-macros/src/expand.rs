@@ -253,11 +253,7 @@ fn carries_password(url: &str) -> bool {
 /// stable Rust: each one is the use of a deprecated constant whose note is
 /// the finding, at the directory literal.
 fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenStream> {
-    let dialect = if input.postgres {
-        migrate_core::Dialect::Postgres
-    } else {
-        migrate_core::Dialect::Sqlite
-    };
+    let dialect = input.options.dialect;
     let from = input.lint_errors_from.map(migrate_core::Version);
     let (errors, warnings): (Vec<_>, Vec<_>) = migrate_core::lint(set, dialect, from)
         .into_iter()

@@ -22,6 +22,16 @@ pub(crate) struct Limit {
     pub own: bool,
 }
 
+impl Default for Limit {
+    /// [`DEFAULT_STATEMENT_LIMIT`], the build's own.
+    fn default() -> Limit {
+        Limit {
+            duration: DEFAULT_STATEMENT_LIMIT,
+            own: false,
+        }
+    }
+}
+
 impl Limit {
     fn of(migration: &Migration) -> Limit {
         match migration.timeout {
@@ -29,10 +39,7 @@ impl Limit {
                 duration,
                 own: true,
             },
-            None => Limit {
-                duration: DEFAULT_STATEMENT_LIMIT,
-                own: false,
-            },
+            None => Limit::default(),
         }
     }
 

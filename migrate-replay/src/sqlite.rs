@@ -29,10 +29,7 @@ impl Sqlite {
         Sqlite {
             conn,
             tracker,
-            limit: Limit {
-                duration: crate::sequence::DEFAULT_STATEMENT_LIMIT,
-                own: false,
-            },
+            limit: Limit::default(),
         }
     }
 

@@ -90,6 +90,21 @@ async fn connect_to(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// A new client of the database at `url`, to share between tasks, with
+/// its server process and its own settings as it reads them.
+async fn shared_client(
+    url: &str,
+) -> (Arc<tokio::sync::Mutex<tokio_postgres::Client>>, i32, String) {
+    let client = connect_to(url).await;
+    let pid: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .expect("pid")
+        .get(0);
+    let own = text(&client, SETTINGS).await;
+    (Arc::new(tokio::sync::Mutex::new(client)), pid, own)
+}
+
 /// What a session reads of the settings a run sets.
 const SETTINGS: &str = "SELECT current_setting('search_path') || ' | ' || \
      current_setting('statement_timeout') || ' | ' || current_setting('lock_timeout') || ' | ' || \
@@ -216,16 +231,7 @@ async fn trial(
     schema: &str,
 ) {
     let what = format!("{mode:?} dropped by {cancel:?} after {after:?} in {schema}");
-    let client = Arc::new(tokio::sync::Mutex::new(connect_to(url).await));
-    let (pid, own) = {
-        let c = client.lock().await;
-        let pid: i32 = c
-            .query_one("SELECT pg_backend_pid()", &[])
-            .await
-            .expect("pid")
-            .get(0);
-        (pid, text(&c, SETTINGS).await)
-    };
+    let (client, pid, own) = shared_client(url).await;
     let migrator = move || {
         set.migrator()
             .schema(schema.to_owned())
@@ -404,16 +410,7 @@ fn a_lock_waiter_dropped_while_waiting_leaves_its_client_as_it_was() {
             .await
             .expect("the row held");
         let mut rng = Rng(0x5eed_0004);
-        let client = Arc::new(tokio::sync::Mutex::new(connect(&db).await));
-        let (pid, own) = {
-            let c = client.lock().await;
-            let pid: i32 = c
-                .query_one("SELECT pg_backend_pid()", &[])
-                .await
-                .expect("pid")
-                .get(0);
-            (pid, text(&c, SETTINGS).await)
-        };
+        let (client, pid, own) = shared_client(&db.url()).await;
         for trial in 0..TRIALS {
             let after = Duration::from_micros(rng.below(50_000));
             let what = format!("waiter {trial} dropped after {after:?}");

@@ -320,3 +320,24 @@ fn a_failed_revert_outside_a_transaction_is_recorded_refused_and_advised_as_a_re
         ]
     );
 }
+
+/// A session whose `search_path` names no schema that exists gives an
+/// unqualified history table no schema to be in: the run says so before
+/// any change (the server's catalogs show nothing created).
+#[test]
+fn a_session_with_no_schema_to_create_in_is_refused_before_any_change() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    client
+        .batch_execute("SET search_path = nowhere")
+        .expect("the session's path");
+    let set = set("SELECT 1", Mode::OneTransaction);
+    let error = set.migrator().run(&mut client).expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("no schema of the session's search_path (nowhere) exists"),
+        "{error}"
+    );
+    assert!(tables_of(&mut db.client(), "public").is_empty());
+}

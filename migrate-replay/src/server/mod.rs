@@ -44,10 +44,7 @@ pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, Se
         let mut target = Server {
             scratch: &mut scratch,
             before: Catalog::default(),
-            limit: crate::sequence::Limit {
-                duration: crate::sequence::DEFAULT_STATEMENT_LIMIT,
-                own: false,
-            },
+            limit: crate::sequence::Limit::default(),
             depth: 0,
         };
         let replayed = crate::sequence::replay(&mut target, migrations);
