@@ -97,6 +97,34 @@ impl Statement {
         }
     }
 
+    /// Whether the statement only changes rows (`INSERT`, `UPDATE`,
+    /// `DELETE`, `MERGE`, `REPLACE`, or a `WITH` before one): it runs the
+    /// same inside a transaction on every database, so a migration outside
+    /// a transaction can commit it together with the record that it is
+    /// done. What a statement that changes the schema or the connection
+    /// (`VACUUM`, a `PRAGMA`, `ATTACH`) does in a transaction differs by
+    /// database, and it is not one of these.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use migrate_core::Statement;
+    ///
+    /// let fill = Statement { sql: Cow::Borrowed("UPDATE t SET c = 0 WHERE c IS NULL;"), line: 1 };
+    /// assert!(fill.changes_rows_only());
+    /// let vacuum = Statement { sql: Cow::Borrowed("VACUUM;"), line: 1 };
+    /// assert!(!vacuum.changes_rows_only());
+    /// ```
+    pub fn changes_rows_only(&self) -> bool {
+        let first = self
+            .sql
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .find(|w| !w.is_empty())
+            .unwrap_or_default();
+        ["insert", "update", "delete", "merge", "replace", "with"]
+            .iter()
+            .any(|word| first.eq_ignore_ascii_case(word))
+    }
+
     /// The line in the file, and the 1-based column, of the character at
     /// the 1-based `position` in the statement (as PostgreSQL reports where
     /// an error is).

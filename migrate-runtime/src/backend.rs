@@ -16,7 +16,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::{
-    Blocker, Checksum, DriverError, Error, Function, Migration, Result, TableName, Value, Version,
+    Blocker, Checksum, DriverError, Error, Function, Migration, Result, Statement, TableName,
+    Value, Version,
 };
 
 /// How long the migration lock lasts.
@@ -597,6 +598,49 @@ pub trait Backend: Session + HistoryStore + Catalog {
     fn lock_waits(&mut self) -> Option<&mut impl LockWaits<Self::Lock>> {
         None::<&mut Unsupported>
     }
+
+    /// Runs `statement`, one of a migration outside a transaction, as
+    /// [`execute`](Session::execute) does, then writes `record` as
+    /// [`record_progress`](HistoryStore::record_progress) does. A database
+    /// that can commits the two together, so that the record is exact
+    /// after a kill: either both are done or neither. By default (and for
+    /// a statement that cannot run in a transaction) one after the other.
+    ///
+    /// # Errors
+    ///
+    /// The outer error: writing the record failed (the statement may be
+    /// done). The inner one: the statement failed, the driver's error, and
+    /// nothing was recorded.
+    fn execute_recorded(
+        &mut self,
+        lock: &mut Self::Lock,
+        statement: &Statement,
+        limit: Option<Duration>,
+        record: ProgressRecord<'_>,
+    ) -> impl Future<Output = Result<Result<(), DriverError>>> + Send {
+        async move {
+            if let Err(error) = self.execute(lock, statement.sql(), limit).await {
+                return Ok(Err(error));
+            }
+            self.record_progress(record.table, record.version, record.progress)
+                .await
+                .map(Ok)
+        }
+    }
+}
+
+/// The record that a migration outside a transaction has its first
+/// statements done, written after one of them
+/// ([`Backend::execute_recorded`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ProgressRecord<'a> {
+    /// The history table.
+    pub table: &'a TableName,
+    /// The migration's version, whose row is marked.
+    pub version: Version,
+    /// What the row says once the statement is done, as
+    /// [`HistoryStore::record_progress`] writes it.
+    pub progress: &'a str,
 }
 
 /// The optional capability a backend does not offer: a type with no value.

@@ -90,7 +90,8 @@ pub use ::postgres;
 pub use adopt::AdoptProblem;
 pub use backend::{
     AppliedMigration, AppliedVersion, Backend, BackupSettings, Backups, Catalog, ForeignKeys,
-    HistoryStore, LockRequest, LockScope, LockWaits, Locking, SearchPath, Session, Unsupported,
+    HistoryStore, LockRequest, LockScope, LockWaits, Locking, ProgressRecord, SearchPath, Session,
+    Unsupported,
 };
 #[cfg(feature = "sqlite")]
 pub use backup::backups_of;

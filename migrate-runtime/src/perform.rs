@@ -13,7 +13,10 @@ use crate::backend::{Backups, ForeignKeys, LockWaits, SearchPath};
 use crate::lock_wait::{Attempts, LockRetry};
 use crate::plan::{Operation, Plan};
 use crate::script::{Action, Progress, Script};
-use crate::{Backend, Error, LockRequest, LockScope, Migrator, Report, Result, TableName, trace};
+use crate::{
+    Backend, Error, LockRequest, LockScope, Migrator, ProgressRecord, Report, Result, TableName,
+    trace,
+};
 
 /// Plans without the lock (nothing pending costs this one read), then takes
 /// the lock, plans again on what it reads then, and performs the actions.
@@ -420,6 +423,22 @@ async fn run<B: Backend>(
         let first = script.first_statement(step);
         let outside = script.migration(step).no_transaction();
         for (index, statement) in statements.iter().enumerate().skip(first) {
+            // Outside a transaction, each statement but the last is
+            // recorded as done (after the last, the row becomes applied):
+            // together with it where the database can, alone after a
+            // statement that ends or is part of the file's own transaction.
+            let done = (outside && index + 1 < statements.len())
+                .then(|| script.mark(step, index + 1, db.lease_token(lock)));
+            let alone = statement.transaction_control().is_some()
+                || script.own_transaction_at(step, index).is_some();
+            let record = done
+                .as_deref()
+                .filter(|_| !alone)
+                .map(|progress| ProgressRecord {
+                    table,
+                    version: script.migration(step).version(),
+                    progress,
+                });
             let mut lock_timeout = lock_timeout;
             if let Some(waits) = db.lock_waits() {
                 // A `CONCURRENTLY` statement waits for transactions without
@@ -433,7 +452,11 @@ async fn run<B: Backend>(
             loop {
                 let limit = deadline.map(|(end, _)| end.saturating_duration_since(Instant::now()));
                 let ran = Instant::now();
-                let Err(source) = db.execute(lock, statement.sql(), limit).await else {
+                let executed = match record {
+                    Some(record) => db.execute_recorded(lock, statement, limit, record).await?,
+                    None => db.execute(lock, statement.sql(), limit).await,
+                };
+                let Err(source) = executed else {
                     trace::statement(file, statement, ran.elapsed());
                     break;
                 };
@@ -464,12 +487,10 @@ async fn run<B: Backend>(
                 }
                 retried(migrator, db, &retry).await;
             }
-            // Outside a transaction, the record that the statement is done
-            // follows it, alone: a run paused between the two holds no
-            // transaction open. After the last, the row becomes applied.
-            if outside && index + 1 < statements.len() {
-                let done = script.mark(step, index + 1, db.lease_token(lock));
-                db.record_progress(table, script.migration(step).version(), &done)
+            if let Some(done) = &done
+                && alone
+            {
+                db.record_progress(table, script.migration(step).version(), done)
                     .await?;
             }
         }

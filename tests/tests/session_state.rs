@@ -341,3 +341,43 @@ fn a_session_with_no_schema_to_create_in_is_refused_before_any_change() {
     );
     assert!(tables_of(&mut db.client(), "public").is_empty());
 }
+
+/// The session's own settings travel in the run's messages as string
+/// literals: a schema whose name has a backslash, in the path of a session
+/// with `standard_conforming_strings` off (where `'\\'` starts an escape),
+/// is still in it after the run, in a transaction and outside one.
+#[test]
+fn a_session_path_with_a_backslash_is_given_back_where_backslashes_are_escapes() {
+    let Some(db) = Scratch::new() else { return };
+    let mut client = db.client();
+    client
+        .batch_execute(
+            r#"CREATE SCHEMA "we\ird";
+               SET standard_conforming_strings = off; SET escape_string_warning = off;
+               SET search_path = public, "we\ird""#,
+        )
+        .expect("the session");
+    let set = generated(&[
+        (
+            "001_a.sql",
+            "-- +migrate Up\nCREATE TABLE a1 (n INT);\n-- +migrate Down\nDROP TABLE a1;\n".into(),
+        ),
+        (
+            "002_b.sql",
+            "-- +migrate NoTransaction\n-- +migrate Up\nCREATE TABLE b1 (n INT);\n\
+             INSERT INTO b1 VALUES (1);\nCREATE TABLE b2 (n INT);\n\
+             -- +migrate Down\nDROP TABLE b2;\nDROP TABLE b1;\n"
+                .into(),
+        ),
+    ]);
+    set.migrate(&mut client).expect("applies");
+    let path: String = client
+        .query_one("SELECT current_setting('search_path')", &[])
+        .expect("path")
+        .get(0);
+    assert_eq!(path, r#"public, "we\ird""#);
+    assert_eq!(
+        tables_of(&mut db.client(), "public"),
+        ["a1", "b1", "b2", "schema_migrations", "schema_migrations_lock"]
+    );
+}

@@ -13,14 +13,15 @@ use super::{
     SESSION_STATE, ServerError, Taken, applied, applied_sql, blocker, columns, create_sql,
     delete_sql, driver, driver_after, failed, failure_sql, first, history, history_rows,
     history_sql, in_transaction, insert_sql, lacks_failure_column, literal, lock_table,
-    progress_sql, release_sql, renumber_sql, row_values, rows_sql, session_state, single, values,
+    progress_literal_sql, progress_sql, release_sql, renumber_sql, row_values, rows_sql,
+    session_state, single, values,
 };
 use crate::backoff::Backoff;
 use crate::mark::{NO_LONGER_MARKED, RECORDING_PROGRESS};
 use crate::{
     AppliedMigration, AppliedVersion, Backend, Blocker, Catalog, DriverError, Error, HistoryStore,
-    LockRequest, LockWaits, Locking, Migration, Result, SearchPath, Session, TableName, Value,
-    Version,
+    LockRequest, LockWaits, Locking, Migration, ProgressRecord, Result, SearchPath, Session,
+    Statement, TableName, Value, Version,
 };
 
 /// Keeps the lease at `moment` (see [`Moment`]); the driver rolls back
@@ -207,24 +208,7 @@ impl<C: Client> Session for C {
                 .await
                 .map_err(|e| driver_after(e, &prefix));
         }
-        // Outside a transaction: the settings and the statement in one
-        // message, one implicit transaction.
-        let prefix = format!("{tag}{}", lock.settings.outside(limit));
-        match self.batch(&format!("{prefix}{sql}")).await {
-            Ok(()) => Ok(()),
-            // The server refused it inside the implicit transaction before
-            // doing anything: it cannot run inside a transaction block.
-            Err(error) if error.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION) => {
-                alone(self, &lock.settings, limit, &tag, async |client: &mut C| {
-                    client
-                        .batch(&format!("{tag}{sql}"))
-                        .await
-                        .map_err(|e| driver_after(e, &tag))
-                })
-                .await
-            }
-            Err(error) => Err(driver_after(error, &prefix)),
-        }
+        outside(self, lock, sql, limit, None).await.map(drop)
     }
 
     fn can_call(&self, function: &crate::Function) -> bool {
@@ -366,6 +350,48 @@ async fn alone<C: Client>(
             }
             result
         }
+    }
+}
+
+/// Runs `sql` outside a transaction: the lease's tag, the settings it
+/// needs and the statement in one message, which the server runs as one
+/// implicit transaction, with `then` (SQL whose last row is answered) last
+/// in it. A statement the server refuses in a transaction block (before
+/// doing anything) runs [`alone`] instead, without `then`: `Ok(None)`.
+async fn outside<C: Client>(
+    client: &mut C,
+    lock: &mut PostgresLock,
+    sql: &str,
+    limit: Option<Duration>,
+    then: Option<&str>,
+) -> Result<Option<Vec<Option<String>>>, DriverError> {
+    let tag = lock.tagging().map(super::Lease::prefix).unwrap_or_default();
+    let prefix = format!("{tag}{}", lock.settings.outside(limit));
+    let sent = match then {
+        // A line break ends a comment the statement may end with.
+        Some(then) => client.simple_row(&format!("{prefix}{sql}\n;{then}")).await,
+        None => client
+            .batch(&format!("{prefix}{sql}"))
+            .await
+            .map(|()| Vec::new()),
+    };
+    match sent {
+        Ok(row) => Ok(Some(row)),
+        Err(error) if error.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION) => alone(
+            client,
+            &lock.settings,
+            limit,
+            &tag,
+            async |client: &mut C| {
+                client
+                    .batch(&format!("{tag}{sql}"))
+                    .await
+                    .map_err(|e| driver_after(e, &tag))
+            },
+        )
+        .await
+        .map(|()| None),
+        Err(error) => Err(driver_after(error, &prefix)),
     }
 }
 
@@ -601,5 +627,38 @@ impl<C: Client> Backend for C {
 
     fn kind(&self) -> &'static str {
         "postgresql"
+    }
+
+    /// Outside a transaction, the statement and its record go in one
+    /// message, one implicit transaction: no round trip of the record's
+    /// own, no transaction a paused client could hold open, and after a
+    /// kill either both are there or neither. A statement that cannot run
+    /// in a transaction block runs alone, and the record follows.
+    async fn execute_recorded(
+        &mut self,
+        lock: &mut PostgresLock,
+        statement: &Statement,
+        limit: Option<Duration>,
+        record: ProgressRecord<'_>,
+    ) -> Result<Result<(), DriverError>> {
+        if !lock.open {
+            if let Err(error) = keep(self, lock, Moment::Statement).await {
+                return Ok(Err(Box::new(error)));
+            }
+            let then = progress_literal_sql(record.table, record.version, record.progress);
+            match outside(self, lock, statement.sql(), limit, Some(&then)).await {
+                Ok(Some(row)) if row.first().cloned().flatten().as_deref() == Some("1") => {
+                    return Ok(Ok(()));
+                }
+                Ok(Some(_)) => return Err(Error::database(RECORDING_PROGRESS, NO_LONGER_MARKED)),
+                Ok(None) => {}
+                Err(error) => return Ok(Err(error)),
+            }
+        } else if let Err(error) = Session::execute(self, lock, statement.sql(), limit).await {
+            return Ok(Err(error));
+        }
+        self.record_progress(record.table, record.version, record.progress)
+            .await
+            .map(Ok)
     }
 }

@@ -110,6 +110,19 @@ pub(super) fn progress_sql(table: &TableName) -> String {
     )
 }
 
+/// [`progress_sql`] with its values written in, for a message of several
+/// statements (which takes no parameters); its one row says how many rows
+/// it changed (1, or 0 when the row is no longer marked).
+pub(super) fn progress_literal_sql(table: &TableName, version: Version, progress: &str) -> String {
+    format!(
+        "WITH recorded AS (UPDATE {} SET failure = {} WHERE version = {} AND failure IS NOT NULL \
+         RETURNING version) SELECT count(*) FROM recorded",
+        table.quoted(),
+        super::literal(progress),
+        version.0.cast_signed()
+    )
+}
+
 pub(super) fn delete_sql(table: &TableName) -> String {
     format!("DELETE FROM {} WHERE version = $1", table.quoted())
 }

@@ -67,8 +67,8 @@ mod settings;
 
 use history::{
     applied, applied_sql, columns, create_sql, delete_sql, failure_sql, history, history_rows,
-    history_sql, insert_sql, lacks_failure_column, progress_sql, renumber_sql, row_values,
-    rows_sql, values,
+    history_sql, insert_sql, lacks_failure_column, progress_literal_sql, progress_sql,
+    renumber_sql, row_values, rows_sql, values,
 };
 
 /// What the lock holds on PostgreSQL: for a run that is one transaction,
@@ -396,9 +396,16 @@ fn blocker(row: &Row) -> Option<crate::Blocker> {
     )
 }
 
-/// `value` as an SQL string literal.
+/// `value` as an SQL string literal, read the same whatever the session's
+/// `standard_conforming_strings` (an `E''` string when it has a backslash,
+/// as libpq's `PQescapeLiteral` writes one).
 fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
+    let quoted = value.replace('\'', "''");
+    if value.contains('\\') {
+        format!("E'{}'", quoted.replace('\\', "\\\\"))
+    } else {
+        format!("'{quoted}'")
+    }
 }
 
 /// A limit as `statement_timeout` takes it: whole milliseconds, at least 1

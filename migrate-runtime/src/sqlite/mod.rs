@@ -12,8 +12,8 @@ mod history;
 use crate::backoff::Backoff;
 use crate::backup::{self, prune};
 use crate::{
-    Backend, BackupSettings, Backups, DriverError, Error, ForeignKeys, Function, LockRequest,
-    Locking, Result, Session, TableName, Version, code,
+    Backend, BackupSettings, Backups, DriverError, Error, ForeignKeys, Function, HistoryStore,
+    LockRequest, Locking, ProgressRecord, Result, Session, Statement, TableName, Version, code,
 };
 
 /// What [`Backend::lock`] holds on SQLite: an exclusive lock on the
@@ -306,6 +306,41 @@ impl Backend for Connection {
 
     fn kind(&self) -> &'static str {
         "sqlite"
+    }
+
+    /// A statement that only changes rows commits in one transaction with
+    /// its record: one commit (one sync of the file) instead of two, and
+    /// after a kill either both are there or neither. Any other runs alone,
+    /// as SQLite runs it outside a transaction (`VACUUM`, a `PRAGMA`,
+    /// `ATTACH` differ or fail inside one), and the record follows.
+    async fn execute_recorded(
+        &mut self,
+        lock: &mut SqliteLock,
+        statement: &Statement,
+        limit: Option<Duration>,
+        record: ProgressRecord<'_>,
+    ) -> Result<Result<(), DriverError>> {
+        let together = statement.changes_rows_only();
+        if together && let Err(error) = self.execute_batch("BEGIN IMMEDIATE") {
+            return Ok(Err(error.into()));
+        }
+        if let Err(error) = Session::execute(self, lock, statement.sql(), limit).await {
+            if together {
+                rollback(self);
+            }
+            return Ok(Err(error));
+        }
+        let recorded = self
+            .record_progress(record.table, record.version, record.progress)
+            .await;
+        if !together {
+            return recorded.map(Ok);
+        }
+        if let Err(error) = recorded {
+            rollback(self);
+            return Err(error);
+        }
+        Session::commit(self, lock).await.map(Ok)
     }
 }
 

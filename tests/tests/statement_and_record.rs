@@ -1,0 +1,181 @@
+//! A statement of a migration outside a transaction commits together with
+//! the record that it is done, where the database can: when the record
+//! cannot be written, the statement is rolled back with it, so the history
+//! never says less than what ran. The record is refused here by a trigger
+//! on the history table (the server's own rollback is the oracle). A
+//! statement that cannot run in a transaction still runs, alone, and is
+//! recorded after it.
+
+use std::fs;
+use std::path::Path;
+
+use migrate_core::{Dialect, Options};
+use migrate_runtime::rusqlite::Connection;
+use migrate_runtime::{Error, Migrations};
+use migrate_tests::pg::Scratch;
+
+/// Version 1 makes `t`; version 2, outside a transaction, inserts 1, 2, 3
+/// with `between` (a statement that must run alone) after the first.
+fn set(dir: &Path, dialect: Dialect, between: &str) -> Migrations {
+    set_in(dir, "migrations", dialect, between)
+}
+
+/// [`set`] in the folder `name` of `dir`.
+fn set_in(dir: &Path, name: &str, dialect: Dialect, between: &str) -> Migrations {
+    let folder = dir.join(name);
+    fs::create_dir_all(&folder).expect("mkdir");
+    fs::write(
+        folder.join("001_t.sql"),
+        "-- +migrate Up\nCREATE TABLE t (n INTEGER);\n-- +migrate Down\nDROP TABLE t;\n",
+    )
+    .expect("write");
+    fs::write(
+        folder.join("002_fill.sql"),
+        format!(
+            "-- +migrate NoTransaction\n-- +migrate Up\nINSERT INTO t VALUES (1);\n{between}\n\
+             INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n\
+             -- +migrate Down\nDELETE FROM t;\n"
+        ),
+    )
+    .expect("write");
+    let options = Options {
+        dialect,
+        ..Options::default()
+    };
+    let set =
+        migrate_core::load(dir, name, &options).unwrap_or_else(|problems| panic!("{problems:?}"));
+    Migrations::from_set(set)
+}
+
+/// The failure the history row of version 2 keeps.
+fn failure_of_sqlite(conn: &Connection) -> String {
+    conn.query_row(
+        "SELECT failure FROM schema_migrations WHERE version = 2",
+        [],
+        |row| row.get(0),
+    )
+    .expect("the row of version 2")
+}
+
+/// The run failed writing the record, and said so.
+fn refused_record(error: &Error) {
+    assert!(
+        error
+            .to_string()
+            .contains("recording a statement of a migration outside a transaction as done"),
+        "{error}"
+    );
+}
+
+#[test]
+fn on_sqlite_a_row_change_is_rolled_back_with_its_record() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let migrations = set(root.path(), Dialect::Sqlite, "");
+    let mut conn = Connection::open(root.path().join("app.db")).expect("open");
+    migrations
+        .migrator()
+        .to(migrate_runtime::Version(1))
+        .run(&mut conn)
+        .expect("version 1");
+    // The record that statement 2 (the insert of 2) is done is refused.
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE UPDATE OF failure ON schema_migrations
+           WHEN NEW.failure LIKE '%statements known done: 2 of 3%'
+           BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+    )
+    .expect("trigger");
+    let error = migrations.migrate(&mut conn).expect_err("the record fails");
+    refused_record(&error);
+    let rows: Vec<i64> = conn
+        .prepare("SELECT n FROM t ORDER BY n")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("rows");
+    assert_eq!(rows, [1], "the insert of 2 went with its record");
+    let failure = failure_of_sqlite(&conn);
+    assert!(
+        failure.contains("failed at statement 2 of 3")
+            || failure.contains("statements known done: 1 of 3"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn on_sqlite_a_statement_that_must_run_alone_runs_and_is_recorded_after_it() {
+    let root = tempfile::tempdir().expect("tempdir");
+    // VACUUM cannot run inside a transaction on SQLite.
+    let migrations = set(root.path(), Dialect::Sqlite, "VACUUM;");
+    let mut conn = Connection::open(root.path().join("app.db")).expect("open");
+    migrations.migrate(&mut conn).expect("applies");
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(count, 3);
+}
+
+const PG_REFUSE: &str = "
+    CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+    CREATE TRIGGER refuse BEFORE UPDATE OF failure ON schema_migrations FOR EACH ROW
+      WHEN (NEW.failure LIKE '%statements known done: 2 of 3%') EXECUTE FUNCTION refuse();";
+
+#[test]
+fn on_postgres_a_statement_is_rolled_back_with_its_record() {
+    let Some(db) = Scratch::new() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let migrations = set(root.path(), Dialect::Postgres, "");
+    let mut client = db.client();
+    migrations
+        .migrator()
+        .to(migrate_runtime::Version(1))
+        .run(&mut client)
+        .expect("version 1");
+    client.batch_execute(PG_REFUSE).expect("trigger");
+    let error = migrations
+        .migrate(&mut client)
+        .expect_err("the record fails");
+    let rows: Vec<i32> = client
+        .query("SELECT n FROM t ORDER BY n", &[])
+        .expect("rows")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(rows, [1], "the insert of 2 went with its record: {error}");
+    let failure: String = client
+        .query_one(
+            "SELECT failure FROM schema_migrations WHERE version = 2",
+            &[],
+        )
+        .expect("the row of version 2")
+        .get(0);
+    assert!(
+        failure.contains("statement 2 of 3") || failure.contains("statements known done: 1 of 3"),
+        "{failure}"
+    );
+    assert!(error.to_string().contains("refused by the test"), "{error}");
+}
+
+#[test]
+fn on_postgres_a_statement_refused_in_a_transaction_block_runs_alone_and_is_recorded() {
+    let Some(db) = Scratch::new() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let migrations = set(
+        root.path(),
+        Dialect::Postgres,
+        "CREATE INDEX CONCURRENTLY t_n ON t (n);",
+    );
+    let mut client = db.client();
+    migrations.migrate(&mut client).expect("applies");
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM t", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(count, 3);
+    let valid: bool = client
+        .query_one(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_n'::regclass",
+            &[],
+        )
+        .expect("index")
+        .get(0);
+    assert!(valid);
+}
