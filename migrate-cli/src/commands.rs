@@ -191,14 +191,7 @@ fn operate<B: Backend>(
         }
         Command::Reset { db } => finish(migrator(migrations, &db).reset(conn)),
         Command::Goto { version, db } => {
-            let migrator = migrator(migrations, &db);
-            let current = migrator.status(conn).map_err(|e| describe(&e))?.current;
-            let target = Version(version);
-            finish(if current.is_some_and(|current| current > target) {
-                migrator.down_to(conn, target)
-            } else {
-                migrator.to(target).run(conn)
-            })
+            finish(migrator(migrations, &db).goto(conn, Version(version)))
         }
         Command::Redo { db } => finish(migrator(migrations, &db).redo(conn)),
         other => rewrite_history(other, migrations, conn),

@@ -292,7 +292,7 @@ fn round_trip_new_up_status_down_status() {
     let up = migrate(root.path(), &["up", "--db", "app.db"]);
     let out = ok(&up);
     assert!(
-        out.starts_with("moved the database from version none (empty) to 2"),
+        out.starts_with("moved the database from version none (no migration applied) to 2"),
         "{out}"
     );
 
@@ -337,7 +337,9 @@ fn up_to_dry_run_down_to_redo_baseline_and_database_url() {
         &["up", "--db", "app.db", "--dry-run", "--to", "2"],
     ));
     assert!(
-        dry.starts_with("dry run: would move the database from version none (empty) to 2"),
+        dry.starts_with(
+            "dry run: would move the database from version none (no migration applied) to 2"
+        ),
         "{dry}"
     );
     assert!(dry.contains("CREATE TABLE b (x INTEGER);"));
@@ -599,7 +601,7 @@ fn rust_log_shows_the_runtime_events_and_nothing_changes_without_it() {
         .expect("runs");
     let report = stdout(&logged);
     assert!(
-        report.starts_with("moved the database from version none (empty) to 1 in ")
+        report.starts_with("moved the database from version none (no migration applied) to 1 in ")
             && !report.contains("statement"),
         "the report alone on stdout: {report}"
     );
@@ -1100,4 +1102,111 @@ fn every_flag_the_docs_name_is_in_the_help() {
         "flags the help does not list:\n  {}",
         missing.join("\n  ")
     );
+}
+
+/// Whether process `pid` has `path` open (its `/proc/<pid>/fd` links).
+fn has_open(pid: u32, path: &Path) -> bool {
+    fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|mut fds| {
+        fds.any(|fd| fd.is_ok_and(|fd| fs::read_link(fd.path()).is_ok_and(|to| to == path)))
+    })
+}
+
+/// `goto` decides its way on the database as it is once it holds the lock:
+/// started while an `up` holds it (the `goto` has read the database at
+/// version 1 and waits for the lock file), it finds the database at 3 and
+/// goes down to 2. It used to read the version first, choose `up`, and
+/// find nothing to do under the lock.
+#[cfg(target_os = "linux")]
+#[test]
+fn goto_racing_an_up_goes_the_way_the_database_is_when_it_gets_the_lock() {
+    use std::sync::{Arc, Mutex};
+
+    let root = tempfile::tempdir().expect("tempdir");
+    three_tables(root.path());
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .expect("valid");
+    let migrations = migrate_runtime::Migrations::from_set(set);
+    let lock = fs::canonicalize(root.path())
+        .expect("root")
+        .join("app.db-migrate-lock");
+    let goto: Arc<Mutex<Option<std::process::Child>>> = Arc::default();
+    let started = Arc::clone(&goto);
+    let dir = root.path().to_owned();
+    let mut conn = Connection::open(root.path().join("app.db")).expect("open");
+    migrations
+        .migrator()
+        .per_migration(true)
+        .on_progress(move |step| {
+            if step.version != migrate_runtime::Version(1) {
+                return;
+            }
+            // Version 1 is committed and the run holds the lock: `goto 2`
+            // reads 1, plans to go up, and waits for the lock file.
+            let child = command(&dir, &["goto", "2", "--db", "app.db"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("goto");
+            let waiting = std::time::Instant::now();
+            let mut child = child;
+            while !has_open(child.id(), &lock) {
+                if let Ok(Some(_)) = child.try_wait() {
+                    let output = child.wait_with_output().expect("output");
+                    panic!("goto ended first: {}{}", stdout(&output), stderr(&output));
+                }
+                assert!(
+                    waiting.elapsed() < std::time::Duration::from_secs(30),
+                    "goto never reached the lock"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            *started.lock().expect("child") = Some(child);
+        })
+        .run(&mut conn)
+        .expect("up to 3");
+    let child = goto.lock().expect("child").take().expect("goto started");
+    let output = child.wait_with_output().expect("goto ends");
+    ok(&output);
+    let version = ok(&migrate(root.path(), &["version", "--db", "app.db"]));
+    assert!(version.starts_with('2'), "{version}");
+}
+
+/// The status table lines up in a terminal with wide characters in a
+/// name: each state starts at the same column, counting a CJK character
+/// as the two columns a terminal gives it.
+#[test]
+fn the_status_table_lines_up_with_wide_characters() {
+    let root = tempfile::tempdir().expect("tempdir");
+    write(root.path(), "migrations/001_ユーザー.sql", GOOD);
+    write(
+        root.path(),
+        "migrations/002_b.sql",
+        &GOOD.replace(" a", " b"),
+    );
+    ok(&migrate(root.path(), &["up-to", "1", "--db", "app.db"]));
+    let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
+    // Columns of a terminal: two for the katakana here, one for the rest.
+    let columns = |text: &str| -> usize {
+        text.chars()
+            .map(|c| {
+                if ('\u{30a0}'..='\u{30ff}').contains(&c) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum()
+    };
+    let starts: Vec<usize> = status
+        .lines()
+        .filter(|line| line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(|line| {
+            ["applied", "pending"]
+                .iter()
+                .find_map(|state| line.find(&format!("  {state}")))
+                .map(|at| columns(&line[..at]))
+        })
+        .collect();
+    assert_eq!(starts.len(), 2, "{status}");
+    assert_eq!(starts[0], starts[1], "{status}");
 }

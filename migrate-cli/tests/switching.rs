@@ -80,7 +80,9 @@ fn a_goose_database_is_adopted_from_the_command_line() {
     );
     let adopted = ok(&migrate(root.path(), &["adopt", "--db", "app.db"]));
     assert!(
-        adopted.starts_with("the history now says version 2 (it said none (empty)); no SQL ran"),
+        adopted.starts_with(
+            "the history now says version 2 (it said none (no migration applied)); no SQL ran"
+        ),
         "{adopted}"
     );
     assert!(adopted.contains("adopt    1 t1"), "{adopted}");
@@ -445,7 +447,7 @@ fn every_command_works_on_postgresql() {
     let with = |verb: &[&'static str]| [verb, &["--db", url.as_str()][..]].concat();
     let up = ok(&migrate(root.path(), &with(&["up"])));
     assert!(
-        up.starts_with("moved the database from version none (empty) to 3"),
+        up.starts_with("moved the database from version none (no migration applied) to 3"),
         "{up}"
     );
     assert!(ok(&migrate(root.path(), &with(&["status"]))).contains("3  t3    applied"));

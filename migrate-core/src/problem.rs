@@ -66,6 +66,22 @@ pub enum ProblemKind {
     /// The migration directory's path names a file.
     #[error("is a file, not a directory; point to the folder that holds the migration files")]
     NotADirectory,
+    /// A symbolic link to nothing: its target does not exist.
+    #[error("links to `{target}`, which does not exist; restore the file, or remove the link")]
+    LinkDangling {
+        /// The link's target, as the link says it.
+        target: String,
+    },
+    /// A symbolic link that cannot be followed (a loop of links, a target
+    /// that cannot be read).
+    #[error("links to `{target}`, which cannot be followed: {cause}; link to the file itself")]
+    LinkUnfollowable {
+        /// The link's target, as the link says it.
+        target: String,
+        /// Why, as the operating system says it ("Too many levels of
+        /// symbolic links" for a loop).
+        cause: String,
+    },
     /// A symbolic link to something outside the migration directory.
     #[error(
         "links to `{target}`, outside the migration directory; copy the file into the directory, or link to one inside it"

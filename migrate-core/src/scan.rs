@@ -277,17 +277,23 @@ fn list(
         }
         let path = entry.path();
         if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-            let leads_inside = fs::canonicalize(&path).is_ok_and(|to| to.starts_with(inside));
-            if !leads_inside {
+            let followed = fs::canonicalize(&path);
+            if !followed.as_ref().is_ok_and(|to| to.starts_with(inside)) {
                 let target = fs::read_link(&path).map_or_else(
                     |_| "?".to_owned(),
                     |t| t.to_string_lossy().replace('\\', "/"),
                 );
-                problems.push(Problem::new(
-                    format!("{shown}/{name}"),
-                    None,
-                    ProblemKind::LinkOutside { target },
-                ));
+                let kind = match followed {
+                    Ok(_) => ProblemKind::LinkOutside { target },
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        ProblemKind::LinkDangling { target }
+                    }
+                    Err(e) => ProblemKind::LinkUnfollowable {
+                        target,
+                        cause: e.to_string(),
+                    },
+                };
+                problems.push(Problem::new(format!("{shown}/{name}"), None, kind));
                 continue;
             }
         }

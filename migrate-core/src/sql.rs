@@ -1,17 +1,18 @@
 //! SQL read as tokens, for the build-time checks that look at a statement's
 //! shape (the replay's normal form of a schema object, the lints): comments
 //! and whitespace dropped, identifier quotes removed, case folded outside
-//! string literals, a string literal or a dollar-quoted body one opaque
+//! string literals and (on PostgreSQL, which keeps their case) quoted names, a string literal or a dollar-quoted body one opaque
 //! token, punctuation one token each. Never used to run anything.
 
 use crate::lex::Kind;
 
-/// One token: a string literal as written, anything else lowercased with
-/// identifier quotes removed. Two tokens are equal when their text and
+/// One token: a string literal as written, a name quoted on PostgreSQL as
+/// written without its quotes, anything else lowercased with identifier
+/// quotes removed. Two tokens are equal when their text and
 /// literalness are: a quoted name equals the same name unquoted.
 #[derive(Debug, Clone)]
 pub struct Token {
-    /// The text: lowercased unless `literal`.
+    /// The text: lowercased unless `literal` or, on PostgreSQL, `quoted`.
     pub text: String,
     /// A `'…'` literal or `$tag$…$tag$` body, never a keyword or identifier.
     pub literal: bool,
@@ -74,8 +75,16 @@ pub fn tokens(sql: &str, dialect: crate::Dialect) -> Vec<Token> {
                 } else {
                     &text[..1]
                 };
+                // PostgreSQL folds only unquoted names: `"Users"` is
+                // another name than `users`. SQLite compares names
+                // without regard to case, quoted or not.
+                let name = unquoted(text, close);
                 Token {
-                    text: unquoted(text, close).to_lowercase(),
+                    text: if dialect == crate::Dialect::Postgres {
+                        name
+                    } else {
+                        name.to_lowercase()
+                    },
                     literal: false,
                     quoted: true,
                 }
@@ -167,6 +176,15 @@ mod tests {
             texts,
             expected.map(|(text, literal)| (text.to_owned(), literal))
         );
+        let quoted = tokens(
+            "ALTER TABLE \"Users\" RENAME TO users",
+            crate::Dialect::Postgres,
+        );
+        assert_eq!(
+            quoted[2].text, "Users",
+            "PostgreSQL keeps a quoted name's case"
+        );
+        assert_ne!(quoted[2], quoted[5]);
         let body = tokens("SELECT $f$ DROP TABLE x $f$, $1", crate::Dialect::Postgres);
         assert!(body[1].literal, "{body:?}");
         assert_eq!(body[3].word(), Some("$1"), "a parameter is no dollar quote");

@@ -406,6 +406,34 @@ fn links_inside_the_directory_are_followed_and_links_out_of_it_refused() {
     );
 }
 
+/// A link to nothing and a loop of links are each called what they are,
+/// not a link out of the directory.
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_and_a_loop_of_links_are_each_said_as_what_they_are() {
+    let root = dir(&[("001_a.sql", GOOD)]);
+    let migrations = root.path().join("migrations");
+    std::os::unix::fs::symlink("gone.sql", migrations.join("002_b.sql")).expect("link");
+    assert_eq!(
+        only(root.path()).to_string(),
+        "migrations/002_b.sql: links to `gone.sql`, which does not exist; restore the file, \
+         or remove the link"
+    );
+    fs::remove_file(migrations.join("002_b.sql")).expect("rm");
+    std::os::unix::fs::symlink("003_c.sql", migrations.join("002_b.sql")).expect("link");
+    std::os::unix::fs::symlink("002_b.sql", migrations.join("003_c.sql")).expect("link");
+    let problems = load(root.path(), "migrations", &Options::default()).expect_err("a loop");
+    let said: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(
+        said[0].starts_with(
+            "migrations/002_b.sql: links to `003_c.sql`, which cannot be followed: Too many \
+             levels of symbolic links"
+        ) && said[0].ends_with("; link to the file itself"),
+        "{said:?}"
+    );
+}
+
 /// A file's own transaction must be balanced in each section: a `BEGIN`
 /// inside the open one and an end with none open are errors at their
 /// lines (a `BEGIN` never ended is a UI case); a balanced one loads, and

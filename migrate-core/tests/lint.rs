@@ -258,6 +258,34 @@ fn a_table_rebuilt_under_its_own_name_is_not_dropped() {
             ACCOUNTS,
             (
                 "002_rebuild.sql",
+                "CREATE TABLE accounts_new (id INT PRIMARY KEY, email TEXT NOT NULL, visits INT);\n\
+                 INSERT INTO accounts_new SELECT id, email, visits FROM accounts;\n\
+                 DROP TABLE accounts;\n\
+                 ALTER TABLE accounts_new RENAME TO accounts;",
+            ),
+            (
+                "003_rebuild_other_way.sql",
+                "ALTER TABLE accounts RENAME TO accounts_old;\n\
+                 CREATE TABLE accounts (id INT PRIMARY KEY, email TEXT NOT NULL, visits INT);\n\
+                 INSERT INTO accounts SELECT id, email, visits FROM accounts_old;\n\
+                 DROP TABLE accounts_old;",
+            ),
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
+
+/// SQLite's rebuild that leaves a column out drops it, as `DROP COLUMN`
+/// would: found at the `DROP TABLE`, either way round.
+#[test]
+fn a_table_rebuilt_without_a_column_drops_it() {
+    let found = findings(
+        Dialect::Sqlite,
+        None,
+        &[
+            ACCOUNTS,
+            (
+                "002_rebuild.sql",
                 "CREATE TABLE accounts_new (id INT PRIMARY KEY, email TEXT NOT NULL);\n\
                  INSERT INTO accounts_new SELECT id, email FROM accounts;\n\
                  DROP TABLE accounts;\n\
@@ -266,13 +294,52 @@ fn a_table_rebuilt_under_its_own_name_is_not_dropped() {
             (
                 "003_rebuild_other_way.sql",
                 "ALTER TABLE accounts RENAME TO accounts_old;\n\
-                 CREATE TABLE accounts (id INT PRIMARY KEY, email TEXT NOT NULL);\n\
-                 INSERT INTO accounts SELECT id, email FROM accounts_old;\n\
+                 CREATE TABLE accounts (id INT PRIMARY KEY);\n\
+                 INSERT INTO accounts SELECT id FROM accounts_old;\n\
                  DROP TABLE accounts_old;",
             ),
         ],
     );
-    assert_eq!(found, Vec::<String>::new());
+    assert_eq!(
+        found,
+        [
+            "2 drop-column drops column `visits` of table `accounts` (the table is made again without it)",
+            "3 drop-column drops column `email` of table `accounts` (the table is made again without it)",
+        ]
+    );
+}
+
+/// `DROP NOT NULL` on a column the set made without `NOT NULL` changes
+/// nothing; on one made `NOT NULL`, added so or set so later, it is found.
+#[test]
+fn drop_not_null_is_found_only_on_a_column_that_had_it() {
+    let found = findings(
+        Dialect::Postgres,
+        None,
+        &[
+            (
+                "001_t.sql",
+                "CREATE TABLE t (id INT PRIMARY KEY, a TEXT, b TEXT NOT NULL, \
+                 c TEXT CHECK (c IS NOT NULL), d TEXT);\nALTER TABLE t ADD COLUMN e TEXT NOT NULL DEFAULT '';\n\
+                 ALTER TABLE t ALTER COLUMN d SET NOT NULL;",
+            ),
+            (
+                "002_drop.sql",
+                "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;\n\
+                 ALTER TABLE t ALTER COLUMN b DROP NOT NULL;\n\
+                 ALTER TABLE t ALTER COLUMN c DROP NOT NULL;\n\
+                 ALTER TABLE t ALTER COLUMN d DROP NOT NULL;\n\
+                 ALTER TABLE t ALTER COLUMN e DROP NOT NULL;\n\
+                 ALTER TABLE t ALTER COLUMN id DROP NOT NULL;",
+            ),
+        ],
+    );
+    let dropped: Vec<&str> = found
+        .iter()
+        .filter(|f| f.contains("drop-not-null"))
+        .map(|f| f.split('`').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(dropped, ["b", "d", "e", "id"]);
 }
 
 #[test]
@@ -340,7 +407,7 @@ fn allow_needs_a_known_code_and_a_reason() {
 /// the PostgreSQL reviewer's rules.
 const ORDERS: (&str, &str) = (
     "001_orders.sql",
-    "CREATE TABLE orders (id INT, total INT, code TEXT, user_id INT);\nCREATE INDEX orders_user ON orders (user_id);\nCREATE DOMAIN positive AS INT;",
+    "CREATE TABLE orders (id INT, total INT, code TEXT NOT NULL, user_id INT);\nCREATE INDEX orders_user ON orders (user_id);\nCREATE DOMAIN positive AS INT;",
 );
 
 /// The findings of migration 2 holding `up`, on [`ORDERS`], as `code what`.
@@ -668,7 +735,7 @@ mod parsed {
                 up.push_str(&cased(&word, &upper));
             }
             let first = format!(
-                "CREATE TABLE {t} ({c} INT);\nCREATE INDEX {i} ON {t} ({c});"
+                "CREATE TABLE {t} ({c} INT NOT NULL);\nCREATE INDEX {i} ON {t} ({c});"
             );
             let second = format!("-- +migrate Up\n{}{up};\n", "\n".repeat(blank_lines));
             let found = findings(
@@ -734,5 +801,34 @@ fn create_table_if_not_exists_over_an_existing_table_hides_nothing() {
             .iter()
             .any(|f| f.starts_with("2 ") && f.contains("index")),
         "{found:?}"
+    );
+}
+
+/// On PostgreSQL a quoted name keeps its case: a table `"Users"` made in
+/// the migration is another one than the `users` it then changes, so the
+/// change is found. On SQLite the two are one name.
+#[test]
+fn a_quoted_name_with_capitals_is_another_table_on_postgresql() {
+    let files = [
+        ("001_users.sql", "CREATE TABLE users (id INT, email TEXT);"),
+        (
+            "002_users_again.sql",
+            "CREATE TABLE \"Users\" (id INT, email TEXT);\nALTER TABLE users DROP COLUMN email;",
+        ),
+    ];
+    assert_eq!(
+        findings(Dialect::Postgres, None, &files),
+        ["2 drop-column drops column `email` of table `users`"]
+    );
+    let quoted_drop = [
+        (
+            "001_users.sql",
+            "CREATE TABLE \"Users\" (id INT, email TEXT);",
+        ),
+        ("002_drop.sql", "ALTER TABLE \"Users\" DROP COLUMN email;"),
+    ];
+    assert_eq!(
+        findings(Dialect::Postgres, None, &quoted_drop),
+        ["2 drop-column drops column `email` of table `Users`"]
     );
 }

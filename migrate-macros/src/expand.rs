@@ -186,9 +186,10 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
     {
         return Err(error);
     }
-    let url = match std::env::var(REPLAY_URL) {
-        Ok(url) if !url.trim().is_empty() => url,
-        _ => return Ok(()),
+    let Some(url) =
+        replay_url(std::env::var(REPLAY_URL)).map_err(|e| syn::Error::new(input.dir.span(), e))?
+    else {
+        return Ok(());
     };
     // Cargo writes the variables a build reads, with their values, into
     // `target/` (dep-info, fingerprints): a password there would be kept,
@@ -225,6 +226,25 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
                  turn the feature on to replay the migrations on that server, or unset the variable"
             ),
         ))
+    }
+}
+
+/// The replay's server from the variable's value: none when it is unset;
+/// set but empty (a CI secret that did not arrive) or not UTF-8, an error,
+/// since the build would otherwise go on without the replay and say
+/// nothing.
+fn replay_url(value: Result<String, std::env::VarError>) -> Result<Option<String>, String> {
+    match value {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+            "`{REPLAY_URL}` is not valid UTF-8; give it a server's URL, or unset it to build \
+             without the replay"
+        )),
+        Ok(url) if url.trim().is_empty() => Err(format!(
+            "`{REPLAY_URL}` is set but empty, so the migrations would not be replayed; give it a \
+             server's URL, or unset it to build without the replay"
+        )),
+        Ok(url) => Ok(Some(url)),
     }
 }
 
@@ -426,7 +446,24 @@ fn option(value: Option<&str>) -> TokenStream {
 
 #[cfg(test)]
 mod tests {
-    use super::carries_password;
+    use std::env::VarError;
+
+    use super::{carries_password, replay_url};
+
+    #[test]
+    fn an_empty_replay_url_is_refused_and_an_unset_one_means_no_replay() {
+        assert_eq!(replay_url(Err(VarError::NotPresent)), Ok(None));
+        assert_eq!(
+            replay_url(Ok("postgres://db/app".into())),
+            Ok(Some("postgres://db/app".into()))
+        );
+        for empty in ["", "  "] {
+            let refused = replay_url(Ok(empty.into())).expect_err("refused");
+            assert!(refused.contains("is set but empty"), "{refused}");
+        }
+        let odd = std::ffi::OsString::from("x");
+        assert!(replay_url(Err(VarError::NotUnicode(odd))).is_err());
+    }
 
     #[test]
     fn a_password_in_the_replay_url_is_found_in_every_form() {

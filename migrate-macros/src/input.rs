@@ -59,6 +59,8 @@ struct Written {
     check: Option<(Ident, bool)>,
     reason: Option<LitStr>,
     lint_errors_from: Option<u64>,
+    /// The options given so far, to refuse one given twice.
+    given: Vec<String>,
 }
 
 impl Written {
@@ -134,6 +136,14 @@ impl Parse for Input {
 fn option(input: ParseStream<'_>, written: &mut Written, errors: &mut Errors) -> syn::Result<()> {
     let key: Ident = input.parse()?;
     input.parse::<Token![=]>()?;
+    let name = key.to_string();
+    if written.given.contains(&name) {
+        errors.push(syn::Error::new(
+            key.span(),
+            format!("`{name}` is given twice; keep one"),
+        ));
+    }
+    written.given.push(name);
     match key.to_string().as_str() {
         "allow_gaps" => written.options.allow_gaps = input.parse::<LitBool>()?.value,
         "check" => written.check = Some((key, input.parse::<LitBool>()?.value)),

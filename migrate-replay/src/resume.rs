@@ -35,11 +35,18 @@ pub fn replay_resuming(set: &MigrationSet, dir: &Path, salt: &str) -> Vec<Proble
     let migrations: Vec<&Migration> = set.migrations.iter().collect();
     let prefixes = prefixes(&migrations, salt);
     let snapshot = |k: usize| dir.join(format!("replay-{}.db", prefixes[k]));
-    // The longest prefix there is a snapshot of.
+    // The longest prefix there is a snapshot of. One that cannot be read
+    // (a damaged file) is removed, so that the replay writes it again.
     let (start, target) = (1..=migrations.len())
         .rev()
         .filter(|&k| snapshot(k).is_file())
-        .find_map(|k| Sqlite::restored(&snapshot(k)).ok().map(|t| (k, t)))
+        .find_map(|k| {
+            let restored = Sqlite::restored(&snapshot(k));
+            if restored.is_err() {
+                let _ = fs::remove_file(snapshot(k));
+            }
+            restored.ok().map(|t| (k, t))
+        })
         .map_or_else(|| (0, Sqlite::open()), |(k, t)| (k, Ok(t)));
     let Ok(mut target) = target else {
         return replay(set);

@@ -174,3 +174,25 @@ fn a_temp_table_added_again_later_fails_as_in_a_whole_replay() {
     );
     assert_eq!(resumed, whole);
 }
+
+/// A damaged snapshot (here overwritten with text) is not a database: the
+/// replay resumes from an earlier one or starts over, gives the whole
+/// replay's verdict, and writes the snapshot again.
+#[test]
+fn a_damaged_snapshot_is_replaced() {
+    let (root, _, snapshots) = project(&["a", "b", "c"]);
+    assert!(migrate_replay::replay_resuming(&set(root.path()), &snapshots, "salt").is_empty());
+    let files = snapshot_files(&snapshots);
+    assert!(!files.is_empty());
+    for file in &files {
+        fs::write(file, "not a database").expect("damage");
+    }
+    assert!(migrate_replay::replay_resuming(&set(root.path()), &snapshots, "salt").is_empty());
+    for file in snapshot_files(&snapshots) {
+        let tables: i64 = open_snapshot(&file)
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{} is still damaged: {e}", file.display()));
+        assert!(tables > 0, "{}", file.display());
+    }
+    assert_eq!(snapshot_files(&snapshots).len(), files.len());
+}

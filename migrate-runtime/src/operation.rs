@@ -160,6 +160,30 @@ impl<'m> Migrator<'m> {
             .await
     }
 
+    /// Moves the database to `version`, whichever way it lies: reverts every
+    /// applied migration above it, or applies the pending ones up to it.
+    /// The way is decided on the history read under the lock, so a run
+    /// that moved the database meanwhile does not make it the wrong one.
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Migrator::run) and [`down_to`](Migrator::down_to);
+    /// [`Error::NoSuchVersion`] when no migration has `version`.
+    pub fn goto<B: Backend>(&self, db: &mut B, version: Version) -> Result<Report> {
+        block_on(self.goto_async(db, version))
+    }
+
+    /// [`goto`](Migrator::goto) as a future: for an async client
+    /// (`tokio_postgres::Client`), performing the same actions.
+    ///
+    /// # Errors
+    ///
+    /// As [`goto`](Migrator::goto).
+    pub async fn goto_async<B: Backend>(&self, db: &mut B, version: Version) -> Result<Report> {
+        self.without_target("goto", db, Operation::Goto(version))
+            .await
+    }
+
     /// Reverts the newest applied migration and applies it again, in one transaction.
     ///
     /// # Errors

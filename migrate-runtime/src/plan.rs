@@ -86,6 +86,9 @@ pub(crate) enum Operation {
     Adopt(Option<crate::Tool>),
     /// Clear the failure recorded for a version, as applied or as pending.
     Resolve(Version, Resolution),
+    /// Revert the applied migrations above a version, or apply the pending
+    /// ones up to it, whichever way the history read under the lock says.
+    Goto(Version),
 }
 
 impl Operation {
@@ -100,6 +103,22 @@ impl Operation {
             Operation::Force(_) => "force",
             Operation::Adopt(_) => "adopt",
             Operation::Resolve(..) => "resolve",
+            Operation::Goto(_) => "goto",
+        }
+    }
+
+    /// The operation itself, or for `goto` the way it goes from `current`:
+    /// a `down --to` when the database is above the target, else an
+    /// `up --to`.
+    fn way(self, current: Option<Version>) -> Operation {
+        match self {
+            Operation::Goto(target) if current.is_some_and(|current| current > target) => {
+                Operation::DownTo(Some(target))
+            }
+            Operation::Goto(target) => Operation::Up {
+                target: Some(target),
+            },
+            other => other,
         }
     }
 }
@@ -305,6 +324,7 @@ pub(crate) fn decide<'m>(
     rules: Rules<'_>,
 ) -> Result<Plan<'m>> {
     let failed = history.iter().find(|r| r.failure.is_some());
+    let operation = operation.way(history.last().map(|r| r.version));
     if let Operation::Resolve(version, resolution) = operation {
         return resolve(migrations, history, version, resolution, rules);
     }
@@ -383,7 +403,7 @@ pub(crate) fn decide<'m>(
         }
         // The driver plans an adoption from the other tool's history, and
         // a resolution is planned above.
-        Operation::Adopt(_) | Operation::Resolve(..) => Vec::new(),
+        Operation::Adopt(_) | Operation::Resolve(..) | Operation::Goto(_) => Vec::new(),
     };
     let mut after: Vec<Version> = history.iter().map(|r| r.version).collect();
     for (migration, change) in &steps {
@@ -642,6 +662,20 @@ mod tests {
             steps(&set, &all, Operation::Redo),
             [(3, Change::Down), (3, Change::Up)]
         );
+    }
+
+    /// `goto` goes whichever way the history it is given says: the plan
+    /// made under the lock decides, not an earlier look.
+    #[test]
+    fn goto_goes_down_or_up_as_the_history_says() {
+        let set = three();
+        let to_two = Operation::Goto(Version(2));
+        assert_eq!(
+            steps(&set, &applied(&set, &[1, 2, 3]), to_two),
+            [(3, Change::Down)]
+        );
+        assert_eq!(steps(&set, &applied(&set, &[1]), to_two), [(2, Change::Up)]);
+        assert!(steps(&set, &applied(&set, &[1, 2]), to_two).is_empty());
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl Report {
     /// The first line: where the database went (or would go), and in how long.
     fn headline(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let runs_sql = self.steps.iter().any(|s| s.change.runs_sql());
-        let (from, to) = (VersionOrEmpty(self.from), VersionOrEmpty(self.to));
+        let (from, to) = (VersionOrNone(self.from), VersionOrNone(self.to));
         let would = if self.dry_run { "dry run: would " } else { "" };
         if !runs_sql {
             let says = if self.dry_run {
@@ -208,14 +208,16 @@ pub(crate) fn millis_or_null<S: serde::Serializer>(
     }
 }
 
-/// `Some(v)` as `v`, `None` as `none (empty)`: version 0 is a real version (diesel, golang-migrate sets that start at 0).
-pub(crate) struct VersionOrEmpty(pub Option<Version>);
+/// `Some(v)` as `v`, `None` as `none (no migration applied)` (not "empty":
+/// the database may hold tables of its own); version 0 is a real version
+/// (diesel, golang-migrate sets that start at 0).
+pub(crate) struct VersionOrNone(pub Option<Version>);
 
-impl fmt::Display for VersionOrEmpty {
+impl fmt::Display for VersionOrNone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Some(v) => write!(f, "{v}"),
-            None => f.write_str("none (empty)"),
+            None => f.write_str("none (no migration applied)"),
         }
     }
 }
@@ -247,7 +249,7 @@ impl fmt::Display for Report {
             return writeln!(
                 f,
                 "nothing to do: the database is at version {}",
-                VersionOrEmpty(self.from)
+                VersionOrNone(self.from)
             );
         }
         self.headline(f)?;

@@ -7,7 +7,9 @@ use migrate_core::{Library, Remedy, Worded, Wording};
 use std::time::Duration;
 
 use crate::plan::{is_edited, is_out_of_order};
-use crate::report::{Millis, VersionOrEmpty};
+use unicode_width::UnicodeWidthStr;
+
+use crate::report::{Millis, VersionOrNone};
 use crate::{AppliedMigration, Checksum, ForeignHistory, Migration, Migrations, Version};
 
 /// The state of one migration in the database.
@@ -174,7 +176,7 @@ impl fmt::Display for Status {
 /// Writes `status` with its advice in `w`'s words.
 fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::Result {
     {
-        writeln!(f, "database at version {}", VersionOrEmpty(status.current))?;
+        writeln!(f, "database at version {}", VersionOrNone(status.current))?;
         // A migration left part-way: the database is dirty until it is resolved.
         for failed in status.entries.iter().filter(|e| e.state == State::Failed) {
             writeln!(
@@ -190,7 +192,7 @@ fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::R
                 "{}'s history is in table `{}`, at version {}: adopt it ({}) before migrating",
                 foreign.tool,
                 foreign.table,
-                VersionOrEmpty(foreign.reached()),
+                VersionOrNone(foreign.reached()),
                 w.remedy(Remedy::Adopt)
             )?;
         }
@@ -234,28 +236,28 @@ fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::R
             "took",
             notes,
         ];
-        // Widths in characters, as `format!` pads: a name may be `créer`.
-        let mut widths = headers.map(|h| h.chars().count());
+        // Widths in columns of a terminal: a name may be `créer` (one
+        // column a character) or `ユーザー` (two).
+        let mut widths = headers.map(UnicodeWidthStr::width);
         for row in &rows {
             for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
+                *width = (*width).max(cell.width());
             }
         }
         let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 6]| {
-            let text = format!(
-                "{:>w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:>w4$}  {}",
-                cells[0],
-                cells[1],
-                cells[2],
-                cells[3],
-                cells[4],
-                cells[5],
-                w0 = widths[0],
-                w1 = widths[1],
-                w2 = widths[2],
-                w3 = widths[3],
-                w4 = widths[4],
-            );
+            let mut text = String::new();
+            for (k, cell) in cells.iter().enumerate() {
+                let gap = " ".repeat(widths[k].saturating_sub(cell.width()));
+                // The version and the time taken align right.
+                if k == 0 || k == 4 {
+                    text.push_str(&gap);
+                    text.push_str(cell);
+                } else {
+                    text.push_str(cell);
+                    text.push_str(&gap);
+                }
+                text.push_str("  ");
+            }
             writeln!(f, "{}", text.trim_end())
         };
         line(f, headers)?;

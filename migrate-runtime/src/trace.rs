@@ -12,7 +12,7 @@ use tracing::field::{Empty, display};
 use tracing::{Span, debug, info, info_span, warn};
 
 use crate::plan::Operation;
-use crate::report::VersionOrEmpty;
+use crate::report::VersionOrNone;
 use crate::{Change, Error, Migration, Result, Statement, TableName, Version};
 
 /// Milliseconds with a fraction, the unit of every duration field.
@@ -36,8 +36,8 @@ pub(crate) fn run(operation: Operation, database: &'static str, table: &TableNam
 
 /// Records where a run goes in its span.
 pub(crate) fn planned(span: &Span, from: Option<Version>, to: Option<Version>) {
-    span.record("from", display(VersionOrEmpty(from)));
-    span.record("to", display(VersionOrEmpty(to)));
+    span.record("from", display(VersionOrNone(from)));
+    span.record("to", display(VersionOrNone(to)));
 }
 
 /// The span of one migration's statements.

@@ -53,7 +53,7 @@ fn migrate_applies_everything_and_records_it() {
     assert_eq!(entries, 3);
     let text = report.to_string();
     assert!(
-        text.starts_with("moved the database from version none (empty) to 3 in "),
+        text.starts_with("moved the database from version none (no migration applied) to 3 in "),
         "{text}"
     );
     assert!(text.contains("  up       2 entries "), "{text}");
@@ -210,7 +210,9 @@ fn dry_run_changes_nothing_and_shows_the_sql() {
     );
     let text = report.to_string();
     assert!(
-        text.starts_with("dry run: would move the database from version none (empty) to 3\n"),
+        text.starts_with(
+            "dry run: would move the database from version none (no migration applied) to 3\n"
+        ),
         "{text}"
     );
     assert!(text.contains("      -- migrations/basic/002_entries.sql:7\n      CREATE INDEX entries_account ON entries (account_id);"), "{text}");

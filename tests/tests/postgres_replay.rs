@@ -379,3 +379,120 @@ fn a_server_that_never_answers_ends_the_replay_with_an_error() {
     assert!(error.to_string().contains("did not answer"), "{error}");
     drop(held);
 }
+
+/// The variable that makes [`replay_to_be_killed`] replay, and on which
+/// server.
+const CHILD_URL: &str = "MIGRATE_TEST_REPLAY_TO_KILL";
+
+/// Not a test of its own: the replay that
+/// [`a_killed_replays_databases_are_dropped_by_the_next_replay`] starts as
+/// a child process (this test binary, running only this test) and kills
+/// with SIGKILL in the middle of a statement.
+#[test]
+#[ignore = "run as a child process by a_killed_replays_databases_are_dropped_by_the_next_replay"]
+fn replay_to_be_killed() {
+    let Ok(url) = std::env::var(CHILD_URL) else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(root.path().join("migrations")).expect("mkdir");
+    std::fs::write(
+        root.path().join("migrations/001_a.sql"),
+        "-- +migrate Timeout 120s\n-- +migrate Up\nCREATE TABLE a (x INT);\n\
+         SELECT pg_sleep(100);\n-- +migrate Down\nDROP TABLE a;\n",
+    )
+    .expect("write");
+    let options = migrate_core::Options {
+        dialect: migrate_core::Dialect::Postgres,
+        ..migrate_core::Options::default()
+    };
+    let set = migrate_core::load(root.path(), "migrations", &options).expect("valid");
+    let _ = migrate_replay::replay_postgres(&set, &url);
+}
+
+/// A replay killed (SIGKILL) while its scratch database is in use cannot
+/// drop it; the next replay on the server does, whatever its set, once
+/// the killed one's session is gone.
+#[test]
+fn a_killed_replays_databases_are_dropped_by_the_next_replay() {
+    let Some(url) = server() else { return };
+    let mut child = std::process::Command::new(std::env::current_exe().expect("this binary"))
+        .args([
+            "--ignored",
+            "--exact",
+            "replay_to_be_killed",
+            "--test-threads=1",
+        ])
+        .env(CHILD_URL, &url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the child replay");
+    let pattern = format!("migrate\\_replay\\_{}\\_%", child.id());
+    let sleeping = || {
+        !watcher_rows(
+            &url,
+            "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(100)%' \
+               AND state = 'active' AND datname LIKE $1",
+            &pattern,
+        )
+        .is_empty()
+    };
+    let started = std::time::Instant::now();
+    while !sleeping() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the child replay never reached its sleep"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    assert!(
+        !watcher_rows(
+            &url,
+            "SELECT 1 FROM pg_database WHERE datname LIKE $1",
+            &pattern
+        )
+        .is_empty(),
+        "the killed replay's database is there"
+    );
+    // Its owner session ends when the server sees the connection closed.
+    let owner = format!("migrate replay owner {pattern}");
+    let started = std::time::Instant::now();
+    while !watcher_rows(
+        &url,
+        "SELECT 1 FROM pg_stat_activity WHERE application_name LIKE $1",
+        &owner,
+    )
+    .is_empty()
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the killed replay's owner session stays"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(replay(&[ACCOUNTS]), Some(Vec::new()));
+    assert_eq!(
+        watcher_rows(
+            &url,
+            "SELECT datname::text FROM pg_database WHERE datname LIKE $1",
+            &pattern
+        ),
+        Vec::<String>::new(),
+        "the next replay dropped the killed one's databases"
+    );
+}
+
+/// The rows of `sql` (one text parameter, `param`), from a session of the
+/// test's own: the first column as text when it is text.
+fn watcher_rows(url: &str, sql: &str, param: &str) -> Vec<String> {
+    let mut client = Client::connect(url, NoTls).expect("connect");
+    client
+        .query(sql, &[&param])
+        .expect(sql)
+        .iter()
+        .map(|row| row.try_get::<_, String>(0).unwrap_or_default())
+        .collect()
+}

@@ -378,6 +378,12 @@ fn a_session_path_with_a_backslash_is_given_back_where_backslashes_are_escapes()
     assert_eq!(path, r#"public, "we\ird""#);
     assert_eq!(
         tables_of(&mut db.client(), "public"),
-        ["a1", "b1", "b2", "schema_migrations", "schema_migrations_lock"]
+        [
+            "a1",
+            "b1",
+            "b2",
+            "schema_migrations",
+            "schema_migrations_lock"
+        ]
     );
 }

@@ -99,7 +99,7 @@ fn a_run_logs_its_span_each_migration_each_statement_and_the_backup() {
     assert_eq!(run["operation"], "up");
     assert_eq!(run["database"], "sqlite");
     assert_eq!(run["history_table"], "schema_migrations");
-    assert_eq!(run["from"], "none (empty)");
+    assert_eq!(run["from"], "none (no migration applied)");
     assert_eq!(run["to"], "2");
     let migration = span(first, "migration");
     assert_eq!(migration["version"], 1);

@@ -30,6 +30,7 @@
 mod column;
 mod cursor;
 mod rule;
+mod shape;
 mod statement;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -104,6 +105,8 @@ struct Schema {
     null_columns: BTreeSet<(String, String)>,
     /// Each index by name → its table.
     indexes: BTreeMap<String, String>,
+    /// The columns of each table the set created with a column list.
+    shapes: BTreeMap<String, shape::Columns>,
     domains: BTreeMap<String, Version>,
 }
 
