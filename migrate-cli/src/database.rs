@@ -76,7 +76,6 @@ fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Whether `url` names a PostgreSQL server.
 /// The SQL dialect of the database at `url`: how its migrations are read.
 pub fn dialect(url: &str) -> migrate_core::Dialect {
     if is_postgres(url) {
@@ -86,10 +85,35 @@ pub fn dialect(url: &str) -> migrate_core::Dialect {
     }
 }
 
+/// Whether `url` names a PostgreSQL server: a `postgres://` URL, or a
+/// connection string of `keyword=value` pairs as libpq reads them
+/// (`host=db user=app dbname=app`), never a file name.
 fn is_postgres(url: &str) -> bool {
     let lower = url.get(..13).unwrap_or(url).to_ascii_lowercase();
-    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+    lower.starts_with("postgres://")
+        || lower.starts_with("postgresql://")
+        || url
+            .split_once('=')
+            .is_some_and(|(key, _)| CONNECTION_KEYWORDS.contains(&key.trim()))
 }
+
+/// The keywords a libpq connection string may start with.
+const CONNECTION_KEYWORDS: [&str; 14] = [
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "sslmode",
+    "sslrootcert",
+    "application_name",
+    "options",
+    "connect_timeout",
+    "target_session_attrs",
+    "channel_binding",
+];
 
 /// The file a `--db` value names: `app.db`, `sqlite:app.db`,
 /// `sqlite://app.db`, `sqlite3://app.db`, `file:app.db` and
@@ -159,8 +183,15 @@ fn refuse_what_is_not_followed(url: &str, path: &str, query: &str) -> Result<(),
     Ok(())
 }
 
-/// `url` with the password of its `user:password@` part replaced by `***`.
+/// `url` with every password it holds replaced by `***`: the one of its
+/// `user:password@` part, and the value of a `password=` parameter (in a
+/// URL's query or a `keyword=value` connection string).
 pub fn redacted(url: &str) -> String {
+    password_values_hidden(&user_password_hidden(url))
+}
+
+/// `url` with the password of its `user:password@` part replaced by `***`.
+fn user_password_hidden(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };
@@ -179,6 +210,40 @@ pub fn redacted(url: &str) -> String {
         },
         None => url.to_owned(),
     }
+}
+
+/// `text` with the value of each `password=` parameter replaced by `***`:
+/// up to the next `&` or blank, or a `'…'` value whole.
+fn password_values_hidden(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = password_value(rest) {
+        out.push_str(&rest[..start]);
+        out.push_str("***");
+        let value = &rest[start..];
+        let end = match value.strip_prefix('\'') {
+            Some(quoted) => quoted.find('\'').map_or(value.len(), |i| i + 2),
+            None => value
+                .find(|c: char| c == '&' || c.is_whitespace())
+                .unwrap_or(value.len()),
+        };
+        rest = &value[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the value of the first `password=` parameter of `text` starts.
+fn password_value(text: &str) -> Option<usize> {
+    text.match_indices("password").find_map(|(at, key)| {
+        let starts_a_parameter = text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c == '?' || c == '&' || c.is_whitespace());
+        let after = &text[at + key.len()..];
+        let value = after.trim_start().strip_prefix('=')?.trim_start();
+        starts_a_parameter.then(|| text.len() - value.len())
+    })
 }
 
 #[cfg(test)]
@@ -235,5 +300,37 @@ mod tests {
         assert!(!super::is_postgres("app.db"));
         assert_eq!(redacted("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redacted("app.db"), "app.db");
+        for (url, shown) in [
+            (
+                "postgres://u@h/db?password=s3cret&sslmode=disable",
+                "postgres://u@h/db?password=***&sslmode=disable",
+            ),
+            (
+                "postgres://u:s3cret@h/db?sslmode=disable&password=s3cret",
+                "postgres://u:***@h/db?sslmode=disable&password=***",
+            ),
+            (
+                "host=h user=u password=s3cret dbname=db",
+                "host=h user=u password=*** dbname=db",
+            ),
+            (
+                "host=h password = 's3 cret' dbname=db",
+                "host=h password = *** dbname=db",
+            ),
+            (
+                "postgres://h/db?mypassword=x",
+                "postgres://h/db?mypassword=x",
+            ),
+        ] {
+            assert_eq!(redacted(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_connection_string_names_a_server_and_a_file_name_does_not() {
+        assert!(super::is_postgres("host=h user=u password=p"));
+        assert!(super::is_postgres("dbname = app"));
+        assert!(!super::is_postgres("a=b.db"));
+        assert!(!super::is_postgres("data/app.db"));
     }
 }

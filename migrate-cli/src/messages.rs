@@ -28,6 +28,9 @@ impl Wording for CommandLine {
             Remedy::TimeLimits => "`--timeout MS` / `--run-timeout MS`",
             Remedy::Target => "`--to VERSION`",
             Remedy::ResolveAny => "`migrate resolve VERSION --applied | --pending`",
+            Remedy::Resolve(version) => {
+                return format!("`migrate resolve {version} --applied | --pending`").into();
+            }
             Remedy::ResolveApplied(version) => {
                 return format!("`migrate resolve {version} --applied`").into();
             }

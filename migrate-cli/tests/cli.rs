@@ -1210,3 +1210,37 @@ fn the_status_table_lines_up_with_wide_characters() {
     assert_eq!(starts.len(), 2, "{status}");
     assert_eq!(starts[0], starts[1], "{status}");
 }
+
+/// A password never shows in what the command line says, in whichever
+/// form the URL carries it (`user:password@`, `?password=`, a libpq
+/// `keyword=value` string); a `keyword=value` string names a server, never
+/// a SQLite file (nothing is created under that name).
+#[test]
+fn a_password_in_any_form_of_the_url_is_never_shown_and_names_no_file() {
+    let root = tempfile::tempdir().expect("tempdir");
+    three_tables(root.path());
+    let before = files(root.path());
+    for url in [
+        "postgres://postgres:S3cretA@127.0.0.1:1/app",
+        "postgres://postgres@127.0.0.1:1/app?password=S3cretB",
+        "host=127.0.0.1 port=1 user=postgres password=S3cretC dbname=app",
+    ] {
+        for args in [["status", "--db", url], ["up", "--db", url]] {
+            let output = migrate(root.path(), &args);
+            assert!(!output.status.success(), "{url}");
+            let said = format!("{}{}", stdout(&output), stderr(&output));
+            assert!(!said.contains("S3cret"), "{said}");
+            assert!(said.contains("PostgreSQL server"), "{said}");
+        }
+        let with_env = command(root.path(), &["status"])
+            .env("DATABASE_URL", url)
+            .output()
+            .expect("runs");
+        assert!(
+            !stderr(&with_env).contains("S3cret"),
+            "{}",
+            stderr(&with_env)
+        );
+    }
+    assert_eq!(files(root.path()), before, "a file was created");
+}

@@ -526,7 +526,12 @@ fn a_half_applied_migration_is_resolved_from_the_command_line() {
         "-- +migrate NoTransaction\n-- +migrate Up\nCREATE TABLE b (x INTEGER);\nINSERT INTO missing VALUES (1);\n\n-- +migrate Down\nDROP TABLE b;\n",
     );
     let first = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
-    assert!(first.contains("recorded as failed until it is resolved (`migrate resolve VERSION --applied | --pending`)"), "{first}");
+    assert!(
+        first.contains(
+            "recorded as failed until it is resolved (`migrate resolve 2 --applied | --pending`)"
+        ),
+        "{first}"
+    );
     let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
     assert!(status.contains("FAILED"), "{status}");
     let refused = fails(&migrate(root.path(), &["up", "--db", "app.db"]));

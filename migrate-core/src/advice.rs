@@ -38,6 +38,8 @@ pub enum Remedy {
     Target,
     /// Resolve a failed migration, any version and either way (`resolve(…)`).
     ResolveAny,
+    /// Resolve `version`, either way: completed or undone by hand.
+    Resolve(Version),
     /// Resolve `version` as completed by hand.
     ResolveApplied(Version),
     /// Resolve `version` as undone by hand.
@@ -86,6 +88,10 @@ impl Wording for Library {
             Remedy::TimeLimits => "`timeout(…)` / `run_timeout(…)`",
             Remedy::Target => "`to(…)`",
             Remedy::ResolveAny => "`resolve(…)`",
+            Remedy::Resolve(version) => {
+                return format!("`resolve(Version({version}), Resolution::Applied)` or `…Pending`")
+                    .into();
+            }
             Remedy::ResolveApplied(version) => {
                 return format!("`resolve(Version({version}), Resolution::Applied)`").into();
             }

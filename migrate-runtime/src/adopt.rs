@@ -349,7 +349,14 @@ pub(crate) fn adoption<'m>(
         return match ours {
             // Not ours, and no other tool's either: say what is wrong with it.
             Err(error @ Error::InvalidHistory { .. }) if tool.is_none() => Err(error),
-            _ => Err(Error::NothingToAdopt { tool }),
+            Ok(rows) => Err(Error::NothingToAdopt {
+                tool,
+                ours_at: rows.last().map(|row| row.version),
+            }),
+            Err(_) => Err(Error::NothingToAdopt {
+                tool,
+                ours_at: None,
+            }),
         };
     };
     let refuse = |problem| Error::CannotAdopt {
@@ -415,6 +422,7 @@ pub(crate) fn adoption_plan<'m>(
     if adopted.is_empty() {
         return Err(Error::NothingToAdopt {
             tool: Some(foreign.tool),
+            ours_at: None,
         });
     }
     Ok(Plan {

@@ -381,6 +381,9 @@ pub enum Error {
     NothingToAdopt {
         /// The tool asked for, if one was.
         tool: Option<Tool>,
+        /// The newest version of this project's own history, when the
+        /// database has one: it is migrated here already.
+        ours_at: Option<Version>,
     },
 
     /// refinery cannot take a migration (`Migrations::refinery_runner`).
@@ -481,7 +484,7 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 w.remedy(Remedy::Target),
                 w.remedy(Remedy::DownTo)
             ),
-            Error::MigrationFailed { path, line, column, rolled_back, committed, own_transaction, driver, .. } => write!(
+            Error::MigrationFailed { version, path, line, column, rolled_back, committed, own_transaction, driver, .. } => write!(
                 f,
                 "{path}:{line}{}: {}; {}",
         match column { Some(column) => format!(":{column}"), None => String::new() },
@@ -490,18 +493,19 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             None => driver.to_string(),
         },
         match own_transaction {
-            Some(begin) => own_outcome(*begin, committed, w),
-            None => outcome(*rolled_back, committed, w),
+            Some(begin) => own_outcome(*begin, *version, committed, w),
+            None => outcome(*rolled_back, *version, committed, w),
         }
             ),
-            Error::TimedOut { path, line, limit, rolled_back, committed, driver, .. } => write!(
+            Error::TimedOut { version, path, line, limit, rolled_back, committed, driver, .. } => write!(
                 f,
                 "{path}:{line}: the migration was stopped at its time limit of {limit:?} \
          (`-- +migrate Timeout` in its file, or {}): {driver}; {}",
                 w.remedy(Remedy::TimeLimits),
-        outcome(*rolled_back, committed, w)
+        outcome(*rolled_back, *version, committed, w)
             ),
             Error::LockTimeout {
+                version,
                 path,
                 line,
                 wait,
@@ -519,7 +523,7 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 seconds(wait.spent),
                 w.remedy(Remedy::BusyTimeout),
                 blocked_by(&wait.blockers),
-                outcome(*rolled_back, committed, w)
+                outcome(*rolled_back, *version, committed, w)
             ),
             Error::ForeignKeyViolations { version, path, violations, rolled_back: true } => write!(
                 f,
@@ -532,7 +536,7 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
          transaction, so its statements stay applied, and it is recorded as failed until it \
          is resolved ({})",
         violations.join("; "),
-                w.remedy(Remedy::ResolveAny)
+                w.remedy(Remedy::Resolve(*version))
             ),
             Error::Locked { waited, holder } => write!(
                 f,
@@ -682,11 +686,18 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 "version {version} is not recorded as failed, so there is nothing to resolve; {} shows each migration's state",
                 w.remedy(Remedy::Status)
             ),
-            Error::NothingToAdopt { tool } => write!(
+            Error::NothingToAdopt { tool, ours_at } => write!(
                 f,
-                "nothing to adopt: {}; nothing was changed",
+                "nothing to adopt: {}; nothing was changed{}",
         match tool { Some(tool) => format!("no migration applied by {tool} is recorded in this database (table `{}`)", tool.table()),
-                      None => "no history of goose, golang-migrate, sqlx, refinery, diesel or SuperChat is in this database".to_owned() }
+                      None => "no history of goose, golang-migrate, sqlx, refinery, diesel or SuperChat is in this database".to_owned() },
+        match ours_at {
+            Some(version) => format!(
+                "; the database is migrated here already (its history is at version {version}): {} shows it",
+                w.remedy(Remedy::Status)
+            ),
+            None => String::new(),
+        }
             ),
             Error::Refinery { path, message } => write!(
                 f,
@@ -875,12 +886,12 @@ fn blocked_by(blockers: &[Blocker]) -> String {
 /// What a failure inside a migration's own transaction (its `BEGIN` on
 /// line `begin`) left: that transaction rolled back, the statements before
 /// it applied.
-fn own_outcome(begin: u32, committed: &[Version], w: &dyn Wording) -> String {
+fn own_outcome(begin: u32, version: Version, committed: &[Version], w: &dyn Wording) -> String {
     let own = format!(
         "this migration's own transaction (its `BEGIN` on line {begin}) was rolled back, so \
          what ran from that line on is undone; statements before it stay applied, and it is \
          recorded as failed until it is resolved ({})",
-        w.remedy(Remedy::ResolveAny)
+        w.remedy(Remedy::Resolve(version))
     );
     match committed {
         [] => own,
@@ -892,7 +903,7 @@ fn own_outcome(begin: u32, committed: &[Version], w: &dyn Wording) -> String {
     }
 }
 
-fn outcome(rolled_back: bool, committed: &[Version], w: &dyn Wording) -> String {
+fn outcome(rolled_back: bool, version: Version, committed: &[Version], w: &dyn Wording) -> String {
     let own = if rolled_back {
         if committed.is_empty() {
             "the database was rolled back to where it was before this run's transaction"
@@ -903,7 +914,7 @@ fn outcome(rolled_back: bool, committed: &[Version], w: &dyn Wording) -> String 
         &format!(
             "this migration runs outside a transaction: statements before this one stay applied, \
              and it is recorded as failed until it is resolved ({})",
-            w.remedy(Remedy::ResolveAny)
+            w.remedy(Remedy::Resolve(version))
         )
     };
     match committed {

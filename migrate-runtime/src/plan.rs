@@ -108,11 +108,15 @@ impl Operation {
     }
 
     /// The operation itself, or for `goto` the way it goes from `current`:
-    /// a `down --to` when the database is above the target, else an
-    /// `up --to`.
-    fn way(self, current: Option<Version>) -> Operation {
+    /// a `down --to` when the database is above the target, or the target
+    /// is 0 and no migration has it (`goto 0` means "revert everything", and
+    /// says "nothing to do" when nothing is applied), else an `up --to`.
+    fn way(self, current: Option<Version>, exists: impl Fn(Version) -> bool) -> Operation {
         match self {
-            Operation::Goto(target) if current.is_some_and(|current| current > target) => {
+            Operation::Goto(target)
+                if current.is_some_and(|current| current > target)
+                    || (target.0 == 0 && !exists(target)) =>
+            {
                 Operation::DownTo(Some(target))
             }
             Operation::Goto(target) => Operation::Up {
@@ -324,7 +328,9 @@ pub(crate) fn decide<'m>(
     rules: Rules<'_>,
 ) -> Result<Plan<'m>> {
     let failed = history.iter().find(|r| r.failure.is_some());
-    let operation = operation.way(history.last().map(|r| r.version));
+    let operation = operation.way(history.last().map(|r| r.version), |version| {
+        migrations.get_for(version, rules.environment).is_some()
+    });
     if let Operation::Resolve(version, resolution) = operation {
         return resolve(migrations, history, version, resolution, rules);
     }
@@ -676,6 +682,14 @@ mod tests {
         );
         assert_eq!(steps(&set, &applied(&set, &[1]), to_two), [(2, Change::Up)]);
         assert!(steps(&set, &applied(&set, &[1, 2]), to_two).is_empty());
+        // No migration has 0: `goto 0` reverts everything, and again finds
+        // nothing to do, as `down-to 0` does.
+        let to_zero = Operation::Goto(Version(0));
+        assert_eq!(
+            steps(&set, &applied(&set, &[1, 2]), to_zero),
+            [(2, Change::Down), (1, Change::Down)]
+        );
+        assert!(steps(&set, &[], to_zero).is_empty());
     }
 
     #[test]

@@ -183,7 +183,7 @@ fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::R
                 f,
                 "version {} failed part-way (dirty): nothing runs until it is resolved ({})",
                 failed.version,
-                w.remedy(Remedy::ResolveAny)
+                w.remedy(Remedy::Resolve(failed.version))
             )?;
         }
         if let Some(foreign) = &status.foreign {
@@ -291,7 +291,7 @@ fn notes(e: &StatusEntry, w: &dyn Wording) -> String {
     if let Some(failure) = &e.failure {
         notes.push(format!(
             "{failure}; resolve it ({})",
-            w.remedy(Remedy::ResolveAny)
+            w.remedy(Remedy::Resolve(e.version))
         ));
     }
     notes.join(", ")

@@ -636,6 +636,39 @@ fn nothing_to_adopt_says_so() {
         goose.to_string().contains("no migration applied by goose"),
         "{goose}"
     );
+    assert!(
+        !goose.to_string().contains("migrated here already"),
+        "{goose}"
+    );
+}
+
+/// `adopt` on a database this project migrated already says so, rather
+/// than only that no other tool's history is there.
+#[test]
+fn adopt_on_a_database_migrated_here_says_so() {
+    let project = Project::new(&[("001_users.sql", GOOSE_1)]);
+    project
+        .migrations()
+        .migrate(&mut project.open())
+        .expect("migrates");
+    let error = project.refuses(|m, conn| m.migrator().adopt(conn).expect_err("nothing to adopt"));
+    assert!(
+        matches!(
+            error,
+            Error::NothingToAdopt {
+                tool: None,
+                ours_at: Some(Version(1)),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("the database is migrated here already (its history is at version 1)"),
+        "{error}"
+    );
 }
 
 #[test]

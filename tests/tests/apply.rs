@@ -362,7 +362,8 @@ fn a_failure_outside_a_transaction_says_what_stays_applied() {
         error.to_string(),
         "migrations/no_tx_failing/002_outside.sql:4: no such table: missing; \
          this migration runs outside a transaction: statements before this one stay applied, \
-         and it is recorded as failed until it is resolved (`resolve(…)`); \
+         and it is recorded as failed until it is resolved \
+         (`resolve(Version(2), Resolution::Applied)` or `…Pending`); \
          migration 1 was committed before it and stays applied"
     );
     // Version 1 committed before the migration outside a transaction began;
