@@ -66,6 +66,15 @@ pub enum ProblemKind {
     /// The migration directory's path names a file.
     #[error("is a file, not a directory; point to the folder that holds the migration files")]
     NotADirectory,
+    /// The build's replay ran past its limit before this migration: it and
+    /// the ones after it were not checked.
+    #[error(
+        "the replay stopped here: it ran past the {minutes} minutes one build may spend replaying, so this migration and the ones after it were not checked; a set that needs longer turns the replay off (`check = false, reason = \"…\"`)"
+    )]
+    ReplayOverBuildLimit {
+        /// The limit, in minutes.
+        minutes: u64,
+    },
     /// A symbolic link to nothing: its target does not exist.
     #[error("links to `{target}`, which does not exist; restore the file, or remove the link")]
     LinkDangling {

@@ -43,6 +43,7 @@ use std::collections::BTreeSet;
 use migrate_core::{Migration, MigrationSet, Problem, ProblemKind};
 
 pub use resume::replay_resuming;
+pub use sequence::{BUILD_LIMIT, DEFAULT_STATEMENT_LIMIT};
 #[cfg(feature = "postgres-replay")]
 pub use server::{Scratch, ServerError, replay_postgres};
 
@@ -67,16 +68,19 @@ pub fn parse_postgres(set: &MigrationSet) -> Option<Vec<Problem>> {
 ///
 /// Migrations marked `-- +migrate NoCheck <reason>` are skipped.
 pub fn replay(set: &MigrationSet) -> Vec<Problem> {
+    let deadline = sequence::build_deadline(std::time::Instant::now());
     let replayed = each_sequence(set, |migrations| {
         Ok::<_, std::convert::Infallible>(match sqlite::Sqlite::open() {
-            Ok(mut target) => sequence::replay(&mut target, migrations).unwrap_or_else(|stopped| {
-                let mut problems = stopped.problems;
-                problems.push(unreadable(
-                    &stopped.at,
-                    format!("cannot read the replayed schema: {}", stopped.error),
-                ));
-                problems
-            }),
+            Ok(mut target) => {
+                sequence::replay(&mut target, migrations, deadline).unwrap_or_else(|stopped| {
+                    let mut problems = stopped.problems;
+                    problems.push(unreadable(
+                        &stopped.at,
+                        format!("cannot read the replayed schema: {}", stopped.error),
+                    ));
+                    problems
+                })
+            }
             Err(error) => vec![unreadable(
                 "(replay)",
                 format!("cannot open an in-memory SQLite: {error}"),

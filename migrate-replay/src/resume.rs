@@ -32,6 +32,7 @@ pub fn replay_resuming(set: &MigrationSet, dir: &Path, salt: &str) -> Vec<Proble
     {
         return replay(set);
     }
+    let deadline = sequence::build_deadline(std::time::Instant::now());
     let migrations: Vec<&Migration> = set.migrations.iter().collect();
     let prefixes = prefixes(&migrations, salt);
     let snapshot = |k: usize| dir.join(format!("replay-{}.db", prefixes[k]));
@@ -65,7 +66,7 @@ pub fn replay_resuming(set: &MigrationSet, dir: &Path, salt: &str) -> Vec<Proble
         .saturating_sub(1)
         .clamp(start, before_last);
     for (from, to) in [(start, common), (common, before_last), (before_last, last)] {
-        match sequence::replay(&mut target, migrations[from..to].iter().copied()) {
+        match sequence::replay(&mut target, migrations[from..to].iter().copied(), deadline) {
             Ok(found) if found.is_empty() => {}
             Ok(_) => {
                 // Said exactly as a whole replay says them (a failure after

@@ -3,7 +3,7 @@
 //! from before the Up, Up again. What a database does at each step (a
 //! savepoint, a copy, reading its schema) is its [`Target`]'s.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use migrate_core::{Migration, Problem, ProblemKind, ReplayedSection, Statement};
 
@@ -12,6 +12,17 @@ use migrate_core::{Migration, Problem, ProblemKind, ReplayedSection, Statement};
 /// this long runs away (a recursive query without end, a sleep), and a
 /// build must end.
 pub const DEFAULT_STATEMENT_LIMIT: Duration = Duration::from_secs(10);
+
+/// How long the whole replay of one build may take: a set whose every
+/// statement ends within its own limit can still add up past any wait a
+/// build should have. Past it, the replay stops with a problem at the
+/// migration it reached.
+pub const BUILD_LIMIT: Duration = Duration::from_secs(600);
+
+/// When the replay of a build started at `started` must end.
+pub(crate) fn build_deadline(started: Instant) -> Instant {
+    started + BUILD_LIMIT
+}
 
 /// A statement's time limit at build time: its migration's `Timeout`
 /// (which the run applies too), else [`DEFAULT_STATEMENT_LIMIT`].
@@ -131,15 +142,27 @@ pub(crate) struct Stopped<E> {
 pub(crate) fn replay<'a, T: Target>(
     target: &mut T,
     migrations: impl Iterator<Item = &'a Migration>,
+    deadline: Instant,
 ) -> Result<Vec<Problem>, Stopped<T::Error>> {
     let mut replay = Replay {
         target,
         problems: Vec::new(),
         failed_up: None,
+        deadline,
     };
     for migration in migrations {
         if migration.no_check.is_some() || migration.rust {
             continue;
+        }
+        if Instant::now() >= deadline {
+            replay.problems.push(Problem::new(
+                migration.up_path.as_ref(),
+                None,
+                ProblemKind::ReplayOverBuildLimit {
+                    minutes: BUILD_LIMIT.as_secs() / 60,
+                },
+            ));
+            break;
         }
         if let Err(error) = replay.migration(migration) {
             return Err(Stopped {
@@ -158,6 +181,8 @@ struct Replay<'t, T> {
     problems: Vec<Problem>,
     /// Where the first Up that failed failed: later failures may follow from it.
     failed_up: Option<String>,
+    /// When the build's replay must end.
+    deadline: Instant,
 }
 
 impl<T: Target> Replay<'_, T> {
@@ -168,7 +193,12 @@ impl<T: Target> Replay<'_, T> {
     /// failing.
     fn migration(&mut self, migration: &Migration) -> Result<(), T::Error> {
         self.target.start()?;
-        self.target.limit(Limit::of(migration));
+        // A statement's limit, within what the build has left.
+        let mut limit = Limit::of(migration);
+        limit.duration = limit
+            .duration
+            .min(self.deadline.saturating_duration_since(Instant::now()));
+        self.target.limit(limit);
         let copy = migration.no_transaction;
         let before_up = self.target.checkpoint("replay_before_up", copy)?;
         if let Err(problem) =
@@ -282,5 +312,37 @@ mod tests {
         );
         assert_eq!(label(&named("migrations/004_idx.sql", "idx")), "004_idx");
         assert_eq!(label(&named("m/004_idx.up.sql", "idx")), "004_idx");
+    }
+
+    /// Past the build's deadline the replay stops with a problem at the
+    /// migration it reached, and checks none after it.
+    #[test]
+    fn a_replay_past_the_builds_limit_stops_where_it_got_to() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("migrations");
+        std::fs::create_dir(&dir).expect("mkdir");
+        for (k, table) in ["a", "b"].iter().enumerate() {
+            std::fs::write(
+                dir.join(format!("00{}_{table}.sql", k + 1)),
+                format!(
+                    "-- +migrate Up\nCREATE TABLE {table} (x INT);\nCREATE TABLE {table} (x INT);\n"
+                ),
+            )
+            .expect("write");
+        }
+        let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+            .expect("valid");
+        let mut target = crate::sqlite::Sqlite::open().expect("in memory");
+        let passed = std::time::Instant::now();
+        let problems = super::replay(&mut target, set.migrations.iter(), passed)
+            .unwrap_or_else(|_| panic!("the replay failed"));
+        let said: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].starts_with(
+                "migrations/001_a.sql: the replay stopped here: it ran past the 10 minutes"
+            ),
+            "{said:?}"
+        );
     }
 }

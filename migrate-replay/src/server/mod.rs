@@ -39,6 +39,7 @@ pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, Se
     {
         config.password(password);
     }
+    let deadline = crate::sequence::build_deadline(std::time::Instant::now());
     crate::each_sequence(set, |migrations| {
         let mut scratch = Scratch::create(&config)?;
         let mut target = Server {
@@ -47,7 +48,7 @@ pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, Se
             limit: crate::sequence::Limit::default(),
             depth: 0,
         };
-        let replayed = crate::sequence::replay(&mut target, migrations);
+        let replayed = crate::sequence::replay(&mut target, migrations, deadline);
         let problems = replayed.map_err(|stopped| stopped.error)?;
         scratch.drop_all().map(|()| problems)
     })
