@@ -16,8 +16,8 @@
 //!
 //! - `pg_outside_transaction/100`: one migration of 100 inserts outside a
 //!   transaction on a database at version 1: ours (the lease renewed before
-//!   each statement, the statement sent with its settings in one message,
-//!   its record after it; `ours_schema` under a schema) vs raw `postgres`
+//!   each statement, the statement sent with its settings and the record
+//!   that it is done in one message; `ours_schema` under a schema) vs raw `postgres`
 //!   running the same inserts, each its own commit, and one history row.
 //!
 //! `cargo bench -p migrate-benches --features bench --bench postgres`

@@ -30,7 +30,8 @@
 //!   same 1,000 history rows in one transaction (`raw`).
 //! - `apply_outside_transaction/100`: one migration outside a transaction
 //!   of 100 inserts, each its own commit, on a database at version 1: ours
-//!   (a started mark, then after each statement a record that it is done,
+//!   (a started mark, then each statement committed together with the
+//!   record that it is done,
 //!   then the row applied) vs raw rusqlite running the same inserts and
 //!   writing one history row (`raw`).
 //! - `backup_100mb`: our backup vs a file copy followed by fsync (`copy_fsync`,
