@@ -126,12 +126,16 @@ fn sqlite_count(db: &Path) -> i64 {
 /// PostgreSQL, direct and through PgBouncer.
 const KILLS: u64 = 50;
 
-/// Runs `trial` for each of `inputs`, five at a time (each trial has its
-/// own database and child; most of a trial is waiting for them); how many
-/// returned `true`.
-fn in_rounds<T: Copy + Send>(inputs: &[T], trial: impl Fn(T) -> bool + Sync) -> usize {
+/// Runs `trial` for each of `inputs`, `at_once` at a time (each trial has
+/// its own database and child; most of a trial is waiting for them); how
+/// many returned `true`.
+fn in_rounds<T: Copy + Send>(
+    inputs: &[T],
+    at_once: usize,
+    trial: impl Fn(T) -> bool + Sync,
+) -> usize {
     let mut passed = 0;
-    for round in inputs.chunks(5) {
+    for round in inputs.chunks(at_once) {
         passed += std::thread::scope(|scope| {
             let running: Vec<_> = round
                 .iter()
@@ -157,7 +161,7 @@ fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
     let skips: Vec<i64> = (0..KILLS)
         .map(|_| i64::try_from(rng.below(1_200)).expect("small"))
         .collect();
-    let killed = in_rounds(&skips, sqlite_killed_after);
+    let killed = in_rounds(&skips, 5, sqlite_killed_after);
     assert!(
         killed >= usize::try_from(KILLS - 5).expect("small"),
         "only {killed} of {KILLS} children were killed inside the migration"
@@ -249,7 +253,7 @@ fn postgres_kills(through: &(dyn Fn(&Scratch) -> String + Sync), seed: u64) {
     let skips: Vec<i64> = (0..KILLS)
         .map(|_| i64::try_from(rng.below(200)).expect("small"))
         .collect();
-    let killed = in_rounds(&skips, |skip| postgres_killed_after(through, skip));
+    let killed = in_rounds(&skips, 5, |skip| postgres_killed_after(through, skip));
     assert!(
         killed >= usize::try_from(KILLS - 5).expect("small"),
         "only {killed} of {KILLS} children were killed inside the migration"
@@ -321,7 +325,8 @@ fn a_lease_holder_paused_past_its_lease_never_makes_a_migration_run_twice() {
     let pauses: Vec<(usize, u64)> = (0..20)
         .map(|trial| (trial, 300 + rng.below(2_100)))
         .collect();
-    in_rounds(&pauses, |(trial, pause)| {
+    // Paused trials sleep most of their time: ten at once.
+    in_rounds(&pauses, 10, |(trial, pause)| {
         paused_past_the_lease(trial, pause);
         true
     });
