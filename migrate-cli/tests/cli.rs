@@ -1244,3 +1244,82 @@ fn a_password_in_any_form_of_the_url_is_never_shown_and_names_no_file() {
     }
     assert_eq!(files(root.path()), before, "a file was created");
 }
+
+/// Runs `migrate` in `dir` as a user who cannot write what root owns:
+/// `nobody` when the tests run as root (who writes anywhere), else the
+/// test's own user.
+#[cfg(target_os = "linux")]
+fn migrate_unprivileged(dir: &Path, args: &[&str]) -> std::process::Output {
+    use std::os::unix::fs::MetadataExt;
+    let root = fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    if !root {
+        return migrate(dir, args);
+    }
+    let mut as_nobody = vec![
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        env!("CARGO_BIN_EXE_migrate"),
+    ];
+    as_nobody.extend_from_slice(args);
+    Command::new("setpriv")
+        .current_dir(dir)
+        .args(&as_nobody)
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("setpriv runs")
+}
+
+/// A database whose folder this user cannot write (SQLite keeps its
+/// journal there) is refused before anything, naming the folder, with or
+/// without a lock file already beside it: no backup written, nothing
+/// changed. It used to blame the backup (and advise `--backup-dir`), or
+/// the migration's SQL, or say "no such file".
+#[cfg(target_os = "linux")]
+#[test]
+fn a_database_whose_folder_cannot_be_written_is_refused_before_anything() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    three_tables(root.path());
+    fs::create_dir(root.path().join("data")).expect("mkdir");
+    ok(&migrate(
+        root.path(),
+        &["up-to", "1", "--db", "data/app.db"],
+    ));
+    let mode = |path: &Path, mode: u32| {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    mode(root.path(), 0o755);
+    mode(&root.path().join("data/app.db"), 0o666);
+    for lock_file_there in [true, false] {
+        let lock = root.path().join("data/app.db-migrate-lock");
+        if lock_file_there {
+            mode(&lock, 0o666);
+        } else {
+            fs::remove_file(&lock).expect("rm");
+        }
+        mode(&root.path().join("data"), 0o555);
+        let before = files(&root.path().join("data"));
+        for args in [
+            &["up", "--db", "data/app.db"][..],
+            &["up", "--no-backup", "--db", "data/app.db"],
+            &["force", "2", "--yes", "--db", "data/app.db"],
+        ] {
+            let output = migrate_unprivileged(root.path(), args);
+            assert!(!output.status.success(), "{args:?}");
+            let said = stderr(&output);
+            assert!(
+                said.contains("/data cannot be written: Permission denied")
+                    || said.contains("data/app.db-migrate-lock: Permission denied"),
+                "{args:?}: {said}"
+            );
+            assert!(!said.contains("--backup-dir"), "{said}");
+        }
+        assert_eq!(files(&root.path().join("data")), before, "a file was made");
+        mode(&root.path().join("data"), 0o755);
+    }
+    let version = ok(&migrate(root.path(), &["version", "--db", "data/app.db"]));
+    assert!(version.starts_with('1'), "{version}");
+}

@@ -571,11 +571,11 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             ),
             Error::CannotOpen { message } => write!(
                 f,
-                "cannot open or create the database file or a file beside it ({message}); check that its folder exists and is writable"
+                "cannot open or create the database file or a file beside it ({message}); nothing was changed; check that its folder exists and is writable by this user"
             ),
             Error::ReadOnly => write!(
                 f,
-                "the database is read-only, so it cannot be migrated; nothing was changed and no backup was written; check the file's permissions, or open it read-write"
+                "the database is read-only (its file is not writable by this user, or the connection was opened read-only), so it cannot be migrated; nothing was changed and no backup was written"
             ),
             Error::InvalidTableName(value) => write!(
                 f,

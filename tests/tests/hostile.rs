@@ -185,7 +185,7 @@ fn a_folder_that_cannot_take_new_files_is_said_to_be_one() {
     assert!(
         error
             .to_string()
-            .ends_with("check that its folder exists and is writable"),
+            .ends_with("check that its folder exists and is writable by this user"),
         "{error}"
     );
 }
@@ -205,8 +205,8 @@ fn a_read_only_database_is_refused_before_any_backup() {
     assert!(matches!(error, Error::ReadOnly), "{error:?}");
     assert_eq!(
         error.to_string(),
-        "the database is read-only, so it cannot be migrated; nothing was changed and no backup \
-         was written; check the file's permissions, or open it read-write"
+        "the database is read-only (its file is not writable by this user, or the connection was \
+         opened read-only), so it cannot be migrated; nothing was changed and no backup was written"
     );
     assert!(backups_of(&path, None).is_empty(), "no backup");
     assert_eq!(std::fs::read(&path).expect("read"), bytes);

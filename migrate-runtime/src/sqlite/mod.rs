@@ -44,7 +44,11 @@ impl Locking for Connection {
         }
         let busy_timeout_ms = busy_timeout_ms(self)?;
         let file = match self.path().filter(|p| !p.is_empty()) {
-            Some(database) => Some(lock_file(Path::new(database), timeout)?),
+            Some(database) => {
+                let file = lock_file(Path::new(database), timeout)?;
+                folder_writable(Path::new(database))?;
+                Some(file)
+            }
             None => None,
         };
         set_busy_timeout(self, timeout)?;
@@ -369,13 +373,16 @@ fn lock_file(database: &Path, timeout: Duration) -> Result<fs::File> {
     let mut name = database.as_os_str().to_owned();
     name.push("-migrate-lock");
     let path = PathBuf::from(name);
+    // A lock file another user made may be opened to read only; when it
+    // cannot be opened at all, the first error says why (not "no such
+    // file", which the second try gives in a folder that cannot be written).
     let file = fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .open(&path)
-        .or_else(|_| fs::File::open(&path))
+        .or_else(|first| fs::File::open(&path).map_err(|_| first))
         .map_err(|e| Error::CannotOpen {
             message: format!("the migration lock file {}: {e}", path.display()),
         })?;
@@ -395,6 +402,43 @@ fn lock_file(database: &Path, timeout: Duration) -> Result<fs::File> {
             Err(fs::TryLockError::Error(error)) => {
                 return Err(Error::database("locking the migration lock file", error));
             }
+        }
+    }
+}
+
+/// Whether a file can be made in the folder of `database`: SQLite writes
+/// its journal beside the database while it changes it, so in a folder
+/// this user cannot write a run would fail at its first change, said as
+/// that change's error. A file made and removed at once says it before
+/// anything, with the folder.
+fn folder_writable(database: &Path) -> Result<()> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(format!("-migrate-probe-{}", std::process::id()));
+    let probe = PathBuf::from(name);
+    // A probe left by a killed run of the same process id is removed first.
+    let _ = fs::remove_file(&probe);
+    match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(file) => {
+            drop(file);
+            let _ = fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(error) => {
+            let folder = database
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            Err(Error::CannotOpen {
+                message: format!(
+                    "its folder {} cannot be written: {error}; SQLite keeps its journal beside \
+                     the database file while it changes it",
+                    folder.display()
+                ),
+            })
         }
     }
 }
