@@ -120,6 +120,10 @@ pub enum Error {
         /// (`false` for a `NoTransaction` migration: the statements before
         /// the failing one stay applied).
         rolled_back: bool,
+        /// The migration ran outside a transaction and its first statement
+        /// failed, changing nothing (one statement is all or nothing): it
+        /// is not recorded as failed and stays pending.
+        left_nothing: bool,
         /// The migrations this run committed before the failure (with
         /// `per_migration()`, or before a `NoTransaction` migration); they
         /// stay applied.
@@ -148,6 +152,10 @@ pub enum Error {
         limit: Duration,
         /// Whether the migration's own changes were rolled back.
         rolled_back: bool,
+        /// The migration ran outside a transaction and its first statement
+        /// failed, changing nothing (one statement is all or nothing): it
+        /// is not recorded as failed and stays pending.
+        left_nothing: bool,
         /// The migrations this run committed before it; they stay applied.
         committed: Vec<Version>,
         /// The driver's error (the cancellation).
@@ -173,6 +181,10 @@ pub enum Error {
         wait: Box<LockWait>,
         /// Whether the migration's own changes were rolled back.
         rolled_back: bool,
+        /// The migration ran outside a transaction and its first statement
+        /// failed, changing nothing (one statement is all or nothing): it
+        /// is not recorded as failed and stays pending.
+        left_nothing: bool,
         /// The migrations this run committed before it; they stay applied.
         committed: Vec<Version>,
         /// The driver's error (the last lock timeout).
@@ -484,7 +496,7 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 w.remedy(Remedy::Target),
                 w.remedy(Remedy::DownTo)
             ),
-            Error::MigrationFailed { version, path, line, column, rolled_back, committed, own_transaction, driver, .. } => write!(
+            Error::MigrationFailed { version, path, line, column, rolled_back, left_nothing, committed, own_transaction, driver, .. } => write!(
                 f,
                 "{path}:{line}{}: {}; {}",
         match column { Some(column) => format!(":{column}"), None => String::new() },
@@ -494,15 +506,15 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
         },
         match own_transaction {
             Some(begin) => own_outcome(*begin, *version, committed, w),
-            None => outcome(*rolled_back, *version, committed, w),
+            None => outcome((*rolled_back, *left_nothing), *version, committed, w),
         }
             ),
-            Error::TimedOut { version, path, line, limit, rolled_back, committed, driver, .. } => write!(
+            Error::TimedOut { version, path, line, limit, rolled_back, left_nothing, committed, driver, .. } => write!(
                 f,
                 "{path}:{line}: the migration was stopped at its time limit of {limit:?} \
          (`-- +migrate Timeout` in its file, or {}): {driver}; {}",
                 w.remedy(Remedy::TimeLimits),
-        outcome(*rolled_back, *version, committed, w)
+        outcome((*rolled_back, *left_nothing), *version, committed, w)
             ),
             Error::LockTimeout {
                 version,
@@ -510,6 +522,7 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 line,
                 wait,
                 rolled_back,
+                left_nothing,
                 committed,
                 ..
             } => write!(
@@ -523,7 +536,7 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 seconds(wait.spent),
                 w.remedy(Remedy::BusyTimeout),
                 blocked_by(&wait.blockers),
-                outcome(*rolled_back, *version, committed, w)
+                outcome((*rolled_back, *left_nothing), *version, committed, w)
             ),
             Error::ForeignKeyViolations { version, path, violations, rolled_back: true } => write!(
                 f,
@@ -903,8 +916,18 @@ fn own_outcome(begin: u32, version: Version, committed: &[Version], w: &dyn Word
     }
 }
 
-fn outcome(rolled_back: bool, version: Version, committed: &[Version], w: &dyn Wording) -> String {
-    let own = if rolled_back {
+/// What a failed migration left: `(rolled_back, left_nothing)` as the
+/// error's fields say.
+fn outcome(
+    (rolled_back, left_nothing): (bool, bool),
+    version: Version,
+    committed: &[Version],
+    w: &dyn Wording,
+) -> String {
+    let own = if left_nothing {
+        "this migration runs outside a transaction, and its first statement failed without \
+         changing anything, so nothing of it ran: it is not recorded as failed and stays pending"
+    } else if rolled_back {
         if committed.is_empty() {
             "the database was rolled back to where it was before this run's transaction"
         } else {

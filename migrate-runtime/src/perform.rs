@@ -216,6 +216,13 @@ async fn actions<B: Backend>(
                         "the failure could not be recorded in the history table: {not_recorded}"
                     );
                 }
+            } else if let Some(step) = script.mark_to_take_back(at, &error) {
+                let version = script.migration(step).version();
+                if let Err(kept) = db.delete_history(table, version).await {
+                    tracing::error!(
+                        "the mark that version {version} was started could not be taken back: {kept}"
+                    );
+                }
             }
             return Err(error);
         }

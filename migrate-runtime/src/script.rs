@@ -246,6 +246,7 @@ impl<'m> Script<'m> {
         attempts: &Attempts,
     ) -> Error {
         let migration = self.migration(step);
+        let index = statement;
         let statement = &self.statements(step)[statement];
         Error::LockTimeout {
             version: migration.version(),
@@ -259,9 +260,28 @@ impl<'m> Script<'m> {
                 blockers: Vec::new(),
             }),
             rolled_back: !migration.no_transaction(),
+            left_nothing: self.left_nothing(step, index),
             committed: self.committed_before(at),
             driver: source,
         }
+    }
+
+    /// Whether statement `index` of step `step`, failing, left nothing of
+    /// its migration: a migration outside a transaction being applied, its
+    /// first statement (not one a resumed run starts from), which is all or
+    /// nothing (not a `CONCURRENTLY` form, which can leave an invalid
+    /// index), and not the `BEGIN` of a transaction of the file's own. Its
+    /// started mark is taken back instead of recorded as a failure.
+    pub fn left_nothing(&self, step: usize, index: usize) -> bool {
+        let statement = &self.statements(step)[index];
+        // A Rust function is not one statement: what it did before failing stays.
+        self.migration(step).no_transaction()
+            && !self.migration(step).is_rust()
+            && self.plan.steps[step].1 == Change::Up
+            && index == 0
+            && self.first_statement(step) == 0
+            && !statement.is_concurrent()
+            && statement.transaction_control().is_none()
     }
 
     /// Whether the whole script is one transaction: one `Begin`, no
@@ -333,6 +353,7 @@ impl<'m> Script<'m> {
             refused.limit = Some(limit);
         }
         let migration = self.migration(step);
+        let left_nothing = self.left_nothing(step, statement);
         let statement = &self.statements(step)[statement];
         let (line, column) = match error_offset(&source) {
             Some(offset) => {
@@ -352,6 +373,7 @@ impl<'m> Script<'m> {
                 statement: statement.sql().to_owned(),
                 limit,
                 rolled_back: !migration.no_transaction(),
+                left_nothing,
                 committed: self.committed_before(at),
                 driver: source,
             };
@@ -363,6 +385,7 @@ impl<'m> Script<'m> {
             column,
             statement: statement.sql().to_owned(),
             rolled_back: !migration.no_transaction(),
+            left_nothing,
             committed: self.committed_before(at),
             own_transaction: None,
             driver: source,
@@ -430,13 +453,25 @@ impl<'m> Script<'m> {
             _ => String::new(),
         };
         let (Error::MigrationFailed {
-            path, line, driver, ..
+            path,
+            line,
+            driver,
+            left_nothing: false,
+            ..
         }
         | Error::TimedOut {
-            path, line, driver, ..
+            path,
+            line,
+            driver,
+            left_nothing: false,
+            ..
         }
         | Error::LockTimeout {
-            path, line, driver, ..
+            path,
+            line,
+            driver,
+            left_nothing: false,
+            ..
         }) = error
         else {
             return None;
@@ -456,6 +491,29 @@ impl<'m> Script<'m> {
             step,
             crate::mark::failed_text(reverting, (k, statements.len()), (path, *line), &message),
         ))
+    }
+
+    /// The step whose started mark action number `at`, failing with
+    /// `error`, takes back: a migration outside a transaction whose first
+    /// statement failed without changing anything stays pending.
+    pub fn mark_to_take_back(&self, at: usize, error: &Error) -> Option<usize> {
+        let Action::Run(step) = self.actions[at] else {
+            return None;
+        };
+        matches!(
+            error,
+            Error::MigrationFailed {
+                left_nothing: true,
+                ..
+            } | Error::TimedOut {
+                left_nothing: true,
+                ..
+            } | Error::LockTimeout {
+                left_nothing: true,
+                ..
+            }
+        )
+        .then_some(step)
     }
 
     /// The refusal to commit after step `step` when `violations` is not empty.

@@ -179,3 +179,94 @@ fn on_postgres_a_statement_refused_in_a_transaction_block_runs_alone_and_is_reco
         .get(0);
     assert!(valid);
 }
+
+/// Version 2, outside a transaction, whose first statement fails: `INSERT`
+/// into a table that does not exist, then an insert into `t`.
+fn first_fails(dir: &Path, dialect: Dialect) -> Migrations {
+    let folder = dir.join("migrations");
+    fs::create_dir_all(&folder).expect("mkdir");
+    fs::write(
+        folder.join("001_t.sql"),
+        "-- +migrate Up\nCREATE TABLE t (n INTEGER);\n-- +migrate Down\nDROP TABLE t;\n",
+    )
+    .expect("write");
+    fs::write(
+        folder.join("002_fill.sql"),
+        "-- +migrate NoTransaction\n-- +migrate Up\nINSERT INTO missing VALUES (1);\n\
+         INSERT INTO t VALUES (2);\n-- +migrate Down\nDELETE FROM t;\n",
+    )
+    .expect("write");
+    let options = Options {
+        dialect,
+        ..Options::default()
+    };
+    Migrations::from_set(migrate_core::load(dir, "migrations", &options).expect("valid"))
+}
+
+/// What the failure of [`first_fails`] says: nothing of it ran.
+fn stays_pending(error: &Error) {
+    assert!(
+        matches!(
+            error,
+            Error::MigrationFailed {
+                left_nothing: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains(
+            "its first statement failed without changing anything, so nothing of it ran: it is \
+             not recorded as failed and stays pending"
+        ),
+        "{error}"
+    );
+}
+
+/// A migration outside a transaction whose first statement fails changed
+/// nothing (a statement is all or nothing): it is not marked failed, the
+/// next run is not refused, and once the table exists it applies. It used
+/// to be recorded as failed part-way, "dirty", with "statements before
+/// this one stay applied" when there were none.
+#[test]
+fn on_sqlite_a_first_statement_that_fails_leaves_the_migration_pending() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let migrations = first_fails(root.path(), Dialect::Sqlite);
+    let mut conn = Connection::open(root.path().join("app.db")).expect("open");
+    let error = migrations.migrate(&mut conn).expect_err("fails");
+    stays_pending(&error);
+    let versions = migrate_tests::versions_in(&conn, "schema_migrations");
+    assert_eq!(versions, [1], "no row for version 2");
+    let again = migrations
+        .migrate(&mut conn)
+        .expect_err("fails again, not refused");
+    stays_pending(&again);
+    conn.execute_batch("CREATE TABLE missing (n INTEGER)")
+        .expect("the fix");
+    migrations.migrate(&mut conn).expect("applies");
+    let versions = migrate_tests::versions_in(&conn, "schema_migrations");
+    assert_eq!(versions, [1, 2]);
+}
+
+#[test]
+fn on_postgres_a_first_statement_that_fails_leaves_the_migration_pending() {
+    let Some(db) = Scratch::new() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let migrations = first_fails(root.path(), Dialect::Postgres);
+    let mut client = db.client();
+    let error = migrations.migrate(&mut client).expect_err("fails");
+    stays_pending(&error);
+    let rows: i64 = client
+        .query_one(
+            "SELECT count(*) FROM schema_migrations WHERE version = 2",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(rows, 0, "no row for version 2");
+    client
+        .batch_execute("CREATE TABLE missing (n INTEGER)")
+        .expect("the fix");
+    migrations.migrate(&mut client).expect("applies");
+}
