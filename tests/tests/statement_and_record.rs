@@ -14,37 +14,37 @@ use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, Migrations};
 use migrate_tests::pg::Scratch;
 
-/// Version 1 makes `t`; version 2, outside a transaction, inserts 1, 2, 3
-/// with `between` (a statement that must run alone) after the first.
-fn set(dir: &Path, dialect: Dialect, between: &str) -> Migrations {
-    set_in(dir, "migrations", dialect, between)
-}
-
-/// [`set`] in the folder `name` of `dir`.
-fn set_in(dir: &Path, name: &str, dialect: Dialect, between: &str) -> Migrations {
-    let folder = dir.join(name);
+/// The set of `files` (name, text) in `dir/migrations`, read as `dialect`.
+fn load(dir: &Path, dialect: Dialect, files: &[(&str, &str)]) -> Migrations {
+    let folder = dir.join("migrations");
     fs::create_dir_all(&folder).expect("mkdir");
-    fs::write(
-        folder.join("001_t.sql"),
-        "-- +migrate Up\nCREATE TABLE t (n INTEGER);\n-- +migrate Down\nDROP TABLE t;\n",
-    )
-    .expect("write");
-    fs::write(
-        folder.join("002_fill.sql"),
-        format!(
-            "-- +migrate NoTransaction\n-- +migrate Up\nINSERT INTO t VALUES (1);\n{between}\n\
-             INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n\
-             -- +migrate Down\nDELETE FROM t;\n"
-        ),
-    )
-    .expect("write");
+    for (name, text) in files {
+        fs::write(folder.join(name), text).expect("write");
+    }
     let options = Options {
         dialect,
         ..Options::default()
     };
-    let set =
-        migrate_core::load(dir, name, &options).unwrap_or_else(|problems| panic!("{problems:?}"));
+    let set = migrate_core::load(dir, "migrations", &options)
+        .unwrap_or_else(|problems| panic!("{problems:?}"));
     Migrations::from_set(set)
+}
+
+/// Version 1, which makes `t`.
+const TABLE: (&str, &str) = (
+    "001_t.sql",
+    "-- +migrate Up\nCREATE TABLE t (n INTEGER);\n-- +migrate Down\nDROP TABLE t;\n",
+);
+
+/// Version 1 makes `t`; version 2, outside a transaction, inserts 1, 2, 3
+/// with `between` (a statement that must run alone) after the first.
+fn set(dir: &Path, dialect: Dialect, between: &str) -> Migrations {
+    let fill = format!(
+        "-- +migrate NoTransaction\n-- +migrate Up\nINSERT INTO t VALUES (1);\n{between}\n\
+         INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n\
+         -- +migrate Down\nDELETE FROM t;\n"
+    );
+    load(dir, dialect, &[TABLE, ("002_fill.sql", &fill)])
 }
 
 /// The failure the history row of version 2 keeps.
@@ -183,24 +183,9 @@ fn on_postgres_a_statement_refused_in_a_transaction_block_runs_alone_and_is_reco
 /// Version 2, outside a transaction, whose first statement fails: `INSERT`
 /// into a table that does not exist, then an insert into `t`.
 fn first_fails(dir: &Path, dialect: Dialect) -> Migrations {
-    let folder = dir.join("migrations");
-    fs::create_dir_all(&folder).expect("mkdir");
-    fs::write(
-        folder.join("001_t.sql"),
-        "-- +migrate Up\nCREATE TABLE t (n INTEGER);\n-- +migrate Down\nDROP TABLE t;\n",
-    )
-    .expect("write");
-    fs::write(
-        folder.join("002_fill.sql"),
-        "-- +migrate NoTransaction\n-- +migrate Up\nINSERT INTO missing VALUES (1);\n\
-         INSERT INTO t VALUES (2);\n-- +migrate Down\nDELETE FROM t;\n",
-    )
-    .expect("write");
-    let options = Options {
-        dialect,
-        ..Options::default()
-    };
-    Migrations::from_set(migrate_core::load(dir, "migrations", &options).expect("valid"))
+    let fill = "-- +migrate NoTransaction\n-- +migrate Up\nINSERT INTO missing VALUES (1);\n\
+                INSERT INTO t VALUES (2);\n-- +migrate Down\nDELETE FROM t;\n";
+    load(dir, dialect, &[TABLE, ("002_fill.sql", fill)])
 }
 
 /// What the failure of [`first_fails`] says: nothing of it ran.
