@@ -35,6 +35,19 @@ pub fn open(url: &str, existing: bool) -> Result<Database, String> {
             "the database {path} does not exist; check the path (`migrate up` creates a new database)"
         ));
     }
+    // SQLite would say "unable to open database file" for a new file in a
+    // folder that is not there.
+    if let Some(folder) = Path::new(path)
+        .parent()
+        .filter(|f| !f.as_os_str().is_empty())
+        && !exists
+        && !folder.is_dir()
+    {
+        return Err(format!(
+            "the folder {} of the database {path} does not exist; create it, or check the path",
+            folder.display()
+        ));
+    }
     let new = (!exists).then(|| Box::new(NewFile(path.into())));
     Connection::open(path)
         .map(|conn| Database::Sqlite(conn, new))

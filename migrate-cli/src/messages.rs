@@ -37,7 +37,9 @@ impl Wording for CommandLine {
             Remedy::ResolvePending(version) => {
                 return format!("`migrate resolve {version} --pending`").into();
             }
-            Remedy::NewerRelease => "use that release's migration directory (or a newer one)",
+            Remedy::NewerRelease => {
+                "use that release's migration directory, or a newer one (`--dir DIR`)"
+            }
             Remedy::AllowGaps => "`--allow-gaps`",
             Remedy::RunRustMigrations => {
                 "the `migrate` command cannot compile Rust: run your application's migrations, \

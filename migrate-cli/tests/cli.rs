@@ -1323,3 +1323,20 @@ fn a_database_whose_folder_cannot_be_written_is_refused_before_anything() {
     let version = ok(&migrate(root.path(), &["version", "--db", "data/app.db"]));
     assert!(version.starts_with('1'), "{version}");
 }
+
+/// A new database in a folder that does not exist is said as such (SQLite
+/// says only "unable to open database file"), and nothing is created.
+#[test]
+fn a_database_in_a_missing_folder_names_the_folder() {
+    let root = tempfile::tempdir().expect("tempdir");
+    three_tables(root.path());
+    let before = files(root.path());
+    let output = migrate(root.path(), &["up", "--db", "nodir/app.db"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("the folder nodir of the database nodir/app.db does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(files(root.path()), before);
+}
