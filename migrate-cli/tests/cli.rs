@@ -1262,14 +1262,10 @@ fn migrate_unprivileged(dir: &Path, args: &[&str]) -> std::process::Output {
         env!("CARGO_BIN_EXE_migrate"),
     ];
     as_nobody.extend_from_slice(args);
-    Command::new("setpriv")
-        .current_dir(dir)
-        .args(&as_nobody)
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("setpriv runs")
+    let mut setpriv = Command::new("setpriv");
+    setpriv.args(&as_nobody);
+    common::in_clean_env(&mut setpriv, dir);
+    setpriv.output().expect("setpriv runs")
 }
 
 /// A database whose folder this user cannot write (SQLite keeps its

@@ -79,10 +79,7 @@ impl Statement {
     /// assert_eq!(back.transaction_control(), None);
     /// ```
     pub fn transaction_control(&self) -> Option<TransactionControl> {
-        let mut words = self
-            .sql
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .filter(|w| !w.is_empty());
+        let mut words = self.words();
         let first = words.next().unwrap_or_default();
         let second = words.next().unwrap_or_default();
         let is = |word: &str, keyword: &str| word.eq_ignore_ascii_case(keyword);
@@ -115,14 +112,18 @@ impl Statement {
     /// assert!(!vacuum.changes_rows_only());
     /// ```
     pub fn changes_rows_only(&self) -> bool {
-        let first = self
-            .sql
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .find(|w| !w.is_empty())
-            .unwrap_or_default();
+        let first = self.words().next().unwrap_or_default();
         ["insert", "update", "delete", "merge", "replace", "with"]
             .iter()
             .any(|word| first.eq_ignore_ascii_case(word))
+    }
+
+    /// The statement's leading words, letters only: enough to tell what
+    /// kind of statement it is (it starts at its first token).
+    fn words(&self) -> impl Iterator<Item = &str> {
+        self.sql
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
     }
 
     /// The line in the file, and the 1-based column, of the character at

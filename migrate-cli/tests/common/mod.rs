@@ -15,14 +15,20 @@ pub fn migrate(dir: &Path, args: &[&str]) -> Output {
 /// The command [`migrate`] runs, to add to.
 pub fn command(dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    command.args(args);
+    in_clean_env(&mut command, dir);
+    command
+}
+
+/// `command` run in `dir` without `DATABASE_URL`,
+/// `MIGRATE_REPLAY_POSTGRES_URL` or `RUST_LOG`, colours off.
+pub fn in_clean_env(command: &mut Command, dir: &Path) {
     command
         .current_dir(dir)
-        .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("MIGRATE_REPLAY_POSTGRES_URL")
         .env_remove("RUST_LOG")
         .env("NO_COLOR", "1");
-    command
 }
 
 pub fn stdout(output: &Output) -> String {
