@@ -296,7 +296,9 @@ enum Command {
     },
     /// Set the recorded version to VERSION without running any SQL:
     /// migrations up to it are recorded as applied, those above it are
-    /// forgotten. For a database fixed by hand (golang-migrate's `force`).
+    /// forgotten (a newer release's versions, which this directory has no
+    /// file for, too). For a database fixed by hand (golang-migrate's
+    /// `force`).
     #[command(
         after_help = "Example (a database whose schema was brought to version 4 by hand):\n  \
         migrate force 4 --db app.db --yes\n\

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{command, migrate, ok, stderr, stdout, write};
+use common::{command, fails, migrate, ok, stderr, stdout, write};
 
 use migrate_runtime::rusqlite::Connection;
 
@@ -948,6 +948,29 @@ fn an_applied_migration_whose_file_is_gone_is_named() {
             && !said.contains("newer release"),
         "{said}"
     );
+}
+
+/// `force` below versions a newer release applied forgets them too, as its
+/// help says (those above VERSION are forgotten), and says which.
+#[test]
+fn force_forgets_versions_of_a_newer_release() {
+    let root = tempfile::tempdir().expect("tempdir");
+    three_tables(root.path());
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    fs::remove_file(root.path().join("migrations/003_c.sql")).expect("removed");
+    let refused = fails(&migrate(root.path(), &["up", "--db", "app.db"]));
+    assert!(refused.contains("a newer release migrated it"), "{refused}");
+    let forced = ok(&migrate(
+        root.path(),
+        &["force", "1", "--db", "app.db", "--yes"],
+    ));
+    assert_eq!(
+        forced,
+        "forgot version 3: no migration in this directory has it\n\
+         the history now says version 1 (it said 3); no SQL ran\n  forget   2 b\n"
+    );
+    let version = ok(&migrate(root.path(), &["version", "--db", "app.db"]));
+    assert_eq!(version, "1\n");
 }
 
 /// A migration left part-way makes `version` say `(dirty)` with exit code

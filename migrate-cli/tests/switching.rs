@@ -4,24 +4,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 mod common;
-use common::{migrate, ok, stderr, stdout, write};
+use common::{fails, migrate, ok, stderr, stdout, write};
 
 use migrate_runtime::rusqlite::Connection;
-
-/// Fails with exit code 1, and returns standard error.
-fn fails(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}\n{}",
-        stdout(output),
-        stderr(output)
-    );
-    stderr(output)
-}
 
 fn table(n: u32) -> String {
     format!("-- +migrate Up\nCREATE TABLE t{n} (x INTEGER);\n-- +migrate Down\nDROP TABLE t{n};\n")
@@ -80,9 +68,8 @@ fn a_goose_database_is_adopted_from_the_command_line() {
     );
     let adopted = ok(&migrate(root.path(), &["adopt", "--db", "app.db"]));
     assert!(
-        adopted.starts_with(
-            "the history now says version 2 (it said none (no migration applied)); no SQL ran"
-        ),
+        adopted
+            .starts_with("the history now says version 2 (no migration was recorded); no SQL ran"),
         "{adopted}"
     );
     assert!(adopted.contains("adopt    1 t1"), "{adopted}");
@@ -541,12 +528,31 @@ fn a_half_applied_migration_is_resolved_from_the_command_line() {
         root.path(),
         &["resolve", "2", "--pending", "--db", "app.db"],
     ));
-    assert!(
-        resolved.starts_with("the history now says version 1"),
-        "{resolved}"
+    assert_eq!(
+        resolved,
+        "the failed migration 2 is pending again: the database is at version 1; no SQL ran\n  \
+         resolve  2 outside\n"
     );
     let neither = migrate(root.path(), &["resolve", "2", "--db", "app.db"]);
     assert!(!neither.status.success());
+    // Undone by hand as `--pending` said; failed again, then finished by
+    // hand: one step, in the user's words.
+    Connection::open(root.path().join("app.db"))
+        .expect("open")
+        .execute_batch("DROP TABLE b")
+        .expect("undone by hand");
+    fails(&migrate(root.path(), &["up", "--db", "app.db"]));
+    let applied = ok(&migrate(
+        root.path(),
+        &["resolve", "2", "--applied", "--db", "app.db"],
+    ));
+    assert_eq!(
+        applied,
+        "the failed migration 2 is recorded as applied: the database is at version 2; \
+         no SQL ran\n  resolve  2 outside\n"
+    );
+    let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
+    assert!(!status.contains("FAILED"), "{status}");
 }
 
 #[test]

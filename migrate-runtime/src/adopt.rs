@@ -430,6 +430,7 @@ pub(crate) fn adoption_plan<'m>(
         to: adopted.iter().map(|m| m.version()).max(),
         steps: adopted.into_iter().map(|m| (m, Change::Adopt)).collect(),
         renumbered: Vec::new(),
+        forgotten: Vec::new(),
         set_aside: None,
         resume: 0,
     })

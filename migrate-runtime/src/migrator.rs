@@ -400,7 +400,8 @@ impl<'m> Migrator<'m> {
 
     /// The report of a run that needs no lock: nothing to do, or a dry run.
     pub(crate) fn report_without_lock(&self, plan: &Plan<'m>, started: Instant) -> Option<Report> {
-        let nothing = plan.steps.is_empty() && plan.renumbered.is_empty();
+        let nothing =
+            plan.steps.is_empty() && plan.renumbered.is_empty() && plan.forgotten.is_empty();
         let dry_run = self.dry_run && !nothing;
         (dry_run || nothing).then(|| Report {
             from: plan.from,
@@ -408,6 +409,7 @@ impl<'m> Migrator<'m> {
             steps: plan.steps.iter().map(|&(m, d)| Step::new(m, d)).collect(),
             backup: None,
             renumbered: plan.renumbered.clone(),
+            forgotten: plan.forgotten.clone(),
             kept_history: plan.set_aside.as_ref().map(crate::plan::SetAside::kept),
             dry_run,
             duration: started.elapsed(),

@@ -296,6 +296,9 @@ async fn act<B: Backend>(
             db.delete_history(table, script.migration(step).version())
                 .await
         }
+        Action::ForgetUnknown(index) => {
+            db.delete_history(table, script.plan.forgotten[index]).await
+        }
         Action::Renumber(index) => {
             let (from, to) = script.plan.renumbered[index];
             db.renumber_history(table, from, to).await

@@ -8,7 +8,7 @@ use crate::{
 };
 
 /// What a step does to the database: runs a section (`Up`, `Down`), or
-/// changes only the history (`Baseline`, `Adopt`, `Forget`).
+/// changes only the history (`Baseline`, `Adopt`, `Forget`, `Resolved…`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(
     feature = "serde",
@@ -29,6 +29,14 @@ pub enum Change {
     /// The record is removed without running the Down (`force` to a lower
     /// version, for a database fixed by hand).
     Forget,
+    /// A failed migration, finished by hand, is recorded as applied
+    /// (`resolve --applied`); `resolved_applied` in JSON.
+    #[cfg_attr(feature = "serde", serde(rename = "resolved_applied"))]
+    ResolvedApplied,
+    /// A failed migration, undone by hand, is pending again (`resolve
+    /// --pending`); `resolved_pending` in JSON.
+    #[cfg_attr(feature = "serde", serde(rename = "resolved_pending"))]
+    ResolvedPending,
 }
 
 impl Change {
@@ -40,6 +48,7 @@ impl Change {
             Change::Baseline => "baseline",
             Change::Adopt => "adopt",
             Change::Forget => "forget",
+            Change::ResolvedApplied | Change::ResolvedPending => "resolve",
         }
     }
 
@@ -51,6 +60,8 @@ impl Change {
             Change::Baseline => "baselined",
             Change::Adopt => "adopted",
             Change::Forget => "forgotten",
+            Change::ResolvedApplied => "recorded as applied",
+            Change::ResolvedPending => "made pending again",
         }
     }
 
@@ -61,7 +72,15 @@ impl Change {
 
     /// Whether the step ends with the migration recorded as applied.
     pub fn records(self) -> bool {
-        matches!(self, Change::Up | Change::Baseline | Change::Adopt)
+        matches!(
+            self,
+            Change::Up | Change::Baseline | Change::Adopt | Change::ResolvedApplied
+        )
+    }
+
+    /// Whether the step clears a failure recorded for its migration.
+    pub fn resolves(self) -> bool {
+        matches!(self, Change::ResolvedApplied | Change::ResolvedPending)
     }
 }
 
@@ -155,6 +174,9 @@ pub(crate) struct Plan<'m> {
     pub steps: Vec<(&'m Migration, Change)>,
     /// History rows to give a new version first, `(timestamp, sequential)`.
     pub renumbered: Vec<(Version, Version)>,
+    /// History rows above a `force` target that no migration here has (a
+    /// newer release applied them): removed first.
+    pub forgotten: Vec<Version>,
     /// Another tool's history table, in the place of ours, renamed before
     /// ours is created (an adoption in place).
     pub set_aside: Option<SetAside>,
@@ -339,8 +361,23 @@ pub(crate) fn decide<'m>(
     }
     let renumbered = renumbered(migrations, history, rules.environment);
     let history = &*renumber(history, &renumbered);
-    check_drift(migrations, history, rules.environment)?;
     let from = history.last().map(|r| r.version);
+    let forgotten = match operation {
+        Operation::Force(target) => unknown_above(migrations, history, target, rules.environment),
+        _ => Vec::new(),
+    };
+    let known_rows: Vec<AppliedVersion>;
+    let history = if forgotten.is_empty() {
+        history
+    } else {
+        known_rows = history
+            .iter()
+            .filter(|r| !forgotten.contains(&r.version))
+            .cloned()
+            .collect();
+        &known_rows
+    };
+    check_drift(migrations, history, rules.environment)?;
     let known = |version: Version| -> Result<&'m Migration> {
         migrations
             .get_for(version, rules.environment)
@@ -424,6 +461,7 @@ pub(crate) fn decide<'m>(
         to: after.into_iter().max(),
         steps,
         renumbered,
+        forgotten,
         set_aside: None,
         resume: 0,
     })
@@ -499,10 +537,10 @@ fn resolve<'m>(
         .cloned()
         .collect();
     check_drift(migrations, &rest, rules.environment)?;
-    let mut steps = vec![(migration, Change::Forget)];
-    if resolution == Resolution::Applied {
-        steps.push((migration, Change::Baseline));
-    }
+    let change = match resolution {
+        Resolution::Applied => Change::ResolvedApplied,
+        Resolution::Pending => Change::ResolvedPending,
+    };
     let mut after: Vec<Version> = rest.iter().map(|r| r.version).collect();
     if resolution == Resolution::Applied {
         after.push(version);
@@ -510,8 +548,9 @@ fn resolve<'m>(
     Ok(Plan {
         from: history.iter().map(|r| r.version).max(),
         to: after.into_iter().max(),
-        steps,
+        steps: vec![(migration, change)],
         renumbered: Vec::new(),
+        forgotten: Vec::new(),
         set_aside: None,
         resume: 0,
     })
@@ -549,6 +588,21 @@ fn up<'m>(
         });
     }
     Ok(pending.into_iter().map(|m| (m, Change::Up)).collect())
+}
+
+/// The versions above `target` in `history` that no migration here has:
+/// what a `force` down to `target` forgets of a newer release's history.
+fn unknown_above(
+    migrations: &Migrations,
+    history: &[AppliedVersion],
+    target: Version,
+    environment: Option<&str>,
+) -> Vec<Version> {
+    history
+        .iter()
+        .filter(|r| r.version > target && migrations.get_for(r.version, environment).is_none())
+        .map(|r| r.version)
+        .collect()
 }
 
 /// The steps of a `force` to `target`: the applied migrations above it

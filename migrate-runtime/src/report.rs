@@ -49,7 +49,11 @@ pub(crate) fn section(
             migration.down_path.as_ref().unwrap_or(&migration.up_path),
             migration.down.as_ref(),
         ),
-        Change::Baseline | Change::Adopt | Change::Forget => (&migration.up_path, None),
+        Change::Baseline
+        | Change::Adopt
+        | Change::Forget
+        | Change::ResolvedApplied
+        | Change::ResolvedPending => (&migration.up_path, None),
     }
 }
 
@@ -116,6 +120,9 @@ pub struct Report {
     /// History rows given a new version, `(timestamp, sequential)`: the
     /// migrations `migrate fix` renumbered after this database applied them.
     pub renumbered: Vec<(Version, Version)>,
+    /// History rows removed by a `force` below them: versions that no
+    /// migration here has (a newer release applied them).
+    pub forgotten: Vec<Version>,
     /// Another tool's history table that had the name of ours, kept under
     /// a new name by an adoption.
     pub kept_history: Option<KeptHistory>,
@@ -157,18 +164,35 @@ impl Report {
         let runs_sql = self.steps.iter().any(|s| s.change.runs_sql());
         let (from, to) = (VersionOrNone(self.from), VersionOrNone(self.to));
         let would = if self.dry_run { "dry run: would " } else { "" };
+        let ran = if self.dry_run { "would run" } else { "ran" };
+        if let [step] = self.steps.as_slice()
+            && step.change.resolves()
+        {
+            let is = if self.dry_run { "would be" } else { "is" };
+            let now = match step.change {
+                Change::ResolvedApplied => "recorded as applied",
+                _ => "pending again",
+            };
+            return writeln!(
+                f,
+                "the failed migration {} {is} {now}: the database {is} at version {to}; \
+                 no SQL {ran}",
+                step.version
+            );
+        }
         if !runs_sql {
             let says = if self.dry_run {
                 "would say"
             } else {
                 "now says"
             };
-            writeln!(
-                f,
-                "the history {says} version {to} (it said {from}); no SQL {}",
-                if self.dry_run { "would run" } else { "ran" }
-            )?;
-            return Ok(());
+            write!(f, "the history {says} version {to}")?;
+            match self.from {
+                _ if self.from == self.to => {}
+                Some(from) => write!(f, " (it said {from})")?,
+                None => f.write_str(" (no migration was recorded)")?,
+            }
+            return writeln!(f, "; no SQL {ran}");
         }
         if self.from == self.to && self.steps.iter().any(|s| s.change == Change::Down) {
             let verb = if self.dry_run {
@@ -245,7 +269,18 @@ impl fmt::Display for Report {
                 "{would} version {from} as {to}: `migrate fix` renumbered that migration"
             )?;
         }
-        if self.steps.is_empty() {
+        let forgot = if self.dry_run {
+            "would forget"
+        } else {
+            "forgot"
+        };
+        for version in &self.forgotten {
+            writeln!(
+                f,
+                "{forgot} version {version}: no migration in this directory has it"
+            )?;
+        }
+        if self.steps.is_empty() && self.forgotten.is_empty() {
             return writeln!(
                 f,
                 "nothing to do: the database is at version {}",

@@ -59,6 +59,9 @@ pub(crate) enum Action {
     /// Give a history row its new version (`migrate fix` renumbered it);
     /// an index into the plan's renumbered rows.
     Renumber(usize),
+    /// Removes the history row `plan.forgotten[_]`, a version no migration
+    /// here has.
+    ForgetUnknown(usize),
     /// Refuse to commit (or, outside a transaction, to record as applied)
     /// if foreign keys are violated after this step.
     CheckForeignKeys(usize),
@@ -122,6 +125,10 @@ impl<'m> Script<'m> {
             builder.begin();
             builder.actions.push(Action::Renumber(index));
         }
+        for index in 0..plan.forgotten.len() {
+            builder.begin();
+            builder.actions.push(Action::ForgetUnknown(index));
+        }
         for (index, &(migration, change)) in plan.steps.iter().enumerate() {
             let record = if change.records() {
                 Action::Insert(index)
@@ -139,6 +146,10 @@ impl<'m> Script<'m> {
             }
             if !change.runs_sql() {
                 builder.begin();
+                // The failed row goes; `--applied` writes it again, done.
+                if change == Change::ResolvedApplied {
+                    builder.records.push(Action::Delete(index));
+                }
                 builder.stage(index, record);
             } else if migration.no_transaction() {
                 builder.commit();
@@ -687,6 +698,7 @@ impl Progress {
             steps: self.done,
             backup: self.backup,
             renumbered: script.plan.renumbered.clone(),
+            forgotten: script.plan.forgotten.clone(),
             kept_history: script
                 .plan
                 .set_aside
@@ -741,6 +753,7 @@ mod tests {
             to: None,
             steps: steps.to_vec(),
             renumbered: Vec::new(),
+            forgotten: Vec::new(),
             set_aside: None,
             resume: 0,
         };
@@ -922,6 +935,7 @@ mod tests {
             to: Some(Version(2)),
             steps,
             renumbered: vec![(Version(20240101120000), Version(1))],
+            forgotten: Vec::new(),
             set_aside: None,
             resume: 0,
         };
@@ -984,6 +998,7 @@ mod tests {
             to: Some(Version(2)),
             steps: up.to_vec(),
             renumbered: Vec::new(),
+            forgotten: Vec::new(),
             set_aside: None,
             resume: 0,
         };

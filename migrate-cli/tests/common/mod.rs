@@ -39,6 +39,18 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Fails with exit code 1, and returns standard error.
+pub fn fails(output: &Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}\n{}",
+        stdout(output),
+        stderr(output)
+    );
+    stderr(output)
+}
+
 /// Succeeds, and returns standard output.
 pub fn ok(output: &Output) -> String {
     assert!(
