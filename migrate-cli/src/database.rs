@@ -156,7 +156,10 @@ fn path(url: &str) -> Result<&str, String> {
                 redacted(url)
             ));
         }
-        _ => url,
+        _ => {
+            refuse_a_query_without_a_scheme(url)?;
+            url
+        }
     };
     let in_memory =
         path == ":memory:" || path.starts_with(":memory:") || url.contains("mode=memory");
@@ -194,6 +197,22 @@ fn refuse_what_is_not_followed(url: &str, path: &str, query: &str) -> Result<(),
         ));
     }
     Ok(())
+}
+
+/// Refuses a plain file name with what looks like a URL's query
+/// (`app.db?mode=ro`): SQLite reads parameters only in a `file:` URL and
+/// would open a file of that whole name, which is not what was meant.
+fn refuse_a_query_without_a_scheme(url: &str) -> Result<(), String> {
+    match url.split_once('?') {
+        Some((path, query)) if query.contains('=') => Err(format!(
+            "--db (or DATABASE_URL) names the file `{}`, whose `?{}` looks like a URL's \
+             parameters, which SQLite reads only after `file:`; write `file:{path}?…`, \
+             or the file name alone",
+            redacted(url),
+            redacted(query)
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `url` with every password it holds replaced by `***`: the one of its

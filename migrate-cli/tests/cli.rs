@@ -1014,6 +1014,13 @@ fn sqlite_url_parameters_it_would_drop_are_refused() {
     let root = tempfile::tempdir().expect("tempdir");
     write(root.path(), "migrations/001_a.sql", GOOD);
     let before = files(root.path());
+    let bare = migrate(root.path(), &["up", "--db", "x.db?mode=ro"]);
+    assert_eq!(bare.status.code(), Some(1));
+    assert!(
+        stderr(&bare).contains("whose `?mode=ro` looks like a URL's parameters"),
+        "{}",
+        stderr(&bare)
+    );
     let read_only = migrate(root.path(), &["up", "--db", "sqlite://x.db?mode=ro"]);
     assert!(!read_only.status.success());
     assert!(
@@ -1312,6 +1319,9 @@ fn a_database_whose_folder_cannot_be_written_is_refused_before_anything() {
     };
     mode(root.path(), 0o755);
     mode(&root.path().join("data/app.db"), 0o666);
+    // A backup folder elsewhere that can be written gets no backup either.
+    fs::create_dir(root.path().join("backups")).expect("mkdir");
+    mode(&root.path().join("backups"), 0o777);
     for lock_file_there in [true, false] {
         let lock = root.path().join("data/app.db-migrate-lock");
         if lock_file_there {
@@ -1324,6 +1334,7 @@ fn a_database_whose_folder_cannot_be_written_is_refused_before_anything() {
         for args in [
             &["up", "--db", "data/app.db"][..],
             &["up", "--no-backup", "--db", "data/app.db"],
+            &["up", "--backup-dir", "backups", "--db", "data/app.db"],
             &["force", "2", "--yes", "--db", "data/app.db"],
         ] {
             let output = migrate_unprivileged(root.path(), args);
@@ -1337,6 +1348,7 @@ fn a_database_whose_folder_cannot_be_written_is_refused_before_anything() {
             assert!(!said.contains("--backup-dir"), "{said}");
         }
         assert_eq!(files(&root.path().join("data")), before, "a file was made");
+        assert_eq!(files(&root.path().join("backups")), Vec::<String>::new());
         mode(&root.path().join("data"), 0o755);
     }
     let version = ok(&migrate(root.path(), &["version", "--db", "data/app.db"]));
