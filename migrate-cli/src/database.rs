@@ -19,13 +19,15 @@ pub enum Database {
 /// not exist is an error, not a new empty database.
 pub fn open(url: &str, existing: bool) -> Result<Database, String> {
     if is_postgres(url) {
-        let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
-            format!(
-                "cannot connect to the PostgreSQL server of --db (or DATABASE_URL) `{}`: {}",
-                redacted(url),
-                with_causes(&e)
-            )
-        })?;
+        let client = migrate_replay::ServerAddress::parse(url)
+            .and_then(|address| address.connect())
+            .map_err(|e| {
+                format!(
+                    "cannot connect to the PostgreSQL server of --db (or DATABASE_URL) `{}`: {}",
+                    redacted(url),
+                    connect_failure(&e)
+                )
+            })?;
         return Ok(Database::Postgres(Box::new(client)));
     }
     let path = path(url)?;
@@ -77,16 +79,14 @@ impl NewFile {
     }
 }
 
-/// An error with the causes it holds (the driver's `db error` says only
-/// that the server answered; the server's words are its source).
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
+/// Why a connection failed, in the words the server, the system or the
+/// TLS verification gave (the server's name is in the message already).
+fn connect_failure(error: &migrate_replay::ServerError) -> String {
+    match error {
+        migrate_replay::ServerError::Connect { message, .. }
+        | migrate_replay::ServerError::Url { message } => message.clone(),
+        other => other.to_string(),
     }
-    text
 }
 
 /// The SQL dialect of the database at `url`: how its migrations are read.

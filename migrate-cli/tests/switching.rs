@@ -761,3 +761,75 @@ fn a_failed_postgresql_connection_says_why() {
         stderr(&closed)
     );
 }
+
+/// The command line reaches a server that takes only TLS, verifying its
+/// certificate as `sslmode=verify-full` asks; a certificate of another CA
+/// is refused naming the host and the roots, and the password stays hidden.
+#[test]
+fn the_command_line_migrates_a_server_that_takes_only_tls() {
+    let Some(tls) = migrate_tests::tls_dir() else {
+        return;
+    };
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let root = project(2);
+    let ca = tls.join("ca.crt").display().to_string();
+    let url = db.tls_url(
+        "migrate_tls_only",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    );
+    let up = ok(&migrate(root.path(), &["up", "--db", url.as_str()]));
+    assert!(
+        up.starts_with("moved the database from version none"),
+        "{up}"
+    );
+    let other = tls.join("other-ca.crt").display().to_string();
+    let with_password = db
+        .tls_url(
+            "migrate_tls_only",
+            &format!("sslmode=verify-ca&sslrootcert={other}"),
+        )
+        .replace("migrate_tls_only@", "migrate_tls_only:secret@");
+    let refused = fails(&migrate(
+        root.path(),
+        &["status", "--db", with_password.as_str()],
+    ));
+    assert!(
+        refused.contains(&format!(
+            "the certificate of 127.0.0.1 is not signed by a CA of sslrootcert {other}"
+        )),
+        "{refused}"
+    );
+    assert!(!refused.contains("secret"), "{refused}");
+}
+
+/// `sslmode=prefer` (the default) through a server that offers no TLS (a
+/// PgBouncer without it) connects in plain text and says so in `RUST_LOG`
+/// output.
+#[test]
+fn prefer_without_tls_on_offer_says_so_in_the_log() {
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
+        return;
+    };
+    let root = project(1);
+    let url = bouncer.url(&db);
+    let output = migrate_tests_command(root.path(), &["status", "--db", url.as_str()]);
+    let said = stderr(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("the server does not offer TLS: connected without it (sslmode=prefer)"),
+        "{said}"
+    );
+}
+
+/// `migrate` with `RUST_LOG=info`.
+fn migrate_tests_command(dir: &Path, args: &[&str]) -> std::process::Output {
+    common::command(dir, args)
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("runs")
+}

@@ -45,7 +45,7 @@ use migrate_core::{Migration, MigrationSet, Problem, ProblemKind};
 pub use resume::replay_resuming;
 pub use sequence::{BUILD_LIMIT, DEFAULT_STATEMENT_LIMIT};
 #[cfg(feature = "postgres-replay")]
-pub use server::{Scratch, ServerError, replay_postgres};
+pub use server::{Scratch, ServerAddress, ServerError, replay_postgres};
 
 /// Parses every statement of `set` with PostgreSQL's own parser
 /// (`dialect = "postgres"`) and returns a problem for each one it refuses;

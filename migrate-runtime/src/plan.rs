@@ -362,22 +362,42 @@ pub(crate) fn decide<'m>(
     let renumbered = renumbered(migrations, history, rules.environment);
     let history = &*renumber(history, &renumbered);
     let from = history.last().map(|r| r.version);
-    let forgotten = match operation {
+    let (forgotten, history) = match operation {
         Operation::Force(target) => unknown_above(migrations, history, target, rules.environment),
-        _ => Vec::new(),
+        _ => (Vec::new(), std::borrow::Cow::Borrowed(history)),
     };
-    let known_rows: Vec<AppliedVersion>;
-    let history = if forgotten.is_empty() {
-        history
-    } else {
-        known_rows = history
-            .iter()
-            .filter(|r| !forgotten.contains(&r.version))
-            .cloned()
-            .collect();
-        &known_rows
-    };
+    let history = &*history;
     check_drift(migrations, history, rules.environment)?;
+    let steps = steps(migrations, history, operation, rules, from)?;
+    let mut after: Vec<Version> = history.iter().map(|r| r.version).collect();
+    for (migration, change) in &steps {
+        if change.records() {
+            after.push(migration.version());
+        } else {
+            after.retain(|v| *v != migration.version());
+        }
+    }
+    Ok(Plan {
+        from,
+        to: after.into_iter().max(),
+        steps,
+        renumbered,
+        forgotten,
+        set_aside: None,
+        resume: 0,
+    })
+}
+
+/// The steps of `operation` (neither a resolution nor a `goto`, which
+/// [`decide`] turns into `up` or `down`) on a database at `from` whose
+/// `history` matches the migrations.
+fn steps<'m>(
+    migrations: &'m Migrations,
+    history: &[AppliedVersion],
+    operation: Operation,
+    rules: Rules<'_>,
+    from: Option<Version>,
+) -> Result<Vec<(&'m Migration, Change)>> {
     let known = |version: Version| -> Result<&'m Migration> {
         migrations
             .get_for(version, rules.environment)
@@ -394,7 +414,7 @@ pub(crate) fn decide<'m>(
             .filter_map(|r| migrations.get_for(r.version, rules.environment))
             .collect::<Vec<&'m Migration>>()
     };
-    let steps: Vec<(&'m Migration, Change)> = match operation {
+    Ok(match operation {
         Operation::Up { target } => {
             if let Some(target) = target {
                 known(target)?;
@@ -447,23 +467,6 @@ pub(crate) fn decide<'m>(
         // The driver plans an adoption from the other tool's history, and
         // a resolution is planned above.
         Operation::Adopt(_) | Operation::Resolve(..) | Operation::Goto(_) => Vec::new(),
-    };
-    let mut after: Vec<Version> = history.iter().map(|r| r.version).collect();
-    for (migration, change) in &steps {
-        if change.records() {
-            after.push(migration.version());
-        } else {
-            after.retain(|v| *v != migration.version());
-        }
-    }
-    Ok(Plan {
-        from,
-        to: after.into_iter().max(),
-        steps,
-        renumbered,
-        forgotten,
-        set_aside: None,
-        resume: 0,
     })
 }
 
@@ -590,19 +593,27 @@ fn up<'m>(
     Ok(pending.into_iter().map(|m| (m, Change::Up)).collect())
 }
 
-/// The versions above `target` in `history` that no migration here has:
-/// what a `force` down to `target` forgets of a newer release's history.
-fn unknown_above(
+/// The versions above `target` in `history` that no migration here has
+/// (what a `force` down to `target` forgets of a newer release's history),
+/// and the history without them.
+fn unknown_above<'h>(
     migrations: &Migrations,
-    history: &[AppliedVersion],
+    history: &'h [AppliedVersion],
     target: Version,
     environment: Option<&str>,
-) -> Vec<Version> {
-    history
-        .iter()
-        .filter(|r| r.version > target && migrations.get_for(r.version, environment).is_none())
-        .map(|r| r.version)
-        .collect()
+) -> (Vec<Version>, std::borrow::Cow<'h, [AppliedVersion]>) {
+    let unknown = |r: &AppliedVersion| {
+        r.version > target && migrations.get_for(r.version, environment).is_none()
+    };
+    if !history.iter().any(unknown) {
+        return (Vec::new(), std::borrow::Cow::Borrowed(history));
+    }
+    let (forgotten, kept): (Vec<AppliedVersion>, Vec<AppliedVersion>) =
+        history.iter().cloned().partition(|r| unknown(r));
+    (
+        forgotten.into_iter().map(|r| r.version).collect(),
+        std::borrow::Cow::Owned(kept),
+    )
 }
 
 /// The steps of a `force` to `target`: the applied migrations above it

@@ -357,6 +357,27 @@ pub fn server_url(
     None
 }
 
+/// The folder of the TLS test certificates (`MIGRATE_TEST_TLS_DIR`, which
+/// `.ci/servers` sets after turning TLS on): `ca.crt` (the CA that signed
+/// the server's certificate, for `localhost` and `127.0.0.1`),
+/// `other-ca.crt` (a CA that signed nothing), `client.crt` and `client.key`
+/// (the role `migrate_tls_cert`). `None` when it is not set and servers are
+/// not required.
+pub fn tls_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("MIGRATE_TEST_TLS_DIR").map(std::path::PathBuf::from);
+    match dir {
+        Some(dir) if dir.join("ca.crt").is_file() => Some(dir),
+        _ => {
+            assert!(
+                std::env::var_os("MIGRATE_REQUIRE_SERVERS").is_none(),
+                "MIGRATE_TEST_TLS_DIR names no TLS test certificates; MIGRATE_REQUIRE_SERVERS is set, so this is a failure"
+            );
+            eprintln!("skipped: no TLS test certificates (`.ci/servers` makes them)");
+            None
+        }
+    }
+}
+
 /// Scratch databases on the PostgreSQL server of `MIGRATE_TEST_POSTGRES_URL`
 /// (default `postgres://postgres@127.0.0.1:5432/postgres`): each test works
 /// in a fresh database it drops.
@@ -389,9 +410,9 @@ pub mod pg {
         /// A new, empty database; `None` when no server answers (and none is required).
         pub fn new() -> Option<Scratch> {
             let server = server()?;
-            let config = server.parse().expect("the server's URL");
+            let address = migrate_replay::ServerAddress::parse(&server).expect("the server's URL");
             let database =
-                migrate_replay::Scratch::create(&config).expect("create the scratch database");
+                migrate_replay::Scratch::create(&address).expect("create the scratch database");
             Some(Scratch {
                 name: database.name().to_owned(),
                 server,
@@ -411,6 +432,16 @@ pub mod pg {
                 None => base,
             };
             format!("{base}/{}{query}", self.name)
+        }
+
+        /// The URL of the scratch database for the TLS-only test role
+        /// `role` (`migrate_tls_only`, `migrate_tls_cert`: `.ci/servers`
+        /// makes them), given the rights to create in it, with `query`.
+        pub fn tls_url(&self, role: &str, query: &str) -> String {
+            self.client()
+                .batch_execute(&format!("GRANT ALL ON SCHEMA public TO {role}"))
+                .expect("grant");
+            format!("postgres://{role}@127.0.0.1:5432/{}?{query}", self.name)
         }
 
         /// A new session on the scratch database.
@@ -598,6 +629,24 @@ pub mod pg {
 
         /// Starts one with a pool of `size` server sessions per database.
         pub fn with_pool(size: usize) -> Option<Bouncer> {
+            Bouncer::configured(size, "")
+        }
+
+        /// Starts one that requires TLS of its clients, with the test
+        /// server's certificate (signed by the test CA of
+        /// [`tls_dir`](super::tls_dir)).
+        pub fn with_tls(tls: &std::path::Path) -> Option<Bouncer> {
+            Bouncer::configured(
+                8,
+                &format!(
+                    "client_tls_sslmode = require\nclient_tls_cert_file = {0}/server.crt\n\
+                     client_tls_key_file = {0}/server.key\n",
+                    tls.display()
+                ),
+            )
+        }
+
+        fn configured(size: usize, extra: &str) -> Option<Bouncer> {
             let server: migrate_runtime::postgres::Config = server()?.parse().expect("a URL");
             let binary = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
                 .into_iter()
@@ -630,7 +679,7 @@ pub mod pg {
                  [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nauth_type = any\n\
                  pool_mode = transaction\nmax_client_conn = 500\ndefault_pool_size = {size}\n\
                  unix_socket_dir =\nignore_startup_parameters = extra_float_digits,options\n\
-                 logfile = {}/pgbouncer.log\n",
+                 logfile = {}/pgbouncer.log\n{extra}",
                 dir.path().display()
             );
             let ini = dir.path().join("pgbouncer.ini");

@@ -21,14 +21,23 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
 }
 
 /// `command` run in `dir` without `DATABASE_URL`,
-/// `MIGRATE_REPLAY_POSTGRES_URL` or `RUST_LOG`, colours off.
+/// `MIGRATE_REPLAY_POSTGRES_URL`, `RUST_LOG` or libpq's variables,
+/// colours off.
 pub fn in_clean_env(command: &mut Command, dir: &Path) {
-    command
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("MIGRATE_REPLAY_POSTGRES_URL")
-        .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1");
+    command.current_dir(dir);
+    for variable in [
+        "DATABASE_URL",
+        "MIGRATE_REPLAY_POSTGRES_URL",
+        "RUST_LOG",
+        "PGPASSWORD",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+        "PGSSLCERT",
+        "PGSSLKEY",
+    ] {
+        command.env_remove(variable);
+    }
+    command.env("NO_COLOR", "1");
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -4,8 +4,10 @@
 //! schema compared from the catalogs, Up again), and every database the
 //! replay created is dropped on every path, a failed replay's too.
 
+mod address;
 mod catalog;
 mod scratch;
+mod tls;
 
 use std::fmt::Write as _;
 
@@ -15,13 +17,16 @@ use postgres::error::ErrorPosition;
 use crate::sequence::Target;
 use catalog::Catalog;
 
+pub use address::ServerAddress;
+pub(crate) use scratch::error_message;
 pub use scratch::{Scratch, ServerError};
 
 /// Replays `set` on scratch databases of the PostgreSQL server at `url`
-/// (a `postgres://` URL or a `key=value` connection string, without TLS):
-/// the base set, then the base set plus each environment, each on a
-/// database of its own. Returns every problem of the SQL; `Err` when the
-/// server cannot be used (not reached, no right to create a database).
+/// (a `postgres://` URL or a `key=value` connection string, TLS as libpq
+/// reads it: [`ServerAddress::parse`]): the base set, then the base set
+/// plus each environment, each on a database of its own. Returns every
+/// problem of the SQL; `Err` when the server cannot be used (not reached,
+/// no right to create a database).
 ///
 /// The role needs the right to create databases (`CREATEDB`).
 ///
@@ -31,17 +36,10 @@ pub use scratch::{Scratch, ServerError};
 /// reached, a database cannot be created, the replay's own session fails,
 /// or a scratch database cannot be dropped (it is named, to drop by hand).
 pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, ServerError> {
-    let mut config: postgres::Config = url.parse().map_err(|error| ServerError::url(&error))?;
-    // A password kept out of the URL (which a build tracks, value and all)
-    // comes from `PGPASSWORD`, as psql takes it.
-    if config.get_password().is_none()
-        && let Ok(password) = std::env::var("PGPASSWORD")
-    {
-        config.password(password);
-    }
+    let address = ServerAddress::parse(url)?;
     let deadline = crate::sequence::build_deadline(std::time::Instant::now());
     crate::each_sequence(set, |migrations| {
-        let mut scratch = Scratch::create(&config)?;
+        let mut scratch = Scratch::create(&address)?;
         let mut target = Server {
             scratch: &mut scratch,
             before: Catalog::default(),

@@ -11,10 +11,11 @@
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use migrate_core::ProblemKind;
-use postgres::{Client, Config, NoTls};
+use postgres::Client;
+
+use super::ServerAddress;
 
 /// Why the replay could not use the server (not a problem of the SQL).
 /// Its message names the server by host, port, user and database, never by
@@ -67,13 +68,13 @@ pub enum ServerError {
 impl ServerError {
     pub(super) fn url(error: &postgres::Error) -> ServerError {
         ServerError::Url {
-            message: message(error),
+            message: error_message(error),
         }
     }
 
     pub(super) fn replay(error: &postgres::Error) -> ServerError {
         ServerError::Session {
-            message: message(error),
+            message: error_message(error),
         }
     }
 
@@ -87,7 +88,7 @@ impl ServerError {
 
 /// The server's own message where it sent one, else the driver's with
 /// its causes (`error connecting to server: Connection refused`).
-fn message(error: &postgres::Error) -> String {
+pub(crate) fn error_message(error: &postgres::Error) -> String {
     if let Some(db) = error.as_db_error() {
         return db.message().to_owned();
     }
@@ -107,7 +108,7 @@ fn message(error: &postgres::Error) -> String {
 /// migration-path tests (`migrate_runtime::testing`) and this project's own
 /// tests make theirs with it too.
 pub struct Scratch {
-    config: Config,
+    address: ServerAddress,
     /// A session on the URL's own database, which creates and drops.
     admin: Client,
     /// The scratch database.
@@ -128,14 +129,11 @@ impl Scratch {
     ///
     /// [`ServerError`] when the server cannot be reached or the role may
     /// not create a database.
-    pub fn create(url: &Config) -> Result<Scratch, ServerError> {
+    pub fn create(server: &ServerAddress) -> Result<Scratch, ServerError> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
-        let mut config = url.clone();
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(10));
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("migrate replay");
+        let mut address = server.clone();
+        if address.config().get_application_name().is_none() {
+            address.config_mut().application_name("migrate replay");
         }
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -147,12 +145,12 @@ impl Scratch {
         );
         // The owner session, named before the database exists: a sweep
         // never finds the database without it.
-        let mut owner = config.clone();
-        owner.application_name(&owner_session(&name));
-        let mut admin = connect(&owner)?;
+        let mut owner = address.clone();
+        owner.config_mut().application_name(&owner_session(&name));
+        let mut admin = owner.connect()?;
         sweep(&mut admin);
         let mut scratch = Scratch {
-            config,
+            address,
             admin,
             name,
             client: None,
@@ -164,8 +162,8 @@ impl Scratch {
             .admin
             .batch_execute(&sql)
             .map_err(|error| ServerError::Create {
-                server: describe(&scratch.config),
-                message: message(&error),
+                server: scratch.address.describe(),
+                message: error_message(&error),
             })?;
         scratch.created.push(scratch.name.clone());
         Ok(scratch)
@@ -178,17 +176,15 @@ impl Scratch {
 
     /// How the replay connects to the database: the server's settings
     /// (named `migrate replay` unless they name themselves), with its name.
-    fn config(&self) -> Config {
-        let mut config = self.config.clone();
-        config.dbname(&self.name);
-        config
+    fn address(&self) -> ServerAddress {
+        self.address.with_database(&self.name)
     }
 
     /// The session on the scratch database, opened at first use and again
     /// after a copy.
     pub(super) fn client(&mut self) -> Result<&mut Client, ServerError> {
         if self.client.is_none() {
-            self.client = Some(connect(&self.config())?);
+            self.client = Some(self.address().connect()?);
         }
         Ok(self.client.as_mut().expect("opened above"))
     }
@@ -296,33 +292,6 @@ fn sweep(admin: &mut Client) {
     }
 }
 
-/// How long a connection's whole startup may take (the socket, the
-/// server's answer, the authentication): a server that accepts the
-/// connection and never answers (a dead tunnel) must not hang a build.
-const STARTUP_LIMIT: Duration = Duration::from_secs(10);
-
-/// A session, or the error naming the server without its password. The
-/// startup runs on a thread of its own, waited for at most
-/// [`STARTUP_LIMIT`]; one that never ends is left to the process's end.
-fn connect(config: &Config) -> Result<Client, ServerError> {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let starting = config.clone();
-    std::thread::spawn(move || {
-        let _ = sender.send(starting.connect(NoTls));
-    });
-    let failed = |message: String| ServerError::Connect {
-        server: describe(config),
-        message,
-    };
-    match receiver.recv_timeout(STARTUP_LIMIT) {
-        Ok(Ok(client)) => Ok(client),
-        Ok(Err(error)) => Err(failed(message(&error))),
-        Err(_) => Err(failed(format!(
-            "the server accepted the connection but did not answer in {STARTUP_LIMIT:?}"
-        ))),
-    }
-}
-
 /// `DROP DATABASE`, ending any session still on it (`WITH (FORCE)`, from
 /// PostgreSQL 13; plainly before).
 fn drop_database(admin: &mut Client, name: &str) -> Result<(), ServerError> {
@@ -335,35 +304,8 @@ fn drop_database(admin: &mut Client, name: &str) -> Result<(), ServerError> {
     };
     result.map_err(|error| ServerError::Drop {
         name: name.to_owned(),
-        message: message(&error),
+        message: error_message(&error),
     })
-}
-
-/// The server as a message may name it: host, port, user and database.
-fn describe(config: &Config) -> String {
-    let hosts: Vec<String> = config
-        .get_hosts()
-        .iter()
-        .map(|host| match host {
-            postgres::config::Host::Tcp(name) => name.clone(),
-            postgres::config::Host::Unix(path) => path.display().to_string(),
-        })
-        .collect();
-    let mut text = if hosts.is_empty() {
-        "localhost".to_owned()
-    } else {
-        hosts.join(",")
-    };
-    if let Some(port) = config.get_ports().first() {
-        let _ = write!(text, ":{port}");
-    }
-    if let Some(user) = config.get_user() {
-        let _ = write!(text, ", user {user}");
-    }
-    if let Some(dbname) = config.get_dbname() {
-        let _ = write!(text, ", database {dbname}");
-    }
-    text
 }
 
 #[cfg(test)]

@@ -158,8 +158,8 @@ mod postgres {
     use std::collections::BTreeMap;
 
     use migrate_core::SchemaObjects;
-    use migrate_replay::Scratch;
-    use postgres::{Client, Config, NoTls};
+    use migrate_replay::{Scratch, ServerAddress};
+    use postgres::Client;
 
     use super::{Failure, Fresh, Inspect, one_line};
 
@@ -168,21 +168,23 @@ mod postgres {
     /// (by `migrate_replay::Scratch`, the build-time replay's own: a test
     /// process killed before its end leaves databases the next one drops).
     pub struct PostgresDatabases {
-        config: Config,
+        address: ServerAddress,
         current: Option<Scratch>,
     }
 
     impl PostgresDatabases {
         /// The server at `url` (its database creates and drops the test
-        /// databases).
+        /// databases); TLS as libpq reads it from the URL (`sslmode`,
+        /// `sslrootcert`, `sslcert`, `sslkey`).
         ///
         /// # Errors
         ///
-        /// [`Failure::Database`] when the URL cannot be read.
+        /// [`Failure::Database`] when the URL cannot be read, or a TLS
+        /// file it names cannot.
         pub fn new(url: &str) -> Result<PostgresDatabases, Failure> {
-            let config: Config = url.parse().map_err(Failure::database)?;
+            let address = ServerAddress::parse(url).map_err(Failure::database)?;
             Ok(PostgresDatabases {
-                config,
+                address,
                 current: None,
             })
         }
@@ -193,10 +195,12 @@ mod postgres {
 
         fn fresh(&mut self) -> Result<Client, Failure> {
             self.current = None;
-            let scratch = Scratch::create(&self.config).map_err(Failure::database)?;
-            let mut config = self.config.clone();
-            config.dbname(scratch.name());
-            let client = config.connect(NoTls).map_err(Failure::database);
+            let scratch = Scratch::create(&self.address).map_err(Failure::database)?;
+            let client = self
+                .address
+                .with_database(scratch.name())
+                .connect()
+                .map_err(Failure::database);
             self.current = Some(scratch);
             client
         }
