@@ -137,7 +137,9 @@ const CONNECTION_KEYWORDS: [&str; 14] = [
 /// migrates SQLite and PostgreSQL only. A password in the URL is never repeated.
 fn path(url: &str) -> Result<&str, String> {
     let (scheme, rest) = match url.split_once(':') {
-        Some((scheme, rest)) if scheme.len() > 1 => (scheme.to_ascii_lowercase(), rest),
+        Some((scheme, rest)) if scheme.len() > 1 && is_scheme(scheme) => {
+            (scheme.to_ascii_lowercase(), rest)
+        }
         // No scheme, or a Windows drive letter.
         _ => (String::new(), url),
     };
@@ -156,9 +158,19 @@ fn path(url: &str) -> Result<&str, String> {
                 redacted(url)
             ));
         }
-        _ => {
+        "" => {
             refuse_a_query_without_a_scheme(url)?;
             url
+        }
+        _ => {
+            // Not repeated: what follows the scheme may hold a password
+            // in a form no redaction knows.
+            return Err(format!(
+                "--db (or DATABASE_URL) starts with `{scheme}:`, which names no database this \
+                 command line knows: a PostgreSQL URL starts with `postgres://`, a SQLite \
+                 file is a path, `sqlite://` or `file:`; write `./{scheme}:…` for a file whose \
+                 name has a colon"
+            ));
         }
     };
     let in_memory =
@@ -197,6 +209,15 @@ fn refuse_what_is_not_followed(url: &str, path: &str, query: &str) -> Result<(),
         ));
     }
     Ok(())
+}
+
+/// Whether `text` can be a URL's scheme (RFC 3986: a letter, then letters,
+/// digits, `+`, `-` and `.`): `C` is a drive, `./a` a path.
+fn is_scheme(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// Refuses a plain file name with what looks like a URL's query
@@ -267,7 +288,9 @@ fn password_values_hidden(text: &str) -> String {
 
 /// Where the value of the first `password=` parameter of `text` starts.
 fn password_value(text: &str) -> Option<usize> {
-    text.match_indices("password").find_map(|(at, key)| {
+    // Any case: `PASSWORD=` is refused by the driver, and then repeated.
+    let lower = text.to_ascii_lowercase();
+    lower.match_indices("password").find_map(|(at, key)| {
         let starts_a_parameter = text[..at]
             .chars()
             .next_back()

@@ -1254,13 +1254,20 @@ fn a_password_in_any_form_of_the_url_is_never_shown_and_names_no_file() {
         "postgres://postgres:S3cretA@127.0.0.1:1/app",
         "postgres://postgres@127.0.0.1:1/app?password=S3cretB",
         "host=127.0.0.1 port=1 user=postgres password=S3cretC dbname=app",
+        "host=127.0.0.1 port=1 user=postgres PASSWORD=S3cretD dbname=app",
+        "postgress://postgres:S3cretE@127.0.0.1:1/app",
+        "pg://postgres:S3cretF@127.0.0.1:1/app",
+        "postgres:/postgres:S3cretG@127.0.0.1:1/app",
     ] {
         for args in [["status", "--db", url], ["up", "--db", url]] {
             let output = migrate(root.path(), &args);
             assert!(!output.status.success(), "{url}");
             let said = format!("{}{}", stdout(&output), stderr(&output));
             assert!(!said.contains("S3cret"), "{said}");
-            assert!(said.contains("PostgreSQL server"), "{said}");
+            assert!(
+                said.contains("PostgreSQL server") || said.contains("names no database"),
+                "{said}"
+            );
         }
         let with_env = command(root.path(), &["status"])
             .env("DATABASE_URL", url)
