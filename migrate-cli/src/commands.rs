@@ -100,6 +100,14 @@ fn on_database(command: Command) -> Result<ExitCode, String> {
         .cloned()
         .ok_or("not a database command")?;
     let migrations = directory(&args)?;
+    if args.schema.is_some() && crate::database::dialect(&args.db) == migrate_core::Dialect::Sqlite
+    {
+        return Err(
+            "--schema is for PostgreSQL (the schema of the history table and of the \
+             migrations); a SQLite database has none: remove it"
+                .to_owned(),
+        );
+    }
     match crate::database::open(&args.db, command.needs_existing_database())? {
         Database::Sqlite(mut conn, new) => {
             let result = operate(command, &migrations, &mut conn);

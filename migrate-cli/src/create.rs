@@ -33,7 +33,7 @@ pub fn create(
     layout: Layout,
     irreversible: bool,
 ) -> Result<Vec<PathBuf>, String> {
-    let existing: Vec<FileName> = crate::files::named_files(dir)?
+    let existing: Vec<FileName> = crate::files::named_files(dir, true)?
         .into_iter()
         .map(|(_, name)| name)
         .collect();
@@ -87,7 +87,13 @@ pub fn create(
         )]
     };
     for (file, _) in &files {
-        parse_file_name(file).map_err(|kind| format!("`{file}`: {kind}"))?;
+        parse_file_name(file).map_err(|kind| match kind {
+            migrate_core::ProblemKind::InvalidName { .. } => format!(
+                "`{name}` cannot be a migration's name: it has a control character or a path \
+                 separator; choose another NAME"
+            ),
+            kind => format!("`{file}`: {kind}"),
+        })?;
         if dir.join(file).exists() {
             return Err(format!("{} already exists", dir.join(file).display()));
         }

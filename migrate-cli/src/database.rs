@@ -147,6 +147,17 @@ fn path(url: &str) -> Result<&str, String> {
         "sqlite" | "sqlite3" | "file" => {
             let rest = rest.strip_prefix("//").unwrap_or(rest);
             let rest = rest.strip_prefix("localhost/").map_or(rest, |_| &rest[9..]);
+            // Not repeated: `user:password@` means nothing to SQLite.
+            if rest
+                .split('/')
+                .next()
+                .is_some_and(|host| host.contains('@'))
+            {
+                return Err(format!(
+                    "--db (or DATABASE_URL) is a {scheme} URL with a user (`…@`), which a SQLite \
+                     file has none of; a PostgreSQL URL starts with `postgres://`"
+                ));
+            }
             let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
             refuse_what_is_not_followed(url, path, query)?;
             path

@@ -69,7 +69,7 @@ pub fn plan(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
     let mut highest = 0;
     let mut width = 0;
     let mut timestamps: BTreeMap<Version, Vec<(PathBuf, String, FileForm)>> = BTreeMap::new();
-    for (entry, name) in crate::files::named_files(dir)? {
+    for (entry, name) in crate::files::named_files(dir, false)? {
         if is_timestamp(&name.digits) {
             timestamps.entry(name.version).or_default().push((
                 entry.full_path,

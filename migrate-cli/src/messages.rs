@@ -56,7 +56,7 @@ impl Wording for CommandLine {
     }
 
     fn relative_to(&self) -> &'static str {
-        "the working directory (`--dir`)"
+        "the working directory, `--dir`"
     }
 }
 

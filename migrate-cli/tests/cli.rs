@@ -61,8 +61,10 @@ fn new_with_timestamps_and_bad_names() {
     let bad = migrate(root.path(), &["new", "add/users"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(
-        stderr(&bad)
-            .contains("migration name `add/users` has a control character or a path separator"),
+        stderr(&bad).contains(
+            "`add/users` cannot be a migration's name: it has a control character or a path \
+             separator; choose another NAME"
+        ),
         "{}",
         stderr(&bad)
     );
@@ -973,6 +975,45 @@ fn force_forgets_versions_of_a_newer_release() {
     assert_eq!(version, "1\n");
 }
 
+/// What the audit of every command in every state found, mended: `fix`
+/// on a directory that is not there fails as the others do; `--schema` on
+/// SQLite is named as the flag it is; an absolute `--dir` gets no advice
+/// about relative paths that reads as if it were one.
+#[test]
+fn flags_that_cannot_apply_are_refused_in_their_own_words() {
+    let root = tempfile::tempdir().expect("tempdir");
+    three_tables(root.path());
+    let fix = fails(&migrate(root.path(), &["fix", "--dir", "nowhere"]));
+    assert!(
+        fix.contains("nowhere: migration directory does not exist"),
+        "{fix}"
+    );
+    ok(&migrate(root.path(), &["up", "--db", "app.db"]));
+    let schema = fails(&migrate(
+        root.path(),
+        &["status", "--db", "app.db", "--schema", "foo"],
+    ));
+    assert!(schema.contains("--schema is for PostgreSQL"), "{schema}");
+    assert!(!schema.contains("PRAGMA"), "{schema}");
+    let absolute = fails(&migrate(
+        root.path(),
+        &[
+            "status",
+            "--db",
+            "app.db",
+            "--dir",
+            "/nonexistent/migrations",
+        ],
+    ));
+    assert!(
+        absolute.contains(
+            "migration directory does not exist; create it or fix the path (a relative path is \
+             from the working directory, `--dir`)"
+        ),
+        "{absolute}"
+    );
+}
+
 /// A migration left part-way makes `version` say `(dirty)` with exit code
 /// 1 and what to do, and `status` say it first.
 #[test]
@@ -1055,9 +1096,16 @@ fn resolve_without_a_resolution_names_both() {
 /// An invalid `--schema` is said to be the schema, not the history table.
 #[test]
 fn an_invalid_schema_is_named_as_the_schema() {
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
     let root = tempfile::tempdir().expect("tempdir");
     write(root.path(), "migrations/001_a.sql", GOOD);
-    let out = migrate(root.path(), &["up", "--db", "app.db", "--schema", "a-b"]);
+    let url = db.url();
+    let out = migrate(
+        root.path(),
+        &["up", "--db", url.as_str(), "--schema", "a-b"],
+    );
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("schema name `a-b`"),
@@ -1258,6 +1306,7 @@ fn a_password_in_any_form_of_the_url_is_never_shown_and_names_no_file() {
         "postgress://postgres:S3cretE@127.0.0.1:1/app",
         "pg://postgres:S3cretF@127.0.0.1:1/app",
         "postgres:/postgres:S3cretG@127.0.0.1:1/app",
+        "sqlite://postgres:S3cretH@x/app.db",
     ] {
         for args in [["status", "--db", url], ["up", "--db", url]] {
             let output = migrate(root.path(), &args);
@@ -1265,7 +1314,9 @@ fn a_password_in_any_form_of_the_url_is_never_shown_and_names_no_file() {
             let said = format!("{}{}", stdout(&output), stderr(&output));
             assert!(!said.contains("S3cret"), "{said}");
             assert!(
-                said.contains("PostgreSQL server") || said.contains("names no database"),
+                said.contains("PostgreSQL server")
+                    || said.contains("names no database")
+                    || said.contains("with a user"),
                 "{said}"
             );
         }

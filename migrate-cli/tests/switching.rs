@@ -418,7 +418,7 @@ fn the_command_line_speaks_of_directories_not_binaries() {
         &["up", "--db", "app.db", "--dir", "nowhere"],
     ));
     assert!(
-        missing.contains("relative to the working directory (`--dir`)"),
+        missing.contains("(a relative path is from the working directory, `--dir`)"),
         "{missing}"
     );
     assert!(!missing.contains("crate root"), "{missing}");

@@ -466,7 +466,7 @@ impl ProblemKind {
         Worded::new(self, wording, |kind, f, wording| match kind {
             ProblemKind::DirectoryMissing => write!(
                 f,
-                "migration directory does not exist; create it or fix the path, which is relative to {}",
+                "migration directory does not exist; create it or fix the path (a relative path is from {})",
                 wording.relative_to()
             ),
             ProblemKind::DoesNotStartAtOne { first } => write!(

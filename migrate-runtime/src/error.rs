@@ -553,9 +553,10 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             ),
             Error::Locked { waited, holder } => write!(
                 f,
-                "the database is locked by another {} and stayed locked for {waited:?}{}; \
+                "the database is locked by another {} and stayed locked for {:.1} s{}; \
          wait for the other migrator or process to finish, or raise the wait with {}",
         if holder.is_some() { "migrator" } else { "connection" },
+        waited.as_secs_f64(),
         match holder { Some(holder) => format!(" ({holder})"), None => String::new() },
                 w.remedy(Remedy::BusyTimeout)
             ),
@@ -639,7 +640,8 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             ),
             Error::UnresolvedFailure { version, path, failure, reverting: false } => write!(
                 f,
-                "{path} (version {version}) {failure}; what ran of it stays applied, so nothing runs \
+                "nothing ran: the history records that {path} (version {version}) {failure}; what \
+         ran of it stays applied, so nothing runs \
          until it is resolved: fix the database by hand, then mark the migration with \
          {} if you completed it, or {} if you undid it",
                 w.remedy(Remedy::ResolveApplied(*version)),
@@ -647,7 +649,8 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
             ),
             Error::UnresolvedFailure { version, path, failure, reverting: true } => write!(
                 f,
-                "{path} (version {version}) {failure}; what ran of its revert stays done, so \
+                "nothing ran: the history records that {path} (version {version}) {failure}; what \
+         ran of its revert stays done, so \
          nothing runs until it is resolved: fix the database by hand, then mark the migration \
          with {} if you completed the revert, or {} if you restored what it had undone",
                 w.remedy(Remedy::ResolvePending(*version)),

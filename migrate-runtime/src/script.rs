@@ -116,8 +116,11 @@ impl<'m> Script<'m> {
         if !plan.renumbered.is_empty() {
             builder.actions.push(Action::ConfirmRenumbered);
         }
-        let runs_sql = |&(_, d): &(&Migration, Change)| d.runs_sql();
-        if shape.backup && plan.steps.iter().any(runs_sql) {
+        // Before any change, a history-only one too (`force`, `baseline`,
+        // `resolve`, `adopt`): the history is what a bad `force` loses.
+        let changes =
+            !plan.steps.is_empty() || !plan.forgotten.is_empty() || !plan.renumbered.is_empty();
+        if shape.backup && changes {
             builder.actions.push(Action::Backup);
         }
         // Rows `migrate fix` renumbered change in the run's first transaction.
@@ -910,12 +913,13 @@ mod tests {
     }
 
     #[test]
-    fn a_baseline_records_without_running_backing_up_or_touching_foreign_keys() {
+    fn a_baseline_records_without_running_or_touching_foreign_keys_after_a_backup() {
         let (a, b) = (migration(1, true, true), migration(2, false, false));
         let baseline = [(&a, Change::Baseline), (&b, Change::Baseline)];
         assert_eq!(
             actions(&baseline, false, true),
             [
+                Backup,
                 Begin,
                 CreateHistory,
                 Insert(0),

@@ -374,7 +374,8 @@ fn a_half_applied_migration_outside_a_transaction_is_recorded_and_refused_until_
     let refused = PG_NO_TX_FAILING.migrate(&mut client).expect_err("refused");
     assert_eq!(
         refused.to_string(),
-        "migrations/pg_no_tx_failing/002_index.sql (version 2) failed at statement 2 of 2 \
+        "nothing ran: the history records that migrations/pg_no_tx_failing/002_index.sql \
+         (version 2) failed at statement 2 of 2 \
          (migrations/pg_no_tx_failing/002_index.sql:4): relation \"missing\" does not exist (SQLSTATE 42P01); \
          what ran of it stays applied, so nothing runs until it is resolved: fix the database \
          by hand, then mark the migration with `resolve(Version(2), Resolution::Applied)` if you completed it, \
