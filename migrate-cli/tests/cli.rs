@@ -966,10 +966,13 @@ fn force_forgets_versions_of_a_newer_release() {
         root.path(),
         &["force", "1", "--db", "app.db", "--yes"],
     ));
-    assert_eq!(
-        forced,
-        "forgot version 3: no migration in this directory has it\n\
-         the history now says version 1 (it said 3); no SQL ran\n  forget   2 b\n"
+    assert!(
+        forced.starts_with(
+            "forgot version 3: no migration in this directory has it\n\
+             the history now says version 1 (it said 3); no SQL ran\n  forget   2 b\n\
+             backup: "
+        ),
+        "{forced}"
     );
     let version = ok(&migrate(root.path(), &["version", "--db", "app.db"]));
     assert_eq!(version, "1\n");
