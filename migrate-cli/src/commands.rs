@@ -175,7 +175,7 @@ fn operate<B: Backend>(
         } => {
             let mut migrator = migrator(migrations, &db);
             if let Some(to) = to {
-                migrator = migrator.to(Version(to));
+                migrator = migrator.to(migrations.version_written(to));
             }
             finish(
                 migrator
@@ -185,21 +185,25 @@ fn operate<B: Backend>(
             )
         }
         Command::UpTo { version, db } => {
-            finish(migrator(migrations, &db).to(Version(version)).run(conn))
+            finish(
+                migrator(migrations, &db)
+                    .to(migrations.version_written(version))
+                    .run(conn),
+            )
         }
         Command::Down { db, to, steps } => {
             let migrator = migrator(migrations, &db);
             finish(match to {
-                Some(to) => migrator.down_to(conn, Version(to)),
+                Some(to) => migrator.down_to(conn, migrations.version_written(to)),
                 None => migrator.down_steps(conn, steps.unwrap_or(1)),
             })
         }
         Command::DownTo { version, db } => {
-            finish(migrator(migrations, &db).down_to(conn, Version(version)))
+            finish(migrator(migrations, &db).down_to(conn, migrations.version_written(version)))
         }
         Command::Reset { db } => finish(migrator(migrations, &db).reset(conn)),
         Command::Goto { version, db } => {
-            finish(migrator(migrations, &db).goto(conn, Version(version)))
+            finish(migrator(migrations, &db).goto(conn, migrations.version_written(version)))
         }
         Command::Redo { db } => finish(migrator(migrations, &db).redo(conn)),
         other => rewrite_history(other, migrations, conn),
@@ -214,7 +218,7 @@ fn rewrite_history<B: Backend>(
 ) -> Result<ExitCode, String> {
     match command {
         Command::Baseline { version, db } => {
-            finish(migrator(migrations, &db).baseline(conn, Version(version)))
+            finish(migrator(migrations, &db).baseline(conn, migrations.version_written(version)))
         }
         Command::Force { version, db, yes } => {
             if !yes {
@@ -224,7 +228,7 @@ fn rewrite_history<B: Backend>(
                      is at version {version} (fixed by hand), run it again with --yes"
                 ));
             }
-            finish(migrator(migrations, &db).force(conn, Version(version)))
+            finish(migrator(migrations, &db).force(conn, migrations.version_written(version)))
         }
         Command::Resolve {
             version,
@@ -237,7 +241,11 @@ fn rewrite_history<B: Backend>(
             } else {
                 migrate_runtime::Resolution::Pending
             };
-            finish(migrator(migrations, &db).resolve(conn, Version(version), resolution))
+            finish(migrator(migrations, &db).resolve(
+                conn,
+                migrations.version_written(version),
+                resolution,
+            ))
         }
         Command::Adopt { db, from } => {
             let migrator = migrator(migrations, &db);

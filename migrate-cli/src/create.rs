@@ -46,7 +46,7 @@ pub fn create(
         },
     );
     let digits = match scheme {
-        Scheme::Timestamp => utc_timestamp()?,
+        Scheme::Timestamp | Scheme::Diesel => utc_timestamp()?,
         Scheme::Sequential | Scheme::Hybrid => {
             let sequential = existing.iter().filter(|n| !is_timestamp(&n.digits));
             let next = sequential.clone().map(|n| n.version.0).max().unwrap_or(0) + 1;

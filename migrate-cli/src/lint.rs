@@ -24,7 +24,7 @@ pub fn lint(
     if let Some(note) = crate::commands::rust_skipped(&set, "linted") {
         crate::messages::progress(&note);
     }
-    let from = from.map(Version);
+    let from = from.map(|from| set.scheme.version_written(from));
     let findings: Vec<Finding> = migrate_core::lint(&set, dialect, from)
         .into_iter()
         .filter(|finding| {

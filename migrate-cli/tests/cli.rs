@@ -1017,6 +1017,57 @@ fn flags_that_cannot_apply_are_refused_in_their_own_words() {
     );
 }
 
+/// diesel's folders: a version is written as diesel writes it, in
+/// arguments and in what is printed; the same second with and without the
+/// `-0000` suffix is two migrations, the plain one first.
+#[test]
+fn diesel_versions_are_written_and_read_as_diesel_writes_them() {
+    let root = tempfile::tempdir().expect("tempdir");
+    for (folder, table) in [
+        ("2026-05-27-120000_plain", "a"),
+        ("2026-05-27-120000-0000_suffixed", "b"),
+        ("2026-05-28-000000_later", "c"),
+    ] {
+        write(
+            root.path(),
+            &format!("migrations/{folder}/up.sql"),
+            &format!("CREATE TABLE {table} (x INTEGER);\n"),
+        );
+        write(
+            root.path(),
+            &format!("migrations/{folder}/down.sql"),
+            &format!("DROP TABLE {table};\n"),
+        );
+    }
+    let up = ok(&migrate(
+        root.path(),
+        &["up-to", "20260527120000", "--db", "app.db"],
+    ));
+    assert!(
+        up.starts_with("moved the database from version none (no migration applied) to 20260527120000"),
+        "{up}"
+    );
+    ok(&migrate(
+        root.path(),
+        &["up-to", "202605271200000000", "--db", "app.db"],
+    ));
+    let status = ok(&migrate(root.path(), &["status", "--db", "app.db"]));
+    for line in [
+        "20260527120000  plain",
+        "202605271200000000  suffixed",
+        "20260528000000  later",
+    ] {
+        assert!(
+            status.lines().any(|l| l.split_whitespace().collect::<Vec<_>>().join("  ").starts_with(line)),
+            "{line}: {status}"
+        );
+    }
+    assert_eq!(
+        ok(&migrate(root.path(), &["version", "--db", "app.db"])),
+        "202605271200000000\n"
+    );
+}
+
 /// A migration left part-way makes `version` say `(dirty)` with exit code
 /// 1 and what to do, and `status` say it first.
 #[test]

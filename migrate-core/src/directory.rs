@@ -145,14 +145,13 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
     }
     check_timestamps(&mut named, &mut problems);
     let scheme = scheme(&named);
+    let irreversible_before = options
+        .irreversible_before
+        .map(|before| scheme.version_written(before.0));
 
     // Contents: every file is read and parsed, whatever else is wrong.
     let mut by_version: BTreeMap<Version, Vec<File>> = BTreeMap::new();
-    let history = |version: Version| {
-        options
-            .irreversible_before
-            .is_some_and(|before| version < before)
-    };
+    let history = |version: Version| irreversible_before.is_some_and(|before| version < before);
     for (entry, name) in named {
         // A history migration's `.down.sql` is not checked: its problems
         // (a 2017 typo nobody will run) are not reported.
@@ -183,7 +182,7 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
     }
 
     let mut directory = Directory::of(&by_version);
-    directory.history_before = options.irreversible_before;
+    directory.history_before = irreversible_before;
     let mut migrations = Vec::new();
     let mut files = Vec::new();
     let mut allowed = BTreeMap::new();
@@ -208,7 +207,7 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
             migrations,
             files,
             allowed,
-            history_before: options.irreversible_before,
+            history_before: irreversible_before,
             ignored: listing.ignored,
         })
     } else {
@@ -235,7 +234,7 @@ pub fn load(root: &Path, dir: &str, options: &Options) -> Result<MigrationSet, V
 pub fn leftover_timestamps(set: &MigrationSet) -> Vec<Problem> {
     set.migrations
         .iter()
-        .filter(|m| is_timestamp(&m.version.to_string()))
+        .filter(|m| is_timestamp(&m.version.0.to_string()))
         .map(|m| {
             Problem::new(
                 m.up_path.as_ref(),
@@ -339,6 +338,9 @@ fn check_timestamps(named: &mut Vec<(Entry, FileName)>, problems: &mut Vec<Probl
 /// The directory's scheme: timestamps, sequential versions, or both (goose's
 /// hybrid versioning, where timestamps order after sequential versions).
 fn scheme(named: &[(Entry, FileName)]) -> Scheme {
+    if named.iter().any(|(_, n)| n.naming == Naming::Diesel) {
+        return Scheme::Diesel;
+    }
     let timestamps = named
         .iter()
         .filter(|(_, n)| is_timestamp(&n.digits))

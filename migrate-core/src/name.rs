@@ -139,15 +139,21 @@ pub fn parse_folder_name(folder: &str, form: FileForm) -> Option<Result<FileName
     if !starts_with_digit || !version.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
         return None;
     }
-    Some(named(&diesel_digits(version), name, form, Naming::Diesel))
+    Some(
+        named(&diesel_digits(version), name, form, Naming::Diesel).and_then(|mut parsed| {
+            parsed.version = Version::diesel(version).ok_or_else(|| ProblemKind::VersionTooLarge {
+                digits: parsed.digits.clone(),
+            })?;
+            Ok(parsed)
+        }),
+    )
 }
 
-/// The digits of a diesel version (a folder's prefix, or the text diesel
-/// records), as this crate numbers it: the dashes dropped, and of diesel's
-/// newer `2026-07-30-140000-0000` form the 14-digit timestamp only. diesel
-/// orders its versions as text, timestamp first, so the four digits after
-/// it (`-0000`) never decide an order between two seconds; as a number,
-/// 18 digits would sort after every 14-digit version instead.
+/// The timestamp digits of a diesel version (a folder's prefix, or the text
+/// diesel records): the dashes dropped, and of diesel's newer
+/// `2026-07-30-140000-0000` form the 14-digit timestamp only, which is
+/// what the date rules read; the version itself, suffix included, is
+/// [`Version::diesel`].
 ///
 /// ```
 /// use migrate_core::diesel_digits;
@@ -280,7 +286,15 @@ mod tests {
             .expect("valid");
         assert_eq!(
             (folder.digits.as_str(), folder.version, folder.naming),
-            ("20180114171611", Version(20180114171611), Naming::Diesel)
+            ("20180114171611", Version(2018011417161100000), Naming::Diesel)
+        );
+        // The same second with diesel's suffix: another version, after it.
+        let suffixed = parse_folder_name("2018-01-14-171611-0000_index", FileForm::Up)
+            .expect("a diesel folder")
+            .expect("valid");
+        assert_eq!(
+            (suffixed.digits.as_str(), suffixed.version),
+            ("20180114171611", Version(2018011417161100001))
         );
         let initial = parse_folder_name("00000000000000_diesel_initial_setup", FileForm::Up);
         assert_eq!(initial.map(|n| n.map(|n| n.version)), Some(Ok(Version(0))));

@@ -10,8 +10,74 @@ use std::fmt;
 pub struct Version(pub u64);
 
 impl fmt::Display for Version {
+    /// The number; a diesel version as diesel writes it (see
+    /// [`Version::diesel`]): `20260527120000`, `202605271200000000`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        match self.diesel_parts() {
+            Some((timestamp, None)) => fmt::Display::fmt(&timestamp, f),
+            Some((timestamp, Some(suffix))) => f.pad(&format!("{timestamp}{suffix:04}")),
+            None => fmt::Display::fmt(&self.0, f),
+        }
+    }
+}
+
+/// How many versions a second has room for in a diesel version: the plain
+/// timestamp, then its `-0000` … `-9999` forms.
+const DIESEL_SECOND: u64 = 100_000;
+
+impl Version {
+    /// The version of a diesel migration folder (`2026-05-27-120000_x`,
+    /// `2026-05-27-120000-0000_x`, `20160107082941_x`) or of the text diesel
+    /// records for it (`20260527120000`, `202605271200000000`): diesel's
+    /// version is that text without its dashes, and diesel orders versions
+    /// as text. A 14-digit timestamp `T` is `T × 100000`, its 18-digit form
+    /// `T` + `SSSS` is `T × 100000 + 1 + SSSS`: two folders of the same
+    /// second, with and without the suffix, are two versions, ordered as
+    /// diesel orders them (the plain one first), and every second's versions
+    /// before the next second's. Other digit strings are their number.
+    /// `None` when the digits are no number this can hold.
+    ///
+    /// ```
+    /// use migrate_core::Version;
+    /// let plain = Version::diesel("2026-05-27-120000").unwrap();
+    /// let suffixed = Version::diesel("2026-05-27-120000-0000").unwrap();
+    /// assert!(plain < suffixed);
+    /// assert!(suffixed < Version::diesel("2026-05-27-120001").unwrap());
+    /// assert_eq!(Version::diesel("202605271200000000"), Some(suffixed));
+    /// assert_eq!(suffixed.to_string(), "202605271200000000");
+    /// assert_eq!(plain.to_string(), "20260527120000");
+    /// assert_eq!(Version::diesel("00000000000000"), Some(Version(0)));
+    /// ```
+    pub fn diesel(text: &str) -> Option<Version> {
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let number = |digits: &str| digits.parse::<u64>().ok();
+        let version = match digits.len() {
+            14 => number(&digits)?.checked_mul(DIESEL_SECOND)?,
+            18 => {
+                let (timestamp, suffix) = digits.split_at(14);
+                number(timestamp)?
+                    .checked_mul(DIESEL_SECOND)?
+                    .checked_add(1 + number(suffix)?)?
+            }
+            _ => number(&digits)?,
+        };
+        // The history keeps versions as signed 64-bit numbers.
+        i64::try_from(version).ok().map(|_| Version(version))
+    }
+
+    /// A diesel version's timestamp and suffix, when this is one: a number
+    /// of 19 digits whose first 14 are a timestamp and whose rest is a
+    /// suffix's place (no other numbering reaches 19 digits with a real
+    /// date in front).
+    fn diesel_parts(self) -> Option<(u64, Option<u64>)> {
+        if self.0 < 1_000_000_000_000_000_000 {
+            return None;
+        }
+        let (timestamp, rest) = (self.0 / DIESEL_SECOND, self.0 % DIESEL_SECOND);
+        if rest > 10_000 || !is_timestamp(&timestamp.to_string()) {
+            return None;
+        }
+        Some((timestamp, rest.checked_sub(1)))
     }
 }
 
@@ -31,6 +97,9 @@ pub enum Scheme {
     /// Both, as goose's hybrid versioning has them between `migrate fix`
     /// runs: timestamps order after the sequential versions.
     Hybrid,
+    /// diesel's folders (`2026-05-27-120000_x/`, `…-0000_x/`): ordered as
+    /// diesel orders their version text ([`Version::diesel`]).
+    Diesel,
 }
 
 impl fmt::Display for Scheme {
@@ -39,7 +108,22 @@ impl fmt::Display for Scheme {
             Scheme::Sequential => "sequential",
             Scheme::Timestamp => "timestamp",
             Scheme::Hybrid => "hybrid",
+            Scheme::Diesel => "diesel",
         })
+    }
+}
+
+impl Scheme {
+    /// The version a threshold written as `written` names in this scheme
+    /// (`irreversible_before`, `lint_errors_from`, `--irreversible-before`):
+    /// in diesel's layout, diesel's version of that text
+    /// (`20260701000000` is that second's first version), elsewhere the
+    /// number.
+    pub fn version_written(self, written: u64) -> Version {
+        match self {
+            Scheme::Diesel => Version::diesel(&written.to_string()).unwrap_or(Version(written)),
+            _ => Version(written),
+        }
     }
 }
 

@@ -274,7 +274,9 @@ fn carries_password(url: &str) -> bool {
 /// the finding, at the directory literal.
 fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenStream> {
     let dialect = input.options.dialect;
-    let from = input.lint_errors_from.map(migrate_core::Version);
+    let from = input
+        .lint_errors_from
+        .map(|from| set.scheme.version_written(from));
     let (errors, warnings): (Vec<_>, Vec<_>) = migrate_core::lint(set, dialect, from)
         .into_iter()
         .partition(|finding| {

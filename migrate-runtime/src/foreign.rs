@@ -292,17 +292,16 @@ pub(crate) fn interpret(tool: Tool, rows: &[Vec<Value>]) -> Result<ForeignState,
 
 /// A version as `tool` stores it.
 fn version(tool: Tool, value: &Value) -> Result<Version, Unreadable> {
-    let number = match tool {
-        // diesel keeps the folder's prefix as text: `2024-01-01-120000` → 20240101120000.
-        Tool::Diesel => value
-            .text()
-            .and_then(|t| migrate_core::diesel_digits(&t).parse::<i64>().ok()),
-        _ => value.integer(),
+    let version = match tool {
+        // diesel keeps the folder's prefix as text: `20240101120000`, or
+        // with its suffix `202401011200000000`.
+        Tool::Diesel => value.text().and_then(|t| Version::diesel(&t)),
+        _ => value
+            .integer()
+            .and_then(|n| u64::try_from(n).ok())
+            .map(Version),
     };
-    number
-        .and_then(|n| u64::try_from(n).ok())
-        .map(Version)
-        .ok_or_else(|| Unreadable(format!("a version that is not a number: {value:?}")))
+    version.ok_or_else(|| Unreadable(format!("a version that is not a number: {value:?}")))
 }
 
 /// goose: the newest row of each version decides; `is_applied = false`

@@ -81,6 +81,38 @@ impl Migrations {
         self.get_for(version, None)
     }
 
+    /// The version a person means by the number `written`: the migration's
+    /// that has it, else the diesel folder's whose version diesel writes
+    /// so (`20260527120000`, `202605271200000000`: see
+    /// [`Version::diesel`](migrate_core::Version::diesel)), else the number
+    /// itself (a target that no migration has is refused where it is used).
+    ///
+    /// ```
+    /// # use migrate_runtime::{Migrations, Version};
+    /// # let root = tempfile::tempdir()?;
+    /// # for (folder, sql) in [("2026-05-27-120000_a", "CREATE TABLE a (x INT);"),
+    /// #                       ("2026-05-27-120000-0000_b", "CREATE TABLE b (x INT);")] {
+    /// #     std::fs::create_dir_all(root.path().join("m").join(folder))?;
+    /// #     std::fs::write(root.path().join("m").join(folder).join("up.sql"), sql)?;
+    /// # }
+    /// # let set = migrate_core::load(root.path(), "m", &Default::default()).expect("valid");
+    /// let migrations = Migrations::from_set(set);
+    /// let suffixed = migrations.version_written(202605271200000000);
+    /// assert_eq!(migrations.get(suffixed).map(|m| m.name()), Some("b"));
+    /// let plain = migrations.version_written(20260527120000);
+    /// assert_eq!(migrations.get(plain).map(|m| m.name()), Some("a"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn version_written(&self, written: u64) -> Version {
+        let number = Version(written);
+        if self.get(number).is_some() {
+            return number;
+        }
+        migrate_core::Version::diesel(&written.to_string())
+            .filter(|diesel| self.get(*diesel).is_some())
+            .unwrap_or(number)
+    }
+
     /// The migration with this version for `environment`: environment
     /// folders that never run together may reuse a version, so the one of
     /// the base set or of `environment` comes first, then any other.

@@ -265,18 +265,21 @@ where
     })
 }
 
-/// The history rows `migrate fix` renumbered (goose's hybrid versioning):
-/// a timestamp version this set does not have, whose checksum (its Up and
-/// Down text, which `fix` does not touch) is that of exactly one unapplied
-/// sequential migration of the set. Each comes back as `(timestamp,
-/// sequential)`.
+/// The history rows whose migration has a new version: renumbered by
+/// `migrate fix` (goose's hybrid versioning), or a diesel folder recorded
+/// by an earlier release as its bare timestamp ([`Version::diesel`]
+/// numbers it with room for diesel's `-0000` suffix). Each is a timestamp
+/// version this set does not have, whose checksum (its Up and Down text,
+/// which neither touches) is that of exactly one unapplied migration of
+/// the set that is not a timestamp. Each comes back as `(timestamp, new)`.
 pub(crate) fn renumbered(
     migrations: &Migrations,
     history: &[AppliedVersion],
     environment: Option<&str>,
 ) -> Vec<(Version, Version)> {
     let applied = |version: Version| history.iter().any(|r| r.version == version);
-    let timestamp = |version: Version| migrate_core::is_timestamp(&version.to_string());
+    // The number, not its display: a diesel version displays as diesel's text.
+    let timestamp = |version: Version| migrate_core::is_timestamp(&version.0.to_string());
     history
         .iter()
         // The lookup first: at start-up every row is known, and the

@@ -118,7 +118,8 @@ pub struct Report {
     /// The backup written before the first change, if any.
     pub backup: Option<PathBuf>,
     /// History rows given a new version, `(timestamp, sequential)`: the
-    /// migrations `migrate fix` renumbered after this database applied them.
+    /// migrations `migrate fix` renumbered after this database applied them,
+    /// and diesel folders an earlier release recorded by their timestamp.
     pub renumbered: Vec<(Version, Version)>,
     /// History rows removed by a `force` below them: versions that no
     /// migration here has (a newer release applied them).
@@ -266,7 +267,9 @@ impl fmt::Display for Report {
         for (from, to) in &self.renumbered {
             writeln!(
                 f,
-                "{would} version {from} as {to}: `migrate fix` renumbered that migration"
+                "{would} version {from} as {to}: the same migration (its text and name) has \
+                 that version now (`migrate fix` renumbered it, or diesel's versions are numbered \
+                 anew)"
             )?;
         }
         let forgot = if self.dry_run {

@@ -244,8 +244,8 @@ fn diesel_folders() {
         shape(&DIESEL),
         [
             (0, "diesel_initial_setup", true, true),
-            (20180114171611, "create_users", true, true),
-            (20180201090000, "index_users", true, false),
+            (2018011417161100000, "create_users", true, true),
+            (2018020109000000000, "index_users", true, false),
         ]
     );
 }
