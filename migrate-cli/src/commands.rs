@@ -184,13 +184,11 @@ fn operate<B: Backend>(
                     .run(conn),
             )
         }
-        Command::UpTo { version, db } => {
-            finish(
-                migrator(migrations, &db)
-                    .to(migrations.version_written(version))
-                    .run(conn),
-            )
-        }
+        Command::UpTo { version, db } => finish(
+            migrator(migrations, &db)
+                .to(migrations.version_written(version))
+                .run(conn),
+        ),
         Command::Down { db, to, steps } => {
             let migrator = migrator(migrations, &db);
             finish(match to {

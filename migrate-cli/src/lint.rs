@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use migrate_core::{Dialect, Finding, Version};
+use migrate_core::{Dialect, Finding};
 
 use crate::DirArgs;
 use crate::messages::println;

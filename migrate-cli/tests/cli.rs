@@ -1044,7 +1044,9 @@ fn diesel_versions_are_written_and_read_as_diesel_writes_them() {
         &["up-to", "20260527120000", "--db", "app.db"],
     ));
     assert!(
-        up.starts_with("moved the database from version none (no migration applied) to 20260527120000"),
+        up.starts_with(
+            "moved the database from version none (no migration applied) to 20260527120000"
+        ),
         "{up}"
     );
     ok(&migrate(
@@ -1058,7 +1060,11 @@ fn diesel_versions_are_written_and_read_as_diesel_writes_them() {
         "20260528000000  later",
     ] {
         assert!(
-            status.lines().any(|l| l.split_whitespace().collect::<Vec<_>>().join("  ").starts_with(line)),
+            status.lines().any(|l| l
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("  ")
+                .starts_with(line)),
             "{line}: {status}"
         );
     }

@@ -141,9 +141,10 @@ pub fn parse_folder_name(folder: &str, form: FileForm) -> Option<Result<FileName
     }
     Some(
         named(&diesel_digits(version), name, form, Naming::Diesel).and_then(|mut parsed| {
-            parsed.version = Version::diesel(version).ok_or_else(|| ProblemKind::VersionTooLarge {
-                digits: parsed.digits.clone(),
-            })?;
+            parsed.version =
+                Version::diesel(version).ok_or_else(|| ProblemKind::VersionTooLarge {
+                    digits: parsed.digits.clone(),
+                })?;
             Ok(parsed)
         }),
     )
@@ -286,7 +287,11 @@ mod tests {
             .expect("valid");
         assert_eq!(
             (folder.digits.as_str(), folder.version, folder.naming),
-            ("20180114171611", Version(2018011417161100000), Naming::Diesel)
+            (
+                "20180114171611",
+                Version(2018011417161100000),
+                Naming::Diesel
+            )
         );
         // The same second with diesel's suffix: another version, after it.
         let suffixed = parse_folder_name("2018-01-14-171611-0000_index", FileForm::Up)

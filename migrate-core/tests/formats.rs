@@ -220,14 +220,15 @@ fn diesel_folders() {
                 false,
                 Some("migrations/00000000000000_diesel_initial_setup/down.sql")
             ),
+            // diesel's versions, with room for its `-0000` suffix.
             (
-                20180114171611,
+                2018011417161100000,
                 "create_users",
                 false,
                 Some("migrations/2018-01-14-171611_create_users/down.sql")
             ),
             (
-                20191345999999,
+                2019134599999900000,
                 "not_a_date",
                 true,
                 Some("migrations/2019-13-45-999999_not_a_date/down.sql")

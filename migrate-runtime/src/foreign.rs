@@ -454,12 +454,13 @@ mod tests {
             panic!("applied expected");
         };
         assert_eq!(applied[0].version, Version(0));
-        assert_eq!(applied[1].version, Version(20240101120000));
+        assert_eq!(applied[1].version, Version(2024010112000000000));
         assert_eq!(
             applied[2].version,
-            Version(20240201120000),
-            "diesel's -0000 suffix dropped"
+            Version(2024020112000000001),
+            "diesel's -0000 suffix kept: after the plain second"
         );
+        assert_eq!(applied[2].version.to_string(), "202402011200000000");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use migrate_core::{MigrationSet, Options, ProblemKind, Version};
+use migrate_core::{MigrationSet, Options, Version};
 use migrate_runtime::Migrations;
 use migrate_runtime::rusqlite::Connection;
 use migrate_tests::versions_in;
@@ -67,8 +67,11 @@ fn write_project(root: &Path, folders: &[(&str, &str, &str)]) {
         std::fs::write(dir.join(folder).join("down.sql"), format!("{down}\n")).expect("down");
     }
     // A data script diesel does not read, nor this.
-    std::fs::write(dir.join("backfill_usernames.sql"), "UPDATE crates SET username = '';\n")
-        .expect("loose");
+    std::fs::write(
+        dir.join("backfill_usernames.sql"),
+        "UPDATE crates SET username = '';\n",
+    )
+    .expect("loose");
 }
 
 fn load(root: &Path, irreversible_before: Option<u64>) -> Result<MigrationSet, Vec<String>> {
@@ -88,7 +91,12 @@ fn diesel_order(folders: &[(&str, &str, &str)]) -> Vec<String> {
     names.sort_by_key(|folder| version(folder));
     names
         .into_iter()
-        .map(|folder| folder.split_once('_').map_or("", |(_, name)| name).to_owned())
+        .map(|folder| {
+            folder
+                .split_once('_')
+                .map_or("", |(_, name)| name)
+                .to_owned()
+        })
         .collect()
 }
 
@@ -108,7 +116,11 @@ fn the_same_second_with_and_without_the_suffix_is_two_migrations_in_diesels_orde
     assert_eq!(names, diesel_order(FOLDERS));
     assert_eq!(set.ignored, ["migrations/backfill_usernames.sql"]);
     // Shown as diesel writes the versions.
-    let shown: Vec<String> = set.migrations.iter().map(|m| m.version.to_string()).collect();
+    let shown: Vec<String> = set
+        .migrations
+        .iter()
+        .map(|m| m.version.to_string())
+        .collect();
     assert_eq!(
         shown,
         [
@@ -140,8 +152,16 @@ fn the_same_text_twice_is_still_one_version() {
     write_project(
         root.path(),
         &[
-            ("2026-05-27-120000_a", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;"),
-            ("20260527120000_b", "CREATE TABLE b (id INTEGER);", "DROP TABLE b;"),
+            (
+                "2026-05-27-120000_a",
+                "CREATE TABLE a (id INTEGER);",
+                "DROP TABLE a;",
+            ),
+            (
+                "20260527120000_b",
+                "CREATE TABLE b (id INTEGER);",
+                "DROP TABLE b;",
+            ),
         ],
     );
     let problems = load(root.path(), None).expect_err("diesel has one version twice too");
@@ -217,10 +237,7 @@ fn diesels_history_with_both_forms_is_adopted_then_migrated_on_postgresql() {
     let up = migrations.migrate(&mut client).expect("the rest");
     let names: Vec<&str> = up.steps.iter().map(|s| s.name.as_ref()).collect();
     assert_eq!(names, ["after", "later"]);
-    assert_eq!(
-        migrate_tests::pg::history(&mut client).len(),
-        FOLDERS.len()
-    );
+    assert_eq!(migrate_tests::pg::history(&mut client).len(), FOLDERS.len());
 }
 
 /// An earlier release numbered a diesel folder by its bare timestamp (and
