@@ -149,7 +149,11 @@ fn one_second_written_both_ways_is_two_migrations_the_plain_one_first() {
         ("2024-03-01-000000_d/up.sql", "SELECT 4;\n"),
     ]);
     let set = load(root.path(), "migrations", &Options::default()).expect("two versions");
-    let names: Vec<&str> = set.migrations.iter().map(|m| m.name()).collect();
+    let names: Vec<&str> = set
+        .migrations
+        .iter()
+        .map(migrate_core::Migration::name)
+        .collect();
     assert_eq!(names, ["d", "c"]);
     // The same text twice is one version twice, for diesel as here.
     let twice = dir(&[

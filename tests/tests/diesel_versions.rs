@@ -142,7 +142,10 @@ fn the_same_second_with_and_without_the_suffix_is_two_migrations_in_diesels_orde
         (20160107082941, "create_crates"),
     ] {
         let version = migrations.version_written(written);
-        assert_eq!(migrations.get(version).map(|m| m.name()), Some(name));
+        assert_eq!(
+            migrations.get(version).map(migrate_core::Migration::name),
+            Some(name)
+        );
     }
 }
 
