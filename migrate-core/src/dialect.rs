@@ -9,4 +9,6 @@ pub enum Dialect {
     Sqlite,
     /// PostgreSQL (`dialect = "postgres"`).
     Postgres,
+    /// MySQL and MariaDB (`dialect = "mysql"`).
+    Mysql,
 }

@@ -18,6 +18,12 @@
 //!   (`\set`, `\i`), which is not SQL: an error at its line.
 //! - Whitespace is ASCII whitespace, as SQLite reads it: a no-break space
 //!   is part of a word (and an error for the database), never nothing.
+//! - MySQL (and MariaDB) read `'…'` and `"…"` as strings where `\` escapes
+//!   the next character, `` `…` `` as a name; `#` runs to the end of the
+//!   line, `--` only when a blank (or the end) follows it; `/* … */` does
+//!   not nest, and `/*! … */` (an executable comment, as mysqldump writes
+//!   `/*!40101 SET … */`) and `/*+ … */` (optimizer hints) are SQL, kept
+//!   whole as a body.
 
 use crate::{Dialect, SplitError};
 
@@ -73,6 +79,13 @@ impl<'a> Lexer<'a> {
 
     fn peek(&self, ahead: usize) -> Option<u8> {
         self.bytes.get(self.pos + ahead).copied()
+    }
+
+    /// Whether the `--` here starts a comment: always, but on MySQL only
+    /// when a blank or a control character (or the end) follows it
+    /// (`SELECT 1--1` is a subtraction there).
+    fn dash_comment(&self) -> bool {
+        self.dialect != Dialect::Mysql || self.peek(2).is_none_or(|b| b <= b' ')
     }
 
     /// Moves past `end`, counting the newlines on the way.
@@ -192,8 +205,19 @@ impl<'a> Lexer<'a> {
         let (start, line) = (self.pos, self.line);
         let kind = match byte {
             b'\'' => {
-                self.quoted(0, b'\'', false)?;
+                self.quoted(0, b'\'', self.dialect == Dialect::Mysql)?;
                 Kind::Literal
+            }
+            b'"' if self.dialect == Dialect::Mysql => {
+                self.quoted(0, b'"', true)?;
+                Kind::Literal
+            }
+            b'/' if self.dialect == Dialect::Mysql
+                && self.peek(1) == Some(b'*')
+                && matches!(self.peek(2), Some(b'!' | b'+')) =>
+            {
+                self.block_comment()?;
+                Kind::Body
             }
             b'"' | b'`' => {
                 self.quoted(0, byte, false)?;
@@ -246,11 +270,17 @@ impl Iterator for Lexer<'_> {
                     self.pos += 1;
                 }
                 b' ' | b'\t' | b'\r' | 0x0b | 0x0c => self.pos += 1,
-                b'-' if self.peek(1) == Some(b'-') => {
+                b'-' if self.peek(1) == Some(b'-') && self.dash_comment() => {
                     self.pos = memchr(b'\n', &self.bytes[self.pos..])
                         .map_or(self.bytes.len(), |n| self.pos + n);
                 }
-                b'/' if self.peek(1) == Some(b'*') => {
+                b'#' if self.dialect == Dialect::Mysql => {
+                    self.pos = memchr(b'\n', &self.bytes[self.pos..])
+                        .map_or(self.bytes.len(), |n| self.pos + n);
+                }
+                b'/' if self.peek(1) == Some(b'*')
+                    && !(self.dialect == Dialect::Mysql && matches!(self.peek(2), Some(b'!' | b'+'))) =>
+                {
                     if let Err(error) = self.block_comment() {
                         self.pos = self.bytes.len();
                         return Some(Err(error));
@@ -324,6 +354,9 @@ mod tests {
                 false,
             ),
             (Dialect::Sqlite, "CREATE TABLE `a;b` (x INT);", "a;b", false),
+            (Dialect::Mysql, "SELECT 'it\\'s; a';", "it\\'s; a", true),
+            (Dialect::Mysql, "SELECT \"a; \\\" b\";", "a; \\\" b", true),
+            (Dialect::Mysql, "CREATE TABLE `a;b` (x INT);", "a;b", false),
             (
                 Dialect::Postgres,
                 "SELECT $f$ x; y $f$;",
@@ -370,5 +403,22 @@ mod tests {
         // SQLite ends the comment at the first `*/`.
         let sqlite = split(sql, 1, Dialect::Sqlite).expect("splits");
         assert_eq!(sqlite.len(), 2);
+    }
+
+    #[test]
+    fn mysql_comments_are_read_as_mysql_reads_them() {
+        let sql = "# a note; DROP TABLE x;\nSELECT 1--1;\n-- comment; DROP TABLE y;\n\
+                   /*!40101 SET NAMES utf8 */;\nSELECT /*+ MAX_EXECUTION_TIME(1) */ 2;";
+        let statements = split(sql, 1, Dialect::Mysql).expect("splits");
+        let texts: Vec<&str> = statements.iter().map(|s| s.sql.as_ref()).collect();
+        assert_eq!(
+            texts,
+            [
+                "SELECT 1--1;",
+                "/*!40101 SET NAMES utf8 */;",
+                "SELECT /*+ MAX_EXECUTION_TIME(1) */ 2;"
+            ]
+        );
+        assert_eq!(statements[0].line, 2);
     }
 }

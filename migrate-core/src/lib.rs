@@ -20,6 +20,7 @@
 
 mod advice;
 mod checksum;
+mod compound;
 mod dialect;
 mod directory;
 pub mod encoded;

@@ -448,6 +448,24 @@ pub enum ProblemKind {
         /// The server's message, with its detail and hint where it gives them.
         message: String,
     },
+    /// A statement failed when the migrations were replayed on a scratch
+    /// MySQL or MariaDB database (`dialect = "mysql"` with a replay server).
+    #[error(
+        "ERROR {code} ({state}): {message}; found by replaying {} on a scratch {server} database at build time",
+        section.described()
+    )]
+    MysqlFailed {
+        /// Which section the statement is in.
+        section: ReplayedSection,
+        /// The server: `MySQL 8.4.2` or `MariaDB 10.11.6`.
+        server: String,
+        /// The server's error number, e.g. `1146`.
+        code: u16,
+        /// The server's SQLSTATE, e.g. `42S02`.
+        state: String,
+        /// The server's message.
+        message: String,
+    },
     /// A Down section does not restore the schema its Up section changed.
     #[error(
         "Down of {migration} {difference}; make the Down section undo exactly what the Up section does, or declare the migration irreversible"
@@ -498,7 +516,8 @@ impl ProblemKind {
     pub fn replay_message_mut(&mut self) -> Option<&mut String> {
         match self {
             ProblemKind::StatementFailed { message, .. }
-            | ProblemKind::PostgresFailed { message, .. } => Some(message),
+            | ProblemKind::PostgresFailed { message, .. }
+            | ProblemKind::MysqlFailed { message, .. } => Some(message),
             _ => None,
         }
     }

@@ -195,6 +195,7 @@ struct Current {
 enum Reader {
     Sqlite(Complete),
     Postgres(Psql),
+    Mysql(crate::compound::Compound),
 }
 
 impl Current {
@@ -205,6 +206,7 @@ impl Current {
             reader: match dialect {
                 Dialect::Sqlite => Reader::Sqlite(Complete::START),
                 Dialect::Postgres => Reader::Postgres(Psql::default()),
+                Dialect::Mysql => Reader::Mysql(crate::compound::Compound::default()),
             },
         }
     }
@@ -214,6 +216,7 @@ impl Current {
         match &mut self.reader {
             Reader::Sqlite(complete) => complete.read(piece.kind, slice),
             Reader::Postgres(psql) => psql.read(piece.kind, slice),
+            Reader::Mysql(compound) => compound.read(piece.kind, slice),
         }
     }
 

@@ -132,6 +132,9 @@ pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<
     if input.check_postgres {
         check_postgres(input, &set)?;
     }
+    if input.check_mysql {
+        crate::check_mysql::check_mysql(input, &set)?;
+    }
     let lints = lints(input, &set)?;
     let code = rust_code(input, root, &set)?;
     // Every file read, so that cargo builds again when one changes: one
@@ -146,10 +149,15 @@ pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<
         })
         .collect();
     // The replay depends on the variable: cargo builds again when it changes.
-    let tracked_variable = if input.check_postgres {
-        quote! { const _: bool = ::core::option_env!(#REPLAY_URL).is_some(); }.to_string()
-    } else {
-        String::new()
+    let tracked_variable = match (input.check_postgres, input.check_mysql) {
+        (true, _) => {
+            quote! { const _: bool = ::core::option_env!(#REPLAY_URL).is_some(); }.to_string()
+        }
+        (_, true) => {
+            let variable = crate::check_mysql::MYSQL_REPLAY_URL;
+            quote! { const _: bool = ::core::option_env!(#variable).is_some(); }.to_string()
+        }
+        _ => String::new(),
     };
     let tracking = format!(
         "const _: [&[u8]; {count}] = [{files}];\n{tracked_variable}\n",
@@ -187,7 +195,8 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
         return Err(error);
     }
     let Some(url) =
-        replay_url(std::env::var(REPLAY_URL)).map_err(|e| syn::Error::new(input.dir.span(), e))?
+        replay_url(REPLAY_URL, std::env::var(REPLAY_URL))
+            .map_err(|e| syn::Error::new(input.dir.span(), e))?
     else {
         return Ok(());
     };
@@ -233,24 +242,27 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
 /// set but empty (a CI secret that did not arrive) or not UTF-8, an error,
 /// since the build would otherwise go on without the replay and say
 /// nothing.
-fn replay_url(value: Result<String, std::env::VarError>) -> Result<Option<String>, String> {
+pub(crate) fn replay_url(
+    variable: &str,
+    value: Result<String, std::env::VarError>,
+) -> Result<Option<String>, String> {
     match value {
         Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(_)) => Err(format!(
-            "`{REPLAY_URL}` is not valid UTF-8; give it a server's URL, or unset it to build \
+            "`{variable}` is not valid UTF-8; give it a server's URL, or unset it to build \
              without the replay"
         )),
         Ok(url) if url.trim().is_empty() => Err(format!(
-            "`{REPLAY_URL}` is set but empty, so the migrations would not be replayed; give it a \
+            "`{variable}` is set but empty, so the migrations would not be replayed; give it a \
              server's URL, or unset it to build without the replay"
         )),
         Ok(url) => Ok(Some(url)),
     }
 }
 
-/// Whether a PostgreSQL URL (`postgres://user:password@host/db`) or
-/// connection string (`… password=…`) carries a password.
-fn carries_password(url: &str) -> bool {
+/// Whether a PostgreSQL or MySQL URL (`postgres://user:password@host/db`)
+/// or a connection string (`… password=…`) carries a password.
+pub(crate) fn carries_password(url: &str) -> bool {
     match url.split_once("://") {
         Some((_, rest)) => {
             let authority = rest.split(['/', '?']).next().unwrap_or_default();
@@ -318,7 +330,7 @@ fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenSt
 }
 
 /// One error per problem (or lint finding), all on the directory literal.
-fn combine(input: &Input, problems: &[impl std::fmt::Display]) -> Option<syn::Error> {
+pub(crate) fn combine(input: &Input, problems: &[impl std::fmt::Display]) -> Option<syn::Error> {
     problems
         .iter()
         .map(|problem| syn::Error::new(input.dir.span(), problem.to_string()))
@@ -450,21 +462,21 @@ fn option(value: Option<&str>) -> TokenStream {
 mod tests {
     use std::env::VarError;
 
-    use super::{carries_password, replay_url};
+    use super::{REPLAY_URL, carries_password, replay_url};
 
     #[test]
     fn an_empty_replay_url_is_refused_and_an_unset_one_means_no_replay() {
-        assert_eq!(replay_url(Err(VarError::NotPresent)), Ok(None));
+        assert_eq!(replay_url(REPLAY_URL, Err(VarError::NotPresent)), Ok(None));
         assert_eq!(
-            replay_url(Ok("postgres://db/app".into())),
+            replay_url(REPLAY_URL, Ok("postgres://db/app".into())),
             Ok(Some("postgres://db/app".into()))
         );
         for empty in ["", "  "] {
-            let refused = replay_url(Ok(empty.into())).expect_err("refused");
+            let refused = replay_url(REPLAY_URL, Ok(empty.into())).expect_err("refused");
             assert!(refused.contains("is set but empty"), "{refused}");
         }
         let odd = std::ffi::OsString::from("x");
-        assert!(replay_url(Err(VarError::NotUnicode(odd))).is_err());
+        assert!(replay_url(REPLAY_URL, Err(VarError::NotUnicode(odd))).is_err());
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub struct Input {
     /// with PostgreSQL's parser (the `postgres-parse` feature), and replay
     /// it on the server of `MIGRATE_REPLAY_POSTGRES_URL` when it is set.
     pub check_postgres: bool,
+    /// Whether to check a `dialect = "mysql"` set: replay it on the server
+    /// of `MIGRATE_REPLAY_MYSQL_URL` when it is set (the `mysql-replay`
+    /// feature).
+    pub check_mysql: bool,
     /// `dialect = "postgres"`: the lints' PostgreSQL rules apply.
     pub postgres: bool,
     /// `lint_errors_from = V`: lint findings of migrations from version V
@@ -68,6 +72,11 @@ impl Written {
     fn postgres(&self) -> bool {
         self.options.dialect == migrate_core::Dialect::Postgres
     }
+
+    /// Whether the set is SQLite's, which the replay runs on.
+    fn sqlite(&self) -> bool {
+        self.options.dialect == migrate_core::Dialect::Sqlite
+    }
 }
 
 impl Parse for Input {
@@ -78,6 +87,7 @@ impl Parse for Input {
                 options: migrate_core::Options::default(),
                 replay: true,
                 check_postgres: false,
+                check_mysql: false,
                 postgres: false,
                 lint_errors_from: None,
             });
@@ -119,13 +129,16 @@ impl Parse for Input {
         let replay = replay(&written, &mut errors);
         // `check = false` (with its reason) turns the parser off too.
         let postgres = written.postgres();
-        let check_postgres = postgres && !matches!(written.check, Some((_, false)));
+        let checked = !matches!(written.check, Some((_, false)));
+        let check_postgres = postgres && checked;
+        let check_mysql = written.options.dialect == migrate_core::Dialect::Mysql && checked;
         errors.finish()?;
         Ok(Input {
             dir,
             options: written.options,
             replay,
             check_postgres,
+            check_mysql,
             postgres,
             lint_errors_from: written.lint_errors_from,
         })
@@ -175,9 +188,12 @@ fn option(input: ParseStream<'_>, written: &mut Written, errors: &mut Errors) ->
                 "postgres" | "postgresql" => {
                     written.options.dialect = migrate_core::Dialect::Postgres;
                 }
+                "mysql" | "mariadb" => written.options.dialect = migrate_core::Dialect::Mysql,
                 other => errors.push(syn::Error::new(
                     dialect.span(),
-                    format!("unknown dialect `{other}`; use `sqlite` (the default) or `postgres`"),
+                    format!(
+                        "unknown dialect `{other}`; use `sqlite` (the default), `postgres` or `mysql`"
+                    ),
                 )),
             }
         }
@@ -216,9 +232,9 @@ fn replay(written: &Written, errors: &mut Errors) -> bool {
                 reason.span(),
                 "`reason` explains `check = false`; remove it or add `check = false`",
             ));
-            !written.postgres()
+            written.sqlite()
         }
-        _ => !written.postgres(),
+        _ => written.sqlite(),
     }
 }
 

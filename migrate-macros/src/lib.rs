@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod cache;
+mod check_mysql;
 mod expand;
 mod input;
 mod rust_code;

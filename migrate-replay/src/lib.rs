@@ -27,14 +27,22 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "postgres-replay", feature = "mysql-replay"))]
+mod catalog;
 mod normal;
 #[cfg(feature = "postgres-parse")]
 mod postgres;
 mod resume;
 mod schema;
 mod sequence;
+#[cfg(feature = "mysql-replay")]
+mod mysql;
+#[cfg(any(feature = "postgres-replay", feature = "mysql-replay"))]
+mod scratch_name;
 #[cfg(feature = "postgres-replay")]
 mod server;
+#[cfg(any(feature = "postgres-replay", feature = "mysql-replay"))]
+mod server_error;
 mod sqlite;
 mod table;
 
@@ -44,8 +52,12 @@ use migrate_core::{Migration, MigrationSet, Problem, ProblemKind};
 
 pub use resume::replay_resuming;
 pub use sequence::{BUILD_LIMIT, DEFAULT_STATEMENT_LIMIT};
+#[cfg(feature = "mysql-replay")]
+pub use mysql::replay_mysql;
 #[cfg(feature = "postgres-replay")]
-pub use server::{Scratch, ServerAddress, ServerError, replay_postgres};
+pub use server::{Scratch, ServerAddress, replay_postgres};
+#[cfg(any(feature = "postgres-replay", feature = "mysql-replay"))]
+pub use server_error::ServerError;
 
 /// Parses every statement of `set` with PostgreSQL's own parser
 /// (`dialect = "postgres"`) and returns a problem for each one it refuses;

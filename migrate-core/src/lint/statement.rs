@@ -21,6 +21,8 @@ pub(super) struct Scope<'s> {
     /// Objects created from this version on are new.
     release_start: Version,
     postgres: bool,
+    /// How the statements are read.
+    dialect: Dialect,
     no_transaction: bool,
     /// (rule, line, what).
     found: Vec<(Rule, u32, String)>,
@@ -53,6 +55,7 @@ impl<'s> Scope<'s> {
             version: migration.version,
             release_start,
             postgres: dialect == Dialect::Postgres,
+            dialect,
             no_transaction: migration.no_transaction,
             found: Vec::new(),
             origin: BTreeMap::new(),
@@ -64,12 +67,7 @@ impl<'s> Scope<'s> {
 
     /// Reads one statement of the Up section.
     pub fn statement(&mut self, sql: &str, line: u32) {
-        let dialect = if self.postgres {
-            Dialect::Postgres
-        } else {
-            Dialect::Sqlite
-        };
-        let words = tokens(sql, dialect);
+        let words = tokens(sql, self.dialect);
         let mut at = Cursor {
             words: &words,
             i: 0,

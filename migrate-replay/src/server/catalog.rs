@@ -11,20 +11,11 @@
 //! that drops and re-adds one is as good as it gets. Objects that belong to
 //! an extension are the extension's, said once by its name and version.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use postgres::Client;
 
-use crate::normal::collapsed;
-use migrate_core::schema_diff::changed;
-use migrate_core::{SchemaObjects, schema_differences};
-
-/// One reading of a database's schema.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Catalog {
-    /// (kind, name) → (the table it belongs to, or `""`; its description).
-    objects: SchemaObjects<(String, String)>,
-}
+pub use crate::catalog::Catalog;
 
 /// The schemas of the user: not PostgreSQL's own, not temporary.
 const NAMESPACES: &str = r"
@@ -130,42 +121,6 @@ impl Catalog {
             let text = |i: usize| row.get::<_, Option<String>>(i).unwrap_or_default();
             objects.insert((text(0), text(1)), (text(2), text(3)));
         }
-        Ok(Catalog { objects })
-    }
-
-    /// What `after` has that `self` had not, what it lacks, and what changed,
-    /// one sentence each (to follow "Down of `004_idx` …"). The columns,
-    /// constraints, indexes, triggers and policies of a table that is itself
-    /// gone or new are not said again.
-    pub fn differences(&self, after: &Catalog) -> Vec<String> {
-        let (named_before, named_after) = (self.names(), after.names());
-        let told = |(parent, _): &(String, String)| {
-            !parent.is_empty()
-                && named_before.contains(parent.as_str()) != named_after.contains(parent.as_str())
-        };
-        schema_differences(
-            &self.objects,
-            &after.objects,
-            told,
-            |kind, name, was, now| {
-                (now.1 != was.1)
-                    .then(|| changed(kind, name, "changed", &shown(&was.1), &shown(&now.1)))
-            },
-        )
-    }
-
-    /// The name of every object.
-    fn names(&self) -> BTreeSet<&str> {
-        self.objects.keys().map(|(_, name)| name.as_str()).collect()
-    }
-}
-
-/// A description on one line, cut to a length a message can hold.
-fn shown(description: &str) -> String {
-    const MOST: usize = 200;
-    let line = collapsed(description);
-    match line.char_indices().nth(MOST) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
+        Ok(Catalog::from(objects))
     }
 }

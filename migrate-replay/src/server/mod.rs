@@ -19,7 +19,8 @@ use catalog::Catalog;
 
 pub use address::ServerAddress;
 pub(crate) use scratch::error_message;
-pub use scratch::{Scratch, ServerError};
+pub use crate::server_error::ServerError;
+pub use scratch::Scratch;
 
 /// Replays `set` on scratch databases of the PostgreSQL server at `url`
 /// (a `postgres://` URL or a `key=value` connection string, TLS as libpq

@@ -10,60 +10,12 @@
 //! replay may connect to another.)
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use migrate_core::ProblemKind;
 use postgres::Client;
 
 use super::ServerAddress;
-
-/// Why the replay could not use the server (not a problem of the SQL).
-/// Its message names the server by host, port, user and database, never by
-/// its URL, which may hold a password.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ServerError {
-    /// The URL or connection string cannot be read.
-    #[error("the server's address cannot be read: {message}")]
-    Url {
-        /// The driver's message.
-        message: String,
-    },
-    /// The server cannot be reached, or refused the login.
-    #[error("cannot connect to the PostgreSQL server ({server}): {message}")]
-    Connect {
-        /// The server, without its password.
-        server: String,
-        /// The driver's message.
-        message: String,
-    },
-    /// The role may not create a database.
-    #[error(
-        "cannot create a scratch database on the PostgreSQL server ({server}): {message}; the role needs the right to create databases (`ALTER ROLE … CREATEDB`)"
-    )]
-    Create {
-        /// The server, without its password.
-        server: String,
-        /// The server's message.
-        message: String,
-    },
-    /// A scratch database could not be dropped.
-    #[error(
-        "the scratch database `{name}` could not be dropped: {message}; drop it with `DROP DATABASE {name}`"
-    )]
-    Drop {
-        /// The database left behind.
-        name: String,
-        /// The server's message.
-        message: String,
-    },
-    /// The replay's own session failed (a savepoint refused, the connection lost).
-    #[error("the replay's session on the PostgreSQL server failed: {message}")]
-    Session {
-        /// The driver's message.
-        message: String,
-    },
-}
+use crate::server_error::ServerError;
+use crate::scratch_name::{PREFIX, new_name, owner_of};
 
 impl ServerError {
     pub(super) fn url(error: &postgres::Error) -> ServerError {
@@ -75,13 +27,6 @@ impl ServerError {
     pub(super) fn replay(error: &postgres::Error) -> ServerError {
         ServerError::Session {
             message: error_message(error),
-        }
-    }
-
-    /// The error as a problem of the replay.
-    pub(super) fn problem(&self) -> ProblemKind {
-        ProblemKind::Unreadable {
-            message: self.to_string(),
         }
     }
 }
@@ -130,19 +75,11 @@ impl Scratch {
     /// [`ServerError`] when the server cannot be reached or the role may
     /// not create a database.
     pub fn create(server: &ServerAddress) -> Result<Scratch, ServerError> {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
         let mut address = server.clone();
         if address.config().get_application_name().is_none() {
             address.config_mut().application_name("migrate replay");
         }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.subsec_nanos());
-        let name = format!(
-            "{PREFIX}{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = new_name();
         // The owner session, named before the database exists: a sweep
         // never finds the database without it.
         let mut owner = address.clone();
@@ -245,23 +182,6 @@ fn owner_session(name: &str) -> String {
     format!("migrate replay owner {name}")
 }
 
-/// The prefix of every scratch database's name.
-const PREFIX: &str = "migrate_replay_";
-
-/// The scratch database a copy belongs to: `migrate_replay_<pid>_<n>_<nanos>`
-/// without the copy's `_c<k>`.
-fn owner_of(name: &str) -> Option<&str> {
-    let rest = name.strip_prefix(PREFIX)?;
-    let mut end = PREFIX.len();
-    for (i, part) in rest.split('_').enumerate().take(3) {
-        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        end += part.len() + usize::from(i > 0);
-    }
-    Some(&name[..end])
-}
-
 /// Drops the scratch databases of replays that are gone: those whose owner
 /// session is not on the server any more. Best effort: a database it cannot
 /// drop is left for the next one.
@@ -308,21 +228,3 @@ fn drop_database(admin: &mut Client, name: &str) -> Result<(), ServerError> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::owner_of;
-
-    #[test]
-    fn a_copy_belongs_to_its_scratch_database() {
-        assert_eq!(
-            owner_of("migrate_replay_42_0_123456"),
-            Some("migrate_replay_42_0_123456")
-        );
-        assert_eq!(
-            owner_of("migrate_replay_42_0_123456_c3"),
-            Some("migrate_replay_42_0_123456")
-        );
-        assert_eq!(owner_of("migrate_replay_x_0_1"), None);
-        assert_eq!(owner_of("app"), None);
-    }
-}

@@ -3,7 +3,7 @@ static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migratio
     "fixtures/pass-single",
     allow_gap = true,
     allow_gaps = "yes",
-    dialect = "mysql",
+    dialect = "oracle",
     check = false
 );
 

@@ -1,0 +1,87 @@
+//! Where a MySQL statement ends: at a `;` outside the body of a stored
+//! routine, trigger or event (`CREATE PROCEDURE … BEGIN …; …; END`), whose
+//! inner `;`s the `mysql` client needs a `DELIMITER` line for. The body is
+//! followed through its `BEGIN … END` and `CASE … END` (the statement's
+//! `END CASE` and the expression's `END` alike); `END IF`, `END LOOP`,
+//! `END WHILE` and `END REPEAT` close blocks that are not counted.
+
+use crate::lex::Kind;
+
+/// A MySQL statement under way.
+#[derive(Debug, Default)]
+pub(crate) struct Compound {
+    /// The statement's first word, lowercase.
+    first: Option<String>,
+    /// Whether it creates a routine, a trigger or an event.
+    routine: bool,
+    /// How many `BEGIN`s and `CASE`s are open.
+    depth: u32,
+    /// An `END` was read: what follows says what it closes.
+    after_end: bool,
+}
+
+impl Compound {
+    /// Reads one piece; whether it is the `;` that ends the statement.
+    pub(crate) fn read(&mut self, kind: Kind, slice: &str) -> bool {
+        let word = (kind == Kind::Word).then(|| slice.to_ascii_lowercase());
+        if std::mem::take(&mut self.after_end) {
+            match word.as_deref() {
+                Some("if" | "loop" | "while" | "repeat") => return false,
+                Some("case") => {
+                    self.depth = self.depth.saturating_sub(1);
+                    return false;
+                }
+                _ => self.depth = self.depth.saturating_sub(1),
+            }
+        }
+        match (kind, word.as_deref()) {
+            (Kind::Punct, _) => slice == ";" && self.depth == 0,
+            (_, Some(word)) => {
+                if self.first.is_none() {
+                    self.first = Some(word.to_owned());
+                }
+                if self.first.as_deref() == Some("create")
+                    && matches!(word, "procedure" | "function" | "trigger" | "event")
+                {
+                    self.routine = true;
+                }
+                if self.routine {
+                    match word {
+                        "begin" | "case" => self.depth += 1,
+                        "end" => self.after_end = true,
+                        _ => {}
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Dialect, split};
+
+    #[test]
+    fn a_routines_body_is_one_statement_with_its_inner_semicolons() {
+        let sql = "CREATE PROCEDURE p(IN n INT)\nBEGIN\n  DECLARE i INT DEFAULT 0;\n  \
+                   WHILE i < n DO\n    SET i = i + 1;\n  END WHILE;\n  \
+                   IF n > 2 THEN SELECT CASE WHEN n > 3 THEN 'a' ELSE 'b' END; END IF;\n  \
+                   CASE n WHEN 1 THEN SELECT 1; ELSE SELECT 2; END CASE;\nEND;\n\
+                   CREATE TABLE t (x INT);";
+        let statements = split(sql, 1, Dialect::Mysql).expect("splits");
+        assert_eq!(statements.len(), 2, "{statements:#?}");
+        assert!(statements[0].sql.ends_with("END;"), "{}", statements[0].sql);
+        assert_eq!(statements[1].sql, "CREATE TABLE t (x INT);");
+        assert_eq!(statements[1].line, 10);
+    }
+
+    #[test]
+    fn a_trigger_with_a_label_and_plain_statements_split_at_each_semicolon() {
+        let sql = "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW main: BEGIN SET NEW.x = 1; \
+                   END main;\nINSERT INTO a VALUES (1); UPDATE a SET x = 2;";
+        let statements = split(sql, 1, Dialect::Mysql).expect("splits");
+        assert_eq!(statements.len(), 3, "{statements:#?}");
+    }
+}
