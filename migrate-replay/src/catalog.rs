@@ -50,7 +50,6 @@ impl Catalog {
         self.objects.keys().map(|(_, name)| name.as_str()).collect()
     }
 }
-}
 
 /// A description on one line, cut to a length a message can hold.
 fn shown(description: &str) -> String {
