@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use migrate_core::Dialect;
 use migrate_runtime::{Backend, Migrations, Migrator, Version};
 
 use crate::database::Database;
@@ -63,21 +64,32 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             replay_url,
             sequential_only,
         } => {
-            if replay_url.is_some() && dialect != "postgres" {
-                return Err(
-                    "`--replay-url` replays PostgreSQL migrations on that server; add `--dialect postgres`"
-                        .into(),
-                );
-            }
-            let postgres = !no_check && dialect == "postgres";
+            let dialect = dialect_named(&dialect);
+            // `--replay-url` (or `MIGRATE_REPLAY_POSTGRES_URL`) for
+            // PostgreSQL; for MySQL a `mysql://` one, else
+            // `MIGRATE_REPLAY_MYSQL_URL`.
+            let replay_url = match dialect {
+                Dialect::Mysql => replay_url
+                    .filter(|url| crate::database::is_mysql(url))
+                    .or_else(|| std::env::var("MIGRATE_REPLAY_MYSQL_URL").ok()),
+                Dialect::Postgres => replay_url,
+                Dialect::Sqlite if replay_url.is_some() => {
+                    return Err(
+                        "`--replay-url` replays PostgreSQL or MySQL migrations on that \
+                                server; add `--dialect postgres` or `--dialect mysql`"
+                            .into(),
+                    );
+                }
+                Dialect::Sqlite => None,
+            };
             validate(
                 &dir,
                 &Checks {
-                    replay: !no_check && dialect == "sqlite",
-                    parse_postgres: postgres,
-                    replay_url: replay_url.filter(|url| postgres && !url.trim().is_empty()),
+                    dialect,
+                    replay: !no_check && dialect == Dialect::Sqlite,
+                    parse_postgres: !no_check && dialect == Dialect::Postgres,
+                    replay_url: replay_url.filter(|url| !no_check && !url.trim().is_empty()),
                     sequential_only,
-                    postgres: dialect == "postgres",
                 },
             )
         }
@@ -86,7 +98,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             dialect,
             from,
             json,
-        } => crate::lint::lint(&dir, dialect == "postgres", from, json),
+        } => crate::lint::lint(&dir, dialect_named(&dialect), from, json),
         operation => on_database(operation),
     }
 }
@@ -270,16 +282,26 @@ pub(crate) fn load(
     migrate_core::load(Path::new("."), &dir.dir.to_string_lossy(), &options)
 }
 
+/// The dialect `--dialect` names (clap allows only these words).
+fn dialect_named(name: &str) -> Dialect {
+    match name {
+        "postgres" => Dialect::Postgres,
+        "mysql" => Dialect::Mysql,
+        _ => Dialect::Sqlite,
+    }
+}
+
 /// What `migrate validate` checks beyond the format.
 struct Checks {
+    /// The rules the files are read by (`--dialect`).
+    dialect: Dialect,
     /// Replay the SQL on SQLite (`--dialect sqlite`).
     replay: bool,
     /// Parse every statement with PostgreSQL's parser (`--dialect postgres`).
     parse_postgres: bool,
-    /// Replay on a scratch database of this PostgreSQL server (`--replay-url`).
+    /// Replay on a scratch database of this PostgreSQL or MySQL server
+    /// (`--replay-url`).
     replay_url: Option<String>,
-    /// The files are PostgreSQL's (`--dialect postgres`), read by its rules.
-    postgres: bool,
     /// Refuse timestamp versions (`--sequential-only`).
     sequential_only: bool,
 }
@@ -305,21 +327,10 @@ pub fn rust_skipped(set: &migrate_core::MigrationSet, what: &str) -> Option<Stri
     })
 }
 
-impl Checks {
-    /// The rules the files are read by.
-    fn dialect(&self) -> migrate_core::Dialect {
-        if self.postgres {
-            migrate_core::Dialect::Postgres
-        } else {
-            migrate_core::Dialect::Sqlite
-        }
-    }
-}
-
 fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
     let mut server_error = None;
     let mut parsed = false;
-    let checked = load(dir, checks.dialect()).and_then(|set| {
+    let checked = load(dir, checks.dialect).and_then(|set| {
         for ignored in &set.ignored {
             crate::messages::progress(&format!(
                 "note: {ignored} is not a migration (a file without a version beside diesel's \
@@ -353,7 +364,12 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
         if let Some(url) = &checks.replay_url
             && problems.is_empty()
         {
-            match migrate_replay::replay_postgres(&set, url) {
+            let replayed = if checks.dialect == Dialect::Mysql {
+                migrate_replay::replay_mysql(&set, url)
+            } else {
+                migrate_replay::replay_postgres(&set, url)
+            };
+            match replayed {
                 Ok(found) => problems.extend(found),
                 Err(error) => server_error = Some(error),
             }
@@ -371,36 +387,7 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
     }
     Ok(match checked {
         Ok(set) => {
-            let environments = set.environments();
-            let mut text = format!(
-                "ok: {} in {}",
-                count(set.migrations.len(), "migration"),
-                set.dir
-            );
-            if let Some(before) = set.history_before {
-                let _ = write!(
-                    text,
-                    " ({} below version {before} taken as history: Downs not checked, irreversible)",
-                    count(set.history_count(), "migration")
-                );
-            }
-            if checks.replay {
-                text.push_str(", replayed on SQLite, every Down restores its schema");
-            }
-            if parsed {
-                text.push_str(", every statement parsed by PostgreSQL's parser");
-            }
-            if checks.replay_url.is_some() {
-                text.push_str(
-                    ", replayed on a scratch PostgreSQL database, every Down restores its schema",
-                );
-            }
-            if !environments.is_empty() {
-                text.push_str(" (environments: ");
-                text.push_str(&environments.join(", "));
-                text.push(')');
-            }
-            println(&text);
+            println(&verdict(&set, checks, parsed));
             ExitCode::SUCCESS
         }
         Err(problems) => {
@@ -415,6 +402,46 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
             ExitCode::FAILURE
         }
     })
+}
+
+/// What `validate` says of a set that passed every check.
+fn verdict(set: &migrate_core::MigrationSet, checks: &Checks, parsed: bool) -> String {
+    let environments = set.environments();
+    let mut text = format!(
+        "ok: {} in {}",
+        count(set.migrations.len(), "migration"),
+        set.dir
+    );
+    if let Some(before) = set.history_before {
+        let _ = write!(
+            text,
+            " ({} below version {before} taken as history: Downs not checked, irreversible)",
+            count(set.history_count(), "migration")
+        );
+    }
+    if checks.replay {
+        text.push_str(", replayed on SQLite, every Down restores its schema");
+    }
+    if parsed {
+        text.push_str(", every statement parsed by PostgreSQL's parser");
+    }
+    if checks.replay_url.is_some() {
+        let server = if checks.dialect == Dialect::Mysql {
+            "MySQL"
+        } else {
+            "PostgreSQL"
+        };
+        let _ = write!(
+            text,
+            ", replayed on a scratch {server} database, every Down restores its schema"
+        );
+    }
+    if !environments.is_empty() {
+        text.push_str(" (environments: ");
+        text.push_str(&environments.join(", "));
+        text.push(')');
+    }
+    text
 }
 
 /// The directory, validated; every problem is listed.

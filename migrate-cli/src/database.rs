@@ -98,6 +98,13 @@ pub fn dialect(url: &str) -> migrate_core::Dialect {
     }
 }
 
+/// Whether `url` names a MySQL or MariaDB server (`mysql://`,
+/// `mariadb://`).
+pub fn is_mysql(url: &str) -> bool {
+    let lower = url.get(..10).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("mysql://") || lower.starts_with("mariadb://")
+}
+
 /// Whether `url` names a PostgreSQL server: a `postgres://` URL, or a
 /// connection string of `keyword=value` pairs as libpq reads them
 /// (`host=db user=app dbname=app`), never a file name.
@@ -165,7 +172,9 @@ fn path(url: &str) -> Result<&str, String> {
         "mysql" | "mariadb" | "sqlserver" | "mssql" => {
             return Err(format!(
                 "--db (or DATABASE_URL) is a {scheme} URL (`{}`): this command line migrates SQLite \
-                 files and PostgreSQL; from a program, `Migrations::refinery_runner` applies the same migrations with refinery's drivers",
+                 files and PostgreSQL (a MySQL set is checked with `migrate validate --dialect \
+                 mysql --replay-url URL`); from a program, `Migrations::refinery_runner` applies \
+                 the same migrations with refinery's drivers",
                 redacted(url)
             ));
         }

@@ -11,15 +11,10 @@ use crate::messages::println;
 /// or any without it).
 pub fn lint(
     dir: &DirArgs,
-    postgres: bool,
+    dialect: Dialect,
     from: Option<u64>,
     json: bool,
 ) -> Result<ExitCode, String> {
-    let dialect = if postgres {
-        Dialect::Postgres
-    } else {
-        Dialect::Sqlite
-    };
     let set = crate::commands::checked(dir, dialect)?;
     if let Some(note) = crate::commands::rust_skipped(&set, "linted") {
         crate::messages::progress(&note);

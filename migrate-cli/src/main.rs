@@ -166,7 +166,7 @@ enum Command {
     /// same replay on a scratch database of that server). Exit code 1 on
     /// any problem.
     #[command(
-        after_help = "Examples (a pre-commit hook or CI step):\n  migrate validate --dir migrations\n  migrate validate --dir migrations --dialect postgres --replay-url postgres://postgres@localhost/postgres"
+        after_help = "Examples (a pre-commit hook or CI step):\n  migrate validate --dir migrations\n  migrate validate --dir migrations --dialect postgres --replay-url postgres://postgres@localhost/postgres\n  migrate validate --dir migrations --dialect mysql --replay-url mysql://root@localhost:3306"
     )]
     Validate {
         #[command(flatten)]
@@ -175,12 +175,16 @@ enum Command {
         #[arg(long)]
         no_check: bool,
         /// The SQL dialect: `sqlite` replays the SQL on SQLite; `postgres`
-        /// parses every statement with PostgreSQL's own parser instead.
-        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
+        /// parses every statement with PostgreSQL's own parser instead;
+        /// `mysql` (MySQL and MariaDB) reads the files by MySQL's rules.
+        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres", "mysql"])]
         dialect: String,
         /// With `--dialect postgres`: a PostgreSQL server to replay the
         /// migrations on, in a scratch database created from `template0`
-        /// and dropped afterwards (the role needs `CREATEDB`).
+        /// and dropped afterwards (the role needs `CREATEDB`). With
+        /// `--dialect mysql`: a `mysql://` URL of a MySQL or MariaDB server
+        /// (or `MIGRATE_REPLAY_MYSQL_URL`), the user allowed to create
+        /// and drop `migrate_replay_%` databases.
         #[arg(
             long,
             env = "MIGRATE_REPLAY_POSTGRES_URL",
@@ -203,8 +207,9 @@ enum Command {
     Lint {
         #[command(flatten)]
         dir: DirArgs,
-        /// The SQL dialect: `postgres` adds the PostgreSQL locking rules.
-        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
+        /// The SQL dialect: `postgres` adds the PostgreSQL locking rules;
+        /// `mysql` reads the files by MySQL's rules.
+        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres", "mysql"])]
         dialect: String,
         /// Count only the findings of migrations from this version on (the
         /// release being made): older ones already ran. Objects created

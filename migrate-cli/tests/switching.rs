@@ -837,3 +837,49 @@ fn migrate_tests_command(dir: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .expect("runs")
 }
+
+/// `validate --dialect mysql` reads the files by MySQL's rules and, with a
+/// `mysql://` `--replay-url`, replays them on a scratch database of that
+/// server, naming a failing statement at its line with the server's error.
+#[test]
+fn validate_replays_mysql_on_the_server_of_replay_url() {
+    let Some(url) = migrate_tests::server_url(
+        "MIGRATE_TEST_MYSQL_URL",
+        "mysql://root@127.0.0.1:3306",
+        |url| url.starts_with("mysql://"),
+    ) else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    write(
+        root.path(),
+        "migrations/001_a.sql",
+        "-- +goose Up\n# MySQL's comment\nCREATE TABLE a (id INT PRIMARY KEY, note TEXT);\n\
+         INSERT INTO a VALUES (1, 'it\\'s; fine');\n-- +goose Down\nDROP TABLE a;\n",
+    );
+    let replay = [
+        "validate",
+        "--dialect",
+        "mysql",
+        "--replay-url",
+        url.as_str(),
+    ];
+    let good = ok(&migrate(root.path(), &replay));
+    assert_eq!(
+        good,
+        "ok: 1 migration in migrations, replayed on a scratch MySQL database, every Down \
+         restores its schema\n"
+    );
+    write(
+        root.path(),
+        "migrations/002_b.sql",
+        "-- +goose Up\nALTER TABLE a ADD COLUMN b INT;\n-- +goose Down\nSELECT 1;\n",
+    );
+    let bad = fails(&migrate(root.path(), &replay));
+    assert!(
+        bad.starts_with("error: migrations/002_b.sql: Down of 002_b leaves column `a.b` behind"),
+        "{bad}"
+    );
+    let lint = migrate(root.path(), &["lint", "--dialect", "mysql"]);
+    assert!(lint.status.code().is_some(), "{}", stderr(&lint));
+}

@@ -279,7 +279,8 @@ impl Iterator for Lexer<'_> {
                         .map_or(self.bytes.len(), |n| self.pos + n);
                 }
                 b'/' if self.peek(1) == Some(b'*')
-                    && !(self.dialect == Dialect::Mysql && matches!(self.peek(2), Some(b'!' | b'+'))) =>
+                    && !(self.dialect == Dialect::Mysql
+                        && matches!(self.peek(2), Some(b'!' | b'+'))) =>
                 {
                     if let Err(error) = self.block_comment() {
                         self.pos = self.bytes.len();

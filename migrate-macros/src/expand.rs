@@ -194,9 +194,8 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
     {
         return Err(error);
     }
-    let Some(url) =
-        replay_url(REPLAY_URL, std::env::var(REPLAY_URL))
-            .map_err(|e| syn::Error::new(input.dir.span(), e))?
+    let Some(url) = replay_url(REPLAY_URL, std::env::var(REPLAY_URL))
+        .map_err(|e| syn::Error::new(input.dir.span(), e))?
     else {
         return Ok(());
     };

@@ -29,16 +29,16 @@
 
 #[cfg(any(feature = "postgres-replay", feature = "mysql-replay"))]
 mod catalog;
+#[cfg(feature = "mysql-replay")]
+mod mysql;
 mod normal;
 #[cfg(feature = "postgres-parse")]
 mod postgres;
 mod resume;
 mod schema;
-mod sequence;
-#[cfg(feature = "mysql-replay")]
-mod mysql;
 #[cfg(any(feature = "postgres-replay", feature = "mysql-replay"))]
 mod scratch_name;
+mod sequence;
 #[cfg(feature = "postgres-replay")]
 mod server;
 #[cfg(any(feature = "postgres-replay", feature = "mysql-replay"))]
@@ -50,10 +50,10 @@ use std::collections::BTreeSet;
 
 use migrate_core::{Migration, MigrationSet, Problem, ProblemKind};
 
-pub use resume::replay_resuming;
-pub use sequence::{BUILD_LIMIT, DEFAULT_STATEMENT_LIMIT};
 #[cfg(feature = "mysql-replay")]
 pub use mysql::replay_mysql;
+pub use resume::replay_resuming;
+pub use sequence::{BUILD_LIMIT, DEFAULT_STATEMENT_LIMIT};
 #[cfg(feature = "postgres-replay")]
 pub use server::{Scratch, ServerAddress, replay_postgres};
 #[cfg(any(feature = "postgres-replay", feature = "mysql-replay"))]

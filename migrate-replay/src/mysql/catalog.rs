@@ -53,13 +53,20 @@ const OBJECTS: &[&str] = &[
      FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
 ];
 
+/// One object: kind, name, parent, description (any may be `NULL`).
+type Row = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// Reads the schema of the database `conn` is in.
 pub(super) fn read(conn: &mut Conn) -> Result<Catalog, mysql::Error> {
     conn.query_drop("SET SESSION group_concat_max_len = 1048576")?;
     let mut objects = BTreeMap::new();
     for query in OBJECTS {
-        let rows: Vec<(Option<String>, Option<String>, Option<String>, Option<String>)> =
-            conn.query(*query)?;
+        let rows: Vec<Row> = conn.query(*query)?;
         for (kind, name, parent, description) in rows {
             objects.insert(
                 (kind.unwrap_or_default(), name.unwrap_or_default()),

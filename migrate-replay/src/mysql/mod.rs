@@ -95,10 +95,13 @@ impl Server {
                 code: server.code,
                 state: server.state.clone(),
                 // Stopped at its limit: MariaDB's 1969, MySQL's 3024.
+                // The scratch database's name is noise: `Table 'nowhere'`.
                 message: if matches!(server.code, 1969 | 3024) {
                     self.limit.stopped()
                 } else {
-                    server.message.clone()
+                    server
+                        .message
+                        .replace(&format!("{}.", self.scratch.name()), "")
                 },
             },
             other => ServerError::Session {

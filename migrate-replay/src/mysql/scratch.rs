@@ -43,7 +43,11 @@ impl Scratch {
     /// Creates a fresh database on the server of `url`, first dropping the
     /// scratch databases of replays that are gone.
     pub(super) fn create(url: &str) -> Result<Scratch, ServerError> {
-        let opts = Opts::from_url(url).map_err(|error| ServerError::Url {
+        // MariaDB's scheme, which the driver does not know, is MySQL's.
+        let url = url
+            .strip_prefix("mariadb://")
+            .map_or_else(|| url.to_owned(), |rest| format!("mysql://{rest}"));
+        let opts = Opts::from_url(&url).map_err(|error| ServerError::Url {
             message: error.to_string(),
         })?;
         let mut builder = OptsBuilder::from_opts(opts.clone()).db_name(None::<String>);
@@ -128,12 +132,14 @@ impl Scratch {
             .query_drop(again)
             .map_err(|error| session(&error))?;
         for sql in &self.made {
-            self.conn.query_drop(sql).map_err(|error| ServerError::Session {
-                message: format!(
-                    "a statement that ran before did not run again: {}",
-                    message(&error)
-                ),
-            })?;
+            self.conn
+                .query_drop(sql)
+                .map_err(|error| ServerError::Session {
+                    message: format!(
+                        "a statement that ran before did not run again: {}",
+                        message(&error)
+                    ),
+                })?;
         }
         Ok(())
     }
@@ -147,6 +153,11 @@ impl Scratch {
     /// The server, for messages.
     pub(super) fn server(&self) -> &str {
         &self.server
+    }
+
+    /// The database's name.
+    pub(super) fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -193,7 +204,10 @@ fn sweep(conn: &mut Conn) {
 pub(super) fn message(error: &mysql::Error) -> String {
     match error {
         mysql::Error::MySqlError(server) => {
-            format!("ERROR {} ({}): {}", server.code, server.state, server.message)
+            format!(
+                "ERROR {} ({}): {}",
+                server.code, server.state, server.message
+            )
         }
         other => other.to_string(),
     }

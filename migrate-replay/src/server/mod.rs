@@ -17,10 +17,10 @@ use postgres::error::ErrorPosition;
 use crate::sequence::Target;
 use catalog::Catalog;
 
-pub use address::ServerAddress;
-pub(crate) use scratch::error_message;
 pub use crate::server_error::ServerError;
+pub use address::ServerAddress;
 pub use scratch::Scratch;
+pub(crate) use scratch::error_message;
 
 /// Replays `set` on scratch databases of the PostgreSQL server at `url`
 /// (a `postgres://` URL or a `key=value` connection string, TLS as libpq

@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 use postgres::Client;
 
 use super::ServerAddress;
-use crate::server_error::ServerError;
 use crate::scratch_name::{PREFIX, new_name, owner_of};
+use crate::server_error::ServerError;
 
 impl ServerError {
     pub(super) fn url(error: &postgres::Error) -> ServerError {
@@ -227,4 +227,3 @@ fn drop_database(admin: &mut Client, name: &str) -> Result<(), ServerError> {
         message: error_message(&error),
     })
 }
-
