@@ -605,7 +605,8 @@ fn validate_replays_postgresql_on_the_server_of_replay_url() {
     let sqlite = migrate(root.path(), &["validate", "--replay-url", url.as_str()]);
     assert_eq!(
         stderr(&sqlite),
-        "error: `--replay-url` replays PostgreSQL migrations on that server; add `--dialect postgres`\n"
+        "error: `--replay-url` replays PostgreSQL or MySQL migrations on that server; add \
+         `--dialect postgres` or `--dialect mysql`\n"
     );
     let unreachable = migrate(
         root.path(),
