@@ -1,4 +1,6 @@
-//! Where a MySQL statement ends: at a `;` outside the body of a stored
+//! Where a MySQL statement ends: at a `;` (or the delimiter a `DELIMITER`
+//! line names, as the `mysql` client reads mysqldump's files; the
+//! splitter follows those lines) outside the body of a stored
 //! routine, trigger or event (`CREATE PROCEDURE … BEGIN …; …; END`), whose
 //! inner `;`s the `mysql` client needs a `DELIMITER` line for. The body is
 //! followed through its `BEGIN … END` and `CASE … END` (the statement's
@@ -83,5 +85,28 @@ mod tests {
                    END main;\nINSERT INTO a VALUES (1); UPDATE a SET x = 2;";
         let statements = split(sql, 1, Dialect::Mysql).expect("splits");
         assert_eq!(statements.len(), 3, "{statements:#?}");
+    }
+
+    #[test]
+    fn delimiter_lines_are_read_as_the_mysql_client_reads_them() {
+        let sql = "DELIMITER //\nCREATE PROCEDURE p()\nBEGIN\n  SELECT 1; SELECT 2;\nEND//\n\
+                   CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW SET NEW.x = 1//\n\
+                   DELIMITER ;\nCREATE TABLE b (x INT);\nSELECT 'a//b';";
+        let statements = split(sql, 1, Dialect::Mysql).expect("splits");
+        let texts: Vec<(&str, u32)> = statements.iter().map(|s| (s.sql.as_ref(), s.line)).collect();
+        assert_eq!(
+            texts,
+            [
+                ("CREATE PROCEDURE p()\nBEGIN\n  SELECT 1; SELECT 2;\nEND", 2),
+                (
+                    "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW SET NEW.x = 1",
+                    6
+                ),
+                ("CREATE TABLE b (x INT);", 8),
+                ("SELECT 'a//b';", 9)
+            ]
+        );
+        let empty = split("DELIMITER\nSELECT 1;", 3, Dialect::Mysql).expect_err("no delimiter");
+        assert_eq!(empty.line(), 3);
     }
 }

@@ -77,6 +77,12 @@ impl<'a> Lexer<'a> {
         self.pos
     }
 
+    /// Moves on to byte `end` (a `DELIMITER` line's end, past a custom
+    /// delimiter), counting the lines on the way.
+    pub(crate) fn skip_to(&mut self, end: usize) {
+        self.advance_to(end);
+    }
+
     fn peek(&self, ahead: usize) -> Option<u8> {
         self.bytes.get(self.pos + ahead).copied()
     }

@@ -59,6 +59,11 @@ pub enum SplitError {
         /// The line of the `COPY`.
         line: u32,
     },
+    /// A MySQL `DELIMITER` line without the delimiter.
+    EmptyDelimiter {
+        /// Its line.
+        line: u32,
+    },
 }
 
 impl SplitError {
@@ -70,7 +75,8 @@ impl SplitError {
             | SplitError::UnterminatedDollarQuote { line, .. }
             | SplitError::MetaCommand { line }
             | SplitError::DotCommand { line }
-            | SplitError::CopyFromStdin { line } => *line,
+            | SplitError::CopyFromStdin { line }
+            | SplitError::EmptyDelimiter { line } => *line,
         }
     }
 }
@@ -120,6 +126,11 @@ impl fmt::Display for SplitError {
                  SQL and which a migration cannot send; insert the rows with `INSERT`, or \
                  `COPY … FROM` a file the server reads"
             ),
+            SplitError::EmptyDelimiter { .. } => write!(
+                f,
+                "`DELIMITER` needs the delimiter after it on its line, e.g. `DELIMITER //`, \
+                 and `DELIMITER ;` after the statements it ends"
+            ),
         }
     }
 }
@@ -155,9 +166,36 @@ pub fn split(text: &str, first_line: u32, dialect: Dialect) -> Result<Vec<Statem
     let mut lexer = Lexer::new(text, first_line, dialect);
     let mut statements = Vec::new();
     let mut current: Option<Current> = None;
-    for piece in lexer.by_ref() {
+    // The `mysql` client's `DELIMITER //`: statements end at `//`, not `;`.
+    let mut delimiter: Option<String> = None;
+    while let Some(piece) = lexer.next() {
         let piece = piece?;
         let slice = &text[piece.start..piece.end];
+        if dialect == Dialect::Mysql
+            && current.is_none()
+            && piece.kind == Kind::Word
+            && slice.eq_ignore_ascii_case("delimiter")
+        {
+            let line_end = text[piece.end..]
+                .find('\n')
+                .map_or(text.len(), |n| piece.end + n);
+            let new = text[piece.end..line_end].trim();
+            if new.is_empty() {
+                return Err(SplitError::EmptyDelimiter { line: piece.line });
+            }
+            delimiter = (new != ";").then(|| new.to_owned());
+            lexer.skip_to(line_end);
+            continue;
+        }
+        if let Some(custom) = &delimiter
+            && text[piece.start..].starts_with(custom.as_str())
+        {
+            if let Some(statement) = current.take() {
+                statement.finish(text, piece.start, &mut statements)?;
+            }
+            lexer.skip_to(piece.start + custom.len());
+            continue;
+        }
         if current.is_none()
             && dialect == Dialect::Sqlite
             && piece.kind == Kind::Punct
@@ -172,7 +210,7 @@ pub fn split(text: &str, first_line: u32, dialect: Dialect) -> Result<Vec<Statem
         let mut statement = current
             .take()
             .unwrap_or_else(|| Current::new(&piece, dialect));
-        if statement.read(&piece, slice) {
+        if statement.read(&piece, slice) && delimiter.is_none() {
             statement.finish(text, piece.end, &mut statements)?;
         } else {
             current = Some(statement);
