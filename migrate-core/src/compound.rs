@@ -93,7 +93,10 @@ mod tests {
                    CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW SET NEW.x = 1//\n\
                    DELIMITER ;\nCREATE TABLE b (x INT);\nSELECT 'a//b';";
         let statements = split(sql, 1, Dialect::Mysql).expect("splits");
-        let texts: Vec<(&str, u32)> = statements.iter().map(|s| (s.sql.as_ref(), s.line)).collect();
+        let texts: Vec<(&str, u32)> = statements
+            .iter()
+            .map(|s| (s.sql.as_ref(), s.line))
+            .collect();
         assert_eq!(
             texts,
             [

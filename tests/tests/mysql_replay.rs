@@ -56,7 +56,7 @@ fn replay(files: &[(&str, &str)]) -> Option<Vec<String>> {
 }
 
 #[test]
-fn a_sound_set_with_a_routine_a_trigger_and_goose_blocks_replays_clean() {
+fn a_sound_set_with_routines_a_trigger_goose_blocks_and_delimiter_lines_replays_clean() {
     let Some(problems) = replay(&[
         (
             "001_accounts.sql",
@@ -79,6 +79,12 @@ fn a_sound_set_with_a_routine_a_trigger_and_goose_blocks_replays_clean() {
             "-- +goose Up\n# MariaDB's own form\nALTER TABLE accounts ADD COLUMN IF NOT EXISTS \
              note TEXT;\nINSERT INTO accounts (name) VALUES (\"it\\\"s\"), ('a;b');\n\
              -- +goose Down\nALTER TABLE accounts DROP COLUMN note;\nDELETE FROM accounts;\n",
+        ),
+        (
+            "004_function.sql",
+            "-- +goose Up\nDELIMITER //\nCREATE FUNCTION doubled(x INT) RETURNS INT DETERMINISTIC\n\
+             BEGIN\n  DECLARE y INT;\n  SET y = x * 2;\n  RETURN y;\nEND//\nDELIMITER ;\n\
+             -- +goose Down\nDROP FUNCTION doubled;\n",
         ),
     ]) else {
         return;
