@@ -30,8 +30,19 @@ impl Category {
     }
 }
 
+/// The databases a rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Only {
+    /// Every dialect.
+    Any,
+    /// PostgreSQL's locks.
+    Postgres,
+    /// MySQL's and MariaDB's online DDL.
+    Mysql,
+}
+
 macro_rules! rules {
-    ($($(#[$doc:meta])* $rule:ident, $code:literal, $category:ident, $postgres:literal, $advice:literal;)*) => {
+    ($($(#[$doc:meta])* $rule:ident, $code:literal, $category:ident, $only:ident, $advice:literal;)*) => {
         /// A lint rule. Its code is what `-- +migrate Allow <code> <reason>`
         /// names.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,7 +67,12 @@ macro_rules! rules {
 
             /// Whether the rule is about PostgreSQL only (`dialect = "postgres"`).
             pub fn postgres_only(self) -> bool {
-                match self { $(Rule::$rule => $postgres,)* }
+                match self { $(Rule::$rule => Only::$only == Only::Postgres,)* }
+            }
+
+            /// Whether the rule is about MySQL and MariaDB only (`dialect = "mysql"`).
+            pub fn mysql_only(self) -> bool {
+                match self { $(Rule::$rule => Only::$only == Only::Mysql,)* }
             }
 
             /// The safe way to make the same change.
@@ -69,83 +85,97 @@ macro_rules! rules {
 
 rules! {
     /// `DROP TABLE` of a table the running release uses.
-    DropTable, "drop-table", Destructive, false,
+    DropTable, "drop-table", Destructive, Any,
         "stop using the table in one release, then drop it in a later one (a backup first if its rows matter)";
     /// `ALTER TABLE … DROP COLUMN` of a table the running release uses.
-    DropColumn, "drop-column", Destructive, false,
+    DropColumn, "drop-column", Destructive, Any,
         "stop reading and writing the column in one release, then drop it in a later one";
     /// `DROP SCHEMA` of a schema that held objects before.
-    DropSchema, "drop-schema", Destructive, false,
+    DropSchema, "drop-schema", Destructive, Any,
         "move or drop its objects one by one in earlier releases, then drop the empty schema";
     /// `DROP VIEW` of a view the running release may query.
-    DropView, "drop-view", Destructive, false,
+    DropView, "drop-view", Destructive, Any,
         "stop querying the view in one release, then drop it in a later one";
     /// `ALTER TABLE … RENAME TO` of a table the running release uses.
-    RenameTable, "rename-table", BackwardIncompatible, false,
+    RenameTable, "rename-table", BackwardIncompatible, Any,
         "create the new table (or a view under the new name), switch reads and writes to it, and drop the old name in a later release";
     /// `RENAME COLUMN` of a column the running release uses.
-    RenameColumn, "rename-column", BackwardIncompatible, false,
+    RenameColumn, "rename-column", BackwardIncompatible, Any,
         "add the new column, backfill it and write both, switch reads, then drop the old one in a later release";
     /// `ALTER COLUMN … TYPE` of a column the running release uses.
-    ChangeColumnType, "change-column-type", BackwardIncompatible, false,
+    ChangeColumnType, "change-column-type", BackwardIncompatible, Any,
         "add a column of the new type, backfill it and write both, switch reads, then drop the old one in a later release";
     /// `ADD COLUMN … NOT NULL` without a default on a table with rows.
-    AddNotNullColumn, "add-not-null-column", BackwardIncompatible, false,
+    AddNotNullColumn, "add-not-null-column", BackwardIncompatible, Any,
         "give the column a default, or add it nullable, backfill it, and make it NOT NULL in a later release";
     /// A unique index or constraint on a table that already has rows.
-    UniqueOnExistingData, "unique-on-existing-data", DataDependent, false,
+    UniqueOnExistingData, "unique-on-existing-data", DataDependent, Any,
         "check for duplicates first (and remove them in an earlier migration); on PostgreSQL build the index CONCURRENTLY, then add the constraint USING INDEX";
     /// `SET NOT NULL` on a column of a table that already has rows.
-    NotNullOnExistingData, "not-null-on-existing-data", DataDependent, false,
+    NotNullOnExistingData, "not-null-on-existing-data", DataDependent, Any,
         "backfill the NULLs in an earlier migration, then set NOT NULL";
     /// `CREATE INDEX` without `CONCURRENTLY` on a table with rows (writes wait while it builds).
-    IndexNotConcurrently, "index-not-concurrently", Locking, true,
+    IndexNotConcurrently, "index-not-concurrently", Locking, Postgres,
         "use CREATE INDEX CONCURRENTLY in a migration marked `-- +migrate NoTransaction`";
     /// A foreign key or check constraint added without `NOT VALID` (the whole table is scanned under lock).
-    ConstraintNotValid, "constraint-not-valid", Locking, true,
+    ConstraintNotValid, "constraint-not-valid", Locking, Postgres,
         "add it NOT VALID, then VALIDATE CONSTRAINT in a later migration (which does not block writes)";
     /// `SET NOT NULL` without a `CHECK (… IS NOT NULL)` added first (a scan under an exclusive lock).
-    SetNotNull, "set-not-null", Locking, true,
+    SetNotNull, "set-not-null", Locking, Postgres,
         "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT NULL (PostgreSQL 12+ uses the check and skips the scan)";
     /// A type change that rewrites the table under an exclusive lock.
-    TypeRewrite, "type-rewrite", Locking, true,
+    TypeRewrite, "type-rewrite", Locking, Postgres,
         "add a column of the new type and backfill it in batches instead; only a change PostgreSQL can make without a rewrite (a longer varchar, varchar to text) is quick";
     /// `CONCURRENTLY` in a migration that runs in a transaction (PostgreSQL refuses it).
-    ConcurrentlyInTransaction, "concurrently-in-transaction", Locking, true,
+    ConcurrentlyInTransaction, "concurrently-in-transaction", Locking, Postgres,
         "mark the migration `-- +migrate NoTransaction`, with the concurrent statement alone in it";
     /// `ADD COLUMN` whose value PostgreSQL computes for every row: a
     /// volatile default (`gen_random_uuid()`, `nextval(…)`, a function not
     /// known to be stable), a `serial` type, an identity or a stored
     /// generated column. The table is rewritten under an exclusive lock.
-    AddColumnRewrite, "add-column-rewrite", Locking, true,
+    AddColumnRewrite, "add-column-rewrite", Locking, Postgres,
         "add the column without that default (a constant or `now()` is quick), backfill it in batches, then set the default for new rows";
     /// A unique, primary-key or exclusion constraint whose index `ALTER TABLE` builds while it blocks reads and writes.
-    ConstraintBuildsIndex, "constraint-builds-index", Locking, true,
+    ConstraintBuildsIndex, "constraint-builds-index", Locking, Postgres,
         "build the index first with CREATE UNIQUE INDEX CONCURRENTLY in a `NoTransaction` migration, then ADD CONSTRAINT … UNIQUE (or PRIMARY KEY) USING INDEX; an exclusion constraint has no such way, so add it while the table is small";
     /// `DROP INDEX` without `CONCURRENTLY`: its table locked against reads and writes.
-    DropIndexNotConcurrently, "drop-index-not-concurrently", Locking, true,
+    DropIndexNotConcurrently, "drop-index-not-concurrently", Locking, Postgres,
         "use DROP INDEX CONCURRENTLY in a migration marked `-- +migrate NoTransaction`";
     /// `VACUUM FULL`, `CLUSTER`, or `REINDEX` without `CONCURRENTLY`: the table or its indexes rebuilt under an exclusive lock.
-    BlockingRebuild, "blocking-rebuild", Locking, true,
+    BlockingRebuild, "blocking-rebuild", Locking, Postgres,
         "use REINDEX … CONCURRENTLY in a `NoTransaction` migration; for VACUUM FULL and CLUSTER, pg_repack outside the migrations, or a maintenance window";
     /// `LOCK TABLE` in a mode that blocks writes (by default `ACCESS EXCLUSIVE`, which blocks reads too), held until the transaction ends.
-    LockTable, "lock-table", Locking, true,
+    LockTable, "lock-table", Locking, Postgres,
         "take no explicit lock: each statement takes the lock it needs; if the rows must not change meanwhile, keep the migration short and bound its wait with `-- +migrate LockTimeout`";
     /// `UPDATE` without `WHERE` of a table with rows, in a migration that runs in a transaction: every row stays locked until it commits.
-    UpdateWithoutWhere, "update-without-where", Locking, true,
+    UpdateWithoutWhere, "update-without-where", Locking, Postgres,
         "backfill in batches (`… WHERE id BETWEEN …`), each its own statement, in a migration marked `-- +migrate NoTransaction`";
     /// `DETACH PARTITION` without `CONCURRENTLY`: the parent table locked against reads and writes.
-    DetachPartition, "detach-partition-not-concurrently", Locking, true,
+    DetachPartition, "detach-partition-not-concurrently", Locking, Postgres,
         "use DETACH PARTITION … CONCURRENTLY (PostgreSQL 14+) in a migration marked `-- +migrate NoTransaction`";
     /// `DROP DATABASE`.
-    DropDatabase, "drop-database", Destructive, false,
+    DropDatabase, "drop-database", Destructive, Any,
         "drop a database by hand, not in a migration every environment runs";
     /// `DROP NOT NULL` on a column the running release reads, which may not expect NULL.
-    DropNotNull, "drop-not-null", BackwardIncompatible, false,
+    DropNotNull, "drop-not-null", BackwardIncompatible, Any,
         "release code that reads NULL in the column safely first, then drop NOT NULL in a later release";
     /// `TRUNCATE` of a table with rows (with `CASCADE`, of every table that references it too).
-    TruncateTable, "truncate-table", Destructive, false,
+    TruncateTable, "truncate-table", Destructive, Any,
         "delete the rows you mean with DELETE … WHERE, naming each table; empty a table by hand if all must go";
+    /// A change MySQL makes by copying the table while writes wait
+    /// (`ALGORITHM=COPY`): a column's type changed (`MODIFY`, `CHANGE`), a
+    /// primary key added or dropped, `CONVERT TO CHARACTER SET`, another
+    /// `ENGINE`, `OPTIMIZE TABLE`.
+    MysqlTableCopy, "mysql-table-copy", Locking, Mysql,
+        "ask for ALGORITHM=INSTANT or ALGORITHM=INPLACE, LOCK=NONE so that the server refuses what it cannot do online; a table with rows that must be copied is changed with an online schema change tool (gh-ost, pt-online-schema-change), or in a maintenance window";
+    /// A `FULLTEXT` or `SPATIAL` index, which blocks writes while it builds
+    /// (and rebuilds the table for the first `FULLTEXT` one).
+    MysqlBlockingIndex, "mysql-blocking-index", Locking, Mysql,
+        "build it with an online schema change tool (gh-ost, pt-online-schema-change), or in a maintenance window";
+    /// `LOCK=SHARED` or `LOCK=EXCLUSIVE` asked for, or `LOCK TABLES`: writes
+    /// (and with `EXCLUSIVE` or `WRITE`, reads) wait for the whole change.
+    MysqlExplicitLock, "mysql-explicit-lock", Locking, Mysql,
+        "ask for LOCK=NONE, so that the server refuses a change it cannot make without blocking writes; take no table locks in a migration";
 }
 
 impl Rule {

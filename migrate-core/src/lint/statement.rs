@@ -11,6 +11,7 @@ use crate::Dialect;
 use crate::sql::{Token, depths, tokens};
 
 mod alter;
+mod mysql;
 mod whole;
 use crate::{Migration, Version};
 
@@ -90,6 +91,7 @@ impl<'s> Scope<'s> {
             self.cluster(&mut at, line);
         } else if at.eat("reindex") {
             self.reindex(&mut at, line);
+        } else if self.dialect == Dialect::Mysql && self.mysql_statement(&mut at, line) {
         } else if at.eat("lock") {
             self.lock(&mut at, line);
         } else if at.eat("insert") {
@@ -165,7 +167,9 @@ impl<'s> Scope<'s> {
     }
 
     fn find(&mut self, rule: Rule, line: u32, what: String) {
-        if rule.postgres_only() && !self.postgres {
+        if (rule.postgres_only() && !self.postgres)
+            || (rule.mysql_only() && self.dialect != Dialect::Mysql)
+        {
             return;
         }
         self.found.push((rule, line, what));

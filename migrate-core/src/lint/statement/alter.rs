@@ -23,6 +23,10 @@ impl Scope<'_> {
 
     fn alter_action(&mut self, table: &str, at: &mut Cursor<'_>, line: u32) {
         let in_use = self.table_in_use(table);
+        if self.dialect == crate::Dialect::Mysql && self.mysql_alter_action(table, at, line, in_use)
+        {
+            return;
+        }
         if at.eat("rename") {
             if at.eat("to") {
                 self.rename_table(table, at, line, in_use);
