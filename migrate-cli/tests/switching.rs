@@ -881,6 +881,17 @@ fn validate_replays_mysql_on_the_server_of_replay_url() {
         bad.starts_with("error: migrations/002_b.sql: Down of 002_b leaves column `a.b` behind"),
         "{bad}"
     );
+    write(
+        root.path(),
+        "migrations/003_c.sql",
+        "-- +goose Up\nALTER TABLE a MODIFY note VARCHAR(10);\n-- +goose Down\n\
+         ALTER TABLE a MODIFY note TEXT;\n",
+    );
     let lint = migrate(root.path(), &["lint", "--dialect", "mysql"]);
-    assert!(lint.status.code().is_some(), "{}", stderr(&lint));
+    assert_eq!(lint.status.code(), Some(1), "{}", stderr(&lint));
+    assert!(
+        stdout(&lint).contains("mysql-table-copy"),
+        "{}",
+        stdout(&lint)
+    );
 }

@@ -832,3 +832,90 @@ fn a_quoted_name_with_capitals_is_another_table_on_postgresql() {
         ["2 drop-column drops column `email` of table `Users`"]
     );
 }
+
+/// MySQL's online DDL: what copies a table or blocks its writes is found on
+/// a table of an earlier migration, with the general rules alongside; a
+/// secondary index built in place, and anything on a table of this
+/// release, is not.
+#[test]
+fn mysql_changes_that_copy_a_table_or_block_writes_are_found() {
+    let accounts = (
+        "001_accounts.sql",
+        "CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(100), body TEXT, visits INT);",
+    );
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "ALTER TABLE accounts MODIFY COLUMN visits BIGINT;",
+            &[
+                "change-column-type changes the type of column `visits` of table `accounts` to `bigint`",
+                "mysql-table-copy changes column `visits` of table `accounts`, which MySQL makes by copying the table unless the change is one it can make in place",
+            ],
+        ),
+        (
+            "ALTER TABLE accounts CHANGE email mail VARCHAR(200);",
+            &[
+                "rename-column renames column `email` of table `accounts` to `mail`",
+                "change-column-type changes the type of column `email` of table `accounts` to `varchar`",
+                "mysql-table-copy changes column `email` of table `accounts`, which MySQL makes by copying the table unless the change is one it can make in place",
+            ],
+        ),
+        (
+            "ALTER TABLE accounts ADD COLUMN note TEXT, ALGORITHM=COPY, LOCK=SHARED;",
+            &[
+                "mysql-table-copy asks for ALGORITHM=COPY: table `accounts` is copied while writes wait",
+                "mysql-explicit-lock asks for LOCK=shared on table `accounts`: writes wait for the change",
+            ],
+        ),
+        (
+            "ALTER TABLE accounts ADD FULLTEXT INDEX accounts_body (body);",
+            &[
+                "mysql-blocking-index adds a FULLTEXT index to table `accounts`, which blocks writes while it builds",
+            ],
+        ),
+        (
+            "ALTER TABLE accounts CONVERT TO CHARACTER SET utf8mb4;",
+            &["mysql-table-copy converts table `accounts` to another character set, copying it"],
+        ),
+        (
+            "OPTIMIZE TABLE accounts;",
+            &["mysql-table-copy optimizes table `accounts`, which copies it"],
+        ),
+        (
+            "LOCK TABLES accounts WRITE;",
+            &["mysql-explicit-lock locks tables (`LOCK TABLES`) for the rest of the session"],
+        ),
+        (
+            "ALTER TABLE accounts ADD INDEX accounts_email (email);",
+            &[],
+        ),
+        (
+            "ALTER TABLE accounts ADD COLUMN note TEXT, ALGORITHM=INSTANT;",
+            &[],
+        ),
+    ];
+    for (up, expected) in cases {
+        let said = findings(Dialect::Mysql, None, &[accounts, ("002_change.sql", up)]);
+        let expected: Vec<String> = expected.iter().map(|e| format!("2 {e}")).collect();
+        assert_eq!(said, expected, "{up}");
+    }
+    // The same on a table of this release: new, empty, unread.
+    let new_table = findings(
+        Dialect::Mysql,
+        Some(1),
+        &[
+            accounts,
+            (
+                "002_change.sql",
+                "ALTER TABLE accounts MODIFY visits BIGINT, ALGORITHM=COPY;",
+            ),
+        ],
+    );
+    assert!(new_table.is_empty(), "{new_table:?}");
+    // The MySQL rules are MySQL's only.
+    let on_sqlite = findings(
+        Dialect::Sqlite,
+        None,
+        &[accounts, ("002_change.sql", "OPTIMIZE TABLE accounts;")],
+    );
+    assert!(on_sqlite.is_empty(), "{on_sqlite:?}");
+}

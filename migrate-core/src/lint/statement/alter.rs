@@ -105,7 +105,7 @@ impl Scope<'_> {
 
     /// Whether the running release may read `column` of `table`: the table
     /// is in use and the column was not added in this release.
-    fn column_in_use(&self, table: &str, column: &str) -> bool {
+    pub(super) fn column_in_use(&self, table: &str, column: &str) -> bool {
         self.table_in_use(table)
             && self
                 .schema

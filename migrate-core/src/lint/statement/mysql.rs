@@ -46,8 +46,9 @@ impl Scope<'_> {
                 } else {
                     "reads and writes"
                 };
-                let what =
-                    format!("asks for LOCK={mode} on table `{table}`: {blocks} wait for the change");
+                let what = format!(
+                    "asks for LOCK={mode} on table `{table}`: {blocks} wait for the change"
+                );
                 self.find(Rule::MysqlExplicitLock, line, what);
             }
         } else if at.eat("modify") {
@@ -72,7 +73,10 @@ impl Scope<'_> {
                 format!("converts table `{table}` to another character set, copying it"),
             );
         } else if at.eat("engine") {
-            copies(self, format!("changes the engine of table `{table}`, copying it"));
+            copies(
+                self,
+                format!("changes the engine of table `{table}`, copying it"),
+            );
         } else if at.eat_all(&["drop", "primary", "key"]) {
             copies(
                 self,
@@ -156,7 +160,9 @@ impl Scope<'_> {
             if let Some(table) = at.name(false)
                 && self.table_in_use(&table)
             {
-                let what = format!("adds an index of that kind to table `{table}`, which blocks writes while it builds");
+                let what = format!(
+                    "adds an index of that kind to table `{table}`, which blocks writes while it builds"
+                );
                 self.find(Rule::MysqlBlockingIndex, line, what);
             }
             return true;
