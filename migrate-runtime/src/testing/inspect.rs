@@ -59,6 +59,7 @@ pub(super) fn differences(
 }
 
 /// `text` on one line, its whitespace collapsed.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
