@@ -382,7 +382,7 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
     });
     if let Some(error) = server_error {
         return Err(format!(
-            "cannot replay the migrations on the server of `--replay-url`: {error}"
+            "cannot replay the migrations on the server of `--replay-url` (or its variable): {error}"
         ));
     }
     Ok(match checked {

@@ -285,8 +285,9 @@ fn user_password_hidden(url: &str) -> String {
     }
 }
 
-/// `text` with the value of each `password=` parameter replaced by `***`:
-/// up to the next `&` or blank, or a `'…'` value whole.
+/// `text` with the value of each `password=` (and `sslpassword=`)
+/// parameter replaced by `***`: up to the next `&` or blank, or a `'…'`
+/// value whole, a `\` escaping the character after it as libpq reads it.
 fn password_values_hidden(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
@@ -294,12 +295,25 @@ fn password_values_hidden(text: &str) -> String {
         out.push_str(&rest[..start]);
         out.push_str("***");
         let value = &rest[start..];
-        let end = match value.strip_prefix('\'') {
-            Some(quoted) => quoted.find('\'').map_or(value.len(), |i| i + 2),
-            None => value
-                .find(|c: char| c == '&' || c.is_whitespace())
-                .unwrap_or(value.len()),
-        };
+        let quoted = value.starts_with('\'');
+        let mut end = value.len();
+        let mut chars = value.char_indices().skip(usize::from(quoted));
+        while let Some((at, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '\'' if quoted => {
+                    end = at + 1;
+                    break;
+                }
+                c if !quoted && (c == '&' || c.is_whitespace()) => {
+                    end = at;
+                    break;
+                }
+                _ => {}
+            }
+        }
         rest = &value[end..];
     }
     out.push_str(rest);
@@ -311,7 +325,9 @@ fn password_value(text: &str) -> Option<usize> {
     // Any case: `PASSWORD=` is refused by the driver, and then repeated.
     let lower = text.to_ascii_lowercase();
     lower.match_indices("password").find_map(|(at, key)| {
-        let starts_a_parameter = text[..at]
+        // `password`, or libpq's `sslpassword` (the client key's).
+        let key_start = text[..at].strip_suffix("ssl").unwrap_or(&text[..at]);
+        let starts_a_parameter = key_start
             .chars()
             .next_back()
             .is_none_or(|c| c == '?' || c == '&' || c.is_whitespace());

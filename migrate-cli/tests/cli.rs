@@ -1367,6 +1367,9 @@ fn a_password_in_any_form_of_the_url_is_never_shown_and_names_no_file() {
         "pg://postgres:S3cretF@127.0.0.1:1/app",
         "postgres:/postgres:S3cretG@127.0.0.1:1/app",
         "sqlite://postgres:S3cretH@x/app.db",
+        "postgres://postgres@127.0.0.1:1/app?sslpassword=S3cretI",
+        "host=127.0.0.1 port=1 user=postgres password=ab\\ S3cretJ dbname=app",
+        "host=127.0.0.1 port=1 user=postgres password='x\\'S3cretK' dbname=app",
     ] {
         for args in [["status", "--db", url], ["up", "--db", url]] {
             let output = migrate(root.path(), &args);

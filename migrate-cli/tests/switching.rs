@@ -621,7 +621,7 @@ fn validate_replays_postgresql_on_the_server_of_replay_url() {
     assert_eq!(
         stderr(&unreachable).lines().next(),
         Some(
-            "error: cannot replay the migrations on the server of `--replay-url`: \
+            "error: cannot replay the migrations on the server of `--replay-url` (or its variable): \
              cannot connect to the PostgreSQL server (127.0.0.1:1, user ci, database app): error connecting to server: Connection refused (os error 111)"
         )
     );

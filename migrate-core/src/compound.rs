@@ -109,6 +109,15 @@ mod tests {
                 ("SELECT 'a//b';", 9)
             ]
         );
+        // Glued to the word before it, as mysqldump writes `END$$`.
+        let glued =
+            "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\nDELIMITER ;\nSELECT 2;";
+        let statements = split(glued, 1, Dialect::Mysql).expect("splits");
+        let texts: Vec<&str> = statements.iter().map(|s| s.sql.as_ref()).collect();
+        assert_eq!(
+            texts,
+            ["CREATE PROCEDURE p() BEGIN SELECT 1; END", "SELECT 2;"]
+        );
         let empty = split("DELIMITER\nSELECT 1;", 3, Dialect::Mysql).expect_err("no delimiter");
         assert_eq!(empty.line(), 3);
     }

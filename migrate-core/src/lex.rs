@@ -77,10 +77,15 @@ impl<'a> Lexer<'a> {
         self.pos
     }
 
-    /// Moves on to byte `end` (a `DELIMITER` line's end, past a custom
-    /// delimiter), counting the lines on the way.
+    /// Moves to byte `end`: on past a `DELIMITER` line or a custom
+    /// delimiter, counting the lines on the way, or back into the word just
+    /// read that a delimiter ends (`END$$`: a word has no newline).
     pub(crate) fn skip_to(&mut self, end: usize) {
-        self.advance_to(end);
+        if end < self.pos {
+            self.pos = end;
+        } else {
+            self.advance_to(end);
+        }
     }
 
     fn peek(&self, ahead: usize) -> Option<u8> {

@@ -187,13 +187,27 @@ pub fn split(text: &str, first_line: u32, dialect: Dialect) -> Result<Vec<Statem
             lexer.skip_to(line_end);
             continue;
         }
-        if let Some(custom) = &delimiter
-            && text[piece.start..].starts_with(custom.as_str())
-        {
-            if let Some(statement) = current.take() {
-                statement.finish(text, piece.start, &mut statements)?;
+        // The delimiter starts a piece (`//` after `END `), or ends a word
+        // it is glued to (`END$$`, `$` being a letter of names).
+        let custom_end = delimiter.as_deref().and_then(|custom| {
+            if text[piece.start..].starts_with(custom) {
+                Some((piece.start, custom.len()))
+            } else if piece.kind == Kind::Word {
+                slice
+                    .find(custom)
+                    .map(|at| (piece.start + at, custom.len()))
+            } else {
+                None
             }
-            lexer.skip_to(piece.start + custom.len());
+        });
+        if let Some((at, len)) = custom_end {
+            let statement = current
+                .take()
+                .or_else(|| (at > piece.start).then(|| Current::new(&piece, dialect)));
+            if let Some(statement) = statement {
+                statement.finish(text, at, &mut statements)?;
+            }
+            lexer.skip_to(at + len);
             continue;
         }
         if current.is_none()

@@ -885,6 +885,21 @@ fn mysql_changes_that_copy_a_table_or_block_writes_are_found() {
             &["mysql-explicit-lock locks tables (`LOCK TABLES`) for the rest of the session"],
         ),
         (
+            "CREATE FULLTEXT INDEX accounts_body ON accounts (body);",
+            &[
+                "mysql-blocking-index adds an index of that kind to table `accounts`, which blocks writes while it builds",
+            ],
+        ),
+        (
+            "RENAME TABLE accounts TO users;",
+            &["rename-table renames table `accounts` to `users`"],
+        ),
+        (
+            "ALTER TABLE accounts RENAME users;",
+            &["rename-table renames table `accounts` to `users`"],
+        ),
+        ("ALTER TABLE accounts RENAME INDEX a TO b;", &[]),
+        (
             "ALTER TABLE accounts ADD INDEX accounts_email (email);",
             &[],
         ),

@@ -10,7 +10,7 @@ use migrate_core::ProblemKind;
 #[non_exhaustive]
 pub enum ServerError {
     /// The URL or connection string cannot be read.
-    #[error("the server's address cannot be read: {message}")]
+    #[error("the server's URL (or a TLS file it names) cannot be used: {message}")]
     Url {
         /// The driver's message.
         message: String,
@@ -18,6 +18,14 @@ pub enum ServerError {
     /// The server cannot be reached, or refused the login.
     #[error("cannot connect to the PostgreSQL server ({server}): {message}")]
     Connect {
+        /// The server, without its password.
+        server: String,
+        /// The driver's message.
+        message: String,
+    },
+    /// The MySQL or MariaDB server cannot be reached, or refused the login.
+    #[error("cannot connect to the MySQL or MariaDB server ({server}): {message}")]
+    MysqlConnect {
         /// The server, without its password.
         server: String,
         /// The driver's message.

@@ -237,3 +237,33 @@ fn a_killed_replays_database_is_dropped_by_the_next_replay() {
         "the next replay dropped the killed one's database"
     );
 }
+
+/// An error the server sends while it returns rows (a subquery of two
+/// rows, a statement stopped at its migration's time limit) is the
+/// statement's error, as the `mysql` client shows it.
+#[test]
+fn an_error_that_arrives_with_the_rows_fails_the_statement() {
+    let Some(problems) = replay(&[(
+        "001_a.sql",
+        "-- +goose Up\nCREATE TABLE a (id INT);\nSELECT (SELECT 1 UNION SELECT 2);\n\
+         -- +goose Down\nDROP TABLE a;\n",
+    )]) else {
+        return;
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("migrations/001_a.sql:3: ERROR 1242 (21000):"),
+        "{problems:?}"
+    );
+    let Some(stopped) = replay(&[(
+        "001_slow.sql",
+        "-- +migrate Timeout 1s\n-- +migrate Up\nSELECT SLEEP(5);\n-- +migrate Down\nSELECT 1;\n",
+    )]) else {
+        return;
+    };
+    assert_eq!(stopped.len(), 1, "{stopped:?}");
+    assert!(
+        stopped[0].contains("stopped at its migration's time limit of 1s"),
+        "{stopped:?}"
+    );
+}

@@ -73,6 +73,9 @@ impl<'s> Scope<'s> {
             words: &words,
             i: 0,
         };
+        if self.dialect == Dialect::Mysql && self.mysql_statement(&mut at, line) {
+            return;
+        }
         if at.eat("create") {
             self.create(&mut at, line);
         } else if at.eat("drop") {
@@ -91,7 +94,6 @@ impl<'s> Scope<'s> {
             self.cluster(&mut at, line);
         } else if at.eat("reindex") {
             self.reindex(&mut at, line);
-        } else if self.dialect == Dialect::Mysql && self.mysql_statement(&mut at, line) {
         } else if at.eat("lock") {
             self.lock(&mut at, line);
         } else if at.eat("insert") {

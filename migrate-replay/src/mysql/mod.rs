@@ -147,7 +147,7 @@ impl Target for Server {
     ) -> Result<(), Problem> {
         self.set_limit()
             .map_err(|error| self.failed(&error, statement, path, section))?;
-        match self.scratch.conn().query_drop(statement.sql.as_ref()) {
+        match scratch::run(self.scratch.conn(), statement.sql.as_ref()) {
             Ok(()) => {
                 self.scratch.ran(&statement.sql);
                 Ok(())

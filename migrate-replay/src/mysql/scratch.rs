@@ -67,7 +67,7 @@ impl Scratch {
             opts.get_tcp_port(),
             opts.get_user().unwrap_or("(none)")
         );
-        let mut conn = Conn::new(builder).map_err(|error| ServerError::Connect {
+        let mut conn = Conn::new(builder).map_err(|error| ServerError::MysqlConnect {
             server: server.clone(),
             message: message(&error),
         })?;
@@ -132,14 +132,12 @@ impl Scratch {
             .query_drop(again)
             .map_err(|error| session(&error))?;
         for sql in &self.made {
-            self.conn
-                .query_drop(sql)
-                .map_err(|error| ServerError::Session {
-                    message: format!(
-                        "a statement that ran before did not run again: {}",
-                        message(&error)
-                    ),
-                })?;
+            run(&mut self.conn, sql).map_err(|error| ServerError::Session {
+                message: format!(
+                    "a statement that ran before did not run again: {}",
+                    message(&error)
+                ),
+            })?;
         }
         Ok(())
     }
@@ -197,6 +195,20 @@ fn sweep(conn: &mut Conn) {
             let _ = drop_database(conn, &name);
         }
     }
+}
+
+/// Runs `sql` (one statement, or several) and reads every result it
+/// gives: an error that arrives while rows are sent (a subquery returning
+/// two rows, a limit reached during a `SELECT`, a failing `CALL`) is the
+/// statement's error, as the client would show it.
+pub(super) fn run(conn: &mut Conn, sql: &str) -> Result<(), mysql::Error> {
+    let mut result = conn.query_iter(sql)?;
+    while let Some(set) = result.iter() {
+        for row in set {
+            row?;
+        }
+    }
+    Ok(())
 }
 
 /// The server's words for a failure: `ERROR 1146 (42S02): …` where the

@@ -281,9 +281,14 @@ impl Tls {
             .dangerous()
             .with_custom_certificate_verifier(verifier);
         let config = match client_certificate(parameters)? {
-            Some((chain, key)) => builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|error| url_error(format!("sslcert and sslkey: {error}")))?,
+            Some((chain, key)) => builder.with_client_auth_cert(chain, key).map_err(|error| {
+                url_error(format!(
+                    "sslcert {} and sslkey {} do not go together: the key is not the \
+                         certificate's ({error})",
+                    parameters.cert.as_deref().unwrap_or_default(),
+                    parameters.key.as_deref().unwrap_or_default()
+                ))
+            })?,
             None => builder.with_no_client_auth(),
         };
         Ok(Tls {

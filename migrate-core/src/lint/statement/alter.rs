@@ -114,7 +114,13 @@ impl Scope<'_> {
                 .is_none_or(|created| *created < self.release_start)
     }
 
-    fn rename_table(&mut self, table: &str, at: &mut Cursor<'_>, line: u32, in_use: bool) {
+    pub(super) fn rename_table(
+        &mut self,
+        table: &str,
+        at: &mut Cursor<'_>,
+        line: u32,
+        in_use: bool,
+    ) {
         let Some(new) = at.name(self.postgres) else {
             return;
         };

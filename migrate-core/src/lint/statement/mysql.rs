@@ -66,6 +66,18 @@ impl Scope<'_> {
             }
             let new_type = at.peek_name().unwrap_or_default().to_owned();
             self.mysql_retype(table, &old, &new_type, line, in_use);
+        } else if at.eat("rename") {
+            if at.peek_is("column") {
+                at.i = start;
+                return false;
+            }
+            // `RENAME INDEX a TO b`, `RENAME KEY …`: a name only.
+            if !(at.eat("index") || at.eat("key")) {
+                if !(at.eat("to") || at.eat("as")) {
+                    at.eat("=");
+                }
+                self.rename_table(table, at, line, in_use);
+            }
         } else if at.eat("convert") {
             at.eat("to");
             copies(
@@ -143,6 +155,18 @@ impl Scope<'_> {
                     let what = format!("optimizes table `{table}`, which copies it");
                     self.find(Rule::MysqlTableCopy, line, what);
                 }
+                if !at.eat(",") {
+                    break;
+                }
+            }
+            return true;
+        }
+        if at.eat_all(&["rename", "table"]) {
+            // `RENAME TABLE a TO b, c TO d`.
+            while let Some(table) = at.name(false) {
+                at.eat("to");
+                let in_use = self.table_in_use(&table);
+                self.rename_table(&table, at, line, in_use);
                 if !at.eat(",") {
                     break;
                 }
