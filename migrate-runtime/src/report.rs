@@ -265,6 +265,15 @@ impl fmt::Display for Report {
             "recorded"
         };
         for (from, to) in &self.renumbered {
+            // A diesel folder's version written the same, numbered anew.
+            if from.to_string() == to.to_string() {
+                writeln!(
+                    f,
+                    "{would} version {to} under diesel's numbering, with room for its `-0000` \
+                     suffix: the same migration (its text and name)"
+                )?;
+                continue;
+            }
             writeln!(
                 f,
                 "{would} version {from} as {to}: the same migration (its text and name) has \

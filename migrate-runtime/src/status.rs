@@ -87,12 +87,45 @@ pub struct Status {
     pub foreign: Option<ForeignHistory>,
 }
 
+/// `history` with each row whose migration has a new version (renumbered
+/// by `migrate fix`, or a diesel folder an earlier release recorded by its
+/// bare timestamp) under that version, as the next run records it: the
+/// same migration by checksum and name, shown once and applied.
+fn under_new_versions<'h>(
+    migrations: &Migrations,
+    history: &'h [AppliedMigration],
+    environment: Option<&str>,
+) -> std::borrow::Cow<'h, [AppliedMigration]> {
+    let versions: Vec<crate::AppliedVersion> = history
+        .iter()
+        .map(|r| crate::AppliedVersion::recorded(r.version, &r.checksum, r.failure.clone()))
+        .collect();
+    let renumbered = crate::plan::renumbered(migrations, &versions, environment);
+    if renumbered.is_empty() {
+        return std::borrow::Cow::Borrowed(history);
+    }
+    let mut rows = history.to_vec();
+    for row in &mut rows {
+        let new = renumbered.iter().find(|(from, _)| *from == row.version);
+        if let Some(&(_, to)) = new
+            && migrations
+                .get_for(to, environment)
+                .is_some_and(|m| m.name() == row.name)
+        {
+            row.version = to;
+        }
+    }
+    rows.sort_by_key(|r| r.version);
+    std::borrow::Cow::Owned(rows)
+}
+
 impl Status {
     pub(crate) fn new(
         migrations: &Migrations,
         history: &[AppliedMigration],
         environment: Option<&str>,
     ) -> Status {
+        let history = &*under_new_versions(migrations, history, environment);
         let current = history.iter().map(|r| r.version).max();
         let mut entries: BTreeMap<Version, StatusEntry> = BTreeMap::new();
         for migration in migrations.for_environment(environment) {

@@ -266,6 +266,17 @@ fn a_history_recorded_by_bare_timestamps_is_renumbered_once_and_nothing_runs() {
     conn.execute_batch("UPDATE schema_migrations SET version = version / 100000")
         .expect("the earlier numbering");
     let before = migrate_tests::dump(&conn).expect("dump");
+    // Before the run that records them anew, `status` shows each migration
+    // once, applied, under its new version.
+    let status = migrations.status(&mut conn).expect("status");
+    assert_eq!(status.entries.len(), folders.len(), "{status}");
+    assert!(
+        status
+            .entries
+            .iter()
+            .all(|e| e.state == migrate_runtime::State::Applied),
+        "{status}"
+    );
     let report = migrations.migrate(&mut conn).expect("renumbered");
     assert!(report.steps.is_empty(), "{report}");
     assert_eq!(report.renumbered.len(), folders.len() - 1, "{report}");
@@ -273,6 +284,13 @@ fn a_history_recorded_by_bare_timestamps_is_renumbered_once_and_nothing_runs() {
         report
             .to_string()
             .contains("recorded version 20260527120000 as 202605271200000000"),
+        "{report}"
+    );
+    assert!(
+        report.to_string().contains(
+            "recorded version 20260605120000 under diesel's numbering, with room for its `-0000` \
+             suffix: the same migration (its text and name)"
+        ),
         "{report}"
     );
     assert_eq!(versions_in(&conn, "schema_migrations"), new);
