@@ -8,6 +8,7 @@ mod address;
 mod catalog;
 mod scratch;
 mod tls;
+mod tls_parameters;
 
 use std::fmt::Write as _;
 
