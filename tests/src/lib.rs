@@ -330,6 +330,19 @@ pub fn versions_in(conn: &Connection, table: &str) -> Vec<i64> {
         .collect()
 }
 
+/// This test binary run again, as a child process to kill, for its
+/// ignored test `name` only, with `variable` set to `value`; its output
+/// thrown away.
+pub fn spawn_ignored_test(name: &str, variable: &str, value: &str) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().expect("this binary"))
+        .args(["--ignored", "--exact", name, "--test-threads=1"])
+        .env(variable, value)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the child test process")
+}
+
 /// The URL of a test server from `variable`, or `default`; `None` (after
 /// saying so once on standard error) when no server answers and the
 /// environment does not require one. `.ci/test` sets

@@ -177,18 +177,7 @@ fn mysql_replay_to_be_killed() {
 #[test]
 fn a_killed_replays_database_is_dropped_by_the_next_replay() {
     let Some(url) = server() else { return };
-    let mut child = std::process::Command::new(std::env::current_exe().expect("this binary"))
-        .args([
-            "--ignored",
-            "--exact",
-            "mysql_replay_to_be_killed",
-            "--test-threads=1",
-        ])
-        .env(CHILD_URL, &url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("the child replay");
+    let mut child = migrate_tests::spawn_ignored_test("mysql_replay_to_be_killed", CHILD_URL, &url);
     let pattern = format!("migrate\\_replay\\_{}\\_%", child.id());
     let rows = |sql: &str| -> Vec<String> {
         let mut conn =
