@@ -400,8 +400,7 @@ impl<'m> Migrator<'m> {
 
     /// The report of a run that needs no lock: nothing to do, or a dry run.
     pub(crate) fn report_without_lock(&self, plan: &Plan<'m>, started: Instant) -> Option<Report> {
-        let nothing =
-            plan.steps.is_empty() && plan.renumbered.is_empty() && plan.forgotten.is_empty();
+        let nothing = plan.changes_nothing();
         let dry_run = self.dry_run && !nothing;
         (dry_run || nothing).then(|| Report {
             from: plan.from,

@@ -185,6 +185,14 @@ pub(crate) struct Plan<'m> {
     pub resume: usize,
 }
 
+impl Plan<'_> {
+    /// Whether the run changes nothing at all: no step, no history row
+    /// renumbered or forgotten.
+    pub fn changes_nothing(&self) -> bool {
+        self.steps.is_empty() && self.renumbered.is_empty() && self.forgotten.is_empty()
+    }
+}
+
 /// Refuses a database that does not match the binary: a version the binary
 /// does not know, or an applied migration whose file changed.
 ///
@@ -316,8 +324,7 @@ pub(crate) fn confirm_renumbered(
             .iter()
             .find(|r| r.version == from)
             .map(|r| r.name.as_str());
-        let embedded = migrations.get_for(to, environment).map(Migration::name);
-        if recorded != embedded {
+        if !recorded.is_some_and(|name| keeps_its_name(migrations, to, name, environment)) {
             return Err(Error::UnknownVersion {
                 applied: from,
                 known: migrations.all().last().map(Migration::version),
@@ -325,6 +332,20 @@ pub(crate) fn confirm_renumbered(
         }
     }
     Ok(())
+}
+
+/// Whether the migration of version `to` has the name `recorded` (a
+/// renumbering keeps names: the same text under another name is another
+/// migration).
+pub(crate) fn keeps_its_name(
+    migrations: &Migrations,
+    to: Version,
+    recorded: &str,
+    environment: Option<&str>,
+) -> bool {
+    migrations
+        .get_for(to, environment)
+        .is_some_and(|m| m.name() == recorded)
 }
 
 /// The history as it is once `renumbered` rows have their new versions.

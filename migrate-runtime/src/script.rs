@@ -118,9 +118,7 @@ impl<'m> Script<'m> {
         }
         // Before any change, a history-only one too (`force`, `baseline`,
         // `resolve`, `adopt`): the history is what a bad `force` loses.
-        let changes =
-            !plan.steps.is_empty() || !plan.forgotten.is_empty() || !plan.renumbered.is_empty();
-        if shape.backup && changes {
+        if shape.backup && !plan.changes_nothing() {
             builder.actions.push(Action::Backup);
         }
         // Rows `migrate fix` renumbered change in the run's first transaction.

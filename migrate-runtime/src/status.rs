@@ -108,9 +108,7 @@ fn under_new_versions<'h>(
     for row in &mut rows {
         let new = renumbered.iter().find(|(from, _)| *from == row.version);
         if let Some(&(_, to)) = new
-            && migrations
-                .get_for(to, environment)
-                .is_some_and(|m| m.name() == row.name)
+            && crate::plan::keeps_its_name(migrations, to, &row.name, environment)
         {
             row.version = to;
         }

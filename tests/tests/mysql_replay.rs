@@ -256,3 +256,27 @@ fn an_error_that_arrives_with_the_rows_fails_the_statement() {
         "{stopped:?}"
     );
 }
+
+/// A server that does not answer is the replay's error, naming the server
+/// by host, port and user, never by the URL's password.
+#[test]
+fn an_unreachable_server_is_named_without_its_password() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let set = set(
+        root.path(),
+        &[(
+            "001_a.sql",
+            "-- +goose Up\nCREATE TABLE a (id INT);\n-- +goose Down\nDROP TABLE a;\n",
+        )],
+    );
+    let error = replay_mysql(&set, "mysql://deployer:S3cret@127.0.0.1:1/app")
+        .expect_err("nothing listens on port 1")
+        .to_string();
+    assert!(
+        error.starts_with(
+            "cannot connect to the MySQL or MariaDB server (127.0.0.1:1, user deployer): "
+        ),
+        "{error}"
+    );
+    assert!(!error.contains("S3cret"), "{error}");
+}

@@ -35,19 +35,7 @@ impl Scope<'_> {
                 let column = at.name(false).unwrap_or_default();
                 at.eat("to");
                 let new = at.name(false).unwrap_or_default();
-                if self.column_in_use(table, &column) {
-                    let what = format!("renames column `{column}` of table `{table}` to `{new}`");
-                    self.find(Rule::RenameColumn, line, what);
-                }
-                if let Some(columns) = self.schema.shapes.get_mut(table)
-                    && let Some(not_null) = columns.remove(&column)
-                {
-                    columns.insert(new.clone(), not_null);
-                }
-                let key = (table.to_owned(), column);
-                if let Some(created) = self.schema.columns.remove(&key) {
-                    self.schema.columns.insert((table.to_owned(), new), created);
-                }
+                self.rename_column(table, column, new, line);
             }
         } else if at.eat("drop") {
             if at.peek_is("constraint") {
@@ -100,6 +88,24 @@ impl Scope<'_> {
                 let new_type = at.peek_name().unwrap_or_default().to_owned();
                 self.change_type(table, &column, &new_type, line);
             }
+        }
+    }
+
+    /// `column` of `table` renamed to `new`: a finding when the running
+    /// release reads it, and what the set knows of it under the new name.
+    pub(super) fn rename_column(&mut self, table: &str, column: String, new: String, line: u32) {
+        if self.column_in_use(table, &column) {
+            let what = format!("renames column `{column}` of table `{table}` to `{new}`");
+            self.find(Rule::RenameColumn, line, what);
+        }
+        if let Some(columns) = self.schema.shapes.get_mut(table)
+            && let Some(not_null) = columns.remove(&column)
+        {
+            columns.insert(new.clone(), not_null);
+        }
+        let key = (table.to_owned(), column);
+        if let Some(created) = self.schema.columns.remove(&key) {
+            self.schema.columns.insert((table.to_owned(), new), created);
         }
     }
 
@@ -174,7 +180,7 @@ impl Scope<'_> {
 
     /// `ALTER COLUMN … TYPE`: the table is rewritten whenever it has rows;
     /// the running release breaks only on a column it knows.
-    fn change_type(&mut self, table: &str, column: &str, new_type: &str, line: u32) {
+    pub(super) fn change_type(&mut self, table: &str, column: &str, new_type: &str, line: u32) {
         if self.column_in_use(table, column) {
             let what =
                 format!("changes the type of column `{column}` of table `{table}` to `{new_type}`");

@@ -60,9 +60,8 @@ impl Scope<'_> {
             at.eat("column");
             let old = at.name(false).unwrap_or_default();
             let new = at.name(false).unwrap_or_default();
-            if old != new && self.column_in_use(table, &old) {
-                let what = format!("renames column `{old}` of table `{table}` to `{new}`");
-                self.find(Rule::RenameColumn, line, what);
+            if old != new {
+                self.rename_column(table, old.clone(), new, line);
             }
             let new_type = at.peek_name().unwrap_or_default().to_owned();
             self.mysql_retype(table, &old, &new_type, line, in_use);
@@ -126,13 +125,10 @@ impl Scope<'_> {
     }
 
     /// `MODIFY` or `CHANGE` a column to `new_type`: a change of type for
-    /// the running release, and a copy of the table for MySQL.
+    /// the running release (as `ALTER COLUMN … TYPE`), and a copy of the
+    /// table for MySQL.
     fn mysql_retype(&mut self, table: &str, column: &str, new_type: &str, line: u32, in_use: bool) {
-        if self.column_in_use(table, column) {
-            let what =
-                format!("changes the type of column `{column}` of table `{table}` to `{new_type}`");
-            self.find(Rule::ChangeColumnType, line, what);
-        }
+        self.change_type(table, column, new_type, line);
         if in_use {
             let what = format!(
                 "changes column `{column}` of table `{table}`, which MySQL makes by copying the \
