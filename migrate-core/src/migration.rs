@@ -118,6 +118,44 @@ impl Statement {
             .any(|word| first.eq_ignore_ascii_case(word))
     }
 
+    /// Whether MySQL and MariaDB end the open transaction for this
+    /// statement ("implicit commit"): what changes the schema (`CREATE`,
+    /// `ALTER`, `DROP`, `RENAME`, `TRUNCATE`; not `CREATE`/`DROP TEMPORARY
+    /// TABLE`), users and grants, `LOCK`/`UNLOCK TABLES`, the table
+    /// maintenance statements, transaction control, and, since a procedure
+    /// may do any of these, `CALL`. A statement it does not know counts as
+    /// committing: a migration holding one runs outside a transaction, with
+    /// each statement recorded, which claims less atomicity, never more.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use migrate_core::Statement;
+    ///
+    /// let s = |sql: &'static str| Statement { sql: Cow::Borrowed(sql), line: 1 };
+    /// assert!(s("ALTER TABLE t ADD COLUMN c INT;").commits_on_mysql());
+    /// assert!(!s("UPDATE t SET c = 0;").commits_on_mysql());
+    /// assert!(!s("CREATE TEMPORARY TABLE t (a INT);").commits_on_mysql());
+    /// assert!(s("SET PASSWORD = 'x';").commits_on_mysql());
+    /// assert!(!s("SET @a = 1;").commits_on_mysql());
+    /// ```
+    pub fn commits_on_mysql(&self) -> bool {
+        let mut words = self.words().map(str::to_ascii_lowercase);
+        let first = words.next().unwrap_or_default();
+        let second = words.next().unwrap_or_default();
+        match first.as_str() {
+            "insert" | "update" | "delete" | "replace" | "with" | "select" | "values" | "table"
+            | "do" | "savepoint" | "release" | "handler" | "prepare" | "execute" | "deallocate"
+            | "explain" | "describe" | "desc" | "show" | "help" => false,
+            "rollback" => second != "to",
+            "set" => {
+                matches!(second.as_str(), "password" | "autocommit" | "global")
+                    || self.sql.to_ascii_lowercase().contains("autocommit")
+            }
+            "create" | "drop" => second != "temporary",
+            _ => true,
+        }
+    }
+
     /// The statement's leading words, letters only: enough to tell what
     /// kind of statement it is (it starts at its first token).
     fn words(&self) -> impl Iterator<Item = &str> {

@@ -315,13 +315,15 @@ impl SetAside {
         })
     }
 
-    /// The statement that renames the table (the same in SQLite and
-    /// PostgreSQL; both roll it back with the transaction).
-    pub(crate) fn sql(&self) -> String {
+    /// The statement that renames the table, its names quoted by `quote`,
+    /// the database's (SQLite and PostgreSQL roll it back with the
+    /// transaction; MySQL runs it before the first one).
+    pub(crate) fn sql(&self, quote: fn(&TableName) -> String) -> String {
+        let kept_as = TableName::new(self.kept_as.name()).unwrap_or_else(|_| self.kept_as.clone());
         format!(
-            "ALTER TABLE {} RENAME TO \"{}\"",
-            self.table.quoted(),
-            self.kept_as.name()
+            "ALTER TABLE {} RENAME TO {}",
+            quote(&self.table),
+            quote(&kept_as)
         )
     }
 

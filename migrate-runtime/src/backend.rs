@@ -569,6 +569,18 @@ pub trait LockWaits<L>: Send {
 /// (`run_async`) over any `Backend`: a blocking database's futures are
 /// ready when first polled, and an async client's are awaited.
 pub trait Backend: Session + HistoryStore + Catalog {
+    /// The statements that end the open transaction by themselves on this
+    /// database (MySQL's implicit commit of a schema change), if any: a
+    /// migration that runs one runs outside a transaction, each statement
+    /// recorded as done, and the history table is created before the
+    /// run's first transaction. `None` (the default): a transaction holds
+    /// every statement.
+    const IMPLICIT_COMMIT: Option<fn(&Statement) -> bool> = None;
+
+    /// How this database quotes a table's name in the run's own
+    /// statements: [`TableName::quoted`] (`"name"`) by default.
+    const QUOTE: fn(&TableName) -> String = TableName::quoted;
+
     /// What kind of database this is, for logs: `sqlite`, `postgresql`.
     fn kind(&self) -> &'static str;
 

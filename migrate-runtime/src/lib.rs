@@ -55,7 +55,12 @@
 mod abandon;
 mod adopt;
 mod backend;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "tokio-postgres"))]
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "tokio-postgres",
+    feature = "mysql"
+))]
 mod backoff;
 #[cfg(feature = "sqlite")]
 mod backup;
@@ -66,6 +71,8 @@ mod lock_wait;
 mod mark;
 mod migration;
 mod migrator;
+#[cfg(feature = "mysql")]
+mod mysql_server;
 mod operation;
 mod perform;
 mod plan;
@@ -84,6 +91,9 @@ mod table;
 pub mod testing;
 mod trace;
 
+/// The `mysql` this crate is built against.
+#[cfg(feature = "mysql")]
+pub use ::mysql;
 /// The `postgres` this crate is built against.
 #[cfg(feature = "postgres")]
 pub use ::postgres;
@@ -107,6 +117,8 @@ pub use migrator::{
     DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_LOCK_LEASE, DEFAULT_LOCK_TIMEOUT,
     DEFAULT_TABLE, Migrator,
 };
+#[cfg(feature = "mysql")]
+pub use mysql_server::MysqlLock;
 pub use plan::{Change, Resolution};
 #[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
 pub use postgresql::{PostgresLock, ServerError};

@@ -11,8 +11,8 @@ use crate::lock_wait::LockRetry;
 use crate::plan::{Operation, Plan, Rules, decide};
 use crate::script::{Script, Shape};
 use crate::{
-    AppliedVersion, BackupSettings, LockScope, Migrations, Report, Result, Step, TableName, Tool,
-    Version,
+    AppliedVersion, BackupSettings, LockScope, Migrations, Report, Result, Statement, Step,
+    TableName, Tool, Version,
 };
 
 /// The default history table.
@@ -360,7 +360,12 @@ impl<'m> Migrator<'m> {
     }
 
     /// The actions that carry out `plan`.
-    pub(crate) fn script(&self, plan: Plan<'m>, scope: LockScope) -> Script<'m> {
+    pub(crate) fn script(
+        &self,
+        plan: Plan<'m>,
+        scope: LockScope,
+        implicit_commit: Option<fn(&Statement) -> bool>,
+    ) -> Script<'m> {
         Script::new(
             plan,
             Shape {
@@ -371,6 +376,7 @@ impl<'m> Migrator<'m> {
                 timeout: self.timeout,
                 run_timeout: self.run_timeout,
                 lock_timeout: self.lock_timeout,
+                implicit_commit,
             },
         )
     }
@@ -379,10 +385,15 @@ impl<'m> Migrator<'m> {
     /// the run is one transaction and the backend can (it also works
     /// through a connection pooler in transaction mode), else one that lasts
     /// the session.
-    pub(crate) fn lock_scope(&self, plan: &Plan<'m>, takes_transaction_lock: bool) -> LockScope {
+    pub(crate) fn lock_scope(
+        &self,
+        plan: &Plan<'m>,
+        takes_transaction_lock: bool,
+        implicit_commit: Option<fn(&Statement) -> bool>,
+    ) -> LockScope {
         if takes_transaction_lock
             && self
-                .script(plan.clone(), LockScope::Session)
+                .script(plan.clone(), LockScope::Session, implicit_commit)
                 .is_one_transaction()
         {
             LockScope::Transaction
@@ -399,13 +410,26 @@ impl<'m> Migrator<'m> {
     }
 
     /// The report of a run that needs no lock: nothing to do, or a dry run.
-    pub(crate) fn report_without_lock(&self, plan: &Plan<'m>, started: Instant) -> Option<Report> {
+    pub(crate) fn report_without_lock(
+        &self,
+        plan: &Plan<'m>,
+        started: Instant,
+        implicit_commit: Option<fn(&Statement) -> bool>,
+    ) -> Option<Report> {
         let nothing = plan.changes_nothing();
         let dry_run = self.dry_run && !nothing;
         (dry_run || nothing).then(|| Report {
             from: plan.from,
             to: plan.to,
-            steps: plan.steps.iter().map(|&(m, d)| Step::new(m, d)).collect(),
+            steps: plan
+                .steps
+                .iter()
+                .map(|&(m, d)| {
+                    let mut step = Step::new(m, d);
+                    step.transaction = !crate::script::runs_outside(m, d, implicit_commit);
+                    step
+                })
+                .collect(),
             backup: None,
             renumbered: plan.renumbered.clone(),
             forgotten: plan.forgotten.clone(),

@@ -96,10 +96,10 @@ async fn attempt<B: Backend>(
     let scope = match read_and_plan(migrator, db, table, operation).await {
         Ok(plan) => {
             trace::planned(&tracing::Span::current(), plan.from, plan.to);
-            if let Some(report) = migrator.report_without_lock(&plan, started) {
+            if let Some(report) = migrator.report_without_lock(&plan, started, B::IMPLICIT_COMMIT) {
                 return Ok(report);
             }
-            migrator.lock_scope(&plan, db.takes_transaction_lock())
+            migrator.lock_scope(&plan, db.takes_transaction_lock(), B::IMPLICIT_COMMIT)
         }
         // A migration marked as started may be another migrator's, at
         // work under the lock: only under the lock does the mark say
@@ -176,7 +176,7 @@ async fn locked<B: Backend>(
     let resolved = db.history_table(lock).cloned();
     let table = resolved.as_ref().unwrap_or(table);
     let plan = read_and_plan(migrator, db, table, operation).await?;
-    let mut script = migrator.script(plan, scope);
+    let mut script = migrator.script(plan, scope, B::IMPLICIT_COMMIT);
     script.functions = crate::code::functions(migrator.migrations, &script.plan, db.kind(), |f| {
         db.can_call(f)
     })?;
@@ -272,7 +272,7 @@ async fn act<B: Backend>(
         Action::Begin => db.begin(lock).await,
         Action::SetAside => match &script.plan.set_aside {
             Some(set_aside) => db
-                .execute(lock, &set_aside.sql(), None)
+                .execute(lock, &set_aside.sql(B::QUOTE), None)
                 .await
                 .map_err(|e| Error::database(SET_ASIDE, e)),
             None => Ok(()),
@@ -431,7 +431,7 @@ async fn run<B: Backend>(
         }
         let statements = script.statements(step);
         let first = script.first_statement(step);
-        let outside = script.migration(step).no_transaction();
+        let outside = script.outside(step);
         for (index, statement) in statements.iter().enumerate().skip(first) {
             // Outside a transaction, each statement but the last is
             // recorded as done (after the last, the row becomes applied):

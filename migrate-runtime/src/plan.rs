@@ -514,7 +514,8 @@ fn go_on<'m>(
         reverting: row.failure.as_deref().is_some_and(crate::mark::is_revert),
     };
     let Some((migration, mark)) = migration
-        .filter(|m| m.idempotent().is_some() && m.no_transaction())
+        // Only a migration run outside a transaction leaves a mark to read.
+        .filter(|m| m.idempotent().is_some())
         .filter(|m| row.checksum == Some(m.checksum()))
         .zip(row.failure.as_deref().and_then(Mark::read))
     else {

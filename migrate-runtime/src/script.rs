@@ -72,7 +72,7 @@ pub(crate) enum Action {
 }
 
 /// The choices of the caller that shape the actions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Shape {
     /// Commit after each migration instead of once.
     pub per_migration: bool,
@@ -89,6 +89,12 @@ pub(crate) struct Shape {
     pub run_timeout: Option<Duration>,
     /// How long a statement may wait for a lock when its file says nothing.
     pub lock_timeout: Duration,
+    /// On a database whose schema changes commit by themselves (MySQL's
+    /// implicit commit), which statements do: a migration with one runs
+    /// outside a transaction, and the history table is created before the
+    /// first transaction. `None` where every statement keeps the
+    /// transaction open.
+    pub implicit_commit: Option<fn(&Statement) -> bool>,
 }
 
 /// A plan and the actions that carry it out.
@@ -101,13 +107,42 @@ pub(crate) struct Script<'m> {
     pub functions: Vec<Option<crate::Function>>,
     /// The migration, run and lock-wait limits of the shape.
     limits: (Option<Duration>, Option<Duration>, Duration),
+    /// Whether each step runs outside a transaction (see [`Script::outside`]).
+    outside: Vec<bool>,
+    /// The statements that commit by themselves (see [`Shape::implicit_commit`]).
+    implicit_commit: Option<fn(&Statement) -> bool>,
+}
+
+/// Whether `migration`, making `change`, runs outside a transaction: its
+/// file says so (`NoTransaction`), or a statement it runs would end the
+/// transaction by itself on this database (`implicit_commit`, MySQL's
+/// schema changes), where a transaction would claim an atomicity the
+/// server does not give.
+pub(crate) fn runs_outside(
+    migration: &Migration,
+    change: Change,
+    implicit_commit: Option<fn(&Statement) -> bool>,
+) -> bool {
+    migration.no_transaction()
+        || (change.runs_sql()
+            && implicit_commit.is_some_and(|commits| {
+                section(migration, change)
+                    .1
+                    .is_some_and(|statements| statements.iter().any(commits))
+            }))
 }
 
 impl<'m> Script<'m> {
     /// Decides the actions of `plan`.
     pub fn new(plan: Plan<'m>, shape: Shape) -> Script<'m> {
+        let outside: Vec<bool> = plan
+            .steps
+            .iter()
+            .map(|&(migration, change)| runs_outside(migration, change, shape.implicit_commit))
+            .collect();
         let mut builder = Builder {
             set_aside: plan.set_aside.is_some(),
+            history_outside: shape.implicit_commit.is_some(),
             ..Builder::default()
         };
         if shape.schema {
@@ -152,7 +187,7 @@ impl<'m> Script<'m> {
                     builder.records.push(Action::Delete(index));
                 }
                 builder.stage(index, record);
-            } else if migration.no_transaction() {
+            } else if outside[index] {
                 builder.commit();
                 builder.begin();
                 builder.actions.push(Action::Started(index));
@@ -177,7 +212,7 @@ impl<'m> Script<'m> {
                 builder.actions.push(Action::ForeignKeysOn);
                 continue;
             }
-            if migration.no_transaction() && change.runs_sql() {
+            if outside[index] && change.runs_sql() {
                 continue;
             }
             if shape.per_migration {
@@ -196,6 +231,8 @@ impl<'m> Script<'m> {
             actions,
             functions: Vec::new(),
             limits: (shape.timeout, shape.run_timeout, shape.lock_timeout),
+            outside,
+            implicit_commit: shape.implicit_commit,
         }
     }
 
@@ -242,7 +279,7 @@ impl<'m> Script<'m> {
             pause,
             spent: attempts.spent(),
             budget: attempts.budget(),
-            transaction: !migration.no_transaction(),
+            transaction: !self.outside(step),
         }
     }
 
@@ -271,7 +308,7 @@ impl<'m> Script<'m> {
                 spent: attempts.spent(),
                 blockers: Vec::new(),
             }),
-            rolled_back: !migration.no_transaction(),
+            rolled_back: !self.outside(step),
             left_nothing: self.left_nothing(step, index),
             committed: self.committed_before(at),
             driver: source,
@@ -286,9 +323,14 @@ impl<'m> Script<'m> {
     /// started mark is taken back instead of recorded as a failure.
     pub fn left_nothing(&self, step: usize, index: usize) -> bool {
         let statement = &self.statements(step)[index];
-        // A Rust function is not one statement: what it did before failing stays.
-        self.migration(step).no_transaction()
+        // A Rust function is not one statement: what it did before failing
+        // stays. A statement that commits by itself may have done part of
+        // its work (MySQL's `DROP TABLE a, b` drops `a` when `b` fails).
+        self.outside(step)
             && !self.migration(step).is_rust()
+            && !self
+                .implicit_commit
+                .is_some_and(|commits| commits(statement))
             && self.plan.steps[step].1 == Change::Up
             && index == 0
             && self.first_statement(step) == 0
@@ -305,8 +347,16 @@ impl<'m> Script<'m> {
             .plan
             .steps
             .iter()
-            .any(|(m, d)| d.runs_sql() && m.no_transaction());
+            .zip(&self.outside)
+            .any(|((_, change), outside)| change.runs_sql() && *outside);
         begins <= 1 && !outside
+    }
+
+    /// Whether step `step` runs outside a transaction: its file says
+    /// `NoTransaction`, or it runs a statement that commits by itself on
+    /// this database ([`Shape::implicit_commit`]).
+    pub fn outside(&self, step: usize) -> bool {
+        self.outside[step]
     }
 
     /// The migration of step `step`.
@@ -323,7 +373,7 @@ impl<'m> Script<'m> {
     /// The span of step `step`'s statements.
     pub fn span(&self, step: usize) -> tracing::Span {
         let (migration, change) = self.plan.steps[step];
-        crate::trace::migration(migration, change, self.file(step))
+        crate::trace::migration(migration, change, self.file(step), !self.outside(step))
     }
 
     /// The statements step `step` runs.
@@ -384,7 +434,7 @@ impl<'m> Script<'m> {
                 line,
                 statement: statement.sql().to_owned(),
                 limit,
-                rolled_back: !migration.no_transaction(),
+                rolled_back: !self.outside(step),
                 left_nothing,
                 committed: self.committed_before(at),
                 driver: source,
@@ -396,7 +446,7 @@ impl<'m> Script<'m> {
             line,
             column,
             statement: statement.sql().to_owned(),
-            rolled_back: !migration.no_transaction(),
+            rolled_back: !self.outside(step),
             left_nothing,
             committed: self.committed_before(at),
             own_transaction: None,
@@ -488,7 +538,7 @@ impl<'m> Script<'m> {
         else {
             return None;
         };
-        if !self.migration(step).no_transaction() {
+        if !self.outside(step) {
             return None;
         }
         let statements = self.statements(step);
@@ -538,7 +588,7 @@ impl<'m> Script<'m> {
             version: migration.version(),
             path: section(migration, self.plan.steps[step].1).0.to_string(),
             violations,
-            rolled_back: !migration.no_transaction(),
+            rolled_back: !self.outside(step),
         })
     }
 
@@ -599,6 +649,9 @@ struct Builder {
     history_created: bool,
     /// Another tool's table is renamed before the history table is created.
     set_aside: bool,
+    /// Both happen before the first transaction, not in it: on a database
+    /// where they would commit it (MySQL).
+    history_outside: bool,
     /// The history actions of the open transaction.
     records: Vec<Action>,
     uncommitted: Vec<usize>,
@@ -610,6 +663,7 @@ impl Builder {
         if self.open {
             return;
         }
+        let at = self.actions.len();
         self.actions.push(Action::Begin);
         if !self.history_created {
             if self.set_aside {
@@ -617,6 +671,9 @@ impl Builder {
             }
             self.actions.push(Action::CreateHistory);
             self.history_created = true;
+            if self.history_outside {
+                self.actions[at..].rotate_left(1);
+            }
         }
         self.open = true;
     }
@@ -683,6 +740,7 @@ impl Progress {
     ) {
         let (migration, change) = script.plan.steps[step];
         let mut done = Step::new(migration, change);
+        done.transaction = !script.outside(step);
         done.duration = self.durations[step];
         crate::trace::step(&done);
         if let Some(on_progress) = on_progress {
@@ -768,6 +826,7 @@ mod tests {
                 timeout: None,
                 run_timeout: None,
                 lock_timeout: Duration::from_secs(2),
+                implicit_commit: None,
             },
         )
         .actions
@@ -951,6 +1010,7 @@ mod tests {
             timeout: None,
             run_timeout: None,
             lock_timeout: Duration::from_secs(2),
+            implicit_commit: None,
         };
         assert_eq!(
             Script::new(plan(vec![(a, Change::Up)]), shape).actions,
@@ -1014,6 +1074,7 @@ mod tests {
                 timeout: None,
                 run_timeout: None,
                 lock_timeout: Duration::from_secs(2),
+                implicit_commit: None,
             },
         );
         let at = script

@@ -90,6 +90,15 @@ impl TableName {
             None => format!("\"{}\"", self.name),
         }
     }
+
+    /// The name quoted for MySQL and MariaDB: `` `name` `` or
+    /// `` `schema`.`name` `` (the schema is the database there).
+    pub fn backquoted(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("`{schema}`.`{}`", self.name),
+            None => format!("`{}`", self.name),
+        }
+    }
 }
 
 impl fmt::Display for TableName {

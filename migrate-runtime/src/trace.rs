@@ -41,7 +41,12 @@ pub(crate) fn planned(span: &Span, from: Option<Version>, to: Option<Version>) {
 }
 
 /// The span of one migration's statements.
-pub(crate) fn migration(migration: &Migration, change: Change, file: &str) -> Span {
+pub(crate) fn migration(
+    migration: &Migration,
+    change: Change,
+    file: &str,
+    transaction: bool,
+) -> Span {
     info_span!(
         "migration",
         version = migration.version().0,
@@ -49,7 +54,7 @@ pub(crate) fn migration(migration: &Migration, change: Change, file: &str) -> Sp
         migration_name = %migration.name(),
         change = change.label(),
         file,
-        transaction = !migration.no_transaction(),
+        transaction,
     )
 }
 

@@ -9,6 +9,8 @@ use std::path::Path;
 use migrate_runtime::rusqlite::{self, Connection};
 use migrate_runtime::{Migrations, embed_migrations};
 
+pub mod mysql;
+
 /// Accounts, entries (with a cascading foreign key) and seed rows.
 pub static BASIC: Migrations = embed_migrations!("migrations/basic");
 /// `BASIC` plus a version 4: what a newer release embeds.
@@ -90,6 +92,9 @@ pub static PG_NO_TX_FAILING: Migrations =
 /// PostgreSQL: a migration whose file allows it 300 ms sleeps 3 s.
 pub static PG_TIMEOUT: Migrations =
     embed_migrations!("migrations/pg_timeout", dialect = "postgres");
+/// MySQL: a migration without a schema change (so in a transaction) whose
+/// file allows it 300 ms sleeps 3 s.
+pub static MY_TIMEOUT: Migrations = embed_migrations!("migrations/my_timeout", dialect = "mysql");
 /// SQLite: a migration whose file allows it 100 ms counts to a hundred million.
 pub static SLOW_SQLITE: Migrations = embed_migrations!("migrations/slow_sqlite");
 /// PostgreSQL: version 2 sleeps 30 s before its insert, to be killed.

@@ -2,47 +2,9 @@
 //! build-time-checked set applied by refinery's MySQL driver, with the
 //! checksums refinery computes from the same files.
 
-use migrate_runtime::refinery_core::mysql::{self, prelude::Queryable};
+use migrate_runtime::refinery_core::mysql::prelude::Queryable;
 use migrate_tests::PORTABLE;
-
-/// A fresh database on the server, dropped when the test ends.
-struct Scratch {
-    server: mysql::Opts,
-    name: String,
-}
-
-impl Scratch {
-    fn new() -> Option<Scratch> {
-        let url = migrate_tests::server_url(
-            "MIGRATE_TEST_MYSQL_URL",
-            "mysql://root@127.0.0.1:3306",
-            |url| mysql::Opts::from_url(url).is_ok_and(|o| mysql::Conn::new(o).is_ok()),
-        )?;
-        let server = mysql::Opts::from_url(&url).expect("a MySQL URL");
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("time")
-            .subsec_nanos();
-        let name = format!("migrate_test_{}_{nanos}", std::process::id());
-        let mut conn = mysql::Conn::new(server.clone()).expect("connect");
-        conn.query_drop(format!("CREATE DATABASE `{name}`"))
-            .expect("create the database");
-        Some(Scratch { server, name })
-    }
-
-    fn connect(&self) -> mysql::Conn {
-        let opts = mysql::OptsBuilder::from_opts(self.server.clone()).db_name(Some(&self.name));
-        mysql::Conn::new(opts).expect("connect to the scratch database")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = mysql::Conn::new(self.server.clone()) {
-            let _ = conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name));
-        }
-    }
-}
+use migrate_tests::mysql::Scratch;
 
 #[test]
 fn the_refinery_runner_migrates_mariadb() {
