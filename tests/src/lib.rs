@@ -95,6 +95,29 @@ pub static PG_TIMEOUT: Migrations =
 /// MySQL: a migration without a schema change (so in a transaction) whose
 /// file allows it 300 ms sleeps 3 s.
 pub static MY_TIMEOUT: Migrations = embed_migrations!("migrations/my_timeout", dialect = "mysql");
+/// MySQL: 20 migrations, each adding a row to `counter`; versions 1 and 10
+/// change the schema too (so they run outside a transaction).
+pub static MY_ONCE: Migrations = embed_migrations!("migrations/my_once", dialect = "mysql");
+/// MySQL: 400 INSERTs of about 2 ms each outside a transaction (version 2).
+pub static MY_NO_TX_LONG: Migrations =
+    embed_migrations!("migrations/my_no_tx_long", dialect = "mysql");
+/// MySQL: 100 `CREATE TABLE`s, each followed by an INSERT of about 2 ms
+/// (version 2): a migration with schema changes, outside a transaction.
+pub static MY_DDL_LONG: Migrations = embed_migrations!("migrations/my_ddl_long", dialect = "mysql");
+/// MySQL: version 2 creates a table, then fails.
+pub static MY_FAILING: Migrations = embed_migrations!(
+    "migrations/my_failing",
+    dialect = "mysql",
+    check = false,
+    reason = "version 2 fails after its schema change on purpose"
+);
+/// MySQL: version 3, rows only, inserts one then fails.
+pub static MY_ROWS_FAILING: Migrations = embed_migrations!(
+    "migrations/my_rows_failing",
+    dialect = "mysql",
+    check = false,
+    reason = "version 3 fails on purpose"
+);
 /// SQLite: a migration whose file allows it 100 ms counts to a hundred million.
 pub static SLOW_SQLITE: Migrations = embed_migrations!("migrations/slow_sqlite");
 /// PostgreSQL: version 2 sleeps 30 s before its insert, to be killed.
@@ -229,6 +252,9 @@ pub fn set(name: &str) -> Option<&'static Migrations> {
         "pg_tenant" => &PG_TENANT,
         "pg_tenant_tx" => &PG_TENANT_TX,
         "pg_held" => &PG_HELD,
+        "my_once" => &MY_ONCE,
+        "my_no_tx_long" => &MY_NO_TX_LONG,
+        "my_ddl_long" => &MY_DDL_LONG,
         _ => return None,
     })
 }

@@ -67,6 +67,24 @@ fn refused_after_the_kill(
     run: Result<migrate_runtime::Report, Error>,
     after: i64,
 ) {
+    let failure = the_mark(leased, run);
+    assert_eq!(
+        after, before,
+        "the refused run ran nothing of the migration"
+    );
+    // It says exactly where the migration stopped: each statement writes
+    // one row and commits with the record that it is done, so the rows are
+    // the statements known done, never one more.
+    let done = known_done(&failure);
+    assert_eq!(
+        before, done,
+        "{before} rows, but the record says {done} statements are known done: {failure}"
+    );
+}
+
+/// The refusal of a plain run after the kill: the mark of version 2, the
+/// killed run's, which names the statement that may or may not have run.
+fn the_mark(leased: bool, run: Result<migrate_runtime::Report, Error>) -> String {
     let Err(error) = run else {
         panic!("the migration that did not finish ran again");
     };
@@ -82,26 +100,16 @@ fn refused_after_the_kill(
         "{failure}"
     );
     assert!(error.to_string().contains("Resolution::Applied"), "{error}");
-    assert_eq!(
-        after, before,
-        "the refused run ran nothing of the migration"
-    );
-    // It says exactly where the migration stopped: each statement writes
-    // one row and commits with the record that it is done, so the rows are
-    // the statements known done, never one more.
     // Which run: its process, and on PostgreSQL its lease.
     assert!(failure.contains("; process "), "{failure}");
     assert_eq!(failure.contains(", lease "), leased, "{failure}");
     let done = known_done(failure);
-    assert_eq!(
-        before, done,
-        "{before} rows, but the record says {done} statements are known done: {failure}"
-    );
     assert!(
         failure.contains(&format!("statement {} (", done + 1))
             && failure.contains("may or may not have run"),
         "{failure}"
     );
+    failure.clone()
 }
 
 /// The number of statements a mark records as known done.
@@ -302,6 +310,109 @@ fn a_run_through_pgbouncer_killed_outside_a_transaction_is_refused_next_time() {
         return;
     };
     postgres_kills(&|scratch| bouncer.url(scratch), 0x5eed_0024);
+}
+
+/// What a MySQL trial's child has done of version 2: its rows, and (for
+/// `my_ddl_long`) its tables, each one statement.
+fn mysql_statements_done(conn: &mut migrate_runtime::mysql::Conn) -> i64 {
+    use migrate_runtime::mysql::prelude::Queryable;
+    let rows: i64 = conn
+        .query_first("SELECT COUNT(*) FROM filled")
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    let tables: i64 = conn
+        .query_first(
+            "SELECT COUNT(*) FROM information_schema.tables
+             WHERE table_schema = DATABASE() AND table_name LIKE 'part\\_%'",
+        )
+        .expect("tables")
+        .unwrap_or(0);
+    rows + tables
+}
+
+/// Waits until the server has ended every other session on the database
+/// (a killed child's: the server rolls back its open transaction then).
+fn mysql_sessions_gone(conn: &mut migrate_runtime::mysql::Conn) {
+    use migrate_runtime::mysql::prelude::Queryable;
+    let started = Instant::now();
+    while conn
+        .query_first::<i64, _>(
+            "SELECT COUNT(*) FROM information_schema.processlist
+             WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+        )
+        .expect("processlist")
+        .unwrap_or(0)
+        > 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the killed child's session stayed"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// One MySQL trial: a child migrating `set` killed after `skip` of the
+/// `all` statements of version 2; whether it was killed inside it. Rows
+/// commit with their record, so the record is exact after them; a
+/// `CREATE TABLE` commits by itself, so the statement after the last
+/// known done may be done too, and the mark says so ("may or may not
+/// have run").
+fn mysql_killed_after((set, all): (&'static str, i64), skip: i64) -> bool {
+    let Some(scratch) = migrate_tests::mysql::Scratch::new() else {
+        return true;
+    };
+    let mut reader = scratch.connect();
+    let child = spawn(&scratch.url(), set);
+    let mut done = || mysql_statements_done(&mut reader);
+    if !kill_in_the_middle(child, &mut done, all, skip) {
+        return false;
+    }
+    mysql_sessions_gone(&mut reader);
+    let before = mysql_statements_done(&mut reader);
+    let run = migrate_tests::set(set)
+        .expect("a set")
+        .migrator()
+        .busy_timeout(Duration::from_secs(20))
+        .run(&mut scratch.connect());
+    let after = mysql_statements_done(&mut reader);
+    assert_eq!(after, before, "the refused run ran nothing of the migration");
+    let failure = the_mark(false, run);
+    let known = known_done(&failure);
+    // Statement `known + 1` of my_ddl_long is a CREATE TABLE when odd.
+    let next_commits_alone = set == "my_ddl_long" && known % 2 == 0;
+    assert!(
+        before == known || (next_commits_alone && before == known + 1),
+        "{before} statements done, but the record says {known}: {failure}"
+    );
+    true
+}
+
+/// `KILLS` children killed inside a MySQL migration outside a transaction.
+fn mysql_kills(set: (&'static str, i64), seed: u64) {
+    let mut rng = Rng(seed);
+    let skips: Vec<i64> = (0..KILLS)
+        .map(|_| i64::try_from(rng.below(u64::try_from(set.1 / 2).expect("small"))).expect("small"))
+        .collect();
+    let killed = in_rounds(&skips, 5, |skip| mysql_killed_after(set, skip));
+    assert!(
+        killed >= usize::try_from(KILLS - 5).expect("small"),
+        "only {killed} of {KILLS} children were killed inside the migration"
+    );
+}
+
+/// 400 INSERTs outside a transaction (`NoTransaction`) on MariaDB.
+#[test]
+fn a_mysql_run_killed_outside_a_transaction_is_refused_next_time() {
+    mysql_kills(("my_no_tx_long", 400), 0x5eed_0035);
+}
+
+/// A migration with schema changes, outside a transaction because MySQL
+/// commits each of them by itself.
+#[test]
+fn a_mysql_run_killed_inside_a_migration_with_schema_changes_is_refused_next_time() {
+    mysql_kills(("my_ddl_long", 200), 0x5eed_0036);
 }
 
 /// Sends `signal` (`STOP`, `CONT`) to `child`.

@@ -3,7 +3,8 @@
 //! (`backup`: one transaction, after a backup).
 //! With a go-file it waits for that file to exist first, so that many
 //! children start at once. Prints the number of migrations it applied.
-//! A `postgres://` URL as `<db>` migrates that PostgreSQL database.
+//! A `postgres://` URL as `<db>` migrates that PostgreSQL database, a
+//! `mysql://` URL that MySQL or MariaDB database.
 //! `MIGRATE_CHILD_WAIT_MS` bounds its wait for the lock (default 60 s);
 //! `MIGRATE_CHILD_LEASE_MS` sets the lease of a run across transactions;
 //! `MIGRATE_CHILD_SCHEMA` the schema to migrate.
@@ -44,7 +45,10 @@ fn main() {
     if mode == "per-migration" {
         migrator = migrator.per_migration(true);
     }
-    let result = if db.starts_with("postgres") {
+    let result = if db.starts_with("mysql") {
+        let opts = migrate_runtime::mysql::Opts::from_url(db).expect("a MySQL URL");
+        migrator.run(&mut migrate_runtime::mysql::Conn::new(opts).expect("connect"))
+    } else if db.starts_with("postgres") {
         let mut client =
             migrate_runtime::postgres::Client::connect(db, migrate_runtime::postgres::NoTls)
                 .expect("connect");
