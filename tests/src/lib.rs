@@ -104,6 +104,9 @@ pub static MY_NO_TX_LONG: Migrations =
 /// MySQL: 100 `CREATE TABLE`s, each followed by an INSERT of about 2 ms
 /// (version 2): a migration with schema changes, outside a transaction.
 pub static MY_DDL_LONG: Migrations = embed_migrations!("migrations/my_ddl_long", dialect = "mysql");
+/// MySQL: a table of readings (version 1), then a plain `ALTER TABLE` on
+/// it (version 2), for the metadata lock queue.
+pub static MY_QUEUE: Migrations = embed_migrations!("migrations/my_queue", dialect = "mysql");
 /// MySQL: version 2 creates a table, then fails.
 pub static MY_FAILING: Migrations = embed_migrations!(
     "migrations/my_failing",

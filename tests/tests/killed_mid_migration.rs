@@ -377,7 +377,10 @@ fn mysql_killed_after((set, all): (&'static str, i64), skip: i64) -> bool {
         .busy_timeout(Duration::from_secs(20))
         .run(&mut scratch.connect());
     let after = mysql_statements_done(&mut reader);
-    assert_eq!(after, before, "the refused run ran nothing of the migration");
+    assert_eq!(
+        after, before,
+        "the refused run ran nothing of the migration"
+    );
     let failure = the_mark(false, run);
     let known = known_done(&failure);
     // Statement `known + 1` of my_ddl_long is a CREATE TABLE when odd.

@@ -102,9 +102,44 @@ fn code(error: &mysql::Error) -> Option<u16> {
     }
 }
 
+/// The session is gone: the server ended it (`KILL`, an idle holder past
+/// its lease) or the connection broke. The lock went with it.
+#[derive(Debug)]
+struct SessionGone(String);
+
+impl std::fmt::Display for SessionGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the session ended ({}): the server killed or closed it, or the connection broke; \
+             the migration lock went with it",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for SessionGone {}
+
+/// Whether `error` says the session is gone.
+fn session_gone(error: &mysql::Error) -> bool {
+    match error {
+        mysql::Error::IoError(_) | mysql::Error::CodecError(_) => true,
+        mysql::Error::MySqlError(server) => {
+            [CONNECTION_KILLED, IDLE_DISCONNECTED].contains(&server.code)
+        }
+        _ => false,
+    }
+}
+
 /// `error` as a [`DriverError`], in the server's words where it answered:
 /// `ERROR 1146 (42S02): …`.
 fn driver(error: mysql::Error) -> DriverError {
+    if session_gone(&error) {
+        return Box::new(SessionGone(match &error {
+            mysql::Error::MySqlError(server) => server.message.clone(),
+            other => other.to_string(),
+        }));
+    }
     match error {
         mysql::Error::MySqlError(server) => format!(
             "ERROR {} ({}): {}",
@@ -318,19 +353,17 @@ impl Locking for Conn {
         Some(&lock.table)
     }
 
+    /// The session was gone when the run wrote its own records: the server
+    /// closed it after it sat idle past the lease (a paused holder), and
+    /// another migrator may have the lock. A statement of a migration
+    /// whose session went stays that statement's error, which says so.
     fn lost_lock(&self, lock: &MysqlLock, error: &Error) -> Option<Error> {
-        // The server ended the session (an idle holder past its lease, a
-        // `KILL`): the lock went with it.
         let Error::Database { driver, .. } = error else {
             return None;
         };
-        let gone = driver
-            .downcast_ref::<mysql::Error>()
-            .is_some_and(|e| matches!(e, mysql::Error::IoError(_)))
-            || [CONNECTION_KILLED, IDLE_DISCONNECTED]
-                .iter()
-                .any(|code| driver.to_string().starts_with(&format!("ERROR {code} ")));
-        gone.then_some(Error::LockLost { lease: lock.lease })
+        driver
+            .downcast_ref::<SessionGone>()
+            .map(|_| Error::LockLost { lease: lock.lease })
     }
 
     async fn unlock(&mut self, lock: MysqlLock) {

@@ -1,0 +1,421 @@
+//! What differs on MySQL and MariaDB, on the real server: a schema change
+//! commits by itself, so a migration with one runs outside a transaction
+//! (recorded statement by statement, refused after a failure until
+//! resolved) while migrations of rows only stay one transaction; the lock
+//! is `GET_LOCK`, held by the session, so processes started together apply
+//! each migration once and a migrator whose session was killed stops; an
+//! `ALTER TABLE` behind a long transaction waits at most its lock timeout
+//! at a time, so the queries queued behind it go on.
+
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use migrate_runtime::mysql::Conn;
+use migrate_runtime::mysql::prelude::Queryable;
+use migrate_runtime::{DEFAULT_LOCK_TIMEOUT, Error, LockRetry, Resolution, State, Version};
+use migrate_tests::mysql::Scratch;
+use migrate_tests::pg::{at_once_through, total_applied};
+use migrate_tests::{MY_FAILING, MY_NO_TX_LONG, MY_QUEUE, MY_ROWS_FAILING};
+
+const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
+
+fn tables(conn: &mut Conn) -> Vec<String> {
+    conn.query(
+        "SELECT table_name FROM information_schema.tables
+         WHERE table_schema = DATABASE() ORDER BY 1",
+    )
+    .expect("tables")
+}
+
+fn numbers(conn: &mut Conn, sql: &str) -> Vec<i64> {
+    conn.query(sql).expect("query")
+}
+
+/// A migration whose schema change ran before its second statement
+/// failed: nothing claims a rollback the server cannot give. The table
+/// stays, the history records where it failed, and the next run refuses
+/// until it is resolved.
+#[test]
+fn a_schema_change_that_fails_part_way_is_recorded_not_rolled_back() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    let error = MY_FAILING.migrate(&mut conn).expect_err("version 2 fails");
+    assert!(
+        matches!(
+            &error,
+            Error::MigrationFailed {
+                version: Version(2),
+                line: 3,
+                rolled_back: false,
+                left_nothing: false,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("ERROR 1146"), "{error}");
+    assert_eq!(
+        tables(&mut conn),
+        ["accounts", "audit", "schema_migrations"],
+        "the CREATE TABLE committed by itself"
+    );
+    let status = MY_FAILING.status(&mut conn).expect("status");
+    assert_eq!(status.entries[1].state, State::Failed);
+    let failure = status.entries[1].failure.clone().expect("the record");
+    assert!(
+        failure.starts_with("failed at statement 2 of 2 (migrations/my_failing/002_audit.sql:3)"),
+        "{failure}"
+    );
+    let refused = MY_FAILING.migrate(&mut conn).expect_err("refused");
+    assert!(
+        matches!(
+            refused,
+            Error::UnresolvedFailure {
+                version: Version(2),
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    MY_FAILING
+        .migrator()
+        .resolve(&mut conn, Version(2), Resolution::Pending)
+        .expect("resolved as pending");
+    assert_eq!(
+        numbers(&mut conn, "SELECT version FROM schema_migrations"),
+        [1]
+    );
+}
+
+/// Migrations of rows only are one transaction, as on the other
+/// databases: a failure in the second rolls back both; the first
+/// migration, a schema change, ran outside it and stays, as the report
+/// and the error say.
+#[test]
+fn migrations_of_rows_only_are_one_transaction_and_roll_back_together() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    let error = MY_ROWS_FAILING.migrate(&mut conn).expect_err("3 fails");
+    let Error::MigrationFailed {
+        version,
+        rolled_back,
+        committed,
+        ..
+    } = &error
+    else {
+        panic!("{error}");
+    };
+    assert_eq!(
+        (*version, *rolled_back, committed.as_slice()),
+        (Version(3), true, [Version(1)].as_slice()),
+        "{error}"
+    );
+    assert!(
+        numbers(&mut conn, "SELECT id FROM accounts").is_empty(),
+        "version 2's row was rolled back with version 3"
+    );
+    assert_eq!(
+        numbers(&mut conn, "SELECT version FROM schema_migrations"),
+        [1]
+    );
+    let report = MY_ROWS_FAILING
+        .migrator()
+        .to(Version(2))
+        .run(&mut conn)
+        .expect("version 2 alone");
+    assert!(report.steps[0].transaction, "rows only: in a transaction");
+    let second = Scratch::new().expect("a second database");
+    let mut fresh = second.connect();
+    let report = MY_ROWS_FAILING
+        .migrator()
+        .to(Version(1))
+        .run(&mut fresh)
+        .expect("version 1");
+    assert!(!report.steps[0].transaction);
+    assert!(
+        report.to_string().contains("(outside a transaction)"),
+        "{report}"
+    );
+}
+
+/// Sixteen processes started together, three rounds: each migration
+/// applied once (those with a schema change outside a transaction, the
+/// rest in one), every process at the newest version, the lock free.
+#[test]
+fn sixteen_processes_started_together_apply_each_migration_once() {
+    for round in 0..3 {
+        let Some(db) = Scratch::new() else { return };
+        let outputs = at_once_through(CHILD, &db.url(), ("my_once", "atomic"), 16, 60_000, &[]);
+        assert_eq!(total_applied(&outputs, round), 20, "round {round}");
+        let mut conn = db.connect();
+        assert_eq!(
+            numbers(&mut conn, "SELECT k FROM counter ORDER BY k"),
+            (1..=20).collect::<Vec<i64>>(),
+            "round {round}: every row once"
+        );
+        assert_eq!(
+            numbers(&mut conn, "SELECT COUNT(*) FROM schema_migrations"),
+            [20]
+        );
+        let held: Vec<i64> = numbers(
+            &mut conn,
+            "SELECT COUNT(*) FROM information_schema.processlist
+             WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+        );
+        assert_eq!(held, [0], "round {round}: every session gone");
+    }
+}
+
+/// The session of a migrator at work is killed (`KILL`, as an operator
+/// does): the run stops with an error, never goes on over another
+/// connection (it has none), the lock goes with the session, and the
+/// history says exactly where the migration stopped.
+#[test]
+fn a_migrator_whose_session_is_killed_stops_and_never_goes_on() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    let id = conn.connection_id();
+    let run = thread::spawn(move || MY_NO_TX_LONG.migrate(&mut conn));
+    let mut watcher = db.connect();
+    let rows = |watcher: &mut Conn| -> i64 {
+        watcher
+            .query_first("SELECT COUNT(*) FROM filled")
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    while rows(&mut watcher) < 20 {
+        assert!(started.elapsed() < Duration::from_secs(30), "never started");
+        thread::sleep(Duration::from_millis(1));
+    }
+    watcher
+        .query_drop(format!("KILL {id}"))
+        .expect("the session is killed");
+    let error = run
+        .join()
+        .expect("the run returns")
+        .expect_err("the killed run stops");
+    assert!(
+        error.to_string().contains("the session ended")
+            && error
+                .to_string()
+                .contains("the migration lock went with it"),
+        "{error}"
+    );
+    let at_stop = rows(&mut watcher);
+    assert!(at_stop < 400, "it stopped part-way: {at_stop}");
+    // The lock went with the session: the next run gets it at once and
+    // refuses the migration the mark says was under way.
+    let refused = MY_NO_TX_LONG
+        .migrator()
+        .busy_timeout(Duration::from_secs(5))
+        .run(&mut db.connect())
+        .expect_err("refused");
+    let Error::UnresolvedFailure { failure, .. } = &refused else {
+        panic!("{refused}");
+    };
+    let known: i64 = failure
+        .split_once("statements known done: ")
+        .and_then(|(_, rest)| rest.split_once(" of "))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("{failure}"));
+    assert_eq!(rows(&mut watcher), at_stop, "nothing ran after the kill");
+    assert_eq!(known, at_stop, "the record is exact: {failure}");
+}
+
+/// What `on_lock_retry` was called with.
+fn recorder() -> (
+    Arc<Mutex<Vec<LockRetry>>>,
+    impl Fn(&LockRetry) + Send + Sync + 'static,
+) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&seen);
+    (seen, move |retry: &LockRetry| {
+        kept.lock().expect("the list").push(retry.clone());
+    })
+}
+
+/// Readers on sessions of their own, one every half second from 0.5 s to
+/// 5.5 s after `start`: how long each read of the table took.
+fn readers(db: &Scratch, start: Instant) -> Vec<JoinHandle<Duration>> {
+    (1..=11u32)
+        .map(|k| {
+            let mut conn = db.connect();
+            thread::spawn(move || {
+                thread::sleep(
+                    (start + Duration::from_millis(500) * k)
+                        .saturating_duration_since(Instant::now()),
+                );
+                let asked = Instant::now();
+                let _: Option<i64> = conn
+                    .query_first("SELECT COUNT(*) FROM readings")
+                    .expect("the reader reads");
+                asked.elapsed()
+            })
+        })
+        .collect()
+}
+
+/// MySQL's classic outage, on the real server: an `ALTER TABLE` behind a
+/// transaction that read the table 6 s ago waits for the metadata lock,
+/// and every query on the table queues behind it. With the defaults each
+/// attempt waits at most the lock timeout, the blocking session is named,
+/// the readers get through between attempts, and the migration completes
+/// once the transaction ends.
+#[test]
+fn an_alter_behind_a_long_transaction_never_holds_readers_past_the_lock_timeout() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    MY_QUEUE
+        .migrator()
+        .to(Version(1))
+        .run(&mut conn)
+        .expect("version 1");
+    let mut long = db.connect();
+    let long_id = long.connection_id();
+    long.query_drop("START TRANSACTION").expect("begin");
+    let _: Option<i64> = long
+        .query_first("SELECT COUNT(*) FROM readings")
+        .expect("the long transaction reads");
+    let blocker = thread::spawn(move || {
+        thread::sleep(Duration::from_secs(6));
+        long.query_drop("COMMIT")
+            .expect("the long transaction ends");
+    });
+    let start = Instant::now();
+    let readers = readers(&db, start);
+    let (seen, record) = recorder();
+    let report = MY_QUEUE
+        .migrator()
+        .on_lock_retry(record)
+        .run(&mut conn)
+        .expect("the migration completes once the long transaction ends");
+    let took = start.elapsed();
+    blocker.join().expect("the blocker");
+    let waits: Vec<Duration> = readers
+        .into_iter()
+        .map(|reader| reader.join().expect("a reader"))
+        .collect();
+    assert_eq!(report.to, Some(Version(2)));
+    assert!(took >= Duration::from_millis(5_500), "{took:?}");
+    let retries = seen.lock().expect("the list").clone();
+    assert!(retries.len() >= 2, "{retries:?}");
+    assert!(
+        retries
+            .iter()
+            .all(|r| !r.transaction && r.lock_timeout == DEFAULT_LOCK_TIMEOUT),
+        "{retries:?}"
+    );
+    eprintln!(
+        "reader waits behind the ALTER: {waits:?}; retries: {}",
+        retries.len()
+    );
+    let bound = DEFAULT_LOCK_TIMEOUT + Duration::from_secs(1);
+    assert!(waits.iter().all(|wait| *wait <= bound), "{waits:?}");
+    assert_eq!(
+        numbers(
+            &mut conn,
+            "SELECT COUNT(*) FROM information_schema.columns
+             WHERE table_schema = DATABASE() AND table_name = 'readings' AND column_name = 'note'"
+        ),
+        [1]
+    );
+    // A run that never gets its lock names the session in the way.
+    let mut long = db.connect();
+    long.query_drop("START TRANSACTION").expect("begin");
+    let _: Option<i64> = long
+        .query_first("SELECT COUNT(*) FROM readings")
+        .expect("read");
+    let error = MY_QUEUE
+        .migrator()
+        .to(Version(1))
+        .busy_timeout(Duration::from_secs(3))
+        .down(&mut conn)
+        .expect_err("the long transaction stays");
+    let Error::LockTimeout { wait, .. } = &error else {
+        panic!("{error}");
+    };
+    assert!(
+        wait.blockers.iter().any(
+            |b| b.pid == i32::try_from(long.connection_id()).expect("an id")
+                && b.pid != i32::try_from(long_id).expect("an id")
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("server process"), "{error}");
+}
+
+/// Sends `signal` (`STOP`, `CONT`) to the process `pid`.
+fn signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill -{signal}");
+}
+
+/// A migrator paused (SIGSTOP) in the middle of a migration outside a
+/// transaction, past its lease (the session's `wait_timeout`): the server
+/// closes its session, which frees the lock; the next migrator refuses the
+/// migration the mark says was under way; the first, resumed, stops
+/// without running another statement.
+#[test]
+fn a_migrator_paused_past_its_lease_loses_its_session_and_never_goes_on() {
+    let Some(db) = Scratch::new() else { return };
+    let mut watcher = db.connect();
+    let child = Command::new(CHILD)
+        .args([db.url().as_str(), "my_no_tx_long", "atomic"])
+        .env("MIGRATE_CHILD_LEASE_MS", "1000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let rows = |watcher: &mut Conn| -> i64 {
+        watcher
+            .query_first("SELECT COUNT(*) FROM filled")
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    while rows(&mut watcher) < 20 {
+        assert!(started.elapsed() < Duration::from_secs(30), "never started");
+        thread::sleep(Duration::from_millis(1));
+    }
+    signal(child.id(), "STOP");
+    // The server ends the paused session once it has sat idle for the lease.
+    let started = Instant::now();
+    while numbers(
+        &mut watcher,
+        "SELECT COUNT(*) FROM information_schema.processlist
+         WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+    ) != [0]
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the paused session stayed"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+    let at_pause = rows(&mut watcher);
+    let refused = MY_NO_TX_LONG
+        .migrator()
+        .busy_timeout(Duration::from_secs(5))
+        .run(&mut db.connect())
+        .expect_err("refused");
+    assert!(
+        matches!(refused, Error::UnresolvedFailure { .. }),
+        "{refused}"
+    );
+    signal(child.id(), "CONT");
+    let first = child.wait_with_output().expect("wait");
+    let said = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        !first.status.success() && said.contains("lease (1s) ran out"),
+        "the resumed migrator: {said}"
+    );
+    assert_eq!(rows(&mut watcher), at_pause, "nothing ran after the pause");
+}
