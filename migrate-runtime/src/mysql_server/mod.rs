@@ -51,8 +51,6 @@ pub struct MysqlLock {
     mariadb: bool,
     /// The session's settings before the run, given back at the unlock.
     own: Own,
-    /// The lease: how long the session may sit idle before the server ends it.
-    lease: Duration,
 }
 
 /// The session's settings a run changes.
@@ -111,8 +109,9 @@ impl std::fmt::Display for SessionGone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "the session ended ({}): the server killed or closed it, or the connection broke; \
-             the migration lock went with it",
+            "the session ended ({}): it was killed, the connection broke, or the server closed \
+             it after it sat idle longer than the lock's lease (a paused run); the migration \
+             lock went with it, and this run changes nothing more",
             self.0
         )
     }
@@ -312,7 +311,6 @@ impl Locking for Conn {
             table,
             mariadb: state.mariadb,
             own: state.own,
-            lease: request.lease,
         };
         let lease = format!(
             "SET SESSION wait_timeout = {}",
@@ -351,19 +349,6 @@ impl Locking for Conn {
 
     fn history_table<'l>(&self, lock: &'l MysqlLock) -> Option<&'l TableName> {
         Some(&lock.table)
-    }
-
-    /// The session was gone when the run wrote its own records: the server
-    /// closed it after it sat idle past the lease (a paused holder), and
-    /// another migrator may have the lock. A statement of a migration
-    /// whose session went stays that statement's error, which says so.
-    fn lost_lock(&self, lock: &MysqlLock, error: &Error) -> Option<Error> {
-        let Error::Database { driver, .. } = error else {
-            return None;
-        };
-        driver
-            .downcast_ref::<SessionGone>()
-            .map(|_| Error::LockLost { lease: lock.lease })
     }
 
     async fn unlock(&mut self, lock: MysqlLock) {
