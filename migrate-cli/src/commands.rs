@@ -112,13 +112,32 @@ fn on_database(command: Command) -> Result<ExitCode, String> {
         .cloned()
         .ok_or("not a database command")?;
     let migrations = directory(&args)?;
-    if args.schema.is_some() && crate::database::dialect(&args.db) == migrate_core::Dialect::Sqlite
-    {
-        return Err(
-            "--schema is for PostgreSQL (the schema of the history table and of the \
-             migrations); a SQLite database has none: remove it"
-                .to_owned(),
-        );
+    match crate::database::dialect(&args.db) {
+        migrate_core::Dialect::Sqlite if args.schema.is_some() => {
+            return Err(
+                "--schema is for PostgreSQL (the schema of the history table and of the \
+                 migrations); a SQLite database has none: remove it"
+                    .to_owned(),
+            );
+        }
+        migrate_core::Dialect::Postgres | migrate_core::Dialect::Mysql
+            if args.backup_dir.is_some() =>
+        {
+            return Err(
+                "--backup-dir is for SQLite files: this command line backs up no server; \
+                 back a PostgreSQL or MySQL database up with its own tools (pg_dump, \
+                 mysqldump) before the run, and remove --backup-dir"
+                    .to_owned(),
+            );
+        }
+        migrate_core::Dialect::Mysql if args.schema.is_some() => {
+            return Err(
+                "--schema is for PostgreSQL; on MySQL the schema is the database, named in \
+                 the URL of --db (mysql://user@host/app): remove --schema"
+                    .to_owned(),
+            );
+        }
+        _ => {}
     }
     match crate::database::open(&args.db, command.needs_existing_database())? {
         Database::Sqlite(mut conn, new) => {
@@ -131,6 +150,7 @@ fn on_database(command: Command) -> Result<ExitCode, String> {
             result
         }
         Database::Postgres(mut client) => operate(command, &migrations, &mut *client),
+        Database::Mysql(mut conn) => operate(command, &migrations, &mut *conn),
     }
 }
 

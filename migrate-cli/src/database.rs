@@ -1,6 +1,6 @@
 //! `--db` / `DATABASE_URL`: which database a command opens (a SQLite file,
-//! named in the URL forms other tools use, or a PostgreSQL server), and the
-//! database opened.
+//! named in the URL forms other tools use, a PostgreSQL server, or a MySQL
+//! or MariaDB server), and the database opened.
 
 use std::path::Path;
 
@@ -13,6 +13,8 @@ pub enum Database {
     Sqlite(Connection, Option<Box<NewFile>>),
     /// A session on a PostgreSQL server (boxed: a client is large).
     Postgres(Box<postgres::Client>),
+    /// A session on a MySQL or MariaDB server.
+    Mysql(Box<migrate_runtime::mysql::Conn>),
 }
 
 /// Opens the database `url` names; with `existing`, a SQLite file that does
@@ -29,6 +31,9 @@ pub fn open(url: &str, existing: bool) -> Result<Database, String> {
                 )
             })?;
         return Ok(Database::Postgres(Box::new(client)));
+    }
+    if is_mysql(url) {
+        return open_mysql(url).map(|conn| Database::Mysql(Box::new(conn)));
     }
     let path = path(url)?;
     let exists = Path::new(path).exists();
@@ -54,6 +59,52 @@ pub fn open(url: &str, existing: bool) -> Result<Database, String> {
     Connection::open(path)
         .map(|conn| Database::Sqlite(conn, new))
         .map_err(|e| format!("cannot open the database {path}: {e}"))
+}
+
+/// A session on the MySQL or MariaDB server of `url` (`mysql://` or
+/// `mariadb://`), which must name a database: the history table and the
+/// migrations live there. The password is never repeated.
+fn open_mysql(url: &str) -> Result<migrate_runtime::mysql::Conn, String> {
+    use migrate_runtime::mysql::{Conn, Opts};
+    let (_, rest) = url.split_once("://").unwrap_or(("", url));
+    let mysql_url = format!("mysql://{rest}");
+    let hidden = |text: String| match password_of(&mysql_url) {
+        Some(password) if !password.is_empty() => text.replace(password, "***"),
+        _ => text,
+    };
+    let cannot = |why: String| {
+        format!(
+            "cannot connect to the MySQL server of --db (or DATABASE_URL) `{}`: {}",
+            redacted(url),
+            hidden(why)
+        )
+    };
+    let opts = Opts::from_url(&mysql_url).map_err(|e| cannot(e.to_string()))?;
+    if opts.get_db_name().is_none_or(str::is_empty) {
+        return Err(format!(
+            "--db (or DATABASE_URL) `{}` names no database: add it to the URL (mysql://user@host/app); the history table and the migrations live there",
+            redacted(url)
+        ));
+    }
+    Conn::new(opts).map_err(|e| {
+        cannot(match e {
+            migrate_runtime::mysql::Error::MySqlError(server) => format!(
+                "ERROR {} ({}): {}",
+                server.code, server.state, server.message
+            ),
+            migrate_runtime::mysql::Error::DriverError(driver) => driver.to_string(),
+            migrate_runtime::mysql::Error::IoError(io) => io.to_string(),
+            other => other.to_string(),
+        })
+    })
+}
+
+/// The password of a URL's `user:password@` part, as written.
+fn password_of(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    let (credentials, _) = authority.rsplit_once('@')?;
+    credentials.split_once(':').map(|(_, password)| password)
 }
 
 /// A SQLite file the command created by opening it.
@@ -93,6 +144,8 @@ fn connect_failure(error: &migrate_replay::ServerError) -> String {
 pub fn dialect(url: &str) -> migrate_core::Dialect {
     if is_postgres(url) {
         migrate_core::Dialect::Postgres
+    } else if is_mysql(url) {
+        migrate_core::Dialect::Mysql
     } else {
         migrate_core::Dialect::Sqlite
     }
@@ -138,10 +191,11 @@ const CONNECTION_KEYWORDS: [&str; 14] = [
 /// The file a `--db` value names: `app.db`, `sqlite:app.db`,
 /// `sqlite://app.db`, `sqlite3://app.db`, `file:app.db` and
 /// `file:///srv/app.db` all name a file (a `?mode=rwc` query is dropped).
-/// An empty path, an in-memory database and a MySQL or SQL Server URL are
-/// refused: an in-memory migration would vanish when the command ends, a
-/// deploy with an unset variable must fail loudly, and this command line
-/// migrates SQLite and PostgreSQL only. A password in the URL is never repeated.
+/// An empty path, an in-memory database and a SQL Server URL are refused:
+/// an in-memory migration would vanish when the command ends, a deploy with
+/// an unset variable must fail loudly, and this command line migrates
+/// SQLite, PostgreSQL and MySQL only (a MySQL URL is not a path, and
+/// `mysql:` without `//` is refused). A password in the URL is never repeated.
 fn path(url: &str) -> Result<&str, String> {
     let (scheme, rest) = match url.split_once(':') {
         Some((scheme, rest)) if scheme.len() > 1 && is_scheme(scheme) => {
@@ -169,12 +223,18 @@ fn path(url: &str) -> Result<&str, String> {
             refuse_what_is_not_followed(url, path, query)?;
             path
         }
-        "mysql" | "mariadb" | "sqlserver" | "mssql" => {
+        "sqlserver" | "mssql" => {
             return Err(format!(
                 "--db (or DATABASE_URL) is a {scheme} URL (`{}`): this command line migrates SQLite \
-                 files and PostgreSQL (a MySQL set is checked with `migrate validate --dialect \
-                 mysql --replay-url URL`); from a program, `Migrations::refinery_runner` applies \
-                 the same migrations with refinery's drivers",
+                 files, PostgreSQL, MySQL and MariaDB; from a program, \
+                 `Migrations::refinery_runner` applies the same migrations with refinery's drivers",
+                redacted(url)
+            ));
+        }
+        "mysql" | "mariadb" => {
+            // `mysql:` without `//`: not a URL the driver reads.
+            return Err(format!(
+                "--db (or DATABASE_URL) `{}` is not a MySQL URL: write mysql://user@host:3306/app",
                 redacted(url)
             ));
         }

@@ -59,8 +59,9 @@ struct DbArgs {
     #[command(flatten)]
     dir: DirArgs,
     /// The database: a SQLite file (`app.db`, `sqlite:app.db`, `sqlite://app.db`,
-    /// `sqlite3://app.db`, `file:app.db`) or a PostgreSQL server
-    /// (`postgres://user@host/db`).
+    /// `sqlite3://app.db`, `file:app.db`), a PostgreSQL server
+    /// (`postgres://user@host/db`) or a MySQL or MariaDB server
+    /// (`mysql://user@host:3306/db`, `mariadb://…`).
     #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
     db: String,
     /// Also apply the migrations of `<dir>/<ENV>/`.
@@ -97,16 +98,18 @@ struct DbArgs {
     /// sign of life, in milliseconds.
     #[arg(long, default_value_t = 10_000, value_name = "MS")]
     lock_lease: u64,
-    /// PostgreSQL: how long each statement may wait for a lock on a table,
-    /// in milliseconds, before its transaction is rolled back and tried
-    /// again after a pause (until `--busy-timeout` is spent); queries on
-    /// the table queue behind it that long at most. `0`: no limit.
+    /// PostgreSQL, MySQL: how long each statement may wait for a lock on a
+    /// table, in milliseconds (MySQL: whole seconds, rounded up), before
+    /// its transaction is rolled back and tried again after a pause (until
+    /// `--busy-timeout` is spent); queries on the table queue behind it
+    /// that long at most. `0`: no limit.
     #[arg(long, default_value_t = 2_000, value_name = "MS")]
     lock_timeout: u64,
     /// Do not back up the database before changing it.
     #[arg(long)]
     no_backup: bool,
-    /// Write backups into this directory instead of beside the database.
+    /// Write backups into this directory instead of beside the database
+    /// (SQLite; a server's data is backed up with its own tools).
     #[arg(long, value_name = "DIR")]
     backup_dir: Option<PathBuf>,
     /// Apply pending migrations older than the newest applied one.

@@ -455,6 +455,63 @@ fn every_command_works_on_postgresql() {
     assert_eq!(status["entries"].as_array().map(Vec::len), Some(3));
 }
 
+/// Every database command on MariaDB through `mysql://` and `mariadb://`
+/// URLs; schema changes run (and are listed) outside a transaction; the
+/// flags that cannot apply there are refused, and a password is never shown.
+#[test]
+fn every_command_works_on_mysql() {
+    use migrate_runtime::mysql::prelude::Queryable;
+    let Some(db) = migrate_tests::mysql::Scratch::new() else {
+        return;
+    };
+    let root = project(3);
+    let url = db.url();
+    let with = |verb: &[&'static str]| [verb, &["--db", url.as_str()][..]].concat();
+    let status = ok(&migrate(root.path(), &with(&["status"])));
+    assert!(
+        status.contains("1  t1    pending  -                    -  outside a transaction"),
+        "{status}"
+    );
+    let up = ok(&migrate(root.path(), &with(&["up"])));
+    assert!(
+        up.starts_with("moved the database from version none (no migration applied) to 3")
+            && up.contains("(outside a transaction)"),
+        "{up}"
+    );
+    assert!(ok(&migrate(root.path(), &with(&["status"]))).contains("3  t3    applied"));
+    ok(&migrate(root.path(), &with(&["down-to", "1"])));
+    assert_eq!(ok(&migrate(root.path(), &with(&["version"]))).trim(), "1");
+    ok(&migrate(root.path(), &with(&["goto", "3"])));
+    ok(&migrate(root.path(), &with(&["redo"])));
+    ok(&migrate(root.path(), &with(&["force", "2", "--yes"])));
+    let history: Vec<i64> = db
+        .connect()
+        .query("SELECT version FROM schema_migrations ORDER BY version")
+        .expect("history");
+    assert_eq!(history, [1, 2]);
+    let mariadb = url.replacen("mysql://", "mariadb://", 1);
+    ok(&migrate(root.path(), &["reset", "--db", mariadb.as_str()]));
+    assert_eq!(
+        ok(&migrate(root.path(), &with(&["version"]))).trim(),
+        "none"
+    );
+    let refused = fails(&migrate(root.path(), &with(&["up", "--schema", "app"])));
+    assert!(refused.contains("remove --schema"), "{refused}");
+    let refused = fails(&migrate(root.path(), &with(&["up", "--backup-dir", "b"])));
+    assert!(refused.contains("mysqldump"), "{refused}");
+    let server = url
+        .rsplit_once('/')
+        .map_or(url.as_str(), |(server, _)| server);
+    let refused = fails(&migrate(root.path(), &["up", "--db", server]));
+    assert!(refused.contains("names no database"), "{refused}");
+    let wrong = url.replacen('@', ":s3cret-pw@", 1);
+    let refused = fails(&migrate(root.path(), &["up", "--db", wrong.as_str()]));
+    assert!(
+        refused.contains(":***@") && !refused.contains("s3cret-pw"),
+        "{refused}"
+    );
+}
+
 #[test]
 fn a_migration_blocked_by_a_long_transaction_says_each_retry_and_who_blocks_it() {
     let Some(db) = migrate_tests::pg::Scratch::new() else {

@@ -408,6 +408,7 @@ impl<'m> Migrator<'m> {
         };
         let mut status = Status::new(self.migrations, &history, self.environment.as_deref());
         status.foreign = foreign;
+        status.mark_outside_transaction(self.migrations, B::IMPLICIT_COMMIT);
         Ok(status)
     }
 

@@ -70,6 +70,11 @@ pub struct StatusEntry {
     /// Whether the embedded migration can be reverted (`false` for one
     /// without a Down, and for a version this binary does not have).
     pub reversible: bool,
+    /// For a pending migration: whether applying it runs outside a
+    /// transaction on this database, each statement recorded as done but
+    /// none rolled back — its file says `NoTransaction`, or (MySQL) it
+    /// changes the schema, which commits by itself.
+    pub outside_transaction: bool,
 }
 
 /// Every migration of the selected environment, and every version of the
@@ -141,6 +146,7 @@ impl Status {
                     failure: None,
                     rust: migration.is_rust(),
                     reversible: migration.is_reversible(),
+                    outside_transaction: migration.no_transaction(),
                 },
             );
         }
@@ -167,6 +173,7 @@ impl Status {
                     failure,
                     rust: embedded.is_some_and(Migration::is_rust),
                     reversible: embedded.is_some_and(Migration::is_reversible),
+                    outside_transaction: false,
                 },
             );
         }
@@ -174,6 +181,25 @@ impl Status {
             current,
             entries: entries.into_values().collect(),
             foreign: None,
+        }
+    }
+
+    /// Marks the pending entries whose migration runs outside a
+    /// transaction on a database whose schema changes commit by
+    /// themselves (`implicit_commit`, MySQL's).
+    pub(crate) fn mark_outside_transaction(
+        &mut self,
+        migrations: &Migrations,
+        implicit_commit: Option<fn(&migrate_core::Statement) -> bool>,
+    ) {
+        for entry in &mut self.entries {
+            if entry.state == State::Pending
+                && let Some(migration) =
+                    migrations.get_for(entry.version, entry.environment.as_deref())
+            {
+                entry.outside_transaction =
+                    crate::script::runs_outside(migration, crate::Change::Up, implicit_commit);
+            }
         }
     }
 
@@ -318,6 +344,9 @@ fn notes(e: &StatusEntry, w: &dyn Wording) -> String {
     }
     if e.out_of_order {
         notes.push("out of order".to_owned());
+    }
+    if e.outside_transaction {
+        notes.push("outside a transaction".to_owned());
     }
     if let Some(failure) = &e.failure {
         notes.push(format!(
