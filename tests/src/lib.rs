@@ -107,6 +107,9 @@ pub static MY_DDL_LONG: Migrations = embed_migrations!("migrations/my_ddl_long",
 /// MySQL: a table of readings (version 1), then a plain `ALTER TABLE` on
 /// it (version 2), for the metadata lock queue.
 pub static MY_QUEUE: Migrations = embed_migrations!("migrations/my_queue", dialect = "mysql");
+/// MySQL: a procedure and a trigger written between `DELIMITER` lines,
+/// with `;` inside their bodies, then called (version 2).
+pub static MY_ROUTINES: Migrations = embed_migrations!("migrations/my_routines", dialect = "mysql");
 /// MySQL: version 2 creates a table, then fails.
 pub static MY_FAILING: Migrations = embed_migrations!(
     "migrations/my_failing",

@@ -17,7 +17,7 @@ use migrate_runtime::mysql::prelude::Queryable;
 use migrate_runtime::{DEFAULT_LOCK_TIMEOUT, Error, LockRetry, Resolution, State, Version};
 use migrate_tests::mysql::Scratch;
 use migrate_tests::pg::{at_once_through, total_applied};
-use migrate_tests::{MY_FAILING, MY_NO_TX_LONG, MY_QUEUE, MY_ROWS_FAILING};
+use migrate_tests::{MY_FAILING, MY_NO_TX_LONG, MY_QUEUE, MY_ROUTINES, MY_ROWS_FAILING};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -138,6 +138,43 @@ fn migrations_of_rows_only_are_one_transaction_and_roll_back_together() {
         report.to_string().contains("(outside a transaction)"),
         "{report}"
     );
+}
+
+/// A procedure and a trigger written between `DELIMITER` lines, as
+/// mysqldump writes them, with `;` inside their bodies: each is sent whole,
+/// runs, and is reverted; a `CALL` (which may change anything) runs
+/// outside a transaction like a schema change.
+#[test]
+fn routines_between_delimiter_lines_run_and_revert() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    let report = MY_ROUTINES.migrate(&mut conn).expect("applied");
+    assert!(!report.steps[1].transaction, "{report}");
+    let audit: Vec<(i64, String)> = conn
+        .query("SELECT account_id, note FROM audit ORDER BY note")
+        .expect("audit");
+    assert_eq!(
+        audit,
+        [
+            (1, "credit 10".to_owned()),
+            (1, "opened with a balance".to_owned())
+        ]
+    );
+    assert_eq!(numbers(&mut conn, "SELECT balance FROM accounts"), [15]);
+    MY_ROUTINES
+        .migrator()
+        .to(Version(1))
+        .down(&mut conn)
+        .expect("reverted");
+    let routines: Vec<String> = conn
+        .query(
+            "SELECT routine_name FROM information_schema.routines WHERE routine_schema = DATABASE()
+             UNION ALL SELECT trigger_name FROM information_schema.triggers
+             WHERE trigger_schema = DATABASE()",
+        )
+        .expect("routines");
+    assert!(routines.is_empty(), "{routines:?}");
+    MY_ROUTINES.migrate(&mut conn).expect("applied again");
 }
 
 /// Sixteen processes started together, three rounds: each migration
