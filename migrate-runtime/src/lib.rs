@@ -59,7 +59,8 @@ mod backend;
     feature = "sqlite",
     feature = "postgres",
     feature = "tokio-postgres",
-    feature = "mysql"
+    feature = "mysql",
+    feature = "mysql-async"
 ))]
 mod backoff;
 #[cfg(feature = "sqlite")]
@@ -71,7 +72,7 @@ mod lock_wait;
 mod mark;
 mod migration;
 mod migrator;
-#[cfg(feature = "mysql")]
+#[cfg(any(feature = "mysql", feature = "mysql-async"))]
 mod mysql_server;
 mod operation;
 mod perform;
@@ -94,6 +95,9 @@ mod trace;
 /// The `mysql` this crate is built against.
 #[cfg(feature = "mysql")]
 pub use ::mysql;
+/// The `mysql_async` this crate is built against.
+#[cfg(feature = "mysql-async")]
+pub use ::mysql_async;
 /// The `postgres` this crate is built against.
 #[cfg(feature = "postgres")]
 pub use ::postgres;
@@ -117,7 +121,7 @@ pub use migrator::{
     DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_LOCK_LEASE, DEFAULT_LOCK_TIMEOUT,
     DEFAULT_TABLE, Migrator,
 };
-#[cfg(feature = "mysql")]
+#[cfg(any(feature = "mysql", feature = "mysql-async"))]
 pub use mysql_server::MysqlLock;
 pub use plan::{Change, Resolution};
 #[cfg(any(feature = "postgres", feature = "tokio-postgres"))]

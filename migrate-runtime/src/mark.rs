@@ -14,7 +14,8 @@ use migrate_core::Statement;
     feature = "sqlite",
     feature = "postgres",
     feature = "tokio-postgres",
-    feature = "mysql"
+    feature = "mysql",
+    feature = "mysql-async"
 ))]
 pub(crate) const RECORDING_PROGRESS: &str =
     "recording a statement of a migration outside a transaction as done";
@@ -23,7 +24,8 @@ pub(crate) const RECORDING_PROGRESS: &str =
     feature = "sqlite",
     feature = "postgres",
     feature = "tokio-postgres",
-    feature = "mysql"
+    feature = "mysql",
+    feature = "mysql-async"
 ))]
 pub(crate) const NO_LONGER_MARKED: &str =
     "its history row no longer says it is part-way: another run finished or resolved it";

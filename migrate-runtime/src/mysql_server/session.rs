@@ -1,59 +1,62 @@
-//! Transactions and statements on MySQL and MariaDB: [`Session`] for
-//! [`mysql::Conn`], and a statement run together with its record.
+//! Transactions and statements on MySQL and MariaDB, a statement run
+//! together with its record, and the bounds of its waits.
 
 use std::time::Duration;
 
-use mysql::Conn;
-use mysql::prelude::Queryable;
+use super::client::Client;
+use super::lock::whole_seconds;
+use super::{MysqlLock, driver, failed, history};
+use crate::{DriverError, Error, ProgressRecord, Result, Statement};
 
-use super::{MysqlLock, driver, failed, run};
-use crate::{DriverError, Error, HistoryStore, ProgressRecord, Result, Session, Statement};
+pub(super) async fn begin<C: Client>(conn: &mut C) -> Result<()> {
+    conn.run("START TRANSACTION")
+        .await
+        .map_err(failed("starting the migration transaction"))
+}
 
-impl Session for Conn {
-    async fn begin(&mut self, _lock: &mut MysqlLock) -> Result<()> {
-        self.query_drop("START TRANSACTION")
-            .map_err(failed("starting the migration transaction"))
-    }
-
-    async fn commit(&mut self, lock: &mut MysqlLock) -> Result<()> {
-        match self.query_drop("COMMIT") {
-            Ok(()) => Ok(()),
-            Err(error) => {
-                Session::rollback(self, lock).await;
-                Err(Error::database("committing the migrations", driver(error)))
-            }
+pub(super) async fn commit<C: Client>(conn: &mut C) -> Result<()> {
+    match conn.run("COMMIT").await {
+        Ok(()) => Ok(()),
+        Err(failure) => {
+            rollback(conn).await;
+            Err(Error::database(
+                "committing the migrations",
+                driver(failure),
+            ))
         }
     }
+}
 
-    async fn rollback(&mut self, _lock: &mut MysqlLock) {
-        if let Err(error) = self.query_drop("ROLLBACK") {
-            tracing::error!(
-                "ROLLBACK failed, the server rolls back when the session ends: {}",
-                driver(error)
-            );
-        }
+pub(super) async fn rollback<C: Client>(conn: &mut C) {
+    if let Err(failure) = conn.run("ROLLBACK").await {
+        tracing::error!(
+            "ROLLBACK failed, the server rolls back when the session ends: {}",
+            driver(failure)
+        );
     }
+}
 
-    async fn execute(
-        &mut self,
-        lock: &mut MysqlLock,
-        sql: &str,
-        limit: Option<Duration>,
-    ) -> Result<(), DriverError> {
-        let Some(limit) = limit else {
-            return run(self, sql).map_err(driver);
-        };
-        let (set, unset) = limit_settings(lock, sql, limit)?;
-        self.query_drop(&set).map_err(driver)?;
-        let result = run(self, sql).map_err(driver);
-        if let Err(error) = self.query_drop(&unset) {
-            tracing::error!(
-                "could not give the session its time limit back: {}",
-                driver(error)
-            );
-        }
-        result
+/// Runs one statement of a migration; with `limit`, the server stops it
+/// after that long, and the session's own limit is given back.
+pub(super) async fn execute<C: Client>(
+    conn: &mut C,
+    lock: &MysqlLock,
+    sql: &str,
+    limit: Option<Duration>,
+) -> Result<(), DriverError> {
+    let Some(limit) = limit else {
+        return conn.run(sql).await.map_err(driver);
+    };
+    let (set, unset) = limit_settings(lock, sql, limit)?;
+    conn.run(&set).await.map_err(driver)?;
+    let result = conn.run(sql).await.map_err(driver);
+    if let Err(failure) = conn.run(&unset).await {
+        tracing::error!(
+            "could not give the session its time limit back: {}",
+            driver(failure)
+        );
     }
+    result
 }
 
 /// The settings that stop `sql` after `limit`, and those that give the
@@ -77,16 +80,11 @@ fn limit_settings(
             ),
         ));
     }
-    let select = Statement {
-        sql: std::borrow::Cow::Owned(sql.to_owned()),
-        line: 1,
-    };
-    if !select
-        .sql()
+    let is_select = sql
         .trim_start()
-        .to_ascii_lowercase()
-        .starts_with("select")
-    {
+        .get(..6)
+        .is_some_and(|word| word.eq_ignore_ascii_case("select"));
+    if !is_select {
         return Err(
             "MySQL stops only a SELECT after a time limit (max_execution_time), and this \
              statement has one (the migration's Timeout, or the migrator's); nothing of it ran: \
@@ -101,35 +99,49 @@ fn limit_settings(
     ))
 }
 
+/// Makes each statement wait at most `limit` for a metadata or a row
+/// lock, in whole seconds (zero: as long as MySQL lets a wait be, a year).
+pub(super) async fn set_lock_timeout<C: Client>(conn: &mut C, limit: Duration) -> Result<()> {
+    let seconds = if limit.is_zero() {
+        31_536_000
+    } else {
+        whole_seconds(limit)
+    };
+    conn.run(&format!(
+        "SET SESSION lock_wait_timeout = {seconds}, innodb_lock_wait_timeout = {seconds}"
+    ))
+    .await
+    .map_err(failed("setting the lock timeout"))
+}
+
 /// [`Backend::execute_recorded`](crate::Backend::execute_recorded) on
 /// MySQL: a statement that only changes rows commits in one transaction
 /// with its record; any other commits by itself, and the record follows.
-pub(super) async fn execute_recorded(
-    conn: &mut Conn,
-    lock: &mut MysqlLock,
+pub(super) async fn execute_recorded<C: Client>(
+    conn: &mut C,
+    lock: &MysqlLock,
     statement: &Statement,
     limit: Option<Duration>,
     record: ProgressRecord<'_>,
 ) -> Result<Result<(), DriverError>> {
     let together = !statement.commits_on_mysql() && statement.changes_rows_only();
-    if together && let Err(error) = conn.query_drop("START TRANSACTION") {
-        return Ok(Err(driver(error)));
+    if together && let Err(failure) = conn.run("START TRANSACTION").await {
+        return Ok(Err(driver(failure)));
     }
-    if let Err(error) = Session::execute(conn, lock, statement.sql(), limit).await {
+    if let Err(error) = execute(conn, lock, statement.sql(), limit).await {
         if together {
-            Session::rollback(conn, lock).await;
+            rollback(conn).await;
         }
         return Ok(Err(error));
     }
-    let recorded = conn
-        .record_progress(record.table, record.version, record.progress)
-        .await;
+    let recorded =
+        history::record_progress(conn, record.table, record.version, record.progress).await;
     if !together {
         return recorded.map(Ok);
     }
     if let Err(error) = recorded {
-        Session::rollback(conn, lock).await;
+        rollback(conn).await;
         return Err(error);
     }
-    Session::commit(conn, lock).await.map(Ok)
+    commit(conn).await.map(Ok)
 }
