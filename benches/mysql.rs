@@ -18,7 +18,8 @@
 //!   claims an atomicity MySQL does not give).
 //! - `mysql_startup/1000`: all applied, nothing pending, on a new
 //!   connection each time (connecting included on both sides): ours vs
-//!   connecting and one raw query of every version and checksum (`raw`).
+//!   connecting and one raw query of every version and checksum (`raw`,
+//!   the text protocol, one round trip, as ours reads it).
 //!
 //! `cargo bench -p migrate-benches --features bench --bench mysql`
 
@@ -60,7 +61,7 @@ struct Scratch {
 
 impl Scratch {
     fn new(n: usize) -> Scratch {
-        let name = format!("migrate_bench_{}_{n}", std::process::id());
+        let name = format!("migrate_test_bench_{}_{n}", std::process::id());
         let mut admin = Conn::new(server()).expect("a MySQL server");
         admin
             .query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))
@@ -216,10 +217,7 @@ fn startup(c: &mut Criterion) {
         b.iter(|| {
             let mut conn = db.connect();
             let rows: Vec<(u64, String)> = conn
-                .exec(
-                    "SELECT version, checksum FROM schema_migrations ORDER BY version",
-                    (),
-                )
+                .query("SELECT version, checksum FROM schema_migrations ORDER BY version")
                 .expect("query");
             let seen = rows
                 .iter()

@@ -33,6 +33,8 @@ pub mod guide {
     pub struct Switching;
     #[doc = include_str!("../../docs/postgresql.md")]
     pub struct Postgresql;
+    #[doc = include_str!("../../docs/mysql.md")]
+    pub struct Mysql;
     #[doc = include_str!("../../docs/refinery-drivers.md")]
     pub struct RefineryDrivers;
     #[doc = include_str!("../../docs/runtime.md")]

@@ -28,21 +28,24 @@ pub enum Tool {
     Diesel,
     /// SuperChat's runner: `schema_migrations(version, name, applied_at)`.
     SuperChat,
+    /// dbmate: `schema_migrations(version)`, the version as text.
+    Dbmate,
 }
 
 impl Tool {
     /// Every tool, in the order their tables are looked for.
-    pub const ALL: [Tool; 6] = [
+    pub const ALL: [Tool; 7] = [
         Tool::Goose,
         Tool::Sqlx,
         Tool::Refinery,
         Tool::Diesel,
         Tool::GolangMigrate,
         Tool::SuperChat,
+        Tool::Dbmate,
     ];
 
     /// The tool's name as a command line takes it (`--from`): `goose`,
-    /// `golang-migrate`, `sqlx`, `refinery`, `diesel`, `superchat`.
+    /// `golang-migrate`, `sqlx`, `refinery`, `diesel`, `superchat`, `dbmate`.
     pub fn name(self) -> &'static str {
         match self {
             Tool::Goose => "goose",
@@ -51,6 +54,7 @@ impl Tool {
             Tool::Refinery => "refinery",
             Tool::Diesel => "diesel",
             Tool::SuperChat => "superchat",
+            Tool::Dbmate => "dbmate",
         }
     }
 
@@ -58,7 +62,7 @@ impl Tool {
     pub fn table(self) -> &'static str {
         match self {
             Tool::Goose => "goose_db_version",
-            Tool::GolangMigrate | Tool::SuperChat => "schema_migrations",
+            Tool::GolangMigrate | Tool::SuperChat | Tool::Dbmate => "schema_migrations",
             Tool::Sqlx => "_sqlx_migrations",
             Tool::Refinery => "refinery_schema_history",
             Tool::Diesel => "__diesel_schema_migrations",
@@ -72,7 +76,7 @@ impl Tool {
             Tool::GolangMigrate => &["version", "dirty"],
             Tool::Sqlx => &["version", "description", "success", "checksum"],
             Tool::Refinery => &["version", "name", "checksum"],
-            Tool::Diesel => &["version"],
+            Tool::Diesel | Tool::Dbmate => &["version"],
             Tool::SuperChat => &["version", "name"],
         }
     }
@@ -88,6 +92,7 @@ impl Tool {
             Tool::Refinery => all(&["version", "name", "applied_on", "checksum"]),
             Tool::Diesel => all(&["version", "run_on"]),
             Tool::SuperChat => all(&["version", "name", "applied_at"]) && !has("checksum"),
+            Tool::Dbmate => all(&["version"]) && columns.len() == 1,
         }
     }
 }
@@ -104,14 +109,16 @@ impl fmt::Display for Tool {
 
 /// A tool name that is not one of [`Tool::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown tool `{0}`; use one of goose, golang-migrate, sqlx, refinery, diesel, superchat")]
+#[error(
+    "unknown tool `{0}`; use one of goose, golang-migrate, sqlx, refinery, diesel, superchat, dbmate"
+)]
 pub struct UnknownTool(pub String);
 
 impl FromStr for Tool {
     type Err = UnknownTool;
 
     /// `goose`, `golang-migrate` (or `migrate`), `sqlx`, `refinery`,
-    /// `diesel`, `superchat`; any case.
+    /// `diesel`, `superchat`, `dbmate`; any case.
     fn from_str(name: &str) -> Result<Tool, UnknownTool> {
         match name.to_ascii_lowercase().as_str() {
             "goose" => Ok(Tool::Goose),
@@ -120,6 +127,7 @@ impl FromStr for Tool {
             "refinery" => Ok(Tool::Refinery),
             "diesel" => Ok(Tool::Diesel),
             "superchat" => Ok(Tool::SuperChat),
+            "dbmate" => Ok(Tool::Dbmate),
             _ => Err(UnknownTool(name.to_owned())),
         }
     }
@@ -264,7 +272,7 @@ pub(crate) fn interpret(tool: Tool, rows: &[Vec<Value>]) -> Result<ForeignState,
         Tool::Goose => goose(rows)?,
         Tool::GolangMigrate => golang_migrate(rows)?,
         Tool::Sqlx => sqlx(rows)?,
-        Tool::Refinery | Tool::SuperChat | Tool::Diesel => {
+        Tool::Refinery | Tool::SuperChat | Tool::Diesel | Tool::Dbmate => {
             let applied: Result<Vec<ForeignRow>, Unreadable> = rows
                 .iter()
                 .map(|row| {
@@ -296,6 +304,11 @@ fn version(tool: Tool, value: &Value) -> Result<Version, Unreadable> {
         // diesel keeps the folder's prefix as text: `20240101120000`, or
         // with its suffix `202401011200000000`.
         Tool::Diesel => value.text().and_then(|t| Version::diesel(&t)),
+        // dbmate keeps the file's prefix as text: `20240101120000`.
+        Tool::Dbmate => value
+            .text()
+            .and_then(|t| t.trim().parse().ok())
+            .map(Version),
         _ => value
             .integer()
             .and_then(|n| u64::try_from(n).ok())

@@ -25,7 +25,10 @@ impl Scratch {
             .duration_since(std::time::UNIX_EPOCH)
             .expect("time")
             .subsec_nanos();
-        let name = format!("migrate_test_{}_{nanos}", std::process::id());
+        // A counter too: two threads of one process may read the same time.
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let made = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("migrate_test_{}_{made}_{nanos}", std::process::id());
         let mut conn = Conn::new(server.clone()).expect("connect");
         conn.query_drop(format!("CREATE DATABASE `{name}`"))
             .expect("create the database");

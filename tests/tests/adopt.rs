@@ -616,6 +616,57 @@ fn a_superchat_database_is_adopted_and_a_renamed_file_refused() {
     assert_eq!(versions_in(&conn, "schema_migrations"), [1, 2]);
 }
 
+/// dbmate's files, as `dbmate new` writes them.
+const DBMATE_USERS: &str =
+    "-- migrate:up\nCREATE TABLE users (id INTEGER);\n\n-- migrate:down\nDROP TABLE users;\n";
+const DBMATE_POSTS: &str =
+    "-- migrate:up\nCREATE TABLE posts (id INTEGER);\n\n-- migrate:down\nDROP TABLE posts;\n";
+
+/// dbmate's table has our history table's name and one column, the
+/// version as text: adopted in place, its table kept under a new name.
+#[test]
+fn a_dbmate_database_is_adopted_in_place() {
+    let project = Project::new(&[
+        ("20240101120000_users.sql", DBMATE_USERS),
+        ("20240201120000_posts.sql", DBMATE_POSTS),
+    ]);
+    project
+        .open()
+        .execute_batch(
+            // dbmate's sqlite driver.
+            "create table if not exists schema_migrations (version varchar(128) primary key);
+             CREATE TABLE users (id INTEGER);
+             INSERT INTO schema_migrations (version) VALUES ('20240101120000');",
+        )
+        .expect("dbmate's state");
+    let error = project.run_refused(Tool::Dbmate, 20_240_101_120_000);
+    assert!(
+        matches!(
+            error,
+            Error::ForeignHistory {
+                shares_table: true,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let mut conn = project.open();
+    let migrations = project.migrations();
+    let report = migrations
+        .migrator()
+        .adopt(&mut conn)
+        .expect("adopt in place");
+    assert_eq!(
+        report.kept_history.map(|k| k.kept_as),
+        Some("dbmate_schema_migrations".to_owned())
+    );
+    migrations.migrate(&mut conn).expect("migrate further");
+    assert_eq!(
+        versions_in(&conn, "schema_migrations"),
+        [20_240_101_120_000, 20_240_201_120_000]
+    );
+}
+
 #[test]
 fn nothing_to_adopt_says_so() {
     let project = Project::new(&[("001_users.sql", GOOSE_1)]);

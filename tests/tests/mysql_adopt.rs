@@ -159,6 +159,46 @@ fn a_diesel_mysql_database_is_adopted() {
     );
 }
 
+/// dbmate's MySQL table has our history table's name: renamed before the
+/// run's first transaction (a rename commits by itself on MySQL), then
+/// migrated further with no other setting.
+#[test]
+fn a_dbmate_mysql_database_is_adopted_in_place() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    // dbmate's mysql driver.
+    conn.query_drop(
+        "create table if not exists schema_migrations (version varchar(128) primary key);
+         CREATE TABLE users (id INT PRIMARY KEY);
+         INSERT INTO schema_migrations (version) VALUES ('20240101120000');",
+    )
+    .expect("dbmate's state");
+    let (_root, migrations) = set(&[
+        (
+            "20240101120000_users.sql",
+            "-- migrate:up\nCREATE TABLE users (id INT PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE users;\n",
+        ),
+        (
+            "20240201120000_posts.sql",
+            "-- migrate:up\nCREATE TABLE posts (id INT);\n\n-- migrate:down\nDROP TABLE posts;\n",
+        ),
+    ]);
+    refused_adopted_and_migrated(
+        &mut conn,
+        &migrations,
+        Tool::Dbmate,
+        Version(20_240_101_120_000),
+    );
+    assert_eq!(
+        versions(&mut conn, "schema_migrations"),
+        [20_240_101_120_000, 20_240_201_120_000]
+    );
+    let kept: Vec<String> = conn
+        .query("SELECT version FROM dbmate_schema_migrations")
+        .expect("dbmate's table kept");
+    assert_eq!(kept, ["20240101120000"]);
+}
+
 #[test]
 fn a_dirty_golang_migrate_mysql_version_is_refused() {
     let Some(db) = Scratch::new() else { return };

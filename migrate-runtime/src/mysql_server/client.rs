@@ -28,6 +28,14 @@ pub(crate) trait Client: Send {
     /// a limit reached in a `SELECT`) is the statement's error.
     fn run(&mut self, sql: &str) -> impl Future<Output = Result<(), Failure>> + Send;
 
+    /// Runs `sql`, one query without parameters, through the text protocol
+    /// (one round trip, no statement prepared), answering its rows: every
+    /// value but `NULL` as the bytes of its text.
+    fn text_rows(
+        &mut self,
+        sql: &str,
+    ) -> impl Future<Output = Result<Vec<Vec<Value>>, Failure>> + Send;
+
     /// Runs one statement with `params` through the binary protocol (a
     /// prepared statement, which keeps numbers numbers), answering its rows.
     fn rows(
@@ -95,6 +103,12 @@ impl Client for mysql::Conn {
         Ok(())
     }
 
+    async fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Value>>, Failure> {
+        use mysql::prelude::Queryable;
+        let rows: Vec<mysql::Row> = self.query(sql)?;
+        Ok(rows.into_iter().map(mysql::Row::unwrap).collect())
+    }
+
     async fn rows(&mut self, sql: &str, params: Params) -> Result<Vec<Vec<Value>>, Failure> {
         use mysql::prelude::Queryable;
         let rows: Vec<mysql::Row> = self.exec(sql, params)?;
@@ -133,6 +147,12 @@ impl Client for mysql_async::Conn {
         use mysql_async::prelude::Queryable;
         // Every result set is read, and an error in any is the statement's.
         self.query_drop(sql).await.map_err(Failure::from)
+    }
+
+    async fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Value>>, Failure> {
+        use mysql_async::prelude::Queryable;
+        let rows: Vec<mysql_async::Row> = self.query(sql).await?;
+        Ok(rows.into_iter().map(mysql_async::Row::unwrap).collect())
     }
 
     async fn rows(&mut self, sql: &str, params: Params) -> Result<Vec<Vec<Value>>, Failure> {

@@ -16,8 +16,8 @@ use crate::{
 /// The current UTC time as the history table writes it: `2026-11-24T10:01:02.345Z`.
 const NOW: &str = "CONCAT(LEFT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')";
 
-/// Every row of `columns` of the history table in version order; `None`
-/// when the table does not exist.
+/// Every row of `columns` of the history table in version order (one
+/// round trip: the text protocol); `None` when the table does not exist.
 async fn history_rows<C: Client>(
     conn: &mut C,
     table: &TableName,
@@ -27,7 +27,7 @@ async fn history_rows<C: Client>(
         "SELECT {columns} FROM {} ORDER BY version",
         table.backquoted()
     );
-    match conn.rows(&sql, params(Vec::new())).await {
+    match conn.text_rows(&sql).await {
         Ok(rows) => Ok(Some(rows)),
         Err(failure) if failure.code == Some(NO_SUCH_TABLE) => Ok(None),
         Err(failure) => Err(Error::InvalidHistory {
@@ -39,12 +39,19 @@ async fn history_rows<C: Client>(
 
 /// A history row's version, refused when no migration can have it.
 fn version(table: &TableName, value: Option<&MysqlValue>) -> Result<Version> {
-    match value {
-        Some(MysqlValue::UInt(v)) => Ok(Version(*v)),
-        Some(MysqlValue::Int(v)) if *v >= 0 => Ok(Version(v.cast_unsigned())),
-        other => Err(Error::BadHistoryRow {
+    let unsigned = match value {
+        Some(MysqlValue::UInt(v)) => Some(*v),
+        Some(MysqlValue::Int(v)) => u64::try_from(*v).ok(),
+        Some(MysqlValue::Bytes(text)) => {
+            std::str::from_utf8(text).ok().and_then(|t| t.parse().ok())
+        }
+        _ => None,
+    };
+    match unsigned {
+        Some(version) => Ok(Version(version)),
+        None => Err(Error::BadHistoryRow {
             table: table.to_string(),
-            version: other.and_then(number).unwrap_or(-1),
+            version: value.and_then(number).unwrap_or(-1),
         }),
     }
 }
@@ -126,6 +133,26 @@ pub(super) async fn insert_history<C: Client>(
     let micros = i64::try_from(execution_time.as_micros()).unwrap_or(i64::MAX);
     let version = migration.version().0;
     let checksum = migration.checksum().to_string();
+    // A new row first (one round trip in a run's transaction); a key
+    // already there is the row of a migration outside a transaction,
+    // marked until now, which becomes applied. A failed statement takes
+    // back only itself, not the transaction.
+    let insert = format!(
+        "INSERT INTO {} (version, name, checksum, applied_at, execution_time_us) \
+         VALUES (?, ?, ?, {NOW}, ?)",
+        table.backquoted()
+    );
+    let values = vec![
+        version.into(),
+        migration.name().into(),
+        checksum.as_str().into(),
+        micros.into(),
+    ];
+    match conn.change(&insert, params(values)).await {
+        Ok(_) => return Ok(()),
+        Err(failure) if failure.code == Some(DUPLICATE_KEY) => {}
+        Err(failure) => return Err(failed(action)(failure)),
+    }
     let update = format!(
         "UPDATE {} SET name = ?, checksum = ?, applied_at = {NOW}, execution_time_us = ?, \
          failure = NULL WHERE version = ? AND failure IS NOT NULL",
@@ -141,29 +168,14 @@ pub(super) async fn insert_history<C: Client>(
         .change(&update, params(values))
         .await
         .map_err(failed(action))?
-        > 0
+        == 0
     {
-        return Ok(());
-    }
-    let insert = format!(
-        "INSERT INTO {} (version, name, checksum, applied_at, execution_time_us) \
-         VALUES (?, ?, ?, {NOW}, ?)",
-        table.backquoted()
-    );
-    let values = vec![
-        version.into(),
-        migration.name().into(),
-        checksum.as_str().into(),
-        micros.into(),
-    ];
-    match conn.change(&insert, params(values)).await {
-        Ok(_) => Ok(()),
-        Err(failure) if failure.code == Some(DUPLICATE_KEY) => Err(Error::database(
+        return Err(Error::database(
             action,
             "the version is already recorded as applied",
-        )),
-        Err(failure) => Err(failed(action)(failure)),
+        ));
     }
+    Ok(())
 }
 
 pub(super) async fn delete_history<C: Client>(

@@ -22,10 +22,9 @@ struct SessionState {
 async fn session_state<C: Client>(conn: &mut C) -> Result<SessionState> {
     let action = "reading the session's database and settings";
     let rows = conn
-        .rows(
+        .text_rows(
             "SELECT DATABASE(), VERSION(), @@session.wait_timeout, @@session.lock_wait_timeout, \
              @@session.innodb_lock_wait_timeout",
-            params(Vec::new()),
         )
         .await
         .map_err(failed(action))?;
@@ -43,7 +42,7 @@ async fn session_state<C: Client>(conn: &mut C) -> Result<SessionState> {
     };
     let max_statement_time = if mariadb {
         let rows = conn
-            .rows("SELECT @@session.max_statement_time", params(Vec::new()))
+            .text_rows("SELECT @@session.max_statement_time")
             .await
             .map_err(failed(action))?;
         rows.first()
@@ -155,6 +154,7 @@ pub(super) async fn lock<C: Client>(conn: &mut C, request: LockRequest<'_>) -> R
         table,
         mariadb: state.mariadb,
         own: state.own,
+        lock_wait: None,
     };
     let lease = format!(
         "SET SESSION wait_timeout = {}",

@@ -51,6 +51,9 @@ pub struct MysqlLock {
     mariadb: bool,
     /// The session's settings before the run, given back at the unlock.
     own: Own,
+    /// The lock wait the session has now, in seconds, once the run set
+    /// one: set again only when a migration asks for another.
+    lock_wait: Option<u64>,
 }
 
 /// The session's settings a run changes.
@@ -286,10 +289,10 @@ macro_rules! mysql_backend {
         impl crate::LockWaits<MysqlLock> for $conn {
             async fn set_lock_timeout(
                 &mut self,
-                _lock: &mut MysqlLock,
+                lock: &mut MysqlLock,
                 limit: std::time::Duration,
             ) -> crate::Result<()> {
-                session::set_lock_timeout(self, limit).await
+                session::set_lock_timeout(self, lock, limit).await
             }
 
             fn is_lock_timeout(&self, error: &DriverError) -> bool {

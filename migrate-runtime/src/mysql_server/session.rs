@@ -101,17 +101,28 @@ fn limit_settings(
 
 /// Makes each statement wait at most `limit` for a metadata or a row
 /// lock, in whole seconds (zero: as long as MySQL lets a wait be, a year).
-pub(super) async fn set_lock_timeout<C: Client>(conn: &mut C, limit: Duration) -> Result<()> {
+/// The setting lasts the session, until the unlock gives the session its
+/// own back: sent only when it changes.
+pub(super) async fn set_lock_timeout<C: Client>(
+    conn: &mut C,
+    lock: &mut MysqlLock,
+    limit: Duration,
+) -> Result<()> {
     let seconds = if limit.is_zero() {
         31_536_000
     } else {
         whole_seconds(limit)
     };
+    if lock.lock_wait == Some(seconds) {
+        return Ok(());
+    }
     conn.run(&format!(
         "SET SESSION lock_wait_timeout = {seconds}, innodb_lock_wait_timeout = {seconds}"
     ))
     .await
-    .map_err(failed("setting the lock timeout"))
+    .map_err(failed("setting the lock timeout"))?;
+    lock.lock_wait = Some(seconds);
+    Ok(())
 }
 
 /// [`Backend::execute_recorded`](crate::Backend::execute_recorded) on
