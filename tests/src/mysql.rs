@@ -5,6 +5,10 @@
 use migrate_runtime::mysql::prelude::Queryable;
 use migrate_runtime::mysql::{Conn, Opts, OptsBuilder};
 
+/// How many scratch databases this process made: with the time, in each
+/// name, since two threads of one process may read the same time.
+static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A fresh database on the server, dropped on drop.
 pub struct Scratch {
     server: Opts,
@@ -25,8 +29,6 @@ impl Scratch {
             .duration_since(std::time::UNIX_EPOCH)
             .expect("time")
             .subsec_nanos();
-        // A counter too: two threads of one process may read the same time.
-        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let made = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("migrate_test_{}_{made}_{nanos}", std::process::id());
         let mut conn = Conn::new(server.clone()).expect("connect");
