@@ -51,7 +51,7 @@ use std::collections::BTreeSet;
 use migrate_core::{Migration, MigrationSet, Problem, ProblemKind};
 
 #[cfg(feature = "mysql-replay")]
-pub use mysql::replay_mysql;
+pub use mysql::{MysqlScratch, replay_mysql, schema_objects as mysql_schema_objects};
 pub use resume::replay_resuming;
 pub use sequence::{BUILD_LIMIT, DEFAULT_STATEMENT_LIMIT};
 #[cfg(feature = "postgres-replay")]

@@ -1,5 +1,5 @@
-//! `migrate_runtime::testing` on real SQLite files and a real PostgreSQL
-//! server: a sound chain walks up and down with its seeds and checks, and
+//! `migrate_runtime::testing` on real SQLite files and real PostgreSQL and
+//! MariaDB servers: a sound chain walks up and down with its seeds and checks, and
 //! each kind of failure names the migration's file and the check.
 
 use std::cell::Cell;
@@ -280,4 +280,85 @@ fn on_postgresql_the_chain_walks_on_a_fresh_database_that_is_dropped_after() {
         .expect("count")
         .get(0);
     assert_eq!(left, 0, "the test's databases are dropped");
+}
+
+/// On MariaDB: the chain walks on fresh databases of the server, made and
+/// dropped as the build-time replay makes them; a Down that does not give
+/// back a column's type is a failure at its file.
+#[test]
+fn on_mysql_the_chain_walks_on_a_fresh_database_that_is_dropped_after() {
+    use migrate_runtime::mysql::prelude::Queryable;
+    let Some(url) = migrate_tests::server_url(
+        "MIGRATE_TEST_MYSQL_URL",
+        "mysql://root@127.0.0.1:3306",
+        |url| {
+            migrate_runtime::mysql::Opts::from_url(url)
+                .is_ok_and(|o| migrate_runtime::mysql::Conn::new(o).is_ok())
+        },
+    ) else {
+        return;
+    };
+    let users = (
+        "001_users.sql",
+        "-- +migrate Up\nCREATE TABLE users (id BIGINT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(200) NOT NULL);\n\
+         -- +migrate Down\nDROP TABLE users;\n",
+    );
+    let (_root, migrations) = set(&[
+        users,
+        (
+            "002_type.sql",
+            "-- +migrate Up\nALTER TABLE users MODIFY email VARCHAR(320) NOT NULL;\n\
+             -- +migrate Down\nALTER TABLE users MODIFY email VARCHAR(250) NOT NULL;\n",
+        ),
+    ]);
+    let failure = MigrationTest::mysql(&migrations, &url)
+        .seed(Version(1), |db| {
+            db.query_drop("INSERT INTO users (email) VALUES ('ada@example.com')")?;
+            Ok(())
+        })
+        .check(Version(2), |db| {
+            let n: Option<i64> = db.query_first("SELECT COUNT(*) FROM users")?;
+            assert_eq!(n, Some(1));
+            Ok(())
+        })
+        .walk()
+        .expect_err("002's Down does not give back varchar(200)");
+    let said = failure.to_string();
+    assert!(
+        said.starts_with(
+            "migrations/002_type.sql: the Down of version 2 does not restore the schema from before its Up"
+        ) && said.contains("users.email")
+            && said.contains("varchar(200)")
+            && said.contains("varchar(250)"),
+        "{said}"
+    );
+    let (_root, migrations) = set(&[
+        users,
+        (
+            "002_type.sql",
+            "-- +migrate Up\nALTER TABLE users MODIFY email VARCHAR(320) NOT NULL;\n\
+             -- +migrate Down\nALTER TABLE users MODIFY email VARCHAR(200) NOT NULL;\n",
+        ),
+    ]);
+    MigrationTest::mysql(&migrations, &url)
+        .seed(Version(1), |db| {
+            db.query_drop("INSERT INTO users (email) VALUES ('ada@example.com')")?;
+            Ok(())
+        })
+        .walk()
+        .expect("a Down that gives back varchar(200)");
+    let mut conn = migrate_runtime::mysql::Conn::new(
+        migrate_runtime::mysql::Opts::from_url(&url).expect("a URL"),
+    )
+    .expect("connect");
+    let left: Vec<String> = conn
+        .query(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA \
+             WHERE SCHEMA_NAME LIKE 'migrate\\_replay\\_%' AND IS_USED_LOCK(SCHEMA_NAME) IS NOT NULL",
+        )
+        .expect("the databases");
+    assert!(
+        left.is_empty(),
+        "the test's databases are dropped: {left:?}"
+    );
 }

@@ -63,6 +63,19 @@ type Row = (
 
 /// Reads the schema of the database `conn` is in.
 pub(super) fn read(conn: &mut Conn) -> Result<Catalog, mysql::Error> {
+    objects(conn).map(Catalog::from)
+}
+
+/// Every object of the schema of the database `conn` is in: (kind, name)
+/// → (the table it belongs to, or `""`; its description as the server
+/// writes it).
+///
+/// # Errors
+///
+/// The server's, when `information_schema` cannot be read.
+pub fn objects(
+    conn: &mut Conn,
+) -> Result<migrate_core::SchemaObjects<(String, String)>, mysql::Error> {
     conn.query_drop("SET SESSION group_concat_max_len = 1048576")?;
     let mut objects = BTreeMap::new();
     for query in OBJECTS {
@@ -74,5 +87,5 @@ pub(super) fn read(conn: &mut Conn) -> Result<Catalog, mysql::Error> {
             );
         }
     }
-    Ok(Catalog::from(objects))
+    Ok(objects)
 }

@@ -12,6 +12,8 @@
 mod catalog;
 mod scratch;
 
+pub use catalog::objects as schema_objects;
+
 use migrate_core::{MigrationSet, Problem, ProblemKind, ReplayedSection, Statement};
 use mysql::prelude::Queryable;
 
@@ -45,6 +47,39 @@ pub fn replay_mysql(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, Serve
         let problems = replayed.map_err(|stopped| stopped.error)?;
         target.scratch.drop_all().map(|()| problems)
     })
+}
+
+/// A fresh database on a MySQL or MariaDB server, as the replay makes
+/// one (owned by a session of its own, dropped on drop, or by the next
+/// one made on the server when this process was killed first): for the
+/// migration-path tests of `migrate_runtime::testing`.
+pub struct MysqlScratch(Scratch);
+
+impl MysqlScratch {
+    /// A new database on the server of `url` (`mysql://`, `mariadb://`;
+    /// the password from `MYSQL_PWD` when the URL has none).
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError`] when the URL cannot be read, the server reached or
+    /// the database created.
+    pub fn create(url: &str) -> Result<MysqlScratch, ServerError> {
+        Scratch::create(url).map(MysqlScratch)
+    }
+
+    /// A new session in the database.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::MysqlConnect`] when the server refuses it.
+    pub fn connect(&self) -> Result<mysql::Conn, ServerError> {
+        self.0.connect()
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        self.0.name()
+    }
 }
 
 /// The replay's target: a scratch database, and the schema its current

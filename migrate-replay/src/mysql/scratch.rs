@@ -37,6 +37,8 @@ pub(super) struct Scratch {
     /// The statements that made the database as it is, in order.
     made: Vec<String>,
     dropped: bool,
+    /// How to open another session in the database.
+    opts: Opts,
 }
 
 impl Scratch {
@@ -58,9 +60,10 @@ impl Scratch {
         {
             builder = builder.pass(Some(password));
         }
-        let builder = builder
-            .tcp_connect_timeout(Some(STARTUP_LIMIT))
-            .read_timeout(Some(crate::sequence::BUILD_LIMIT));
+        let builder = builder.tcp_connect_timeout(Some(STARTUP_LIMIT));
+        // Another session in the database waits as long as it needs.
+        let in_database = builder.clone();
+        let builder = builder.read_timeout(Some(crate::sequence::BUILD_LIMIT));
         let server = format!(
             "{}:{}, user {}",
             opts.get_ip_or_hostname(),
@@ -98,6 +101,7 @@ impl Scratch {
             .map_err(|error| session(&error))?;
         Ok(Scratch {
             conn,
+            opts: Opts::from(in_database.db_name(Some(name.as_str()))),
             name,
             server,
             flavour,
@@ -156,6 +160,14 @@ impl Scratch {
     /// The database's name.
     pub(super) fn name(&self) -> &str {
         &self.name
+    }
+
+    /// A new session in the database.
+    pub(super) fn connect(&self) -> Result<Conn, ServerError> {
+        Conn::new(self.opts.clone()).map_err(|error| ServerError::MysqlConnect {
+            server: self.server.clone(),
+            message: message(&error),
+        })
     }
 }
 

@@ -39,6 +39,8 @@
 
 mod failure;
 mod inspect;
+#[cfg(feature = "mysql")]
+mod mysql;
 
 use std::collections::BTreeMap;
 
@@ -46,6 +48,8 @@ use crate::{DEFAULT_TABLE, Migration, Migrations, Version};
 
 pub use failure::Failure;
 pub use inspect::{Fresh, Inspect};
+#[cfg(feature = "mysql")]
+pub use mysql::MysqlDatabases;
 
 /// What a seed or a check returns: any error, said in the failure.
 pub type HookResult = std::result::Result<(), Box<dyn std::error::Error>>;
