@@ -28,8 +28,6 @@ pub struct Input {
     /// of `MIGRATE_REPLAY_MYSQL_URL` when it is set (the `mysql-replay`
     /// feature).
     pub check_mysql: bool,
-    /// `dialect = "postgres"`: the lints' PostgreSQL rules apply.
-    pub postgres: bool,
     /// `lint_errors_from = V`: lint findings of migrations from version V
     /// on are compile errors (warnings before it, and without the option).
     pub lint_errors_from: Option<u64>,
@@ -88,7 +86,6 @@ impl Parse for Input {
                 replay: true,
                 check_postgres: false,
                 check_mysql: false,
-                postgres: false,
                 lint_errors_from: None,
             });
         }
@@ -139,7 +136,6 @@ impl Parse for Input {
             replay,
             check_postgres,
             check_mysql,
-            postgres,
             lint_errors_from: written.lint_errors_from,
         })
     }

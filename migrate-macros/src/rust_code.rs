@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use migrate_core::{Migration, MigrationSet};
+use migrate_core::{Dialect, Migration, MigrationSet};
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
@@ -65,6 +65,11 @@ enum Form {
     TokioPostgres,
     /// `async fn(&mut tokio_postgres::Client)`.
     TokioPostgresClient,
+    /// `fn(&mut mysql::Conn)`: always outside a transaction (a schema
+    /// change would end one).
+    Mysql,
+    /// `async fn(&mut mysql_async::Conn)`.
+    MysqlAsync,
 }
 
 /// The module of one Rust migration, and its entry in the list.
@@ -86,11 +91,11 @@ fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, T
         )
     };
     let up_line = m.up().first().map_or(1, |s| s.line);
-    let up_form =
-        form(input.postgres, m.no_transaction(), text, "up").map_err(|e| error(up_line, e))?;
+    let dialect = input.options.dialect;
+    let up_form = form(dialect, m.no_transaction(), text, "up").map_err(|e| error(up_line, e))?;
     let down = match m.down().and_then(|d| d.first()) {
         Some(statement) => {
-            let down_form = form(input.postgres, m.no_transaction(), text, "down")
+            let down_form = form(dialect, m.no_transaction(), text, "down")
                 .map_err(|e| error(statement.line, e))?;
             if let (Some(up), Some(down)) = (up_form, down_form)
                 && is_async(up) != is_async(down)
@@ -106,11 +111,7 @@ fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, T
     };
     // A signature the tokens did not show (written by a macro, say) is
     // left to rustc; its form follows from the dialect and the file.
-    let fallback = default_form(
-        input.postgres,
-        m.no_transaction(),
-        text.contains("async fn"),
-    );
+    let fallback = default_form(dialect, m.no_transaction(), text.contains("async fn"));
     let up_form = up_form.unwrap_or(fallback);
     let (up_item, up_value) = function(&module, "up", up_form);
     let (down_item, down_value) = match down {
@@ -139,17 +140,22 @@ fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, T
 }
 
 fn is_async(form: Form) -> bool {
-    matches!(form, Form::TokioPostgres | Form::TokioPostgresClient)
+    matches!(
+        form,
+        Form::TokioPostgres | Form::TokioPostgresClient | Form::MysqlAsync
+    )
 }
 
 /// The form of a function whose signature was not found in the tokens.
-fn default_form(postgres: bool, no_transaction: bool, async_fn: bool) -> Form {
-    match (postgres, async_fn, no_transaction) {
-        (false, _, _) => Form::Sqlite,
-        (true, false, false) => Form::Postgres,
-        (true, false, true) => Form::PostgresClient,
-        (true, true, false) => Form::TokioPostgres,
-        (true, true, true) => Form::TokioPostgresClient,
+fn default_form(dialect: Dialect, no_transaction: bool, async_fn: bool) -> Form {
+    match (dialect, async_fn, no_transaction) {
+        (Dialect::Sqlite, _, _) => Form::Sqlite,
+        (Dialect::Postgres, false, false) => Form::Postgres,
+        (Dialect::Postgres, false, true) => Form::PostgresClient,
+        (Dialect::Postgres, true, false) => Form::TokioPostgres,
+        (Dialect::Postgres, true, true) => Form::TokioPostgresClient,
+        (Dialect::Mysql, false, _) => Form::Mysql,
+        (Dialect::Mysql, true, _) => Form::MysqlAsync,
     }
 }
 
@@ -192,13 +198,27 @@ fn function(module: &syn::Ident, name: &str, form: Form) -> (TokenStream, TokenS
             },
             quote! { #private::Function::TokioPostgresClient(#wrapper) },
         ),
+        Form::Mysql => (
+            TokenStream::new(),
+            quote! { #private::Function::Mysql(#module::#name) },
+        ),
+        Form::MysqlAsync => (
+            quote! {
+                fn #wrapper<'a>(
+                    conn: &'a mut ::migrate_runtime::mysql_async::Conn,
+                ) -> #private::PendingCode<'a> {
+                    ::std::boxed::Box::pin(#module::#name(conn))
+                }
+            },
+            quote! { #private::Function::MysqlAsync(#wrapper) },
+        ),
     }
 }
 
 /// The form of function `name` in `text`, as its tokens show it; `Ok(None)`
 /// when they do not show it; `Err` with what to write when it does not fit.
 fn form(
-    postgres: bool,
+    dialect: Dialect,
     no_transaction: bool,
     text: &str,
     name: &str,
@@ -209,13 +229,15 @@ fn form(
     let Some(signature) = signature(tokens, name) else {
         return Ok(None);
     };
-    let expected = default_form(postgres, no_transaction, signature.is_async);
+    let expected = default_form(dialect, no_transaction, signature.is_async);
     let (want_mut, crate_name, type_name) = match expected {
         Form::Sqlite => (false, "rusqlite", "Connection"),
         Form::Postgres => (true, "postgres", "Transaction"),
         Form::PostgresClient => (true, "postgres", "Client"),
         Form::TokioPostgres => (true, "tokio_postgres", "Transaction"),
         Form::TokioPostgresClient => (true, "tokio_postgres", "Client"),
+        Form::Mysql => (true, "mysql", "Conn"),
+        Form::MysqlAsync => (true, "mysql_async", "Conn"),
     };
     let lifetime = if type_name == "Transaction" {
         "<'_>"
@@ -228,7 +250,7 @@ fn form(
         if want_mut { "mut " } else { "" },
     );
     let why = match expected {
-        _ if !postgres && signature.is_async => {
+        _ if dialect == Dialect::Sqlite && signature.is_async => {
             "a SQLite Rust migration is not `async`".to_owned()
         }
         Form::Sqlite if signature.type_name.as_deref() == Some("Transaction") => {
@@ -249,7 +271,15 @@ fn form(
         _ => String::new(),
     };
     let other_crate = signature.crates.iter().find(|c| {
-        ["rusqlite", "postgres", "tokio_postgres"].contains(&c.as_str()) && *c != crate_name
+        [
+            "rusqlite",
+            "postgres",
+            "tokio_postgres",
+            "mysql",
+            "mysql_async",
+        ]
+        .contains(&c.as_str())
+            && *c != crate_name
     });
     let fits = signature.parameters == 1
         && signature.returns
@@ -260,10 +290,10 @@ fn form(
     if fits {
         return Ok(Some(expected));
     }
-    let dialect = if postgres {
-        "a `dialect = \"postgres\"` directory"
-    } else {
-        "a SQLite directory"
+    let dialect = match dialect {
+        Dialect::Postgres => "a `dialect = \"postgres\"` directory",
+        Dialect::Mysql => "a `dialect = \"mysql\"` directory",
+        Dialect::Sqlite => "a SQLite directory",
     };
     let mut message = format!("in {dialect}, `{name}` must be {wanted}");
     if let Some(other) = other_crate {
@@ -370,7 +400,34 @@ mod tests {
     use super::*;
 
     fn checked(postgres: bool, no_transaction: bool, text: &str) -> Result<Option<Form>, String> {
-        form(postgres, no_transaction, text, "up")
+        let dialect = if postgres {
+            Dialect::Postgres
+        } else {
+            Dialect::Sqlite
+        };
+        form(dialect, no_transaction, text, "up")
+    }
+
+    #[test]
+    fn mysql_signatures() {
+        let conn = "pub fn up(conn: &mut mysql::Conn) -> R { Ok(()) }";
+        assert_eq!(
+            form(Dialect::Mysql, false, conn, "up"),
+            Ok(Some(Form::Mysql))
+        );
+        let task = "pub async fn up(conn: &mut mysql_async::Conn) -> R { Ok(()) }";
+        assert_eq!(
+            form(Dialect::Mysql, false, task, "up"),
+            Ok(Some(Form::MysqlAsync))
+        );
+        let sqlite = "pub fn up(conn: &rusqlite::Connection) -> R { Ok(()) }";
+        let error = form(Dialect::Mysql, false, sqlite, "up").expect_err("refused");
+        assert!(
+            error.contains(
+                "in a `dialect = \"mysql\"` directory, `up` must be `fn up(…: &mut mysql::Conn)"
+            ) && error.contains("another database's driver"),
+            "{error}"
+        );
     }
 
     #[test]

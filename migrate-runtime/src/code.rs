@@ -6,7 +6,13 @@
 
 // Without a database feature no function exists to call.
 #![cfg_attr(
-    not(any(feature = "sqlite", feature = "postgres", feature = "tokio-postgres")),
+    not(any(
+        feature = "sqlite",
+        feature = "postgres",
+        feature = "tokio-postgres",
+        feature = "mysql",
+        feature = "mysql-async"
+    )),
     allow(dead_code, unused_imports)
 )]
 
@@ -20,7 +26,7 @@ use crate::{Change, DriverError, Error, Migrations, Result, Version};
 /// run's error beside the file and the function's line.
 pub type CodeResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// The future of an `async fn up` (`tokio-postgres`), boxed.
+/// The future of an `async fn up` (`tokio-postgres`, `mysql-async`), boxed.
 pub type PendingCode<'a> = Pin<Box<dyn Future<Output = CodeResult> + Send + 'a>>;
 
 /// One function of a Rust migration, typed for the driver it is written
@@ -49,6 +55,14 @@ pub enum Function {
     /// transaction (`// +migrate NoTransaction`).
     #[cfg(feature = "tokio-postgres")]
     TokioPostgresClient(for<'a> fn(&'a mut tokio_postgres::Client) -> PendingCode<'a>),
+    /// `fn(&mut mysql::Conn)`: MySQL and MariaDB, outside a transaction
+    /// (a schema change would end one), as every statement it may send.
+    #[cfg(feature = "mysql")]
+    Mysql(fn(&mut mysql::Conn) -> CodeResult),
+    /// `async fn(&mut mysql_async::Conn)`: the async client, outside a
+    /// transaction.
+    #[cfg(feature = "mysql-async")]
+    MysqlAsync(for<'a> fn(&'a mut mysql_async::Conn) -> PendingCode<'a>),
 }
 
 impl Function {
@@ -64,6 +78,10 @@ impl Function {
             Function::TokioPostgres(_) | Function::TokioPostgresClient(_) => {
                 "a `tokio_postgres::Client` (with the `*_async` methods)"
             }
+            #[cfg(feature = "mysql")]
+            Function::Mysql(_) => "a `mysql::Conn`",
+            #[cfg(feature = "mysql-async")]
+            Function::MysqlAsync(_) => "a `mysql_async::Conn` (with the `*_async` methods)",
         }
     }
 }
@@ -134,7 +152,7 @@ pub(crate) fn call(run: impl FnOnce() -> CodeResult) -> std::result::Result<(), 
 }
 
 /// Awaits an async function's future; a panic in it becomes its error.
-#[cfg(feature = "tokio-postgres")]
+#[cfg(any(feature = "tokio-postgres", feature = "mysql-async"))]
 pub(crate) async fn call_async(future: PendingCode<'_>) -> std::result::Result<(), DriverError> {
     match crate::ready::caught(future).await {
         Ok(result) => result.map_err(|error| Failed::Returned(error).into()),

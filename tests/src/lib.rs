@@ -110,6 +110,12 @@ pub static MY_QUEUE: Migrations = embed_migrations!("migrations/my_queue", diale
 /// MySQL: a procedure and a trigger written between `DELIMITER` lines,
 /// with `;` inside their bodies, then called (version 2).
 pub static MY_ROUTINES: Migrations = embed_migrations!("migrations/my_routines", dialect = "mysql");
+/// MySQL: a Rust migration (version 2) that fills a column through the
+/// blocking client; `fail@…` makes it fail after it changed rows.
+pub static RUST_MYSQL: Migrations = embed_migrations!("migrations/rust_mysql", dialect = "mysql");
+/// MySQL: the same through the async client.
+pub static RUST_MYSQL_ASYNC: Migrations =
+    embed_migrations!("migrations/rust_mysql_async", dialect = "mysql");
 /// MySQL: version 2 creates a table, then fails.
 pub static MY_FAILING: Migrations = embed_migrations!(
     "migrations/my_failing",

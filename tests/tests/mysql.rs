@@ -17,7 +17,9 @@ use migrate_runtime::mysql::prelude::Queryable;
 use migrate_runtime::{DEFAULT_LOCK_TIMEOUT, Error, LockRetry, Resolution, State, Version};
 use migrate_tests::mysql::Scratch;
 use migrate_tests::pg::{at_once_through, total_applied};
-use migrate_tests::{MY_FAILING, MY_NO_TX_LONG, MY_QUEUE, MY_ROUTINES, MY_ROWS_FAILING};
+use migrate_tests::{
+    MY_FAILING, MY_NO_TX_LONG, MY_QUEUE, MY_ROUTINES, MY_ROWS_FAILING, RUST_MYSQL, RUST_MYSQL_ASYNC,
+};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -455,4 +457,128 @@ fn a_migrator_paused_past_its_lease_loses_its_session_and_never_goes_on() {
         "the resumed migrator: {said}"
     );
     assert_eq!(rows(&mut watcher), at_pause, "nothing ran after the pause");
+}
+
+fn keys(conn: &mut Conn) -> Vec<Option<String>> {
+    conn.query("SELECT email_key FROM users ORDER BY id")
+        .expect("keys")
+}
+
+/// A Rust migration on MySQL (`fn up(conn: &mut mysql::Conn)`): applied
+/// between SQL ones, outside a transaction (a statement it sends may
+/// commit by itself), reverted by its `down`, applied again; one that
+/// fails after it changed rows is recorded where it failed and refused
+/// until resolved, never called rolled back.
+#[test]
+fn a_rust_migration_runs_outside_a_transaction_and_reverts() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    RUST_MYSQL
+        .migrator()
+        .to(Version(1))
+        .run(&mut conn)
+        .expect("version 1");
+    conn.query_drop("INSERT INTO users (id, email) VALUES (1, ' Ada@Example.COM ')")
+        .expect("a user");
+    let report = RUST_MYSQL.migrate(&mut conn).expect("applied");
+    assert!(!report.steps[0].transaction, "{report}");
+    assert_eq!(keys(&mut conn), [Some("ada@example.com".to_owned())]);
+    RUST_MYSQL
+        .migrator()
+        .to(Version(1))
+        .down(&mut conn)
+        .expect("reverted");
+    assert_eq!(keys(&mut conn), [None]);
+    RUST_MYSQL.migrate(&mut conn).expect("applied again");
+    assert_eq!(keys(&mut conn), [Some("ada@example.com".to_owned())]);
+
+    let second = Scratch::new().expect("a second database");
+    let mut conn = second.connect();
+    RUST_MYSQL
+        .migrator()
+        .to(Version(1))
+        .run(&mut conn)
+        .expect("version 1");
+    conn.query_drop("INSERT INTO users (id, email) VALUES (1, 'Ada@x'), (2, 'fail@x')")
+        .expect("users");
+    let error = RUST_MYSQL.migrate(&mut conn).expect_err("fails");
+    assert!(
+        matches!(
+            &error,
+            Error::MigrationFailed {
+                version: Version(2),
+                rolled_back: false,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("002_email_keys.rs")
+            && error.to_string().contains("cannot key fail@x"),
+        "{error}"
+    );
+    assert_eq!(
+        keys(&mut conn),
+        [Some("ada@x".to_owned()), Some("fail@x".to_owned())],
+        "what it changed stays: nothing claims a rollback"
+    );
+    let refused = RUST_MYSQL.migrate(&mut conn).expect_err("refused");
+    assert!(
+        matches!(
+            refused,
+            Error::UnresolvedFailure {
+                version: Version(2),
+                ..
+            }
+        ),
+        "{refused}"
+    );
+}
+
+/// The same with the async client (`async fn up(conn: &mut mysql_async::Conn)`).
+#[test]
+fn an_async_rust_migration_runs_and_reverts() {
+    use migrate_runtime::mysql_async::prelude::Queryable as _;
+    let Some(db) = Scratch::new() else { return };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let opts = migrate_runtime::mysql_async::Opts::from_url(&db.url()).expect("a URL");
+        let mut conn = migrate_runtime::mysql_async::Conn::new(opts)
+            .await
+            .expect("connect");
+        RUST_MYSQL_ASYNC
+            .migrator()
+            .to(Version(1))
+            .run_async(&mut conn)
+            .await
+            .expect("version 1");
+        conn.query_drop("INSERT INTO users (id, email) VALUES (1, ' Ada@Example.COM ')")
+            .await
+            .expect("a user");
+        RUST_MYSQL_ASYNC
+            .migrator()
+            .run_async(&mut conn)
+            .await
+            .expect("applied");
+        let keys: Vec<Option<String>> = conn
+            .query("SELECT email_key FROM users ORDER BY id")
+            .await
+            .expect("keys");
+        assert_eq!(keys, [Some("ada@example.com".to_owned())]);
+        RUST_MYSQL_ASYNC
+            .migrator()
+            .down_to_async(&mut conn, Version(1))
+            .await
+            .expect("reverted");
+        let keys: Vec<Option<String>> = conn
+            .query("SELECT email_key FROM users ORDER BY id")
+            .await
+            .expect("keys");
+        assert_eq!(keys, [None]);
+    });
 }

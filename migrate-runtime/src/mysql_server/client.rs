@@ -9,6 +9,8 @@ use std::time::Duration;
 use mysql_common::params::Params;
 use mysql_common::value::Value;
 
+use crate::{DriverError, Function, code};
+
 /// A failure of a call, whichever client made it: the server's answer
 /// (its code and words) or the client's own (a broken connection).
 #[derive(Debug)]
@@ -53,6 +55,22 @@ pub(crate) trait Client: Send {
 
     /// Waits `pause` between two tries.
     fn pause(&mut self, pause: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Whether `function`, a Rust migration's, is written for this client.
+    fn can_call(&self, function: &Function) -> bool;
+
+    /// Calls a Rust migration's function with the client (outside any
+    /// transaction); a panic in it is its error.
+    fn call(&mut self, function: Function) -> impl Future<Output = Result<(), DriverError>> + Send;
+}
+
+/// The message for a function of another client's.
+fn other_client(function: Function, this: &str) -> DriverError {
+    format!(
+        "a function written for {} cannot run on {this}",
+        function.driver()
+    )
+    .into()
 }
 
 /// The server's errors that mean the session is gone: ended by `KILL`
@@ -124,6 +142,18 @@ impl Client for mysql::Conn {
     async fn pause(&mut self, pause: Duration) {
         std::thread::sleep(pause);
     }
+
+    fn can_call(&self, function: &Function) -> bool {
+        matches!(function, Function::Mysql(_))
+    }
+
+    async fn call(&mut self, function: Function) -> Result<(), DriverError> {
+        match function {
+            Function::Mysql(run) => code::call(|| run(self)),
+            #[allow(unreachable_patterns)]
+            other => Err(other_client(other, "a `mysql::Conn`")),
+        }
+    }
 }
 
 #[cfg(feature = "mysql-async")]
@@ -174,6 +204,18 @@ impl Client for mysql_async::Conn {
             tokio::time::sleep(pause).await;
         } else {
             std::thread::sleep(pause);
+        }
+    }
+
+    fn can_call(&self, function: &Function) -> bool {
+        matches!(function, Function::MysqlAsync(_))
+    }
+
+    async fn call(&mut self, function: Function) -> Result<(), DriverError> {
+        match function {
+            Function::MysqlAsync(run) => code::call_async(run(self)).await,
+            #[allow(unreachable_patterns)]
+            other => Err(other_client(other, "a `mysql_async::Conn`")),
         }
     }
 }

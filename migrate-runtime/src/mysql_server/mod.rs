@@ -199,6 +199,19 @@ macro_rules! mysql_backend {
             ) -> std::result::Result<(), DriverError> {
                 session::execute(self, lock, sql, limit).await
             }
+
+            fn can_call(&self, function: &crate::Function) -> bool {
+                client::Client::can_call(self, function)
+            }
+
+            async fn call(
+                &mut self,
+                lock: &mut MysqlLock,
+                function: crate::Function,
+                limit: Option<std::time::Duration>,
+            ) -> std::result::Result<(), DriverError> {
+                session::call(self, lock, function, limit).await
+            }
         }
 
         impl crate::HistoryStore for $conn {

@@ -59,6 +59,31 @@ pub(super) async fn execute<C: Client>(
     result
 }
 
+/// Calls a Rust migration's function, its statements limited as a
+/// migration's are: each stopped after `limit` by MariaDB's
+/// `max_statement_time`; on MySQL, whose `max_execution_time` stops only a
+/// `SELECT`, its `SELECT`s.
+pub(super) async fn call<C: Client>(
+    conn: &mut C,
+    lock: &MysqlLock,
+    function: crate::Function,
+    limit: Option<Duration>,
+) -> Result<(), DriverError> {
+    let Some(limit) = limit else {
+        return conn.call(function).await;
+    };
+    let (set, unset) = limit_settings(lock, "SELECT", limit)?;
+    conn.run(&set).await.map_err(driver)?;
+    let result = conn.call(function).await;
+    if let Err(failure) = conn.run(&unset).await {
+        tracing::error!(
+            "could not give the session its time limit back: {}",
+            driver(failure)
+        );
+    }
+    result
+}
+
 /// The settings that stop `sql` after `limit`, and those that give the
 /// session its own back: MariaDB's `max_statement_time` stops any
 /// statement; MySQL's `max_execution_time` only a `SELECT`, and a limit on
