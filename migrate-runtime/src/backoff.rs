@@ -33,6 +33,19 @@ impl Backoff {
     }
 }
 
+/// Sleeps `pause` for an async client: on its tokio runtime when the
+/// future is polled on one, else on the thread (a blocking operation given
+/// an async client polls it on a thread of no runtime, where tokio's timer
+/// cannot run).
+#[cfg(any(feature = "tokio-postgres", feature = "mysql-async"))]
+pub(crate) async fn sleep_async(pause: Duration) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::time::sleep(pause).await;
+    } else {
+        std::thread::sleep(pause);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

@@ -11,6 +11,21 @@ use migrate_runtime::{Migrations, embed_migrations};
 
 pub mod mysql;
 
+/// A set loaded at run time from `files` (path in `migrations/`, text), as
+/// the command line loads a directory; the directory lives as long as the
+/// returned guard.
+pub fn set_from_files(files: &[(&str, &str)]) -> (tempfile::TempDir, Migrations) {
+    let root = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        let path = root.path().join("migrations").join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
+        .unwrap_or_else(|problems| panic!("{problems:?}"));
+    (root, Migrations::from_set(set))
+}
+
 /// Accounts, entries (with a cascading foreign key) and seed rows.
 pub static BASIC: Migrations = embed_migrations!("migrations/basic");
 /// `BASIC` plus a version 4: what a newer release embeds.

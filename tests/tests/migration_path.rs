@@ -4,22 +4,12 @@
 
 use std::cell::Cell;
 
+use migrate_runtime::Version;
 use migrate_runtime::testing::{Failure, MigrationTest};
-use migrate_runtime::{Migrations, Version};
 
-/// A set loaded at run time from `files` (a Down that does not restore
-/// would not compile through the macro).
-fn set(files: &[(&str, &str)]) -> (tempfile::TempDir, Migrations) {
-    let root = tempfile::tempdir().expect("tempdir");
-    for (name, text) in files {
-        let path = root.path().join("migrations").join(name);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-    let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
-        .expect("valid format");
-    (root, Migrations::from_set(set))
-}
+// Sets loaded at run time (a Down that does not restore would not compile
+// through the macro).
+use migrate_tests::set_from_files as set;
 
 const USERS: (&str, &str) = (
     "001_users.sql",

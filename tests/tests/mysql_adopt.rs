@@ -10,19 +10,8 @@ use migrate_runtime::mysql::prelude::Queryable;
 use migrate_runtime::{AdoptProblem, Error, Migrations, Tool, Version};
 use migrate_tests::mysql::Scratch;
 
-/// A migration directory of `files` (name, SQL), loaded as the runtime
-/// loads one at run time.
-fn set(files: &[(&str, &str)]) -> (tempfile::TempDir, Migrations) {
-    let root = tempfile::tempdir().expect("tempdir");
-    for (name, text) in files {
-        let path = root.path().join("migrations").join(name);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-    let loaded = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
-        .unwrap_or_else(|problems| panic!("{problems:?}"));
-    (root, Migrations::from_set(loaded))
-}
+// Migration directories loaded as the runtime loads one at run time.
+use migrate_tests::set_from_files as set;
 
 fn versions(conn: &mut Conn, table: &str) -> Vec<u64> {
     conn.query(format!("SELECT version FROM {table} ORDER BY version"))

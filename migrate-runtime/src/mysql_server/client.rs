@@ -198,13 +198,7 @@ impl Client for mysql_async::Conn {
     }
 
     async fn pause(&mut self, pause: Duration) {
-        // A blocking operation given this client polls it on a thread of
-        // no runtime, where tokio's timer cannot run.
-        if tokio::runtime::Handle::try_current().is_ok() {
-            tokio::time::sleep(pause).await;
-        } else {
-            std::thread::sleep(pause);
-        }
+        crate::backoff::sleep_async(pause).await;
     }
 
     fn can_call(&self, function: &Function) -> bool {

@@ -168,13 +168,7 @@ impl Client for tokio_postgres::Client {
     }
 
     async fn pause(&mut self, pause: Duration) {
-        // A blocking operation given this client polls it on a thread of
-        // no runtime, where tokio's timer cannot run.
-        if tokio::runtime::Handle::try_current().is_ok() {
-            tokio::time::sleep(pause).await;
-        } else {
-            std::thread::sleep(pause);
-        }
+        crate::backoff::sleep_async(pause).await;
     }
 
     fn can_call(&self, function: &Function) -> bool {
