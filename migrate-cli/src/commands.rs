@@ -130,6 +130,13 @@ fn on_database(command: Command) -> Result<ExitCode, String> {
                     .to_owned(),
             );
         }
+        migrate_core::Dialect::Mysql if args.table.contains('.') => {
+            return Err(format!(
+                "--table `{}` names a database: on MySQL the history table lives in the \
+                 database the migrations change, the one of --db's URL; give the table alone",
+                args.table
+            ));
+        }
         migrate_core::Dialect::Mysql if args.schema.is_some() => {
             return Err(
                 "--schema is for PostgreSQL; on MySQL the schema is the database, named in \
@@ -192,10 +199,9 @@ fn operate<B: Backend>(
             };
             println(&format!("{version} (dirty)"));
             crate::messages::progress(&format!(
-                "version {} failed part-way: nothing runs until it is resolved \
-                 (`migrate resolve {} --applied` if you completed it by hand, `--pending` if \
-                 you undid it)",
-                failed.version, failed.version
+                "version {} failed part-way: nothing runs until it is resolved ({})",
+                failed.version,
+                failed.how_to_resolve(&crate::messages::CommandLine)
             ));
             Ok(ExitCode::from(1))
         }

@@ -79,7 +79,16 @@ fn open_mysql(url: &str) -> Result<migrate_runtime::mysql::Conn, String> {
             hidden(why)
         )
     };
-    let opts = Opts::from_url(&mysql_url).map_err(|e| cannot(e.to_string()))?;
+    // A URL the driver cannot read is not repeated: where its password
+    // ends is what the driver could not tell either.
+    let opts = Opts::from_url(&mysql_url).map_err(|e| {
+        format!(
+            "--db (or DATABASE_URL) is not a MySQL URL the driver reads ({}): \
+             write mysql://user:password@host:3306/app, with `/`, `@`, `:`, `?` and `%` \
+             in the password percent-encoded (`%2F`, `%40` …)",
+            hidden(e.to_string())
+        )
+    })?;
     if opts.get_db_name().is_none_or(str::is_empty) {
         return Err(format!(
             "--db (or DATABASE_URL) `{}` names no database: add it to the URL (mysql://user@host/app); the history table and the migrations live there",
@@ -232,10 +241,11 @@ fn path(url: &str) -> Result<&str, String> {
             ));
         }
         "mysql" | "mariadb" => {
-            // `mysql:` without `//`: not a URL the driver reads.
+            // `mysql:` without `//`: not a URL the driver reads. Not
+            // repeated: no redaction knows where a password is in it.
             return Err(format!(
-                "--db (or DATABASE_URL) `{}` is not a MySQL URL: write mysql://user@host:3306/app",
-                redacted(url)
+                "--db (or DATABASE_URL) starts with `{scheme}:` but is not a MySQL URL: write \
+                 mysql://user@host:3306/app"
             ));
         }
         "" => {
@@ -324,23 +334,18 @@ pub fn redacted(url: &str) -> String {
 }
 
 /// `url` with the password of its `user:password@` part replaced by `***`.
+/// The user part ends at the URL's last `@`, whatever comes before it: a
+/// password with an unencoded `/`, `@` or `?` (which no reader of the URL
+/// agrees on) is hidden whole, and a later `@` only hides more.
 fn user_password_hidden(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };
-    let authority_end = url[scheme_end..]
-        .find('/')
-        .map_or(url.len(), |i| scheme_end + i);
-    let authority = &url[scheme_end..authority_end];
-    match authority.rfind('@') {
-        Some(at) => match authority[..at].split_once(':') {
-            Some((user, _)) => format!(
-                "{}{user}:***{}",
-                &url[..scheme_end],
-                &url[scheme_end + at..]
-            ),
-            None => url.to_owned(),
-        },
+    let Some(at) = url[scheme_end..].rfind('@').map(|i| scheme_end + i) else {
+        return url.to_owned();
+    };
+    match url[scheme_end..at].find(':') {
+        Some(colon) => format!("{}:***{}", &url[..scheme_end + colon], &url[at..]),
         None => url.to_owned(),
     }
 }
@@ -380,18 +385,25 @@ fn password_values_hidden(text: &str) -> String {
     out
 }
 
-/// Where the value of the first `password=` parameter of `text` starts.
+/// Where the value of the first `password=` (or `pass=`) parameter of
+/// `text` starts.
 fn password_value(text: &str) -> Option<usize> {
     // Any case: `PASSWORD=` is refused by the driver, and then repeated.
     let lower = text.to_ascii_lowercase();
-    lower.match_indices("password").find_map(|(at, key)| {
-        // `password`, or libpq's `sslpassword` (the client key's).
+    lower.match_indices("pass").find_map(|(at, key)| {
+        // `password`, libpq's `sslpassword` (the client key's), or `pass`
+        // (the MySQL client's spelling).
         let key_start = text[..at].strip_suffix("ssl").unwrap_or(&text[..at]);
         let starts_a_parameter = key_start
             .chars()
             .next_back()
             .is_none_or(|c| c == '?' || c == '&' || c.is_whitespace());
-        let after = &text[at + key.len()..];
+        let word = if lower[at + key.len()..].starts_with("word") {
+            4
+        } else {
+            0
+        };
+        let after = &text[at + key.len() + word..];
         let value = after.trim_start().strip_prefix('=')?.trim_start();
         starts_a_parameter.then(|| text.len() - value.len())
     })
@@ -440,9 +452,19 @@ mod tests {
 
     #[test]
     fn server_urls_never_show_their_password() {
-        let error = path("mysql://root:s3cret@h/db").expect_err("refused");
-        assert!(error.contains("mysql://root:***@h/db"), "{error}");
+        let error = path("sqlserver://root:s3cret@h/db").expect_err("refused");
+        assert!(error.contains("sqlserver://root:***@h/db"), "{error}");
         assert!(!error.contains("s3cret"), "{error}");
+        let error = path("mysql:root:s3cret@h/db").expect_err("refused");
+        assert!(!error.contains("s3cret"), "{error}");
+        // A password with unencoded `/`, `@`, `?`: hidden whole.
+        for (url, shown) in [
+            ("mysql://u:ab/cdSECRET@h:3306/db", "mysql://u:***@h:3306/db"),
+            ("mysql://u:S3cr#t@p:w/d%?&x@h/db", "mysql://u:***@h/db"),
+            ("mysql://u@h/db?pass=hunter2", "mysql://u@h/db?pass=***"),
+        ] {
+            assert_eq!(redacted(url), shown);
+        }
         assert_eq!(
             redacted("postgres://app:s3cret@db.example/app"),
             "postgres://app:***@db.example/app"

@@ -499,6 +499,11 @@ fn every_command_works_on_mysql() {
     assert!(refused.contains("remove --schema"), "{refused}");
     let refused = fails(&migrate(root.path(), &with(&["up", "--backup-dir", "b"])));
     assert!(refused.contains("mysqldump"), "{refused}");
+    let refused = fails(&migrate(
+        root.path(),
+        &with(&["up", "--table", "other.history"]),
+    ));
+    assert!(refused.contains("give the table alone"), "{refused}");
     let server = url
         .rsplit_once('/')
         .map_or(url.as_str(), |(server, _)| server);
@@ -950,5 +955,42 @@ fn validate_replays_mysql_on_the_server_of_replay_url() {
         stdout(&lint).contains("mysql-table-copy"),
         "{}",
         stdout(&lint)
+    );
+}
+
+/// `mysql://` URLs over TLS, as MySQL's own client takes them: a user the
+/// server lets in only over TLS migrates with `root_cert_path`, the CA
+/// that signed the server's certificate; without TLS the server
+/// refuses it, and with another CA the certificate is refused, each said.
+#[test]
+fn mysql_urls_over_tls() {
+    let (Some(db), Some(tls)) = (
+        migrate_tests::mysql::Scratch::new(),
+        migrate_tests::tls_dir(),
+    ) else {
+        return;
+    };
+    let root = project(2);
+    let url = db.url();
+    let (_, rest) = url.split_once('@').expect("a user in the URL");
+    let tls_only = format!("mysql://migrate_tls_only@{rest}");
+    let ca = tls.join("ca.crt");
+    let trusted = format!("{tls_only}?root_cert_path={}", ca.display());
+    let up = ok(&migrate(root.path(), &["up", "--db", trusted.as_str()]));
+    assert!(up.contains("to 2"), "{up}");
+    let plain = fails(&migrate(
+        root.path(),
+        &["status", "--db", tls_only.as_str()],
+    ));
+    assert!(plain.contains("Access denied"), "{plain}");
+    let other = format!(
+        "{tls_only}?root_cert_path={}",
+        tls.join("other-ca.crt").display()
+    );
+    let refused = fails(&migrate(root.path(), &["status", "--db", other.as_str()]));
+    assert!(
+        refused.contains("cannot connect to the MySQL server")
+            && refused.to_lowercase().contains("certificate"),
+        "{refused}"
     );
 }

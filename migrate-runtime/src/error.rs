@@ -529,14 +529,20 @@ fn write(error: &Error, f: &mut std::fmt::Formatter<'_>, w: &dyn Wording) -> std
                 f,
                 "{path}:{line}: the statement waited for a lock {} times, each time for {} \
          (`-- +migrate LockTimeout` in its file, or {}), over {} (the run's wait, {}), and did \
-         not get it; {}; {}; end those sessions or wait for them to finish, then run again",
+         not get it; {}; {}; end those sessions or wait for them to finish, then {}",
                 wait.attempts,
                 seconds(wait.lock_timeout),
                 w.remedy(Remedy::LockTimeout),
                 seconds(wait.spent),
                 w.remedy(Remedy::BusyTimeout),
                 blocked_by(&wait.blockers),
-                outcome((*rolled_back, *left_nothing), *version, committed, w)
+                outcome((*rolled_back, *left_nothing), *version, committed, w),
+                // Part of it stays applied: resolved first, or the next run refuses.
+                if *rolled_back || *left_nothing {
+                    "run again"
+                } else {
+                    "resolve it as above and run again"
+                }
             ),
             Error::ForeignKeyViolations { version, path, violations, rolled_back: true } => write!(
                 f,

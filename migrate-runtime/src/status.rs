@@ -77,6 +77,24 @@ pub struct StatusEntry {
     pub outside_transaction: bool,
 }
 
+impl StatusEntry {
+    /// For a migration left part-way, which resolution means what, in
+    /// `w`'s words: for one being applied, `Applied` once completed by
+    /// hand and `Pending` once undone; for one being reverted (its Down
+    /// failed), the other way round.
+    pub fn how_to_resolve(&self, w: &dyn Wording) -> String {
+        let applied = w.remedy(Remedy::ResolveApplied(self.version));
+        let pending = w.remedy(Remedy::ResolvePending(self.version));
+        if self.failure.as_deref().is_some_and(crate::mark::is_revert) {
+            format!(
+                "{pending} if you completed the revert by hand, {applied} if you restored what it had undone"
+            )
+        } else {
+            format!("{applied} if you completed it by hand, {pending} if you undid it")
+        }
+    }
+}
+
 /// Every migration of the selected environment, and every version of the
 /// history, with its state. `Display` prints an aligned table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,7 +258,7 @@ fn write(status: &Status, f: &mut fmt::Formatter<'_>, w: &dyn Wording) -> fmt::R
                 f,
                 "version {} failed part-way (dirty): nothing runs until it is resolved ({})",
                 failed.version,
-                w.remedy(Remedy::Resolve(failed.version))
+                failed.how_to_resolve(w)
             )?;
         }
         if let Some(foreign) = &status.foreign {
@@ -349,10 +367,7 @@ fn notes(e: &StatusEntry, w: &dyn Wording) -> String {
         notes.push("outside a transaction".to_owned());
     }
     if let Some(failure) = &e.failure {
-        notes.push(format!(
-            "{failure}; resolve it ({})",
-            w.remedy(Remedy::Resolve(e.version))
-        ));
+        notes.push(format!("{failure}; resolve it ({})", e.how_to_resolve(w)));
     }
     notes.join(", ")
 }

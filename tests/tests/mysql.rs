@@ -582,3 +582,62 @@ fn an_async_rust_migration_runs_and_reverts() {
         assert_eq!(keys, [None]);
     });
 }
+
+/// What the audit of the binary found, each refused in its own words: a
+/// history table in another database than the connection's (the
+/// migrations would be recorded there and reverted here), a migration that
+/// turns autocommit off (the run's records would never commit), and the
+/// advice of a failed revert (the resolutions the other way round).
+#[test]
+fn a_history_elsewhere_and_autocommit_are_refused_and_a_failed_revert_is_advised_right() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    let other = Scratch::new().expect("a second database");
+    let elsewhere = MY_ROWS_FAILING
+        .migrator()
+        .table(format!("{}.schema_migrations", other.name()))
+        .run(&mut conn)
+        .expect_err("another database");
+    assert!(
+        elsewhere
+            .to_string()
+            .contains("is in another database than the connection's"),
+        "{elsewhere}"
+    );
+    assert!(tables(&mut conn).is_empty(), "nothing ran");
+
+    let (_root, autocommit) = migrate_tests::set_from_files(&[(
+        "001_off.sql",
+        "-- +migrate Up\nSET SESSION autocommit = 0;\n-- +migrate Down\nSELECT 1;\n",
+    )]);
+    let refused = autocommit
+        .migrate(&mut other.connect())
+        .expect_err("refused");
+    assert!(
+        refused.to_string().contains("may not change autocommit"),
+        "{refused}"
+    );
+
+    MY_FAILING
+        .migrator()
+        .to(Version(1))
+        .run(&mut conn)
+        .expect("version 1");
+    let table = migrate_runtime::TableName::new("schema_migrations").expect("a name");
+    let first = MY_FAILING.get(Version(1)).expect("version 1");
+    migrate_tests::ready(migrate_runtime::HistoryStore::record_failure(
+        &mut conn,
+        &table,
+        first,
+        "failed while being reverted, at statement 1 of 1 (x.sql:1): boom",
+    ))
+    .expect("marked");
+    let status = MY_FAILING.status(&mut conn).expect("status").to_string();
+    assert!(
+        status.contains(
+            "`resolve(Version(1), Resolution::Pending)` if you completed the revert by hand, \
+             `resolve(Version(1), Resolution::Applied)` if you restored what it had undone"
+        ),
+        "{status}"
+    );
+}

@@ -111,6 +111,20 @@ async fn holder<C: Client>(conn: &mut C, name: &str) -> Option<LockHolder> {
 pub(super) async fn lock<C: Client>(conn: &mut C, request: LockRequest<'_>) -> Result<MysqlLock> {
     let state = session_state(conn).await?;
     let database = match (request.table.schema(), &state.database) {
+        // The migrations change the session's database: a history kept in
+        // another would record them there, and revert them here.
+        (Some(schema), Some(database)) if schema != database => {
+            return Err(Error::database(
+                "finding the database of the history table",
+                format!(
+                    "the history table `{}` is in another database than the connection's \
+                     (`{database}`), where the migrations run: on MySQL the history lives in the \
+                     database the migrations change; name that database in the connection \
+                     (the URL) and the table alone",
+                    request.table
+                ),
+            ));
+        }
         (Some(schema), _) => schema.to_owned(),
         (None, Some(database)) => database.clone(),
         (None, None) => {

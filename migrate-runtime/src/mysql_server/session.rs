@@ -44,6 +44,15 @@ pub(super) async fn execute<C: Client>(
     sql: &str,
     limit: Option<Duration>,
 ) -> Result<(), DriverError> {
+    if sets_autocommit(sql) {
+        return Err(
+            "a migration may not change autocommit: the run keeps it on, so that each record \
+             it writes of a migration outside a transaction is committed when written; nothing \
+             of the statement ran: for a transaction of the migration's own, write START \
+             TRANSACTION … COMMIT"
+                .into(),
+        );
+    }
     let Some(limit) = limit else {
         return conn.run(sql).await.map_err(driver);
     };
@@ -57,6 +66,13 @@ pub(super) async fn execute<C: Client>(
         );
     }
     result
+}
+
+/// Whether `sql` is a `SET` of `autocommit` (`SET autocommit = 0`,
+/// `SET SESSION autocommit = OFF`, `SET @@autocommit = 0` …).
+fn sets_autocommit(sql: &str) -> bool {
+    let lower = sql.trim_start().to_ascii_lowercase();
+    lower.starts_with("set") && lower.contains("autocommit")
 }
 
 /// Calls a Rust migration's function, its statements limited as a
