@@ -142,7 +142,7 @@ pub(crate) fn functions(
 }
 
 /// Calls a blocking function; a panic in it becomes its error.
-#[cfg(any(feature = "sqlite", feature = "postgres", test))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql", test))]
 pub(crate) fn call(run: impl FnOnce() -> CodeResult) -> std::result::Result<(), DriverError> {
     use std::panic::{self, AssertUnwindSafe};
     match panic::catch_unwind(AssertUnwindSafe(run)) {
