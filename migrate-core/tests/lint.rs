@@ -934,3 +934,81 @@ fn mysql_changes_that_copy_a_table_or_block_writes_are_found() {
     );
     assert!(on_sqlite.is_empty(), "{on_sqlite:?}");
 }
+
+/// The statements a reviewer flags that the rules missed before (issue
+/// 37), each found at its line on objects of an earlier migration, and
+/// the safe neighbours not: a constant-default `ADD COLUMN`, a bounded
+/// `UPDATE` and `DELETE`, a concurrent refresh, a partition made in the
+/// same release.
+#[test]
+fn data_hazards_and_whole_relation_locks_a_reviewer_flags() {
+    let before = (
+        "001_before.sql",
+        "CREATE TABLE accounts (id INT PRIMARY KEY, email TEXT);\n\
+         CREATE TABLE events (id INT, at DATE) PARTITION BY RANGE (at);\n\
+         CREATE TABLE events_2026 (id INT, at DATE);\n\
+         CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n FROM accounts;\n\
+         CREATE SCHEMA archive;",
+    );
+    let reviewed = (
+        "002_reviewed.sql",
+        "REFRESH MATERIALIZED VIEW totals;\n\
+         ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n\
+         DELETE FROM accounts;\n\
+         ALTER TABLE accounts SET UNLOGGED;\n\
+         ALTER TABLE accounts DISABLE TRIGGER ALL;\n\
+         DROP SCHEMA archive CASCADE;\n\
+         WITH gone AS (SELECT 1) DELETE FROM accounts;\n\
+         ALTER TABLE accounts ADD COLUMN plan TEXT DEFAULT 'free';\n\
+         UPDATE accounts SET email = lower(email) WHERE id < 1000;\n\
+         DELETE FROM accounts WHERE id = 7;\n\
+         REFRESH MATERIALIZED VIEW CONCURRENTLY totals;",
+    );
+    let found = found(Dialect::Postgres, Some(2), &[before, reviewed]);
+    let seen: Vec<(u32, &str)> = found.iter().map(|f| (f.line, f.rule.code())).collect();
+    assert_eq!(
+        seen,
+        [
+            (2, "refresh-not-concurrently"),
+            (3, "attach-partition-scan"),
+            (4, "delete-without-where"),
+            (5, "set-unlogged"),
+            (6, "disable-trigger"),
+            (7, "drop-schema"),
+            (8, "delete-without-where"),
+            // The concurrent refresh in a transaction is its own finding.
+            (12, "concurrently-in-transaction"),
+        ],
+        "{found:#?}"
+    );
+    let said: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert!(
+        said[4].contains("disables ALL triggers of `accounts`, its foreign-key checks included"),
+        "{said:?}"
+    );
+    assert!(
+        said[5].contains("with CASCADE: every table, view and function in it"),
+        "{said:?}"
+    );
+    // Made in the same release: empty, nothing to find.
+    let new = (
+        "002_new.sql",
+        "CREATE TABLE fresh (id INT);\nDELETE FROM fresh;\nALTER TABLE fresh SET UNLOGGED;",
+    );
+    assert!(findings(Dialect::Postgres, Some(2), &[before, new]).is_empty());
+    // Offline on MySQL too, for the rule that is every dialect's.
+    let mysql = findings(
+        Dialect::Mysql,
+        Some(2),
+        &[
+            ("001_a.sql", "CREATE TABLE accounts (id INT PRIMARY KEY);"),
+            ("002_b.sql", "DELETE FROM accounts;"),
+        ],
+    );
+    assert_eq!(
+        mysql,
+        [
+            "2 delete-without-where deletes every row of `accounts`, each locked until the migration's transaction commits"
+        ]
+    );
+}

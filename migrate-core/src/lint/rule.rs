@@ -153,6 +153,25 @@ rules! {
     /// `DETACH PARTITION` without `CONCURRENTLY`: the parent table locked against reads and writes.
     DetachPartition, "detach-partition-not-concurrently", Locking, Postgres,
         "use DETACH PARTITION … CONCURRENTLY (PostgreSQL 14+) in a migration marked `-- +migrate NoTransaction`";
+    /// `REFRESH MATERIALIZED VIEW` without `CONCURRENTLY`: the view's
+    /// readers wait for the whole refresh.
+    RefreshNotConcurrently, "refresh-not-concurrently", Locking, Postgres,
+        "use REFRESH MATERIALIZED VIEW CONCURRENTLY (the view needs a unique index) in a migration marked `-- +migrate NoTransaction`";
+    /// `ATTACH PARTITION` of a table with rows: the partition is scanned
+    /// to check its bounds, under a lock that blocks its writes.
+    AttachPartitionScan, "attach-partition-scan", Locking, Postgres,
+        "add to the partition a CHECK constraint matching its bounds (NOT VALID, then VALIDATE CONSTRAINT in a later migration) before ATTACH PARTITION, which then skips the scan; drop the check after";
+    /// `DELETE` without `WHERE` (also under a `WITH`) of a table with rows.
+    DeleteWithoutWhere, "delete-without-where", Destructive, Any,
+        "delete the rows you mean with a WHERE (in batches when they are many); empty a table by hand if all must go";
+    /// `ALTER TABLE … SET UNLOGGED`: the table rewritten under an
+    /// exclusive lock, and no longer crash-safe.
+    SetUnlogged, "set-unlogged", Locking, Postgres,
+        "keep the table logged: a crash empties an unlogged table, and a replica never has its rows";
+    /// `ALTER TABLE … DISABLE TRIGGER` of a table with rows (`ALL` turns
+    /// off its foreign-key checks too).
+    DisableTrigger, "disable-trigger", Destructive, Postgres,
+        "disable only the trigger you mean, by name (not ALL, which disables the foreign-key checks too), and enable it again in the same migration";
     /// `DROP DATABASE`.
     DropDatabase, "drop-database", Destructive, Any,
         "drop a database by hand, not in a migration every environment runs";

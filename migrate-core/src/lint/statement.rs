@@ -84,8 +84,31 @@ impl<'s> Scope<'s> {
             self.alter_table(&mut at, line);
         } else if at.eat_all(&["alter", "domain"]) {
             self.alter_domain(&mut at, line);
+        } else if at.eat("with") {
+            // `WITH … AS (…) [, …] <statement>`: the statement after the
+            // common table expressions, read as if it stood alone.
+            let main = depths(&words)
+                .enumerate()
+                .skip(1)
+                .find(|(_, (depth, word))| *depth == 0 && (word.is("update") || word.is("delete")))
+                .map(|(k, _)| k);
+            if let Some(k) = main {
+                let mut rest = Cursor {
+                    words: &words,
+                    i: k + 1,
+                };
+                if words[k].is("update") {
+                    self.update(&mut rest, line);
+                } else {
+                    self.delete(&mut rest, line);
+                }
+            }
         } else if at.eat("update") {
             self.update(&mut at, line);
+        } else if at.eat("delete") {
+            self.delete(&mut at, line);
+        } else if at.eat_all(&["refresh", "materialized", "view"]) {
+            self.refresh(&mut at, line);
         } else if at.eat("truncate") {
             self.truncate(&mut at, line);
         } else if at.eat("vacuum") {
@@ -342,7 +365,14 @@ impl<'s> Scope<'s> {
             };
             let absent = created.is_none() && at.words.iter().any(|w| w.is("if"));
             if self.in_use(created.as_ref()) && !absent {
-                let what = format!("drops {kind} `{name}`");
+                let cascade = kind == "schema" && top_level_has(at.words, "cascade");
+                let what = if cascade {
+                    format!(
+                        "drops {kind} `{name}` with CASCADE: every table, view and function in it"
+                    )
+                } else {
+                    format!("drops {kind} `{name}`")
+                };
                 // A view holds no rows: made again, nothing is lost. A table
                 // is rebuilt only when its rows were copied out first.
                 let rebuilt = kind == "view" || (kind == "table" && self.copied.contains(&name));

@@ -54,6 +54,40 @@ impl Scope<'_> {
             self.schema.columns.remove(&(table.to_owned(), column));
         } else if at.eat("add") {
             self.add(table, at, line, in_use);
+        } else if at.eat_all(&["attach", "partition"]) {
+            let partition = at.name(self.postgres).unwrap_or_default();
+            if self.table_in_use(&partition) {
+                let what = format!(
+                    "attaches partition `{partition}` to `{table}`, scanning every row of it to check its bounds while its writes wait"
+                );
+                self.find(Rule::AttachPartitionScan, line, what);
+            }
+        } else if at.eat_all(&["set", "unlogged"]) {
+            if in_use {
+                let what = format!(
+                    "makes `{table}` unlogged: rewritten under an ACCESS EXCLUSIVE lock, then emptied by a crash and absent from replicas"
+                );
+                self.find(Rule::SetUnlogged, line, what);
+            }
+        } else if at.eat_all(&["disable", "trigger"]) {
+            let trigger = at.name(false).unwrap_or_default();
+            if in_use {
+                let all = trigger.eq_ignore_ascii_case("all");
+                let what = if all || trigger.eq_ignore_ascii_case("user") {
+                    format!(
+                        "disables {} triggers of `{table}`{}",
+                        trigger.to_uppercase(),
+                        if all {
+                            ", its foreign-key checks included"
+                        } else {
+                            ""
+                        }
+                    )
+                } else {
+                    format!("disables trigger `{trigger}` of `{table}`")
+                };
+                self.find(Rule::DisableTrigger, line, what);
+            }
         } else if at.eat_all(&["detach", "partition"]) {
             let partition = at.name(self.postgres).unwrap_or_default();
             if at.eat("concurrently") {

@@ -32,6 +32,45 @@ impl Scope<'_> {
         self.find(Rule::UpdateWithoutWhere, line, what);
     }
 
+    /// `DELETE FROM [ONLY] t … ` without a `WHERE` of its own: every row
+    /// gone.
+    pub(super) fn delete(&mut self, at: &mut Cursor<'_>, line: u32) {
+        at.eat("from");
+        at.eat("only");
+        let Some(table) = at.name(self.postgres) else {
+            return;
+        };
+        if !self.table_in_use(&table) || top_level_has(&at.words[at.i..], "where") {
+            return;
+        }
+        let what = format!(
+            "deletes every row of `{table}`{}",
+            if self.no_transaction {
+                ""
+            } else {
+                ", each locked until the migration's transaction commits"
+            }
+        );
+        self.find(Rule::DeleteWithoutWhere, line, what);
+    }
+
+    /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] v [WITH [NO] DATA]`.
+    pub(super) fn refresh(&mut self, at: &mut Cursor<'_>, line: u32) {
+        if at.eat("concurrently") {
+            self.concurrently(line);
+            return;
+        }
+        let Some(view) = at.name(self.postgres) else {
+            return;
+        };
+        if self.in_use(self.schema.objects("view").get(&view)) {
+            let what = format!(
+                "refreshes materialized view `{view}` without CONCURRENTLY: its readers wait for the whole refresh (an ACCESS EXCLUSIVE lock)"
+            );
+            self.find(Rule::RefreshNotConcurrently, line, what);
+        }
+    }
+
     /// `TRUNCATE [TABLE] [ONLY] t [, …] [CASCADE]`.
     pub(super) fn truncate(&mut self, at: &mut Cursor<'_>, line: u32) {
         at.eat("table");
