@@ -68,8 +68,9 @@ fn a_goose_database_is_adopted_from_the_command_line() {
     );
     let adopted = ok(&migrate(root.path(), &["adopt", "--db", "app.db"]));
     assert!(
-        adopted
-            .starts_with("the history now says version 2 (no migration was recorded); no SQL ran"),
+        adopted.starts_with(
+            "the history now says version 2 (it held no migration before); no SQL ran"
+        ),
         "{adopted}"
     );
     assert!(adopted.contains("adopt    1 t1"), "{adopted}");

@@ -191,7 +191,7 @@ impl Report {
             match self.from {
                 _ if self.from == self.to => {}
                 Some(from) => write!(f, " (it said {from})")?,
-                None => f.write_str(" (no migration was recorded)")?,
+                None => f.write_str(" (it held no migration before)")?,
             }
             return writeln!(f, "; no SQL {ran}");
         }
