@@ -148,7 +148,7 @@ impl Statement {
             | "explain" | "describe" | "desc" | "show" | "help" => false,
             "rollback" => second != "to",
             "set" => {
-                matches!(second.as_str(), "password" | "autocommit" | "global")
+                matches!(second.as_str(), "password" | "global")
                     || self.sql.to_ascii_lowercase().contains("autocommit")
             }
             "create" | "drop" => second != "temporary",

@@ -424,11 +424,7 @@ impl<'m> Migrator<'m> {
             steps: plan
                 .steps
                 .iter()
-                .map(|&(m, d)| {
-                    let mut step = Step::new(m, d);
-                    step.transaction = !crate::script::runs_outside(m, d, implicit_commit);
-                    step
-                })
+                .map(|&(m, d)| Step::new(m, d, crate::script::runs_outside(m, d, implicit_commit)))
                 .collect(),
             backup: None,
             renumbered: plan.renumbered.clone(),

@@ -58,9 +58,10 @@ pub(crate) fn section(
 }
 
 impl Step {
-    /// The step of `migration` making `change`, not run yet. Cheap for an
+    /// The step of `migration` making `change`, not run yet, `outside` a
+    /// transaction or not (as the script decides it). Cheap for an
     /// embedded migration: its texts are borrowed, not copied.
-    pub(crate) fn new(migration: &Migration, change: Change) -> Step {
+    pub(crate) fn new(migration: &Migration, change: Change, outside: bool) -> Step {
         let (path, statements) = section(migration, change);
         Step {
             version: migration.version(),
@@ -68,7 +69,7 @@ impl Step {
             path: path.clone(),
             change,
             duration: Duration::ZERO,
-            transaction: !migration.no_transaction(),
+            transaction: !outside,
             statements: statements.cloned().unwrap_or(Cow::Borrowed(&[])),
             rust: migration.is_rust(),
         }

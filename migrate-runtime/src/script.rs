@@ -739,8 +739,7 @@ impl Progress {
         on_progress: Option<&(dyn Fn(&Step) + Send + Sync)>,
     ) {
         let (migration, change) = script.plan.steps[step];
-        let mut done = Step::new(migration, change);
-        done.transaction = !script.outside(step);
+        let mut done = Step::new(migration, change, script.outside(step));
         done.duration = self.durations[step];
         crate::trace::step(&done);
         if let Some(on_progress) = on_progress {
