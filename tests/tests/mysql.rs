@@ -641,3 +641,109 @@ fn a_history_elsewhere_and_autocommit_are_refused_and_a_failed_revert_is_advised
         "{status}"
     );
 }
+
+/// `Statement::commits_on_mysql` against the server's own reading: each
+/// statement run inside an open transaction, then `@@in_transaction` asked.
+/// Every statement the server commits by itself must be classed as
+/// committing (classing more is allowed: it only claims less atomicity).
+#[test]
+fn the_implicit_commit_classes_agree_with_the_server() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    conn.query_drop(
+        "CREATE TABLE t (id INT PRIMARY KEY, a INT);
+         CREATE PROCEDURE p() SELECT 1;",
+    )
+    .expect("setup");
+    let corpus = [
+        "INSERT INTO t VALUES (1, 1)",
+        "UPDATE t SET a = 2",
+        "DELETE FROM t WHERE id = 1",
+        "REPLACE INTO t VALUES (2, 2)",
+        "SELECT * FROM t",
+        "SET @x = 1",
+        "DO 1",
+        "CREATE TEMPORARY TABLE tmp (x INT)",
+        "DROP TEMPORARY TABLE tmp",
+        "CREATE TABLE u (x INT)",
+        "ALTER TABLE u ADD COLUMN y INT",
+        "CREATE INDEX u_y ON u (y)",
+        "DROP INDEX u_y ON u",
+        "RENAME TABLE u TO v",
+        "TRUNCATE TABLE v",
+        "DROP TABLE v",
+        "CREATE VIEW w AS SELECT id FROM t",
+        "DROP VIEW w",
+        "ANALYZE TABLE t",
+        "CALL p()",
+        "LOCK TABLES t WRITE",
+        "UNLOCK TABLES",
+        "SET autocommit = 1",
+    ];
+    let mut disagree = Vec::new();
+    for sql in corpus {
+        conn.query_drop("START TRANSACTION").expect("begin");
+        conn.query_drop("INSERT INTO t VALUES (99, 0) ON DUPLICATE KEY UPDATE a = a")
+            .expect("a write opens the transaction");
+        conn.query_drop(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let open: Option<i64> = conn
+            .query_first("SELECT @@in_transaction")
+            .expect("the server's answer");
+        conn.query_drop("ROLLBACK").expect("rollback");
+        conn.query_drop("UNLOCK TABLES").expect("unlock");
+        let statement = migrate_core::Statement {
+            sql: std::borrow::Cow::Borrowed(sql),
+            line: 1,
+        };
+        let server_committed = open == Some(0);
+        if server_committed && !statement.commits_on_mysql() {
+            disagree.push(sql);
+        }
+    }
+    assert!(
+        disagree.is_empty(),
+        "committed by the server, classed as not committing: {disagree:?}"
+    );
+}
+
+/// A connection already inside a transaction (its owner's COMMIT would
+/// decide the run's changes) is refused before any change, as the server
+/// says it is in one; a lock held by another session (the same name, taken
+/// by hand) ends the wait with `Locked`, naming that session as the server
+/// numbers it.
+#[test]
+fn a_session_in_a_transaction_is_refused_and_a_held_lock_names_its_holder() {
+    let Some(db) = Scratch::new() else { return };
+    let mut conn = db.connect();
+    conn.query_drop("CREATE TABLE mine (x INT); START TRANSACTION; INSERT INTO mine VALUES (1)")
+        .expect("a transaction of the application's");
+    let refused = MY_ROWS_FAILING.migrate(&mut conn).expect_err("refused");
+    assert!(matches!(refused, Error::SessionInTransaction), "{refused}");
+    conn.query_drop("ROLLBACK").expect("rollback");
+    assert_eq!(tables(&mut conn), ["mine"], "nothing was changed");
+
+    let mut holder = db.connect();
+    let taken: Option<i64> = holder
+        .exec_first(
+            "SELECT GET_LOCK(CONCAT('migrate:', SHA1(?)), 0)",
+            (format!("{}.schema_migrations", db.name()),),
+        )
+        .expect("the lock taken by hand");
+    assert_eq!(taken, Some(1));
+    let error = MY_ROWS_FAILING
+        .migrator()
+        .busy_timeout(Duration::from_millis(300))
+        .run(&mut conn)
+        .expect_err("the lock stays taken");
+    let Error::Locked { holder: named, .. } = &error else {
+        panic!("{error}");
+    };
+    let named = named.as_ref().expect("the holder named");
+    assert_eq!(
+        named.pid,
+        i32::try_from(holder.connection_id()).expect("an id"),
+        "{error}"
+    );
+    assert_eq!(tables(&mut conn), ["mine"], "nothing was changed");
+}
