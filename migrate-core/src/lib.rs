@@ -41,7 +41,10 @@ pub use advice::{Library, Remedy, Worded, Wording};
 pub use checksum::Checksum;
 pub use dialect::Dialect;
 pub use directory::{Allowed, MigrationSet, Options, leftover_timestamps, load};
-pub use lint::{Category, Finding, Rule, lint};
+pub use lint::{
+    Category, Finding, Hazard, LockMode, RelationKind, Rule, TracedRelation, TracedStatement, lint,
+    lint_traced,
+};
 pub use migration::{Migration, Statement, TransactionControl};
 pub use name::{
     FileName, Naming, diesel_digits, is_display_name, is_migration_file, is_rust_file,

@@ -957,27 +957,46 @@ fn data_hazards_and_whole_relation_locks_a_reviewer_flags() {
          DELETE FROM accounts;\n\
          ALTER TABLE accounts SET UNLOGGED;\n\
          ALTER TABLE accounts DISABLE TRIGGER ALL;\n\
-         DROP SCHEMA archive CASCADE;\n\
-         WITH gone AS (SELECT 1) DELETE FROM accounts;\n\
-         ALTER TABLE accounts ADD COLUMN plan TEXT DEFAULT 'free';\n\
-         UPDATE accounts SET email = lower(email) WHERE id < 1000;\n\
+         DROP SCHEMA archive CASCADE;",
+    );
+    let under_with = (
+        "003_under_with.sql",
+        "WITH gone AS (SELECT 1) DELETE FROM accounts;\n\
+         WITH gone AS (DELETE FROM accounts RETURNING id) SELECT count(*) FROM gone;",
+    );
+    // Each in a migration of its own: a bounded UPDATE after an ALTER
+    // TABLE of the same transaction is `backfill-after-alter`.
+    let add_column = (
+        "004_add_column.sql",
+        "ALTER TABLE accounts ADD COLUMN plan TEXT DEFAULT 'free';",
+    );
+    let bounded = (
+        "005_bounded.sql",
+        "UPDATE accounts SET email = lower(email) WHERE id < 1000;\n\
          DELETE FROM accounts WHERE id = 7;\n\
          REFRESH MATERIALIZED VIEW CONCURRENTLY totals;",
     );
-    let found = found(Dialect::Postgres, Some(2), &[before, reviewed]);
-    let seen: Vec<(u32, &str)> = found.iter().map(|f| (f.line, f.rule.code())).collect();
+    let found = found(
+        Dialect::Postgres,
+        Some(2),
+        &[before, reviewed, under_with, add_column, bounded],
+    );
+    let seen: Vec<(&str, u32, &str)> = found
+        .iter()
+        .map(|f| (&f.path["migrations/".len()..][..3], f.line, f.rule.code()))
+        .collect();
     assert_eq!(
         seen,
         [
-            (2, "refresh-not-concurrently"),
-            (3, "attach-partition-scan"),
-            (4, "delete-without-where"),
-            (5, "set-unlogged"),
-            (6, "disable-trigger"),
-            (7, "drop-schema"),
-            (8, "delete-without-where"),
-            // The concurrent refresh in a transaction is its own finding.
-            (12, "concurrently-in-transaction"),
+            ("002", 2, "refresh-not-concurrently"),
+            ("002", 3, "attach-partition-scan"),
+            ("002", 4, "delete-without-where"),
+            ("002", 5, "set-unlogged"),
+            ("002", 6, "disable-trigger"),
+            ("002", 7, "drop-schema"),
+            ("003", 2, "delete-without-where"),
+            ("003", 3, "delete-without-where"),
+            // A concurrent refresh runs in a transaction too: nothing in 005.
         ],
         "{found:#?}"
     );
@@ -1011,4 +1030,38 @@ fn data_hazards_and_whole_relation_locks_a_reviewer_flags() {
             "2 delete-without-where deletes every row of `accounts`, each locked until the migration's transaction commits"
         ]
     );
+}
+
+/// A data change after an `ALTER TABLE` of the same table in the same
+/// transaction holds the `ALTER`'s lock while the rows change (what the
+/// server's trace finds as a read under `ACCESS EXCLUSIVE`); in a
+/// migration outside a transaction, or of a table made in it, it does not.
+#[test]
+fn a_data_change_after_an_alter_of_its_table_in_one_transaction_is_found() {
+    let accounts = (
+        "001_accounts.sql",
+        "CREATE TABLE accounts (id INT PRIMARY KEY, n INT);",
+    );
+    let backfill = (
+        "002_backfill.sql",
+        "ALTER TABLE accounts ADD COLUMN c INT;\nUPDATE accounts SET c = n WHERE id < 1000;\nDELETE FROM accounts WHERE n IS NULL;",
+    );
+    let seen: Vec<(u32, &str)> = found(Dialect::Postgres, None, &[accounts, backfill])
+        .iter()
+        .map(|f| (f.line, f.rule.code()))
+        .collect();
+    assert_eq!(
+        seen,
+        [(3, "backfill-after-alter"), (4, "backfill-after-alter")]
+    );
+    let outside = (
+        "002_backfill.sql",
+        "-- +migrate Up\n-- +migrate NoTransaction\nALTER TABLE accounts ADD COLUMN c INT;\nUPDATE accounts SET c = n WHERE id < 1000;\n",
+    );
+    assert!(findings(Dialect::Postgres, None, &[accounts, outside]).is_empty());
+    let before_alter = (
+        "002_backfill.sql",
+        "UPDATE accounts SET n = 0 WHERE id < 1000;\nALTER TABLE accounts ADD COLUMN c INT;",
+    );
+    assert!(findings(Dialect::Postgres, None, &[accounts, before_alter]).is_empty());
 }

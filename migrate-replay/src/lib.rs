@@ -55,7 +55,7 @@ pub use mysql::{MysqlScratch, replay_mysql, schema_objects as mysql_schema_objec
 pub use resume::replay_resuming;
 pub use sequence::{BUILD_LIMIT, DEFAULT_STATEMENT_LIMIT};
 #[cfg(feature = "postgres-replay")]
-pub use server::{Scratch, ServerAddress, replay_postgres};
+pub use server::{Scratch, ServerAddress, Traced, replay_postgres, replay_postgres_traced};
 #[cfg(any(feature = "postgres-replay", feature = "mysql-replay"))]
 pub use server_error::ServerError;
 

@@ -80,8 +80,8 @@ pub(crate) trait Target {
     /// The database failing, not the SQL (a savepoint refused, a lost session).
     type Error: std::fmt::Display;
 
-    /// Before a migration's Up: remember the schema its Down must give back.
-    fn start(&mut self) -> Result<(), Self::Error>;
+    /// Before `migration`'s Up: remember the schema its Down must give back.
+    fn start(&mut self, migration: &Migration) -> Result<(), Self::Error>;
     /// The time limit of each statement of the migration that starts.
     fn limit(&mut self, limit: Limit);
     /// A state to go back to; `copy` for a migration that runs outside a
@@ -192,7 +192,7 @@ impl<T: Target> Replay<'_, T> {
     /// schema, or when the second Up fails. The `Err` is the replay itself
     /// failing.
     fn migration(&mut self, migration: &Migration) -> Result<(), T::Error> {
-        self.target.start()?;
+        self.target.start(migration)?;
         // A statement's limit, within what the build has left.
         let mut limit = Limit::of(migration);
         limit.duration = limit

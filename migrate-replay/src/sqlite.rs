@@ -69,7 +69,7 @@ impl Target for Sqlite {
     type Checkpoint = Checkpoint;
     type Error = rusqlite::Error;
 
-    fn start(&mut self) -> rusqlite::Result<()> {
+    fn start(&mut self, _migration: &migrate_core::Migration) -> rusqlite::Result<()> {
         self.tracker.start();
         Ok(())
     }

@@ -32,12 +32,14 @@ mod cursor;
 mod rule;
 mod shape;
 mod statement;
+mod trace;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{Dialect, MigrationSet, Version};
 
 pub use rule::{Category, Finding, Rule};
+pub use trace::{Hazard, LockMode, RelationKind, TracedRelation, TracedStatement};
 
 /// Every finding of the Up sections of `set`, in version order, except the
 /// ones a migration acknowledges with `-- +migrate Allow <code> <reason>`.
@@ -46,6 +48,22 @@ pub use rule::{Category, Finding, Rule};
 /// one: an object created from that version on is new, whatever migration
 /// created it. Without it each migration is its own release.
 pub fn lint(set: &MigrationSet, dialect: Dialect, release: Option<Version>) -> Vec<Finding> {
+    lint_traced(set, dialect, release, &[])
+}
+
+/// [`lint`], with what the build-time replay on a PostgreSQL server traced
+/// of each statement (`migrate_replay::replay_postgres_traced`): a rule's
+/// finding that the server confirmed says what it saw, one it refuted (a
+/// type change without a rewrite) is dropped, and a rewrite or a scan under
+/// a lock that blocks writes that no rule found is a finding of its own
+/// ([`Rule::RewriteUnderLock`], [`Rule::ScanUnderLock`]). `Allow` applies
+/// to all of them alike.
+pub fn lint_traced(
+    set: &MigrationSet,
+    dialect: Dialect,
+    release: Option<Version>,
+    traced: &[TracedStatement],
+) -> Vec<Finding> {
     let mut schema = Schema::default();
     let mut findings = Vec::new();
     // A Rust migration's functions are not SQL to read.
@@ -72,20 +90,25 @@ pub fn lint(set: &MigrationSet, dialect: Dialect, release: Option<Version>) -> V
                 _ => scope.statement(statement.sql(), statement.line),
             }
         }
-        let found = scope.finish();
-        let allowed = set.allowed(&migration.up_path);
-        findings.extend(
+        let found: Vec<Finding> = scope
+            .finish()
+            .into_iter()
+            .map(|(rule, line, what)| Finding {
+                rule,
+                version: migration.version,
+                path: migration.up_path.to_string(),
+                line,
+                what,
+                traced: None,
+            })
+            .collect();
+        let found = if traced.is_empty() {
             found
-                .into_iter()
-                .filter(|(rule, _, _)| !allowed.contains(rule))
-                .map(|(rule, line, what)| Finding {
-                    rule,
-                    version: migration.version,
-                    path: migration.up_path.to_string(),
-                    line,
-                    what,
-                }),
-        );
+        } else {
+            trace::merge(found, migration, start, traced)
+        };
+        let allowed = set.allowed(&migration.up_path);
+        findings.extend(found.into_iter().filter(|f| !allowed.contains(&f.rule)));
     }
     findings
 }

@@ -156,7 +156,7 @@ rules! {
     /// `REFRESH MATERIALIZED VIEW` without `CONCURRENTLY`: the view's
     /// readers wait for the whole refresh.
     RefreshNotConcurrently, "refresh-not-concurrently", Locking, Postgres,
-        "use REFRESH MATERIALIZED VIEW CONCURRENTLY (the view needs a unique index) in a migration marked `-- +migrate NoTransaction`";
+        "use REFRESH MATERIALIZED VIEW CONCURRENTLY (the view needs a unique index), which lets readers read the old rows while it runs";
     /// `ATTACH PARTITION` of a table with rows: the partition is scanned
     /// to check its bounds, under a lock that blocks its writes.
     AttachPartitionScan, "attach-partition-scan", Locking, Postgres,
@@ -168,10 +168,30 @@ rules! {
     /// exclusive lock, and no longer crash-safe.
     SetUnlogged, "set-unlogged", Locking, Postgres,
         "keep the table logged: a crash empties an unlogged table, and a replica never has its rows";
+    /// `ALTER TABLE … SET LOGGED`: the table rewritten, every row written
+    /// to the WAL, under an exclusive lock.
+    SetLogged, "set-logged", Locking, Postgres,
+        "create the table logged from the start; to make a big unlogged table logged, copy its rows into a new logged table in batches and switch to it in a later release";
+    /// `UPDATE` or `DELETE` of a table that an `ALTER TABLE` earlier in the
+    /// same migration's transaction locked: the rows change while the
+    /// lock (for most changes `ACCESS EXCLUSIVE`) is held.
+    BackfillAfterAlter, "backfill-after-alter", Locking, Postgres,
+        "change the schema and the rows in separate migrations: the schema change first, then the data change in batches in a migration marked `-- +migrate NoTransaction`";
     /// `ALTER TABLE … DISABLE TRIGGER` of a table with rows (`ALL` turns
     /// off its foreign-key checks too).
     DisableTrigger, "disable-trigger", Destructive, Postgres,
         "disable only the trigger you mean, by name (not ALL, which disables the foreign-key checks too), and enable it again in the same migration";
+    /// Found by the build-time replay on a PostgreSQL server, not by a
+    /// rule: a statement that rewrote a table (or index, or materialized
+    /// view) while it held a lock that blocks writes.
+    RewriteUnderLock, "rewrite-under-lock", Locking, Postgres,
+        "make the change in a way PostgreSQL does without a rewrite (docs/lints.md lists them), or build a new column or table beside the old one, backfill it in batches and switch in a later release";
+    /// Found by the build-time replay on a PostgreSQL server, not by a
+    /// rule: a statement that read a whole table while its transaction
+    /// held a lock on it that blocks writes (taken by it, or by an earlier
+    /// statement of the migration).
+    ScanUnderLock, "scan-under-lock", Locking, Postgres,
+        "take the strong lock and read the table in different migrations (a constraint NOT VALID, then VALIDATE CONSTRAINT; an index CONCURRENTLY), or move the data change before the schema change, into its own migration";
     /// `DROP DATABASE`.
     DropDatabase, "drop-database", Destructive, Any,
         "drop a database by hand, not in a migration every environment runs";
@@ -226,6 +246,10 @@ pub struct Finding {
     pub line: u32,
     /// What the statement does, e.g. ``drops column `email` of table `users` ``.
     pub what: String,
+    /// What the PostgreSQL server saw the statement do when the build-time
+    /// replay traced it (``took ACCESS EXCLUSIVE on table `users` (blocks
+    /// reads and writes) and rewrote it``); `None` from the rules alone.
+    pub traced: Option<String>,
 }
 
 impl fmt::Display for Finding {
@@ -233,11 +257,21 @@ impl fmt::Display for Finding {
         let code = self.rule.code();
         write!(
             f,
-            "{}:{}: {code} ({}): {}; {}; if it is safe here, say why with `-- +migrate Allow {code} <reason>`",
+            "{}:{}: {code} ({}): {}",
             self.path,
             self.line,
             self.rule.category().as_str(),
             self.what,
+        )?;
+        if let Some(traced) = &self.traced {
+            write!(
+                f,
+                "; traced on the PostgreSQL server at build time, the statement {traced}"
+            )?;
+        }
+        write!(
+            f,
+            "; {}; if it is safe here, say why with `-- +migrate Allow {code} <reason>`",
             self.rule.advice()
         )
     }

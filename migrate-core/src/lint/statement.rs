@@ -36,6 +36,9 @@ pub(super) struct Scope<'s> {
     rebuilds: Vec<(usize, &'static str, String)>,
     /// The tables an `INSERT … SELECT` of this migration read.
     copied: BTreeSet<String>,
+    /// The tables in use that an `ALTER TABLE` of this migration's
+    /// transaction locked (PostgreSQL).
+    altered: BTreeSet<String>,
     /// Tables in use dropped after their rows were copied (a rebuild, if
     /// the migration makes them again): the `DROP`'s line, the name, and
     /// the columns the table had.
@@ -62,6 +65,7 @@ impl<'s> Scope<'s> {
             origin: BTreeMap::new(),
             rebuilds: Vec::new(),
             copied: BTreeSet::new(),
+            altered: BTreeSet::new(),
             dropped_shapes: Vec::new(),
         }
     }
@@ -85,24 +89,7 @@ impl<'s> Scope<'s> {
         } else if at.eat_all(&["alter", "domain"]) {
             self.alter_domain(&mut at, line);
         } else if at.eat("with") {
-            // `WITH … AS (…) [, …] <statement>`: the statement after the
-            // common table expressions, read as if it stood alone.
-            let main = depths(&words)
-                .enumerate()
-                .skip(1)
-                .find(|(_, (depth, word))| *depth == 0 && (word.is("update") || word.is("delete")))
-                .map(|(k, _)| k);
-            if let Some(k) = main {
-                let mut rest = Cursor {
-                    words: &words,
-                    i: k + 1,
-                };
-                if words[k].is("update") {
-                    self.update(&mut rest, line);
-                } else {
-                    self.delete(&mut rest, line);
-                }
-            }
+            self.with(&words, line);
         } else if at.eat("update") {
             self.update(&mut at, line);
         } else if at.eat("delete") {
@@ -324,6 +311,32 @@ impl<'s> Scope<'s> {
             }
         }
         false
+    }
+
+    /// `WITH … AS (…) [, …] <statement>`: the statement after the common
+    /// table expressions read as if it stood alone, and so is each
+    /// `UPDATE` or `DELETE` inside one of them (a data-modifying `WITH`).
+    fn with(&mut self, words: &[Token], line: u32) {
+        let depth: Vec<usize> = depths(words).map(|(depth, _)| depth).collect();
+        for (k, word) in words.iter().enumerate().skip(1) {
+            if !(word.is("update") || word.is("delete")) {
+                continue;
+            }
+            // The words of the statement: to the end, or for one inside a
+            // common table expression to the parenthesis that closes it.
+            let end = (k + 1..words.len())
+                .find(|&j| depth[j] < depth[k])
+                .unwrap_or(words.len());
+            let mut rest = Cursor {
+                words: &words[..end],
+                i: k + 1,
+            };
+            if word.is("update") {
+                self.update(&mut rest, line);
+            } else {
+                self.delete(&mut rest, line);
+            }
+        }
     }
 
     fn concurrently(&mut self, line: u32) {

@@ -153,7 +153,7 @@ impl Target for Server {
     type Checkpoint = usize;
     type Error = ServerError;
 
-    fn start(&mut self) -> Result<(), ServerError> {
+    fn start(&mut self, _migration: &migrate_core::Migration) -> Result<(), ServerError> {
         self.before = self.catalog()?;
         Ok(())
     }

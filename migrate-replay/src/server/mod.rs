@@ -9,14 +9,18 @@ mod catalog;
 mod scratch;
 mod tls;
 mod tls_parameters;
+mod trace;
 
 use std::fmt::Write as _;
 
-use migrate_core::{MigrationSet, Problem, ProblemKind, ReplayedSection, Statement};
-use postgres::error::ErrorPosition;
+use migrate_core::{
+    Migration, MigrationSet, Problem, ProblemKind, ReplayedSection, Statement, TracedStatement,
+};
+use postgres::error::{ErrorPosition, SqlState};
 
 use crate::sequence::Target;
 use catalog::Catalog;
+use trace::Tracer;
 
 pub use crate::server_error::ServerError;
 pub use address::ServerAddress;
@@ -38,19 +42,63 @@ pub(crate) use scratch::error_message;
 /// reached, a database cannot be created, the replay's own session fails,
 /// or a scratch database cannot be dropped (it is named, to drop by hand).
 pub fn replay_postgres(set: &MigrationSet, url: &str) -> Result<Vec<Problem>, ServerError> {
+    replay_on_server(set, url, false).map(|traced| traced.problems)
+}
+
+/// [`replay_postgres`], tracing what each statement of each Up does to the
+/// relations that existed before its migration: the locks it takes, and
+/// whether it rewrites or reads all of a relation
+/// ([`migrate_core::lint_traced`] turns that into findings).
+///
+/// # Errors
+///
+/// As [`replay_postgres`].
+pub fn replay_postgres_traced(set: &MigrationSet, url: &str) -> Result<Traced, ServerError> {
+    replay_on_server(set, url, true)
+}
+
+/// What a traced replay found.
+#[derive(Debug, Clone, Default)]
+pub struct Traced {
+    /// Every problem of the SQL, as [`replay_postgres`] returns them.
+    pub problems: Vec<Problem>,
+    /// Each statement of an Up that ran, once (the first sequence that
+    /// ran it), with what it did to the relations that existed before.
+    pub statements: Vec<TracedStatement>,
+}
+
+fn replay_on_server(set: &MigrationSet, url: &str, trace: bool) -> Result<Traced, ServerError> {
     let address = ServerAddress::parse(url)?;
     let deadline = crate::sequence::build_deadline(std::time::Instant::now());
-    crate::each_sequence(set, |migrations| {
+    let mut statements: Vec<TracedStatement> = Vec::new();
+    let problems = crate::each_sequence(set, |migrations| {
         let mut scratch = Scratch::create(&address)?;
         let mut target = Server {
             scratch: &mut scratch,
             before: Catalog::default(),
             limit: crate::sequence::Limit::default(),
             depth: 0,
+            tracer: trace.then(Tracer::default),
+            own_transaction: false,
+            untraced: false,
         };
         let replayed = crate::sequence::replay(&mut target, migrations, deadline);
+        if let Some(tracer) = target.tracer.take() {
+            for statement in tracer.statements {
+                let seen = statements
+                    .iter()
+                    .any(|s| s.line == statement.line && s.path == statement.path);
+                if !seen {
+                    statements.push(statement);
+                }
+            }
+        }
         let problems = replayed.map_err(|stopped| stopped.error)?;
         scratch.drop_all().map(|()| problems)
+    })?;
+    Ok(Traced {
+        problems,
+        statements,
     })
 }
 
@@ -63,6 +111,14 @@ struct Server<'s> {
     limit: crate::sequence::Limit,
     /// How many savepoints are open: the transaction is ours while any is.
     depth: u32,
+    /// The trace of the Up sections, when asked for.
+    tracer: Option<Tracer>,
+    /// The current migration runs outside a transaction: each statement
+    /// traced runs in a transaction of the tracer's own.
+    own_transaction: bool,
+    /// The current migration runs outside a transaction and controls its
+    /// own (`BEGIN`, `COMMIT`): its statements run untraced.
+    untraced: bool,
 }
 
 /// A state to go back to: a savepoint, or for a migration that runs outside
@@ -102,14 +158,127 @@ impl Server<'_> {
             .batch_execute(sql)
             .map_err(|error| ServerError::replay(&error))
     }
+
+    /// Sends one statement under its limit, set for the session just
+    /// before it (the scratch database's session is the replay's own).
+    fn send(&mut self, statement: &Statement) -> Result<(), Failure> {
+        let ms = self.limit.duration.as_millis().max(1);
+        let client = self.scratch.client().map_err(Failure::Session)?;
+        client
+            .batch_execute(&format!("SET statement_timeout = {ms}"))
+            .and_then(|()| client.batch_execute(&statement.sql))
+            .map_err(Failure::Statement)
+    }
+
+    /// The problem of a statement the server refused or stopped.
+    fn problem(
+        &self,
+        failure: &Failure,
+        statement: &Statement,
+        path: &str,
+        section: ReplayedSection,
+    ) -> Problem {
+        let error = match failure {
+            Failure::Session(error) => {
+                return Problem::new(path, Some(statement.line), error.problem());
+            }
+            Failure::Statement(error) => error,
+        };
+        if error.code() == Some(&SqlState::QUERY_CANCELED) {
+            let kind = ProblemKind::StatementFailed {
+                section,
+                message: self.limit.stopped(),
+            };
+            return Problem::new(path, Some(statement.line), kind);
+        }
+        failed(error, statement, path, section)
+    }
+
+    /// Runs one statement of an Up with the tracer's readings around it,
+    /// in the migration's transaction or, for a migration that runs
+    /// outside one, in a transaction of its own (a statement that refuses
+    /// one runs untraced, as it would have).
+    fn traced(
+        &mut self,
+        statement: &Statement,
+        path: &str,
+        section: ReplayedSection,
+    ) -> Result<(), Problem> {
+        let unreadable =
+            |error: ServerError| Problem::new(path, Some(statement.line), error.problem());
+        let own = self.own_transaction;
+        if own {
+            self.execute("BEGIN").map_err(unreadable)?;
+        }
+        let (client, tracer) = self.parts().map_err(unreadable)?;
+        if own {
+            tracer.transaction_starts();
+        }
+        tracer
+            .before_statement(client)
+            .map_err(|error| unreadable(ServerError::replay(&error)))?;
+        match self.send(statement) {
+            Ok(()) => {
+                let (client, tracer) = self.parts().map_err(unreadable)?;
+                tracer
+                    .after_statement(client, path, statement.line)
+                    .map_err(|error| unreadable(ServerError::replay(&error)))?;
+                if own {
+                    self.execute("COMMIT").map_err(unreadable)?;
+                }
+                Ok(())
+            }
+            Err(failure) if own => {
+                self.execute("ROLLBACK").map_err(unreadable)?;
+                let refused = matches!(&failure, Failure::Statement(error)
+                    if error.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION));
+                let result = if refused {
+                    self.send(statement)
+                } else {
+                    Err(failure)
+                };
+                result.map_err(|failure| self.problem(&failure, statement, path, section))
+            }
+            Err(failure) => Err(self.problem(&failure, statement, path, section)),
+        }
+    }
+
+    /// The session and the tracer, borrowed together.
+    fn parts(&mut self) -> Result<(&mut postgres::Client, &mut Tracer), ServerError> {
+        let client = self.scratch.client()?;
+        let tracer = self.tracer.get_or_insert_with(Tracer::default);
+        Ok((client, tracer))
+    }
+}
+
+/// Why a statement did not run: the session could not be had, or the
+/// server refused or stopped the statement.
+enum Failure {
+    Session(ServerError),
+    Statement(postgres::Error),
 }
 
 impl Target for Server<'_> {
     type Checkpoint = Checkpoint;
     type Error = ServerError;
 
-    fn start(&mut self) -> Result<(), ServerError> {
+    fn start(&mut self, migration: &Migration) -> Result<(), ServerError> {
         self.before = self.catalog()?;
+        self.own_transaction = migration.no_transaction;
+        self.untraced = migration.no_transaction
+            && migration
+                .up
+                .iter()
+                .any(|statement| statement.transaction_control().is_some());
+        if let Some(tracer) = &mut self.tracer {
+            tracer.start(migration.version);
+            if self.untraced {
+                let client = self.scratch.client()?;
+                tracer
+                    .untraced(client)
+                    .map_err(|error| ServerError::replay(&error))?;
+            }
+        }
         Ok(())
     }
 
@@ -156,26 +325,11 @@ impl Target for Server<'_> {
         path: &str,
         section: ReplayedSection,
     ) -> Result<(), Problem> {
-        let client = self
-            .scratch
-            .client()
-            .map_err(|error| Problem::new(path, Some(statement.line), error.problem()))?;
-        // Each statement under its limit, set for the session just before it
-        // (the scratch database's session is the replay's own).
-        let ms = self.limit.duration.as_millis().max(1);
-        client
-            .batch_execute(&format!("SET statement_timeout = {ms}"))
-            .map_err(|error| failed(&error, statement, path, section))?;
-        client.batch_execute(&statement.sql).map_err(|error| {
-            if error.code() == Some(&postgres::error::SqlState::QUERY_CANCELED) {
-                let kind = ProblemKind::StatementFailed {
-                    section,
-                    message: self.limit.stopped(),
-                };
-                return Problem::new(path, Some(statement.line), kind);
-            }
-            failed(&error, statement, path, section)
-        })
+        if section == ReplayedSection::Up && self.tracer.is_some() && !self.untraced {
+            return self.traced(statement, path, section);
+        }
+        self.send(statement)
+            .map_err(|error| self.problem(&error, statement, path, section))
     }
 
     fn differences(&mut self) -> Result<Vec<String>, ServerError> {

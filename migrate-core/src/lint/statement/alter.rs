@@ -12,6 +12,9 @@ impl Scope<'_> {
         let Some(table) = at.name(self.postgres) else {
             return;
         };
+        if self.postgres && !self.no_transaction && self.table_in_use(&table) {
+            self.altered.insert(table.clone());
+        }
         for action in at.actions() {
             let mut act = Cursor {
                 words: action,
@@ -68,6 +71,13 @@ impl Scope<'_> {
                     "makes `{table}` unlogged: rewritten under an ACCESS EXCLUSIVE lock, then emptied by a crash and absent from replicas"
                 );
                 self.find(Rule::SetUnlogged, line, what);
+            }
+        } else if at.eat_all(&["set", "logged"]) {
+            if in_use {
+                let what = format!(
+                    "makes `{table}` logged: rewritten, every row written to the WAL, under an ACCESS EXCLUSIVE lock"
+                );
+                self.find(Rule::SetLogged, line, what);
             }
         } else if at.eat_all(&["disable", "trigger"]) {
             let trigger = at.name(false).unwrap_or_default();

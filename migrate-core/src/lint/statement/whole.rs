@@ -20,6 +20,7 @@ impl Scope<'_> {
         let Some(table) = at.name(self.postgres) else {
             return;
         };
+        self.after_alter(&table, "updates", line);
         if self.no_transaction
             || !self.table_in_use(&table)
             || top_level_has(&at.words[at.i..], "where")
@@ -32,6 +33,17 @@ impl Scope<'_> {
         self.find(Rule::UpdateWithoutWhere, line, what);
     }
 
+    /// An `UPDATE` or `DELETE` of a table an `ALTER TABLE` of the same
+    /// transaction locked: the lock is held while the rows change.
+    fn after_alter(&mut self, table: &str, verb: &str, line: u32) {
+        if self.altered.contains(table) {
+            let what = format!(
+                "{verb} `{table}` after an `ALTER TABLE` of it in the same transaction, whose lock (ACCESS EXCLUSIVE for most changes) is held while the rows change"
+            );
+            self.find(Rule::BackfillAfterAlter, line, what);
+        }
+    }
+
     /// `DELETE FROM [ONLY] t … ` without a `WHERE` of its own: every row
     /// gone.
     pub(super) fn delete(&mut self, at: &mut Cursor<'_>, line: u32) {
@@ -40,6 +52,7 @@ impl Scope<'_> {
         let Some(table) = at.name(self.postgres) else {
             return;
         };
+        self.after_alter(&table, "deletes from", line);
         if !self.table_in_use(&table) || top_level_has(&at.words[at.i..], "where") {
             return;
         }
@@ -56,8 +69,9 @@ impl Scope<'_> {
 
     /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] v [WITH [NO] DATA]`.
     pub(super) fn refresh(&mut self, at: &mut Cursor<'_>, line: u32) {
+        // The concurrent refresh runs in a transaction too (the server
+        // takes it there: `tests/tests/lint_trace.rs`), and blocks no reader.
         if at.eat("concurrently") {
-            self.concurrently(line);
             return;
         }
         let Some(view) = at.name(self.postgres) else {
