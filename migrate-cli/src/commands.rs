@@ -98,7 +98,14 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             dialect,
             from,
             json,
-        } => crate::lint::lint(&dir, dialect_named(&dialect), from, json),
+            replay_url,
+        } => crate::lint::lint(
+            &dir,
+            dialect_named(&dialect),
+            from,
+            json,
+            replay_url.filter(|url| !url.trim().is_empty()).as_deref(),
+        ),
         operation => on_database(operation),
     }
 }
@@ -355,6 +362,8 @@ pub fn rust_skipped(set: &migrate_core::MigrationSet, what: &str) -> Option<Stri
 
 fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
     let mut server_error = None;
+    // What the PostgreSQL server traced of each statement, for the lints.
+    let mut traced = None;
     let mut parsed = false;
     let checked = load(dir, checks.dialect).and_then(|set| {
         for ignored in &set.ignored {
@@ -393,7 +402,10 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
             let replayed = if checks.dialect == Dialect::Mysql {
                 migrate_replay::replay_mysql(&set, url)
             } else {
-                migrate_replay::replay_postgres(&set, url)
+                migrate_replay::replay_postgres_traced(&set, url).map(|replayed| {
+                    traced = Some(replayed.statements);
+                    replayed.problems
+                })
             };
             match replayed {
                 Ok(found) => problems.extend(found),
@@ -414,6 +426,9 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
     Ok(match checked {
         Ok(set) => {
             println(&verdict(&set, checks, parsed));
+            if let Some(traced) = traced {
+                traced_lints(&set, &traced);
+            }
             ExitCode::SUCCESS
         }
         Err(problems) => {
@@ -428,6 +443,23 @@ fn validate(dir: &DirArgs, checks: &Checks) -> Result<ExitCode, String> {
             ExitCode::FAILURE
         }
     })
+}
+
+/// After a replay on PostgreSQL: the lint findings with what the server
+/// traced, as warnings (what `embed_migrations!` warns of with the same
+/// server; `migrate lint --replay-url` fails on them).
+fn traced_lints(set: &migrate_core::MigrationSet, traced: &[migrate_core::TracedStatement]) {
+    let findings = migrate_core::lint_traced(set, Dialect::Postgres, None, traced);
+    for finding in &findings {
+        crate::messages::progress(&format!("warning: {finding}"));
+    }
+    if !findings.is_empty() {
+        crate::messages::progress(&format!(
+            "{} with the locks traced on the server (warnings here; `migrate lint \
+             --dialect postgres --replay-url …` exits with 1 on them)",
+            count(findings.len(), "lint finding")
+        ));
+    }
 }
 
 /// What `validate` says of a set that passed every check.

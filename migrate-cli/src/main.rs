@@ -205,7 +205,7 @@ enum Command {
     /// `--dialect postgres`) locking ones, as `embed_migrations!` does.
     /// Exit code 1 on any finding (from `--from` on, when given).
     #[command(
-        after_help = "Examples (a CI step):\n  migrate lint --dir migrations --from 42\n  migrate lint --dialect postgres --json"
+        after_help = "Examples (a CI step):\n  migrate lint --dir migrations --from 42\n  migrate lint --dialect postgres --json\n  migrate lint --dialect postgres --replay-url postgres://postgres@localhost/postgres"
     )]
     Lint {
         #[command(flatten)]
@@ -222,6 +222,19 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// With `--dialect postgres`: a PostgreSQL server to replay the
+        /// migrations on (a scratch database, dropped after), tracing the
+        /// locks each statement takes there: the rules' findings the server
+        /// confirms say what it saw, those it refutes are dropped, and a
+        /// rewrite or full read under a lock that no rule found is a
+        /// finding of its own.
+        #[arg(
+            long,
+            env = "MIGRATE_REPLAY_POSTGRES_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )]
+        replay_url: Option<String>,
     },
     /// Show every migration: applied or pending, when, drift.
     #[command(after_help = "Example:\n  migrate status --db app.db --json")]

@@ -691,6 +691,92 @@ fn validate_replays_postgresql_on_the_server_of_replay_url() {
     assert!(!stderr(&unreachable).contains("s3cret"));
 }
 
+/// `migrate lint --replay-url` traces the locks on the server: the type
+/// change the server makes without a rewrite (a longer `varchar`) is no
+/// `type-rewrite` there, the one it rewrites says so, in text and JSON;
+/// `validate` warns of the same findings; another dialect is refused.
+#[test]
+fn lint_traces_the_locks_on_the_server_of_replay_url() {
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    write(
+        root.path(),
+        "migrations/001_a.sql",
+        "-- +migrate Up\nCREATE TABLE a (id INT PRIMARY KEY, name VARCHAR(10), n INT);\n",
+    );
+    write(
+        root.path(),
+        "migrations/002_longer_name.sql",
+        "-- +migrate Allow change-column-type the release reads it as a string\n-- +migrate Up\nALTER TABLE a ALTER COLUMN name TYPE VARCHAR(40);\n",
+    );
+    write(
+        root.path(),
+        "migrations/003_bigger_n.sql",
+        "-- +migrate Allow change-column-type the release reads it as an i64\n-- +migrate Up\nALTER TABLE a ALTER COLUMN n TYPE BIGINT;\n",
+    );
+    let offline = stdout(&migrate(root.path(), &["lint", "--dialect", "postgres"]));
+    let codes = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|line| line.split(" (").next().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        codes(&offline),
+        [
+            "migrations/002_longer_name.sql:3: type-rewrite",
+            "migrations/003_bigger_n.sql:3: type-rewrite"
+        ]
+    );
+    let url = db.url();
+    let traced = migrate(
+        root.path(),
+        &["lint", "--dialect", "postgres", "--replay-url", url.as_str()],
+    );
+    assert_eq!(traced.status.code(), Some(1));
+    let text = stdout(&traced);
+    assert_eq!(codes(&text), ["migrations/003_bigger_n.sql:3: type-rewrite"]);
+    assert!(
+        text.contains(
+            "traced on the PostgreSQL server at build time, the statement took ACCESS EXCLUSIVE \
+             on table `a` (blocks reads and writes) and rewrote it; add a column of the new type"
+        ),
+        "{text}"
+    );
+    assert!(
+        stderr(&traced).contains("1 finding in migrations, with the locks traced on the PostgreSQL server"),
+        "{}",
+        stderr(&traced)
+    );
+    let json = stdout(&migrate(
+        root.path(),
+        &["lint", "--dialect", "postgres", "--replay-url", url.as_str(), "--json"],
+    ));
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(value["findings"][0]["code"], "type-rewrite");
+    assert_eq!(
+        value["findings"][0]["traced"],
+        "took ACCESS EXCLUSIVE on table `a` (blocks reads and writes) and rewrote it"
+    );
+    let validated = migrate(
+        root.path(),
+        &["validate", "--dialect", "postgres", "--replay-url", url.as_str()],
+    );
+    assert!(validated.status.success());
+    assert!(
+        stderr(&validated).starts_with("warning: migrations/003_bigger_n.sql:3: type-rewrite (locking)"),
+        "{}",
+        stderr(&validated)
+    );
+    let sqlite = migrate(root.path(), &["lint", "--replay-url", url.as_str()]);
+    assert_eq!(
+        fails(&sqlite),
+        "error: `--replay-url` traces the locks on a PostgreSQL server (or comes from \
+         `MIGRATE_REPLAY_POSTGRES_URL`): add `--dialect postgres`, or unset it\n"
+    );
+}
+
 /// The server's scratch databases of the replay run by process `pid`.
 fn scratch_databases_of(admin: &mut migrate_runtime::postgres::Client, pid: u32) -> Vec<String> {
     admin

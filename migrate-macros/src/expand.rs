@@ -129,13 +129,15 @@ pub fn expand(input: &Input, root: &Path, resume: Option<&Path>) -> syn::Result<
     }
     #[cfg(not(feature = "replay"))]
     let _ = resume;
-    if input.check_postgres {
-        check_postgres(input, &set)?;
-    }
+    let traced = if input.check_postgres {
+        check_postgres(input, &set)?
+    } else {
+        Vec::new()
+    };
     if input.check_mysql {
         crate::check_mysql::check_mysql(input, &set)?;
     }
-    let lints = lints(input, &set)?;
+    let lints = lints(input, &set, &traced)?;
     let code = rust_code(input, root, &set)?;
     // Every file read, so that cargo builds again when one changes: one
     // item for all (an item each costs rustc 0.07 s more at 1,000 files).
@@ -186,8 +188,12 @@ pub const REPLAY_URL: &str = "MIGRATE_REPLAY_POSTGRES_URL";
 
 /// The checks of a `dialect = "postgres"` set: every statement parsed by
 /// PostgreSQL's parser, then, when `MIGRATE_REPLAY_POSTGRES_URL` names a
-/// server, the replay on a scratch database of it.
-fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<()> {
+/// server, the replay on a scratch database of it, which traces what each
+/// statement locks, rewrites and reads for the lints.
+fn check_postgres(
+    input: &Input,
+    set: &migrate_core::MigrationSet,
+) -> syn::Result<Vec<migrate_core::TracedStatement>> {
     #[cfg(feature = "postgres-parse")]
     if let Some(problems) = migrate_replay::parse_postgres(set)
         && let Some(error) = combine(input, &problems)
@@ -197,7 +203,7 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
     let Some(url) = replay_url(REPLAY_URL, std::env::var(REPLAY_URL))
         .map_err(|e| syn::Error::new(input.dir.span(), e))?
     else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     // Cargo writes the variables a build reads, with their values, into
     // `target/` (dep-info, fingerprints): a password there would be kept,
@@ -215,14 +221,14 @@ fn check_postgres(input: &Input, set: &migrate_core::MigrationSet) -> syn::Resul
     }
     #[cfg(feature = "postgres-replay")]
     {
-        let problems = migrate_replay::replay_postgres(set, &url).map_err(|error| {
+        let traced = migrate_replay::replay_postgres_traced(set, &url).map_err(|error| {
             let message = format!(
                 "cannot replay the migrations on the server of `{REPLAY_URL}`: {error}; \
                  start the server or fix the variable, or unset it to build without the replay"
             );
             syn::Error::new(input.dir.span(), message)
         })?;
-        combine(input, &problems).map_or(Ok(()), Err)
+        combine(input, &traced.problems).map_or(Ok(traced.statements), Err)
     }
     #[cfg(not(feature = "postgres-replay"))]
     {
@@ -283,12 +289,16 @@ pub(crate) fn carries_password(url: &str) -> bool {
 /// `irreversible_before`. A proc macro has no warning of its own on
 /// stable Rust: each one is the use of a deprecated constant whose note is
 /// the finding, at the directory literal.
-fn lints(input: &Input, set: &migrate_core::MigrationSet) -> syn::Result<TokenStream> {
+fn lints(
+    input: &Input,
+    set: &migrate_core::MigrationSet,
+    traced: &[migrate_core::TracedStatement],
+) -> syn::Result<TokenStream> {
     let dialect = input.options.dialect;
     let from = input
         .lint_errors_from
         .map(|from| set.scheme.version_written(from));
-    let (errors, warnings): (Vec<_>, Vec<_>) = migrate_core::lint(set, dialect, from)
+    let (errors, warnings): (Vec<_>, Vec<_>) = migrate_core::lint_traced(set, dialect, from, traced)
         .into_iter()
         .partition(|finding| {
             from.is_some_and(|from| finding.version >= from) && !set.is_history(finding.version)

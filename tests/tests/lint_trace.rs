@@ -579,3 +579,76 @@ fn compare_with_docs(table: &str) {
          MIGRATE_WRITE_DOCS=1 to write it. Traced:\n{table}"
     );
 }
+
+/// The six statements a reviewer flags (issue 37) are found with the
+/// server as without it, at their file and line, now saying the lock the
+/// server saw and what it blocks, beside the safe way; a constant-default
+/// `ADD COLUMN` and a bounded `UPDATE`, each in its own migration, are not.
+#[test]
+fn the_statements_a_reviewer_flags_are_found_with_the_lock_the_server_saw() {
+    let Some(url) = server() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("migrations");
+    std::fs::create_dir(&dir).expect("mkdir");
+    for (name, text) in [
+        (
+            "001_before.sql",
+            "CREATE TABLE accounts (id INT PRIMARY KEY, email TEXT);\n\
+             CREATE TABLE events (id INT, at DATE) PARTITION BY RANGE (at);\n\
+             CREATE TABLE events_2026 (id INT, at DATE);\n\
+             CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n FROM accounts;\n\
+             CREATE SCHEMA archive;\nCREATE TABLE archive.items (id INT);",
+        ),
+        (
+            "002_reviewed.sql",
+            "REFRESH MATERIALIZED VIEW totals;\n\
+             ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n\
+             DELETE FROM accounts;\n\
+             ALTER TABLE accounts SET UNLOGGED;\n\
+             ALTER TABLE accounts DISABLE TRIGGER ALL;\n\
+             DROP SCHEMA archive CASCADE;",
+        ),
+        ("003_plan.sql", "ALTER TABLE accounts ADD COLUMN plan TEXT DEFAULT 'free';"),
+        ("004_lower.sql", "UPDATE accounts SET email = lower(email) WHERE id < 1000;"),
+    ] {
+        std::fs::write(dir.join(name), format!("-- +migrate Up\n{text}\n")).expect("write");
+    }
+    let options = migrate_core::Options {
+        dialect: Dialect::Postgres,
+        ..migrate_core::Options::default()
+    };
+    let set = migrate_core::load(root.path(), "migrations", &options).expect("valid");
+    let traced = migrate_replay::replay_postgres_traced(&set, &url).expect("the server is usable");
+    assert!(traced.problems.is_empty(), "{:?}", traced.problems);
+    let offline = migrate_core::lint(&set, Dialect::Postgres, None);
+    let with_trace = migrate_core::lint_traced(&set, Dialect::Postgres, None, &traced.statements);
+    let at = |findings: &[Finding]| -> Vec<(String, u32, &'static str)> {
+        findings
+            .iter()
+            .map(|f| (f.path.clone(), f.line, f.rule.code()))
+            .collect()
+    };
+    let reviewed = "migrations/002_reviewed.sql".to_owned();
+    let expected = [
+        (2, "refresh-not-concurrently", "took ACCESS EXCLUSIVE on materialized view `totals` (blocks reads and writes) and rewrote it"),
+        (3, "attach-partition-scan", "took ACCESS EXCLUSIVE on table `events_2026` (blocks reads and writes) and read all of it"),
+        (4, "delete-without-where", "took ROW EXCLUSIVE on table `accounts` (blocks neither reads nor writes)"),
+        (5, "set-unlogged", "took ACCESS EXCLUSIVE on table `accounts` (blocks reads and writes) and rewrote it"),
+        (6, "disable-trigger", "held ACCESS EXCLUSIVE on table `accounts` (blocks reads and writes)"),
+        (7, "drop-schema", "took ACCESS EXCLUSIVE on table `archive.items` (blocks reads and writes) and dropped it"),
+    ];
+    let codes: Vec<(String, u32, &str)> = expected
+        .iter()
+        .map(|(line, code, _)| (reviewed.clone(), *line, *code))
+        .collect();
+    assert_eq!(at(&offline), codes, "offline: {offline:#?}");
+    assert_eq!(at(&with_trace), codes, "with the trace: {with_trace:#?}");
+    for (finding, (_, _, saw)) in with_trace.iter().zip(expected) {
+        let said = finding.to_string();
+        assert!(
+            said.contains(&format!("traced on the PostgreSQL server at build time, the statement {saw}"))
+                && said.contains(finding.rule.advice()),
+            "{said}"
+        );
+    }
+}
