@@ -19,6 +19,10 @@
 //! every Up twice and every Down once and reads the catalogs twice per
 //! migration.
 //!
+//! `postgres_trace/200`: the replay of 200 of those PostgreSQL migrations
+//! on the server with the locks traced (`traced`, what a build with
+//! `MIGRATE_REPLAY_POSTGRES_URL` runs) beside the same replay untraced.
+//!
 //! `lint/1000`: the lints over those 1,000 PostgreSQL migrations (what every
 //! build adds), beside `load` of the same directory.
 //!
@@ -172,6 +176,37 @@ fn postgres_replay(c: &mut Criterion) {
     group.finish();
 }
 
+/// The cost of tracing the locks: the replay of 200 of the PostgreSQL
+/// migrations on the server with the trace (what a build with
+/// `MIGRATE_REPLAY_POSTGRES_URL` runs) and without it, in the same run.
+/// Not 1,000: one replay of 1,000 takes about six minutes (the catalogs,
+/// read twice per migration, grow with the set), so criterion's ten
+/// samples of each would take two hours; and the trace's share only falls
+/// as the set grows (its readings per statement stay, the catalogs'
+/// grow), so 200 bounds the ratio at 1,000 from above.
+fn postgres_trace(c: &mut Criterion) {
+    const TRACED: usize = 200;
+    let url = std::env::var("MIGRATE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let mut group = c.benchmark_group("postgres_trace");
+    group.sample_size(10);
+    let (_root, set) = postgres_set(TRACED);
+    group.bench_function(BenchmarkId::new("traced", TRACED), |b| {
+        b.iter(|| {
+            let traced = migrate_replay::replay_postgres_traced(&set, &url).expect("the server");
+            assert!(traced.problems.is_empty(), "{:?}", traced.problems);
+            assert_eq!(traced.statements.len(), 3 * TRACED);
+        });
+    });
+    group.bench_function(BenchmarkId::new("untraced", TRACED), |b| {
+        b.iter(|| {
+            let problems = migrate_replay::replay_postgres(&set, &url).expect("the server");
+            assert!(problems.is_empty(), "{problems:?}");
+        });
+    });
+    group.finish();
+}
+
 /// The lints over every statement of 1,000 generated migrations (what
 /// every build adds), beside reading and validating the same directory.
 fn lint(c: &mut Criterion) {
@@ -190,5 +225,12 @@ fn lint(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, replay, postgres_parse, postgres_replay, lint);
+criterion_group!(
+    benches,
+    replay,
+    postgres_parse,
+    postgres_replay,
+    postgres_trace,
+    lint
+);
 criterion_main!(benches);

@@ -691,15 +691,9 @@ fn validate_replays_postgresql_on_the_server_of_replay_url() {
     assert!(!stderr(&unreachable).contains("s3cret"));
 }
 
-/// `migrate lint --replay-url` traces the locks on the server: the type
-/// change the server makes without a rewrite (a longer `varchar`) is no
-/// `type-rewrite` there, the one it rewrites says so, in text and JSON;
-/// `validate` warns of the same findings; another dialect is refused.
-#[test]
-fn lint_traces_the_locks_on_the_server_of_replay_url() {
-    let Some(db) = migrate_tests::pg::Scratch::new() else {
-        return;
-    };
+/// A table, a longer `varchar` (no rewrite on PostgreSQL) and `INT` to
+/// `BIGINT` (a rewrite), the backward-incompatible side acknowledged.
+fn two_type_changes() -> tempfile::TempDir {
     let root = tempfile::tempdir().expect("tempdir");
     write(
         root.path(),
@@ -716,6 +710,19 @@ fn lint_traces_the_locks_on_the_server_of_replay_url() {
         "migrations/003_bigger_n.sql",
         "-- +migrate Allow change-column-type the release reads it as an i64\n-- +migrate Up\nALTER TABLE a ALTER COLUMN n TYPE BIGINT;\n",
     );
+    root
+}
+
+/// `migrate lint --replay-url` traces the locks on the server: the type
+/// change the server makes without a rewrite (a longer `varchar`) is no
+/// `type-rewrite` there, the one it rewrites says so, in text and JSON;
+/// `validate` warns of the same findings; another dialect is refused.
+#[test]
+fn lint_traces_the_locks_on_the_server_of_replay_url() {
+    let Some(db) = migrate_tests::pg::Scratch::new() else {
+        return;
+    };
+    let root = two_type_changes();
     let offline = stdout(&migrate(root.path(), &["lint", "--dialect", "postgres"]));
     let codes = |text: &str| -> Vec<String> {
         text.lines()
@@ -732,11 +739,20 @@ fn lint_traces_the_locks_on_the_server_of_replay_url() {
     let url = db.url();
     let traced = migrate(
         root.path(),
-        &["lint", "--dialect", "postgres", "--replay-url", url.as_str()],
+        &[
+            "lint",
+            "--dialect",
+            "postgres",
+            "--replay-url",
+            url.as_str(),
+        ],
     );
     assert_eq!(traced.status.code(), Some(1));
     let text = stdout(&traced);
-    assert_eq!(codes(&text), ["migrations/003_bigger_n.sql:3: type-rewrite"]);
+    assert_eq!(
+        codes(&text),
+        ["migrations/003_bigger_n.sql:3: type-rewrite"]
+    );
     assert!(
         text.contains(
             "traced on the PostgreSQL server at build time, the statement took ACCESS EXCLUSIVE \
@@ -745,13 +761,21 @@ fn lint_traces_the_locks_on_the_server_of_replay_url() {
         "{text}"
     );
     assert!(
-        stderr(&traced).contains("1 finding in migrations, with the locks traced on the PostgreSQL server"),
+        stderr(&traced)
+            .contains("1 finding in migrations, with the locks traced on the PostgreSQL server"),
         "{}",
         stderr(&traced)
     );
     let json = stdout(&migrate(
         root.path(),
-        &["lint", "--dialect", "postgres", "--replay-url", url.as_str(), "--json"],
+        &[
+            "lint",
+            "--dialect",
+            "postgres",
+            "--replay-url",
+            url.as_str(),
+            "--json",
+        ],
     ));
     let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(value["findings"][0]["code"], "type-rewrite");
@@ -761,11 +785,18 @@ fn lint_traces_the_locks_on_the_server_of_replay_url() {
     );
     let validated = migrate(
         root.path(),
-        &["validate", "--dialect", "postgres", "--replay-url", url.as_str()],
+        &[
+            "validate",
+            "--dialect",
+            "postgres",
+            "--replay-url",
+            url.as_str(),
+        ],
     );
     assert!(validated.status.success());
     assert!(
-        stderr(&validated).starts_with("warning: migrations/003_bigger_n.sql:3: type-rewrite (locking)"),
+        stderr(&validated)
+            .starts_with("warning: migrations/003_bigger_n.sql:3: type-rewrite (locking)"),
         "{}",
         stderr(&validated)
     );

@@ -298,11 +298,12 @@ fn lints(
     let from = input
         .lint_errors_from
         .map(|from| set.scheme.version_written(from));
-    let (errors, warnings): (Vec<_>, Vec<_>) = migrate_core::lint_traced(set, dialect, from, traced)
-        .into_iter()
-        .partition(|finding| {
-            from.is_some_and(|from| finding.version >= from) && !set.is_history(finding.version)
-        });
+    let (errors, warnings): (Vec<_>, Vec<_>) =
+        migrate_core::lint_traced(set, dialect, from, traced)
+            .into_iter()
+            .partition(|finding| {
+                from.is_some_and(|from| finding.version >= from) && !set.is_history(finding.version)
+            });
     if let Some(errors) = combine(input, &errors) {
         return Err(errors);
     }

@@ -413,13 +413,11 @@ fn corpus_set(root: &Path) -> (MigrationSet, Vec<String>) {
             "-- +migrate Up\n"
         };
         let file = format!("{:05}_case_{k}.sql", k + 2);
-        let statements: String = case
-            .statement
-            .replace("{t}", &name)
-            .lines()
-            .map(|line| format!("{};\n", line.trim_end_matches(';')))
-            .collect();
-        std::fs::write(dir.join(&file), format!("{header}{statements}")).expect("write");
+        let mut text = header.to_owned();
+        for line in case.statement.replace("{t}", &name).lines() {
+            let _ = writeln!(text, "{};", line.trim_end_matches(';'));
+        }
+        std::fs::write(dir.join(&file), text).expect("write");
         paths.push(format!("migrations/{file}"));
     }
     std::fs::write(dir.join("00001_setup.sql"), setup).expect("write");
@@ -608,8 +606,14 @@ fn the_statements_a_reviewer_flags_are_found_with_the_lock_the_server_saw() {
              ALTER TABLE accounts DISABLE TRIGGER ALL;\n\
              DROP SCHEMA archive CASCADE;",
         ),
-        ("003_plan.sql", "ALTER TABLE accounts ADD COLUMN plan TEXT DEFAULT 'free';"),
-        ("004_lower.sql", "UPDATE accounts SET email = lower(email) WHERE id < 1000;"),
+        (
+            "003_plan.sql",
+            "ALTER TABLE accounts ADD COLUMN plan TEXT DEFAULT 'free';",
+        ),
+        (
+            "004_lower.sql",
+            "UPDATE accounts SET email = lower(email) WHERE id < 1000;",
+        ),
     ] {
         std::fs::write(dir.join(name), format!("-- +migrate Up\n{text}\n")).expect("write");
     }
@@ -630,12 +634,36 @@ fn the_statements_a_reviewer_flags_are_found_with_the_lock_the_server_saw() {
     };
     let reviewed = "migrations/002_reviewed.sql".to_owned();
     let expected = [
-        (2, "refresh-not-concurrently", "took ACCESS EXCLUSIVE on materialized view `totals` (blocks reads and writes) and rewrote it"),
-        (3, "attach-partition-scan", "took ACCESS EXCLUSIVE on table `events_2026` (blocks reads and writes) and read all of it"),
-        (4, "delete-without-where", "took ROW EXCLUSIVE on table `accounts` (blocks neither reads nor writes)"),
-        (5, "set-unlogged", "took ACCESS EXCLUSIVE on table `accounts` (blocks reads and writes) and rewrote it"),
-        (6, "disable-trigger", "held ACCESS EXCLUSIVE on table `accounts` (blocks reads and writes)"),
-        (7, "drop-schema", "took ACCESS EXCLUSIVE on table `archive.items` (blocks reads and writes) and dropped it"),
+        (
+            2,
+            "refresh-not-concurrently",
+            "took ACCESS EXCLUSIVE on materialized view `totals` (blocks reads and writes) and rewrote it",
+        ),
+        (
+            3,
+            "attach-partition-scan",
+            "took ACCESS EXCLUSIVE on table `events_2026` (blocks reads and writes) and read all of it",
+        ),
+        (
+            4,
+            "delete-without-where",
+            "took ROW EXCLUSIVE on table `accounts` (blocks neither reads nor writes)",
+        ),
+        (
+            5,
+            "set-unlogged",
+            "took ACCESS EXCLUSIVE on table `accounts` (blocks reads and writes) and rewrote it",
+        ),
+        (
+            6,
+            "disable-trigger",
+            "held ACCESS EXCLUSIVE on table `accounts` (blocks reads and writes)",
+        ),
+        (
+            7,
+            "drop-schema",
+            "took ACCESS EXCLUSIVE on table `archive.items` (blocks reads and writes) and dropped it",
+        ),
     ];
     let codes: Vec<(String, u32, &str)> = expected
         .iter()
@@ -646,8 +674,9 @@ fn the_statements_a_reviewer_flags_are_found_with_the_lock_the_server_saw() {
     for (finding, (_, _, saw)) in with_trace.iter().zip(expected) {
         let said = finding.to_string();
         assert!(
-            said.contains(&format!("traced on the PostgreSQL server at build time, the statement {saw}"))
-                && said.contains(finding.rule.advice()),
+            said.contains(&format!(
+                "traced on the PostgreSQL server at build time, the statement {saw}"
+            )) && said.contains(finding.rule.advice()),
             "{said}"
         );
     }

@@ -327,7 +327,8 @@ pub(super) fn merge(
         else {
             continue;
         };
-        let last = statement.line + statement.sql().matches('\n').count() as u32;
+        let lines = u32::try_from(statement.sql().matches('\n').count()).unwrap_or(u32::MAX);
+        let last = statement.line.saturating_add(lines);
         let within = |finding: &Finding| (statement.line..=last).contains(&finding.line);
         let hazards = trace.hazards(Some(new_from));
         // Refuted: a long lock the server did not see held for long.
@@ -361,10 +362,9 @@ pub(super) fn merge(
                     path: migration.up_path.to_string(),
                     line: statement.line,
                     what: format!(
-                        "{verb} {} `{}` under {}, which blocks its {} for as long as that takes",
+                        "{verb} {} `{}` while its {} wait",
                         relation.kind.noun(),
                         relation.name,
-                        relation.held,
                         relation.held.blocks()
                     ),
                     traced: Some(said),

@@ -66,19 +66,9 @@ impl Scope<'_> {
                 self.find(Rule::AttachPartitionScan, line, what);
             }
         } else if at.eat_all(&["set", "unlogged"]) {
-            if in_use {
-                let what = format!(
-                    "makes `{table}` unlogged: rewritten under an ACCESS EXCLUSIVE lock, then emptied by a crash and absent from replicas"
-                );
-                self.find(Rule::SetUnlogged, line, what);
-            }
+            self.set_persistence(table, "unlogged", line, in_use);
         } else if at.eat_all(&["set", "logged"]) {
-            if in_use {
-                let what = format!(
-                    "makes `{table}` logged: rewritten, every row written to the WAL, under an ACCESS EXCLUSIVE lock"
-                );
-                self.find(Rule::SetLogged, line, what);
-            }
+            self.set_persistence(table, "logged", line, in_use);
         } else if at.eat_all(&["disable", "trigger"]) {
             let trigger = at.name(false).unwrap_or_default();
             if in_use {
@@ -202,6 +192,24 @@ impl Scope<'_> {
             .remove(table)
             .unwrap_or_else(|| table.to_owned());
         self.origin.insert(new, before);
+    }
+
+    /// `SET UNLOGGED` or `SET LOGGED`: a rewrite under an exclusive lock.
+    fn set_persistence(&mut self, table: &str, to: &str, line: u32, in_use: bool) {
+        if !in_use {
+            return;
+        }
+        if to == "unlogged" {
+            let what = format!(
+                "makes `{table}` unlogged: rewritten under an ACCESS EXCLUSIVE lock, then emptied by a crash and absent from replicas"
+            );
+            self.find(Rule::SetUnlogged, line, what);
+        } else {
+            let what = format!(
+                "makes `{table}` logged: rewritten, every row written to the WAL, under an ACCESS EXCLUSIVE lock"
+            );
+            self.find(Rule::SetLogged, line, what);
+        }
     }
 
     /// `SET NOT NULL`: the rows are there even when the column is new.
