@@ -1,12 +1,9 @@
 //! The PostgreSQL backend, written once over [`Client`]: the capabilities
-//! of [`Backend`] for `postgres::Client` and `tokio_postgres::Client`.
+//! of [`Backend`] for every PostgreSQL client.
 
 use std::time::Duration;
 
-use tokio_postgres::error::SqlState;
-use tokio_postgres::types::Type;
-
-use super::client::Client;
+use super::client::{Client, Failure, Param, Row};
 use super::settings::{Alone, Settings};
 use super::{
     Attempt, BLOCKERS, COLUMNS, IN_TRANSACTION, LOCK_NOT_AVAILABLE, Moment, PostgresLock,
@@ -23,6 +20,10 @@ use crate::{
     LockRequest, LockWaits, Locking, Migration, ProgressRecord, Result, SearchPath, Session,
     Statement, TableName, Value, Version,
 };
+
+/// SQLSTATE `active_sql_transaction`: a statement that refuses to run in
+/// a transaction block.
+const ACTIVE_SQL_TRANSACTION: &str = "25001";
 
 /// Keeps the lease at `moment` (see [`Moment`]); the driver rolls back
 /// when it is lost.
@@ -139,7 +140,7 @@ impl<C: Client> Locking for C {
         }
         if let Some(lease) = &lock.lease
             && let Err(error) = self
-                .query(&lease.release, &[(&lease.token, Type::TEXT)])
+                .query(&lease.release, &[Param::Text(&lease.token)])
                 .await
         {
             tracing::error!(
@@ -377,7 +378,7 @@ async fn outside<C: Client>(
     };
     match sent {
         Ok(row) => Ok(Some(row)),
-        Err(error) if error.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION) => alone(
+        Err(error) if error.code() == Some(ACTIVE_SQL_TRANSACTION) => alone(
             client,
             &lock.settings,
             limit,
@@ -400,7 +401,7 @@ async fn outside<C: Client>(
 async fn read<C: Client>(
     client: &mut C,
     sql: impl Fn(bool) -> String,
-) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+) -> Result<Vec<Row>, Failure> {
     let answer = client.query(&sql(false), &[]).await;
     if lacks_failure_column(&answer) {
         return client.query(&sql(true), &[]).await;
@@ -447,10 +448,10 @@ impl<C: Client> HistoryStore for C {
             .query(
                 &insert_sql(table),
                 &[
-                    (&version, Type::INT8),
-                    (&name, Type::TEXT),
-                    (&checksum, Type::TEXT),
-                    (&micros, Type::INT8),
+                    Param::Int8(version),
+                    Param::Text(&name),
+                    Param::Text(&checksum),
+                    Param::Int8(micros),
                 ],
             )
             .await
@@ -474,10 +475,10 @@ impl<C: Client> HistoryStore for C {
         self.query(
             &failure_sql(table),
             &[
-                (&version, Type::INT8),
-                (&migration.name(), Type::TEXT),
-                (&migration.checksum().to_string(), Type::TEXT),
-                (&failure, Type::TEXT),
+                Param::Int8(version),
+                Param::Text(&migration.name()),
+                Param::Text(&migration.checksum().to_string()),
+                Param::Text(&failure),
             ],
         )
         .await
@@ -496,10 +497,7 @@ impl<C: Client> HistoryStore for C {
         let updated = self
             .query(
                 &progress_sql(table),
-                &[
-                    (&version.0.cast_signed(), Type::INT8),
-                    (&progress, Type::TEXT),
-                ],
+                &[Param::Int8(version.0.cast_signed()), Param::Text(&progress)],
             )
             .await
             .map_err(failed(RECORDING_PROGRESS))?;
@@ -510,13 +508,10 @@ impl<C: Client> HistoryStore for C {
     }
 
     async fn delete_history(&mut self, table: &TableName, version: Version) -> Result<()> {
-        self.query(
-            &delete_sql(table),
-            &[(&version.0.cast_signed(), Type::INT8)],
-        )
-        .await
-        .map(drop)
-        .map_err(failed("removing the migration from the history table"))
+        self.query(&delete_sql(table), &[Param::Int8(version.0.cast_signed())])
+            .await
+            .map(drop)
+            .map_err(failed("removing the migration from the history table"))
     }
 
     async fn renumber_history(
@@ -528,8 +523,8 @@ impl<C: Client> HistoryStore for C {
         self.query(
             &renumber_sql(table),
             &[
-                (&from.0.cast_signed(), Type::INT8),
-                (&to.0.cast_signed(), Type::INT8),
+                Param::Int8(from.0.cast_signed()),
+                Param::Int8(to.0.cast_signed()),
             ],
         )
         .await
@@ -547,7 +542,7 @@ impl<C: Client> Catalog for C {
         let rows = self
             .query(
                 COLUMNS,
-                &[(&table.schema(), Type::TEXT), (&table.name(), Type::TEXT)],
+                &[Param::MaybeText(table.schema()), Param::Text(table.name())],
             )
             .await
             .map_err(failed("reading another tool's history table"))?;
@@ -599,7 +594,7 @@ impl<C: Client> LockWaits<PostgresLock> for C {
     }
 
     async fn blockers(&mut self, statement: &str) -> Vec<Blocker> {
-        match self.query(BLOCKERS, &[(&statement, Type::TEXT)]).await {
+        match self.query(BLOCKERS, &[Param::Text(&statement)]).await {
             Ok(rows) => rows.iter().filter_map(blocker).collect(),
             Err(error) => {
                 tracing::warn!(

@@ -1,34 +1,194 @@
-//! The two PostgreSQL clients as one: the backend is written once over
-//! [`Client`], which `postgres::Client` implements with futures that are
-//! ready at once (each call blocks, as a blocking client does) and
-//! `tokio_postgres::Client` with its own futures.
+//! The PostgreSQL clients as one: the backend is written once over
+//! [`Client`], in the driver's words neither for what it sends
+//! ([`Param`]) nor for what it reads ([`Row`], [`Failure`]), so that a
+//! driver is an implementation of this trait: `postgres::Client` with
+//! futures that are ready at once (each call blocks, as a blocking client
+//! does), `tokio_postgres::Client` with its own futures (`drivers.rs`),
+//! and sqlx's `PgConnection` (`sqlx_client.rs`).
 
+use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use tokio_postgres::Row;
+use super::ServerError;
+use crate::{DriverError, Function, Value};
 
-use crate::{DriverError, Function, code};
-use tokio_postgres::types::{ToSql, Type};
+/// A parameter of one of the backend's own statements, with its type.
+#[derive(Debug, Clone, Copy)]
+pub enum Param<'a> {
+    /// `int8`.
+    Int8(i64),
+    /// `int4`.
+    Int4(i32),
+    /// `float8`.
+    Float8(f64),
+    /// `text`.
+    Text(&'a str),
+    /// `text`, or `NULL`.
+    MaybeText(Option<&'a str>),
+}
 
-/// The parameters of a statement, with their types.
-pub(super) type Typed<'a> = [(&'a (dyn ToSql + Sync), Type)];
+/// A row of an answer, each column read by its type: integers (and
+/// booleans, as 0 or 1), floating-point numbers, bytes, text; `Null` for
+/// SQL `NULL` and for a type none of these reads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Row(pub(super) Vec<Value>);
+
+impl Row {
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Column `i` as a [`Value`] (`Null` past the end).
+    pub fn value(&self, i: usize) -> Value {
+        self.0.get(i).cloned().unwrap_or(Value::Null)
+    }
+
+    /// Column `i` as a `T`; an error, never a panic, when it is not one.
+    pub fn try_get<T: FromValue>(&self, i: usize) -> Result<T, Failure> {
+        let value = self.0.get(i).unwrap_or(&Value::Null);
+        T::from_value(value).ok_or_else(|| {
+            Failure::client(format!(
+                "column {i} of the server's answer is {value:?}, not {}",
+                T::NAME
+            ))
+        })
+    }
+}
+
+/// A type a column of a [`Row`] reads as.
+pub trait FromValue: Sized {
+    /// How a message names it.
+    const NAME: &'static str;
+    /// The value as this type, when it is one.
+    fn from_value(value: &Value) -> Option<Self>;
+}
+
+impl FromValue for i64 {
+    const NAME: &'static str = "an integer";
+    fn from_value(value: &Value) -> Option<i64> {
+        match value {
+            Value::Integer(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for i32 {
+    const NAME: &'static str = "an integer";
+    fn from_value(value: &Value) -> Option<i32> {
+        i64::from_value(value).and_then(|n| i32::try_from(n).ok())
+    }
+}
+
+impl FromValue for f64 {
+    const NAME: &'static str = "a number";
+    fn from_value(value: &Value) -> Option<f64> {
+        match value {
+            Value::Real(n) => Some(*n),
+            #[allow(clippy::cast_precision_loss)]
+            Value::Integer(n) => Some(*n as f64),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for bool {
+    const NAME: &'static str = "a boolean";
+    fn from_value(value: &Value) -> Option<bool> {
+        i64::from_value(value).map(|n| n != 0)
+    }
+}
+
+impl FromValue for String {
+    const NAME: &'static str = "text";
+    fn from_value(value: &Value) -> Option<String> {
+        match value {
+            Value::Text(text) => Some(text.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    const NAME: &'static str = T::NAME;
+    fn from_value(value: &Value) -> Option<Option<T>> {
+        match value {
+            Value::Null => Some(None),
+            value => T::from_value(value).map(Some),
+        }
+    }
+}
+
+/// A statement that failed: the server's SQLSTATE when the server
+/// answered, and the error as this crate reports it (the server's own
+/// words, [`ServerError`], else the driver's).
+#[derive(Debug)]
+pub struct Failure {
+    code: Option<String>,
+    message: String,
+    error: DriverError,
+}
+
+impl Failure {
+    /// The server refused or stopped the statement.
+    pub fn server(error: ServerError) -> Failure {
+        Failure {
+            code: Some(error.code.clone()),
+            message: error.message.clone(),
+            error: Box::new(error),
+        }
+    }
+
+    /// The statement did not reach the server, or its answer could not
+    /// be read.
+    pub fn client(error: impl Into<DriverError>) -> Failure {
+        let error = error.into();
+        Failure {
+            code: None,
+            message: error.to_string(),
+            error,
+        }
+    }
+
+    /// The server's SQLSTATE, e.g. `55P03`.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The server's primary message, else the driver's.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The error as this crate reports it.
+    pub fn into_driver(self) -> DriverError {
+        self.error
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
 
 /// What the backend sends to the server: statements without results, and
 /// queries with typed parameters; and how it waits between tries of the lock.
 pub trait Client: Send {
     /// Runs `sql`, one or more statements, without parameters.
-    fn batch(
-        &mut self,
-        sql: &str,
-    ) -> impl Future<Output = Result<(), tokio_postgres::Error>> + Send;
+    fn batch(&mut self, sql: &str) -> impl Future<Output = Result<(), Failure>> + Send;
 
-    /// Runs one statement with typed parameters, answering its rows.
+    /// Runs one statement with typed parameters, answering its rows. Sent
+    /// unnamed, in one round trip: a named prepared statement does not
+    /// survive a pooler in transaction mode, which may send the next
+    /// message to another server session.
     fn query(
         &mut self,
         sql: &str,
-        params: &Typed<'_>,
-    ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>> + Send;
+        params: &[Param<'_>],
+    ) -> impl Future<Output = Result<Vec<Row>, Failure>> + Send;
 
     /// Runs `sql` as a simple query (its own message, the way `psql` sends
     /// one), answering the columns of the last row it returned, as text
@@ -36,7 +196,7 @@ pub trait Client: Send {
     fn simple_row(
         &mut self,
         sql: &str,
-    ) -> impl Future<Output = Result<Vec<Option<String>>, tokio_postgres::Error>> + Send;
+    ) -> impl Future<Output = Result<Vec<Option<String>>, Failure>> + Send;
 
     /// Sends `sql` without waiting for the server's answer: queued before
     /// anything the connection sends next. For a run whose future was
@@ -55,142 +215,11 @@ pub trait Client: Send {
     fn call(&mut self, function: Function) -> impl Future<Output = Result<(), DriverError>> + Send;
 }
 
-/// The columns of the last row of a simple query's answer.
-fn last_row(messages: &[tokio_postgres::SimpleQueryMessage]) -> Vec<Option<String>> {
-    messages
-        .iter()
-        .rev()
-        .find_map(|message| match message {
-            tokio_postgres::SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).map(str::to_owned))
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .unwrap_or_default()
-}
-
 /// The message for a function of another client's.
-fn other_client(function: Function, this: &str) -> DriverError {
+pub(super) fn other_client(function: Function, this: &str) -> DriverError {
     format!(
         "a function written for {} cannot run on {this}",
         function.driver()
     )
     .into()
-}
-
-#[cfg(feature = "postgres")]
-impl Client for postgres::Client {
-    async fn batch(&mut self, sql: &str) -> Result<(), tokio_postgres::Error> {
-        self.batch_execute(sql)
-    }
-
-    async fn query(
-        &mut self,
-        sql: &str,
-        params: &Typed<'_>,
-    ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        self.query_typed(sql, params)
-    }
-
-    async fn simple_row(
-        &mut self,
-        sql: &str,
-    ) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
-        Ok(last_row(&self.simple_query(sql)?))
-    }
-
-    fn send_and_forget(&mut self, sql: &str) {
-        // A blocking client cannot be dropped part-way: this runs when a
-        // lock could not be taken cleanly, and waits, as every call here.
-        let _ = self.batch_execute(sql);
-    }
-
-    async fn pause(&mut self, pause: Duration) {
-        std::thread::sleep(pause);
-    }
-
-    fn can_call(&self, function: &Function) -> bool {
-        matches!(
-            function,
-            Function::Postgres(_) | Function::PostgresClient(_)
-        )
-    }
-
-    async fn call(&mut self, function: Function) -> Result<(), DriverError> {
-        match function {
-            Function::Postgres(run) => {
-                // The run's transaction is open: `transaction()` sends a
-                // BEGIN the server only warns about, and gives the driver's
-                // handle on the open transaction. The handle is forgotten,
-                // not dropped: dropping it would roll the run back, and the
-                // run commits (or rolls back) it itself.
-                let mut transaction = self.transaction()?;
-                let result = code::call(|| run(&mut transaction));
-                std::mem::forget(transaction);
-                result
-            }
-            Function::PostgresClient(run) => code::call(|| run(self)),
-            #[allow(unreachable_patterns)]
-            other => Err(other_client(other, "a `postgres::Client`")),
-        }
-    }
-}
-
-#[cfg(feature = "tokio-postgres")]
-impl Client for tokio_postgres::Client {
-    async fn batch(&mut self, sql: &str) -> Result<(), tokio_postgres::Error> {
-        self.batch_execute(sql).await
-    }
-
-    async fn query(
-        &mut self,
-        sql: &str,
-        params: &Typed<'_>,
-    ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        self.query_typed(sql, params).await
-    }
-
-    async fn simple_row(
-        &mut self,
-        sql: &str,
-    ) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
-        Ok(last_row(&self.simple_query(sql).await?))
-    }
-
-    fn send_and_forget(&mut self, sql: &str) {
-        // The driver queues a request for its connection when its future is
-        // first polled, before it waits for the answer; the answer of a
-        // request whose future is gone is read and set aside.
-        let sending = std::pin::pin!(self.batch_execute(sql));
-        let _ = sending.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
-    }
-
-    async fn pause(&mut self, pause: Duration) {
-        crate::backoff::sleep_async(pause).await;
-    }
-
-    fn can_call(&self, function: &Function) -> bool {
-        matches!(
-            function,
-            Function::TokioPostgres(_) | Function::TokioPostgresClient(_)
-        )
-    }
-
-    async fn call(&mut self, function: Function) -> Result<(), DriverError> {
-        match function {
-            Function::TokioPostgres(run) => {
-                // As for the blocking client: the handle on the run's open
-                // transaction is forgotten, since dropping it rolls back.
-                let mut transaction = self.transaction().await?;
-                let result = code::call_async(run(&mut transaction)).await;
-                std::mem::forget(transaction);
-                result
-            }
-            Function::TokioPostgresClient(run) => code::call_async(run(self)).await,
-            #[allow(unreachable_patterns)]
-            other => Err(other_client(other, "a `tokio_postgres::Client`")),
-        }
-    }
 }

@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use tokio_postgres::Row;
-use tokio_postgres::types::Type;
+use super::client::{Failure, Row};
 
 use super::driver;
 use crate::{
@@ -41,9 +40,9 @@ pub(super) fn applied_sql(table: &TableName, legacy: bool) -> String {
 pub(super) const UNDEFINED_COLUMN: &str = "42703";
 
 /// Whether `answer` failed for want of the `failure` column.
-pub(super) fn lacks_failure_column(answer: &Result<Vec<Row>, tokio_postgres::Error>) -> bool {
+pub(super) fn lacks_failure_column(answer: &Result<Vec<Row>, Failure>) -> bool {
     matches!(answer, Err(error)
-        if error.code().map(tokio_postgres::error::SqlState::code) == Some(UNDEFINED_COLUMN))
+        if error.code() == Some(UNDEFINED_COLUMN))
 }
 
 /// Creates the history table, or adds the `failure` column to one of ours
@@ -156,22 +155,18 @@ pub(super) fn row_values(
 /// not exist, the rows, or what is wrong with the table.
 pub(super) fn history_rows(
     table: &TableName,
-    answer: Result<Vec<Row>, tokio_postgres::Error>,
+    answer: Result<Vec<Row>, Failure>,
 ) -> Result<Option<Vec<Row>>> {
     match answer {
         Ok(rows) => Ok(Some(rows)),
-        Err(error)
-            if error.code().map(tokio_postgres::error::SqlState::code) == Some(UNDEFINED_TABLE) =>
-        {
-            Ok(None)
-        }
+        Err(error) if error.code() == Some(UNDEFINED_TABLE) => Ok(None),
         // A table of another shape (a missing column, another type) is
         // not ours; anything else the server refuses (a role without the
         // right to read it, SQLSTATE 42501) is said as the server said it.
         Err(error)
-            if error.code().is_some_and(|code| {
-                code.code().starts_with("42") && code.code() != INSUFFICIENT_PRIVILEGE
-            }) =>
+            if error
+                .code()
+                .is_some_and(|code| code.starts_with("42") && code != INSUFFICIENT_PRIVILEGE) =>
         {
             Err(invalid(table, &error))
         }
@@ -182,13 +177,10 @@ pub(super) fn history_rows(
 /// SQLSTATE `insufficient_privilege`.
 const INSUFFICIENT_PRIVILEGE: &str = "42501";
 
-pub(super) fn invalid(table: &TableName, error: &tokio_postgres::Error) -> Error {
+pub(super) fn invalid(table: &TableName, error: &Failure) -> Error {
     Error::InvalidHistory {
         table: table.to_string(),
-        message: match error.as_db_error() {
-            Some(db) => db.message().to_owned(),
-            None => error.to_string(),
-        },
+        message: error.message().to_owned(),
     }
 }
 
@@ -202,12 +194,7 @@ pub(super) fn history(table: &TableName, rows: Option<Vec<Row>>) -> Result<Vec<A
                 row.try_get(1).map_err(read)?,
                 row.try_get(2).map_err(read)?,
                 row.try_get(3).map_err(read)?,
-                Duration::from_micros(
-                    row.try_get::<_, i64>(4)
-                        .map_err(read)?
-                        .max(0)
-                        .cast_unsigned(),
-                ),
+                Duration::from_micros(row.try_get::<i64>(4).map_err(read)?.max(0).cast_unsigned()),
                 failure(row, 5).map_err(read)?,
             ))
         })
@@ -231,7 +218,7 @@ pub(super) fn applied(table: &TableName, rows: Option<Vec<Row>>) -> Result<Vec<A
 
 /// The `failure` column at `at`, when the row has it (a table from
 /// before it has not).
-pub(super) fn failure(row: &Row, at: usize) -> Result<Option<String>, tokio_postgres::Error> {
+pub(super) fn failure(row: &Row, at: usize) -> Result<Option<String>, Failure> {
     if row.len() <= at {
         return Ok(None);
     }
@@ -251,7 +238,7 @@ pub(super) fn version(table: &TableName, stored: i64) -> Result<Version> {
 pub(super) fn columns(rows: &[Row]) -> Option<Vec<String>> {
     let columns: Vec<String> = rows
         .iter()
-        .filter_map(|row| row.try_get::<_, String>(0).ok())
+        .filter_map(|row| row.try_get::<String>(0).ok())
         .map(|column| column.to_ascii_lowercase())
         .collect();
     (!columns.is_empty()).then_some(columns)
@@ -266,28 +253,5 @@ pub(super) fn values(rows: &[Row], width: usize) -> Vec<Vec<Value>> {
 /// A column of another tool's table as a [`Value`]; `Null` for what
 /// does not read as its type says.
 pub(super) fn value(row: &Row, i: usize) -> Value {
-    let Some(column) = row.columns().get(i) else {
-        return Value::Null;
-    };
-    let ty = column.type_();
-    let got = if *ty == Type::INT8 {
-        row.try_get::<_, Option<i64>>(i)
-            .map(|v| v.map(Value::Integer))
-    } else if *ty == Type::INT4 {
-        row.try_get::<_, Option<i32>>(i)
-            .map(|v| v.map(|v| Value::Integer(v.into())))
-    } else if *ty == Type::INT2 {
-        row.try_get::<_, Option<i16>>(i)
-            .map(|v| v.map(|v| Value::Integer(v.into())))
-    } else if *ty == Type::BOOL {
-        row.try_get::<_, Option<bool>>(i)
-            .map(|v| v.map(|v| Value::Integer(v.into())))
-    } else if *ty == Type::BYTEA {
-        row.try_get::<_, Option<Vec<u8>>>(i)
-            .map(|v| v.map(Value::Blob))
-    } else {
-        row.try_get::<_, Option<String>>(i)
-            .map(|v| v.map(Value::Text))
-    };
-    got.ok().flatten().unwrap_or(Value::Null)
+    row.value(i)
 }

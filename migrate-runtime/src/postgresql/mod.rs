@@ -41,8 +41,6 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use tokio_postgres::Row;
-use tokio_postgres::types::{ToSql, Type};
 
 use crate::{DriverError, Error, LockHolder, Result, TableName};
 use settings::{Own, Settings};
@@ -62,8 +60,12 @@ macro_rules! check_client {
 
 mod backend;
 mod client;
+#[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
+mod drivers;
 mod history;
 mod settings;
+
+use client::{Failure, FromValue, Param, Row};
 
 use history::{
     applied, applied_sql, columns, create_sql, delete_sql, failure_sql, history, history_rows,
@@ -107,7 +109,7 @@ struct Lease {
 }
 
 /// The parameters of a statement, with their types.
-type Params<'a, const N: usize> = [(&'a (dyn ToSql + Sync), Type); N];
+type Params<'a, const N: usize> = [Param<'a>; N];
 
 /// Where a run keeps its lease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,17 +186,14 @@ impl Lease {
 
     /// The parameters of the renewal.
     fn renewal(&self) -> Params<'_, 2> {
-        [
-            (&self.token as &(dyn ToSql + Sync), Type::TEXT),
-            (&self.seconds as &(dyn ToSql + Sync), Type::FLOAT8),
-        ]
+        [Param::Text(&self.token), Param::Float8(self.seconds)]
     }
 }
 
 /// The driver's error of a statement sent after `prefix` (the lease's
 /// comment, settings) in one message: the server's position moved back
 /// into the statement as written.
-fn driver_after(error: tokio_postgres::Error, prefix: &str) -> DriverError {
+fn driver_after(error: Failure, prefix: &str) -> DriverError {
     let mut error = driver(error);
     if !prefix.is_empty()
         && let Some(server) = error.downcast_mut::<ServerError>()
@@ -240,20 +239,8 @@ impl std::error::Error for ServerError {}
 
 /// The driver's error as this crate reports it: the server's own words
 /// when it sent any, else the client's.
-fn driver(error: tokio_postgres::Error) -> DriverError {
-    match error.as_db_error() {
-        Some(db) => Box::new(ServerError {
-            code: db.code().code().to_owned(),
-            message: db.message().to_owned(),
-            detail: db.detail().map(str::to_owned),
-            hint: db.hint().map(str::to_owned),
-            position: match db.position() {
-                Some(tokio_postgres::error::ErrorPosition::Original(at)) => Some(*at),
-                _ => None,
-            },
-        }),
-        None => Box::new(error),
-    }
+fn driver(error: Failure) -> DriverError {
+    error.into_driver()
 }
 
 /// The first row of an answer, or the error of doing `action`. The
@@ -261,7 +248,7 @@ fn driver(error: tokio_postgres::Error) -> DriverError {
 /// (`query_typed`): named prepared statements do not survive a pooler in
 /// transaction mode, which may send the next message to another server
 /// session.
-fn first(answer: Result<Vec<Row>, tokio_postgres::Error>, action: &'static str) -> Result<Row> {
+fn first(answer: Result<Vec<Row>, Failure>, action: &'static str) -> Result<Row> {
     answer
         .map_err(failed(action))?
         .into_iter()
@@ -271,15 +258,12 @@ fn first(answer: Result<Vec<Row>, tokio_postgres::Error>, action: &'static str) 
 
 /// The first column of the first row of `answer`, of type `T`: an error,
 /// never a panic, when the server's answer is not that.
-fn single<T: for<'a> tokio_postgres::types::FromSql<'a>>(
-    answer: Result<Vec<Row>, tokio_postgres::Error>,
-    action: &'static str,
-) -> Result<T> {
+fn single<T: FromValue>(answer: Result<Vec<Row>, Failure>, action: &'static str) -> Result<T> {
     first(answer, action)?.try_get(0).map_err(failed(action))
 }
 
 /// A database error while doing `action`, in the server's words.
-fn failed(action: &'static str) -> impl Fn(tokio_postgres::Error) -> Error {
+fn failed(action: &'static str) -> impl Fn(Failure) -> Error {
     move |error| Error::database(action, driver(error))
 }
 
@@ -301,14 +285,9 @@ const IN_FAILED_TRANSACTION: &str = "25P02";
 
 /// Whether the answer of [`IN_TRANSACTION`] says the session is inside a
 /// transaction (one that failed, too).
-fn in_transaction(answer: Result<Vec<Option<String>>, tokio_postgres::Error>) -> Result<bool> {
+fn in_transaction(answer: Result<Vec<Option<String>>, Failure>) -> Result<bool> {
     match answer {
-        Err(error)
-            if error.code().map(tokio_postgres::error::SqlState::code)
-                == Some(IN_FAILED_TRANSACTION) =>
-        {
-            Ok(true)
-        }
+        Err(error) if error.code() == Some(IN_FAILED_TRANSACTION) => Ok(true),
         Err(error) => Err(Error::database(
             "reading the session's state",
             driver(error),
@@ -381,7 +360,7 @@ const BLOCKERS: &str = "WITH words AS (
 /// A blocker as [`BLOCKERS`] answers it; `None` for a row that does not read.
 fn blocker(row: &Row) -> Option<crate::Blocker> {
     let age = |column: usize| {
-        row.try_get::<_, Option<f64>>(column)
+        row.try_get::<Option<f64>>(column)
             .ok()
             .flatten()
             .and_then(|seconds| Duration::try_from_secs_f64(seconds.max(0.0)).ok())
@@ -477,9 +456,7 @@ fn holder_of(row: &Row) -> Option<LockHolder> {
         row.try_get(0).ok()?,
         row.try_get(1).ok()?,
         row.try_get(2).ok()?,
-        row.try_get::<_, Option<String>>(3)
-            .ok()?
-            .unwrap_or_default(),
+        row.try_get::<Option<String>>(3).ok()?.unwrap_or_default(),
     ))
 }
 
@@ -623,11 +600,7 @@ struct Attempt {
 }
 
 /// A query for the lock's holder, its parameters, and how to read its row.
-type HolderLookup<'a> = (
-    Cow<'a, str>,
-    Vec<(&'a (dyn ToSql + Sync), Type)>,
-    fn(&Row) -> Option<LockHolder>,
-);
+type HolderLookup<'a> = (Cow<'a, str>, Vec<Param<'a>>, fn(&Row) -> Option<LockHolder>);
 
 /// What follows a claimed row.
 enum Taken<'a> {
@@ -682,16 +655,13 @@ impl Attempt {
     fn try_lock(&self) -> (&'static str, Params<'_, 2>) {
         (
             TRY_TRANSACTION_LOCK,
-            [
-                (&self.key as &(dyn ToSql + Sync), Type::INT8),
-                (&self.seconds as &(dyn ToSql + Sync), Type::FLOAT8),
-            ],
+            [Param::Int8(self.key), Param::Float8(self.seconds)],
         )
     }
 
     /// The key's halves, as [`HOLDER`] takes them.
     fn halves(&self) -> Params<'_, 2> {
-        [(&self.high, Type::INT8), (&self.low, Type::INT8)]
+        [Param::Int8(self.high), Param::Int8(self.low)]
     }
 
     /// What follows a claimed row.
@@ -700,9 +670,9 @@ impl Attempt {
             crate::LockScope::Session => Taken::Lease(
                 &self.take,
                 [
-                    (&self.process as &(dyn ToSql + Sync), Type::INT4),
-                    (&self.seconds as &(dyn ToSql + Sync), Type::FLOAT8),
-                    (&self.token as &(dyn ToSql + Sync), Type::TEXT),
+                    Param::Int4(self.process),
+                    Param::Float8(self.seconds),
+                    Param::Text(&self.token),
                 ],
             ),
             crate::LockScope::Transaction => Taken::Keep(&self.clear),
@@ -749,17 +719,12 @@ impl Attempt {
 /// server's answer does not read as one.
 fn lease_holder_of(row: &Row) -> Option<LockHolder> {
     let holder = LockHolder::new(
-        row.try_get::<_, Option<i32>>(0).ok()?.unwrap_or_default(),
+        row.try_get::<Option<i32>>(0).ok()?.unwrap_or_default(),
         row.try_get(1).ok()?,
         row.try_get(2).ok()?,
-        row.try_get::<_, Option<String>>(3)
-            .ok()?
-            .unwrap_or_default(),
+        row.try_get::<Option<String>>(3).ok()?.unwrap_or_default(),
     );
-    let until = row
-        .try_get::<_, Option<String>>(4)
-        .ok()?
-        .unwrap_or_default();
+    let until = row.try_get::<Option<String>>(4).ok()?.unwrap_or_default();
     Some(holder.with_lease_until(until))
 }
 
