@@ -10,6 +10,7 @@
         feature = "sqlite",
         feature = "postgres",
         feature = "tokio-postgres",
+        feature = "sqlx-postgres",
         feature = "mysql",
         feature = "mysql-async"
     )),
@@ -160,7 +161,19 @@ pub(crate) async fn call_async(future: PendingCode<'_>) -> std::result::Result<(
     }
 }
 
-/// How a Rust migration's function failed.
+/// How a Rust migration's function failed (no function can be called
+/// with only a driver that takes none, sqlx's).
+#[cfg_attr(
+    not(any(
+        feature = "sqlite",
+        feature = "postgres",
+        feature = "tokio-postgres",
+        feature = "mysql",
+        feature = "mysql-async",
+        test
+    )),
+    allow(dead_code)
+)]
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Failed {
     /// It returned an error.
@@ -192,6 +205,17 @@ pub(crate) fn named(function: &str, error: DriverError) -> DriverError {
     }
 }
 
+#[cfg_attr(
+    not(any(
+        feature = "sqlite",
+        feature = "postgres",
+        feature = "tokio-postgres",
+        feature = "mysql",
+        feature = "mysql-async",
+        test
+    )),
+    allow(dead_code)
+)]
 impl Failed {
     /// What a panic said.
     fn panicked(payload: &(dyn std::any::Any + Send)) -> Failed {

@@ -59,6 +59,7 @@ mod backend;
     feature = "sqlite",
     feature = "postgres",
     feature = "tokio-postgres",
+    feature = "sqlx-postgres",
     feature = "mysql",
     feature = "mysql-async"
 ))]
@@ -77,7 +78,7 @@ mod mysql_server;
 mod operation;
 mod perform;
 mod plan;
-#[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
+#[cfg(any(feature = "postgres", feature = "tokio-postgres", feature = "sqlx-postgres"))]
 mod postgresql;
 mod ready;
 #[cfg(feature = "refinery")]
@@ -124,7 +125,7 @@ pub use migrator::{
 #[cfg(any(feature = "mysql", feature = "mysql-async"))]
 pub use mysql_server::MysqlLock;
 pub use plan::{Change, Resolution};
-#[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
+#[cfg(any(feature = "postgres", feature = "tokio-postgres", feature = "sqlx-postgres"))]
 pub use postgresql::{PostgresLock, ServerError};
 /// The `refinery-core` this crate is built against: turn on its driver
 /// features (`mysql`, `tiberius`, `tokio-postgres` …) for the database
@@ -132,6 +133,10 @@ pub use postgresql::{PostgresLock, ServerError};
 #[cfg(feature = "refinery")]
 pub use refinery_core;
 pub use report::{KeptHistory, Report, Step};
+/// The `sqlx` this crate is built against (its `PgConnection` is a
+/// [`Backend`] with the `sqlx-postgres` feature).
+#[cfg(feature = "sqlx-postgres")]
+pub use sqlx;
 /// The `rusqlite` this crate is built against, so that users and this crate
 /// share one version.
 #[cfg(feature = "sqlite")]

@@ -14,6 +14,7 @@ use migrate_core::Statement;
     feature = "sqlite",
     feature = "postgres",
     feature = "tokio-postgres",
+    feature = "sqlx-postgres",
     feature = "mysql",
     feature = "mysql-async"
 ))]
@@ -24,6 +25,7 @@ pub(crate) const RECORDING_PROGRESS: &str =
     feature = "sqlite",
     feature = "postgres",
     feature = "tokio-postgres",
+    feature = "sqlx-postgres",
     feature = "mysql",
     feature = "mysql-async"
 ))]

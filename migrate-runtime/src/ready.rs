@@ -55,13 +55,13 @@ pub(crate) fn block_on<T>(future: impl Future<Output = crate::Result<T>>) -> cra
 
 /// Whether this thread runs in a current-thread tokio runtime.
 fn on_current_thread_runtime() -> bool {
-    #[cfg(feature = "tokio-postgres")]
+    #[cfg(any(feature = "tokio-postgres", feature = "sqlx-postgres"))]
     {
         tokio::runtime::Handle::try_current().is_ok_and(|runtime| {
             runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
         })
     }
-    #[cfg(not(feature = "tokio-postgres"))]
+    #[cfg(not(any(feature = "tokio-postgres", feature = "sqlx-postgres")))]
     {
         false
     }

@@ -31,7 +31,12 @@ pub struct TableName {
 /// The name of the lock table beside the history table `history`
 /// (PostgreSQL's lease row): `<history>_lock`.
 #[cfg_attr(
-    not(any(feature = "postgres", feature = "tokio-postgres", feature = "testing")),
+    not(any(
+        feature = "postgres",
+        feature = "tokio-postgres",
+        feature = "sqlx-postgres",
+        feature = "testing"
+    )),
     allow(dead_code)
 )]
 pub(crate) fn lock_table_name(history: &str) -> String {

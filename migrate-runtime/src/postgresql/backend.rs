@@ -476,9 +476,9 @@ impl<C: Client> HistoryStore for C {
             &failure_sql(table),
             &[
                 Param::Int8(version),
-                Param::Text(&migration.name()),
+                Param::Text(migration.name()),
                 Param::Text(&migration.checksum().to_string()),
-                Param::Text(&failure),
+                Param::Text(failure),
             ],
         )
         .await
@@ -497,7 +497,7 @@ impl<C: Client> HistoryStore for C {
         let updated = self
             .query(
                 &progress_sql(table),
-                &[Param::Int8(version.0.cast_signed()), Param::Text(&progress)],
+                &[Param::Int8(version.0.cast_signed()), Param::Text(progress)],
             )
             .await
             .map_err(failed(RECORDING_PROGRESS))?;
@@ -594,7 +594,7 @@ impl<C: Client> LockWaits<PostgresLock> for C {
     }
 
     async fn blockers(&mut self, statement: &str) -> Vec<Blocker> {
-        match self.query(BLOCKERS, &[Param::Text(&statement)]).await {
+        match self.query(BLOCKERS, &[Param::Text(statement)]).await {
             Ok(rows) => rows.iter().filter_map(blocker).collect(),
             Err(error) => {
                 tracing::warn!(

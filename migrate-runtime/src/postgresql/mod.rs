@@ -64,6 +64,8 @@ mod client;
 mod drivers;
 mod history;
 mod settings;
+#[cfg(feature = "sqlx-postgres")]
+mod sqlx_client;
 
 use client::{Failure, FromValue, Param, Row};
 

@@ -7,7 +7,8 @@
 //! `mysql://` URL that MySQL or MariaDB database.
 //! `MIGRATE_CHILD_WAIT_MS` bounds its wait for the lock (default 60 s);
 //! `MIGRATE_CHILD_LEASE_MS` sets the lease of a run across transactions;
-//! `MIGRATE_CHILD_SCHEMA` the schema to migrate.
+//! `MIGRATE_CHILD_SCHEMA` the schema to migrate; `MIGRATE_CHILD_DRIVER=sqlx`
+//! migrates a PostgreSQL database on sqlx's `PgConnection`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -48,6 +49,20 @@ fn main() {
     let result = if db.starts_with("mysql") {
         let opts = migrate_runtime::mysql::Opts::from_url(db).expect("a MySQL URL");
         migrator.run(&mut migrate_runtime::mysql::Conn::new(opts).expect("connect"))
+    } else if db.starts_with("postgres")
+        && std::env::var("MIGRATE_CHILD_DRIVER").as_deref() == Ok("sqlx")
+    {
+        use migrate_runtime::sqlx::Connection as _;
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let mut conn = migrate_runtime::sqlx::PgConnection::connect(db)
+                    .await
+                    .expect("connect");
+                migrator.run_async(&mut conn).await
+            })
     } else if db.starts_with("postgres") {
         let mut client =
             migrate_runtime::postgres::Client::connect(db, migrate_runtime::postgres::NoTls)

@@ -1,0 +1,232 @@
+//! The migrations run on sqlx's `PgConnection` (feature `sqlx-postgres`),
+//! the connection a sqlx service already holds, taken from its `PgPool`:
+//! the same operations and promises as the other PostgreSQL clients, on a
+//! real server — apply, status, revert, a failure rolled back; 16 tasks at
+//! once apply each migration once, in one transaction and across
+//! transactions (the lease); a wait for the lock that is bounded and names
+//! the holder; a statement behind a long transaction that waits its lock
+//! timeout, is tried again, and ends naming the blocking session. The
+//! pooler (`pooler.rs`) and the kill trials (`killed_mid_migration.rs`)
+//! run on this connection too.
+
+use std::time::Duration;
+
+use migrate_runtime::sqlx::postgres::{PgPool, PgPoolOptions};
+use migrate_runtime::{Error, LockWait, Migrations, Version};
+use migrate_tests::pg::{Scratch, history, kill, lock_is_free, spawn, wait_for_lock};
+use migrate_tests::{PG_BASIC, PG_FAILING, PG_ONCE, PG_QUEUE, PG_ROWS, PG_SLOW};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The service's pool on the scratch database.
+async fn pool(db: &Scratch, size: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(size)
+        .connect(&db.url())
+        .await
+        .expect("the pool connects")
+}
+
+#[test]
+fn run_status_down_and_a_failure_on_a_connection_of_the_pool() {
+    let Some(db) = Scratch::new() else { return };
+    runtime().block_on(async {
+        let pool = pool(&db, 2).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        let report = PG_BASIC.migrate_async(&mut *conn).await.expect("runs");
+        assert_eq!((report.from, report.to), (None, Some(Version(3))));
+        assert!(
+            PG_BASIC
+                .migrate_async(&mut *conn)
+                .await
+                .expect("runs")
+                .is_empty(),
+            "nothing pending the second time"
+        );
+        let status = PG_BASIC.status_async(&mut *conn).await.expect("status");
+        assert_eq!(status.current, Some(Version(3)));
+        PG_BASIC
+            .migrator()
+            .down_async(&mut *conn)
+            .await
+            .expect("down");
+        let status = PG_BASIC.status_async(&mut *conn).await.expect("status");
+        assert_eq!(status.current, Some(Version(2)));
+        let error = PG_FAILING
+            .migrate_async(&mut *conn)
+            .await
+            .expect_err("fails");
+        assert!(
+            matches!(
+                error,
+                Error::MigrationFailed {
+                    version: Version(3),
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        // The server's own words reach the error, with the SQLSTATE.
+        assert!(error.to_string().contains("SQLSTATE"), "{error}");
+        // The connection goes back to the pool usable.
+        drop(conn);
+        let mut again = pool.acquire().await.expect("a connection");
+        let status = PG_BASIC.status_async(&mut *again).await.expect("status");
+        assert_eq!(status.current, Some(Version(2)));
+    });
+    assert_eq!(history(&mut db.client()), [1, 2]);
+}
+
+/// Sixteen spawned tasks, each on its own connection of one pool, run
+/// `migrations` at once; how many migrations they applied in all.
+fn sixteen_tasks_at_once(db: &Scratch, migrations: &'static Migrations, per_migration: bool) -> usize {
+    runtime().block_on(async {
+        let pool = pool(db, 16).await;
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let mut conn = pool.acquire().await.expect("a connection");
+            // Spawned: the run's future is `Send`.
+            tasks.push(tokio::spawn(async move {
+                migrations
+                    .migrator()
+                    .per_migration(per_migration)
+                    .busy_timeout(Duration::from_secs(60))
+                    .run_async(&mut *conn)
+                    .await
+                    .map(|report| report.steps.len())
+            }));
+        }
+        let mut applied = 0;
+        for task in tasks {
+            applied += task.await.expect("task").expect("migrates");
+        }
+        applied
+    })
+}
+
+#[test]
+fn sixteen_tasks_apply_each_migration_once() {
+    let Some(db) = Scratch::new() else { return };
+    assert_eq!(sixteen_tasks_at_once(&db, &PG_ROWS, false), 20);
+    assert_eq!(history(&mut db.client()).len(), 20);
+}
+
+#[test]
+fn sixteen_tasks_across_transactions_share_the_lease() {
+    // A NoTransaction index, one commit per migration: the lease path.
+    let Some(db) = Scratch::new() else { return };
+    assert_eq!(sixteen_tasks_at_once(&db, &PG_ONCE, true), 20);
+    let mut client = db.client();
+    assert_eq!(history(&mut client).len(), 20);
+    assert!(lock_is_free(&mut client));
+}
+
+#[test]
+fn the_wait_for_the_lock_is_bounded_and_names_the_holder() {
+    let Some(db) = Scratch::new() else { return };
+    let slow = spawn(
+        env!("CARGO_BIN_EXE_migrate-child"),
+        &db,
+        "pg_slow",
+        "slow-holder",
+    );
+    wait_for_lock(&mut db.client());
+    runtime().block_on(async {
+        let pool = pool(&db, 1).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        let error = PG_SLOW
+            .migrator()
+            .busy_timeout(Duration::from_millis(300))
+            .run_async(&mut *conn)
+            .await
+            .expect_err("locked");
+        let Error::Locked {
+            holder: Some(holder),
+            ..
+        } = &error
+        else {
+            panic!("{error}");
+        };
+        assert_eq!(holder.application_name, "slow-holder");
+    });
+    kill(slow);
+}
+
+/// A statement behind a long transaction waits at most its lock timeout,
+/// is rolled back and tried again, and when the run's wait is spent the
+/// error names the blocking session; nothing of the migration stays.
+#[test]
+fn a_statement_behind_a_long_transaction_waits_its_lock_timeout_and_names_the_blocker() {
+    let Some(db) = Scratch::new() else { return };
+    let mut direct = db.client();
+    PG_QUEUE
+        .migrator()
+        .to(Version(1))
+        .run(&mut direct)
+        .expect("version 1");
+    let mut blocker = db.client();
+    blocker
+        .batch_execute(
+            "SET application_name = 'long_reader'; BEGIN; SELECT count(*) FROM readings;",
+        )
+        .expect("the long transaction starts");
+    let error = runtime().block_on(async {
+        let pool = pool(&db, 1).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        PG_QUEUE
+            .migrator()
+            .to(Version(2))
+            .lock_timeout(Duration::from_millis(200))
+            .busy_timeout(Duration::from_secs(1))
+            .run_async(&mut *conn)
+            .await
+            .expect_err("the lock stays taken past the run's wait")
+    });
+    let message = error.to_string();
+    let Error::LockTimeout {
+        version,
+        line,
+        wait,
+        rolled_back,
+        ..
+    } = &error
+    else {
+        panic!("{error}")
+    };
+    let LockWait {
+        lock_timeout,
+        attempts,
+        blockers,
+        ..
+    } = wait.as_ref();
+    assert_eq!((*version, *line), (Version(2), 3));
+    assert_eq!(*lock_timeout, Duration::from_millis(200));
+    assert!(*attempts >= 2, "{message}");
+    assert!(*rolled_back);
+    let [session] = blockers.as_slice() else {
+        panic!("one blocker: {message}")
+    };
+    assert_eq!(session.application_name, "long_reader");
+    blocker
+        .batch_execute("COMMIT")
+        .expect("the long transaction ends");
+    assert_eq!(history(&mut direct), [1]);
+    // Once the long transaction is gone, the same connection's run completes.
+    runtime().block_on(async {
+        let pool = pool(&db, 1).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        let report = PG_QUEUE
+            .migrator()
+            .to(Version(2))
+            .run_async(&mut *conn)
+            .await
+            .expect("runs");
+        assert_eq!(report.to, Some(Version(2)));
+    });
+}
