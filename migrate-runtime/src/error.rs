@@ -786,7 +786,11 @@ impl TransactionEnded {
 
 impl SettingsRefused {
     #[cfg_attr(
-        not(any(feature = "postgres", feature = "tokio-postgres", feature = "sqlx-postgres")),
+        not(any(
+            feature = "postgres",
+            feature = "tokio-postgres",
+            feature = "sqlx-postgres"
+        )),
         allow(dead_code)
     )]
     pub(crate) fn new(schema: Option<String>, limit: Option<std::time::Duration>) -> Self {

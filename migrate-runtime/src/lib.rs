@@ -78,7 +78,11 @@ mod mysql_server;
 mod operation;
 mod perform;
 mod plan;
-#[cfg(any(feature = "postgres", feature = "tokio-postgres", feature = "sqlx-postgres"))]
+#[cfg(any(
+    feature = "postgres",
+    feature = "tokio-postgres",
+    feature = "sqlx-postgres"
+))]
 mod postgresql;
 mod ready;
 #[cfg(feature = "refinery")]
@@ -125,7 +129,11 @@ pub use migrator::{
 #[cfg(any(feature = "mysql", feature = "mysql-async"))]
 pub use mysql_server::MysqlLock;
 pub use plan::{Change, Resolution};
-#[cfg(any(feature = "postgres", feature = "tokio-postgres", feature = "sqlx-postgres"))]
+#[cfg(any(
+    feature = "postgres",
+    feature = "tokio-postgres",
+    feature = "sqlx-postgres"
+))]
 pub use postgresql::{PostgresLock, ServerError};
 /// The `refinery-core` this crate is built against: turn on its driver
 /// features (`mysql`, `tiberius`, `tokio-postgres` …) for the database
@@ -133,16 +141,16 @@ pub use postgresql::{PostgresLock, ServerError};
 #[cfg(feature = "refinery")]
 pub use refinery_core;
 pub use report::{KeptHistory, Report, Step};
-/// The `sqlx` this crate is built against (its `PgConnection` is a
-/// [`Backend`] with the `sqlx-postgres` feature).
-#[cfg(feature = "sqlx-postgres")]
-pub use sqlx;
 /// The `rusqlite` this crate is built against, so that users and this crate
 /// share one version.
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteLock;
+/// The `sqlx` this crate is built against (its `PgConnection` is a
+/// [`Backend`] with the `sqlx-postgres` feature).
+#[cfg(feature = "sqlx-postgres")]
+pub use sqlx;
 pub use status::{State, Status, StatusEntry};
 pub use table::TableName;
 /// The `tokio-postgres` this crate is built against.

@@ -15,7 +15,11 @@ use crate::{Change, DriverError, Error, Migration, Report, Result, Statement, St
 /// Where in the statement the driver says the error is: a 1-based
 /// character position (PostgreSQL's error position).
 fn error_offset(error: &DriverError) -> Option<u32> {
-    #[cfg(any(feature = "postgres", feature = "tokio-postgres", feature = "sqlx-postgres"))]
+    #[cfg(any(
+        feature = "postgres",
+        feature = "tokio-postgres",
+        feature = "sqlx-postgres"
+    ))]
     if let Some(server) = error.downcast_ref::<crate::ServerError>() {
         return server.position;
     }

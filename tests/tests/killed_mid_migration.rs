@@ -21,8 +21,15 @@ const SQLITE_ROWS: i64 = 4_000;
 const PG_ROWS: i64 = 400;
 
 fn spawn(db: &str, set: &str) -> Child {
+    spawn_on(db, set, "")
+}
+
+/// [`spawn`] with the child's PostgreSQL driver: `sqlx` for sqlx's
+/// `PgConnection`, else the blocking client.
+fn spawn_on(db: &str, set: &str, driver: &str) -> Child {
     Command::new(CHILD)
         .args([db, set, "atomic"])
+        .env("MIGRATE_CHILD_DRIVER", driver)
         // On PostgreSQL, a killed run's lock is a lease: a short one ends soon.
         .env("MIGRATE_CHILD_LEASE_MS", "500")
         .stdout(Stdio::null())
@@ -256,12 +263,14 @@ fn an_idempotent_migration_killed_part_way_goes_on_where_it_stopped() {
 
 /// `KILLS` children killed inside the PostgreSQL migration outside a
 /// transaction, each reaching the server at the URL `through` gives.
-fn postgres_kills(through: &(dyn Fn(&Scratch) -> String + Sync), seed: u64) {
+fn postgres_kills(through: &(dyn Fn(&Scratch) -> String + Sync), driver: &str, seed: u64) {
     let mut rng = Rng(seed);
     let skips: Vec<i64> = (0..KILLS)
         .map(|_| i64::try_from(rng.below(200)).expect("small"))
         .collect();
-    let killed = in_rounds(&skips, 5, |skip| postgres_killed_after(through, skip));
+    let killed = in_rounds(&skips, 5, |skip| {
+        postgres_killed_after(through, driver, skip)
+    });
     assert!(
         killed >= usize::try_from(KILLS - 5).expect("small"),
         "only {killed} of {KILLS} children were killed inside the migration"
@@ -270,7 +279,11 @@ fn postgres_kills(through: &(dyn Fn(&Scratch) -> String + Sync), seed: u64) {
 
 /// One PostgreSQL trial: the child killed after `skip` statements; whether
 /// it was killed inside the migration.
-fn postgres_killed_after(through: &(dyn Fn(&Scratch) -> String + Sync), skip: i64) -> bool {
+fn postgres_killed_after(
+    through: &(dyn Fn(&Scratch) -> String + Sync),
+    driver: &str,
+    skip: i64,
+) -> bool {
     let Some(scratch) = Scratch::new() else {
         return true;
     };
@@ -280,7 +293,7 @@ fn postgres_killed_after(through: &(dyn Fn(&Scratch) -> String + Sync), skip: i6
             .query_one("SELECT count(*) FROM filled", &[])
             .map_or(0, |row| row.get::<_, i64>(0))
     };
-    let child = spawn(&through(&scratch), "pg_no_tx_long");
+    let child = spawn_on(&through(&scratch), "pg_no_tx_long", driver);
     if !kill_in_the_middle(child, &mut count, PG_ROWS, skip) {
         return false;
     }
@@ -301,7 +314,7 @@ fn postgres_killed_after(through: &(dyn Fn(&Scratch) -> String + Sync), skip: i6
 
 #[test]
 fn a_postgres_run_killed_outside_a_transaction_is_refused_next_time() {
-    postgres_kills(&Scratch::url, 0x5eed_0023);
+    postgres_kills(&Scratch::url, "", 0x5eed_0023);
 }
 
 #[test]
@@ -309,7 +322,17 @@ fn a_run_through_pgbouncer_killed_outside_a_transaction_is_refused_next_time() {
     let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
         return;
     };
-    postgres_kills(&|scratch| bouncer.url(scratch), 0x5eed_0024);
+    postgres_kills(&|scratch| bouncer.url(scratch), "", 0x5eed_0024);
+}
+
+/// The same trials with the child on sqlx's `PgConnection`, through the
+/// pooler: what a sqlx service behind PgBouncer does when it is killed.
+#[test]
+fn a_sqlx_run_through_pgbouncer_killed_outside_a_transaction_is_refused_next_time() {
+    let Some(bouncer) = migrate_tests::pg::Bouncer::start() else {
+        return;
+    };
+    postgres_kills(&|scratch| bouncer.url(scratch), "sqlx", 0x5eed_0025);
 }
 
 /// What a MySQL trial's child has done of version 2: its rows, and (for

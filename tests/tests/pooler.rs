@@ -245,6 +245,47 @@ fn the_async_client_with_a_schema_writes_into_it_and_leaves_no_setting() {
     samplers.assert_clean("async");
 }
 
+/// sqlx's `PgConnection`, taken from a sqlx pool on the pooler: each
+/// trial's rows land in its schema, none in `public`, and the other
+/// clients of the pooler never see a setting of the run.
+#[test]
+fn sqlx_with_a_schema_writes_into_it_and_leaves_no_setting() {
+    let Some((bouncer, db, mut direct)) = setup() else {
+        return;
+    };
+    let url = bouncer.url(&db);
+    let samplers = Samplers::start(&url, own_settings(&mut db.client()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let pool = runtime.block_on(async {
+        migrate_runtime::sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&url)
+            .await
+            .expect("a sqlx pool on the pooler")
+    });
+    for (set, what, prefix) in [
+        (&PG_TENANT, "sqlx, NoTransaction", "sqlx_outside"),
+        (&PG_TENANT_TX, "sqlx, one transaction", "sqlx_inside"),
+    ] {
+        for trial in 0..TRIALS {
+            let schema = tenant(&mut direct, &format!("{prefix}_{trial}"));
+            runtime.block_on(async {
+                let mut conn = pool.acquire().await.expect("a connection");
+                set.migrator()
+                    .schema(schema.clone())
+                    .run_async(&mut *conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{what}, trial {trial}: {e}"));
+            });
+            assert_landed(&mut direct, &schema, &format!("{what}, trial {trial}"));
+        }
+    }
+    samplers.assert_clean("sqlx");
+}
+
 /// Migrators killed at a random point of the `NoTransaction` migration
 /// (a random number of its rows written) leave no setting on any server
 /// session: 20 queries of a new client after each kill, and the samplers

@@ -85,7 +85,11 @@ fn run_status_down_and_a_failure_on_a_connection_of_the_pool() {
 
 /// Sixteen spawned tasks, each on its own connection of one pool, run
 /// `migrations` at once; how many migrations they applied in all.
-fn sixteen_tasks_at_once(db: &Scratch, migrations: &'static Migrations, per_migration: bool) -> usize {
+fn sixteen_tasks_at_once(
+    db: &Scratch,
+    migrations: &'static Migrations,
+    per_migration: bool,
+) -> usize {
     runtime().block_on(async {
         let pool = pool(db, 16).await;
         let mut tasks = Vec::new();

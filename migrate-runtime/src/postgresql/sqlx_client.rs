@@ -189,11 +189,7 @@ mod tests {
         assert_eq!(
             with_literals(
                 "SELECT $1, $2, '$1', $3, $10, regexp_split_to_table(lower($2), '[^a-z_$]+')",
-                &[
-                    Param::Int8(-7),
-                    Param::Text("it's"),
-                    Param::MaybeText(None)
-                ],
+                &[Param::Int8(-7), Param::Text("it's"), Param::MaybeText(None)],
             ),
             "SELECT (-7)::int8, 'it''s'::text, '$1', NULL::text, $10, \
              regexp_split_to_table(lower('it''s'::text), '[^a-z_$]+')"
