@@ -10,9 +10,14 @@
 //!   grouped (`refinery_grouped`); `ours_per_migration` commits each
 //!   migration on its own, as sqlx 0.9's migrator (`sqlx`, over the same SQL
 //!   as `<k>_table_<k>.sql` files) always does.
+//!   `ours_sqlx` and `ours_sqlx_per_migration` are ours on sqlx's
+//!   `PgConnection` (feature `sqlx-postgres`), the connection a sqlx
+//!   service holds.
 //! - `pg_startup/1000`: all applied, nothing pending, on a new connection
 //!   each time (connecting included on both sides): ours vs connecting and
-//!   one raw query of every version and checksum (`raw`).
+//!   one raw query of every version and checksum (`raw`); `ours_sqlx` on a
+//!   new sqlx `PgConnection`, and sqlx's migrator (`sqlx`) on a database it
+//!   migrated itself, on a new sqlx connection too.
 //!
 //! - `pg_outside_transaction/100`: one migration of 100 inserts outside a
 //!   transaction on a database at version 1: ours (the lease renewed before
@@ -140,6 +145,13 @@ fn sqlx_migrator(
     (dir, migrator, runtime)
 }
 
+async fn sqlx_connect(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection as _;
+    sqlx::PgConnection::connect(url)
+        .await
+        .expect("sqlx connects")
+}
+
 fn on_new_database(b: &mut criterion::Bencher<'_>, mut body: impl FnMut(&mut Client)) {
     let mut n = 0;
     b.iter_batched(
@@ -196,17 +208,42 @@ fn apply(c: &mut Criterion) {
     });
     let (_files, sqlx, runtime) = sqlx_migrator(count);
     let mut n = 1000;
+    for per_migration in [false, true] {
+        let name = if per_migration {
+            "ours_sqlx_per_migration"
+        } else {
+            "ours_sqlx"
+        };
+        group.bench_function(BenchmarkId::new(name, count), |b| {
+            b.iter_batched(
+                || {
+                    n += 1;
+                    let db = Scratch::new(n);
+                    let conn = runtime.block_on(sqlx_connect(&db.url));
+                    (db, conn)
+                },
+                |(db, mut conn)| {
+                    let report = runtime
+                        .block_on(
+                            migrations
+                                .migrator()
+                                .per_migration(per_migration)
+                                .run_async(&mut conn),
+                        )
+                        .expect("migrates");
+                    assert_eq!(report.steps.len(), count);
+                    (db, conn)
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
     group.bench_function(BenchmarkId::new("sqlx", count), |b| {
         b.iter_batched(
             || {
                 n += 1;
                 let db = Scratch::new(n);
-                let conn = runtime.block_on(async {
-                    use sqlx::Connection as _;
-                    sqlx::PgConnection::connect(&db.url)
-                        .await
-                        .expect("sqlx connects")
-                });
+                let conn = runtime.block_on(sqlx_connect(&db.url));
                 (db, conn)
             },
             |(db, mut conn)| {
@@ -247,6 +284,31 @@ fn startup(c: &mut Criterion) {
                 .filter(|row| row.get::<_, i64>(0) > 0 && row.get::<_, &str>(1).len() == 64)
                 .count();
             assert_eq!(seen, count);
+        });
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    group.bench_function(BenchmarkId::new("ours_sqlx", count), |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let mut conn = sqlx_connect(&db.url).await;
+                let report = migrations.migrate_async(&mut conn).await.expect("runs");
+                assert!(report.is_empty());
+            });
+        });
+    });
+    let (_files, sqlx, _) = sqlx_migrator(count);
+    let by_sqlx = Scratch::new(1);
+    runtime
+        .block_on(async { sqlx.run(&mut sqlx_connect(&by_sqlx.url).await).await })
+        .expect("sqlx migrates");
+    group.bench_function(BenchmarkId::new("sqlx", count), |b| {
+        b.iter(|| {
+            runtime
+                .block_on(async { sqlx.run(&mut sqlx_connect(&by_sqlx.url).await).await })
+                .expect("nothing to do");
         });
     });
     group.finish();

@@ -93,3 +93,24 @@ fn every_test_the_docs_cite_exists() {
         missing.join("\n  ")
     );
 }
+
+/// The README's sqlx lines are the example crate's own, which its test
+/// builds and runs against the server.
+#[test]
+fn the_readmes_sqlx_lines_are_the_example_services() {
+    let readme = fs::read_to_string(root().join("README.md")).expect("README");
+    let service =
+        fs::read_to_string(root().join("examples/sqlx-service/src/main.rs")).expect("the example");
+    let (_, after) = readme
+        .split_once("```rust,ignore\n")
+        .expect("the README's sqlx block");
+    let (block, _) = after.split_once("```").expect("its end");
+    let lines: Vec<&str> = block.lines().filter(|line| !line.is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in lines {
+        assert!(
+            service.lines().any(|own| own.trim() == line.trim()),
+            "the README shows a line the example service does not have: {line}"
+        );
+    }
+}

@@ -234,3 +234,28 @@ fn a_statement_behind_a_long_transaction_waits_its_lock_timeout_and_names_the_bl
         assert_eq!(report.to, Some(Version(2)));
     });
 }
+
+/// A Rust migration written for another client is refused on sqlx's
+/// connection before anything of the run happens.
+#[test]
+fn a_rust_migration_of_another_client_is_refused_before_anything_runs() {
+    let Some(db) = Scratch::new() else { return };
+    let error = runtime().block_on(async {
+        let pool = pool(&db, 1).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        migrate_tests::PG_TENANT_RUST
+            .migrate_async(&mut *conn)
+            .await
+            .expect_err("refused")
+    });
+    assert!(
+        matches!(error, Error::RustMigrationDriver { .. }),
+        "{error}"
+    );
+    let items: Option<String> = db
+        .client()
+        .query_one("SELECT to_regclass('items')::text", &[])
+        .expect("the catalog")
+        .get(0);
+    assert_eq!(items, None, "nothing of the run happened");
+}

@@ -107,8 +107,7 @@ fn typed_literal(param: &Param<'_>) -> String {
         Param::Int8(n) => format!("({n})::int8"),
         Param::Int4(n) => format!("({n})::int4"),
         Param::Float8(n) => format!("({n:?})::float8"),
-        Param::Text(text) => format!("{}::text", literal(text)),
-        Param::MaybeText(Some(text)) => format!("{}::text", literal(text)),
+        Param::Text(text) | Param::MaybeText(Some(text)) => format!("{}::text", literal(text)),
         Param::MaybeText(None) => "NULL::text".to_owned(),
     }
 }
