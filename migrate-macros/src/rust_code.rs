@@ -70,6 +70,8 @@ enum Form {
     Mysql,
     /// `async fn(&mut mysql_async::Conn)`.
     MysqlAsync,
+    /// `async fn(&mut sqlx::PgConnection)`, in a transaction or not.
+    SqlxPostgres,
 }
 
 /// The module of one Rust migration, and its entry in the list.
@@ -142,7 +144,7 @@ fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, T
 fn is_async(form: Form) -> bool {
     matches!(
         form,
-        Form::TokioPostgres | Form::TokioPostgresClient | Form::MysqlAsync
+        Form::TokioPostgres | Form::TokioPostgresClient | Form::MysqlAsync | Form::SqlxPostgres
     )
 }
 
@@ -212,6 +214,16 @@ fn function(module: &syn::Ident, name: &str, form: Form) -> (TokenStream, TokenS
             },
             quote! { #private::Function::MysqlAsync(#wrapper) },
         ),
+        Form::SqlxPostgres => (
+            quote! {
+                fn #wrapper<'a>(
+                    conn: &'a mut ::migrate_runtime::sqlx::PgConnection,
+                ) -> #private::PendingCode<'a> {
+                    ::std::boxed::Box::pin(#module::#name(conn))
+                }
+            },
+            quote! { #private::Function::SqlxPostgres(#wrapper) },
+        ),
     }
 }
 
@@ -229,6 +241,9 @@ fn form(
     let Some(signature) = signature(tokens, name) else {
         return Ok(None);
     };
+    if dialect == Dialect::Postgres && signature.is_sqlx() {
+        return sqlx_form(&signature, name);
+    }
     let expected = default_form(dialect, no_transaction, signature.is_async);
     let (want_mut, crate_name, type_name) = match expected {
         Form::Sqlite => (false, "rusqlite", "Connection"),
@@ -238,6 +253,7 @@ fn form(
         Form::TokioPostgresClient => (true, "tokio_postgres", "Client"),
         Form::Mysql => (true, "mysql", "Conn"),
         Form::MysqlAsync => (true, "mysql_async", "Conn"),
+        Form::SqlxPostgres => (true, "sqlx", "PgConnection"),
     };
     let lifetime = if type_name == "Transaction" {
         "<'_>"
@@ -277,6 +293,7 @@ fn form(
             "tokio_postgres",
             "mysql",
             "mysql_async",
+            "sqlx",
         ]
         .contains(&c.as_str())
             && *c != crate_name
@@ -317,6 +334,32 @@ struct Signature {
     /// The path's segments before the type's name.
     crates: Vec<String>,
     type_name: Option<String>,
+}
+
+impl Signature {
+    /// Whether the function names sqlx's connection.
+    fn is_sqlx(&self) -> bool {
+        self.crates.iter().any(|c| c == "sqlx") || self.type_name.as_deref() == Some("PgConnection")
+    }
+}
+
+/// The form of a function written for sqlx's connection: the same in a
+/// run's transaction (the connection is in it) and outside one.
+fn sqlx_form(signature: &Signature, name: &str) -> Result<Option<Form>, String> {
+    let fits = signature.is_async
+        && signature.parameters == 1
+        && signature.returns
+        && signature.is_reference
+        && signature.is_mut
+        && signature.type_name.as_deref() == Some("PgConnection");
+    if fits {
+        return Ok(Some(Form::SqlxPostgres));
+    }
+    Err(format!(
+        "in a `dialect = \"postgres\"` directory, `{name}` written for sqlx's connection must be \
+         `async fn {name}(…: &mut sqlx::PgConnection) -> Result<(), Box<dyn std::error::Error + Send + Sync>>` \
+         (in the run's transaction the connection is in it; with `// +migrate NoTransaction` it is not)"
+    ))
 }
 
 /// The signature of the top-level function `name`, if the tokens have one.

@@ -64,6 +64,12 @@ pub enum Function {
     /// transaction.
     #[cfg(feature = "mysql-async")]
     MysqlAsync(for<'a> fn(&'a mut mysql_async::Conn) -> PendingCode<'a>),
+    /// `async fn(&mut sqlx::PgConnection)`: sqlx's connection, inside the
+    /// run's transaction (the connection is in it: the function must not
+    /// begin or commit one) or, with `// +migrate NoTransaction`, outside
+    /// any.
+    #[cfg(feature = "sqlx-postgres")]
+    SqlxPostgres(for<'a> fn(&'a mut sqlx::PgConnection) -> PendingCode<'a>),
 }
 
 impl Function {
@@ -83,6 +89,8 @@ impl Function {
             Function::Mysql(_) => "a `mysql::Conn`",
             #[cfg(feature = "mysql-async")]
             Function::MysqlAsync(_) => "a `mysql_async::Conn` (with the `*_async` methods)",
+            #[cfg(feature = "sqlx-postgres")]
+            Function::SqlxPostgres(_) => "sqlx's `PgConnection` (with the `*_async` methods)",
         }
     }
 }
@@ -153,7 +161,11 @@ pub(crate) fn call(run: impl FnOnce() -> CodeResult) -> std::result::Result<(), 
 }
 
 /// Awaits an async function's future; a panic in it becomes its error.
-#[cfg(any(feature = "tokio-postgres", feature = "mysql-async"))]
+#[cfg(any(
+    feature = "tokio-postgres",
+    feature = "mysql-async",
+    feature = "sqlx-postgres"
+))]
 pub(crate) async fn call_async(future: PendingCode<'_>) -> std::result::Result<(), DriverError> {
     match crate::ready::caught(future).await {
         Ok(result) => result.map_err(|error| Failed::Returned(error).into()),
@@ -161,19 +173,7 @@ pub(crate) async fn call_async(future: PendingCode<'_>) -> std::result::Result<(
     }
 }
 
-/// How a Rust migration's function failed (no function can be called
-/// with only a driver that takes none, sqlx's).
-#[cfg_attr(
-    not(any(
-        feature = "sqlite",
-        feature = "postgres",
-        feature = "tokio-postgres",
-        feature = "mysql",
-        feature = "mysql-async",
-        test
-    )),
-    allow(dead_code)
-)]
+/// How a Rust migration's function failed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Failed {
     /// It returned an error.
@@ -205,17 +205,6 @@ pub(crate) fn named(function: &str, error: DriverError) -> DriverError {
     }
 }
 
-#[cfg_attr(
-    not(any(
-        feature = "sqlite",
-        feature = "postgres",
-        feature = "tokio-postgres",
-        feature = "mysql",
-        feature = "mysql-async",
-        test
-    )),
-    allow(dead_code)
-)]
 impl Failed {
     /// What a panic said.
     fn panicked(payload: &(dyn std::any::Any + Send)) -> Failed {

@@ -178,6 +178,10 @@ pub static PG_TENANT: Migrations = embed_migrations!("migrations/pg_tenant", dia
 /// The same 150 rows in a transaction.
 pub static PG_TENANT_TX: Migrations =
     embed_migrations!("migrations/pg_tenant_tx", dialect = "postgres");
+/// 150 rows from a Rust function on sqlx's connection (version 2), then a
+/// Rust function that inserts a row and fails (version 3).
+pub static PG_SQLX_RUST: Migrations =
+    embed_migrations!("migrations/pg_sqlx_rust", dialect = "postgres");
 /// The same 150 rows from a Rust function in the run's transaction.
 pub static PG_TENANT_RUST: Migrations =
     embed_migrations!("migrations/pg_tenant_rust", dialect = "postgres");

@@ -259,3 +259,61 @@ fn a_rust_migration_of_another_client_is_refused_before_anything_runs() {
         .get(0);
     assert_eq!(items, None, "nothing of the run happened");
 }
+
+/// A Rust migration written for sqlx's connection runs on it, in the run's
+/// transaction: a later function that fails takes its rows back with its
+/// own; to version 2 they stay, and its `down` runs on the same
+/// connection. On another client it is refused before anything runs.
+#[test]
+fn a_rust_migration_on_sqlxs_connection_runs_in_the_runs_transaction() {
+    let Some(db) = Scratch::new() else { return };
+    let count = |db: &Scratch| -> i64 {
+        db.client()
+            .query_one("SELECT count(*) FROM items", &[])
+            .map_or(-1, |row| row.get(0))
+    };
+    let refused = migrate_tests::PG_SQLX_RUST
+        .migrate(&mut db.client())
+        .expect_err("written for sqlx");
+    assert!(
+        matches!(refused, Error::RustMigrationDriver { .. }),
+        "{refused}"
+    );
+    runtime().block_on(async {
+        let pool = pool(&db, 1).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        let error = migrate_tests::PG_SQLX_RUST
+            .migrate_async(&mut *conn)
+            .await
+            .expect_err("version 3 fails");
+        assert!(
+            error
+                .to_string()
+                .contains("the fill found what it did not expect"),
+            "{error}"
+        );
+    });
+    assert_eq!(count(&db), -1, "the whole run was rolled back");
+    runtime().block_on(async {
+        let pool = pool(&db, 1).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        migrate_tests::PG_SQLX_RUST
+            .migrator()
+            .to(Version(2))
+            .run_async(&mut *conn)
+            .await
+            .expect("to version 2");
+    });
+    assert_eq!(count(&db), 150);
+    runtime().block_on(async {
+        let pool = pool(&db, 1).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        migrate_tests::PG_SQLX_RUST
+            .migrator()
+            .down_async(&mut *conn)
+            .await
+            .expect("down");
+    });
+    assert_eq!(count(&db), 0, "down ran on sqlx's connection");
+    assert_eq!(history(&mut db.client()), [1]);
+}

@@ -18,7 +18,7 @@ use sqlx::{Column as _, Row as _, TypeInfo as _, ValueRef as _};
 
 use super::client::{Client, Failure, Param, Row, other_client};
 use super::{ServerError, literal};
-use crate::{DriverError, Function, Value};
+use crate::{DriverError, Function, Value, code};
 
 impl Client for PgConnection {
     async fn batch(&mut self, sql: &str) -> Result<(), Failure> {
@@ -58,12 +58,18 @@ impl Client for PgConnection {
         crate::backoff::sleep_async(pause).await;
     }
 
-    fn can_call(&self, _function: &Function) -> bool {
-        false
+    fn can_call(&self, function: &Function) -> bool {
+        matches!(function, Function::SqlxPostgres(_))
     }
 
     async fn call(&mut self, function: Function) -> Result<(), DriverError> {
-        Err(other_client(function, "sqlx's `PgConnection`"))
+        match function {
+            // In a run's transaction the connection is in it: the function
+            // gets the connection either way.
+            Function::SqlxPostgres(run) => code::call_async(run(self)).await,
+            #[allow(unreachable_patterns)]
+            other => Err(other_client(other, "sqlx's `PgConnection`")),
+        }
     }
 }
 
