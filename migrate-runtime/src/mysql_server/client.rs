@@ -1,15 +1,107 @@
-//! The two MySQL clients as one: the backend is written once over
-//! [`Client`], which `mysql::Conn` implements with futures that are ready at
-//! once (each call blocks, as a blocking client does) and `mysql_async::Conn`
-//! with its own futures. Both speak `mysql_common`'s values and rows.
+//! The MySQL clients as one: the backend is written once over [`Client`],
+//! in its own values ([`Value`], [`Params`]), which `mysql::Conn`
+//! implements with futures that are ready at once (each call blocks, as a
+//! blocking client does), `mysql_async::Conn` with its own futures (both
+//! convert from `mysql_common`'s values), and sqlx's `MySqlConnection`
+//! (`sqlx_client.rs`).
 
 use std::future::Future;
 use std::time::Duration;
 
-use mysql_common::params::Params;
-use mysql_common::value::Value;
+#[cfg(any(feature = "mysql", feature = "mysql-async"))]
+use crate::code;
+use crate::{DriverError, Function};
 
-use crate::{DriverError, Function, code};
+/// A value of a row, or a parameter: MySQL's kinds, whichever client.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    /// SQL `NULL`.
+    NULL,
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer (`BIGINT UNSIGNED` versions).
+    UInt(u64),
+    /// A floating-point number.
+    Double(f64),
+    /// Text or bytes; through the text protocol, every value but `NULL`.
+    Bytes(Vec<u8>),
+}
+
+impl From<u64> for Value {
+    fn from(n: u64) -> Value {
+        Value::UInt(n)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Int(n)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Value {
+        Value::Bytes(text.as_bytes().to_vec())
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value::Bytes(text.into_bytes())
+    }
+}
+
+impl From<Option<&str>> for Value {
+    fn from(text: Option<&str>) -> Value {
+        text.map_or(Value::NULL, Value::from)
+    }
+}
+
+/// The parameters of a statement, in order.
+pub(crate) type Params = Vec<Value>;
+
+#[cfg(any(feature = "mysql", feature = "mysql-async"))]
+impl From<mysql_common::value::Value> for Value {
+    fn from(value: mysql_common::value::Value) -> Value {
+        use mysql_common::value::Value as Mysql;
+        match value {
+            Mysql::NULL => Value::NULL,
+            Mysql::Int(n) => Value::Int(n),
+            Mysql::UInt(n) => Value::UInt(n),
+            Mysql::Float(n) => Value::Double(f64::from(n)),
+            Mysql::Double(n) => Value::Double(n),
+            Mysql::Bytes(bytes) => Value::Bytes(bytes),
+            // Dates and times as the text MySQL shows.
+            other => Value::Bytes(other.as_sql(true).trim_matches('\'').as_bytes().to_vec()),
+        }
+    }
+}
+
+/// The parameters as `mysql_common` sends them.
+#[cfg(any(feature = "mysql", feature = "mysql-async"))]
+fn driver_params(params: Params) -> mysql_common::params::Params {
+    use mysql_common::value::Value as Mysql;
+    mysql_common::params::Params::Positional(
+        params
+            .into_iter()
+            .map(|value| match value {
+                Value::NULL => Mysql::NULL,
+                Value::Int(n) => Mysql::Int(n),
+                Value::UInt(n) => Mysql::UInt(n),
+                Value::Double(n) => Mysql::Double(n),
+                Value::Bytes(bytes) => Mysql::Bytes(bytes),
+            })
+            .collect(),
+    )
+}
+
+/// Rows of a driver's values as the backend's.
+#[cfg(any(feature = "mysql", feature = "mysql-async"))]
+fn own_rows(rows: Vec<Vec<mysql_common::value::Value>>) -> Vec<Vec<Value>> {
+    rows.into_iter()
+        .map(|row| row.into_iter().map(Value::from).collect())
+        .collect()
+}
 
 /// A failure of a call, whichever client made it: the server's answer
 /// (its code and words) or the client's own (a broken connection).
@@ -65,7 +157,7 @@ pub(crate) trait Client: Send {
 }
 
 /// The message for a function of another client's.
-fn other_client(function: Function, this: &str) -> DriverError {
+pub(super) fn other_client(function: Function, this: &str) -> DriverError {
     format!(
         "a function written for {} cannot run on {this}",
         function.driver()
@@ -78,7 +170,7 @@ fn other_client(function: Function, this: &str) -> DriverError {
 const SESSION_ENDED: [u16; 2] = [1927, 4031];
 
 /// A server's error as a [`Failure`]: `ERROR 1146 (42S02): …`.
-fn server(code: u16, state: &str, message: &str) -> Failure {
+pub(super) fn server(code: u16, state: &str, message: &str) -> Failure {
     Failure {
         code: Some(code),
         message: format!("ERROR {code} ({state}): {message}"),
@@ -87,7 +179,7 @@ fn server(code: u16, state: &str, message: &str) -> Failure {
 }
 
 /// A client's own error as a [`Failure`].
-fn client(message: String, gone: bool) -> Failure {
+pub(super) fn client(message: String, gone: bool) -> Failure {
     Failure {
         code: None,
         message,
@@ -124,18 +216,18 @@ impl Client for mysql::Conn {
     async fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Value>>, Failure> {
         use mysql::prelude::Queryable;
         let rows: Vec<mysql::Row> = self.query(sql)?;
-        Ok(rows.into_iter().map(mysql::Row::unwrap).collect())
+        Ok(own_rows(rows.into_iter().map(mysql::Row::unwrap).collect()))
     }
 
     async fn rows(&mut self, sql: &str, params: Params) -> Result<Vec<Vec<Value>>, Failure> {
         use mysql::prelude::Queryable;
-        let rows: Vec<mysql::Row> = self.exec(sql, params)?;
-        Ok(rows.into_iter().map(mysql::Row::unwrap).collect())
+        let rows: Vec<mysql::Row> = self.exec(sql, driver_params(params))?;
+        Ok(own_rows(rows.into_iter().map(mysql::Row::unwrap).collect()))
     }
 
     async fn change(&mut self, sql: &str, params: Params) -> Result<u64, Failure> {
         use mysql::prelude::Queryable;
-        self.exec_drop(sql, params)?;
+        self.exec_drop(sql, driver_params(params))?;
         Ok(self.affected_rows())
     }
 
@@ -182,18 +274,18 @@ impl Client for mysql_async::Conn {
     async fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Value>>, Failure> {
         use mysql_async::prelude::Queryable;
         let rows: Vec<mysql_async::Row> = self.query(sql).await?;
-        Ok(rows.into_iter().map(mysql_async::Row::unwrap).collect())
+        Ok(own_rows(rows.into_iter().map(mysql_async::Row::unwrap).collect()))
     }
 
     async fn rows(&mut self, sql: &str, params: Params) -> Result<Vec<Vec<Value>>, Failure> {
         use mysql_async::prelude::Queryable;
-        let rows: Vec<mysql_async::Row> = self.exec(sql, params).await?;
-        Ok(rows.into_iter().map(mysql_async::Row::unwrap).collect())
+        let rows: Vec<mysql_async::Row> = self.exec(sql, driver_params(params)).await?;
+        Ok(own_rows(rows.into_iter().map(mysql_async::Row::unwrap).collect()))
     }
 
     async fn change(&mut self, sql: &str, params: Params) -> Result<u64, Failure> {
         use mysql_async::prelude::Queryable;
-        self.exec_drop(sql, params).await?;
+        self.exec_drop(sql, driver_params(params)).await?;
         Ok(self.affected_rows())
     }
 

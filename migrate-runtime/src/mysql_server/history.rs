@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mysql_common::value::Value as MysqlValue;
+use super::client::Value as MysqlValue;
 
 use super::client::Client;
 use super::{DUPLICATE_KEY, NO_SUCH_COLUMN, NO_SUCH_TABLE, driver, failed, number, params, text};
@@ -319,10 +319,8 @@ fn value(value: &MysqlValue) -> Value {
         MysqlValue::UInt(u) => {
             i64::try_from(*u).map_or_else(|_| Value::Text(u.to_string()), Value::Integer)
         }
-        MysqlValue::Float(f) => Value::Real(f64::from(*f)),
         MysqlValue::Double(d) => Value::Real(*d),
         MysqlValue::Bytes(bytes) => String::from_utf8(bytes.clone())
             .map_or_else(|_| Value::Blob(bytes.clone()), Value::Text),
-        other => Value::Text(text(other).unwrap_or_default()),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mysql_common::value::Value;
+use super::client::Value;
 
 use super::client::{Client, Failure};
 use super::{MysqlLock, Own, UNKNOWN_VARIABLE, driver, failed, number, params, text};

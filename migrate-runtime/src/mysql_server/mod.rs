@@ -27,7 +27,7 @@
 //!   MySQL's `max_execution_time` stops only `SELECT`, so there a limit on
 //!   another statement is refused before it runs, not ignored.
 
-use mysql_common::value::Value;
+use client::Value;
 
 mod client;
 mod history;
@@ -132,7 +132,9 @@ fn text(value: &Value) -> Option<String> {
     match value {
         Value::NULL => None,
         Value::Bytes(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
-        other => Some(other.as_sql(true).trim_matches('\'').to_owned()),
+        Value::Int(n) => Some(n.to_string()),
+        Value::UInt(n) => Some(n.to_string()),
+        Value::Double(n) => Some(n.to_string()),
     }
 }
 
@@ -147,8 +149,8 @@ fn number(value: &Value) -> Option<i64> {
 }
 
 /// The parameters of a statement, in order.
-fn params(values: Vec<Value>) -> mysql_common::params::Params {
-    mysql_common::params::Params::Positional(values)
+fn params(values: Vec<Value>) -> client::Params {
+    values
 }
 
 /// Implements every capability of [`Backend`](crate::Backend) for a MySQL
