@@ -40,6 +40,7 @@ impl Backoff {
 #[cfg(any(
     feature = "tokio-postgres",
     feature = "mysql-async",
+    feature = "sqlx-mysql",
     feature = "sqlx-postgres"
 ))]
 pub(crate) async fn sleep_async(pause: Duration) {

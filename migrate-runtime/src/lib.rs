@@ -61,7 +61,8 @@ mod backend;
     feature = "tokio-postgres",
     feature = "sqlx-postgres",
     feature = "mysql",
-    feature = "mysql-async"
+    feature = "mysql-async",
+    feature = "sqlx-mysql"
 ))]
 mod backoff;
 #[cfg(feature = "sqlite")]
@@ -73,7 +74,7 @@ mod lock_wait;
 mod mark;
 mod migration;
 mod migrator;
-#[cfg(any(feature = "mysql", feature = "mysql-async"))]
+#[cfg(any(feature = "mysql", feature = "mysql-async", feature = "sqlx-mysql"))]
 mod mysql_server;
 mod operation;
 mod perform;
@@ -126,7 +127,7 @@ pub use migrator::{
     DEFAULT_BUSY_TIMEOUT, DEFAULT_KEEP_BACKUPS, DEFAULT_LOCK_LEASE, DEFAULT_LOCK_TIMEOUT,
     DEFAULT_TABLE, Migrator,
 };
-#[cfg(any(feature = "mysql", feature = "mysql-async"))]
+#[cfg(any(feature = "mysql", feature = "mysql-async", feature = "sqlx-mysql"))]
 pub use mysql_server::MysqlLock;
 pub use plan::{Change, Resolution};
 #[cfg(any(
@@ -148,8 +149,9 @@ pub use rusqlite;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteLock;
 /// The `sqlx` this crate is built against (its `PgConnection` is a
-/// [`Backend`] with the `sqlx-postgres` feature).
-#[cfg(feature = "sqlx-postgres")]
+/// [`Backend`] with the `sqlx-postgres` feature, its `MySqlConnection`
+/// with `sqlx-mysql`).
+#[cfg(any(feature = "sqlx-postgres", feature = "sqlx-mysql"))]
 pub use sqlx;
 pub use status::{State, Status, StatusEntry};
 pub use table::TableName;

@@ -16,7 +16,8 @@ use migrate_core::Statement;
     feature = "tokio-postgres",
     feature = "sqlx-postgres",
     feature = "mysql",
-    feature = "mysql-async"
+    feature = "mysql-async",
+    feature = "sqlx-mysql"
 ))]
 pub(crate) const RECORDING_PROGRESS: &str =
     "recording a statement of a migration outside a transaction as done";
@@ -27,7 +28,8 @@ pub(crate) const RECORDING_PROGRESS: &str =
     feature = "tokio-postgres",
     feature = "sqlx-postgres",
     feature = "mysql",
-    feature = "mysql-async"
+    feature = "mysql-async",
+    feature = "sqlx-mysql"
 ))]
 pub(crate) const NO_LONGER_MARKED: &str =
     "its history row no longer says it is part-way: another run finished or resolved it";

@@ -55,13 +55,21 @@ pub(crate) fn block_on<T>(future: impl Future<Output = crate::Result<T>>) -> cra
 
 /// Whether this thread runs in a current-thread tokio runtime.
 fn on_current_thread_runtime() -> bool {
-    #[cfg(any(feature = "tokio-postgres", feature = "sqlx-postgres"))]
+    #[cfg(any(
+        feature = "tokio-postgres",
+        feature = "sqlx-postgres",
+        feature = "sqlx-mysql"
+    ))]
     {
         tokio::runtime::Handle::try_current().is_ok_and(|runtime| {
             runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
         })
     }
-    #[cfg(not(any(feature = "tokio-postgres", feature = "sqlx-postgres")))]
+    #[cfg(not(any(
+        feature = "tokio-postgres",
+        feature = "sqlx-postgres",
+        feature = "sqlx-mysql"
+    )))]
     {
         false
     }

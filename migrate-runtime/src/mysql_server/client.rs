@@ -16,12 +16,13 @@ use crate::{DriverError, Function};
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     /// SQL `NULL`.
-    NULL,
+    Null,
     /// A signed integer.
     Int(i64),
     /// An unsigned integer (`BIGINT UNSIGNED` versions).
     UInt(u64),
-    /// A floating-point number.
+    /// A floating-point number (through the text protocol, as bytes).
+    #[cfg_attr(not(any(feature = "mysql", feature = "mysql-async")), allow(dead_code))]
     Double(f64),
     /// Text or bytes; through the text protocol, every value but `NULL`.
     Bytes(Vec<u8>),
@@ -53,7 +54,7 @@ impl From<String> for Value {
 
 impl From<Option<&str>> for Value {
     fn from(text: Option<&str>) -> Value {
-        text.map_or(Value::NULL, Value::from)
+        text.map_or(Value::Null, Value::from)
     }
 }
 
@@ -65,7 +66,7 @@ impl From<mysql_common::value::Value> for Value {
     fn from(value: mysql_common::value::Value) -> Value {
         use mysql_common::value::Value as Mysql;
         match value {
-            Mysql::NULL => Value::NULL,
+            Mysql::NULL => Value::Null,
             Mysql::Int(n) => Value::Int(n),
             Mysql::UInt(n) => Value::UInt(n),
             Mysql::Float(n) => Value::Double(f64::from(n)),
@@ -85,7 +86,7 @@ fn driver_params(params: Params) -> mysql_common::params::Params {
         params
             .into_iter()
             .map(|value| match value {
-                Value::NULL => Mysql::NULL,
+                Value::Null => Mysql::NULL,
                 Value::Int(n) => Mysql::Int(n),
                 Value::UInt(n) => Mysql::UInt(n),
                 Value::Double(n) => Mysql::Double(n),
@@ -274,13 +275,17 @@ impl Client for mysql_async::Conn {
     async fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Value>>, Failure> {
         use mysql_async::prelude::Queryable;
         let rows: Vec<mysql_async::Row> = self.query(sql).await?;
-        Ok(own_rows(rows.into_iter().map(mysql_async::Row::unwrap).collect()))
+        Ok(own_rows(
+            rows.into_iter().map(mysql_async::Row::unwrap).collect(),
+        ))
     }
 
     async fn rows(&mut self, sql: &str, params: Params) -> Result<Vec<Vec<Value>>, Failure> {
         use mysql_async::prelude::Queryable;
         let rows: Vec<mysql_async::Row> = self.exec(sql, driver_params(params)).await?;
-        Ok(own_rows(rows.into_iter().map(mysql_async::Row::unwrap).collect()))
+        Ok(own_rows(
+            rows.into_iter().map(mysql_async::Row::unwrap).collect(),
+        ))
     }
 
     async fn change(&mut self, sql: &str, params: Params) -> Result<u64, Failure> {

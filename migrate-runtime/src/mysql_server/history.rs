@@ -314,7 +314,7 @@ pub(super) async fn read_rows<C: Client>(
 /// A MySQL value as a [`Value`]: dates and times as the text MySQL shows.
 fn value(value: &MysqlValue) -> Value {
     match value {
-        MysqlValue::NULL => Value::Null,
+        MysqlValue::Null => Value::Null,
         MysqlValue::Int(i) => Value::Integer(*i),
         MysqlValue::UInt(u) => {
             i64::try_from(*u).map_or_else(|_| Value::Text(u.to_string()), Value::Integer)

@@ -33,6 +33,8 @@ mod client;
 mod history;
 mod lock;
 mod session;
+#[cfg(feature = "sqlx-mysql")]
+mod sqlx_client;
 
 use client::Failure;
 
@@ -130,7 +132,7 @@ fn failed(action: &'static str) -> impl Fn(Failure) -> Error {
 /// A value of a row as text: numbers and strings as MySQL shows them.
 fn text(value: &Value) -> Option<String> {
     match value {
-        Value::NULL => None,
+        Value::Null => None,
         Value::Bytes(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
         Value::Int(n) => Some(n.to_string()),
         Value::UInt(n) => Some(n.to_string()),
@@ -359,3 +361,5 @@ macro_rules! mysql_backend {
 mysql_backend!(mysql::Conn);
 #[cfg(feature = "mysql-async")]
 mysql_backend!(mysql_async::Conn);
+#[cfg(feature = "sqlx-mysql")]
+mysql_backend!(sqlx::mysql::MySqlConnection);

@@ -1,0 +1,213 @@
+//! The migrations run on sqlx's `MySqlConnection` (feature `sqlx-mysql`),
+//! taken from a sqlx pool, on MariaDB: applied (a schema change outside a
+//! transaction, rows inside one), reverted, a failure part-way recorded;
+//! 16 tasks on 16 connections of one pool apply each migration once; a
+//! wait for the lock that is bounded and names the holder's session; a
+//! run whose future is dropped part-way, then its connection closed,
+//! never applies a migration twice.
+
+use std::time::Duration;
+
+use migrate_runtime::sqlx::mysql::{MySqlPool, MySqlPoolOptions};
+use migrate_runtime::{Error, State, Version};
+use migrate_tests::mysql::Scratch;
+use migrate_tests::{MY_FAILING, MY_NO_TX_LONG, MY_ONCE};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+async fn pool(db: &Scratch, size: u32) -> MySqlPool {
+    MySqlPoolOptions::new()
+        .max_connections(size)
+        .connect(&db.url())
+        .await
+        .expect("the pool connects")
+}
+
+async fn numbers(pool: &MySqlPool, sql: &'static str) -> Vec<i64> {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_all(pool)
+        .await
+        .expect("query")
+}
+
+#[test]
+fn sqlx_applies_reverts_and_records_a_failure() {
+    let Some(db) = Scratch::new() else { return };
+    runtime().block_on(async {
+        let pool = pool(&db, 2).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        let report = MY_ONCE.migrate_async(&mut *conn).await.expect("applied");
+        assert_eq!(report.steps.len(), 20);
+        assert!(!report.steps[0].transaction && report.steps[1].transaction);
+        assert!(
+            MY_ONCE
+                .migrate_async(&mut *conn)
+                .await
+                .expect("runs")
+                .is_empty(),
+            "nothing pending the second time"
+        );
+        MY_ONCE
+            .migrator()
+            .down_to_async(&mut *conn, Version(9))
+            .await
+            .expect("reverted");
+        assert_eq!(
+            numbers(&pool, "SELECT k FROM counter ORDER BY k").await,
+            (1..=9).collect::<Vec<i64>>()
+        );
+        let status = MY_ONCE.status_async(&mut *conn).await.expect("status");
+        assert_eq!(status.current, Some(Version(9)));
+        assert!(
+            status.entries[9].outside_transaction,
+            "the index: a schema change"
+        );
+
+        let failing = Scratch::new().expect("a second database");
+        let pool = self::pool(&failing, 1).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        let error = MY_FAILING
+            .migrate_async(&mut *conn)
+            .await
+            .expect_err("version 2 fails");
+        assert!(
+            matches!(
+                error,
+                Error::MigrationFailed {
+                    version: Version(2),
+                    rolled_back: false,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("ERROR "),
+            "the server's words: {error}"
+        );
+        let status = MY_FAILING.status_async(&mut *conn).await.expect("status");
+        assert_eq!(status.entries[1].state, State::Failed);
+    });
+}
+
+#[test]
+fn sixteen_tasks_on_one_pool_apply_each_migration_once() {
+    let Some(db) = Scratch::new() else { return };
+    runtime().block_on(async {
+        let pool = pool(&db, 16).await;
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let mut conn = pool.acquire().await.expect("a connection");
+            tasks.push(tokio::spawn(async move {
+                MY_ONCE
+                    .migrator()
+                    .busy_timeout(Duration::from_secs(60))
+                    .run_async(&mut *conn)
+                    .await
+                    .expect("runs")
+                    .steps
+                    .len()
+            }));
+        }
+        let mut applied = 0;
+        for task in tasks {
+            applied += task.await.expect("a task");
+        }
+        assert_eq!(applied, 20, "each migration applied once");
+        assert_eq!(
+            numbers(&pool, "SELECT k FROM counter ORDER BY k").await,
+            (1..=20).collect::<Vec<i64>>()
+        );
+    });
+}
+
+#[test]
+fn the_wait_for_the_lock_is_bounded_and_names_the_holder() {
+    let Some(db) = Scratch::new() else { return };
+    runtime().block_on(async {
+        let pool = pool(&db, 2).await;
+        let mut holder = pool.acquire().await.expect("a connection");
+        // The run's own lock name, taken by another session of the pool.
+        let name: String = sqlx::query_scalar(
+            "SELECT CONCAT('migrate:', SHA1(CONCAT(DATABASE(), '.', 'schema_migrations')))",
+        )
+        .fetch_one(&mut *holder)
+        .await
+        .expect("the lock's name");
+        let holder_id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+            .fetch_one(&mut *holder)
+            .await
+            .expect("its id");
+        let taken: i64 = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+            .bind(&name)
+            .fetch_one(&mut *holder)
+            .await
+            .expect("GET_LOCK");
+        assert_eq!(taken, 1);
+        let mut waiter = pool.acquire().await.expect("a connection");
+        let error = MY_ONCE
+            .migrator()
+            .busy_timeout(Duration::from_millis(300))
+            .run_async(&mut *waiter)
+            .await
+            .expect_err("locked");
+        let Error::Locked {
+            holder: Some(seen), ..
+        } = &error
+        else {
+            panic!("{error}");
+        };
+        assert_eq!(u64::try_from(seen.pid).ok(), Some(holder_id), "{error}");
+    });
+}
+
+/// A run dropped part-way inside a migration outside a transaction, then
+/// its connection closed (which ends the session and frees the lock): the
+/// next run refuses the migration the mark says was under way, with the
+/// rows exactly those of the statements known done.
+#[test]
+fn a_dropped_run_then_its_closed_connection_never_apply_a_migration_twice() {
+    use migrate_runtime::sqlx::Connection as _;
+    for trial in 0..6u64 {
+        let Some(db) = Scratch::new() else { return };
+        runtime().block_on(async {
+            let mut conn = migrate_runtime::sqlx::MySqlConnection::connect(&db.url())
+                .await
+                .expect("connect");
+            let cut = Duration::from_millis(150 + 40 * trial);
+            let run =
+                tokio::time::timeout(cut, MY_NO_TX_LONG.migrator().run_async(&mut conn)).await;
+            assert!(
+                run.is_err(),
+                "trial {trial}: the run finished before the cut"
+            );
+            drop(conn);
+            let pool = pool(&db, 2).await;
+            let mut conn = pool.acquire().await.expect("a connection");
+            let refused = MY_NO_TX_LONG
+                .migrator()
+                .busy_timeout(Duration::from_secs(20))
+                .run_async(&mut *conn)
+                .await;
+            let rows = numbers(&pool, "SELECT COUNT(*) FROM filled").await[0];
+            match refused {
+                Err(Error::UnresolvedFailure { failure, .. }) => {
+                    let known: i64 = failure
+                        .split_once("statements known done: ")
+                        .and_then(|(_, rest)| rest.split_once(" of "))
+                        .and_then(|(n, _)| n.parse().ok())
+                        .unwrap_or_else(|| panic!("{failure}"));
+                    assert_eq!(known, rows, "trial {trial}: {failure}");
+                }
+                Ok(report) => assert_eq!(rows, 400, "trial {trial}: {report}"),
+                Err(other) => panic!("trial {trial}: {other}"),
+            }
+        });
+    }
+}
