@@ -72,6 +72,8 @@ enum Form {
     MysqlAsync,
     /// `async fn(&mut sqlx::PgConnection)`, in a transaction or not.
     SqlxPostgres,
+    /// `async fn(&mut sqlx::MySqlConnection)`: always outside a transaction.
+    SqlxMysql,
 }
 
 /// The module of one Rust migration, and its entry in the list.
@@ -144,7 +146,11 @@ fn one(input: &Input, root: &Path, m: &Migration) -> syn::Result<(TokenStream, T
 fn is_async(form: Form) -> bool {
     matches!(
         form,
-        Form::TokioPostgres | Form::TokioPostgresClient | Form::MysqlAsync | Form::SqlxPostgres
+        Form::TokioPostgres
+            | Form::TokioPostgresClient
+            | Form::MysqlAsync
+            | Form::SqlxPostgres
+            | Form::SqlxMysql
     )
 }
 
@@ -224,6 +230,16 @@ fn function(module: &syn::Ident, name: &str, form: Form) -> (TokenStream, TokenS
             },
             quote! { #private::Function::SqlxPostgres(#wrapper) },
         ),
+        Form::SqlxMysql => (
+            quote! {
+                fn #wrapper<'a>(
+                    conn: &'a mut ::migrate_runtime::sqlx::MySqlConnection,
+                ) -> #private::PendingCode<'a> {
+                    ::std::boxed::Box::pin(#module::#name(conn))
+                }
+            },
+            quote! { #private::Function::SqlxMysql(#wrapper) },
+        ),
     }
 }
 
@@ -241,8 +257,8 @@ fn form(
     let Some(signature) = signature(tokens, name) else {
         return Ok(None);
     };
-    if dialect == Dialect::Postgres && signature.is_sqlx() {
-        return sqlx_form(&signature, name);
+    if dialect != Dialect::Sqlite && signature.is_sqlx() {
+        return sqlx_form(dialect, &signature, name);
     }
     let expected = default_form(dialect, no_transaction, signature.is_async);
     let (want_mut, crate_name, type_name) = match expected {
@@ -254,6 +270,7 @@ fn form(
         Form::Mysql => (true, "mysql", "Conn"),
         Form::MysqlAsync => (true, "mysql_async", "Conn"),
         Form::SqlxPostgres => (true, "sqlx", "PgConnection"),
+        Form::SqlxMysql => (true, "sqlx", "MySqlConnection"),
     };
     let lifetime = if type_name == "Transaction" {
         "<'_>"
@@ -339,26 +356,46 @@ struct Signature {
 impl Signature {
     /// Whether the function names sqlx's connection.
     fn is_sqlx(&self) -> bool {
-        self.crates.iter().any(|c| c == "sqlx") || self.type_name.as_deref() == Some("PgConnection")
+        self.crates.iter().any(|c| c == "sqlx")
+            || matches!(
+                self.type_name.as_deref(),
+                Some("PgConnection" | "MySqlConnection")
+            )
     }
 }
 
-/// The form of a function written for sqlx's connection: the same in a
-/// run's transaction (the connection is in it) and outside one.
-fn sqlx_form(signature: &Signature, name: &str) -> Result<Option<Form>, String> {
+/// The form of a function written for sqlx's connection: on PostgreSQL the
+/// same in a run's transaction (the connection is in it) and outside one;
+/// on MySQL always outside one.
+fn sqlx_form(dialect: Dialect, signature: &Signature, name: &str) -> Result<Option<Form>, String> {
+    let (form, type_name, directory, note) = if dialect == Dialect::Postgres {
+        (
+            Form::SqlxPostgres,
+            "PgConnection",
+            "postgres",
+            "in the run's transaction the connection is in it; with `// +migrate NoTransaction` it is not",
+        )
+    } else {
+        (
+            Form::SqlxMysql,
+            "MySqlConnection",
+            "mysql",
+            "it runs outside a transaction, as a schema change would end one",
+        )
+    };
     let fits = signature.is_async
         && signature.parameters == 1
         && signature.returns
         && signature.is_reference
         && signature.is_mut
-        && signature.type_name.as_deref() == Some("PgConnection");
+        && signature.type_name.as_deref() == Some(type_name);
     if fits {
-        return Ok(Some(Form::SqlxPostgres));
+        return Ok(Some(form));
     }
     Err(format!(
-        "in a `dialect = \"postgres\"` directory, `{name}` written for sqlx's connection must be \
-         `async fn {name}(…: &mut sqlx::PgConnection) -> Result<(), Box<dyn std::error::Error + Send + Sync>>` \
-         (in the run's transaction the connection is in it; with `// +migrate NoTransaction` it is not)"
+        "in a `dialect = \"{directory}\"` directory, `{name}` written for sqlx's connection must be \
+         `async fn {name}(…: &mut sqlx::{type_name}) -> Result<(), Box<dyn std::error::Error + Send + Sync>>` \
+         ({note})"
     ))
 }
 

@@ -12,7 +12,8 @@
         feature = "tokio-postgres",
         feature = "sqlx-postgres",
         feature = "mysql",
-        feature = "mysql-async"
+        feature = "mysql-async",
+        feature = "sqlx-mysql"
     )),
     allow(dead_code, unused_imports)
 )]
@@ -70,6 +71,10 @@ pub enum Function {
     /// any.
     #[cfg(feature = "sqlx-postgres")]
     SqlxPostgres(for<'a> fn(&'a mut sqlx::PgConnection) -> PendingCode<'a>),
+    /// `async fn(&mut sqlx::MySqlConnection)`: sqlx's MySQL connection,
+    /// outside a transaction (a schema change would end one).
+    #[cfg(feature = "sqlx-mysql")]
+    SqlxMysql(for<'a> fn(&'a mut sqlx::MySqlConnection) -> PendingCode<'a>),
 }
 
 impl Function {
@@ -91,6 +96,8 @@ impl Function {
             Function::MysqlAsync(_) => "a `mysql_async::Conn` (with the `*_async` methods)",
             #[cfg(feature = "sqlx-postgres")]
             Function::SqlxPostgres(_) => "sqlx's `PgConnection` (with the `*_async` methods)",
+            #[cfg(feature = "sqlx-mysql")]
+            Function::SqlxMysql(_) => "sqlx's `MySqlConnection` (with the `*_async` methods)",
         }
     }
 }
@@ -164,7 +171,8 @@ pub(crate) fn call(run: impl FnOnce() -> CodeResult) -> std::result::Result<(), 
 #[cfg(any(
     feature = "tokio-postgres",
     feature = "mysql-async",
-    feature = "sqlx-postgres"
+    feature = "sqlx-postgres",
+    feature = "sqlx-mysql"
 ))]
 pub(crate) async fn call_async(future: PendingCode<'_>) -> std::result::Result<(), DriverError> {
     match crate::ready::caught(future).await {

@@ -110,6 +110,9 @@ pub static PG_TIMEOUT: Migrations =
 /// MySQL: a migration without a schema change (so in a transaction) whose
 /// file allows it 300 ms sleeps 3 s.
 pub static MY_TIMEOUT: Migrations = embed_migrations!("migrations/my_timeout", dialect = "mysql");
+/// MySQL: 50 rows from a Rust function on sqlx's MySQL connection (version 2).
+pub static MY_SQLX_RUST: Migrations =
+    embed_migrations!("migrations/my_sqlx_rust", dialect = "mysql");
 /// MySQL: 20 migrations, each adding a row to `counter`; versions 1 and 10
 /// change the schema too (so they run outside a transaction).
 pub static MY_ONCE: Migrations = embed_migrations!("migrations/my_once", dialect = "mysql");

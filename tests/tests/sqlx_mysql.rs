@@ -211,3 +211,33 @@ fn a_dropped_run_then_its_closed_connection_never_apply_a_migration_twice() {
         });
     }
 }
+
+/// A Rust migration written for sqlx's MySQL connection runs on it, and
+/// its `down` too; on the `mysql` crate's connection it is refused before
+/// anything runs.
+#[test]
+fn a_rust_migration_on_sqlxs_mysql_connection_runs_and_reverts() {
+    let Some(db) = Scratch::new() else { return };
+    let refused = migrate_tests::MY_SQLX_RUST
+        .migrate(&mut db.connect())
+        .expect_err("written for sqlx");
+    assert!(
+        matches!(refused, Error::RustMigrationDriver { .. }),
+        "{refused}"
+    );
+    runtime().block_on(async {
+        let pool = pool(&db, 2).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        migrate_tests::MY_SQLX_RUST
+            .migrate_async(&mut *conn)
+            .await
+            .expect("runs");
+        assert_eq!(numbers(&pool, "SELECT COUNT(*) FROM items").await, [50]);
+        migrate_tests::MY_SQLX_RUST
+            .migrator()
+            .down_async(&mut *conn)
+            .await
+            .expect("down");
+        assert_eq!(numbers(&pool, "SELECT COUNT(*) FROM items").await, [0]);
+    });
+}

@@ -18,7 +18,7 @@ use sqlx::Row as _;
 use sqlx::mysql::{MySqlConnection, MySqlDatabaseError, MySqlRow};
 
 use super::client::{Client, Failure, Params, Value, client, other_client, server};
-use crate::{DriverError, Function};
+use crate::{DriverError, Function, code};
 
 impl Client for MySqlConnection {
     async fn run(&mut self, sql: &str) -> Result<(), Failure> {
@@ -57,12 +57,16 @@ impl Client for MySqlConnection {
         crate::backoff::sleep_async(pause).await;
     }
 
-    fn can_call(&self, _function: &Function) -> bool {
-        false
+    fn can_call(&self, function: &Function) -> bool {
+        matches!(function, Function::SqlxMysql(_))
     }
 
     async fn call(&mut self, function: Function) -> Result<(), DriverError> {
-        Err(other_client(function, "sqlx's `MySqlConnection`"))
+        match function {
+            Function::SqlxMysql(run) => code::call_async(run(self)).await,
+            #[allow(unreachable_patterns)]
+            other => Err(other_client(other, "sqlx's `MySqlConnection`")),
+        }
     }
 }
 

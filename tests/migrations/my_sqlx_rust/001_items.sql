@@ -1,0 +1,5 @@
+-- +migrate Up
+CREATE TABLE items (n INT NOT NULL);
+
+-- +migrate Down
+DROP TABLE items;
