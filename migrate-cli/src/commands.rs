@@ -73,7 +73,9 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                     .filter(|url| crate::database::is_mysql(url))
                     .or_else(|| std::env::var("MIGRATE_REPLAY_MYSQL_URL").ok()),
                 Dialect::Postgres => replay_url,
-                Dialect::Sqlite if replay_url.is_some() => {
+                // The variable, set for a PostgreSQL set's build, is not
+                // for this one; the flag given by hand is refused.
+                Dialect::Sqlite if replay_url.is_some() && given_as_flag(replay_url.as_deref()) => {
                     return Err(
                         "`--replay-url` replays PostgreSQL or MySQL migrations on that \
                                 server; add `--dialect postgres` or `--dialect mysql`"
@@ -99,13 +101,15 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             from,
             json,
             replay_url,
-        } => crate::lint::lint(
-            &dir,
-            dialect_named(&dialect),
-            from,
-            json,
-            replay_url.filter(|url| !url.trim().is_empty()).as_deref(),
-        ),
+        } => {
+            let dialect = dialect_named(&dialect);
+            // The variable, set for a PostgreSQL set's build, is not for
+            // another dialect's lint; the flag given by hand is.
+            let replay_url = replay_url.filter(|url| {
+                !url.trim().is_empty() && (dialect == Dialect::Postgres || given_as_flag(Some(url)))
+            });
+            crate::lint::lint(&dir, dialect, from, json, replay_url.as_deref())
+        }
         operation => on_database(operation),
     }
 }
@@ -322,6 +326,12 @@ fn dialect_named(name: &str) -> Dialect {
         "mysql" => Dialect::Mysql,
         _ => Dialect::Sqlite,
     }
+}
+
+/// Whether `--replay-url`'s value was given as the flag rather than taken
+/// from `MIGRATE_REPLAY_POSTGRES_URL` (clap fills it from either).
+fn given_as_flag(url: Option<&str>) -> bool {
+    std::env::var("MIGRATE_REPLAY_POSTGRES_URL").ok().as_deref() != url
 }
 
 /// What `migrate validate` checks beyond the format.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 mod common;
-use common::{fails, migrate, ok, stderr, stdout, write};
+use common::{command, fails, migrate, ok, stderr, stdout, write};
 
 use migrate_runtime::rusqlite::Connection;
 
@@ -755,7 +755,7 @@ fn lint_traces_the_locks_on_the_server_of_replay_url() {
     );
     assert!(
         text.contains(
-            "traced on the PostgreSQL server at build time, the statement took ACCESS EXCLUSIVE \
+            "traced on the PostgreSQL server, the statement took ACCESS EXCLUSIVE \
              on table `a` (blocks reads and writes) and rewrote it; add a column of the new type"
         ),
         "{text}"
@@ -799,6 +799,18 @@ fn lint_traces_the_locks_on_the_server_of_replay_url() {
             .starts_with("warning: migrations/003_bigger_n.sql:3: type-rewrite (locking)"),
         "{}",
         stderr(&validated)
+    );
+    // The variable, set for a PostgreSQL set's build, does not break the
+    // lint of another dialect's set in the same job.
+    let from_variable = command(root.path(), &["lint"])
+        .env("MIGRATE_REPLAY_POSTGRES_URL", &url)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        from_variable.status.code(),
+        Some(0),
+        "{}",
+        stderr(&from_variable)
     );
     let sqlite = migrate(root.path(), &["lint", "--replay-url", url.as_str()]);
     assert_eq!(

@@ -1065,3 +1065,23 @@ fn a_data_change_after_an_alter_of_its_table_in_one_transaction_is_found() {
     );
     assert!(findings(Dialect::Postgres, None, &[accounts, before_alter]).is_empty());
 }
+
+/// A unique index on a materialized view made in the same migration (what
+/// `REFRESH … CONCURRENTLY` needs) is on no rows anyone reads yet: no
+/// finding; on one made by an earlier migration, it is.
+#[test]
+fn an_index_on_a_materialized_view_of_the_same_migration_is_no_finding() {
+    let made = (
+        "001_made.sql",
+        "CREATE TABLE a (id INT PRIMARY KEY);\n\
+         CREATE MATERIALIZED VIEW mv AS SELECT id FROM a;\n\
+         CREATE UNIQUE INDEX mv_id ON mv (id);",
+    );
+    assert!(findings(Dialect::Postgres, None, &[made]).is_empty());
+    let later = ("002_index.sql", "CREATE UNIQUE INDEX mv_id2 ON mv (id);");
+    let codes: Vec<String> = findings(Dialect::Postgres, None, &[made, later]);
+    assert!(
+        codes.iter().any(|f| f.contains("unique-on-existing-data")),
+        "{codes:?}"
+    );
+}

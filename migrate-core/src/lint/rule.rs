@@ -266,7 +266,7 @@ impl fmt::Display for Finding {
         if let Some(traced) = &self.traced {
             write!(
                 f,
-                "; traced on the PostgreSQL server at build time, the statement {traced}"
+                "; traced on the PostgreSQL server, the statement {traced}"
             )?;
         }
         write!(

@@ -194,8 +194,15 @@ impl<'s> Scope<'s> {
         created.is_none_or(|v| *v < self.release_start)
     }
 
+    /// Whether `table` (or a materialized view by that name, which takes
+    /// indexes too) was there before this release.
     fn table_in_use(&self, table: &str) -> bool {
-        self.in_use(self.schema.tables.get(table))
+        self.in_use(
+            self.schema
+                .tables
+                .get(table)
+                .or_else(|| self.schema.views.get(table)),
+        )
     }
 
     fn create(&mut self, at: &mut Cursor<'_>, line: u32) {

@@ -243,6 +243,9 @@ impl TracedRelation {
 pub struct TracedStatement {
     /// The Up file, as problems name it.
     pub path: String,
+    /// The statement's place in its Up section (0 for the first): two
+    /// statements may share a line.
+    pub index: usize,
     /// The statement's first line.
     pub line: u32,
     /// Every relation that existed before the migration and that the
@@ -320,10 +323,10 @@ pub(super) fn merge(
     traced: &[TracedStatement],
 ) -> Vec<Finding> {
     let mut added = Vec::new();
-    for statement in migration.up.iter() {
+    for (index, statement) in migration.up.iter().enumerate() {
         let Some(trace) = traced
             .iter()
-            .find(|t| t.line == statement.line && t.path == migration.up_path.as_ref())
+            .find(|t| t.index == index && t.path == migration.up_path.as_ref())
         else {
             continue;
         };
@@ -371,13 +374,28 @@ pub(super) fn merge(
                 });
             }
         }
-        // Every other finding of the statement says the locks it took.
-        let taken: Vec<&TracedRelation> = trace
+        // Every other finding of the statement says the locks it took; one
+        // that took none (its transaction held them already) says the
+        // locks held on the relations it names.
+        let took: Vec<&TracedRelation> = trace
             .relations
             .iter()
             .filter(|relation| !relation.taken.is_empty())
             .collect();
-        if let Some(said) = said(&taken) {
+        let locked = if took.is_empty() {
+            let sql = statement.sql().to_ascii_lowercase();
+            trace
+                .relations
+                .iter()
+                .filter(|relation| {
+                    let name = relation.name.rsplit('.').next().unwrap_or(&relation.name);
+                    sql.contains(&name.to_ascii_lowercase())
+                })
+                .collect()
+        } else {
+            took
+        };
+        if let Some(said) = said(&locked) {
             for finding in found.iter_mut().filter(|f| within(f) && f.traced.is_none()) {
                 finding.traced = Some(said.clone());
             }

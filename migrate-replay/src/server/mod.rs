@@ -81,13 +81,14 @@ fn replay_on_server(set: &MigrationSet, url: &str, trace: bool) -> Result<Traced
             tracer: trace.then(Tracer::default),
             own_transaction: false,
             untraced: false,
+            up_sent: 0,
         };
         let replayed = crate::sequence::replay(&mut target, migrations, deadline);
         if let Some(tracer) = target.tracer.take() {
             for statement in tracer.statements {
                 let seen = statements
                     .iter()
-                    .any(|s| s.line == statement.line && s.path == statement.path);
+                    .any(|s| s.index == statement.index && s.path == statement.path);
                 if !seen {
                     statements.push(statement);
                 }
@@ -119,6 +120,8 @@ struct Server<'s> {
     /// The current migration runs outside a transaction and controls its
     /// own (`BEGIN`, `COMMIT`): its statements run untraced.
     untraced: bool,
+    /// How many statements of the current migration's Up were sent.
+    up_sent: usize,
 }
 
 /// A state to go back to: a savepoint, or for a migration that runs outside
@@ -204,6 +207,8 @@ impl Server<'_> {
         path: &str,
         section: ReplayedSection,
     ) -> Result<(), Problem> {
+        // Its place in the Up: counted as sent, in order.
+        let index = self.up_sent - 1;
         let unreadable =
             |error: ServerError| Problem::new(path, Some(statement.line), error.problem());
         let own = self.own_transaction;
@@ -221,7 +226,7 @@ impl Server<'_> {
             Ok(()) => {
                 let (client, tracer) = self.parts().map_err(unreadable)?;
                 tracer
-                    .after_statement(client, path, statement.line)
+                    .after_statement(client, path, (index, statement.line))
                     .map_err(|error| unreadable(ServerError::replay(&error)))?;
                 if own {
                     self.execute("COMMIT").map_err(unreadable)?;
@@ -263,7 +268,12 @@ impl Target for Server<'_> {
     type Error = ServerError;
 
     fn start(&mut self, migration: &Migration) -> Result<(), ServerError> {
+        // Each migration starts from the session's own settings, as at run
+        // time, where what a migration sets for its session is given back
+        // after it (a `SET search_path` does not reach the next one).
+        self.execute("RESET ALL")?;
         self.before = self.catalog()?;
+        self.up_sent = 0;
         self.own_transaction = migration.no_transaction;
         self.untraced = migration.no_transaction
             && migration
@@ -325,8 +335,11 @@ impl Target for Server<'_> {
         path: &str,
         section: ReplayedSection,
     ) -> Result<(), Problem> {
-        if section == ReplayedSection::Up && self.tracer.is_some() && !self.untraced {
-            return self.traced(statement, path, section);
+        if section == ReplayedSection::Up {
+            self.up_sent += 1;
+            if self.tracer.is_some() && !self.untraced {
+                return self.traced(statement, path, section);
+            }
         }
         self.send(statement)
             .map_err(|error| self.problem(&error, statement, path, section))

@@ -117,7 +117,7 @@ impl Tracer {
         &mut self,
         client: &mut Client,
         path: &str,
-        line: u32,
+        (index, line): (usize, u32),
     ) -> Result<(), postgres::Error> {
         let mut locked: HashMap<u32, Locked> = HashMap::new();
         for row in rows(client, LOCKS)? {
@@ -160,12 +160,11 @@ impl Tracer {
             held.extend(now.modes.iter().copied());
             was.filenode = now.filenode.unwrap_or(was.filenode);
             was.scans = now.scans;
-            if !relation.taken.is_empty() || relation.rewritten || relation.scanned {
-                relations.push(relation);
-            }
+            relations.push(relation);
         }
         self.statements.push(TracedStatement {
             path: path.to_owned(),
+            index,
             line,
             relations,
         });
