@@ -16,10 +16,15 @@
 //!   change commits anyway), vs raw with one history row a migration
 //!   (`raw_with_history`), vs refinery (`refinery`, not grouped: grouping
 //!   claims an atomicity MySQL does not give).
+//!   In `mysql_apply_rows` also ours on sqlx's `MySqlConnection`
+//!   (`ours_sqlx`) and sqlx 0.9's migrator over the same SQL as files
+//!   (`sqlx`, a transaction per migration, its only way).
 //! - `mysql_startup/1000`: all applied, nothing pending, on a new
 //!   connection each time (connecting included on both sides): ours vs
 //!   connecting and one raw query of every version and checksum (`raw`,
-//!   the text protocol, one round trip, as ours reads it).
+//!   the text protocol, one round trip, as ours reads it); ours on a new
+//!   sqlx connection (`ours_sqlx`), and sqlx's migrator on a database it
+//!   migrated itself (`sqlx`).
 //!
 //! `cargo bench -p migrate-benches --features bench --bench mysql`
 
@@ -48,10 +53,52 @@ fn schema_sql(k: usize) -> String {
 const ROWS_TABLE: &str =
     "CREATE TABLE t_0 (id BIGINT AUTO_INCREMENT PRIMARY KEY, label VARCHAR(20) NOT NULL, n INT)";
 
+fn server_url() -> String {
+    std::env::var("MIGRATE_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned())
+}
+
 fn server() -> Opts {
-    let url = std::env::var("MIGRATE_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned());
-    Opts::from_url(&url).expect("a MySQL URL")
+    Opts::from_url(&server_url()).expect("a MySQL URL")
+}
+
+/// A sqlx connection to database `name` of the server.
+async fn sqlx_connect(name: &str) -> sqlx::MySqlConnection {
+    use sqlx::Connection as _;
+    let url = server_url();
+    let base = url.split('?').next().unwrap_or(&url).trim_end_matches('/');
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[authority..].find('/') {
+        Some(slash) => &base[..authority + slash],
+        None => base,
+    };
+    sqlx::MySqlConnection::connect(&format!("{root}/{name}"))
+        .await
+        .expect("sqlx connects")
+}
+
+/// sqlx's migrator over `count` migrations of `sql`, read from files as
+/// sqlx reads them.
+fn sqlx_migrator(
+    count: usize,
+    sql: fn(usize) -> String,
+) -> (
+    tempfile::TempDir,
+    sqlx::migrate::Migrator,
+    tokio::runtime::Runtime,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for k in 1..=count {
+        std::fs::write(dir.path().join(format!("{k}_m{k}.sql")), sql(k)).expect("write");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let migrator = runtime
+        .block_on(sqlx::migrate::Migrator::new(dir.path()))
+        .expect("sqlx reads");
+    (dir, migrator, runtime)
 }
 
 /// A database made for one iteration, dropped after it.
@@ -190,7 +237,55 @@ fn apply_group(
             assert_eq!(report.applied_migrations().len(), count);
         });
     });
+    if one_transaction {
+        sqlx_apply(&mut group, &mut n, setup, &migrations, (count, sql));
+    }
     group.finish();
+}
+
+/// Ours on sqlx's connection, and sqlx's migrator, over the same SQL.
+fn sqlx_apply(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: &mut usize,
+    setup: &str,
+    migrations: &Migrations,
+    (count, sql): (usize, fn(usize) -> String),
+) {
+    let (_files, sqlx, runtime) = sqlx_migrator(count, sql);
+    let mut fresh = || {
+        *n += 1;
+        let db = Scratch::new(*n);
+        if !setup.is_empty() {
+            db.connect().query_drop(setup).expect("setup");
+        }
+        let conn = runtime.block_on(sqlx_connect(&db.name));
+        (db, conn)
+    };
+    group.bench_function(BenchmarkId::new("ours_sqlx", count), |b| {
+        b.iter_batched(
+            &mut fresh,
+            |(db, mut conn)| {
+                let report = runtime
+                    .block_on(migrations.migrate_async(&mut conn))
+                    .expect("migrates");
+                assert_eq!(report.steps.len(), count);
+                (db, conn)
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function(BenchmarkId::new("sqlx", count), |b| {
+        b.iter_batched(
+            &mut fresh,
+            |(db, mut conn)| {
+                runtime
+                    .block_on(sqlx.run(&mut conn))
+                    .expect("sqlx migrates");
+                (db, conn)
+            },
+            BatchSize::PerIteration,
+        );
+    });
 }
 
 fn apply(c: &mut Criterion) {
@@ -224,6 +319,37 @@ fn startup(c: &mut Criterion) {
                 .filter(|(version, checksum)| *version > 0 && checksum.len() == 64)
                 .count();
             assert_eq!(seen, count);
+        });
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    group.bench_function(BenchmarkId::new("ours_sqlx", count), |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let mut conn = sqlx_connect(&db.name).await;
+                assert!(
+                    migrations
+                        .migrate_async(&mut conn)
+                        .await
+                        .expect("runs")
+                        .is_empty()
+                );
+            });
+        });
+    });
+    let (_files, sqlx, _) = sqlx_migrator(count, rows_sql);
+    let by_sqlx = Scratch::new(1);
+    by_sqlx.connect().query_drop(ROWS_TABLE).expect("the table");
+    runtime
+        .block_on(async { sqlx.run(&mut sqlx_connect(&by_sqlx.name).await).await })
+        .expect("sqlx migrates");
+    group.bench_function(BenchmarkId::new("sqlx", count), |b| {
+        b.iter(|| {
+            runtime
+                .block_on(async { sqlx.run(&mut sqlx_connect(&by_sqlx.name).await).await })
+                .expect("nothing to do");
         });
     });
     group.finish();
