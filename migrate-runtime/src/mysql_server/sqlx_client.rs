@@ -2,12 +2,14 @@
 //! connection a sqlx service already holds, alone or taken from its
 //! `MySqlPool` (`&mut *pool.acquire().await?`).
 //!
-//! Every statement goes through the text protocol (sqlx's `raw_sql`), one
-//! round trip, with its parameters written in as literals: numbers as
-//! numbers, text as a hexadecimal string converted to `utf8mb4` (read the
-//! same whatever the session's `sql_mode` says of backslashes). Every
-//! value of an answer comes as the bytes of its text, which the backend
-//! reads by what it expects. sqlx asks the server for the rows a statement
+//! A statement that answers rows goes through the text protocol (sqlx's
+//! `raw_sql`), one round trip, with its parameters written in as literals:
+//! numbers as numbers, text as a hexadecimal string converted to
+//! `utf8mb4` (read the same whatever the session's `sql_mode` says of
+//! backslashes); every value of its answer comes as the bytes of its
+//! text, which the backend reads by what it expects. A change (a history
+//! row) is a statement sqlx prepares once per connection, its values
+//! bound. sqlx asks the server for the rows a statement
 //! matched, not the rows it changed (`CLIENT_FOUND_ROWS`); the backend's
 //! counts hold either way.
 
@@ -46,7 +48,23 @@ impl Client for MySqlConnection {
     }
 
     async fn change(&mut self, sql: &str, params: Params) -> Result<u64, Failure> {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(with_literals(sql, &params)))
+        // A change answers no rows: a statement prepared once per
+        // connection (sqlx caches it) with its values bound, which saves
+        // the server parsing each history row's statement again.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        for value in params {
+            query = match value {
+                Value::Null => query.bind(None::<i64>),
+                Value::Int(n) => query.bind(n),
+                Value::UInt(n) => query.bind(n),
+                Value::Double(n) => query.bind(n),
+                Value::Bytes(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => query.bind(text),
+                    Err(bytes) => query.bind(bytes.into_bytes()),
+                },
+            };
+        }
+        query
             .execute(&mut *self)
             .await
             .map(|done| done.rows_affected())
