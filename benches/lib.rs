@@ -1,5 +1,6 @@
-//! What the benchmarks share: generated migration sets. The benchmarks
-//! themselves are `runtime.rs` (SQLite), `postgres.rs` and `replay.rs`.
+//! What the benchmarks share: generated migration sets, and sqlx's
+//! migrator over the same SQL. The benchmarks themselves are `runtime.rs`
+//! (SQLite), `postgres.rs`, `mysql.rs` and `replay.rs`.
 
 use std::fs;
 
@@ -57,4 +58,34 @@ pub fn outside_transaction(count: usize) -> (Migrations, Vec<String>) {
     let set = migrate_core::load(root.path(), "migrations", &migrate_core::Options::default())
         .expect("valid");
     (Migrations::from_set(set), inserts)
+}
+
+/// sqlx's migrator over `count` migrations whose SQL is `sql(k)`, read
+/// from files as sqlx reads them (`<k>_m<k>.sql`), with a runtime to run
+/// it on; the directory lives as long as the first value.
+///
+/// # Panics
+///
+/// When the temporary directory cannot be written or sqlx cannot read it.
+#[cfg(feature = "bench")]
+pub fn sqlx_migrator(
+    count: usize,
+    sql: fn(usize) -> String,
+) -> (
+    tempfile::TempDir,
+    sqlx::migrate::Migrator,
+    tokio::runtime::Runtime,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for k in 1..=count {
+        fs::write(dir.path().join(format!("{k}_m{k}.sql")), sql(k)).expect("write");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let migrator = runtime
+        .block_on(sqlx::migrate::Migrator::new(dir.path()))
+        .expect("sqlx reads");
+    (dir, migrator, runtime)
 }

@@ -77,30 +77,6 @@ async fn sqlx_connect(name: &str) -> sqlx::MySqlConnection {
         .expect("sqlx connects")
 }
 
-/// sqlx's migrator over `count` migrations of `sql`, read from files as
-/// sqlx reads them.
-fn sqlx_migrator(
-    count: usize,
-    sql: fn(usize) -> String,
-) -> (
-    tempfile::TempDir,
-    sqlx::migrate::Migrator,
-    tokio::runtime::Runtime,
-) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for k in 1..=count {
-        std::fs::write(dir.path().join(format!("{k}_m{k}.sql")), sql(k)).expect("write");
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let migrator = runtime
-        .block_on(sqlx::migrate::Migrator::new(dir.path()))
-        .expect("sqlx reads");
-    (dir, migrator, runtime)
-}
-
 /// A database made for one iteration, dropped after it.
 struct Scratch {
     name: String,
@@ -251,7 +227,7 @@ fn sqlx_apply(
     migrations: &Migrations,
     (count, sql): (usize, fn(usize) -> String),
 ) {
-    let (_files, sqlx, runtime) = sqlx_migrator(count, sql);
+    let (_files, sqlx, runtime) = migrate_benches::sqlx_migrator(count, sql);
     let mut fresh = || {
         *n += 1;
         let db = Scratch::new(*n);
@@ -339,7 +315,7 @@ fn startup(c: &mut Criterion) {
             });
         });
     });
-    let (_files, sqlx, _) = sqlx_migrator(count, rows_sql);
+    let (_files, sqlx, _) = migrate_benches::sqlx_migrator(count, rows_sql);
     let by_sqlx = Scratch::new(1);
     by_sqlx.connect().query_drop(ROWS_TABLE).expect("the table");
     runtime

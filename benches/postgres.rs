@@ -9,7 +9,7 @@
 //!   plus a history table and its rows (`raw_with_history`), vs refinery 0.10
 //!   grouped (`refinery_grouped`); `ours_per_migration` commits each
 //!   migration on its own, as sqlx 0.9's migrator (`sqlx`, over the same SQL
-//!   as `<k>_table_<k>.sql` files) always does.
+//!   as `<k>_m<k>.sql` files) always does.
 //!   `ours_sqlx` and `ours_sqlx_per_migration` are ours on sqlx's
 //!   `PgConnection` (feature `sqlx-postgres`), the connection a sqlx
 //!   service holds.
@@ -123,28 +123,6 @@ fn refinery_migrations(count: usize) -> Vec<refinery::Migration> {
         .collect()
 }
 
-/// sqlx's migrator over the same SQL, read from files as sqlx reads them.
-fn sqlx_migrator(
-    count: usize,
-) -> (
-    tempfile::TempDir,
-    sqlx::migrate::Migrator,
-    tokio::runtime::Runtime,
-) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for k in 1..=count {
-        std::fs::write(dir.path().join(format!("{k}_table_{k}.sql")), up_sql(k)).expect("write");
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let migrator = runtime
-        .block_on(sqlx::migrate::Migrator::new(dir.path()))
-        .expect("sqlx reads");
-    (dir, migrator, runtime)
-}
-
 async fn sqlx_connect(url: &str) -> sqlx::PgConnection {
     use sqlx::Connection as _;
     sqlx::PgConnection::connect(url)
@@ -206,7 +184,7 @@ fn apply(c: &mut Criterion) {
             assert_eq!(report.applied_migrations().len(), count);
         });
     });
-    let (_files, sqlx, runtime) = sqlx_migrator(count);
+    let (_files, sqlx, runtime) = migrate_benches::sqlx_migrator(count, up_sql);
     let mut n = 1000;
     for per_migration in [false, true] {
         let name = if per_migration {
@@ -299,7 +277,7 @@ fn startup(c: &mut Criterion) {
             });
         });
     });
-    let (_files, sqlx, _) = sqlx_migrator(count);
+    let (_files, sqlx, _) = migrate_benches::sqlx_migrator(count, up_sql);
     let by_sqlx = Scratch::new(1);
     runtime
         .block_on(async { sqlx.run(&mut sqlx_connect(&by_sqlx.url).await).await })
