@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use migrate_runtime::sqlx::postgres::{PgPool, PgPoolOptions};
-use migrate_runtime::{Error, LockWait, Migrations, Version};
+use migrate_runtime::{Error, LockWait, Migrations, Resolution, Version};
 use migrate_tests::pg::{Scratch, history, kill, lock_is_free, spawn, wait_for_lock};
 use migrate_tests::{PG_BASIC, PG_FAILING, PG_ONCE, PG_QUEUE, PG_ROWS, PG_SLOW};
 
@@ -316,4 +316,129 @@ fn a_rust_migration_on_sqlxs_connection_runs_in_the_runs_transaction() {
     });
     assert_eq!(count(&db), 0, "down ran on sqlx's connection");
     assert_eq!(history(&mut db.client()), [1]);
+}
+
+/// The pooled connection's server session, read through the connection.
+async fn backend_pid(conn: &mut migrate_runtime::sqlx::PgConnection) -> i32 {
+    sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(conn)
+        .await
+        .expect("the session's pid")
+}
+
+/// A run on sqlx's connection dropped at a random point (a timeout around
+/// its future), in one transaction and across transactions (the lease),
+/// 20 times each: read from another session, the connection's session
+/// leaves the run's transaction and holds no lock at once (the lease is
+/// 60 s), and the same connection then applies each migration exactly once
+/// (a drop inside the concurrent index, outside a transaction, is refused
+/// until resolved as the server's catalog says).
+#[test]
+fn a_run_on_sqlx_dropped_anywhere_leaves_its_connection_free_and_runs_once_after() {
+    let Some(db) = Scratch::new() else { return };
+    let mut rng = migrate_tests::Rng(0x5eed_0053);
+    runtime().block_on(async {
+        // Another session: what the server says of the run's session.
+        let oracle = pool(&db, 1).await;
+        for (set, per_migration) in [(&PG_ROWS, false), (&PG_ONCE, true)] {
+            for trial in 0..20 {
+                let schema = format!("dropped_{}_{trial}", u8::from(per_migration));
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&oracle)
+                    .await
+                    .expect("schema");
+                let after = Duration::from_micros(rng.below(150_000));
+                let what = format!("per migration {per_migration}, dropped after {after:?}");
+                let migrator = || {
+                    set.migrator()
+                        .schema(schema.clone())
+                        .per_migration(per_migration)
+                        .lock_lease(Duration::from_secs(60))
+                        // No pooler here: the concurrent index may carry the schema.
+                        .direct_connection(true)
+                };
+                let pool = pool(&db, 1).await;
+                let mut conn = pool.acquire().await.expect("a connection");
+                let pid = backend_pid(&mut conn).await;
+                let _ = tokio::time::timeout(after, migrator().run_async(&mut *conn)).await;
+                // The session is idle, outside any transaction, with no
+                // advisory lock and no lease written.
+                let session = format!(
+                    "SELECT coalesce((SELECT state FROM pg_stat_activity WHERE pid = {pid}), 'gone')
+                       || ' | ' || (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = {pid})"
+                );
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                loop {
+                    let mut state: String = sqlx::query_scalar(sqlx::AssertSqlSafe(session.clone()))
+                        .fetch_one(&oracle)
+                        .await
+                        .expect("the oracle");
+                    let lock_table: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT to_regclass('{schema}.schema_migrations_lock')::text"
+                    )))
+                    .fetch_one(&oracle)
+                    .await
+                    .expect("the catalog");
+                    let leases: i64 = match lock_table {
+                        Some(table) => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                            "SELECT count(*) FROM {table} WHERE token IS NOT NULL"
+                        )))
+                        .fetch_one(&oracle)
+                        .await
+                        .expect("the lock table"),
+                        None => 0,
+                    };
+                    state = format!("{state} | {leases}");
+                    if state == "idle | 0 | 0" {
+                        break;
+                    }
+                    assert!(std::time::Instant::now() < deadline, "{what}: {state}");
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                match migrator().run_async(&mut *conn).await {
+                    Ok(_) => {}
+                    // Dropped inside the concurrent index (outside a
+                    // transaction): refused until resolved, as the server
+                    // says it is.
+                    Err(Error::UnresolvedFailure {
+                        version: Version(10),
+                        ..
+                    }) => {
+                        let built: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                            "SELECT to_regclass('{schema}.counter_k')::text"
+                        )))
+                        .fetch_one(&oracle)
+                        .await
+                        .expect("the catalog");
+                        if built.is_some() {
+                            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                                "DROP INDEX {schema}.counter_k"
+                            )))
+                            .execute(&oracle)
+                            .await
+                            .expect("undo the index");
+                        }
+                        migrator()
+                            .resolve_async(&mut *conn, Version(10), Resolution::Pending)
+                            .await
+                            .unwrap_or_else(|e| panic!("{what}: resolve: {e}"));
+                        migrator()
+                            .run_async(&mut *conn)
+                            .await
+                            .unwrap_or_else(|e| panic!("{what}: the run after resolve: {e}"));
+                    }
+                    Err(e) => panic!("{what}: the retry: {e}"),
+                }
+                let counted: Vec<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT k FROM {schema}.counter ORDER BY k"
+                )))
+                .fetch_all(&oracle)
+                .await
+                .expect("the counter");
+                // Each migration once (PG_ONCE's version 10 is its index).
+                let once: Vec<i32> = (1..=20).filter(|k| !per_migration || *k != 10).collect();
+                assert_eq!(counted, once, "{what}");
+            }
+        }
+    });
 }

@@ -46,11 +46,20 @@ impl Client for PgConnection {
     }
 
     fn send_and_forget(&mut self, sql: &str) {
-        // The connection writes the query when its future is first polled;
-        // the answer of a query whose future is gone is read before the
-        // connection's next one.
-        let sql = sqlx::AssertSqlSafe(sql.to_owned());
-        let sending = std::pin::pin!(sqlx::raw_sql(sql).execute(&mut *self));
+        // A sqlx connection has no task of its own: nothing is written
+        // unless a future of it is polled, and a query future dropped
+        // before its first poll writes nothing. The one public way to put
+        // a message on the connection without waiting for its answer is
+        // how sqlx begins a transaction with a statement of the caller's:
+        // it queues the statement and flushes it before its first wait,
+        // and whatever answers are still due are read before the
+        // connection's next query. The statement here ends the run's
+        // transaction rather than begins one, so that `begin` ends in an
+        // error nobody waits for, and sqlx counts no transaction.
+        // (`a_run_on_sqlx_dropped_anywhere_leaves_its_connection_free_and_runs_once_after`
+        // proves the message reaches the server at once.)
+        use sqlx::Connection as _;
+        let sending = std::pin::pin!(self.begin_with(sqlx::AssertSqlSafe(sql.to_owned())));
         let _ = sending.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
     }
 
