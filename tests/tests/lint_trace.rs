@@ -777,3 +777,52 @@ fn statements_on_one_line_settings_between_migrations_and_held_locks_are_traced_
         ]
     );
 }
+
+/// Tracing changes nothing the replay finds: on a set whose migrations
+/// fail in a transaction, outside one (where each statement runs in the
+/// tracer's own transaction), in a statement that refuses a transaction,
+/// and in a Down that does not restore, the traced replay reports exactly
+/// the problems of the replay without the trace.
+#[test]
+fn the_traced_replay_finds_the_same_problems_as_the_replay_without_it() {
+    let Some(url) = server() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("migrations");
+    std::fs::create_dir(&dir).expect("mkdir");
+    for (name, text) in [
+        (
+            "001_a.sql",
+            "-- +migrate Up\nCREATE TABLE a (id INT PRIMARY KEY, n INT);\nINSERT INTO a VALUES (1, 1);\n-- +migrate Down\nDROP TABLE a;\n",
+        ),
+        (
+            "002_in_transaction.sql",
+            "-- +migrate Up\nALTER TABLE a ADD COLUMN b INT;\nINSERT INTO a VALUES (1, 1);\n-- +migrate Down\nALTER TABLE a DROP COLUMN b;\n",
+        ),
+        (
+            "003_outside.sql",
+            "-- +migrate NoTransaction\n-- +migrate Up\nALTER TABLE a ADD COLUMN c INT;\nUPDATE a SET missing = 1;\n-- +migrate Down\nALTER TABLE a DROP COLUMN c;\n",
+        ),
+        (
+            "004_concurrently.sql",
+            "-- +migrate NoTransaction\n-- +migrate Up\nCREATE INDEX CONCURRENTLY a_missing ON a (missing);\n-- +migrate Down\nDROP INDEX CONCURRENTLY IF EXISTS a_missing;\n",
+        ),
+        (
+            "005_down.sql",
+            "-- +migrate Up\nCREATE INDEX a_n ON a (n);\n-- +migrate Down\nSELECT 1;\n",
+        ),
+    ] {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    let options = migrate_core::Options {
+        dialect: Dialect::Postgres,
+        ..migrate_core::Options::default()
+    };
+    let set = migrate_core::load(root.path(), "migrations", &options).expect("valid");
+    let said = |problems: &[migrate_core::Problem]| -> Vec<String> {
+        problems.iter().map(ToString::to_string).collect()
+    };
+    let plain = migrate_replay::replay_postgres(&set, &url).expect("the server");
+    let traced = migrate_replay::replay_postgres_traced(&set, &url).expect("the server");
+    assert_eq!(said(&traced.problems), said(&plain));
+    assert_eq!(plain.len(), 4, "{:#?}", said(&plain));
+}
