@@ -42,8 +42,28 @@ fn sqlx_applies_reverts_and_records_a_failure() {
     runtime().block_on(async {
         let pool = pool(&db, 2).await;
         let mut conn = pool.acquire().await.expect("a connection");
+        let settings = "SELECT CONCAT(@@session.wait_timeout, ' ', @@session.lock_wait_timeout, ' ', \
+                        @@session.innodb_lock_wait_timeout)";
+        let own: String = sqlx::query_scalar(settings)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("the session's settings");
         let report = MY_ONCE.migrate_async(&mut *conn).await.expect("applied");
         assert_eq!(report.steps.len(), 20);
+        // The pool's connection goes back as it came: its settings its own,
+        // and the lock free, as another session reads it.
+        let after: String = sqlx::query_scalar(settings)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("the session's settings");
+        assert_eq!(after, own);
+        let holder: Option<u64> = sqlx::query_scalar(
+            "SELECT IS_USED_LOCK(CONCAT('migrate:', SHA1(CONCAT(DATABASE(), '.schema_migrations'))))",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("the lock's holder");
+        assert_eq!(holder, None, "the lock is free once the run ends");
         assert!(!report.steps[0].transaction && report.steps[1].transaction);
         assert!(
             MY_ONCE
