@@ -261,3 +261,65 @@ fn a_rust_migration_on_sqlxs_mysql_connection_runs_and_reverts() {
         assert_eq!(numbers(&pool, "SELECT COUNT(*) FROM items").await, [0]);
     });
 }
+
+/// The session of a run on sqlx's connection is killed (`KILL`, as an
+/// operator does): the run stops saying the session ended and the lock
+/// went with it, and the next run refuses the migration the mark says was
+/// under way.
+#[test]
+fn a_sqlx_run_whose_session_is_killed_stops_and_says_so() {
+    let Some(db) = Scratch::new() else { return };
+    runtime().block_on(async {
+        let pool = pool(&db, 3).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("its id");
+        let run = tokio::spawn(async move { MY_NO_TX_LONG.migrate_async(&mut *conn).await });
+        let started = std::time::Instant::now();
+        loop {
+            let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM filled")
+                .fetch_one(&pool)
+                .await
+                .unwrap_or(0);
+            if rows >= 20 {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "never started");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL {id}")))
+            .execute(&pool)
+            .await
+            .expect("the session is killed");
+        let error = run
+            .await
+            .expect("the run returns")
+            .expect_err("the killed run stops");
+        assert!(
+            error.to_string().contains("the session ended")
+                && error
+                    .to_string()
+                    .contains("the migration lock went with it"),
+            "{error}"
+        );
+        let mut next = pool.acquire().await.expect("a connection");
+        let refused = MY_NO_TX_LONG
+            .migrator()
+            .busy_timeout(Duration::from_secs(5))
+            .run_async(&mut *next)
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(
+                refused,
+                Error::UnresolvedFailure {
+                    version: Version(2),
+                    ..
+                }
+            ),
+            "{refused}"
+        );
+    });
+}
