@@ -113,6 +113,10 @@ pub static MY_TIMEOUT: Migrations = embed_migrations!("migrations/my_timeout", d
 /// MySQL: 50 rows from a Rust function on sqlx's MySQL connection (version 2).
 pub static MY_SQLX_RUST: Migrations =
     embed_migrations!("migrations/my_sqlx_rust", dialect = "mysql");
+/// MySQL: a file with transactions of its own (version 2): one committed,
+/// one rolled back, then a row outside any; a procedure that commits
+/// inside, called (version 3): `ledger` ends with ids 1, 3, 4.
+pub static MY_OWN_TX: Migrations = embed_migrations!("migrations/my_own_tx", dialect = "mysql");
 /// MySQL: 20 migrations, each adding a row to `counter`; versions 1 and 10
 /// change the schema too (so they run outside a transaction).
 pub static MY_ONCE: Migrations = embed_migrations!("migrations/my_once", dialect = "mysql");

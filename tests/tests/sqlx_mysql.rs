@@ -4,14 +4,15 @@
 //! 16 tasks on 16 connections of one pool apply each migration once; a
 //! wait for the lock that is bounded and names the holder's session; a
 //! run whose future is dropped part-way, then its connection closed,
-//! never applies a migration twice.
+//! never applies a migration twice; nor, given back to its pool, hands
+//! the run's session to the pool's next caller.
 
 use std::time::Duration;
 
 use migrate_runtime::sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 use migrate_runtime::{Error, State, Version};
 use migrate_tests::mysql::Scratch;
-use migrate_tests::{MY_FAILING, MY_NO_TX_LONG, MY_ONCE};
+use migrate_tests::{MY_FAILING, MY_NO_TX_LONG, MY_ONCE, MY_OWN_TX};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -43,7 +44,7 @@ fn sqlx_applies_reverts_and_records_a_failure() {
         let pool = pool(&db, 2).await;
         let mut conn = pool.acquire().await.expect("a connection");
         let settings = "SELECT CONCAT(@@session.wait_timeout, ' ', @@session.lock_wait_timeout, ' ', \
-                        @@session.innodb_lock_wait_timeout)";
+                        @@session.innodb_lock_wait_timeout, ' ', @@session.completion_type)";
         let own: String = sqlx::query_scalar(settings)
             .fetch_one(&mut *conn)
             .await
@@ -230,6 +231,176 @@ fn a_dropped_run_then_its_closed_connection_never_apply_a_migration_twice() {
             }
         });
     }
+}
+
+/// A run on a connection of sqlx's pool, its future dropped at a random
+/// point (a timeout), then the connection given back to the pool: the
+/// pool never hands the run's session on. As another session sees it, the
+/// run's session is gone or idle, with no transaction open and the lock
+/// free; the next caller's connection has the session's own settings, is
+/// outside any transaction, and applies each migration once (a drop
+/// inside a schema change, outside a transaction, is refused until
+/// resolved as the server's catalog says).
+#[test]
+fn a_run_dropped_anywhere_never_hands_its_session_to_the_pools_next_caller() {
+    let mut rng = migrate_tests::Rng(0x5eed_0054);
+    // How long a whole run takes here (the fastest of three): the trials
+    // drop theirs before that.
+    let mut whole = Duration::MAX;
+    for _ in 0..3 {
+        let Some(db) = Scratch::new() else { return };
+        whole = whole.min(runtime().block_on(async {
+            let pool = pool(&db, 1).await;
+            let mut conn = pool.acquire().await.expect("a connection");
+            let started = std::time::Instant::now();
+            MY_ONCE.migrate_async(&mut *conn).await.expect("applied");
+            started.elapsed()
+        }));
+    }
+    let (mut dropped, mut read_only) = (0, 0);
+    for trial in 0..24 {
+        let Some(db) = Scratch::new() else { return };
+        let after = Duration::from_micros(rng.below(u64::try_from(whole.as_micros()).unwrap_or(1)));
+        let what = format!("trial {trial}, dropped after {after:?} of {whole:?}");
+        dropped += runtime().block_on(async {
+            let oracle = pool(&db, 1).await;
+            let pool = pool(&db, 1).await;
+            sqlx::raw_sql("CREATE TABLE probe (n INT)")
+                .execute(&oracle)
+                .await
+                .expect("a table to write to");
+            let mut conn = pool.acquire().await.expect("a connection");
+            let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("the session's id");
+            let cut = tokio::time::timeout(after, MY_ONCE.migrator().run_async(&mut *conn))
+                .await
+                .is_err();
+            drop(conn);
+            let lock = format!("CONCAT('migrate:', SHA1('{}.schema_migrations'))", db.name());
+            let state = format!(
+                "SELECT CONCAT(\
+                   COALESCE((SELECT command FROM information_schema.processlist WHERE id = {id}), 'gone'), \
+                   ' | ', COALESCE(IS_USED_LOCK({lock}), 'free'))"
+            );
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let seen: String = sqlx::query_scalar(sqlx::AssertSqlSafe(state.clone()))
+                    .fetch_one(&oracle)
+                    .await
+                    .expect("the oracle");
+                if seen == "gone | free" || seen == "Sleep | free" {
+                    break;
+                }
+                assert!(std::time::Instant::now() < deadline, "{what}: {seen}");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            let mut conn = pool.acquire().await.expect("the next caller's connection");
+            let settings = "SELECT CONCAT(@@in_transaction, ' ', @@session.completion_type, ' ', \
+                            @@session.wait_timeout = @@global.wait_timeout, ' ', \
+                            @@session.lock_wait_timeout = @@global.lock_wait_timeout)";
+            let session: String = sqlx::query_scalar(settings)
+                .fetch_one(&mut *conn)
+                .await
+                .expect("the session");
+            if session == "1 NO_CHAIN 1 1" {
+                // Dropped in the run's first change, before sqlx counted its
+                // transaction: an empty read-only one, which refuses a write
+                // rather than keep it, and ends at the caller's `COMMIT`.
+                let write = sqlx::raw_sql("INSERT INTO probe VALUES (1)")
+                    .execute(&mut *conn)
+                    .await
+                    .expect_err("a write in the read-only transaction");
+                assert!(write.to_string().contains("READ ONLY"), "{what}: {write}");
+                sqlx::raw_sql("COMMIT").execute(&mut *conn).await.expect("ended");
+                read_only += 1;
+            } else {
+                assert_eq!(session, "0 NO_CHAIN 1 1", "{what}");
+            }
+            run_once_to_the_end(&mut conn, &oracle, &what).await;
+            u32::from(cut)
+        });
+    }
+    assert!(
+        dropped >= 16,
+        "only {dropped} of 24 runs were dropped part-way"
+    );
+    eprintln!("{dropped} of 24 runs dropped part-way, {read_only} in their first change");
+}
+
+/// Runs `MY_ONCE` to its end on `conn`; a migration outside a transaction
+/// cut off part-way is undone by hand, as the catalog says, and resolved.
+/// Then each migration's row is there once.
+async fn run_once_to_the_end(
+    conn: &mut migrate_runtime::sqlx::MySqlConnection,
+    oracle: &MySqlPool,
+    what: &str,
+) {
+    let migrator = || MY_ONCE.migrator().busy_timeout(Duration::from_secs(20));
+    match migrator().run_async(&mut *conn).await {
+        Ok(_) => {}
+        Err(Error::UnresolvedFailure { version, .. }) => {
+            let undo = match version {
+                Version(1) => "DROP TABLE IF EXISTS counter",
+                Version(10) => {
+                    "DELETE FROM counter WHERE k = 10; \
+                     ALTER TABLE counter DROP INDEX IF EXISTS counter_k"
+                }
+                other => panic!("{what}: {other} is inside a transaction"),
+            };
+            sqlx::raw_sql(undo).execute(oracle).await.expect("undone");
+            migrator()
+                .resolve_async(&mut *conn, version, migrate_runtime::Resolution::Pending)
+                .await
+                .unwrap_or_else(|e| panic!("{what}: resolve: {e}"));
+            migrator()
+                .run_async(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("{what}: after resolving: {e}"));
+        }
+        Err(other) => panic!("{what}: {other}"),
+    }
+    assert_eq!(
+        numbers(oracle, "SELECT k FROM counter ORDER BY k").await,
+        (1..=20).collect::<Vec<i64>>(),
+        "{what}"
+    );
+}
+
+/// A file's own `COMMIT` and `ROLLBACK` on sqlx's connection, and a
+/// procedure's it calls, end their transactions and nothing else (the run
+/// ends the session on a dropped run's `ROLLBACK`, never on the
+/// migration's), and the session is given its own `completion_type` back.
+#[test]
+fn a_migrations_own_transactions_end_as_written_on_sqlx() {
+    let Some(db) = Scratch::new() else { return };
+    runtime().block_on(async {
+        let pool = pool(&db, 2).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        let id = "SELECT CONCAT(CONNECTION_ID(), ' ', @@session.completion_type)";
+        let before: String = sqlx::query_scalar(id)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("the session");
+        let report = MY_OWN_TX.migrate_async(&mut *conn).await.expect("applied");
+        assert_eq!(report.steps.len(), 3);
+        let after: String = sqlx::query_scalar(id)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("the same session");
+        assert_eq!(after, before);
+        assert_eq!(
+            numbers(&pool, "SELECT id FROM ledger ORDER BY id").await,
+            [1, 3, 4]
+        );
+        MY_OWN_TX
+            .migrator()
+            .down_to_async(&mut *conn, Version(1))
+            .await
+            .expect("reverted");
+        assert!(numbers(&pool, "SELECT id FROM ledger").await.is_empty());
+    });
 }
 
 /// A Rust migration written for sqlx's MySQL connection runs on it, and

@@ -155,6 +155,69 @@ pub(crate) trait Client: Send {
     /// Calls a Rust migration's function with the client (outside any
     /// transaction); a panic in it is its error.
     fn call(&mut self, function: Function) -> impl Future<Output = Result<(), DriverError>> + Send;
+
+    /// Whether this client's run can be dropped part-way and queue what
+    /// ends its session ([`abandon`](Client::abandon)): then, from
+    /// [`arm`](Client::arm) to [`disarm`](Client::disarm), the session's
+    /// `completion_type` is `RELEASE`, so that a plain `ROLLBACK` ends it,
+    /// and the run's own ends of transactions say `NO RELEASE`.
+    fn ends_dropped_runs(&self) -> bool {
+        false
+    }
+
+    /// Makes a dropped run end the session (`ends_dropped_runs`). Nothing
+    /// by default.
+    fn arm(&mut self) -> impl Future<Output = Result<(), Failure>> + Send {
+        std::future::ready(Ok(()))
+    }
+
+    /// Gives the session its own `completion_type` (`own`, one of
+    /// [`Completion`]'s) and undoes [`arm`](Client::arm). Nothing by
+    /// default.
+    fn disarm(&mut self, own: Completion) -> impl Future<Output = Result<(), Failure>> + Send {
+        let _ = own;
+        std::future::ready(Ok(()))
+    }
+
+    /// The run's future was dropped: queues, without waiting, what ends an
+    /// armed session (the server then rolls its transaction back and frees
+    /// the lock and its settings with it). Nothing by default: a blocking
+    /// client cannot be dropped part-way, and `mysql_async`'s pool resets
+    /// a connection given back to it.
+    fn abandon(&mut self) {}
+}
+
+/// What a session's `COMMIT` and `ROLLBACK` do after ending a transaction
+/// (its `completion_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Completion {
+    /// Nothing more (the default).
+    NoChain,
+    /// Start the next transaction.
+    Chain,
+    /// End the session.
+    Release,
+}
+
+impl Completion {
+    /// The setting as the server shows it (`@@completion_type`): by name
+    /// or by number.
+    pub(super) fn read(shown: &str) -> Completion {
+        match shown.trim().to_ascii_uppercase().as_str() {
+            "CHAIN" | "1" => Completion::Chain,
+            "RELEASE" | "2" => Completion::Release,
+            _ => Completion::NoChain,
+        }
+    }
+
+    /// The statement that gives the session this setting.
+    pub(super) fn set(self) -> &'static str {
+        match self {
+            Completion::NoChain => "SET SESSION completion_type = 'NO_CHAIN'",
+            Completion::Chain => "SET SESSION completion_type = 'CHAIN'",
+            Completion::Release => "SET SESSION completion_type = 'RELEASE'",
+        }
+    }
 }
 
 /// The message for a function of another client's.

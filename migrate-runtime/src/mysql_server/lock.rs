@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::client::Value;
 
-use super::client::{Client, Failure};
-use super::{MysqlLock, Own, UNKNOWN_VARIABLE, driver, failed, number, params, text};
+use super::client::{Client, Completion, Failure};
+use super::{MysqlLock, Own, ROLLBACK, UNKNOWN_VARIABLE, driver, failed, number, params, text};
 use crate::backoff::Backoff;
 use crate::{Blocker, Error, LockHolder, LockRequest, Result, TableName};
 
@@ -24,7 +24,7 @@ async fn session_state<C: Client>(conn: &mut C) -> Result<SessionState> {
     let rows = conn
         .text_rows(
             "SELECT DATABASE(), VERSION(), @@session.wait_timeout, @@session.lock_wait_timeout, \
-             @@session.innodb_lock_wait_timeout",
+             @@session.innodb_lock_wait_timeout, @@session.completion_type",
         )
         .await
         .map_err(failed(action))?;
@@ -61,6 +61,7 @@ async fn session_state<C: Client>(conn: &mut C) -> Result<SessionState> {
             lock_wait_timeout: seconds(3),
             innodb_lock_wait_timeout: seconds(4),
             max_statement_time,
+            completion: Completion::read(&row.get(5).and_then(text).unwrap_or_default()),
         },
     })
 }
@@ -110,6 +111,30 @@ async fn holder<C: Client>(conn: &mut C, name: &str) -> Option<LockHolder> {
 /// set to the lease.
 pub(super) async fn lock<C: Client>(conn: &mut C, request: LockRequest<'_>) -> Result<MysqlLock> {
     let state = session_state(conn).await?;
+    // Armed before the first `GET_LOCK`, whose answer may be the lock: a
+    // run dropped from here on ends the session, and the lock with it.
+    let own = state.own.completion;
+    let taken = match conn.arm().await {
+        Ok(()) => take(conn, request, state).await,
+        Err(failure) => Err(failed("preparing the session for the run")(failure)),
+    };
+    if taken.is_err()
+        && let Err(failure) = conn.disarm(own).await
+    {
+        tracing::error!(
+            "could not give the session its completion_type back: {}",
+            driver(failure)
+        );
+    }
+    taken
+}
+
+/// [`lock`] once the session is armed.
+async fn take<C: Client>(
+    conn: &mut C,
+    request: LockRequest<'_>,
+    state: SessionState,
+) -> Result<MysqlLock> {
     let database = match (request.table.schema(), &state.database) {
         // The migrations change the session's database: a history kept in
         // another would record them there, and revert them here.
@@ -209,17 +234,11 @@ pub(super) async fn outside_transaction<C: Client>(conn: &mut C) -> Result<()> {
     Ok(())
 }
 
-/// Ends the run's transaction, gives the session its settings back and
-/// releases the lock. Never fails: the server releases the lock when the
-/// session ends.
+/// Ends the run's transaction, releases the lock and gives the session its
+/// settings back. Never fails: the server releases the lock when the
+/// session ends. Until the last step a dropped run still ends the session.
 pub(super) async fn unlock<C: Client>(conn: &mut C, lock: MysqlLock) {
-    let _ = conn.run("ROLLBACK").await;
-    if let Err(failure) = conn.run(&lock.own.give_back(lock.mariadb)).await {
-        tracing::error!(
-            "could not give the session its settings back: {}",
-            driver(failure)
-        );
-    }
+    let _ = conn.run(ROLLBACK).await;
     if let Err(failure) = conn
         .change(
             "DO RELEASE_LOCK(?)",
@@ -229,6 +248,18 @@ pub(super) async fn unlock<C: Client>(conn: &mut C, lock: MysqlLock) {
     {
         tracing::error!(
             "could not release the migration lock; the server releases it when the session ends: {}",
+            driver(failure)
+        );
+    }
+    if let Err(failure) = conn.run(&lock.own.give_back(lock.mariadb)).await {
+        tracing::error!(
+            "could not give the session its settings back: {}",
+            driver(failure)
+        );
+    }
+    if let Err(failure) = conn.disarm(lock.own.completion).await {
+        tracing::error!(
+            "could not give the session its completion_type back: {}",
             driver(failure)
         );
     }

@@ -36,7 +36,7 @@ mod session;
 #[cfg(feature = "sqlx-mysql")]
 mod sqlx_client;
 
-use client::Failure;
+use client::{Completion, Failure};
 
 use crate::{DriverError, Error, TableName};
 
@@ -66,6 +66,9 @@ struct Own {
     innodb_lock_wait_timeout: u64,
     /// MariaDB's `max_statement_time`, in seconds.
     max_statement_time: f64,
+    /// What the session's `COMMIT` and `ROLLBACK` do after ending a
+    /// transaction: given back when the run is [`disarm`](client::Client::disarm)ed.
+    completion: Completion,
 }
 
 impl Own {
@@ -82,6 +85,12 @@ impl Own {
         )
     }
 }
+
+/// The run's own end of a transaction: never ending the session nor
+/// starting another, whatever the session's `completion_type` says.
+const COMMIT: &str = "COMMIT AND NO CHAIN NO RELEASE";
+/// See [`COMMIT`].
+const ROLLBACK: &str = "ROLLBACK AND NO CHAIN NO RELEASE";
 
 /// MySQL's error for a lock wait that ran out (`lock_wait_timeout`,
 /// `innodb_lock_wait_timeout`).
@@ -179,6 +188,12 @@ macro_rules! mysql_backend {
 
             async fn unlock(&mut self, lock: MysqlLock) {
                 lock::unlock(self, lock).await;
+            }
+
+            /// An armed session ends on the `ROLLBACK` the client queues:
+            /// the server rolls back and frees the lock and the settings.
+            fn abandon(&mut self, _table: &TableName, _run: &str, _lock: Option<&MysqlLock>) {
+                client::Client::abandon(self);
             }
         }
 

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use super::client::Client;
+use super::client::{Client, Completion};
 use super::lock::whole_seconds;
-use super::{MysqlLock, driver, failed, history};
+use super::{COMMIT, MysqlLock, ROLLBACK, driver, failed, history};
 use crate::{DriverError, Error, ProgressRecord, Result, Statement};
 
 pub(super) async fn begin<C: Client>(conn: &mut C) -> Result<()> {
@@ -15,7 +15,7 @@ pub(super) async fn begin<C: Client>(conn: &mut C) -> Result<()> {
 }
 
 pub(super) async fn commit<C: Client>(conn: &mut C) -> Result<()> {
-    match conn.run("COMMIT").await {
+    match conn.run(COMMIT).await {
         Ok(()) => Ok(()),
         Err(failure) => {
             rollback(conn).await;
@@ -28,7 +28,7 @@ pub(super) async fn commit<C: Client>(conn: &mut C) -> Result<()> {
 }
 
 pub(super) async fn rollback<C: Client>(conn: &mut C) {
-    if let Err(failure) = conn.run("ROLLBACK").await {
+    if let Err(failure) = conn.run(ROLLBACK).await {
         tracing::error!(
             "ROLLBACK failed, the server rolls back when the session ends: {}",
             driver(failure)
@@ -53,6 +53,23 @@ pub(super) async fn execute<C: Client>(
                 .into(),
         );
     }
+    let ending;
+    let sql = if conn.ends_dropped_runs() && may_end_transaction(sql) {
+        // The migration's own `COMMIT` or `ROLLBACK` (or a procedure's)
+        // does what the session's setting says, not what the run armed.
+        // One round trip; the statement's own `;` (and a comment after
+        // it) is not doubled.
+        let body = sql.trim_end();
+        ending = format!(
+            "{};\n{}\n;\n{}",
+            lock.own.completion.set(),
+            body.strip_suffix(';').unwrap_or(body),
+            Completion::Release.set()
+        );
+        &ending
+    } else {
+        sql
+    };
     let Some(limit) = limit else {
         return conn.run(sql).await.map_err(driver);
     };
@@ -68,6 +85,22 @@ pub(super) async fn execute<C: Client>(
     result
 }
 
+/// Whether `sql` may end a transaction, which `completion_type` applies
+/// to: a `COMMIT`, a `ROLLBACK` not to a savepoint, or a `CALL` (a
+/// procedure may commit inside).
+fn may_end_transaction(sql: &str) -> bool {
+    let first = sql
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .find(|word| !word.is_empty())
+        .unwrap_or_default();
+    let statement = Statement {
+        sql: std::borrow::Cow::Owned(sql.to_owned()),
+        line: 0,
+    };
+    first.eq_ignore_ascii_case("call")
+        || statement.transaction_control() == Some(migrate_core::TransactionControl::Close)
+}
+
 /// Whether `sql` is a `SET` of `autocommit` (`SET autocommit = 0`,
 /// `SET SESSION autocommit = OFF`, `SET @@autocommit = 0` …).
 fn sets_autocommit(sql: &str) -> bool {
@@ -80,6 +113,20 @@ fn sets_autocommit(sql: &str) -> bool {
 /// `max_statement_time`; on MySQL, whose `max_execution_time` stops only a
 /// `SELECT`, its `SELECT`s.
 pub(super) async fn call<C: Client>(
+    conn: &mut C,
+    lock: &MysqlLock,
+    function: crate::Function,
+    limit: Option<Duration>,
+) -> Result<(), DriverError> {
+    // The function's own transactions end as the session's setting says.
+    conn.disarm(lock.own.completion).await.map_err(driver)?;
+    let result = call_limited(conn, lock, function, limit).await;
+    let armed = conn.arm().await.map_err(driver);
+    result.and(armed)
+}
+
+/// [`call`] on a disarmed session.
+async fn call_limited<C: Client>(
     conn: &mut C,
     lock: &MysqlLock,
     function: crate::Function,

@@ -12,14 +12,25 @@
 //! bound. sqlx asks the server for the rows a statement
 //! matched, not the rows it changed (`CLIENT_FOUND_ROWS`); the backend's
 //! counts hold either way.
+//!
+//! A run's future dropped part-way (a timeout, `select!`) cannot wait for
+//! its `ROLLBACK` and `RELEASE_LOCK`, and sqlx's pool would hand the
+//! session, in the run's transaction and holding the lock, to its next
+//! caller. So while the run holds the connection, the session ends on
+//! its next plain `ROLLBACK` (`completion_type = RELEASE`), and sqlx is
+//! made to queue one when the run is dropped: the server rolls the
+//! transaction back and frees the lock, and the pool, finding the session
+//! gone, opens a new one.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use sqlx::Row as _;
-use sqlx::mysql::{MySqlConnection, MySqlDatabaseError, MySqlRow};
+use sqlx::SqlSafeStr as _;
+use sqlx::mysql::{MySqlConnection, MySqlDatabaseError, MySqlRow, MySqlTransactionManager};
+use sqlx_core::transaction::TransactionManager as _;
 
-use super::client::{Client, Failure, Params, Value, client, other_client, server};
+use super::client::{Client, Completion, Failure, Params, Value, client, other_client, server};
 use crate::{DriverError, Function, code};
 
 impl Client for MySqlConnection {
@@ -85,6 +96,52 @@ impl Client for MySqlConnection {
             #[allow(unreachable_patterns)]
             other => Err(other_client(other, "sqlx's `MySqlConnection`")),
         }
+    }
+
+    fn ends_dropped_runs(&self) -> bool {
+        true
+    }
+
+    /// sqlx queues a message without waiting for one thing only: the
+    /// `ROLLBACK` of a transaction it counts, when its owner is dropped
+    /// (the pool sends it before the connection is used again, and closes
+    /// a connection whose session is gone). So the run has sqlx count one
+    /// transaction from here to `disarm`, and the session's `ROLLBACK`
+    /// ends it. sqlx counts a transaction once the server has said it is
+    /// open: a run dropped in that one round trip leaves an empty
+    /// read-only transaction (writes refused, reads fresh, until its
+    /// `COMMIT`), and nothing else.
+    async fn arm(&mut self) -> Result<(), Failure> {
+        MySqlTransactionManager::begin(
+            self,
+            Some(
+                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION READ ONLY"
+                    .into_sql_str(),
+            ),
+        )
+        .await
+        .map_err(failure)?;
+        self.run(&format!(
+            "COMMIT AND NO CHAIN NO RELEASE; {}",
+            Completion::Release.set()
+        ))
+        .await
+    }
+
+    async fn disarm(&mut self, own: Completion) -> Result<(), Failure> {
+        let given_back = self.run(own.set()).await;
+        // sqlx's count back to none; a session that could not be given its
+        // own setting back ends here, rather than go on releasing itself.
+        if MySqlTransactionManager::get_transaction_depth(self) > 0 {
+            MySqlTransactionManager::rollback(self)
+                .await
+                .map_err(failure)?;
+        }
+        given_back
+    }
+
+    fn abandon(&mut self) {
+        MySqlTransactionManager::start_rollback(self);
     }
 }
 
