@@ -221,6 +221,34 @@ impl Rng {
     }
 }
 
+/// Runs `trial` for each of `inputs`, `at_once` at a time (each trial has
+/// its own database and child; most of a trial is waiting for them); how
+/// many returned `true`.
+pub fn in_rounds<T: Copy + Send>(
+    inputs: &[T],
+    at_once: usize,
+    trial: impl Fn(T) -> bool + Sync,
+) -> usize {
+    let mut passed = 0;
+    for round in inputs.chunks(at_once) {
+        passed += std::thread::scope(|scope| {
+            let running: Vec<_> = round
+                .iter()
+                .map(|&input| {
+                    let trial = &trial;
+                    scope.spawn(move || trial(input))
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|t| t.join().expect("a trial"))
+                .filter(|&passed| passed)
+                .count()
+        });
+    }
+    passed
+}
+
 /// The output of a blocking backend's future, which is ready when first
 /// polled: polled once, with a waker that does nothing.
 pub fn ready<F: std::future::Future>(future: F) -> F::Output {

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use migrate_runtime::rusqlite::Connection;
 use migrate_runtime::{Error, State, Version};
-use migrate_tests::Rng;
 use migrate_tests::pg::{Scratch, counter};
 use migrate_tests::{NO_TX_LONG, NO_TX_RESUMABLE, PG_HELD, PG_NO_TX_LONG, PG_PAUSED};
+use migrate_tests::{Rng, in_rounds};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_migrate-child");
 
@@ -141,34 +141,6 @@ fn sqlite_count(db: &Path) -> i64 {
 /// PostgreSQL, direct and through PgBouncer.
 const KILLS: u64 = 50;
 
-/// Runs `trial` for each of `inputs`, `at_once` at a time (each trial has
-/// its own database and child; most of a trial is waiting for them); how
-/// many returned `true`.
-fn in_rounds<T: Copy + Send>(
-    inputs: &[T],
-    at_once: usize,
-    trial: impl Fn(T) -> bool + Sync,
-) -> usize {
-    let mut passed = 0;
-    for round in inputs.chunks(at_once) {
-        passed += std::thread::scope(|scope| {
-            let running: Vec<_> = round
-                .iter()
-                .map(|&input| {
-                    let trial = &trial;
-                    scope.spawn(move || trial(input))
-                })
-                .collect();
-            running
-                .into_iter()
-                .map(|t| t.join().expect("a trial"))
-                .filter(|&passed| passed)
-                .count()
-        });
-    }
-    passed
-}
-
 #[test]
 fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
     let mut rng = Rng(0x5eed_0022);
@@ -176,7 +148,7 @@ fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
     let skips: Vec<i64> = (0..KILLS)
         .map(|_| i64::try_from(rng.below(1_200)).expect("small"))
         .collect();
-    let killed = in_rounds(&skips, 5, sqlite_killed_after);
+    let killed = in_rounds(&skips, 10, sqlite_killed_after);
     assert!(
         killed >= usize::try_from(KILLS - 5).expect("small"),
         "only {killed} of {KILLS} children were killed inside the migration"
@@ -227,15 +199,13 @@ fn sqlite_killed_after(skip: i64) -> bool {
 /// statement runs twice, and the migration completes.
 #[test]
 fn an_idempotent_migration_killed_part_way_goes_on_where_it_stopped() {
-    let mut killed = 0;
-    for trial in 0..5_i64 {
+    let killed = in_rounds(&[0_i64, 1, 2, 3, 4], 5, |trial| {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("app.db");
         let child = spawn(db.to_str().expect("utf-8"), "no_tx_resumable");
         if !kill_in_the_middle(child, &mut || sqlite_count(&db), SQLITE_ROWS, trial * 300) {
-            continue;
+            return false;
         }
-        killed += 1;
         let mut conn = Connection::open(&db).expect("open");
         let status = NO_TX_RESUMABLE.status(&mut conn).expect("status");
         let failure = status.entries[1].failure.clone().expect("the mark");
@@ -254,7 +224,8 @@ fn an_idempotent_migration_killed_part_way_goes_on_where_it_stopped() {
             "ran twice: {twice:?}; the record said {done} known done"
         );
         assert!(NO_TX_RESUMABLE.migrate(&mut conn).expect("runs").is_empty());
-    }
+        true
+    });
     assert!(
         killed >= 3,
         "only {killed} of 5 children were killed inside the migration"
@@ -268,7 +239,7 @@ fn postgres_kills(through: &(dyn Fn(&Scratch) -> String + Sync), driver: &str, s
     let skips: Vec<i64> = (0..KILLS)
         .map(|_| i64::try_from(rng.below(200)).expect("small"))
         .collect();
-    let killed = in_rounds(&skips, 5, |skip| {
+    let killed = in_rounds(&skips, 10, |skip| {
         postgres_killed_after(through, driver, skip)
     });
     assert!(
@@ -421,7 +392,7 @@ fn mysql_kills(set: (&'static str, i64), seed: u64) {
     let skips: Vec<i64> = (0..KILLS)
         .map(|_| i64::try_from(rng.below(u64::try_from(set.1 / 2).expect("small"))).expect("small"))
         .collect();
-    let killed = in_rounds(&skips, 5, |skip| mysql_killed_after(set, skip));
+    let killed = in_rounds(&skips, 10, |skip| mysql_killed_after(set, skip));
     assert!(
         killed >= usize::try_from(KILLS - 5).expect("small"),
         "only {killed} of {KILLS} children were killed inside the migration"

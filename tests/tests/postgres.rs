@@ -275,10 +275,14 @@ fn sixteen_processes_at_once_with_create_index_concurrently() {
 #[test]
 fn a_holder_killed_at_random_points_leaves_nothing_half_applied() {
     let mut rng = migrate_tests::Rng(0x5eed);
-    for trial in 0..50 {
-        let Some(db) = Scratch::new() else { return };
+    let trials: Vec<(u64, u64)> = (0..50).map(|trial| (trial, rng.below(120))).collect();
+    // Ten trials at a time, each on its own database with its own child.
+    migrate_tests::in_rounds(&trials, 10, |(trial, pause)| {
+        let Some(db) = Scratch::new() else {
+            return false;
+        };
         let child = spawn(CHILD, &db, "pg_rows", "doomed");
-        std::thread::sleep(Duration::from_millis(rng.below(120)));
+        std::thread::sleep(Duration::from_millis(pause));
         kill(child);
         let mut client = db.client();
         migrate_tests::PG_ROWS
@@ -293,7 +297,8 @@ fn a_holder_killed_at_random_points_leaves_nothing_half_applied() {
             "trial {trial}: every row once"
         );
         assert_eq!(history(&mut client).len(), 20, "trial {trial}");
-    }
+        true
+    });
 }
 
 #[test]
