@@ -74,6 +74,8 @@ enum Form {
     SqlxPostgres,
     /// `async fn(&mut sqlx::MySqlConnection)`: always outside a transaction.
     SqlxMysql,
+    /// `async fn(&mut sqlx::SqliteConnection)`, in a transaction or not.
+    SqlxSqlite,
 }
 
 /// The module of one Rust migration, and its entry in the list.
@@ -240,6 +242,16 @@ fn function(module: &syn::Ident, name: &str, form: Form) -> (TokenStream, TokenS
             },
             quote! { #private::Function::SqlxMysql(#wrapper) },
         ),
+        Form::SqlxSqlite => (
+            quote! {
+                fn #wrapper<'a>(
+                    conn: &'a mut ::migrate_runtime::sqlx::SqliteConnection,
+                ) -> #private::PendingCode<'a> {
+                    ::std::boxed::Box::pin(#module::#name(conn))
+                }
+            },
+            quote! { #private::Function::SqlxSqlite(#wrapper) },
+        ),
     }
 }
 
@@ -257,7 +269,7 @@ fn form(
     let Some(signature) = signature(tokens, name) else {
         return Ok(None);
     };
-    if dialect != Dialect::Sqlite && signature.is_sqlx() {
+    if signature.is_sqlx() {
         return sqlx_form(dialect, &signature, name);
     }
     let expected = default_form(dialect, no_transaction, signature.is_async);
@@ -271,6 +283,7 @@ fn form(
         Form::MysqlAsync => (true, "mysql_async", "Conn"),
         Form::SqlxPostgres => (true, "sqlx", "PgConnection"),
         Form::SqlxMysql => (true, "sqlx", "MySqlConnection"),
+        Form::SqlxSqlite => (true, "sqlx", "SqliteConnection"),
     };
     let lifetime = if type_name == "Transaction" {
         "<'_>"
@@ -364,24 +377,20 @@ impl Signature {
     }
 }
 
-/// The form of a function written for sqlx's connection: on PostgreSQL the
-/// same in a run's transaction (the connection is in it) and outside one;
-/// on MySQL always outside one.
+/// The form of a function written for sqlx's connection: on PostgreSQL and
+/// SQLite the same in a run's transaction (the connection is in it) and
+/// outside one; on MySQL always outside one.
 fn sqlx_form(dialect: Dialect, signature: &Signature, name: &str) -> Result<Option<Form>, String> {
-    let (form, type_name, directory, note) = if dialect == Dialect::Postgres {
-        (
-            Form::SqlxPostgres,
-            "PgConnection",
-            "postgres",
-            "in the run's transaction the connection is in it; with `// +migrate NoTransaction` it is not",
-        )
-    } else {
-        (
+    let either = "in the run's transaction the connection is in it; with `// +migrate NoTransaction` it is not";
+    let (form, type_name, directory, note) = match dialect {
+        Dialect::Postgres => (Form::SqlxPostgres, "PgConnection", "postgres", either),
+        Dialect::Sqlite => (Form::SqlxSqlite, "SqliteConnection", "sqlite", either),
+        Dialect::Mysql => (
             Form::SqlxMysql,
             "MySqlConnection",
             "mysql",
             "it runs outside a transaction, as a schema change would end one",
-        )
+        ),
     };
     let fits = signature.is_async
         && signature.parameters == 1

@@ -37,12 +37,7 @@ impl Backoff {
 /// future is polled on one, else on the thread (a blocking operation given
 /// an async client polls it on a thread of no runtime, where tokio's timer
 /// cannot run).
-#[cfg(any(
-    feature = "tokio-postgres",
-    feature = "mysql-async",
-    feature = "sqlx-mysql",
-    feature = "sqlx-postgres"
-))]
+#[cfg(feature = "_tokio")]
 pub(crate) async fn sleep_async(pause: Duration) {
     if tokio::runtime::Handle::try_current().is_ok() {
         tokio::time::sleep(pause).await;

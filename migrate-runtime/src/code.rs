@@ -5,18 +5,7 @@
 //! transaction, under the same lock and time limit.
 
 // Without a database feature no function exists to call.
-#![cfg_attr(
-    not(any(
-        feature = "sqlite",
-        feature = "postgres",
-        feature = "tokio-postgres",
-        feature = "sqlx-postgres",
-        feature = "mysql",
-        feature = "mysql-async",
-        feature = "sqlx-mysql"
-    )),
-    allow(dead_code, unused_imports)
-)]
+#![cfg_attr(not(feature = "_backend"), allow(dead_code, unused_imports))]
 
 use std::future::Future;
 use std::pin::Pin;
@@ -75,6 +64,12 @@ pub enum Function {
     /// outside a transaction (a schema change would end one).
     #[cfg(feature = "sqlx-mysql")]
     SqlxMysql(for<'a> fn(&'a mut sqlx::MySqlConnection) -> PendingCode<'a>),
+    /// `async fn(&mut sqlx::SqliteConnection)`: sqlx's SQLite connection,
+    /// inside the run's transaction (the connection is in it: the
+    /// function must not begin or commit one) or, with `// +migrate
+    /// NoTransaction`, outside any.
+    #[cfg(feature = "sqlx-sqlite")]
+    SqlxSqlite(for<'a> fn(&'a mut sqlx::SqliteConnection) -> PendingCode<'a>),
 }
 
 impl Function {
@@ -98,6 +93,8 @@ impl Function {
             Function::SqlxPostgres(_) => "sqlx's `PgConnection` (with the `*_async` methods)",
             #[cfg(feature = "sqlx-mysql")]
             Function::SqlxMysql(_) => "sqlx's `MySqlConnection` (with the `*_async` methods)",
+            #[cfg(feature = "sqlx-sqlite")]
+            Function::SqlxSqlite(_) => "sqlx's `SqliteConnection` (with the `*_async` methods)",
         }
     }
 }
@@ -168,12 +165,7 @@ pub(crate) fn call(run: impl FnOnce() -> CodeResult) -> std::result::Result<(), 
 }
 
 /// Awaits an async function's future; a panic in it becomes its error.
-#[cfg(any(
-    feature = "tokio-postgres",
-    feature = "mysql-async",
-    feature = "sqlx-postgres",
-    feature = "sqlx-mysql"
-))]
+#[cfg(feature = "_tokio")]
 pub(crate) async fn call_async(future: PendingCode<'_>) -> std::result::Result<(), DriverError> {
     match crate::ready::caught(future).await {
         Ok(result) => result.map_err(|error| Failed::Returned(error).into()),

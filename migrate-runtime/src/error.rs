@@ -965,7 +965,7 @@ fn outcome(
 
 impl Error {
     /// A database error while doing `action`.
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    #[cfg_attr(not(feature = "_sqlite"), allow(dead_code))]
     pub(crate) fn database(action: &'static str, driver: impl Into<DriverError>) -> Error {
         Error::Database {
             action,

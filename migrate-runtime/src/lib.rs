@@ -55,17 +55,9 @@
 mod abandon;
 mod adopt;
 mod backend;
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "tokio-postgres",
-    feature = "sqlx-postgres",
-    feature = "mysql",
-    feature = "mysql-async",
-    feature = "sqlx-mysql"
-))]
+#[cfg(feature = "_backend")]
 mod backoff;
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "_sqlite")]
 mod backup;
 mod code;
 mod error;
@@ -90,7 +82,7 @@ mod ready;
 mod refinery;
 mod report;
 mod script;
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "_sqlite")]
 mod sqlite;
 mod status;
 mod table;
@@ -113,7 +105,7 @@ pub use backend::{
     HistoryStore, LockRequest, LockScope, LockWaits, Locking, ProgressRecord, SearchPath, Session,
     Unsupported,
 };
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "_sqlite")]
 pub use backup::backups_of;
 pub use code::{Code, CodeResult, Function, PendingCode};
 pub use error::{DriverError, Error, LockHolder, Result, SettingsRefused, TransactionEnded};
@@ -146,12 +138,16 @@ pub use report::{KeptHistory, Report, Step};
 /// share one version.
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "_sqlite")]
 pub use sqlite::SqliteLock;
 /// The `sqlx` this crate is built against (its `PgConnection` is a
 /// [`Backend`] with the `sqlx-postgres` feature, its `MySqlConnection`
-/// with `sqlx-mysql`).
-#[cfg(any(feature = "sqlx-postgres", feature = "sqlx-mysql"))]
+/// with `sqlx-mysql`, its `SqliteConnection` with `sqlx-sqlite`).
+#[cfg(any(
+    feature = "sqlx-postgres",
+    feature = "sqlx-mysql",
+    feature = "sqlx-sqlite"
+))]
 pub use sqlx;
 pub use status::{State, Status, StatusEntry};
 pub use table::TableName;

@@ -10,27 +10,11 @@ use std::fmt::Write;
 use migrate_core::Statement;
 
 /// What writing a migration's progress does, for its errors.
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "tokio-postgres",
-    feature = "sqlx-postgres",
-    feature = "mysql",
-    feature = "mysql-async",
-    feature = "sqlx-mysql"
-))]
+#[cfg(feature = "_backend")]
 pub(crate) const RECORDING_PROGRESS: &str =
     "recording a statement of a migration outside a transaction as done";
 /// Why a progress record is refused: the row is applied or gone.
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "tokio-postgres",
-    feature = "sqlx-postgres",
-    feature = "mysql",
-    feature = "mysql-async",
-    feature = "sqlx-mysql"
-))]
+#[cfg(feature = "_backend")]
 pub(crate) const NO_LONGER_MARKED: &str =
     "its history row no longer says it is part-way: another run finished or resolved it";
 

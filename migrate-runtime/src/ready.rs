@@ -58,7 +58,8 @@ fn on_current_thread_runtime() -> bool {
     #[cfg(any(
         feature = "tokio-postgres",
         feature = "sqlx-postgres",
-        feature = "sqlx-mysql"
+        feature = "sqlx-mysql",
+        feature = "sqlx-sqlite"
     ))]
     {
         tokio::runtime::Handle::try_current().is_ok_and(|runtime| {
@@ -68,7 +69,8 @@ fn on_current_thread_runtime() -> bool {
     #[cfg(not(any(
         feature = "tokio-postgres",
         feature = "sqlx-postgres",
-        feature = "sqlx-mysql"
+        feature = "sqlx-mysql",
+        feature = "sqlx-sqlite"
     )))]
     {
         false

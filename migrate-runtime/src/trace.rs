@@ -4,7 +4,7 @@
 //! drivers and the backends call these, so each span and event is written
 //! once. With no subscriber, a span costs a check of a cached flag.
 
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "_sqlite")]
 use std::path::Path;
 use std::time::Duration;
 
@@ -110,7 +110,7 @@ pub(crate) fn lock<L>(taken: &Result<L>, waited: Duration) {
 }
 
 /// A backup of `database` was written to `path`.
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "_sqlite")]
 pub(crate) fn backup(database: &Path, path: &Path, elapsed: Duration) {
     let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
     info!(

@@ -110,6 +110,9 @@ pub static PG_TIMEOUT: Migrations =
 /// MySQL: a migration without a schema change (so in a transaction) whose
 /// file allows it 300 ms sleeps 3 s.
 pub static MY_TIMEOUT: Migrations = embed_migrations!("migrations/my_timeout", dialect = "mysql");
+/// 50 rows from a Rust function on sqlx's SQLite connection in the run's
+/// transaction (version 2), a 51st outside any (version 3).
+pub static SQLX_SQLITE_RUST: Migrations = embed_migrations!("migrations/sqlx_sqlite_rust");
 /// MySQL: 50 rows from a Rust function on sqlx's MySQL connection (version 2).
 pub static MY_SQLX_RUST: Migrations =
     embed_migrations!("migrations/my_sqlx_rust", dialect = "mysql");

@@ -1,0 +1,5 @@
+-- +migrate Up
+CREATE TABLE items (n INTEGER NOT NULL);
+
+-- +migrate Down
+DROP TABLE items;
