@@ -24,8 +24,8 @@ fn spawn(db: &str, set: &str) -> Child {
     spawn_on(db, set, "")
 }
 
-/// [`spawn`] with the child's PostgreSQL driver: `sqlx` for sqlx's
-/// `PgConnection`, else the blocking client.
+/// [`spawn`] with the child's driver: `sqlx` for sqlx's `PgConnection` or
+/// `SqliteConnection`, else the blocking client (rusqlite on SQLite).
 fn spawn_on(db: &str, set: &str, driver: &str) -> Child {
     Command::new(CHILD)
         .args([db, set, "atomic"])
@@ -148,19 +148,34 @@ fn a_run_killed_outside_a_transaction_is_refused_next_time_never_run_twice() {
     let skips: Vec<i64> = (0..KILLS)
         .map(|_| i64::try_from(rng.below(1_200)).expect("small"))
         .collect();
-    let killed = in_rounds(&skips, 10, sqlite_killed_after);
+    let killed = in_rounds(&skips, 10, |skip| sqlite_killed_after("", skip));
     assert!(
         killed >= usize::try_from(KILLS - 5).expect("small"),
         "only {killed} of {KILLS} children were killed inside the migration"
     );
 }
 
-/// One SQLite trial: the child killed after `skip` statements; whether it
-/// was killed inside the migration.
-fn sqlite_killed_after(skip: i64) -> bool {
+/// The same on sqlx's `SqliteConnection` in the child, read back with
+/// rusqlite.
+#[test]
+fn a_sqlx_sqlite_run_killed_outside_a_transaction_is_refused_next_time() {
+    let mut rng = Rng(0x5eed_0056);
+    let skips: Vec<i64> = (0..KILLS)
+        .map(|_| i64::try_from(rng.below(1_200)).expect("small"))
+        .collect();
+    let killed = in_rounds(&skips, 10, |skip| sqlite_killed_after("sqlx", skip));
+    assert!(
+        killed >= usize::try_from(KILLS - 5).expect("small"),
+        "only {killed} of {KILLS} children were killed inside the migration"
+    );
+}
+
+/// One SQLite trial: the child, on `driver` (`sqlx`, or rusqlite), killed
+/// after `skip` statements; whether it was killed inside the migration.
+fn sqlite_killed_after(driver: &str, skip: i64) -> bool {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("app.db");
-    let child = spawn(db.to_str().expect("utf-8"), "no_tx_long");
+    let child = spawn_on(db.to_str().expect("utf-8"), "no_tx_long", driver);
     if !kill_in_the_middle(child, &mut || sqlite_count(&db), SQLITE_ROWS, skip) {
         return false;
     }

@@ -7,8 +7,8 @@
 //! transaction and the lock file free, and the next run applies each
 //! migration once; a time limit stops a statement; the backup is the file
 //! before the run; a Rust migration on sqlx's connection, and one for
-//! rusqlite refused before anything runs; a connection inside someone
-//! else's transaction refused.
+//! rusqlite refused before anything runs; the wait for a held lock
+//! bounded; a connection inside someone else's transaction refused.
 
 use std::path::Path;
 use std::time::Duration;
@@ -135,8 +135,8 @@ fn sixteen_tasks_on_one_pool_apply_each_migration_once() {
     assert_eq!(counter(&path), (1..=50).collect::<Vec<i64>>());
 }
 
-/// A run on the pool's one connection, its future dropped at a random
-/// point (a timeout) and the connection given back: the pool's next caller
+/// 60 runs, each on the pool's one connection, its future dropped at a
+/// random point (a timeout) and the connection given back: the pool's next caller
 /// gets it outside any transaction (a `BEGIN` of its own works), the lock
 /// file is free, and the next run applies each migration once (a drop
 /// inside the migration outside a transaction, version 25, is refused
@@ -155,7 +155,7 @@ fn a_run_dropped_anywhere_leaves_the_pools_connection_free_and_runs_once_after()
             started.elapsed()
         }));
     }
-    let cuts: Vec<(u64, Duration)> = (0..24)
+    let cuts: Vec<(u64, Duration)> = (0..60)
         .map(|trial| {
             let micros = rng.below(u64::try_from(whole.as_micros()).unwrap_or(1));
             (trial, Duration::from_micros(micros))
@@ -310,6 +310,34 @@ fn a_rust_migration_on_sqlxs_sqlite_connection_runs_and_reverts_and_rusqlites_is
     assert!(!table_exists(
         &Connection::open(&path).expect("open"),
         "counter"
+    ));
+}
+
+/// Another migrator holds the lock (the lock file, locked here as another
+/// process would): the run waits at most its `busy_timeout`, then says
+/// so with `Error::Locked`, having changed nothing.
+#[test]
+fn the_wait_for_the_lock_is_bounded() {
+    let (_dir, path) = sqlite_path();
+    let mut name = path.as_os_str().to_owned();
+    name.push("-migrate-lock");
+    let held = std::fs::File::create(name).expect("the lock file");
+    held.lock().expect("held");
+    runtime().block_on(async {
+        let pool = pool(&path, 1).await;
+        let mut conn = pool.acquire().await.expect("a connection");
+        let refused = BASIC
+            .migrator()
+            .busy_timeout(Duration::from_millis(300))
+            .run_async(&mut *conn)
+            .await
+            .expect_err("locked");
+        assert!(matches!(refused, Error::Locked { .. }), "{refused}");
+    });
+    drop(held);
+    assert!(!table_exists(
+        &Connection::open(&path).expect("open"),
+        "accounts"
     ));
 }
 

@@ -50,13 +50,14 @@ impl Client for SqliteConnection {
 
     /// sqlx does not say whether SQLite is outside a transaction (only
     /// the transactions sqlx counts): a `BEGIN` does, refused inside one,
-    /// and is rolled back at once outside.
+    /// and rolled back at once outside; sqlx counts it meanwhile, so that
+    /// a run dropped between the two leaves none open.
     async fn in_transaction(&mut self) -> Result<bool, Failure> {
         if SqliteTransactionManager::get_transaction_depth(self) > 0 {
             return Ok(true);
         }
-        match self.batch("BEGIN DEFERRED").await {
-            Ok(()) => self.batch("ROLLBACK").await.map(|()| false),
+        match Client::begin(self, "BEGIN DEFERRED").await {
+            Ok(()) => Client::rollback(self).await.map(|()| false),
             Err(failure) if failure.error.to_string().contains("within a transaction") => Ok(true),
             Err(failure) => Err(failure),
         }

@@ -8,7 +8,8 @@
 //! `MIGRATE_CHILD_WAIT_MS` bounds its wait for the lock (default 60 s);
 //! `MIGRATE_CHILD_LEASE_MS` sets the lease of a run across transactions;
 //! `MIGRATE_CHILD_SCHEMA` the schema to migrate; `MIGRATE_CHILD_DRIVER=sqlx`
-//! migrates a PostgreSQL database on sqlx's `PgConnection`.
+//! migrates a PostgreSQL database on sqlx's `PgConnection`, a SQLite file
+//! on sqlx's `SqliteConnection`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -68,6 +69,21 @@ fn main() {
             migrate_runtime::postgres::Client::connect(db, migrate_runtime::postgres::NoTls)
                 .expect("connect");
         migrator.run(&mut client)
+    } else if std::env::var("MIGRATE_CHILD_DRIVER").as_deref() == Ok("sqlx") {
+        use migrate_runtime::sqlx::ConnectOptions as _;
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let mut conn = migrate_runtime::sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(db)
+                    .create_if_missing(true)
+                    .connect()
+                    .await
+                    .expect("open");
+                migrator.run_async(&mut conn).await
+            })
     } else {
         migrator.run(&mut Connection::open(db).expect("open"))
     };
