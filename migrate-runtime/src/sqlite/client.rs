@@ -41,6 +41,33 @@ impl From<Failure> for DriverError {
     }
 }
 
+/// A value of a row, borrowed while the row is read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    /// SQL `NULL`.
+    Null,
+    /// An integer.
+    Integer(i64),
+    /// A floating-point number.
+    Real(f64),
+    /// Text.
+    Text(&'a str),
+    /// Bytes.
+    Blob(&'a [u8]),
+}
+
+impl<'a> From<&'a Value> for Cell<'a> {
+    fn from(value: &'a Value) -> Cell<'a> {
+        match value {
+            Value::Null => Cell::Null,
+            Value::Integer(i) => Cell::Integer(*i),
+            Value::Real(r) => Cell::Real(*r),
+            Value::Text(t) => Cell::Text(t),
+            Value::Blob(b) => Cell::Blob(b),
+        }
+    }
+}
+
 /// What the backend asks of a SQLite connection.
 pub(crate) trait Client: Send {
     /// Runs `sql`, one statement or several, answering no rows.
@@ -52,6 +79,23 @@ pub(crate) trait Client: Send {
         sql: &str,
         params: &[Value],
     ) -> impl Future<Output = Result<Vec<Vec<Value>>, Failure>> + Send;
+
+    /// Runs one statement without parameters, handing each row's values to
+    /// `visit` as it is read, none kept (the history's thousand rows on a
+    /// start with nothing to do).
+    fn visit_rows(
+        &mut self,
+        sql: &str,
+        visit: &mut (dyn FnMut(&[Cell<'_>]) + Send),
+    ) -> impl Future<Output = Result<(), Failure>> + Send {
+        async move {
+            for row in self.rows(sql, &[]).await? {
+                let cells: Vec<Cell<'_>> = row.iter().map(Cell::from).collect();
+                visit(&cells);
+            }
+            Ok(())
+        }
+    }
 
     /// Runs one statement with `params`, answering how many rows it changed.
     fn change(

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::client::{Client, Failure};
-use super::{classify, file_error, integer, is_no_such_table, text, version, waiting};
+use super::client::{Cell, Client, Failure};
+use super::{classify, file_error, is_no_such_table, text, version, waiting};
 use crate::mark::{NO_LONGER_MARKED, RECORDING_PROGRESS};
 use crate::{
     AppliedMigration, AppliedVersion, Error, Migration, Result, TableName, Value, Version,
@@ -18,22 +18,30 @@ pub(super) async fn read_history<C: Client>(
 ) -> Result<Vec<AppliedMigration>> {
     let columns = "version, name, checksum, applied_at, execution_time_us";
     waiting!(conn, wait, |started| async {
-        let Some((rows, failure)) = select_history(conn, table, columns, started).await? else {
-            return Ok(Vec::new());
-        };
-        let mut history = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let at = |i: usize| row.get(i).unwrap_or(&Value::Null);
-            history.push(AppliedMigration::new(
-                version(table, integer(at(0)).unwrap_or(-1))?,
-                text(at(1)).unwrap_or_default(),
-                text(at(2)).unwrap_or_default(),
-                text(at(3)).unwrap_or_default(),
-                Duration::from_micros(integer(at(4)).unwrap_or(0).max(0).cast_unsigned()),
-                failure.and_then(|i| text(at(i))),
-            ));
+        let mut history = Vec::new();
+        let mut bad = None;
+        let found = select_history(conn, table, columns, started, &mut |row, failure| {
+            let at = |i: usize| row.get(i).copied().unwrap_or(Cell::Null);
+            match version_of(table, at(0)) {
+                Ok(version) => history.push(AppliedMigration::new(
+                    version,
+                    owned(at(1)).unwrap_or_default(),
+                    owned(at(2)).unwrap_or_default(),
+                    owned(at(3)).unwrap_or_default(),
+                    Duration::from_micros(whole(at(4)).unwrap_or(0).max(0).cast_unsigned()),
+                    failure.and_then(|i| owned(at(i))),
+                )),
+                Err(error) => {
+                    bad.get_or_insert(error);
+                }
+            }
+        })
+        .await?;
+        match bad {
+            Some(error) => Err(error),
+            None if found => Ok(history),
+            None => Ok(Vec::new()),
         }
-        Ok(history)
     }
     .await)
 }
@@ -44,27 +52,70 @@ pub(super) async fn read_applied<C: Client>(
     wait: Duration,
 ) -> Result<Vec<AppliedVersion>> {
     waiting!(conn, wait, |started| async {
-        let Some((rows, failure)) =
-            select_history(conn, table, "version, checksum", started).await?
-        else {
-            return Ok(Vec::new());
-        };
-        let mut applied = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let at = |i: usize| row.get(i).unwrap_or(&Value::Null);
-            let checksum = match at(1) {
-                Value::Text(checksum) => checksum.as_str(),
-                _ => "",
-            };
-            applied.push(AppliedVersion::recorded(
-                version(table, integer(at(0)).unwrap_or(-1))?,
-                checksum,
-                failure.and_then(|i| text(at(i))),
-            ));
+        let mut applied = Vec::new();
+        let mut bad = None;
+        let found = select_history(
+            conn,
+            table,
+            "version, checksum",
+            started,
+            &mut |row, failure| {
+                let at = |i: usize| row.get(i).copied().unwrap_or(Cell::Null);
+                let checksum = match at(1) {
+                    Cell::Text(checksum) => checksum,
+                    _ => "",
+                };
+                match version_of(table, at(0)) {
+                    Ok(version) => applied.push(AppliedVersion::recorded(
+                        version,
+                        checksum,
+                        failure.and_then(|i| owned(at(i))),
+                    )),
+                    Err(error) => {
+                        bad.get_or_insert(error);
+                    }
+                }
+            },
+        )
+        .await?;
+        match bad {
+            Some(error) => Err(error),
+            None if found => Ok(applied),
+            None => Ok(Vec::new()),
         }
-        Ok(applied)
     }
     .await)
+}
+
+/// A history row's version, refused when it is no whole number.
+fn version_of(table: &TableName, cell: Cell<'_>) -> Result<Version> {
+    match whole(cell) {
+        Some(stored) => version(table, stored),
+        None => Err(Error::InvalidHistory {
+            table: table.to_string(),
+            message: format!("a version is not an integer: {cell:?}"),
+        }),
+    }
+}
+
+/// A cell as an integer.
+fn whole(cell: Cell<'_>) -> Option<i64> {
+    match cell {
+        Cell::Integer(n) => Some(n),
+        Cell::Text(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A cell as owned text; `None` for `NULL`.
+fn owned(cell: Cell<'_>) -> Option<String> {
+    match cell {
+        Cell::Null => None,
+        Cell::Integer(n) => Some(n.to_string()),
+        Cell::Real(r) => Some(r.to_string()),
+        Cell::Text(text) => Some(text.to_owned()),
+        Cell::Blob(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+    }
 }
 
 pub(super) async fn create_history<C: Client>(conn: &mut C, table: &TableName) -> Result<()> {
@@ -281,28 +332,31 @@ fn table_info(table: &TableName) -> String {
     }
 }
 
-/// `SELECT <columns>, failure` of the history table in version order, with
-/// the index of `failure`; for a table from before that column,
-/// `<columns>` only and no index; `None` when the table does not exist.
+/// `SELECT <columns>, failure` of the history table in version order,
+/// each row handed to `visit` with the index of `failure`; for a table
+/// from before that column, `<columns>` only and no index. `false` when
+/// the table does not exist.
 async fn select_history<C: Client>(
     conn: &mut C,
     table: &TableName,
     columns: &str,
     started: Instant,
-) -> Result<Option<(Vec<Vec<Value>>, Option<usize>)>> {
+    visit: &mut (dyn FnMut(&[Cell<'_>], Option<usize>) + Send),
+) -> Result<bool> {
     let with_failure = format!(
         "SELECT {columns}, failure FROM {} ORDER BY version",
         table.quoted()
     );
-    let failure = match conn.rows(&with_failure, &[]).await {
-        Ok(rows) => {
-            let at = columns.split(',').count();
-            return Ok(Some((rows, Some(at))));
-        }
+    let at = Some(columns.split(',').count());
+    let failure = match conn
+        .visit_rows(&with_failure, &mut |row| visit(row, at))
+        .await
+    {
+        Ok(()) => return Ok(true),
         Err(failure) => failure,
     };
     if is_no_such_table(&failure) {
-        return Ok(None);
+        return Ok(false);
     }
     if !failure
         .error
@@ -313,9 +367,9 @@ async fn select_history<C: Client>(
     }
     // A table from before the `failure` column, until the next run adds it.
     let sql = format!("SELECT {columns} FROM {} ORDER BY version", table.quoted());
-    match conn.rows(&sql, &[]).await {
-        Ok(rows) => Ok(Some((rows, None))),
-        Err(failure) if is_no_such_table(&failure) => Ok(None),
+    match conn.visit_rows(&sql, &mut |row| visit(row, None)).await {
+        Ok(()) => Ok(true),
+        Err(failure) if is_no_such_table(&failure) => Ok(false),
         Err(failure) => Err(classify(table, &failure, started)),
     }
 }

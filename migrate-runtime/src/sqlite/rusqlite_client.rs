@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
-use super::client::{Client, Failure};
+use super::client::{Cell, Client, Failure};
 use crate::{DriverError, Function, Value, code};
 
 impl From<rusqlite::Error> for Failure {
@@ -48,6 +48,43 @@ impl Client for Connection {
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    async fn visit_rows(
+        &mut self,
+        sql: &str,
+        visit: &mut (dyn FnMut(&[Cell<'_>]) + Send),
+    ) -> Result<(), Failure> {
+        use rusqlite::types::ValueRef;
+        let mut statement = self.prepare_cached(sql)?;
+        let width = statement.column_count();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            // The history's rows are narrow: their cells need no allocation.
+            let mut cells = [Cell::Null; 8];
+            let mut wide = Vec::new();
+            for i in 0..width {
+                let cell = match row.get_ref(i)? {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(n) => Cell::Integer(n),
+                    ValueRef::Real(r) => Cell::Real(r),
+                    ValueRef::Text(t) => Cell::Text(std::str::from_utf8(t).unwrap_or_default()),
+                    ValueRef::Blob(b) => Cell::Blob(b),
+                };
+                match cells.get_mut(i) {
+                    Some(slot) => *slot = cell,
+                    None => wide.push(cell),
+                }
+            }
+            if wide.is_empty() {
+                visit(&cells[..width.min(cells.len())]);
+            } else {
+                let mut all = cells.to_vec();
+                all.extend(wide);
+                visit(&all);
+            }
+        }
+        Ok(())
     }
 
     async fn change(&mut self, sql: &str, params: &[Value]) -> Result<u64, Failure> {

@@ -20,7 +20,7 @@ use sqlx::{ConnectOptions as _, Connection as _, Row as _, SqlSafeStr as _, Type
 use sqlx::{ValueRef as _, query::Query};
 use sqlx_core::transaction::TransactionManager as _;
 
-use super::client::{Client, Failure};
+use super::client::{Cell, Client, Failure};
 use crate::{DriverError, Function, Value, code};
 
 impl Client for SqliteConnection {
@@ -38,6 +38,24 @@ impl Client for SqliteConnection {
             .await
             .map_err(failure)?;
         Ok(rows.iter().map(row).collect())
+    }
+
+    async fn visit_rows(
+        &mut self,
+        sql: &str,
+        visit: &mut (dyn FnMut(&[Cell<'_>]) + Send),
+    ) -> Result<(), Failure> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&mut *self)
+            .await
+            .map_err(failure)?;
+        let mut cells = Vec::new();
+        for row in &rows {
+            cells.clear();
+            cells.extend((0..row.len()).map(|i| cell(row, i)));
+            visit(&cells);
+        }
+        Ok(())
     }
 
     async fn change(&mut self, sql: &str, params: &[Value]) -> Result<u64, Failure> {
@@ -183,26 +201,35 @@ fn bound<'q>(
 /// A row as the runtime's values, each read by the type SQLite stored.
 fn row(row: &SqliteRow) -> Vec<Value> {
     (0..row.len())
-        .map(|i| {
-            let Ok(raw) = row.try_get_raw(i) else {
-                return Value::Null;
-            };
-            if raw.is_null() {
-                return Value::Null;
-            }
-            let kind = raw.type_info().name().to_ascii_uppercase();
-            match kind.as_str() {
-                "INTEGER" | "BOOLEAN" | "INT8" | "BIGINT" => {
-                    row.try_get::<i64, _>(i).map_or(Value::Null, Value::Integer)
-                }
-                "REAL" => row.try_get::<f64, _>(i).map_or(Value::Null, Value::Real),
-                "BLOB" => row
-                    .try_get::<Vec<u8>, _>(i)
-                    .map_or(Value::Null, Value::Blob),
-                _ => row.try_get::<String, _>(i).map_or(Value::Null, Value::Text),
-            }
+        .map(|i| match cell(row, i) {
+            Cell::Null => Value::Null,
+            Cell::Integer(n) => Value::Integer(n),
+            Cell::Real(r) => Value::Real(r),
+            Cell::Text(text) => Value::Text(text.to_owned()),
+            Cell::Blob(bytes) => Value::Blob(bytes.to_vec()),
         })
         .collect()
+}
+
+/// Value `i` of `row`, borrowed, read by the type SQLite stored.
+fn cell(row: &SqliteRow, i: usize) -> Cell<'_> {
+    let Ok(raw) = row.try_get_raw(i) else {
+        return Cell::Null;
+    };
+    if raw.is_null() {
+        return Cell::Null;
+    }
+    let kind = raw.type_info();
+    let is = |name: &str| kind.name().eq_ignore_ascii_case(name);
+    if is("INTEGER") || is("BOOLEAN") {
+        row.try_get::<i64, _>(i).map_or(Cell::Null, Cell::Integer)
+    } else if is("REAL") {
+        row.try_get::<f64, _>(i).map_or(Cell::Null, Cell::Real)
+    } else if is("BLOB") {
+        row.try_get::<&[u8], _>(i).map_or(Cell::Null, Cell::Blob)
+    } else {
+        row.try_get::<&str, _>(i).map_or(Cell::Null, Cell::Text)
+    }
 }
 
 /// sqlx's error as the backend reads it: SQLite's primary result code when
