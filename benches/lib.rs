@@ -89,3 +89,22 @@ pub fn sqlx_migrator(
         .expect("sqlx reads");
     (dir, migrator, runtime)
 }
+
+/// The least a drift check can read: every version and checksum.
+///
+/// # Panics
+///
+/// When the history table cannot be read, or has not `count` rows.
+pub fn raw_history_scan(conn: &migrate_runtime::rusqlite::Connection, count: usize) {
+    let mut statement = conn
+        .prepare_cached("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        .expect("prepare");
+    let mut rows = statement.query([]).expect("query");
+    let mut seen = 0;
+    while let Some(row) = rows.next().expect("row") {
+        let version: i64 = row.get(0).expect("version");
+        let checksum = row.get_ref(1).expect("checksum").as_str().expect("text");
+        seen += usize::from(version > 0 && checksum.len() == 64);
+    }
+    assert_eq!(seen, count);
+}

@@ -270,21 +270,6 @@ fn outside(c: &mut Criterion) {
     group.finish();
 }
 
-/// The least a drift check can read: every version and checksum.
-fn raw_history_scan(conn: &Connection, count: usize) {
-    let mut statement = conn
-        .prepare_cached("SELECT version, checksum FROM schema_migrations ORDER BY version")
-        .expect("prepare");
-    let mut rows = statement.query([]).expect("query");
-    let mut seen = 0;
-    while let Some(row) = rows.next().expect("row") {
-        let version: i64 = row.get(0).expect("version");
-        let checksum = row.get_ref(1).expect("checksum").as_str().expect("text");
-        seen += usize::from(version > 0 && checksum.len() == 64);
-    }
-    assert_eq!(seen, count);
-}
-
 fn startup(c: &mut Criterion) {
     let count = 1000;
     let migrations = ours(count);
@@ -308,7 +293,12 @@ fn startup(c: &mut Criterion) {
         });
     });
     fresh.bench_function(BenchmarkId::new("raw", count), |b| {
-        b.iter(|| raw_history_scan(&Connection::open(&ours_db.path).expect("open"), count));
+        b.iter(|| {
+            migrate_benches::raw_history_scan(
+                &Connection::open(&ours_db.path).expect("open"),
+                count,
+            );
+        });
     });
     // As a process's first run has it with `embed_migrations!` and the
     // README's build.rs: the set decoded from its bytes, then the run.
@@ -351,7 +341,7 @@ fn startup(c: &mut Criterion) {
         b.iter(|| assert!(migrations.migrate(&mut ours_conn).expect("runs").is_empty()));
     });
     warm.bench_function(BenchmarkId::new("raw", count), |b| {
-        b.iter(|| raw_history_scan(&ours_conn, count));
+        b.iter(|| migrate_benches::raw_history_scan(&ours_conn, count));
     });
     warm.bench_function(BenchmarkId::new("refinery", count), |b| {
         b.iter(|| {

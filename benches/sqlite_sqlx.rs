@@ -193,18 +193,10 @@ fn startup(c: &mut Criterion) {
     });
     group.bench_function(BenchmarkId::new("raw", COUNT), |b| {
         b.iter(|| {
-            let conn = Connection::open(&ours_db.path).expect("open");
-            let mut statement = conn
-                .prepare_cached("SELECT version, checksum FROM schema_migrations ORDER BY version")
-                .expect("prepare");
-            let mut rows = statement.query([]).expect("query");
-            let mut seen = 0;
-            while let Some(row) = rows.next().expect("row") {
-                let version: i64 = row.get(0).expect("version");
-                let checksum = row.get_ref(1).expect("checksum").as_str().expect("text");
-                seen += usize::from(version > 0 && checksum.len() == 64);
-            }
-            assert_eq!(seen, COUNT);
+            migrate_benches::raw_history_scan(
+                &Connection::open(&ours_db.path).expect("open"),
+                COUNT,
+            );
         });
     });
     group.finish();

@@ -17,33 +17,20 @@ pub(super) async fn read_history<C: Client>(
     wait: Duration,
 ) -> Result<Vec<AppliedMigration>> {
     let columns = "version, name, checksum, applied_at, execution_time_us";
-    waiting!(conn, wait, |started| async {
-        let mut history = Vec::new();
-        let mut bad = None;
-        let found = select_history(conn, table, columns, started, &mut |row, failure| {
+    waiting!(conn, wait, |started| {
+        collect_history(conn, table, columns, started, |row, failure| {
             let at = |i: usize| row.get(i).copied().unwrap_or(Cell::Null);
-            match version_of(table, at(0)) {
-                Ok(version) => history.push(AppliedMigration::new(
-                    version,
-                    owned(at(1)).unwrap_or_default(),
-                    owned(at(2)).unwrap_or_default(),
-                    owned(at(3)).unwrap_or_default(),
-                    Duration::from_micros(whole(at(4)).unwrap_or(0).max(0).cast_unsigned()),
-                    failure.and_then(|i| owned(at(i))),
-                )),
-                Err(error) => {
-                    bad.get_or_insert(error);
-                }
-            }
+            Ok(AppliedMigration::new(
+                version_of(table, at(0))?,
+                owned(at(1)).unwrap_or_default(),
+                owned(at(2)).unwrap_or_default(),
+                owned(at(3)).unwrap_or_default(),
+                Duration::from_micros(whole(at(4)).unwrap_or(0).max(0).cast_unsigned()),
+                failure.and_then(|i| owned(at(i))),
+            ))
         })
-        .await?;
-        match bad {
-            Some(error) => Err(error),
-            None if found => Ok(history),
-            None => Ok(Vec::new()),
-        }
-    }
-    .await)
+        .await
+    })
 }
 
 pub(super) async fn read_applied<C: Client>(
@@ -51,40 +38,49 @@ pub(super) async fn read_applied<C: Client>(
     table: &TableName,
     wait: Duration,
 ) -> Result<Vec<AppliedVersion>> {
-    waiting!(conn, wait, |started| async {
-        let mut applied = Vec::new();
-        let mut bad = None;
-        let found = select_history(
-            conn,
-            table,
-            "version, checksum",
-            started,
-            &mut |row, failure| {
-                let at = |i: usize| row.get(i).copied().unwrap_or(Cell::Null);
-                let checksum = match at(1) {
-                    Cell::Text(checksum) => checksum,
-                    _ => "",
-                };
-                match version_of(table, at(0)) {
-                    Ok(version) => applied.push(AppliedVersion::recorded(
-                        version,
-                        checksum,
-                        failure.and_then(|i| owned(at(i))),
-                    )),
-                    Err(error) => {
-                        bad.get_or_insert(error);
-                    }
-                }
-            },
-        )
-        .await?;
-        match bad {
-            Some(error) => Err(error),
-            None if found => Ok(applied),
-            None => Ok(Vec::new()),
-        }
-    }
-    .await)
+    waiting!(conn, wait, |started| {
+        collect_history(conn, table, "version, checksum", started, |row, failure| {
+            let at = |i: usize| row.get(i).copied().unwrap_or(Cell::Null);
+            let checksum = match at(1) {
+                Cell::Text(checksum) => checksum,
+                _ => "",
+            };
+            Ok(AppliedVersion::recorded(
+                version_of(table, at(0))?,
+                checksum,
+                failure.and_then(|i| owned(at(i))),
+            ))
+        })
+        .await
+    })
+}
+
+/// Each row of the history table (none when there is no table), made by
+/// `read` from its cells and the index of `failure`; the first row `read`
+/// refuses is the error.
+async fn collect_history<C: Client, T: Send>(
+    conn: &mut C,
+    table: &TableName,
+    columns: &str,
+    started: Instant,
+    mut read: impl FnMut(&[Cell<'_>], Option<usize>) -> Result<T> + Send,
+) -> Result<Vec<T>> {
+    let mut rows = Vec::new();
+    let mut refused = None;
+    select_history(
+        conn,
+        table,
+        columns,
+        started,
+        &mut |row, failure| match read(row, failure) {
+            Ok(made) => rows.push(made),
+            Err(error) => {
+                refused.get_or_insert(error);
+            }
+        },
+    )
+    .await?;
+    refused.map_or(Ok(rows), Err)
 }
 
 /// A history row's version, refused when it is no whole number.
@@ -334,15 +330,15 @@ fn table_info(table: &TableName) -> String {
 
 /// `SELECT <columns>, failure` of the history table in version order,
 /// each row handed to `visit` with the index of `failure`; for a table
-/// from before that column, `<columns>` only and no index. `false` when
-/// the table does not exist.
+/// from before that column, `<columns>` only and no index; none when the
+/// table does not exist.
 async fn select_history<C: Client>(
     conn: &mut C,
     table: &TableName,
     columns: &str,
     started: Instant,
     visit: &mut (dyn FnMut(&[Cell<'_>], Option<usize>) + Send),
-) -> Result<bool> {
+) -> Result<()> {
     let with_failure = format!(
         "SELECT {columns}, failure FROM {} ORDER BY version",
         table.quoted()
@@ -352,11 +348,11 @@ async fn select_history<C: Client>(
         .visit_rows(&with_failure, &mut |row| visit(row, at))
         .await
     {
-        Ok(()) => return Ok(true),
+        Ok(()) => return Ok(()),
         Err(failure) => failure,
     };
     if is_no_such_table(&failure) {
-        return Ok(false);
+        return Ok(());
     }
     if !failure
         .error
@@ -368,8 +364,8 @@ async fn select_history<C: Client>(
     // A table from before the `failure` column, until the next run adds it.
     let sql = format!("SELECT {columns} FROM {} ORDER BY version", table.quoted());
     match conn.visit_rows(&sql, &mut |row| visit(row, None)).await {
-        Ok(()) => Ok(true),
-        Err(failure) if is_no_such_table(&failure) => Ok(false),
+        Ok(()) => Ok(()),
+        Err(failure) if is_no_such_table(&failure) => Ok(()),
         Err(failure) => Err(classify(table, &failure, started)),
     }
 }
