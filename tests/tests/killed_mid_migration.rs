@@ -254,7 +254,9 @@ fn postgres_kills(through: &(dyn Fn(&Scratch) -> String + Sync), driver: &str, s
     let skips: Vec<i64> = (0..KILLS)
         .map(|_| i64::try_from(rng.below(200)).expect("small"))
         .collect();
-    let killed = in_rounds(&skips, 10, |skip| {
+    // Five at a time: each child holds a lease of 500 ms, which a child
+    // starved of the processor longer than that loses.
+    let killed = in_rounds(&skips, 5, |skip| {
         postgres_killed_after(through, driver, skip)
     });
     assert!(
@@ -288,9 +290,10 @@ fn postgres_killed_after(
     std::thread::sleep(Duration::from_millis(200));
     let before = count();
     let mut client = scratch.client();
+    // The killed child's lease is short; this run's own need not be (a
+    // short one is lost by a run starved of the processor on a busy machine).
     let run = PG_NO_TX_LONG
         .migrator()
-        .lock_lease(Duration::from_millis(500))
         .busy_timeout(Duration::from_secs(20))
         .run(&mut client);
     let after = count();
@@ -407,7 +410,7 @@ fn mysql_kills(set: (&'static str, i64), seed: u64) {
     let skips: Vec<i64> = (0..KILLS)
         .map(|_| i64::try_from(rng.below(u64::try_from(set.1 / 2).expect("small"))).expect("small"))
         .collect();
-    let killed = in_rounds(&skips, 10, |skip| mysql_killed_after(set, skip));
+    let killed = in_rounds(&skips, 5, |skip| mysql_killed_after(set, skip));
     assert!(
         killed >= usize::try_from(KILLS - 5).expect("small"),
         "only {killed} of {KILLS} children were killed inside the migration"
