@@ -185,6 +185,15 @@ fn the_wait_for_the_lock_is_bounded_and_names_the_holder() {
             panic!("{error}");
         };
         assert_eq!(u64::try_from(seen.pid).ok(), Some(holder_id), "{error}");
+        // The refused run gives its session back as it found it: outside
+        // any transaction, its own `completion_type` (the run armed it
+        // before its first `GET_LOCK`).
+        let session: String =
+            sqlx::query_scalar("SELECT CONCAT(@@in_transaction, ' ', @@session.completion_type)")
+                .fetch_one(&mut *waiter)
+                .await
+                .expect("the waiter's session");
+        assert_eq!(session, "0 NO_CHAIN");
     });
 }
 

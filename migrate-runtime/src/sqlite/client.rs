@@ -56,6 +56,28 @@ pub(crate) enum Cell<'a> {
     Blob(&'a [u8]),
 }
 
+impl Cell<'_> {
+    /// The cell as an integer, as SQLite would compare it.
+    pub(crate) fn integer(self) -> Option<i64> {
+        match self {
+            Cell::Integer(n) => Some(n),
+            Cell::Text(text) => text.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The cell as text; `None` for `NULL`.
+    pub(crate) fn text(self) -> Option<String> {
+        match self {
+            Cell::Null => None,
+            Cell::Integer(n) => Some(n.to_string()),
+            Cell::Real(r) => Some(r.to_string()),
+            Cell::Text(text) => Some(text.to_owned()),
+            Cell::Blob(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        }
+    }
+}
+
 impl<'a> From<&'a Value> for Cell<'a> {
     fn from(value: &'a Value) -> Cell<'a> {
         match value {
@@ -87,15 +109,7 @@ pub(crate) trait Client: Send {
         &mut self,
         sql: &str,
         visit: &mut (dyn FnMut(&[Cell<'_>]) + Send),
-    ) -> impl Future<Output = Result<(), Failure>> + Send {
-        async move {
-            for row in self.rows(sql, &[]).await? {
-                let cells: Vec<Cell<'_>> = row.iter().map(Cell::from).collect();
-                visit(&cells);
-            }
-            Ok(())
-        }
-    }
+    ) -> impl Future<Output = Result<(), Failure>> + Send;
 
     /// Runs one statement with `params`, answering how many rows it changed.
     fn change(

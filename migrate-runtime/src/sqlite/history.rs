@@ -22,11 +22,11 @@ pub(super) async fn read_history<C: Client>(
             let at = |i: usize| row.get(i).copied().unwrap_or(Cell::Null);
             Ok(AppliedMigration::new(
                 version_of(table, at(0))?,
-                owned(at(1)).unwrap_or_default(),
-                owned(at(2)).unwrap_or_default(),
-                owned(at(3)).unwrap_or_default(),
-                Duration::from_micros(whole(at(4)).unwrap_or(0).max(0).cast_unsigned()),
-                failure.and_then(|i| owned(at(i))),
+                at(1).text().unwrap_or_default(),
+                at(2).text().unwrap_or_default(),
+                at(3).text().unwrap_or_default(),
+                Duration::from_micros(at(4).integer().unwrap_or(0).max(0).cast_unsigned()),
+                failure.and_then(|i| at(i).text()),
             ))
         })
         .await
@@ -48,7 +48,7 @@ pub(super) async fn read_applied<C: Client>(
             Ok(AppliedVersion::recorded(
                 version_of(table, at(0))?,
                 checksum,
-                failure.and_then(|i| owned(at(i))),
+                failure.and_then(|i| at(i).text()),
             ))
         })
         .await
@@ -85,32 +85,12 @@ async fn collect_history<C: Client, T: Send>(
 
 /// A history row's version, refused when it is no whole number.
 fn version_of(table: &TableName, cell: Cell<'_>) -> Result<Version> {
-    match whole(cell) {
+    match cell.integer() {
         Some(stored) => version(table, stored),
         None => Err(Error::InvalidHistory {
             table: table.to_string(),
             message: format!("a version is not an integer: {cell:?}"),
         }),
-    }
-}
-
-/// A cell as an integer.
-fn whole(cell: Cell<'_>) -> Option<i64> {
-    match cell {
-        Cell::Integer(n) => Some(n),
-        Cell::Text(text) => text.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// A cell as owned text; `None` for `NULL`.
-fn owned(cell: Cell<'_>) -> Option<String> {
-    match cell {
-        Cell::Null => None,
-        Cell::Integer(n) => Some(n.to_string()),
-        Cell::Real(r) => Some(r.to_string()),
-        Cell::Text(text) => Some(text.to_owned()),
-        Cell::Blob(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
     }
 }
 

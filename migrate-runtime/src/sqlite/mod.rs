@@ -13,7 +13,7 @@ mod rusqlite_client;
 #[cfg(feature = "sqlx-sqlite")]
 mod sqlx_client;
 
-use client::{Client, Failure, code};
+use client::{Cell, Client, Failure, code};
 
 use crate::{DriverError, Error, Function, LockRequest, ProgressRecord, Result, Statement};
 use crate::{TableName, Value, Version};
@@ -308,22 +308,12 @@ fn version(table: &TableName, stored: i64) -> Result<Version> {
 
 /// A value as an integer, as SQLite would compare it.
 fn integer(value: &Value) -> Option<i64> {
-    match value {
-        Value::Integer(i) => Some(*i),
-        Value::Text(text) => text.trim().parse().ok(),
-        _ => None,
-    }
+    Cell::from(value).integer()
 }
 
 /// A value as text; `None` for `NULL`.
 fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::Null => None,
-        Value::Text(text) => Some(text.clone()),
-        Value::Integer(i) => Some(i.to_string()),
-        Value::Real(r) => Some(r.to_string()),
-        Value::Blob(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
-    }
+    Cell::from(value).text()
 }
 
 /// The first column of the first row `sql` answers, as an integer.
